@@ -1,0 +1,1 @@
+"""The ``harness`` CLI (see :mod:`harness.cli.app`)."""

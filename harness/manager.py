@@ -1,0 +1,303 @@
+"""The plugin manager: finds plugins, isolates broken ones, and collects their components.
+
+Plugins come from, in this order (the order never decides which component wins -- a clash is an
+error): the entry-point group ``harness`` (built-in plugins are listed there too, exactly as
+third-party ones), ``HARNESS_PLUGINS`` (comma list of module names or ``.py`` paths) and the CLI's
+``--plugin``. ``HARNESS_DISABLE_PLUGINS`` (comma list of plugin names) switches plugins off.
+
+A plugin that fails to import, or raises inside a hook, is recorded as *broken* with its error and
+reported in one line on stderr; the others keep working. Components are collected into a
+:class:`~harness.registry.ComponentRegistry`, which rejects a name registered twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from harness import hookspecs
+from harness.errors import UsageError
+from harness.registry import ComponentRegistry, Registration
+from harness.specs import SPEC_TYPES, ComponentSpec
+
+ENTRY_POINT_GROUP = "harness"
+REGISTER_HOOKS: dict[str, str] = {
+    "harness_register_datasets": "dataset",
+    "harness_register_models": "model",
+    "harness_register_trainers": "trainer",
+    "harness_register_generators": "generator",
+    "harness_register_judges": "judge",
+    "harness_register_categories": "category",
+}
+
+
+@dataclass
+class PluginInfo:
+    """What ``harness plugins`` shows about one plugin."""
+
+    name: str
+    source: str  # "entry-point", "HARNESS_PLUGINS", "--plugin", "registered"
+    distribution: str | None = None
+    version: str | None = None
+    status: str = "ok"  # "ok", "broken", "disabled"
+    error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "distribution": self.distribution,
+            "version": self.version,
+            "status": self.status,
+            "error": self.error,
+            "hooks": sorted(self.hooks),
+        }
+
+
+def _split_env(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+class PluginManager:
+    """Loads plugins and builds the component registry.
+
+    ``load_entry_points=False`` gives an empty manager (for tests): register plugin objects with
+    :meth:`register` and unregister them after.
+    """
+
+    def __init__(
+        self,
+        *,
+        load_entry_points: bool = True,
+        extra_plugins: list[str] | tuple[str, ...] = (),
+        disabled: list[str] | tuple[str, ...] | None = None,
+        registry_paths: list[str | Path] | None = None,
+        warn: bool = True,
+    ) -> None:
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._infos: dict[str, PluginInfo] = {}
+        self._warn_enabled = warn
+        self.disabled = set(disabled if disabled is not None else _split_env(os.environ.get("HARNESS_DISABLE_PLUGINS")))
+        env_paths = _split_env(os.environ.get("HARNESS_REGISTRY_PATH", "").replace(os.pathsep, ","))
+        self.registry_paths = [Path(p) for p in (registry_paths if registry_paths is not None else env_paths)]
+        self._registry: ComponentRegistry | None = None
+        if load_entry_points:
+            self._load_entry_points()
+            for spec in _split_env(os.environ.get("HARNESS_PLUGINS")):
+                self.load_plugin(spec, source="HARNESS_PLUGINS")
+        for spec in extra_plugins:
+            self.load_plugin(spec, source="--plugin")
+
+    # ------------------------------------------------------------------------------- loading
+
+    def _broken(self, info: PluginInfo, exc: BaseException, what: str) -> None:
+        info.status = "broken"
+        info.error = _describe(exc)
+        self._infos[info.name] = info
+        if self._warn_enabled:
+            _warn(f"plugin {info.name!r} {what}: {info.error} (skipped; see 'harness plugins')")
+
+    def _load_entry_points(self) -> None:
+        seen: set[str] = set()
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if ep.name in seen:  # the same distribution visible twice on sys.path
+                continue
+            seen.add(ep.name)
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(
+                name=ep.name,
+                source="entry-point",
+                distribution=dist.metadata["Name"] if dist is not None else None,
+                version=dist.version if dist is not None else None,
+            )
+            if ep.name in self.disabled:
+                info.status = "disabled"
+                self._infos[ep.name] = info
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # any import-time failure is isolated
+                self._broken(info, exc, "failed to load")
+                continue
+            self._add(plugin, info)
+
+    def load_plugin(self, spec: str, *, source: str = "--plugin") -> PluginInfo:
+        """Load a plugin from a module name (``pkg.mod``) or a file path (``./my_plugin.py``)."""
+        is_path = spec.endswith(".py") or os.sep in spec or "/" in spec
+        name = Path(spec).stem if is_path else spec
+        info = PluginInfo(name=name, source=source)
+        if name in self.disabled:
+            info.status = "disabled"
+            self._infos[name] = info
+            return info
+        try:
+            if is_path:
+                path = Path(spec).expanduser().resolve()
+                if not path.is_file():
+                    raise FileNotFoundError(f"no plugin file at {path}")
+                module_name = f"harness_local_plugin_{name}"
+                module_spec = importlib.util.spec_from_file_location(module_name, path)
+                assert module_spec is not None and module_spec.loader is not None
+                module = importlib.util.module_from_spec(module_spec)
+                sys.modules[module_name] = module
+                module_spec.loader.exec_module(module)
+            else:
+                module = importlib.import_module(spec)
+        except Exception as exc:
+            self._broken(info, exc, "failed to load")
+            return info
+        self._add(module, info)
+        return info
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a plugin object directly (tests, notebooks). Returns its name."""
+        plugin_name = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin):x}"
+        self._add(plugin, PluginInfo(name=plugin_name, source="registered"))
+        return plugin_name
+
+    def unregister(self, name: str) -> None:
+        self._pm.unregister(name=name)
+        self._infos.pop(name, None)
+        self._registry = None
+
+    def _add(self, plugin: object, info: PluginInfo) -> None:
+        if info.name in self._infos and self._infos[info.name].status == "ok":
+            raise UsageError(f"two plugins are named {info.name!r}; plugin names must be unique")
+        try:
+            self._pm.register(plugin, name=info.name)
+        except Exception as exc:  # e.g. a hookimpl with a misspelt hook name
+            self._broken(info, exc, "could not be registered")
+            return
+        info.hooks = sorted(
+            impl_name
+            for impl_name in dir(self._pm.hook)
+            if impl_name.startswith("harness_")
+            and any(impl.plugin_name == info.name for impl in getattr(self._pm.hook, impl_name).get_hookimpls())
+        )
+        self._infos[info.name] = info
+        self._registry = None
+
+    # ------------------------------------------------------------------------------ querying
+
+    def plugins(self) -> list[PluginInfo]:
+        """All plugins seen (ok, broken and disabled), sorted by name."""
+        self.registry  # noqa: B018 - building the registry can mark plugins broken
+        return sorted(self._infos.values(), key=lambda i: i.name)
+
+    @property
+    def hook(self) -> Any:
+        return self._pm.hook
+
+    @property
+    def registry(self) -> ComponentRegistry:
+        """The components every healthy plugin registered (built once, then cached)."""
+        if self._registry is None:
+            self._registry = self._build_registry()
+        return self._registry
+
+    def _build_registry(self) -> ComponentRegistry:
+        registrations: list[Registration] = []
+        for hook_name, kind in REGISTER_HOOKS.items():
+            for impl in getattr(self._pm.hook, hook_name).get_hookimpls():
+                info = self._infos.get(impl.plugin_name)
+                if info is not None and info.status != "ok":
+                    continue
+                collected: list[Registration] = []
+
+                def register(spec: ComponentSpec, *, _kind=kind, _plugin=impl.plugin_name, _out=collected) -> None:
+                    expected = SPEC_TYPES[_kind]
+                    if not isinstance(spec, expected):
+                        raise TypeError(
+                            f"{hook_name} must register {expected.__name__} objects, got {type(spec).__name__}"
+                        )
+                    _out.append(Registration(spec=spec, plugin=_plugin))
+
+                try:
+                    impl.function(register=register)
+                except Exception as exc:
+                    self._broken(self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
+                                 exc, f"raised in {hook_name}")
+                    registrations = [r for r in registrations if r.plugin != impl.plugin_name]
+                    continue
+                registrations.extend(collected)
+        registrations.extend(self._yaml_registrations())
+        # drop what plugins that broke later contributed
+        broken = {i.name for i in self._infos.values() if i.status != "ok"}
+        return ComponentRegistry([r for r in registrations if r.plugin not in broken])
+
+    def registry_dirs(self) -> list[tuple[Path, str]]:
+        """Registry YAML directories with the plugin (or env variable) that supplied each."""
+        dirs: list[tuple[Path, str]] = []
+        for impl in self._pm.hook.harness_registry_paths.get_hookimpls():
+            info = self._infos.get(impl.plugin_name)
+            if info is not None and info.status != "ok":
+                continue
+            try:
+                paths = impl.function() or []
+            except Exception as exc:
+                self._broken(self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
+                             exc, "raised in harness_registry_paths")
+                continue
+            dirs.extend((Path(p), impl.plugin_name) for p in paths)
+        dirs.extend((p, f"HARNESS_REGISTRY_PATH:{p}") for p in self.registry_paths)
+        return dirs
+
+    def _yaml_registrations(self) -> list[Registration]:
+        from harness.registry_yaml import load_category_specs
+
+        out: list[Registration] = []
+        for directory, plugin in self.registry_dirs():
+            for spec in load_category_specs(directory):
+                out.append(Registration(spec=spec, plugin=plugin))
+        return out
+
+
+_default: PluginManager | None = None
+
+
+def get_manager(extra_plugins: list[str] | tuple[str, ...] = ()) -> PluginManager:
+    """The process-wide manager (entry points + env), with ``extra_plugins`` loaded on first use."""
+    global _default
+    if _default is None:
+        _default = PluginManager(extra_plugins=extra_plugins)
+    else:
+        for spec in extra_plugins:
+            if Path(spec).stem not in {i.name for i in _default.plugins()}:
+                _default.load_plugin(spec)
+    return _default
+
+
+def set_manager(manager: PluginManager | None) -> None:
+    """Replace (or reset, with ``None``) the process-wide manager. For tests and embedding."""
+    global _default
+    _default = manager
+
+
+def get_registry() -> ComponentRegistry:
+    return get_manager().registry
+
+
+def plugin_module(name: str) -> ModuleType | None:
+    """The module object of a loaded plugin, when it is a module."""
+    plugin = get_manager()._pm.get_plugin(name)
+    return plugin if isinstance(plugin, ModuleType) else None

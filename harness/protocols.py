@@ -1,0 +1,189 @@
+"""What each kind of component must offer, and the records that flow between them, in one place.
+
+The pipeline is: a *dataset* yields :class:`EvalSample` s; a *model* (weights + prompt template)
+is driven by a *generator* that turns samples into :class:`Generation` s; a *judge* turns
+generations into :class:`Judgment` s; scoring groups judgments by *category*. A *trainer* turns
+a base model and training conversations into a new model directory.
+
+These are :class:`typing.Protocol` s: a plugin's component needs no base class, only these members.
+Records are plain frozen dataclasses so they serialise to the stable JSON lines other tools read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# --------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class EvalSample:
+    """One eval question. ``category`` is a canonical category id (see ``CategorySpec``)."""
+
+    id: str
+    question: str
+    category: str
+    reference: str = ""  # the gold answer ("std_answer"); empty where the category has none
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One training record in BELLE's conversation format: alternating human/assistant turns."""
+
+    id: str
+    turns: tuple[tuple[str, str], ...]  # (role, text) with role "human" or "assistant"
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "conversations": [{"from": role, "value": text} for role, text in self.turns],
+        }
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A model's answer to one sample."""
+
+    id: str
+    answer: str
+    prompt: str = ""
+    model: str = ""
+    n_prompt_tokens: int | None = None
+    n_new_tokens: int | None = None
+    finish_reason: str | None = None  # "eos", "length", "stop", ...
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    """What a judge sees: the sample, its category spec's prompt data, and the model's answer."""
+
+    sample: EvalSample
+    answer: str
+    category_prompt: str = ""
+    gold_shown: bool = True
+    repeat: int = 0  # index of this repeat under --judge-repeats
+
+
+JUDGMENT_STATUSES = ("scored", "unscored", "failed")
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """A judge's verdict on one answer. ``score`` is in [0, 1] or ``None`` unless ``scored``.
+
+    ``unscored``: the judge answered but no valid score could be read (the reason is kept).
+    ``failed``: no answer was obtained (network, rate limits, budget); retried on the next run.
+    """
+
+    id: str
+    category: str
+    score: float | None
+    status: str
+    raw: str = ""
+    judge: str = ""
+    reason: str = ""
+    repeat: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in JUDGMENT_STATUSES:
+            raise ValueError(f"judgment status must be one of {JUDGMENT_STATUSES}, not {self.status!r}")
+        if (self.status == "scored") != (self.score is not None):
+            raise ValueError("a judgment has a score exactly when its status is 'scored'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------------- protocols
+
+
+@runtime_checkable
+class EvalDataset(Protocol):
+    """An eval dataset: samples with canonical category ids."""
+
+    name: str
+
+    def load(self) -> list[EvalSample]: ...
+
+
+@runtime_checkable
+class TrainDataset(Protocol):
+    """A training dataset: conversations in BELLE's format."""
+
+    name: str
+
+    def load(self) -> list[Conversation]: ...
+
+
+@runtime_checkable
+class Model(Protocol):
+    """A base model: resolvable to a local directory (HF format) or an API model id.
+
+    ``load`` returns ``(model, tokenizer)`` from transformers; API models raise instead and are
+    driven by an API generator. ``prompt_template`` formats a question (``{question}``).
+    """
+
+    name: str
+    prompt_template: str
+    default_generator: str
+
+    def load(self, *, dtype: str = "auto", device_map: Any = None) -> tuple[Any, Any]: ...
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Produces answers for samples; calls ``on_result`` as each answer is ready (for resuming).
+
+    Results may arrive in any order; each carries the sample id.
+    """
+
+    name: str
+
+    def generate(
+        self,
+        model: Model,
+        samples: Sequence[EvalSample],
+        *,
+        on_result: Callable[[Generation], None],
+    ) -> None: ...
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """Scores answers; calls ``on_result`` as each judgment is ready (for resuming)."""
+
+    name: str
+
+    def judge(
+        self,
+        items: Sequence[JudgeItem],
+        *,
+        on_result: Callable[[Judgment], None],
+    ) -> None: ...
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    """Fine-tunes a model; writes a model directory that ``--model-path`` accepts."""
+
+    name: str
+
+    def train(self, **config: Any) -> Any: ...
+
+
+def iter_dicts(records: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    """Serialise records that have ``to_dict`` (or are dicts already)."""
+    for record in records:
+        yield record if isinstance(record, dict) else record.to_dict()

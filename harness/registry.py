@@ -1,0 +1,122 @@
+"""The component registry: every spec every plugin registered, looked up by kind and name.
+
+Names and aliases share one namespace per kind. A name claimed twice is an error that names every
+provider -- whichever plugin loads first must never win silently. Lookups accept parametric names
+(``hf:Qwen/Qwen2-0.5B``: the spec ``hf`` with the argument after the first colon) and fail on an
+unknown name with the valid names and a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import DuplicateComponentError, UnknownComponentError
+from harness.specs import KINDS, CategorySpec, ComponentSpec
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A spec together with the plugin that registered it."""
+
+    spec: ComponentSpec
+    plugin: str
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.spec.kind,
+            "name": self.spec.name,
+            "aliases": list(self.spec.aliases),
+            "plugin": self.plugin,
+            "description": self.spec.description,
+        }
+
+
+class ComponentRegistry:
+    def __init__(self, registrations: Iterable[Registration]) -> None:
+        self._by_kind: dict[str, dict[str, Registration]] = defaultdict(dict)
+        self._primary: dict[str, list[Registration]] = defaultdict(list)
+        claims: dict[tuple[str, str], list[Registration]] = defaultdict(list)
+        for reg in registrations:
+            for n in reg.spec.names:
+                claims[(reg.kind, n)].append(reg)
+        clashes = {key: regs for key, regs in claims.items() if len(regs) > 1}
+        if clashes:
+            lines = []
+            for (kind, n), regs in sorted(clashes.items()):
+                who = ", ".join(
+                    f"plugin {r.plugin!r}" + ("" if r.spec.name == n else f" (as an alias of {r.spec.name!r})")
+                    for r in sorted(regs, key=lambda r: r.plugin)
+                )
+                lines.append(f"{kind} {n!r} is registered by more than one plugin: {who}")
+            raise DuplicateComponentError(
+                "\n".join(lines),
+                hint="Rename one of them, or turn a plugin off with HARNESS_DISABLE_PLUGINS=<name>.",
+            )
+        for (kind, n), regs in claims.items():
+            self._by_kind[kind][n] = regs[0]
+            if regs[0].spec.name == n:
+                self._primary[kind].append(regs[0])
+        for kind in self._primary:
+            self._primary[kind].sort(key=lambda r: r.spec.name)
+
+    # --------------------------------------------------------------------------------- listing
+
+    def registrations(self, kind: str | None = None) -> list[Registration]:
+        """Registrations sorted by kind (in :data:`KINDS` order) then name."""
+        kinds = [kind] if kind else [k for k in KINDS if k in self._primary] + sorted(
+            k for k in self._primary if k not in KINDS
+        )
+        return [reg for k in kinds for reg in self._primary.get(k, [])]
+
+    def specs(self, kind: str) -> list[ComponentSpec]:
+        return [reg.spec for reg in self.registrations(kind)]
+
+    def names(self, kind: str) -> list[str]:
+        return [reg.spec.name for reg in self.registrations(kind)]
+
+    def categories(self) -> dict[str, CategorySpec]:
+        return {spec.name: spec for spec in self.specs("category")}  # type: ignore[misc]
+
+    # --------------------------------------------------------------------------------- lookup
+
+    def lookup(self, kind: str, name: str) -> tuple[Registration, str | None]:
+        """Find ``name`` (or ``base:arg``) among ``kind``; returns the registration and the arg."""
+        table = self._by_kind.get(kind, {})
+        if name in table:
+            return table[name], None
+        base, sep, arg = name.partition(":")
+        if sep and base in table and table[base].spec.parametric:
+            return table[base], arg
+        raise self._unknown(kind, name)
+
+    def get(self, kind: str, name: str) -> ComponentSpec:
+        return self.lookup(kind, name)[0].spec
+
+    def plugin_of(self, kind: str, name: str) -> str:
+        return self.lookup(kind, name)[0].plugin
+
+    def create(self, kind: str, name: str, **options: Any) -> Any:
+        """Build the component named ``name`` of ``kind`` with ``options``."""
+        reg, arg = self.lookup(kind, name)
+        return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
+
+    def _unknown(self, kind: str, name: str) -> UnknownComponentError:
+        if kind not in KINDS and kind not in self._by_kind:
+            return UnknownComponentError(f"unknown component kind {kind!r}; kinds are: {', '.join(KINDS)}")
+        names = self.names(kind)
+        candidates = list(self._by_kind.get(kind, {}))
+        parametric = [f"{r.spec.name}:<arg>" for r in self.registrations(kind) if r.spec.parametric]
+        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+        message = f"unknown {kind} {name!r}."
+        if close:
+            message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
+        valid = ", ".join(names + parametric) or "(none registered)"
+        return UnknownComponentError(message, hint=f"Valid {kind} names: {valid}")

@@ -1,0 +1,180 @@
+"""Declarative registry files (``registry/``): YAML validated by pydantic, with errors that say
+which file, which field and what was expected.
+
+Layout of a registry directory (the project's own, one shipped by a plugin, or one named by
+``HARNESS_REGISTRY_PATH``)::
+
+    categories/*.yaml   eval categories with their judge prompt        -> CategorySpec
+    sources/*.yaml      downloadable data: URL + sha256 per file        -> SourceDef
+    models/*.yaml       model recipes (HF id, vocabulary, prompt)       -> read by model plugins
+    judges/*.yaml       judge templates (versioned, hashed)             -> read by judge plugins
+    tokenizers/*.yaml   tokenizer recipes (e.g. llama-ext)
+
+Only categories become components directly; the other kinds are read by the plugins that use them
+through :func:`load_yaml_model`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.errors import UsageError
+from harness.specs import CategorySpec
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RegistryFileError(UsageError):
+    """A registry YAML file that does not match its schema."""
+
+
+def format_validation_error(path: Path | str, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid registry file"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        got = err.get("input")
+        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"  field '{loc}': {err['msg']}{got_text}")
+    return "\n".join(lines)
+
+
+def read_yaml(path: Path | str) -> Any:
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise RegistryFileError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise RegistryFileError(f"{path}: cannot read: {exc}") from exc
+
+
+def load_yaml_model(path: Path | str, model: type[M]) -> M:
+    """Read ``path`` and validate it as ``model``; errors name the file and the field."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise RegistryFileError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryFileError(format_validation_error(path, exc)) from None
+
+
+class CategoryDef(BaseModel):
+    """``registry/categories/<id>.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", description="canonical category id")
+    display_name: str
+    description: str = ""
+    prompt: str = Field(min_length=1, description="the judge prompt for this category")
+    gold_shown: bool = True
+    group: str | None = None
+    source_names: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+
+    def to_spec(self) -> CategorySpec:
+        return CategorySpec(
+            name=self.id,
+            aliases=tuple(self.aliases),
+            description=self.description or f"{self.display_name} ({'gold shown' if self.gold_shown else 'no gold'})",
+            display_name=self.display_name,
+            prompt=self.prompt,
+            gold_shown=self.gold_shown,
+            group=self.group or self.id,
+            source_names=tuple(self.source_names),
+        )
+
+
+class SourceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="file name inside the dataset's cache directory")
+    url: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int | None = None
+    compression: str | None = Field(default=None, description="'xz' or 'gz' if the URL serves a compressed file")
+
+
+class SourceDef(BaseModel):
+    """``registry/sources/<name>.yaml``: where a dataset's files come from, pinned by sha256."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    homepage: str | None = None
+    commit: str | None = None
+    license: str | None = None
+    files: list[SourceFile] = Field(min_length=1)
+    notes: str = ""
+
+    @field_validator("files")
+    @classmethod
+    def _unique_names(cls, files: list[SourceFile]) -> list[SourceFile]:
+        names = [f.name for f in files]
+        if len(names) != len(set(names)):
+            raise ValueError(f"file names must be unique, got {names}")
+        return files
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def load_category_specs(registry_dir: Path | str) -> list[CategorySpec]:
+    """All categories under ``registry_dir/categories``."""
+    return [load_yaml_model(p, CategoryDef).to_spec() for p in _yaml_files(Path(registry_dir) / "categories")]
+
+
+def load_defs(registry_dir: Path | str, subdir: str, model: type[M]) -> list[M]:
+    """All ``registry_dir/subdir/*.yaml`` validated as ``model``."""
+    return [load_yaml_model(p, model) for p in _yaml_files(Path(registry_dir) / subdir)]
+
+
+@lru_cache(maxsize=1)
+def builtin_registry_dir() -> Path:
+    """The project's own ``registry/`` (installed as the ``harness_registry`` package)."""
+    import harness_registry
+
+    return Path(harness_registry.__file__).parent
+
+
+def all_registry_dirs() -> list[Path]:
+    """Every registry directory known to the current plugin manager, built-in first."""
+    from harness.manager import get_manager
+
+    return [d for d, _ in get_manager().registry_dirs()]
+
+
+def find_source(name: str) -> SourceDef:
+    """The source named ``name`` in any registry directory; unknown names list the known ones."""
+    known: dict[str, SourceDef] = {}
+    for directory in all_registry_dirs():
+        for source in load_defs(directory, "sources", SourceDef):
+            known.setdefault(source.name, source)
+    if name not in known:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(known), n=3)
+        raise UsageError(
+            f"unknown data source {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""),
+            hint=f"Known sources: {', '.join(sorted(known)) or '(none)'}",
+        )
+    return known[name]
+
+
+def all_sources() -> list[SourceDef]:
+    seen: dict[str, SourceDef] = {}
+    for directory in all_registry_dirs():
+        for source in load_defs(directory, "sources", SourceDef):
+            seen.setdefault(source.name, source)
+    return [seen[k] for k in sorted(seen)]

@@ -1,0 +1,163 @@
+"""The typed, frozen records that plugins register: one class per kind of component.
+
+A spec is a *description* of a component, cheap to create and to list: it names a factory as an
+import string (``"harness_plugins.judges.gpt35:Gpt35Judge"``) that is imported only when the
+component is built, so ``harness list`` never imports torch or litellm. Categories are data, not
+code: their spec carries the judge prompt itself.
+
+Build a component with :meth:`ComponentSpec.create`; it merges the spec's default ``options`` with
+the caller's and, for a *parametric* spec such as ``hf`` (used as ``hf:<id-or-path>``), passes the
+part after the colon as ``arg``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+KINDS: tuple[str, ...] = ("dataset", "model", "trainer", "generator", "judge", "category")
+
+
+def import_string(target: str) -> Any:
+    """Import ``"package.module:Attr"`` (or ``"package.module"``) and return the object."""
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    obj: Any = module
+    for part in filter(None, attr.split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """What every component offers the registry: a unique name, aliases, a line of help, a factory.
+
+    ``factory`` is a ``"module:attr"`` string (preferred: imported lazily) or a callable.
+    ``parametric`` specs accept an argument after a colon (``litellm:gpt-4o``).
+    ``available`` optionally names a zero-argument check returning ``None`` when the component can
+    run here, or the reason it cannot (listed by ``harness list``, raised on use).
+    """
+
+    kind: ClassVar[str] = "component"
+
+    name: str
+    factory: str | Callable[..., Any] | None = None
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    parametric: bool = False
+    available: str | Callable[[], str | None] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or not isinstance(self.name, str):
+            raise ValueError(f"{type(self).__name__} needs a non-empty string name")
+        if ":" in self.name:
+            raise ValueError(f"component name {self.name!r} may not contain ':'")
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+        object.__setattr__(self, "options", _frozen_mapping(self.options))
+        description = (self.description or "").strip().splitlines()
+        object.__setattr__(self, "description", description[0] if description else "")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def factory_callable(self) -> Callable[..., Any]:
+        if self.factory is None:
+            raise TypeError(f"{self.kind} {self.name!r} has no factory")
+        return import_string(self.factory) if isinstance(self.factory, str) else self.factory
+
+    def unavailable_reason(self) -> str | None:
+        """``None`` when the component can run here, else why not. May import the check's module."""
+        if self.available is None:
+            return None
+        check = import_string(self.available) if isinstance(self.available, str) else self.available
+        return check()
+
+    def create(self, arg: str | None = None, **options: Any) -> Any:
+        """Build the component: ``factory(**spec.options, **options)`` (plus ``arg=`` if parametric)."""
+        from harness.errors import ComponentUnavailableError, UsageError
+
+        if arg is not None and not self.parametric:
+            raise UsageError(f"{self.kind} {self.name!r} takes no argument (got {self.name}:{arg})")
+        reason = self.unavailable_reason()
+        if reason:
+            raise ComponentUnavailableError(f"{self.kind} {self.name!r} is unavailable: {reason}")
+        kwargs = {**self.options, **{k: v for k, v in options.items() if v is not None}}
+        if self.parametric:
+            kwargs["arg"] = arg
+        return self.factory_callable()(**kwargs)
+
+
+@dataclass(frozen=True)
+class DatasetSpec(ComponentSpec):
+    """A dataset. ``role`` is ``"eval"`` (questions with categories) or ``"train"`` (conversations)."""
+
+    kind: ClassVar[str] = "dataset"
+    role: str = "eval"
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec(ComponentSpec):
+    """A base model: where its weights come from and how a question becomes a prompt."""
+
+    kind: ClassVar[str] = "model"
+    prompt_template: str = "Human: \n{question}\n\nAssistant: \n"
+    default_generator: str = "hf"
+
+
+@dataclass(frozen=True)
+class TrainerSpec(ComponentSpec):
+    kind: ClassVar[str] = "trainer"
+
+
+@dataclass(frozen=True)
+class GeneratorSpec(ComponentSpec):
+    kind: ClassVar[str] = "generator"
+
+
+@dataclass(frozen=True)
+class JudgeSpec(ComponentSpec):
+    kind: ClassVar[str] = "judge"
+
+
+@dataclass(frozen=True)
+class CategorySpec(ComponentSpec):
+    """An eval category, as data: the judge prompt, whether the gold answer is shown, its group.
+
+    ``group`` is the column a category is reported under: BELLE's math and code are both in the
+    group ``others``; every other category is its own group. ``source_names`` lists the raw class
+    labels (as they appear in datasets) that map to this category.
+    """
+
+    kind: ClassVar[str] = "category"
+    display_name: str = ""
+    prompt: str = ""
+    gold_shown: bool = True
+    group: str = ""
+    source_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.display_name:
+            object.__setattr__(self, "display_name", self.name)
+        if not self.group:
+            object.__setattr__(self, "group", self.name)
+        object.__setattr__(self, "source_names", tuple(self.source_names))
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+
+SPEC_TYPES: dict[str, type[ComponentSpec]] = {
+    cls.kind: cls for cls in (DatasetSpec, ModelSpec, TrainerSpec, GeneratorSpec, JudgeSpec, CategorySpec)
+}
