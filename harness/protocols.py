@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 # --------------------------------------------------------------------------------------- records
@@ -131,13 +132,19 @@ class TrainDataset(Protocol):
 class Model(Protocol):
     """A base model: resolvable to a local directory (HF format) or an API model id.
 
-    ``load`` returns ``(model, tokenizer)`` from transformers; API models raise instead and are
-    driven by an API generator. ``prompt_template`` formats a question (``{question}``).
+    ``local_path`` is a directory in Hugging Face format (weights, config, tokenizer), built or
+    downloaded on first use; ``load`` returns ``(model, tokenizer)`` from transformers. API models
+    (``litellm:<id>``) raise :class:`~harness.errors.UsageError` from both and are driven by an API
+    generator instead. ``format_prompt`` applies ``prompt_template`` (``{question}``).
     """
 
     name: str
     prompt_template: str
     default_generator: str
+
+    def format_prompt(self, question: str) -> str: ...
+
+    def local_path(self) -> Path: ...
 
     def load(self, *, dtype: str = "auto", device_map: Any = None) -> tuple[Any, Any]: ...
 

@@ -125,11 +125,14 @@ for _module in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
+    from rich.markup import escape
+
     try:
         app(args=argv, standalone_mode=True)
     except HarnessError as exc:
         err = console(stderr=True)
-        err.print(f"[bold red]error:[/] {exc.args[0] if exc.args else exc}", markup=True, highlight=False)
+        message = escape(str(exc.args[0]) if exc.args else str(exc))
+        err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
         if exc.hint:
             err.print(exc.hint, markup=False)
         sys.exit(exc.exit_code)

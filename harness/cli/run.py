@@ -1,9 +1,129 @@
-"""CLI commands: run."""
+"""CLI commands: ``run`` (generate, judge, score, report) and ``judge`` (re-judge a run)."""
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+GEN = "Generation"
+JUDGE = "Judging"
+RUN = "Run directory"
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+def run(
+    model: Annotated[str | None, typer.Option(help="Model: tiny-llama, llama, llama-ext, hf:<id-or-path>, litellm:<id>, llama2c:<ckpt>.", rich_help_panel=GEN)] = None,
+    judge: Annotated[str | None, typer.Option(help="Judge: gpt35, ref-f1, or any plugin's judge. [default: gpt35]", rich_help_panel=JUDGE)] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML file of run options (command-line options override it).", exists=True, dir_okay=False)] = None,
+    model_path: Annotated[str | None, typer.Option(help="Local model directory (or HF id) for the model.", rich_help_panel=GEN)] = None,
+    tokenizer: Annotated[str | None, typer.Option(help="Tokenizer path (e.g. a sentencepiece model for llama2c:).", rich_help_panel=GEN)] = None,
+    dataset: Annotated[str | None, typer.Option(help="Eval dataset. [default: belle-eval]")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="Use local copies of the data files (or HARNESS_DATA_DIR).", envvar="HARNESS_DATA_DIR")] = None,
+    categories: Annotated[str | None, typer.Option(help="Only these category ids, comma-separated.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N samples (after --categories).", min=1)] = None,
+    generator: Annotated[str | None, typer.Option(help="Generator (default: the model's own, e.g. hf).", rich_help_panel=GEN)] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Max new tokens per answer. [default: 512]", rich_help_panel=GEN)] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature. [default: 0.001, as in the paper]", rich_help_panel=GEN)] = None,
+    greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="Greedy decoding instead of sampling.", rich_help_panel=GEN)] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Generation batch size. [default: 8]", rich_help_panel=GEN)] = None,
+    dtype: Annotated[str | None, typer.Option(help="Model dtype: auto, float32, bfloat16, float16.", rich_help_panel=GEN)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed. [default: 42]")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls (default gpt-3.5-turbo).", rich_help_panel=JUDGE)] = None,
+    judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL (or OPENAI_BASE_URL).", rich_help_panel=JUDGE)] = None,
+    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests. [default: 16]", min=1, rich_help_panel=JUDGE)] = None,
+    judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", min=1, rich_help_panel=JUDGE)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the judge cache.", rich_help_panel=JUDGE)] = False,
+    max_cost: Annotated[float | None, typer.Option(help="Stop judging cleanly once this many USD are spent.", rich_help_panel=JUDGE)] = None,
+    out: Annotated[str | None, typer.Option(help="Parent directory of run directories. [default: runs]", rich_help_panel=RUN)] = None,
+    name: Annotated[str | None, typer.Option(help="Run directory name (default: components + timestamp).", rich_help_panel=RUN)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Discard an existing run of another configuration under --name.", rich_help_panel=RUN)] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bars.")] = False,
+) -> None:
+    """Generate answers for an eval set, judge them, score them, and write the report.
+
+    Resumable: run the same command again after a crash or Ctrl-C and it continues where it stopped.
+    """
+    from harness.cli.app import console
+    from harness.runs.config import RunConfig
+    from harness.runs.pipeline import run_eval
+
+    overrides = {
+        "model": model, "judge": judge, "model_path": model_path, "tokenizer": tokenizer, "dataset": dataset,
+        "data_dir": data_dir, "categories": _split(categories), "limit": limit, "generator": generator,
+        "max_new_tokens": max_new_tokens, "temperature": temperature, "greedy": greedy, "batch_size": batch_size,
+        "dtype": dtype, "seed": seed, "judge_model": judge_model, "judge_api_base": judge_api_base,
+        "judge_concurrency": judge_concurrency, "judge_repeats": judge_repeats, "max_cost": max_cost,
+        "out": out, "name": name,
+        "use_cache": False if no_cache else None, "force": force or None, "progress": False if no_progress else None,
+    }
+    if config is None and model is None:
+        raise typer.BadParameter("give --model (or a --config file that names one)", param_hint="--model")
+    cfg = RunConfig.from_sources(config, overrides)
+    out_console = console()
+    try:
+        result = run_eval(cfg, log=lambda msg: out_console.print(msg, markup=False))
+    except KeyboardInterrupt:
+        resume = " ".join(shlex.quote(a) for a in ["harness", *sys.argv[1:]])
+        console(stderr=True).print(f"\nInterrupted. Finished samples are saved; resume with:\n  {resume}", markup=False)
+        raise typer.Exit(130) from None
+    _print_scores(result.scores)
+    out_console.print(f"run directory: {result.run_dir}", markup=False)
+    if result.status != "complete":
+        console(stderr=True).print(f"{result.failed} judgments failed (network, rate limits or --max-cost); "
+                                   "run the same command again to retry them.", markup=False)
+        raise typer.Exit(1)
+
+
+def _print_scores(scores) -> None:
+    if not scores:
+        return
+    from harness.cli.app import console
+
+    macro = scores.get("macro")
+    macro_wo = scores.get("macro_wo_others")
+
+    def fmt(value):
+        if isinstance(value, dict):
+            value = value.get("mean")
+        return "-" if value is None else f"{value:.3f}"
+
+    console().print(f"macro ave: {fmt(macro)}   macro ave w/o others: {fmt(macro_wo)}", markup=False)
+
+
+def judge_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `harness run`.", exists=True, file_okay=False)],
+    judge: Annotated[str, typer.Option(help="The judge to apply.")],
+    judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls.")] = None,
+    judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
+    judge_concurrency: Annotated[int | None, typer.Option(min=1)] = None,
+    judge_repeats: Annotated[int | None, typer.Option(min=1)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    max_cost: Annotated[float | None, typer.Option()] = None,
+    judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory [default: judgments.<judge>.jsonl].")] = None,
+) -> None:
+    """Judge a run's existing answers again with another judge (no regeneration)."""
+    from harness.cli.app import console
+    from harness.runs.pipeline import rejudge
+
+    out_console = console()
+    path, judged = rejudge(
+        run_dir, judge,
+        overrides={"judge_model": judge_model, "judge_api_base": judge_api_base, "judge_concurrency": judge_concurrency,
+                   "judge_repeats": judge_repeats, "use_cache": False if no_cache else None, "max_cost": max_cost},
+        judgments_file=judgments_file, log=lambda msg: out_console.print(msg, markup=False),
+    )
+    out_console.print(f"{judged} new judgments in {path}", markup=False)
+    out_console.print(f"see: harness report {run_dir} --judgments {path.name}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("run")(run)
+    app.command("judge")(judge_command)
