@@ -1,0 +1,1 @@
+"""Evaluation runs: configuration, run directories, resumable records and the pipeline."""

@@ -1,0 +1,83 @@
+"""The configuration of one evaluation run, from CLI options and/or a YAML file.
+
+Options given on the command line override the file. The *fingerprint* covers exactly the settings
+that change results (model, data, decoding, judge), not the ones that only change how the run goes
+(concurrency, cost limit, cache use, output place): resuming a run with another concurrency is
+fine, resuming it with another judge is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.errors import UsageError
+from harness.registry_yaml import format_validation_error, read_yaml
+
+# Settings that do not change what a run measures; excluded from the fingerprint.
+OPERATIONAL = frozenset(
+    {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
+     "judge_max_retries", "batch_size", "data_dir", "judge_api_base", "device_map"}
+)
+
+
+class RunConfig(BaseModel):
+    """Everything `harness run` needs. Field names are the YAML keys (and the CLI options)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="model component, e.g. tiny-llama, llama-ext, hf:<id>, litellm:<id>")
+    model_path: str | None = None
+    tokenizer: str | None = None
+    dtype: str = "auto"
+    device_map: str | None = None
+    dataset: str = "belle-eval"
+    data_dir: str | None = None
+    categories: list[str] | None = None
+    limit: int | None = Field(default=None, ge=1)
+    generator: str | None = Field(default=None, description="defaults to the model's default generator")
+    max_new_tokens: int = Field(default=512, ge=1)
+    temperature: float = Field(default=0.001, ge=0.0)
+    greedy: bool = False
+    batch_size: int = Field(default=8, ge=1)
+    seed: int = 42
+    judge: str = "gpt35"
+    judge_model: str | None = None
+    judge_api_base: str | None = None
+    judge_concurrency: int = Field(default=16, ge=1)
+    judge_repeats: int = Field(default=1, ge=1)
+    judge_temperature: float | None = None
+    judge_timeout: float | None = None
+    judge_max_retries: int | None = None
+    use_cache: bool = True
+    max_cost: float | None = Field(default=None, gt=0)
+    out: str = "runs"
+    name: str | None = None
+    force: bool = False
+    progress: bool = True
+
+    @classmethod
+    def from_sources(cls, config_file: Path | None, overrides: dict[str, Any]) -> RunConfig:
+        data: dict[str, Any] = {}
+        if config_file is not None:
+            loaded = read_yaml(config_file)
+            if not isinstance(loaded, dict):
+                raise UsageError(f"{config_file}: expected a mapping of run options")
+            data.update(loaded.get("run", loaded) if isinstance(loaded.get("run"), dict) else loaded)
+            data = {k.replace("-", "_"): v for k, v in data.items()}
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise UsageError(format_validation_error(config_file or "command line", exc)) from None
+
+    def result_settings(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if k not in OPERATIONAL}
+
+    def fingerprint(self) -> str:
+        blob = json.dumps(self.result_settings(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

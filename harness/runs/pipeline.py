@@ -1,0 +1,296 @@
+"""`harness run`: generate answers, judge them, score them, report them -- resumably.
+
+Both stages write one JSON line per finished sample as soon as it is finished (see
+:mod:`harness.runs.records`), so a run killed at any moment loses at most the samples in flight.
+Started again, a stage skips what is on disk: generation skips sample ids that have an answer,
+judging skips (id, repeat) pairs that have a final verdict (``scored`` or ``unscored``); ``failed``
+judgments are retried. At the end the judgments file holds exactly one record per (id, repeat).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError, UsageError
+from harness.manager import PluginManager
+from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
+from harness.registry import ComponentRegistry
+from harness.runs.config import RunConfig
+from harness.runs.records import JsonlAppender, read_jsonl, rewrite_jsonl_atomic
+from harness.runs.rundir import GENERATIONS, JUDGMENTS, read_run, select_run_dir, write_run_meta
+
+FINAL_STATUSES = ("scored", "unscored")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    resumed: bool
+    status: str
+    n_samples: int
+    generated_now: int = 0
+    judged_now: int = 0
+    failed: int = 0
+    scores: dict[str, Any] | None = None
+    judge_stats: dict[str, Any] = field(default_factory=dict)
+
+
+def create_component(registry: ComponentRegistry, kind: str, name: str, *, strict: dict[str, Any] | None = None,
+                     lenient: dict[str, Any] | None = None) -> Any:
+    """Build a component, passing only the options its factory accepts.
+
+    ``strict`` options were set explicitly by the user: if the factory cannot take one, that is a
+    usage error (``--tokenizer`` on a model that has no use for it). ``lenient`` options are
+    defaults that a component may ignore.
+    """
+    reg, arg = registry.lookup(kind, name)
+    factory = reg.spec.factory_callable()
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        params = {}
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    accepted = set(reg.spec.options) | set(params)
+    options: dict[str, Any] = {}
+    for key, value in (lenient or {}).items():
+        if value is not None and (takes_all or key in accepted):
+            options[key] = value
+    for key, value in (strict or {}).items():
+        if value is None:
+            continue
+        if not takes_all and key not in accepted:
+            raise UsageError(f"{kind} {name!r} does not take the option {key!r}")
+        options[key] = value
+    return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
+
+
+def select_samples(samples: Sequence[EvalSample], config: RunConfig, known_categories: Sequence[str]) -> list[EvalSample]:
+    chosen = list(samples)
+    if config.categories:
+        unknown = sorted(set(config.categories) - set(known_categories))
+        if unknown:
+            raise UsageError(f"unknown categories: {', '.join(unknown)}",
+                             hint=f"Categories: {', '.join(sorted(known_categories))}")
+        wanted = set(config.categories)
+        chosen = [s for s in chosen if s.category in wanted]
+    if config.limit is not None:
+        chosen = chosen[: config.limit]
+    if not chosen:
+        raise UsageError("no samples selected (check --categories and --limit)")
+    return chosen
+
+
+def judge_options(config: RunConfig) -> dict[str, Any]:
+    return {
+        "model": config.judge_model,
+        "api_base": config.judge_api_base,
+        "concurrency": config.judge_concurrency,
+        "use_cache": config.use_cache,
+        "max_cost": config.max_cost,
+        "repeats": config.judge_repeats,
+        "temperature": config.judge_temperature,
+        "timeout": config.judge_timeout,
+        "max_retries": config.judge_max_retries,
+        "progress": config.progress,
+    }
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), disable=not enabled, transient=False)
+
+
+def generation_record(sample: EvalSample, generation: Generation) -> dict[str, Any]:
+    record = {
+        "id": sample.id,
+        "category": sample.category,
+        "question": sample.question,
+        "reference": sample.reference,
+    }
+    record.update({k: v for k, v in generation.to_dict().items() if k != "id"})
+    return record
+
+
+def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample], run_dir: Path,
+                   log: Callable[[str], None]) -> tuple[dict[str, dict[str, Any]], int]:
+    path = run_dir / GENERATIONS
+    by_id = {s.id: s for s in samples}
+    done = {r["id"]: r for r in read_jsonl(path) if r.get("id") in by_id}
+    todo = [s for s in samples if s.id not in done]
+    if not todo:
+        log(f"generation: all {len(samples)} answers already on disk")
+        return done, 0
+    log(f"generation: {len(todo)} to do, {len(done)} already on disk")
+    model = create_component(
+        registry, "model", config.model,
+        strict={"path": config.model_path, "tokenizer": config.tokenizer},
+        lenient={"dtype": config.dtype, "device_map": config.device_map},
+    )
+    generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
+    generator = create_component(
+        registry, "generator", generator_name,
+        lenient={"batch_size": config.batch_size, "max_new_tokens": config.max_new_tokens,
+                 "temperature": config.temperature, "greedy": config.greedy, "seed": config.seed,
+                 "progress": False},
+    )
+    made = 0
+    with JsonlAppender(path) as out, _progress(config.progress) as progress:
+        task = progress.add_task("generating", total=len(todo))
+
+        def on_result(generation: Generation) -> None:
+            nonlocal made
+            sample = by_id.get(generation.id)
+            if sample is None or generation.id in done:
+                return  # not ours, or a duplicate delivery: never write a sample twice
+            record = generation_record(sample, generation)
+            out.append(record)
+            done[generation.id] = record
+            made += 1
+            progress.advance(task)
+
+        try:
+            generator.generate(model, todo, on_result=on_result)
+        finally:
+            close = getattr(generator, "close", None)
+            if callable(close):
+                close()
+    missing = [s.id for s in todo if s.id not in done]
+    if missing:
+        raise HarnessError(f"the generator returned no answer for {len(missing)} samples (e.g. {missing[0]}); "
+                           "run the same command again to retry them")
+    return done, made
+
+
+def _final_key(record: dict[str, Any]) -> tuple[str, int]:
+    return record["id"], int(record.get("repeat") or 0)
+
+
+def compact_judgments(path: Path) -> list[dict[str, Any]]:
+    """Keep one record per (id, repeat): the final verdict if there is one, else the latest failure."""
+    records = read_jsonl(path)
+    best: dict[tuple[str, int], dict[str, Any]] = {}
+    for record in records:
+        key = _final_key(record)
+        current = best.get(key)
+        if current is None or record.get("status") in FINAL_STATUSES or current.get("status") not in FINAL_STATUSES:
+            best[key] = record
+    if len(best) != len(records):
+        rewrite_jsonl_atomic(path, list(best.values()))
+    return list(best.values())
+
+
+def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+                generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
+                log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
+    path = run_dir / judgments_file
+    categories = registry.categories()
+    final = {_final_key(r) for r in compact_judgments(path) if r.get("status") in FINAL_STATUSES}
+    items: list[JudgeItem] = []
+    for sample in samples:
+        category = categories.get(sample.category)
+        if category is None:
+            raise UsageError(f"sample {sample.id} has category {sample.category!r}, which no plugin registers")
+        for repeat in range(config.judge_repeats):
+            if (sample.id, repeat) not in final:
+                items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
+                                       category_prompt=category.prompt, gold_shown=category.gold_shown, repeat=repeat))
+    if not items:
+        log("judging: every answer already has a verdict")
+        return 0, {}
+    log(f"judging: {len(items)} to do, {len(final)} already on disk")
+    judge = create_component(registry, "judge", judge_name or config.judge, lenient=judge_options(config))
+    estimate = getattr(judge, "estimate_cost", None)
+    if callable(estimate):
+        cost = estimate(items)
+        if cost is not None:
+            log(f"judging: estimated cost ${cost:.4f}" + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
+    judged = 0
+    expected = {(i.sample.id, i.repeat) for i in items}
+    with JsonlAppender(path) as out:
+
+        def on_result(judgment: Judgment) -> None:
+            nonlocal judged
+            key = (judgment.id, judgment.repeat)
+            if key not in expected:
+                return
+            expected.discard(key)  # one record per item, even if a judge reports twice
+            out.append(judgment.to_dict())
+            judged += 1
+
+        judge.judge(items, on_result=on_result)
+    stats = getattr(judge, "stats", None)
+    stats = dict(stats) if isinstance(stats, dict) else (vars(stats) if stats is not None else {})
+    return judged, stats
+
+
+def load_samples(config: RunConfig, registry: ComponentRegistry) -> list[EvalSample]:
+    dataset = create_component(registry, "dataset", config.dataset, lenient={"data_dir": config.data_dir})
+    return select_samples(dataset.load(), config, list(registry.categories()))
+
+
+def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
+             log: Callable[[str], None] = print) -> RunResult:
+    """Run (or resume) the whole evaluation described by ``config``."""
+    from harness.manager import get_manager
+
+    manager = manager or get_manager()
+    registry = manager.registry
+    # resolve every component name first: a typo fails before any work starts
+    registry.get("model", config.model)
+    registry.get("judge", config.judge)
+    if config.generator:
+        registry.get("generator", config.generator)
+    samples = load_samples(config, registry)
+    run_dir, resumed = select_run_dir(config)
+    plugins = [i.to_dict() for i in manager.plugins()]
+    write_run_meta(run_dir, config, status="running", plugins=plugins, extra={"n_samples": len(samples)})
+    log(f"{'resuming' if resumed else 'starting'} run {run_dir} ({len(samples)} samples)")
+    result = RunResult(run_dir=run_dir, resumed=resumed, status="running", n_samples=len(samples))
+    try:
+        generations, result.generated_now = generate_stage(config, registry, samples, run_dir, log)
+        result.judged_now, result.judge_stats = judge_stage(config, registry, samples, generations, run_dir,
+                                                            JUDGMENTS, log)
+    except KeyboardInterrupt:
+        write_run_meta(run_dir, config, status="interrupted")
+        raise
+    records = compact_judgments(run_dir / JUDGMENTS)
+    result.failed = sum(r.get("status") == "failed" for r in records)
+    result.status = "complete" if result.failed == 0 else "incomplete"
+    from harness.report import write_report
+
+    result.scores = write_report(run_dir, judgments_file=JUDGMENTS)
+    previous = read_run(run_dir).get("judge_stats_history", [])
+    write_run_meta(run_dir, config, status=result.status,
+                   extra={"judge_stats": result.judge_stats,
+                          "judge_stats_history": [*previous, result.judge_stats] if result.judge_stats else previous,
+                          "n_failed": result.failed})
+    return result
+
+
+def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = None,
+            judgments_file: str | None = None, manager: PluginManager | None = None,
+            log: Callable[[str], None] = print) -> tuple[Path, int]:
+    """Judge a run's existing generations again with ``judge`` into a new judgments file."""
+    from harness.manager import get_manager
+
+    registry = (manager or get_manager()).registry
+    registry.get("judge", judge)
+    meta = read_run(run_dir)
+    config = RunConfig.model_validate({**meta["config"], **{k: v for k, v in (overrides or {}).items() if v is not None},
+                                       "judge": judge})
+    generations = {r["id"]: r for r in read_jsonl(Path(run_dir) / GENERATIONS)}
+    if not generations:
+        raise UsageError(f"{run_dir} has no generations to judge")
+    samples = [EvalSample(id=r["id"], question=r["question"], category=r["category"], reference=r.get("reference", ""))
+               for r in generations.values()]
+    name = judgments_file or f"judgments.{judge}.jsonl"
+    if name == JUDGMENTS:
+        raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")
+    judged, stats = judge_stage(config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge)
+    return Path(run_dir) / name, judged

@@ -1,0 +1,119 @@
+"""Append-only JSON Lines files that survive being killed at any moment.
+
+Each record is one line written with a single ``write`` on a file opened in append mode, then
+flushed and fsynced, so a record is either wholly on disk or not at all -- except the very last
+line of a file whose writer was killed mid-write, which may be torn. Readers skip a torn last line
+(and only the last: a bad line in the middle is real corruption and an error); writers cut it off
+before appending so the next record starts on a fresh line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from harness.errors import DataError
+
+
+def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
+    """All complete records of ``path`` (``[]`` if absent); a torn last line is ignored."""
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: Path | str) -> Iterator[dict[str, Any]]:
+    path = Path(path)
+    if not path.exists():
+        return
+    with path.open("rb") as fh:
+        data = fh.read()
+    lines = data.split(b"\n")
+    complete, last = lines[:-1], lines[-1]  # ``last`` is b"" when the file ends with a newline
+    for number, raw in enumerate(complete, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield json.loads(raw)
+        except json.JSONDecodeError as exc:
+            if number == len(complete) and not last:
+                # a final line that has its newline but not its content cannot come from our writer;
+                # still, treat it like a torn tail rather than refusing to resume.
+                return
+            raise DataError(f"{path}, line {number}: not a JSON record ({exc.msg})") from None
+    if last.strip():
+        try:
+            yield json.loads(last)  # complete record, just missing its newline
+        except json.JSONDecodeError:
+            return  # torn last line: the writer was killed mid-record
+
+
+def repair_tail(path: Path) -> int:
+    """Cut a torn last line off ``path`` so appends start on a fresh line; returns bytes removed."""
+    if not path.exists():
+        return 0
+    with path.open("rb+") as fh:
+        data = fh.read()
+        if not data or data.endswith(b"\n"):
+            return 0
+        cut = data.rfind(b"\n") + 1
+        tail = data[cut:]
+        try:
+            json.loads(tail)
+            fh.write(b"\n")  # a whole record missing only its newline: keep it
+            return 0
+        except json.JSONDecodeError:
+            fh.truncate(cut)
+            return len(tail)
+
+
+class JsonlAppender:
+    """Thread-safe appender: one record, one line, flushed and fsynced before returning."""
+
+    def __init__(self, path: Path, *, fsync: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        repair_tail(self.path)
+        self._fh = self.path.open("ab", buffering=0)
+        self._lock = threading.Lock()
+        self._fsync = fsync
+        self.count = 0
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+        with self._lock:
+            self._fh.write(line)
+            if self._fsync:
+                os.fsync(self._fh.fileno())
+            self.count += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._fh.closed:
+                self._fh.close()
+
+    def __enter__(self) -> JsonlAppender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` via a temporary file and a rename: readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def rewrite_jsonl_atomic(path: Path, records: list[dict[str, Any]]) -> None:
+    """Replace ``path`` with exactly ``records`` (temporary file + rename)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
