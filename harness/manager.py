@@ -46,11 +46,21 @@ class PluginInfo:
 
     name: str
     source: str  # "entry-point", "HARNESS_PLUGINS", "--plugin", "registered"
-    distribution: str | None = None
-    version: str | None = None
     status: str = "ok"  # "ok", "broken", "disabled"
     error: str | None = None
     hooks: list[str] = field(default_factory=list)
+    dist: Any = field(default=None, repr=False, compare=False)
+    target: str | None = None  # the module an entry point names
+
+    # Distribution name and version are read lazily: parsing METADATA costs start-up time that
+    # `harness list` does not need.
+    @property
+    def distribution(self) -> str | None:
+        return self.dist.metadata["Name"] if self.dist is not None else None
+
+    @property
+    def version(self) -> str | None:
+        return self.dist.version if self.dist is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,13 +133,8 @@ class PluginManager:
             if ep.name in seen:  # the same distribution visible twice on sys.path
                 continue
             seen.add(ep.name)
-            dist = getattr(ep, "dist", None)
-            info = PluginInfo(
-                name=ep.name,
-                source="entry-point",
-                distribution=dist.metadata["Name"] if dist is not None else None,
-                version=dist.version if dist is not None else None,
-            )
+            info = PluginInfo(name=ep.name, source="entry-point", dist=getattr(ep, "dist", None),
+                              target=ep.value.partition(":")[0])
             if ep.name in self.disabled:
                 info.status = "disabled"
                 self._infos[ep.name] = info
@@ -145,7 +150,7 @@ class PluginManager:
         """Load a plugin from a module name (``pkg.mod``) or a file path (``./my_plugin.py``)."""
         is_path = spec.endswith(".py") or os.sep in spec or "/" in spec
         name = Path(spec).stem if is_path else spec
-        info = PluginInfo(name=name, source=source)
+        info = PluginInfo(name=name, source=source, target=None if is_path else spec)
         if name in self.disabled:
             info.status = "disabled"
             self._infos[name] = info

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-KINDS: tuple[str, ...] = ("dataset", "model", "trainer", "generator", "judge", "category")
+from harness.kinds import KINDS
+
+__all__ = ["KINDS", "ComponentSpec", "DatasetSpec", "ModelSpec", "TrainerSpec", "GeneratorSpec", "JudgeSpec",
+           "CategorySpec", "SPEC_TYPES", "import_string"]
 
 
 def import_string(target: str) -> Any:

@@ -75,16 +75,16 @@ def list_components(
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
 ) -> None:
     """List the registered components, grouped by kind, with the plugin that provides each."""
-    from harness.specs import KINDS
+    from harness.kinds import KINDS
 
-    reg = registry()
     if kind is not None:
         kind = kind.rstrip("s") if kind.rstrip("s") in KINDS else kind
         if kind not in KINDS:
             raise typer.BadParameter(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND")
-    rows = reg.registrations(kind)
+    rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
     if as_json:
-        typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        keys = ("kind", "name", "aliases", "plugin", "description")
+        typer.echo(json.dumps([{k: row[k] for k in keys} for row in rows], ensure_ascii=False, indent=2))
         return
     from rich.table import Table
 
@@ -92,11 +92,28 @@ def list_components(
     for col in ("kind", "name", "aliases", "plugin", "description"):
         table.add_column(col, overflow="fold")
     previous = None
-    for r in rows:
-        name = r.spec.name + (":<arg>" if r.spec.parametric else "")
-        table.add_row(r.kind if r.kind != previous else "", name, ", ".join(r.spec.aliases), r.plugin, r.spec.description)
-        previous = r.kind
+    for row in rows:
+        name = row["name"] + (":<arg>" if row.get("parametric") else "")
+        table.add_row(row["kind"] if row["kind"] != previous else "", name, ", ".join(row["aliases"]),
+                      row["plugin"], row["description"])
+        previous = row["kind"]
     console().print(table)
+
+
+def _listing_rows() -> list[dict]:
+    """Every registration as a row, from the listing cache when it is still valid."""
+    from harness import listing_cache
+
+    if not _extra_plugins:
+        cached = listing_cache.load_listing()
+        if cached is not None:
+            return cached
+    mgr = manager()
+    rows = [{**r.to_dict(), "parametric": r.spec.parametric} for r in mgr.registry.registrations()]
+    if not _extra_plugins and all(i.status != "broken" for i in mgr.plugins()):
+        modules = [i.target for i in mgr.plugins() if i.target]
+        listing_cache.store_listing(rows, modules, [str(d) for d, _ in mgr.registry_dirs()])
+    return rows
 
 
 @app.command("plugins")
@@ -123,10 +140,43 @@ for _module in COMMAND_MODULES:
     import_module(f"harness.cli.{_module}").register(app)
 
 
+def _requested_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (skipping the root options), if any."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("--plugin", "-p"):
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def _command_name(info) -> str:
+    return info.name or info.callback.__name__.replace("_", "-")
+
+
+def _keep_only_requested(argv: list[str]) -> None:
+    """Let typer build only the command that runs.
+
+    Typer turns every registered command into a click command (inspecting every signature) before
+    it dispatches; with dozens of options across the commands that is most of a short command's
+    time. Root help still sees every command.
+    """
+    name = _requested_command(argv)
+    if name is None:
+        return
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:  # an unknown name falls through to typer's own error, listing all
+        app.registered_commands, app.registered_groups = commands, groups
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
     from rich.markup import escape
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)
     except HarnessError as exc:
