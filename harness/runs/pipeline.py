@@ -264,7 +264,7 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     result.status = "complete" if result.failed == 0 else "incomplete"
     from harness.report import write_report
 
-    result.scores = write_report(run_dir, judgments_file=JUDGMENTS)
+    result.scores = write_report(run_dir, judgments_file=JUDGMENTS, categories=registry.categories())
     previous = read_run(run_dir).get("judge_stats_history", [])
     write_run_meta(run_dir, config, status=result.status,
                    extra={"judge_stats": result.judge_stats,
@@ -293,4 +293,8 @@ def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = Non
     if name == JUDGMENTS:
         raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")
     judged, stats = judge_stage(config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge)
+    compact_judgments(Path(run_dir) / name)
+    from harness.report import write_report
+
+    write_report(Path(run_dir), judgments_file=name, categories=registry.categories())
     return Path(run_dir) / name, judged

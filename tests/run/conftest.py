@@ -43,7 +43,7 @@ class EchoModel:
     prompt_template = "Human: \n{question}\n\nAssistant: \n"
     default_generator = "echo"
 
-    def __init__(self, path=None, **_):
+    def __init__(self, path=None):  # takes no tokenizer: `--tokenizer` must be refused
         self.path = path
 
     def format_prompt(self, question):
