@@ -1,0 +1,74 @@
+"""CLI command: ``experiment`` (train and evaluate every config of a grid, e.g. configs/table2/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def experiment(
+    targets: Annotated[list[Path], typer.Argument(help="Experiment config files or directories of them.")],
+    out: Annotated[Path, typer.Option(help="Where each experiment's model and eval run go.")] = Path("experiments"),
+    only: Annotated[str | None, typer.Option(help="Only these experiment names, comma-separated.")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="Local data copies, for training and eval (overrides configs).")] = None,
+    judge: Annotated[str | None, typer.Option(help="Override every config's judge.")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="Override the judge's litellm model.")] = None,
+    judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL for the judge.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N samples.", min=1)] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Cap every training run at N optimizer steps.", min=1)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be trained and evaluated.")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress")] = False,
+) -> None:
+    """Train and evaluate each experiment, skipping what is done; print a Table 2-style summary
+    with the paper's published figures beside the measured ones."""
+    from rich.table import Table
+
+    from harness.cli.app import console
+    from harness.experiments import TRAIN_DONE, find_experiments, run_experiment, summary_rows, write_summary
+
+    specs = find_experiments(targets)
+    if only:
+        wanted = {n.strip() for n in only.split(",") if n.strip()}
+        unknown = wanted - {s.name for s in specs}
+        if unknown:
+            raise typer.BadParameter(f"no experiment named {', '.join(sorted(unknown))}", param_hint="--only")
+        specs = [s for s in specs if s.name in wanted]
+    out_console = console()
+    if dry_run:
+        table = Table(title="experiments (dry run)")
+        for col in ("name", "train", "eval", "state"):
+            table.add_column(col, overflow="fold")
+        for s in specs:
+            train = "-" if s.train is None else f"{s.train.get('model')} on {s.train.get('data')}"
+            state = "trained" if (out / s.name / TRAIN_DONE).is_file() else "to train" if s.train else "-"
+            table.add_row(s.name, train, f"{s.eval.get('judge', 'gpt35')} on {s.eval.get('dataset', 'belle-eval')}", state)
+        out_console.print(table)
+        return
+    overrides = {"judge": judge, "judge_model": judge_model, "judge_api_base": judge_api_base, "limit": limit,
+                 "data_dir": data_dir, "progress": False if no_progress else None}
+    train_overrides = {"max_steps": max_steps, "data_dir": data_dir, "progress": False if no_progress else None}
+    results = [run_experiment(s, out_root=out, overrides=overrides, train_overrides=train_overrides,
+                              log=lambda m: out_console.print(m, markup=False)) for s in specs]
+    rows = summary_rows(results)
+    path = write_summary(out, rows)
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.3f}"
+
+    table = Table(title="Table 2: measured vs published")
+    for col in ("model", "training data", "macro ave", "paper", "macro ave w/o others", "paper ", "eval"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["model"], r["data"], fmt(r["macro"]), fmt(r["paper_macro"]), fmt(r["macro_wo_others"]),
+                      fmt(r["paper_macro_wo_others"]), r["eval"])
+    out_console.print(table)
+    out_console.print(f"summary: {path}", markup=False)
+    if any(r["eval"] != "complete" for r in rows):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.command("experiment")(experiment)
