@@ -1,9 +1,133 @@
-"""CLI commands: data."""
+"""CLI commands: ``harness data fetch | list | show``.
+
+``fetch`` downloads a pinned source into the cache (``$HARNESS_HOME/data``) and verifies every
+file's sha256; ``list`` shows the known sources and what is cached; ``show`` loads a dataset and
+counts its samples per category. ``--data-dir`` / ``$HARNESS_DATA_DIR`` use local copies instead
+of the cache; ``--mirror`` / ``$HARNESS_MIRROR`` replace the download URLs' base (see
+:mod:`harness.data.fetch`).
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+data_app = typer.Typer(name="data", help="Fetch, list and inspect datasets.", no_args_is_help=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="HARNESS_DATA_DIR", help="Use local copies of the files in DIR (verified)."),
+]
+MirrorOption = Annotated[
+    str | None,
+    typer.Option("--mirror", envvar="HARNESS_MIRROR", help="Download from this base URL instead ({source} = name)."),
+]
+
+
+@data_app.command("fetch")
+def fetch(
+    name: Annotated[str, typer.Argument(help="Data source name (see 'harness data list').")],
+    data_dir: DataDirOption = None,
+    mirror: MirrorOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Download again even when cached.")] = False,
+) -> None:
+    """Download a data source into the cache and verify every file's sha256."""
+    from harness.cli.app import console
+    from harness.data.fetch import fetch_source, resolve_source
+
+    source = resolve_source(name)
+    directory = fetch_source(source, data_dir=data_dir, mirror=mirror, force=force, progress=True)
+    out = console()
+    out.print(f"[green]ok[/] {source.name}: {len(source.files)} file(s) verified in {directory}")
+    for file in source.files:
+        out.print(f"  {file.name}  sha256 {file.sha256[:16]}…", markup=False)
+
+
+@data_app.command("list")
+def list_sources(
+    as_json: Annotated[bool, typer.Option("--json", help="Emit JSON.")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Re-hash cached files.")] = False,
+) -> None:
+    """List known data sources and eval datasets, and what is cached."""
+    from harness.cli.app import console, registry
+    from harness.data.fetch import cache_status
+    from harness.registry_yaml import all_sources
+
+    statuses = [cache_status(source, verify=verify) for source in all_sources()]
+    datasets = [
+        {"name": spec.name, "role": getattr(spec, "role", ""), "description": spec.description}
+        for spec in registry().specs("dataset")
+    ]
+    if as_json:
+        typer.echo(json.dumps({"sources": statuses, "datasets": datasets}, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title="data sources")
+    for col in ("source", "files", "cached", "path", "description"):
+        table.add_column(col, overflow="fold")
+    for status in statuses:
+        cached = sum(f["cached"] for f in status["files"])
+        bad = [f["name"] for f in status["files"] if f.get("verified") is False]
+        mark = "[green]yes[/]" if status["cached"] else ("[yellow]partial[/]" if cached else "no")
+        if bad:
+            mark = f"[red]corrupt: {', '.join(bad)}[/]"
+        table.add_row(status["name"], str(len(status["files"])), mark, status["path"], status["description"])
+    out = console()
+    out.print(table)
+    dataset_table = Table(title="datasets")
+    for col in ("dataset", "role", "description"):
+        dataset_table.add_column(col, overflow="fold")
+    for row in datasets:
+        dataset_table.add_row(row["name"], row["role"], row["description"])
+    out.print(dataset_table)
+
+
+@data_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Dataset name (see 'harness list dataset').")],
+    as_json: Annotated[bool, typer.Option("--json", help="Emit an object mapping category id to count.")] = False,
+    data_dir: DataDirOption = None,
+    mirror: MirrorOption = None,
+) -> None:
+    """Load a dataset and print its samples per category."""
+    from collections import Counter
+
+    from harness.cli.app import console, registry
+    from harness.errors import UsageError
+
+    reg = registry()
+    spec = reg.get("dataset", name)
+    options = {}
+    for key, value in (("data_dir", data_dir), ("mirror", mirror)):
+        if value is None:
+            continue
+        if key not in spec.options:
+            raise UsageError(f"dataset {spec.name!r} takes no --{key.replace('_', '-')}")
+        options[key] = value
+    records = reg.create("dataset", name, **options).load()
+    counts = Counter(getattr(record, "category", None) or "(none)" for record in records)
+    categories = reg.categories()
+    order = sorted(counts, key=lambda c: (categories[c].group if c in categories else c, c))
+    if as_json:
+        typer.echo(json.dumps({c: counts[c] for c in order}, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{spec.name}: {len(records)} records")
+    for col, justify in (("category", "left"), ("display name", "left"), ("column", "left"), ("count", "right"),
+                         ("with gold", "right")):
+        table.add_column(col, justify=justify)
+    gold = Counter(getattr(r, "category", None) or "(none)" for r in records if getattr(r, "reference", ""))
+    for c in order:
+        cat = categories.get(c)
+        table.add_row(c, cat.display_name if cat else "", cat.group if cat else "", str(counts[c]), str(gold[c]))
+    console().print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,368 @@
+"""Download, cache and verify the data files that ``registry/sources/*.yaml`` pin by sha256.
+
+Why this module is strict: an eval score is only comparable to the paper's if it was computed on
+exactly the same bytes. Every file is therefore checked against its pinned sha256 (of the
+*uncompressed* content when the source serves it compressed) before anything may read it, and a
+cache entry exists only once the whole source has been verified: files are downloaded into a
+staging directory next to the cache and moved into place only after every file of the source
+passed. A killed or corrupted download leaves nothing behind that a later run could mistake for
+good data.
+
+Where files come from, in order:
+
+* ``data_dir`` (or ``$HARNESS_DATA_DIR``): local copies, looked up by file name directly in that
+  directory or in ``<data_dir>/<source name>/``; an ``<file name>.xz`` (or ``.gz``) sibling is
+  accepted and decompressed into the cache after verification.
+* the cache, ``data_cache_dir()/<source name>/<file name>`` (``$HARNESS_HOME/data``).
+* the network, with httpx, when the cache lacks the source.
+
+Mirrors (``$HARNESS_MIRROR`` or ``mirror=``). A source's *base URL* is the longest common
+directory of its files' URLs (for ``belle-eval``:
+``https://raw.githubusercontent.com/LianjiaTech/BELLE/<commit>/eval/``). A mirror replaces that
+base, so a file is fetched from ``<mirror>/<path of the file relative to the base URL>``; the
+literal ``{source}`` in the mirror is replaced by the source name, so one mirror can serve many
+sources (``HARNESS_MIRROR=http://host/data/{source}/``). Serving a directory of the files (such as
+``shared/data/belle/``) with any static HTTP server is thus a complete mirror of ``belle-eval``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import lzma
+import os
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness.errors import DataError
+from harness.paths import data_cache_dir
+from harness.registry_yaml import SourceDef, SourceFile, find_source
+
+CHUNK = 1 << 16
+COMPRESSED_SUFFIXES = {"xz": ".xz", "gz": ".gz"}
+TIMEOUT_S = 60.0
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def resolve_source(source: SourceDef | str) -> SourceDef:
+    return source if isinstance(source, SourceDef) else find_source(source)
+
+
+def base_url(source: SourceDef) -> str:
+    """The longest common directory (ending in ``/``) of the source's file URLs."""
+    urls = [f.url for f in source.files]
+    prefix = os.path.commonprefix(urls)
+    return prefix[: prefix.rfind("/") + 1]
+
+
+def mirrored_url(source: SourceDef, file: SourceFile, mirror: str | None) -> str:
+    """The URL to fetch ``file`` from: the pinned one, or the mirror replacing the base URL."""
+    if not mirror:
+        return file.url
+    root = mirror.replace("{source}", source.name).rstrip("/")
+    return f"{root}/{file.url[len(base_url(source)):]}"
+
+
+def _decompressor(compression: str | None, where: str) -> Any:
+    if compression is None:
+        return None
+    if compression == "xz":
+        return lzma.LZMADecompressor()
+    if compression == "gz":
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    raise DataError(f"{where}: unknown compression {compression!r} (expected 'xz' or 'gz')")
+
+
+class _VerifyingWriter:
+    """Writes (decompressed) bytes to a file while hashing them; ``check`` raises on mismatch."""
+
+    def __init__(self, path: Path, file: SourceFile, *, compression: str | None, label: str) -> None:
+        self.path = path
+        self.file = file
+        self.label = label
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self._decomp = _decompressor(compression, label)
+        self._fh = path.open("wb")
+
+    def write(self, chunk: bytes) -> None:
+        if self._decomp is not None:
+            try:
+                chunk = self._decomp.decompress(chunk)
+            except (lzma.LZMAError, zlib.error) as exc:
+                raise DataError(f"{self.label}: cannot decompress: {exc}") from None
+        self.sha.update(chunk)
+        self.size += len(chunk)
+        self._fh.write(chunk)
+
+    def close(self) -> None:
+        if self._decomp is not None and hasattr(self._decomp, "flush"):
+            tail = self._decomp.flush()
+            self.sha.update(tail)
+            self.size += len(tail)
+            self._fh.write(tail)
+        self._fh.close()
+
+    def check(self) -> None:
+        if self._decomp is not None and not getattr(self._decomp, "eof", True):
+            raise DataError(f"{self.label}: compressed stream is truncated (download interrupted?)")
+        digest = self.sha.hexdigest()
+        if digest != self.file.sha256:
+            size_note = ""
+            if self.file.size is not None and self.file.size != self.size:
+                size_note = f"; expected {self.file.size} bytes, got {self.size}"
+            raise DataError(
+                f"{self.label}: sha256 mismatch: expected {self.file.sha256}, got {digest}{size_note} "
+                "(corrupted, truncated or wrong file)"
+            )
+
+
+def sha256_of(path: Path, compression: str | None = None) -> str:
+    """sha256 of a file's (decompressed) content."""
+    sha = hashlib.sha256()
+    opener = {"xz": lzma.open, "gz": gzip.open}.get(compression or "", open)
+    with opener(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+@contextmanager
+def _staging(name: str) -> Iterator[Path]:
+    """A temporary directory beside the cache, removed whatever happens."""
+    root = data_cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=root))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _commit(stage: Path, target: Path, names: list[str]) -> None:
+    """Move verified files from ``stage`` into ``target`` (same file system: atomic renames)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        os.replace(stage / name, target / name)
+
+
+def cache_path(source: SourceDef) -> Path:
+    return data_cache_dir() / source.name
+
+
+def _cached(source: SourceDef) -> bool:
+    directory = cache_path(source)
+    return all((directory / f.name).is_file() for f in source.files)
+
+
+# ----------------------------------------------------------------------------------- download
+
+
+def _progress(enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: str, progress: Any) -> None:
+    import httpx
+
+    writer = _VerifyingWriter(dest, file, compression=file.compression, label=label)
+    try:
+        with client.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise DataError(f"{label}: HTTP {response.status_code} from {url}")
+            total = response.headers.get("content-length")
+            task = progress.add_task(file.name, total=int(total) if total else file.size)
+            for chunk in response.iter_bytes(CHUNK):
+                writer.write(chunk)
+                progress.update(task, advance=len(chunk))
+    except httpx.HTTPError as exc:
+        raise DataError(f"{label}: download from {url} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        writer.close()
+    writer.check()
+
+
+def fetch_source(
+    source: SourceDef | str,
+    *,
+    data_dir: Path | None = None,
+    mirror: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Make the source's verified files available and return the directory holding them.
+
+    With ``data_dir`` (or ``$HARNESS_DATA_DIR``) local copies are used (see :func:`source_dir`).
+    Otherwise the cache is used, downloading every file first when any is missing or ``force``.
+    """
+    source = resolve_source(source)
+    data_dir = _data_dir(data_dir)
+    if data_dir is not None:
+        return _local_source_dir(source, data_dir)
+    target = cache_path(source)
+    if _cached(source) and not force:
+        return target
+    import httpx
+
+    mirror = mirror if mirror is not None else (os.environ.get("HARNESS_MIRROR") or None)
+    with _staging(source.name) as stage, _progress(progress) as bar:
+        with httpx.Client(follow_redirects=True, timeout=TIMEOUT_S) as client:
+            for file in source.files:
+                url = mirrored_url(source, file, mirror)
+                _download_file(client, url, stage / file.name, file, f"{source.name}/{file.name}", bar)
+        _commit(stage, target, [f.name for f in source.files])
+    return target
+
+
+# ------------------------------------------------------------------------------- local copies
+
+
+def _data_dir(data_dir: Path | str | None) -> Path | None:
+    value = data_dir if data_dir is not None else os.environ.get("HARNESS_DATA_DIR")
+    return Path(value).expanduser() if value else None
+
+
+_verified: dict[tuple[str, int, int], str] = {}
+
+
+def _verify_local(path: Path, file: SourceFile, compression: str | None) -> None:
+    """Check a local copy's sha256 (memoised per path, size and mtime for the process)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    digest = _verified.get(key)
+    if digest is None:
+        try:
+            digest = sha256_of(path, compression)
+        except (lzma.LZMAError, EOFError, OSError) as exc:
+            raise DataError(f"{path}: cannot read: {exc}") from None
+        _verified[key] = digest
+    if digest != file.sha256:
+        raise DataError(
+            f"{path}: sha256 mismatch: expected {file.sha256}, got {digest} (corrupted, truncated or wrong file)"
+        )
+
+
+def _is_valid(path: Path, file: SourceFile) -> bool:
+    try:
+        _verify_local(path, file, None)
+    except DataError:
+        return False
+    return True
+
+
+def _find_local(source: SourceDef, file: SourceFile, data_dir: Path) -> tuple[Path, str | None] | None:
+    for directory in (data_dir, data_dir / source.name):
+        plain = directory / file.name
+        if plain.is_file():
+            return plain, None
+        for compression, suffix in COMPRESSED_SUFFIXES.items():
+            packed = directory / (file.name + suffix)
+            if packed.is_file():
+                return packed, compression
+    return None
+
+
+def _local_source_dir(source: SourceDef, data_dir: Path) -> Path:
+    found: dict[str, tuple[Path, str | None]] = {}
+    missing = []
+    for file in source.files:
+        hit = _find_local(source, file, data_dir)
+        if hit is None:
+            missing.append(file.name)
+        else:
+            found[file.name] = hit
+    if missing:
+        raise DataError(
+            f"{data_dir}: no local copy of {', '.join(missing)} for source {source.name!r}",
+            hint=f"Looked in {data_dir} and {data_dir / source.name} (also for .xz/.gz siblings).",
+        )
+    for file in source.files:
+        path, compression = found[file.name]
+        if compression is None:
+            _verify_local(path, file, None)
+    parents = {path.parent for path, compression in found.values() if compression is None}
+    if len(parents) == 1 and all(compression is None for _, compression in found.values()):
+        return parents.pop()
+    # Mixed locations or compressed copies: assemble a verified cache entry from them.
+    target = cache_path(source)
+    if _cached(source) and all(_is_valid(target / f.name, f) for f in source.files):
+        return target
+    with _staging(source.name) as stage:
+        for file in source.files:
+            path, compression = found[file.name]
+            opener = {"xz": lzma.open, "gz": gzip.open}.get(compression or "", open)
+            writer = _VerifyingWriter(stage / file.name, file, compression=None, label=str(path))
+            with opener(path, "rb") as fh:
+                for chunk in iter(lambda fh=fh: fh.read(CHUNK), b""):
+                    writer.write(chunk)
+            writer.close()
+            writer.check()
+        _commit(stage, target, [f.name for f in source.files])
+    return target
+
+
+def source_dir(name: str, *, data_dir: Path | None = None, fetch: bool = True) -> Path:
+    """The directory holding source ``name``'s verified files.
+
+    ``data_dir`` (or ``$HARNESS_DATA_DIR``) when given: local copies, verified by sha256 (a
+    mismatch is a :class:`DataError` naming the file). Otherwise the cache, downloading the source
+    when it is absent and ``fetch`` is true.
+    """
+    source = resolve_source(name)
+    local = _data_dir(data_dir)
+    if local is not None:
+        return _local_source_dir(source, local)
+    if _cached(source):
+        return cache_path(source)
+    if not fetch:
+        raise DataError(
+            f"data source {source.name!r} is not cached in {cache_path(source)}",
+            hint=f"Run 'harness data fetch {source.name}', or pass --data-dir / set HARNESS_DATA_DIR.",
+        )
+    return fetch_source(source)
+
+
+def cache_status(source: SourceDef | str, *, verify: bool = False) -> dict[str, Any]:
+    """What ``harness data list`` shows: per file whether it is cached (and, with ``verify``, valid)."""
+    source = resolve_source(source)
+    directory = cache_path(source)
+    files = []
+    for file in source.files:
+        path = directory / file.name
+        entry: dict[str, Any] = {"name": file.name, "cached": path.is_file(), "size": file.size}
+        if entry["cached"]:
+            entry["size"] = path.stat().st_size
+            if verify:
+                entry["verified"] = sha256_of(path) == file.sha256
+        files.append(entry)
+    return {
+        "name": source.name,
+        "description": source.description,
+        "path": str(directory),
+        "cached": all(f["cached"] for f in files),
+        "files": files,
+    }

@@ -1,0 +1,12 @@
+"""Reports of a run directory: ``scores.json``, ``scores.csv``, ``report.md``, ``report.html``.
+
+* :mod:`.rundir`     read ``run.json``, ``generations.jsonl``, ``judgments.jsonl`` (torn last line ok)
+* :mod:`.write`      ``write_report(run_dir)`` -> scores dict, and the files
+* :mod:`.html`, :mod:`.markdown`, :mod:`.csv_export`  the renderers
+* :mod:`.tables`     rich tables for ``harness report`` / ``harness compare``
+"""
+
+from harness.report.rundir import RunDir, judgments_files, read_run_dir
+from harness.report.write import REPORT_FILES, scores_for_run, write_report
+
+__all__ = ["REPORT_FILES", "RunDir", "judgments_files", "read_run_dir", "scores_for_run", "write_report"]

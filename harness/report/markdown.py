@@ -1,0 +1,76 @@
+"""``report.md``: the Table 5 row, the per-category figures and the run's notes, as Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.report.rundir import RunDir
+
+
+def fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def table5_markdown(rows: list[tuple[str, Mapping[str, Any]]]) -> str:
+    """Table 5 layout: one row per run, the report columns, then both macros."""
+    order: list[str] = []
+    for _, scores in rows:
+        order += [g for g in scores["column_order"] if g not in order]
+    labels = {}
+    for _, scores in rows:
+        for g in scores["column_order"]:
+            labels.setdefault(g, scores["columns"][g]["label"])
+    header = ["run", *[labels[g] for g in order], "macro ave", "macro ave w/o others"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, scores in rows:
+        cells = [_cell(name)]
+        cells += [fmt(scores["columns"][g]["mean"]) if g in scores["columns"] else "–" for g in order]
+        cells += [fmt(scores["macro"]["mean"]), fmt(scores["macro_wo_others"]["mean"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
+    info = run.describe()
+    totals = scores["totals"]
+    boot = scores["bootstrap"]
+    out = [f"# Evaluation report: {run.name}", ""]
+    out += [f"- **{k}**: {_cell(v)}" for k, v in info.items() if v is not None]
+    out.append(
+        f"- **samples**: {totals['n_samples']} ({totals['n']} scored, {totals['n_unscored']} unscored "
+        f"({totals['unscored_rate']:.1%}), {totals['n_failed']} failed ({totals['failed_rate']:.1%}))"
+    )
+    out += ["", "## Scores (Table 5 layout)", "", table5_markdown([(run.name, scores)]), ""]
+    macro, macro_wo = scores["macro"], scores["macro_wo_others"]
+    out.append(
+        f"macro ave {fmt(macro['mean'])} (95% CI {fmt(macro['ci_low'])}–{fmt(macro['ci_high'])}); "
+        f"macro ave w/o others {fmt(macro_wo['mean'])} (95% CI {fmt(macro_wo['ci_low'])}–{fmt(macro_wo['ci_high'])})."
+    )
+    out += [
+        "",
+        "## Per category",
+        "",
+        "| category | column | mean | 95% CI | n scored | unscored | failed | repeats (sd) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for cid, row in scores["categories"].items():
+        sd = "" if row["repeat_sd"] is None else f" ({row['repeat_sd']:.3f})"
+        out.append(
+            f"| {_cell(row['display_name'])} (`{cid}`) | {_cell(row['group'])} | {fmt(row['mean'])} | "
+            f"{fmt(row['ci_low'])}–{fmt(row['ci_high'])} | {row['n']} | {row['n_unscored']} ({row['unscored_rate']:.1%}) | "
+            f"{row['n_failed']} ({row['failed_rate']:.1%}) | {row['repeats']}{sd} |"
+        )
+    out += [
+        "",
+        "Means are over scored samples; unscored and failed samples are excluded (never counted as 0) and their "
+        "rates reported. `others` pools math and code. 95% intervals: "
+        f"{boot['method']} bootstrap, {boot['n_resamples']} resamples, seed {boot['seed']}.",
+    ]
+    if run.notes:
+        out += ["", "## Notes", ""] + [f"- {_cell(note)}" for note in run.notes]
+    return "\n".join(out) + "\n"

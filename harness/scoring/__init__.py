@@ -1,0 +1,26 @@
+"""Scoring: judgments -> per-category means, Table 5 columns and macros, with bootstrap CIs.
+
+* :mod:`.samples`   fold judgment lines into one outcome per sample (repeats, retries, statuses)
+* :mod:`.columns`   the nine report columns and the paper's two macro definitions
+* :mod:`.bootstrap` seeded stratified bootstrap shared by all figures
+* :mod:`.aggregate` ``score_judgments`` -> the ``scores.json`` dict
+* :mod:`.paired`    ``compare_judgments``: paired deltas of two runs with CIs and p-values
+"""
+
+from harness.scoring.aggregate import SCHEMA, score_judgments, score_outcomes
+from harness.scoring.columns import OTHERS, TABLE5_COLUMNS, macro_from_columns
+from harness.scoring.paired import compare_judgments, compare_outcomes
+from harness.scoring.samples import SampleOutcome, fold_judgments
+
+__all__ = [
+    "OTHERS",
+    "SCHEMA",
+    "TABLE5_COLUMNS",
+    "SampleOutcome",
+    "compare_judgments",
+    "compare_outcomes",
+    "fold_judgments",
+    "macro_from_columns",
+    "score_judgments",
+    "score_outcomes",
+]
