@@ -12,42 +12,19 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.errors import DataError
 
 
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of ``path`` (``[]`` if absent); a torn last line is ignored."""
-    return list(iter_jsonl(path))
+    from harness.data.jsonl import read_jsonl as read_records
 
-
-def iter_jsonl(path: Path | str) -> Iterator[dict[str, Any]]:
     path = Path(path)
     if not path.exists():
-        return
-    with path.open("rb") as fh:
-        data = fh.read()
-    lines = data.split(b"\n")
-    complete, last = lines[:-1], lines[-1]  # ``last`` is b"" when the file ends with a newline
-    for number, raw in enumerate(complete, start=1):
-        if not raw.strip():
-            continue
-        try:
-            yield json.loads(raw)
-        except json.JSONDecodeError as exc:
-            if number == len(complete) and not last:
-                # a final line that has its newline but not its content cannot come from our writer;
-                # still, treat it like a torn tail rather than refusing to resume.
-                return
-            raise DataError(f"{path}, line {number}: not a JSON record ({exc.msg})") from None
-    if last.strip():
-        try:
-            yield json.loads(last)  # complete record, just missing its newline
-        except json.JSONDecodeError:
-            return  # torn last line: the writer was killed mid-record
+        return []
+    return read_records(path, tolerate_torn_tail=True).dicts()
 
 
 def repair_tail(path: Path) -> int:
