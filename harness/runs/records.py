@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 
-
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of ``path`` (``[]`` if absent); a torn last line is ignored."""
     from harness.data.jsonl import read_jsonl as read_records

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from harness.manager import PluginManager
-from harness.registry_yaml import CategoryDef, RegistryFileError, SourceDef, load_category_specs, load_yaml_model
+from harness.registry_yaml import (
+    CategoryDef,
+    RegistryFileError,
+    SourceDef,
+    load_category_specs,
+    load_yaml_model,
+)
 
 
 def write(path, text):
