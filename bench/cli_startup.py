@@ -30,7 +30,7 @@ def main() -> int:
     args = parser.parse_args()
 
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for name, cmd in COMMANDS.items():  # warm the OS file cache once
+    for cmd in COMMANDS.values():  # warm the OS file cache once
         subprocess.run(cmd, capture_output=True, check=True)
     for _ in range(args.runs):
         for name, cmd in COMMANDS.items():

@@ -229,11 +229,12 @@ class PluginManager:
                     continue
                 collected: list[Registration] = []
 
-                def register(spec: ComponentSpec, *, _kind=kind, _plugin=impl.plugin_name, _out=collected) -> None:
+                def register(spec: ComponentSpec, *, _kind=kind, _plugin=impl.plugin_name, _out=collected,
+                             _hook=hook_name) -> None:
                     expected = SPEC_TYPES[_kind]
                     if not isinstance(spec, expected):
                         raise TypeError(
-                            f"{hook_name} must register {expected.__name__} objects, got {type(spec).__name__}"
+                            f"{_hook} must register {expected.__name__} objects, got {type(spec).__name__}"
                         )
                     _out.append(Registration(spec=spec, plugin=_plugin))
 
