@@ -274,8 +274,16 @@ def _is_valid(path: Path, file: SourceFile) -> bool:
     return True
 
 
+def _local_dirs(source: SourceDef, data_dir: Path) -> list[Path]:
+    """Where local copies may be: ``data_dir``, ``data_dir/<source>``, then ``data_dir``'s immediate
+    subdirectories (a data folder grouped by origin, like ``shared/data/{belle,alpaca,...}``)."""
+    subdirs = sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+        if data_dir.is_dir() else []
+    return [data_dir, data_dir / source.name, *[d for d in subdirs if d.name != source.name]]
+
+
 def _find_local(source: SourceDef, file: SourceFile, data_dir: Path) -> tuple[Path, str | None] | None:
-    for directory in (data_dir, data_dir / source.name):
+    for directory in _local_dirs(source, data_dir):
         plain = directory / file.name
         if plain.is_file():
             return plain, None
@@ -298,7 +306,8 @@ def _local_source_dir(source: SourceDef, data_dir: Path) -> Path:
     if missing:
         raise DataError(
             f"{data_dir}: no local copy of {', '.join(missing)} for source {source.name!r}",
-            hint=f"Looked in {data_dir} and {data_dir / source.name} (also for .xz/.gz siblings).",
+            hint=f"Looked in {data_dir}, {data_dir / source.name} and the folders directly under {data_dir} "
+                 "(also for .xz/.gz siblings).",
         )
     for file in source.files:
         path, compression = found[file.name]
