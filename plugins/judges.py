@@ -1,3 +1,32 @@
-"""Built-in plugin `judges` (components are registered by the hook implementations below)."""
+"""Built-in plugin `judges`: BELLE's LLM judge (``gpt35``, any litellm model) and ``ref-f1``.
+
+Both accept the options ``harness run`` passes to judges (model, api_base, api_key_env,
+concurrency, use_cache, cache_path, max_cost, repeats, temperature, timeout, max_retries, progress);
+``ref-f1`` ignores them. Nothing heavy is imported here.
+"""
 
 from __future__ import annotations
+
+from harness.hookspecs import hookimpl
+from harness.specs import JudgeSpec
+
+
+@hookimpl
+def harness_register_judges(register) -> None:
+    register(
+        JudgeSpec(
+            name="gpt35",
+            aliases=("llm", "chatgpt"),
+            factory="harness.judging.llm_judge:LLMJudge",
+            description="BELLE's per-category ChatGPT scoring (gpt-3.5-turbo, temperature 0) via litellm",
+            options={"name": "gpt35", "template": "belle-v1"},
+        )
+    )
+    register(
+        JudgeSpec(
+            name="ref-f1",
+            aliases=("f1",),
+            factory="harness.judging.ref_f1:RefF1Judge",
+            description="Character-level F1 against the gold answer (no API; no-gold categories unscored)",
+        )
+    )

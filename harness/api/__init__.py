@@ -1,0 +1,31 @@
+"""Shared machinery for components that call chat-completion APIs through litellm.
+
+The LLM judge and the ``litellm`` generator both use it, so they behave alike: bounded concurrency
+(asyncio), retries with backoff that honour ``Retry-After``, a persistent SQLite cache, token and
+cost accounting from litellm's offline price map, and a spending limit that stops cleanly.
+Nothing here imports litellm at module level.
+"""
+
+from harness.api.cache import ResponseCache, cache_key
+from harness.api.client import MAX_COST_REASON, ApiFailure, ApiStats, ChatClient, ChatResponse
+from harness.api.cost import Budget, token_cost
+from harness.api.progress import ApiProgress
+from harness.api.runner import run_jobs, run_sync
+from harness.api.settings import ApiSettings, default_cache_path
+
+__all__ = [
+    "MAX_COST_REASON",
+    "ApiFailure",
+    "ApiProgress",
+    "ApiSettings",
+    "ApiStats",
+    "Budget",
+    "ChatClient",
+    "ChatResponse",
+    "ResponseCache",
+    "cache_key",
+    "default_cache_path",
+    "run_jobs",
+    "run_sync",
+    "token_cost",
+]

@@ -1,0 +1,224 @@
+"""The LLM judge (registered as ``gpt35``): BELLE's protocol through any litellm chat model.
+
+Each item becomes BELLE's single user message (see ``registry/judges/belle-v1.yaml``), sent at the
+configured temperature (0 by default) through :class:`harness.api.ChatClient` (cache, retries
+honouring ``Retry-After``, cost, budget), at ``concurrency`` requests in flight. The score is read
+with :func:`harness.judging.parse.parse_score`; when nothing can be read the judge is asked once
+more with a short repair turn, and if that fails too the judgment is ``unscored`` with the reason,
+never a silent 0. No reply at all (after bounded retries, or once ``max_cost`` is reached) is
+``failed``, which the pipeline retries on the next run.
+
+Every judgment's ``meta`` records what a careful reader needs to trust or discount it: the model
+that actually answered (gpt-3.5-turbo is an alias the provider re-points and is being retired), the
+template name and hash, the parse rule, tokens, cost, whether it came from the cache, and attempts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
+from harness.judging.parse import parse_score
+from harness.judging.template import DEFAULT_TEMPLATE, load_template
+from harness.protocols import JudgeItem, Judgment
+
+# A BELLE-style reply ("得分: 0.8\n理由: ...") is typically 50-200 tokens; used only for the estimate.
+ESTIMATED_COMPLETION_TOKENS = 150
+
+
+def _sum_or_none(values: list[Any]) -> Any:
+    return None if any(v is None for v in values) else sum(values)
+
+
+class LLMJudge:
+    """Judge answers with a chat model. Options as in the ``harness run`` CLI; ``None`` = default."""
+
+    def __init__(
+        self,
+        *,
+        name: str = "gpt35",
+        template: str = DEFAULT_TEMPLATE,
+        model: str | None = None,
+        api_base: str | None = None,
+        api_key_env: str | None = None,
+        concurrency: int | None = None,
+        use_cache: bool | None = None,
+        cache_path: str | Path | None = None,
+        max_cost: float | None = None,
+        repeats: int | None = None,
+        temperature: float | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        self.name = name
+        self.template = load_template(template)
+        self.template_hash = self.template.hash
+        self.settings = ApiSettings.from_options(
+            model=model or self.template.model,
+            api_base=api_base,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            use_cache=use_cache,
+            cache_path=cache_path,
+            max_cost=max_cost,
+            timeout=timeout,
+            max_retries=max_retries,
+            progress=progress,
+        )
+        self.temperature = self.template.temperature if temperature is None else float(temperature)
+        self.repeats = 1 if repeats is None else int(repeats)
+        if self.repeats < 1:
+            from harness.errors import UsageError
+
+            raise UsageError(f"repeats must be at least 1, not {self.repeats}")
+        self.client = ChatClient(self.settings, namespace=f"judge:{self.template_hash}")
+        self.stats: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------------------ describing
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": self.temperature}
+        if self.template.max_tokens:
+            params["max_tokens"] = self.template.max_tokens
+        return params
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What the run directory records about this judge (no secrets)."""
+        return {
+            "judge": self.name,
+            "template": self.template.name,
+            "template_hash": self.template_hash,
+            "temperature": self.temperature,
+            "repeats": self.repeats,
+            **self.settings.public_dict(),
+        }
+
+    def _key_extra(self, item: JudgeItem) -> dict[str, Any]:
+        # The repeat index is part of the key: K repeats must be K replies, not one cached K times.
+        return {"template_hash": self.template_hash, "repeat": item.repeat}
+
+    def estimate_cost(self, items: Sequence[JudgeItem]) -> float | None:
+        """USD for the items not already cached: exact prompt tokens, estimated completion tokens
+        (``ESTIMATED_COMPLETION_TOKENS`` each). ``None`` when the model's price is unknown."""
+        from harness.api.cost import token_cost
+        from harness.api.litellm_import import import_litellm
+
+        litellm = import_litellm()
+        prompt_tokens = n_uncached = 0
+        for item in items:
+            messages = self.template.messages(item)
+            if self.client.is_cached(self.client.key_for(messages, self.params, self._key_extra(item))):
+                continue
+            n_uncached += 1
+            prompt_tokens += litellm.token_counter(model=self.client.model_id, messages=messages)
+        if n_uncached == 0:
+            return 0.0
+        return token_cost(
+            [self.settings.model, self.client.model_id], prompt_tokens, n_uncached * ESTIMATED_COMPLETION_TOKENS
+        )
+
+    # --------------------------------------------------------------------------------- judging
+
+    def judge(self, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None]) -> None:
+        """Judge every item; ``on_result`` gets each judgment as it completes (serially)."""
+        counts = {"scored": 0, "unscored": 0, "failed": 0, "repairs": 0}
+        started = time.perf_counter()
+        progress = ApiProgress(
+            f"judging ({self.name})",
+            enabled=self.settings.progress,
+            failures=lambda: counts["failed"],
+            spend=lambda: self.client.stats.to_dict()["cost"],
+        )
+
+        def deliver(item: JudgeItem, judgment: Judgment) -> None:
+            counts[judgment.status] += 1
+            counts["repairs"] += bool(judgment.meta.get("repaired"))
+            on_result(judgment)
+
+        try:
+            run_jobs(
+                list(items),
+                self._judge_one,
+                deliver,
+                concurrency=self.settings.concurrency,
+                progress=progress,
+            )
+        finally:
+            self.stats = {
+                "judge": self.name,
+                "template_hash": self.template_hash,
+                "items": len(items),
+                **counts,
+                "wall_seconds": round(time.perf_counter() - started, 3),
+                **self.client.stats.to_dict(),
+            }
+
+    async def _judge_one(self, item: JudgeItem) -> Judgment:
+        replies: list[ChatResponse] = []
+        try:
+            first = await self.client.complete(
+                self.template.messages(item), params=self.params, key_extra=self._key_extra(item)
+            )
+            replies.append(first)
+            parsed = parse_score(first.text)
+            repaired = parsed.rule is None
+            if repaired:
+                second = await self.client.complete(
+                    self.template.repair_messages(item, first.text),
+                    params=self.params,
+                    key_extra=self._key_extra(item),
+                )
+                replies.append(second)
+                parsed = parse_score(second.text)
+        except ApiFailure as exc:
+            return self._judgment(item, None, "failed", exc.reason, replies, attempts_extra=exc.attempts)
+        meta = {"parse_rule": parsed.rule, "repaired": repaired}
+        if repaired:
+            meta["repair_reply"] = replies[-1].text
+        if parsed.value is not None and not parsed.ok:
+            meta["value"] = parsed.value
+        if parsed.ok:
+            return self._judgment(item, parsed.score, "scored", "", replies, **meta)
+        reason = parsed.reason + (" (also after one repair request)" if repaired else "")
+        return self._judgment(item, None, "unscored", reason, replies, **meta)
+
+    def _judgment(
+        self,
+        item: JudgeItem,
+        score: float | None,
+        status: str,
+        reason: str,
+        replies: list[ChatResponse],
+        *,
+        attempts_extra: int = 0,
+        **meta: Any,
+    ) -> Judgment:
+        base = {
+            "judge_model": self.settings.model,
+            "answering_model": replies[0].model if replies else None,
+            "template": self.template.name,
+            "template_hash": self.template_hash,
+            "temperature": self.temperature,
+            "prompt_tokens": _sum_or_none([r.prompt_tokens for r in replies]) if replies else 0,
+            "completion_tokens": _sum_or_none([r.completion_tokens for r in replies]) if replies else 0,
+            "cost": _sum_or_none([r.cost for r in replies]) if replies else 0.0,
+            "cache_hit": bool(replies) and all(r.cached for r in replies),
+            "attempts": sum(r.attempts for r in replies) + attempts_extra,
+        }
+        return Judgment(
+            id=item.sample.id,
+            category=item.sample.category,
+            score=score,
+            status=status,
+            raw=replies[0].text if replies else "",
+            judge=self.name,
+            reason=reason,
+            repeat=item.repeat,
+            meta={**base, **meta},
+        )

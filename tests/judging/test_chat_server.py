@@ -1,0 +1,73 @@
+"""The OpenAI-compatible test server itself: replies, usage, faults, latency under concurrency."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from harness.testing import ChatCompletionsServer
+
+
+def post(base_url: str, content: str = "hi", client: httpx.Client | None = None) -> httpx.Response:
+    body = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": content}]}
+    return (client or httpx).post(f"{base_url}/chat/completions", json=body, timeout=10)
+
+
+def test_scripted_replies_usage_and_model_field():
+    with ChatCompletionsServer(reply=["得分: 0.1", "得分: 0.2"], model_name="gpt-3.5-turbo-0125") as server:
+        assert server.base_url.startswith("http://127.0.0.1:") and server.base_url.endswith("/v1")
+        replies = [post(server.base_url, f"q{i}").json() for i in range(3)]
+        assert [r["choices"][0]["message"]["content"] for r in replies] == ["得分: 0.1", "得分: 0.2", "得分: 0.1"]
+        assert replies[0]["model"] == "gpt-3.5-turbo-0125"
+        assert replies[0]["usage"]["prompt_tokens"] > 0 and replies[0]["usage"]["completion_tokens"] > 0
+        assert [r["messages"][0]["content"] for r in server.requests] == ["q0", "q1", "q2"]
+        assert server.counts == {"ok": 3}
+
+
+def test_callable_reply_sees_the_request():
+    with ChatCompletionsServer(reply=lambda body: body["messages"][-1]["content"].upper()) as server:
+        assert post(server.base_url, "abc").json()["choices"][0]["message"]["content"] == "ABC"
+
+
+def test_injected_faults():
+    with ChatCompletionsServer(fail_first=4, faults=("429", "500", "malformed", "drop"), retry_after=2) as server:
+        first = post(server.base_url)
+        assert first.status_code == 429
+        assert first.headers["Retry-After"] == "2" and first.headers["retry-after-ms"] == "2000"
+        assert post(server.base_url).status_code == 500
+        malformed = post(server.base_url)
+        assert malformed.status_code == 200
+        with pytest.raises(ValueError):
+            malformed.json()
+        with pytest.raises(httpx.TransportError):
+            post(server.base_url)
+        assert post(server.base_url).status_code == 200
+        assert server.counts == {"429": 1, "500": 1, "malformed": 1, "drop": 1, "ok": 1}
+
+
+def test_fault_rate_is_seeded():
+    def outcomes(seed: int) -> dict[str, int]:
+        with ChatCompletionsServer(fault_rate=0.3, faults=("429", "500"), seed=seed, retry_after=0) as server:
+            with httpx.Client() as client:
+                for _ in range(60):
+                    post(server.base_url, client=client)
+            return server.counts
+
+    first = outcomes(7)
+    assert first == outcomes(7)
+    assert 5 <= first.get("429", 0) + first.get("500", 0) <= 35
+
+
+def test_latency_overlaps_across_concurrent_requests():
+    with ChatCompletionsServer(latency=0.2) as server, httpx.Client(limits=httpx.Limits(max_connections=32)) as client:
+        post(server.base_url, client=client)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            responses = list(pool.map(lambda i: post(server.base_url, str(i), client), range(32)))
+        elapsed = time.perf_counter() - start
+        assert all(r.status_code == 200 for r in responses)
+        assert server.max_in_flight >= 12
+        assert elapsed < 1.2, elapsed  # 2 waves of 0.2 s; serial would take 6.4 s
