@@ -1,3 +1,52 @@
-"""Built-in plugin `models` (components are registered by the hook implementations below)."""
+"""Built-in plugin `models`: tiny-llama, the paper's LLaMA models, any HF model, llama2.c checkpoints.
+
+Registration reads only the small YAML recipes in ``registry/models/``; torch, transformers and
+sentencepiece are imported when a model is actually resolved or loaded.
+Every factory takes the options ``path`` (``--model-path``), ``tokenizer``, ``dtype``,
+``device_map`` and ``prompt_template``.
+"""
 
 from __future__ import annotations
+
+from harness.hookspecs import hookimpl
+from harness.specs import ModelSpec
+
+
+@hookimpl
+def harness_register_models(register) -> None:
+    from harness.models.hub import builtin_recipes
+
+    register(
+        ModelSpec(
+            name="tiny-llama",
+            factory="harness.models.tiny_llama:TinyLlamaModel",
+            description="Small random LLaMA with a self-built sentencepiece vocabulary (offline; tests, demos)",
+        )
+    )
+    for recipe in builtin_recipes():
+        register(
+            ModelSpec(
+                name=recipe.name,
+                factory="harness.models.hub:HubModel",
+                description=f"{recipe.description or recipe.name} [{recipe.hf_id}]",
+                aliases=tuple(recipe.aliases),
+                options={"recipe": recipe.name},
+                prompt_template=recipe.prompt_template,
+            )
+        )
+    register(
+        ModelSpec(
+            name="hf",
+            factory="harness.models.hub:HubModel",
+            parametric=True,
+            description="Any causal LM: hf:<hub-id> or hf:<directory> (e.g. a `harness train` output)",
+        )
+    )
+    register(
+        ModelSpec(
+            name="llama2c",
+            factory="harness.models.llama2c:Llama2cModel",
+            parametric=True,
+            description="A legacy llama2.c checkpoint converted to HF LLaMA: llama2c:<file.bin> --tokenizer tok.model",
+        )
+    )

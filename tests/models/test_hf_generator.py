@@ -31,19 +31,27 @@ def _run(generator: HFGenerator, model, samples) -> list[Generation]:
 
 def test_batched_greedy_equals_one_at_a_time_token_for_token(stories_model) -> None:
     samples = _samples(STORY_PROMPTS)
-    single = {g.id: g for g in _run(HFGenerator(batch_size=1, max_new_tokens=24, greedy=True), stories_model, samples)}
-    for batch_size in (4, 8):
-        batched = _run(HFGenerator(batch_size=batch_size, max_new_tokens=24, greedy=True), stories_model, samples)
-        assert sorted(g.id for g in batched) == sorted(single)
-        for g in batched:
-            one = single[g.id]
-            assert (g.answer, g.n_new_tokens, g.finish_reason) == (one.answer, one.n_new_tokens, one.finish_reason)
+
+    def run(batch_size: int) -> dict[str, Generation]:
+        generator = HFGenerator(batch_size=batch_size, max_new_tokens=24, greedy=True, keep_token_ids=True)
+        return {g.id: g for g in _run(generator, stories_model, samples)}
+
+    single = run(1)
+    assert len({tuple(g.meta["token_ids"]) for g in single.values()}) == len(samples)  # prompts matter
+    assert single["q0"].answer.startswith(", there was a little girl named Lily")
+    for batch_size in (4, 8):  # 4: two batches of different widths; 8: all six prompts padded together
+        batched = run(batch_size)
+        assert batched.keys() == single.keys()
+        for sample_id, g in batched.items():
+            one = single[sample_id]
+            assert g.meta["token_ids"] == one.meta["token_ids"], sample_id
+            assert (g.answer, g.n_new_tokens, g.finish_reason) == (
+                one.answer,
+                one.n_new_tokens,
+                one.finish_reason,
+            )
     _, tokenizer = stories_model.load()
-    # Compare token ids, not only text: re-encode the exact answers of the unpadded run.
-    first = single["q0"]
-    assert first.answer.startswith(", there was a little girl named Lily")
-    assert first.n_prompt_tokens == len(tokenizer("Once upon a time")["input_ids"])
-    assert all(len(set(g.answer for g in single.values())) > 1 for _ in [0])  # prompts matter
+    assert single["q0"].n_prompt_tokens == len(tokenizer("Once upon a time")["input_ids"])
 
 
 def test_records_carry_ids_prompts_and_input_order(stories_model) -> None:
@@ -111,7 +119,9 @@ def test_tiny_llama_through_the_registry_with_left_padding(tiny_llama_dir) -> No
     registry = get_registry()
     model = registry.create("model", "tiny-llama")
     generator = registry.create("generator", "hf", batch_size=3, max_new_tokens=4, greedy=True)
-    samples = _samples(["你好", "请你写出一个可以生成五个不同随机数的 Python 程序。", "What is 1 + 1?", "写一首诗"])
+    samples = _samples(
+        ["你好", "请你写出一个可以生成五个不同随机数的 Python 程序。", "What is 1 + 1?", "写一首诗"]
+    )
     results = _run(generator, model, samples)
     assert sorted(g.id for g in results) == ["q0", "q1", "q2", "q3"]
     assert all(g.n_new_tokens == 4 or g.finish_reason == "eos" for g in results)
@@ -136,3 +146,14 @@ def test_batching_helpers() -> None:
     assert [[it.index for it in b] for b in batches] == [[1, 4], [0, 2], [3]]
     assert trim_at_eos([5, 6, 2, 0, 0], {2}) == ([5, 6, 2], "eos")
     assert trim_at_eos([5, 6, 7], {2}) == ([5, 6, 7], "length")
+
+
+def test_generate_in_input_order(stories_model) -> None:
+    from harness.generation.collect import generate_in_input_order
+
+    samples = _samples(STORY_PROMPTS)
+    results = generate_in_input_order(
+        HFGenerator(batch_size=4, max_new_tokens=2, greedy=True), stories_model, samples
+    )
+    assert [g.id for g in results] == [s.id for s in samples]
+    assert [g.meta["index"] for g in results] == list(range(len(samples)))

@@ -19,8 +19,9 @@ def test_greedy_decoding_from_bos_reproduces_the_oracle(stories_model) -> None:
 
     model, tokenizer = stories_model.load()
     bos = torch.tensor([[tokenizer.bos_token_id]])
-    output = model.generate(bos, attention_mask=torch.ones_like(bos), do_sample=False,
-                            max_new_tokens=len(STORIES260K_ORACLE) - 1)
+    output = model.generate(
+        bos, attention_mask=torch.ones_like(bos), do_sample=False, max_new_tokens=len(STORIES260K_ORACLE) - 1
+    )
     assert output[0].tolist() == STORIES260K_ORACLE
     assert tokenizer.decode(output[0], skip_special_tokens=True).startswith(
         "Once upon a time, there was a little girl named Lily."

@@ -23,8 +23,13 @@ def test_directory_is_a_complete_hf_model(tiny_llama_dir: Path, harness_home: Pa
     assert tiny_llama_dir.parent == models_cache_dir()
     assert tiny_llama_dir.name.startswith("tiny-llama-")
     names = {p.name for p in tiny_llama_dir.iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json",
-            "generation_config.json"} <= names
+    assert {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.model",
+        "tokenizer_config.json",
+        "generation_config.json",
+    } <= names
     config = json.loads((tiny_llama_dir / "config.json").read_text())
     assert config["model_type"] == "llama"
     assert not any(p.name.startswith(".") for p in tiny_llama_dir.parent.iterdir()), "temp dirs left behind"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from harness.training.distributed import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -18,19 +21,37 @@ def _weights(path: Path) -> dict:
     return load_file(str(path / "model.safetensors"))
 
 
-def test_pretrain_trains_embeddings_and_freezes_everything_else(tmp_path, shared_data, tiny_llama_dir):
-    import torch
+TRAIN_ARGS = ["--model", "tiny-llama", "--mode", "pretrain", "--max-steps", "3", "--lr", "1e-2",
+              "--max-length", "128", "--global-batch-size", "4", "--warmup-ratio", "0", "--no-progress"]
 
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, shared_data) -> Path:
     lines = (shared_data / "corpus" / "cmrc2018_wiki_contexts.txt").read_text(encoding="utf-8").splitlines()
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in lines[:60]), encoding="utf-8")
-    out = tmp_path / "ext"
+    path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
+    path.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in lines[:60]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def single_process_run(tmp_path_factory, corpus, tiny_llama_dir) -> Path:
+    out = tmp_path_factory.mktemp("pretrain") / "ext"
     subprocess.run(
-        [sys.executable, "-m", "harness", "train", "--model", "tiny-llama", "--mode", "pretrain",
-         "--data", str(corpus), "--out", str(out), "--max-steps", "3", "--lr", "1e-2", "--max-length", "128",
-         "--global-batch-size", "4", "--micro-batch-size", "2", "--warmup-ratio", "0", "--no-progress"],
+        [sys.executable, "-m", "harness", "train", *TRAIN_ARGS, "--data", str(corpus), "--out", str(out),
+         "--micro-batch-size", "2"],
         check=True, capture_output=True, text=True,
     )
+    return out
+
+
+def _log(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+
+
+def test_pretrain_trains_embeddings_and_freezes_everything_else(single_process_run, tiny_llama_dir):
+    import torch
+
+    out = single_process_run
     before, after = _weights(tiny_llama_dir), _weights(out)
     assert before.keys() == after.keys()
     trainable = {"model.embed_tokens.weight", "lm_head.weight"}
@@ -44,5 +65,28 @@ def test_pretrain_trains_embeddings_and_freezes_everything_else(tmp_path, shared
     assert config["deepspeed_config"]["zero_optimization"]["stage"] == 2
     report = json.loads((out / "data_report.json").read_text())
     assert report["pretrain"]["blocks"] > 0
-    log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in log] == [1, 2, 3]
+    assert [r["step"] for r in _log(out)] == [1, 2, 3]
+
+
+def test_printed_deepspeed_launch_command_trains_on_two_ranks(single_process_run, corpus, tmp_path):
+    """Run what ``--print-launch --gpus 2`` prints (the deepspeed launcher; two CPU ranks, gloo):
+    same global batch, so the same losses and weights as one process with twice the micro batch."""
+    import torch
+
+    out = tmp_path / "two-ranks"
+    printed = subprocess.run(
+        [sys.executable, "-m", "harness", "train", *TRAIN_ARGS, "--data", str(corpus), "--out", str(out),
+         "--micro-batch-size", "1", "--print-launch", "--gpus", "2"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    command = shlex.split(printed)
+    assert command[:3] == ["deepspeed", "--num_gpus", "2"]
+    command[1:1] = ["--master_port", str(free_port())]  # parallel test runs must not share 29500
+    proc = subprocess.run(command, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    config = json.loads((out / "train_config.json").read_text())
+    assert config["world_size"] == 2 and config["grad_accum"] == 2
+    for a, b in zip(_log(out), _log(single_process_run), strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], abs=1e-5)
+    emb = "model.embed_tokens.weight"
+    assert torch.allclose(_weights(out)[emb], _weights(single_process_run)[emb], atol=1e-5)

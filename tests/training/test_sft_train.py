@@ -27,7 +27,7 @@ def _command(out: Path, data_dir: Path, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "harness", "train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
         "--data-dir", str(data_dir), "--out", str(out), "--max-steps", str(STEPS), "--lr", "1e-3",
-        "--max-length", "256", "--global-batch-size", "8", "--micro-batch-size", "4", "--max-samples", "100",
+        "--max-length", "256", "--global-batch-size", "4", "--micro-batch-size", "2", "--max-samples", "60",
         "--save-steps", "5", "--no-progress", *extra,
     ]
 
@@ -76,6 +76,17 @@ def test_output_is_a_model_directory_harness_run_loads(full_run):
     with torch.no_grad():
         generated = model.generate(**prompt, max_new_tokens=4, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]
+
+
+def test_harness_run_evaluates_the_trained_model(full_run, tmp_path, shared_data):
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "--model", "tiny-llama", "--model-path", str(full_run),
+         "--judge", "ref-f1", "--limit", "2", "--max-new-tokens", "4", "--data-dir", str(shared_data),
+         "--out", str(tmp_path / "runs"), "--no-progress"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert len(list((tmp_path / "runs").iterdir())) == 1
 
 
 def test_kill_and_resume_gives_the_same_loss_curve(full_run, tmp_path, shared_data):

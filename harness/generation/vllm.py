@@ -1,0 +1,145 @@
+"""The ``vllm`` generator: the ``hf`` generator's contract on vLLM (optional extra, CUDA only).
+
+vLLM does its own continuous batching, so prompts are submitted in chunks of ``chunk_size``:
+large enough to keep the GPU busy, small enough that results reach ``on_result`` (and disk)
+regularly. ``vllm`` is imported only when a generation starts; :func:`vllm_unavailable` answers
+``harness list`` without importing vllm or torch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UsageError
+from harness.generation.hf import PAPER_TEMPERATURE
+from harness.protocols import EvalSample, Generation, Model
+
+
+def _has_cuda_device() -> bool:
+    """An NVIDIA device is visible (checked from the driver's files: no torch import)."""
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir() and any(gpus.iterdir()):
+        return True
+    return any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def vllm_unavailable() -> str | None:
+    """``None`` when vLLM can run here, else the reason (shown by ``harness list``)."""
+    if importlib.util.find_spec("vllm") is None:
+        return "vllm is not installed (pip install 'harness-eval[vllm]')"
+    if not _has_cuda_device():
+        return "no CUDA GPU found (vLLM needs one)"
+    return None
+
+
+class VLLMGenerator:
+    """Generate answers with vLLM; same options and records as :class:`~harness.generation.hf.HFGenerator`."""
+
+    name = "vllm"
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 256,
+        max_new_tokens: int = 512,
+        temperature: float = PAPER_TEMPERATURE,
+        greedy: bool = False,
+        top_p: float | None = None,
+        seed: int = 0,
+        dtype: Any = "auto",
+        min_new_tokens: int | None = None,
+        tensor_parallel_size: int = 1,
+        gpu_memory_utilization: float = 0.9,
+        **_unused: Any,
+    ) -> None:
+        if int(max_new_tokens) < 1:
+            raise UsageError(f"generator 'vllm': max_new_tokens must be >= 1, got {max_new_tokens}")
+        if not greedy and float(temperature) <= 0:
+            raise UsageError(
+                "generator 'vllm': temperature must be > 0 (use greedy=true for argmax decoding)"
+            )
+        self.chunk_size = max(1, int(batch_size))
+        self.max_new_tokens = int(max_new_tokens)
+        self.min_new_tokens = int(min_new_tokens) if min_new_tokens else 0
+        self.temperature = float(temperature)
+        self.greedy = bool(greedy)
+        self.top_p = float(top_p) if top_p is not None else 1.0
+        self.seed = int(seed)
+        self.dtype = dtype
+        self.tensor_parallel_size = int(tensor_parallel_size)
+        self.gpu_memory_utilization = float(gpu_memory_utilization)
+        self._engine: tuple[Any, Any] | None = None  # (model component, vllm.LLM)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "generator": self.name,
+            "batch_size": self.chunk_size,
+            "max_new_tokens": self.max_new_tokens,
+            "temperature": None if self.greedy else self.temperature,
+            "greedy": self.greedy,
+            "top_p": self.top_p,
+            "seed": self.seed,
+        }
+
+    def _llm(self, model: Model) -> Any:
+        if self._engine is not None and self._engine[0] is model:
+            return self._engine[1]
+        self.close()
+        from vllm import LLM
+
+        path = model.local_path()
+        tokenizer = getattr(model, "tokenizer_path", None) or path
+        llm = LLM(
+            model=str(path),
+            tokenizer=str(tokenizer),
+            dtype=str(self.dtype or "auto"),
+            seed=self.seed,
+            tensor_parallel_size=self.tensor_parallel_size,
+            gpu_memory_utilization=self.gpu_memory_utilization,
+        )
+        self._engine = (model, llm)
+        return llm
+
+    def close(self) -> None:
+        self._engine = None
+
+    def generate(
+        self,
+        model: Model,
+        samples: Sequence[EvalSample],
+        *,
+        on_result: Callable[[Generation], None],
+    ) -> None:
+        if not samples:
+            return
+        from vllm import SamplingParams
+
+        llm = self._llm(model)
+        params = SamplingParams(
+            temperature=0.0 if self.greedy else self.temperature,
+            top_p=1.0 if self.greedy else self.top_p,
+            max_tokens=self.max_new_tokens,
+            min_tokens=self.min_new_tokens,
+            seed=None if self.greedy else self.seed,
+        )
+        prompts = [model.format_prompt(sample.question) for sample in samples]
+        for start in range(0, len(samples), self.chunk_size):
+            chunk = range(start, min(start + self.chunk_size, len(samples)))
+            outputs = llm.generate([prompts[i] for i in chunk], params, use_tqdm=False)
+            for index, output in zip(chunk, outputs, strict=True):
+                completion = output.outputs[0]
+                on_result(
+                    Generation(
+                        id=samples[index].id,
+                        answer=completion.text.strip(),
+                        prompt=prompts[index],
+                        model=model.name,
+                        n_prompt_tokens=len(output.prompt_token_ids or ()),
+                        n_new_tokens=len(completion.token_ids),
+                        finish_reason="length" if completion.finish_reason == "length" else "eos",
+                        meta={"index": index, "generator": self.name},
+                    )
+                )

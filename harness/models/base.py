@@ -1,0 +1,136 @@
+"""The one ``Model`` implementation every local model shares: a prompt template plus an HF directory.
+
+Subclasses only say *where the directory comes from* (:meth:`LocalModel._resolve`): built from a
+recipe (``tiny-llama``), converted (``llama2c:``), given (``--model-path``), or downloaded from the
+Hub. Loading, dtype choice and pad-token handling are the same for all, so they live here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PROMPT_TEMPLATE = "Human: \n{question}\n\nAssistant: \n"
+
+
+def resolve_dtype(dtype: Any, *, on_cuda: bool | None = None) -> Any:
+    """Map ``"auto"``/names to a torch dtype. ``"auto"`` is fp32 on CPU (bf16 is ~10x slower there)
+    and the checkpoint's own dtype (``"auto"``, left to transformers) on a GPU."""
+    import torch
+
+    if dtype is None:
+        dtype = "auto"
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = str(dtype).lower().removeprefix("torch.")
+    if name == "auto":
+        if on_cuda is None:
+            on_cuda = torch.cuda.is_available()
+        return "auto" if on_cuda else torch.float32
+    aliases = {
+        "fp32": "float32",
+        "fp16": "float16",
+        "half": "float16",
+        "bf16": "bfloat16",
+        "float": "float32",
+    }
+    name = aliases.get(name, name)
+    value = getattr(torch, name, None)
+    if not isinstance(value, torch.dtype):
+        from harness.errors import UsageError
+
+        raise UsageError(f"unknown dtype {dtype!r}; use auto, float32, float16 or bfloat16")
+    return value
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Hide transformers' own tqdm bars ("Loading weights", "Writing model shards"): they would
+    interleave with the harness's rich progress display."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def load_tokenizer(path: Path | str) -> Any:
+    """``AutoTokenizer`` from a directory, with a pad token (LLaMA has none; generation left-pads).
+
+    The pad token falls back to ``<unk>`` (id 0, as BELLE's training code does) and then to EOS.
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.unk_token if tokenizer.unk_token is not None else tokenizer.eos_token
+    return tokenizer
+
+
+class LocalModel:
+    """A causal LM whose weights are (or become) a local directory in Hugging Face format.
+
+    ``tokenizer`` optionally names a different tokenizer directory (e.g. an extended vocabulary);
+    ``dtype`` and ``device_map`` are the defaults for :meth:`load`.
+    """
+
+    default_generator = "hf"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        prompt_template: str | None = None,
+        tokenizer: str | Path | None = None,
+        dtype: Any = "auto",
+        device_map: Any = None,
+    ) -> None:
+        self.name = name
+        self.prompt_template = prompt_template or DEFAULT_PROMPT_TEMPLATE
+        self.tokenizer_path = Path(tokenizer).expanduser() if tokenizer else None
+        self.dtype = dtype
+        self.device_map = device_map
+        self._path: Path | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+    def format_prompt(self, question: str) -> str:
+        # str.replace, not str.format: templates and questions may contain other braces.
+        return self.prompt_template.replace("{question}", question)
+
+    def _resolve(self) -> Path:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def local_path(self) -> Path:
+        """The HF-format directory, built or fetched on first call and remembered."""
+        if self._path is None:
+            self._path = Path(self._resolve())
+        return self._path
+
+    def load_tokenizer(self) -> Any:
+        return load_tokenizer(self.tokenizer_path or self.local_path())
+
+    def load(self, *, dtype: Any = None, device_map: Any = None) -> tuple[Any, Any]:
+        """``(model, tokenizer)`` in eval mode. fp32 on CPU unless a dtype is asked for."""
+        from transformers import AutoModelForCausalLM
+
+        path = self.local_path()
+        tokenizer = self.load_tokenizer()
+        dtype = resolve_dtype(dtype if dtype is not None else self.dtype)
+        device_map = device_map if device_map is not None else self.device_map
+        kwargs: dict[str, Any] = {"dtype": dtype}
+        if device_map is not None:
+            kwargs["device_map"] = device_map
+        with quiet_transformers():
+            model = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)
+        model.eval()
+        if model.generation_config.pad_token_id is None:
+            model.generation_config.pad_token_id = tokenizer.pad_token_id
+        return model, tokenizer
