@@ -155,8 +155,9 @@ def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:
         paper = r.spec.paper
         rows.append({
             "name": r.spec.name,
-            "model": paper.model or (r.spec.train or {}).get("model") or r.spec.eval.get("model"),
-            "data": paper.data or (r.spec.train or {}).get("data", "-"),
+            "model": (r.spec.train or {}).get("model") or r.spec.eval.get("model"),
+            "paper_model": paper.model,
+            "data": (r.spec.train or {}).get("data") or paper.data or "-",
             "macro": r.macro, "paper_macro": paper.macro,
             "macro_wo_others": r.macro_wo_others, "paper_macro_wo_others": paper.macro_wo_others,
             "trained": r.trained, "eval": r.eval_status,

@@ -58,10 +58,11 @@ def experiment(
         return "-" if v is None else f"{v:.3f}"
 
     table = Table(title="Table 2: measured vs published")
-    for col in ("model", "training data", "macro ave", "paper", "macro ave w/o others", "paper ", "eval"):
+    for col in ("model (paper's)", "training data", "macro ave", "paper", "macro ave w/o others", "paper ", "eval"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["model"], r["data"], fmt(r["macro"]), fmt(r["paper_macro"]), fmt(r["macro_wo_others"]),
+        model = r["model"] if r["paper_model"] in (None, r["model"]) else f"{r['model']} ({r['paper_model']})"
+        table.add_row(model, r["data"], fmt(r["macro"]), fmt(r["paper_macro"]), fmt(r["macro_wo_others"]),
                       fmt(r["paper_macro_wo_others"]), r["eval"])
     out_console.print(table)
     out_console.print(f"summary: {path}", markup=False)

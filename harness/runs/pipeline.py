@@ -215,7 +215,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
         cost = estimate(items)
-        if cost is not None:
+        if cost:  # None: unknown price; 0: an offline judge
             log(f"judging: estimated cost ${cost:.4f}" + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
