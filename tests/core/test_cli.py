@@ -117,3 +117,15 @@ def test_example_plugin_installs_and_registers(installed_example):
     plugins = {p["name"]: p for p in json.loads(harness("plugins", "--json", env=env, check=True).stdout)}
     assert plugins["judge-length"]["version"] == "0.1.0"
     assert plugins["judge-length"]["hooks"] == ["harness_register_judges", "harness_registry_paths"]
+
+
+@pytest.mark.slow
+def test_example_plugin_judge_runs_in_the_pipeline(installed_example, tmp_path, harness_home):
+    env = {"PYTHONPATH": str(installed_example), "HARNESS_HOME": str(harness_home)}
+    proc = harness("run", "--model", "tiny-llama", "--dataset", "demo", "--judge", "length", "--limit", "4",
+                   "--max-new-tokens", "4", "--greedy", "--out", str(tmp_path / "runs"), "--name", "plug",
+                   "--no-progress", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    judgments = [json.loads(line) for line in (tmp_path / "runs" / "plug" / "judgments.jsonl").read_text().splitlines()]
+    assert len(judgments) == 4 and {j["judge"] for j in judgments} == {"length"}
+    assert all(j["raw"].startswith("len(answer)=") for j in judgments if j["status"] == "scored")
