@@ -21,8 +21,10 @@ def experiment(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be trained and evaluated.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress")] = False,
 ) -> None:
-    """Train and evaluate each experiment, skipping what is done; print a Table 2-style summary
-    with the paper's published figures beside the measured ones."""
+    """Train and evaluate each experiment config, skipping what is done; print a Table 2 summary.
+
+    The paper's published figures are printed beside the measured ones.
+    """
     from rich.table import Table
 
     from harness.cli.app import console
