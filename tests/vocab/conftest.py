@@ -59,7 +59,12 @@ def extended_llama(tmp_path_factory, llama_model_file: Path, chinese_corpus_file
     return extend_tokenizer(llama_model_file, [CorpusFile(chinese_corpus_file)], out, options=small_options)
 
 
-def build_tiny_llama_dir(out: Path, lines: list[str], *, vocab_size: int = 600, tied: bool = False, seed: int = 0) -> Path:
+TINY_VOCAB = 2000
+
+
+def build_tiny_llama_dir(
+    out: Path, lines: list[str], *, vocab_size: int = TINY_VOCAB, tied: bool = False, seed: int = 0
+) -> Path:
     """A small random LlamaForCausalLM with its own LLaMA-style sentencepiece tokenizer."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -73,7 +78,8 @@ def build_tiny_llama_dir(out: Path, lines: list[str], *, vocab_size: int = 600, 
     )
     (out / "tokenizer.model").write_bytes(model_bytes)
     (out / "tokenizer_config.json").write_text(
-        json.dumps({"tokenizer_class": "LlamaTokenizer", "pad_token": "<unk>", "add_bos_token": True}), "utf-8"
+        json.dumps({"tokenizer_class": "LlamaTokenizer", "pad_token": "<unk>", "add_bos_token": True}),
+        "utf-8",
     )
     config = LlamaConfig(
         vocab_size=vocab_size,

@@ -31,7 +31,10 @@ def test_json_array_jsonl_and_jsonl_named_json(tmp_path):
 
 
 def test_nested_field_walks_lists_and_xz_is_read(tmp_path):
-    record = {"id": "x", "conversations": [{"from": "human", "value": "你好\n请问"}, {"from": "gpt", "value": "您好"}]}
+    record = {
+        "id": "x",
+        "conversations": [{"from": "human", "value": "你好\n请问"}, {"from": "gpt", "value": "您好"}],
+    }
     path = tmp_path / "conv.jsonl.xz"
     with lzma.open(path, "wt", encoding="utf-8") as fh:
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -37,9 +37,23 @@ def test_round_trip_like_the_base(processors):
 
 def test_ascii_text_encodes_to_the_base_ids(processors):
     base, merged = processors
-    for text in (*ASCII_SAMPLES, "import numpy as np\nprint(np.arange(10).sum())  # 45", "Hello world, this is LLaMA."):
+    for text in (
+        *ASCII_SAMPLES,
+        "import numpy as np\nprint(np.arange(10).sum())  # 45",
+        "Hello world, this is LLaMA.",
+    ):
         assert merged.encode(text) == base.encode(text)
-    assert merged.encode("Hello world, this is LLaMA.") == [15043, 3186, 29892, 445, 338, 365, 5661, 1529, 29889]
+    assert merged.encode("Hello world, this is LLaMA.") == [
+        15043,
+        3186,
+        29892,
+        445,
+        338,
+        365,
+        5661,
+        1529,
+        29889,
+    ]
 
 
 def test_chinese_gets_shorter(processors):
@@ -84,7 +98,10 @@ def test_manifest(extended_llama, chinese_corpus_file):
     assert manifest["base_size"] == 32000
     assert manifest["merged_size"] == 32000 + manifest["pieces_added"]
     assert manifest["new_model_size"] == 3000
-    assert manifest["pieces_added"] + manifest["pieces_already_in_base"] + manifest["ascii_pieces_skipped"] < 3000
+    assert (
+        manifest["pieces_added"] + manifest["pieces_already_in_base"] + manifest["ascii_pieces_skipped"]
+        < 3000
+    )
     [corpus] = manifest["corpora"]
     import hashlib
 
@@ -113,6 +130,8 @@ def test_verify_rejects_ascii_pieces(llama_model_file):
     del extra.pieces[:]
     piece = extra.pieces.add()
     piece.piece, piece.score, piece.type = "▁Hello▁world", 0.0, 1
-    merged = merge_models(llama_model_file.read_bytes(), extra.SerializeToString(), skip_ascii=False, score_policy="zero")
+    merged = merge_models(
+        llama_model_file.read_bytes(), extra.SerializeToString(), skip_ascii=False, score_policy="zero"
+    )
     with pytest.raises(HarnessError, match="ASCII"):
         verify_extension(llama_model_file.read_bytes(), merged.model_bytes)

@@ -37,7 +37,9 @@ def test_chinese_llama_merge_reproduces_its_published_size(shared_data, llama_mo
     if not chinese.is_file():
         pytest.skip("chinese_sp.model absent")
     start = time.perf_counter()
-    result = merge_models(llama_model_file.read_bytes(), chinese.read_bytes(), skip_ascii=False, score_policy="zero")
+    result = merge_models(
+        llama_model_file.read_bytes(), chinese.read_bytes(), skip_ascii=False, score_policy="zero"
+    )
     assert time.perf_counter() - start < 10  # a set, not list membership
     assert result.merged_size == 49_953
 
@@ -50,7 +52,10 @@ def test_merging_a_model_into_itself_adds_nothing(llama_model_file):
 
 def test_skip_ascii_and_score_policies(llama_model_file, extended_llama):
     new_like = truncate_model((extended_llama.out_dir / "tokenizer.model").read_bytes(), 32000)
-    assert load_model_proto(new_like).pieces[-1].piece == load_model_proto(llama_model_file.read_bytes()).pieces[-1].piece
+    assert (
+        load_model_proto(new_like).pieces[-1].piece
+        == load_model_proto(llama_model_file.read_bytes()).pieces[-1].piece
+    )
     from sentencepiece import sentencepiece_model_pb2
 
     extra = sentencepiece_model_pb2.ModelProto()
