@@ -4,12 +4,19 @@
   write the user's cache and never depend on what an earlier run left there.
 * ``shared_data`` is ``../shared/data`` (real BELLE, Alpaca, ShareGPT, tokenizers, stories260K);
   tests that need it skip cleanly when it is absent.
+* ``static_server(directory)`` serves a directory over real HTTP on 127.0.0.1 (the download
+  path is tested against it, never the internet); ``fresh_cache`` is an empty ``HARNESS_HOME``.
 * ``gpu`` tests skip cleanly without CUDA.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -43,6 +50,48 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("../shared/data is absent")
     return path
+
+
+@dataclass
+class StaticServer:
+    url: str
+    requests: list[str] = field(default_factory=list)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
+        self.server.request_paths.append(self.path)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def static_server() -> Iterator:
+    servers = []
+
+    def start(directory: Path) -> StaticServer:
+        handler = functools.partial(_Handler, directory=str(directory))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.request_paths = []  # type: ignore[attr-defined]
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append(server)
+        info = StaticServer(url=f"http://127.0.0.1:{server.server_address[1]}/")
+        info.requests = server.request_paths  # type: ignore[attr-defined]
+        return info
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HARNESS_HOME for one test, no data dir or mirror from the environment."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HARNESS_HOME", str(home))
+    monkeypatch.delenv("HARNESS_DATA_DIR", raising=False)
+    monkeypatch.delenv("HARNESS_MIRROR", raising=False)
+    return home
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -165,7 +165,7 @@ def test_alpaca_35_downloads_as_53_pinned_parts(shared_data, tmp_path, static_se
         part = json.dumps(records[i * 1000 : (i + 1) * 1000], indent=4, ensure_ascii=False).encode()
         assert hashlib.sha256(part).hexdigest() == file.sha256 and len(part) == file.size
         (served / file.name).write_bytes(part)
-    monkeypatch.setenv("HARNESS_MIRROR", static_server(tmp_path / "served") + "data/")
+    monkeypatch.setenv("HARNESS_MIRROR", static_server(tmp_path / "served").url + "data/")
     conversations, report = TrainingSource(name="alpaca-3.5-zh", source="alpaca-3.5", language="zh").load_with_report()
     assert report.stats.records == 52002 and len(conversations) == 51952
     assert len(report.files) == 53 and str(fresh_cache) in report.files[0]
