@@ -111,7 +111,7 @@ class ComponentRegistry:
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:
         if kind not in KINDS and kind not in self._by_kind:
             return UnknownComponentError(f"unknown component kind {kind!r}; kinds are: {', '.join(KINDS)}")
-        names = self.names(kind)
+        names = [r.spec.name for r in self.registrations(kind) if not r.spec.parametric]
         candidates = list(self._by_kind.get(kind, {}))
         parametric = [f"{r.spec.name}:<arg>" for r in self.registrations(kind) if r.spec.parametric]
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
