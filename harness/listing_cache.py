@@ -81,8 +81,7 @@ def _watched_paths(plugin_modules: list[str], registry_dirs: list[str]) -> list[
     return sorted(set(paths))
 
 
-def load_listing() -> list[dict[str, Any]] | None:
-    """The cached listing rows if nothing they depend on changed, else ``None``."""
+def _load_valid() -> dict[str, Any] | None:
     if os.environ.get("HARNESS_PLUGINS"):
         return None
     try:
@@ -95,18 +94,11 @@ def load_listing() -> list[dict[str, Any]] | None:
     snapshot = data.get("snapshot") or []
     if any(_stat(entry[0]) != entry for entry in snapshot):
         return None
-    return data.get("rows")
+    return data
 
 
-def store_listing(rows: list[dict[str, Any]], plugin_modules: list[str], registry_dirs: list[str]) -> None:
-    if os.environ.get("HARNESS_PLUGINS"):
-        return
+def _write(data: dict[str, Any]) -> None:
     path = cache_file()
-    data = {
-        "environment": _environment(),
-        "snapshot": [_stat(p) for p in _watched_paths(plugin_modules, registry_dirs)],
-        "rows": rows,
-    }
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -115,3 +107,49 @@ def store_listing(rows: list[dict[str, Any]], plugin_modules: list[str], registr
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home just means no cache
+
+
+def load_listing() -> list[dict[str, Any]] | None:
+    """The cached listing rows if nothing they depend on changed, else ``None``."""
+    data = _load_valid()
+    return None if data is None else data.get("rows")
+
+
+def store_listing(rows: list[dict[str, Any]], plugin_modules: list[str], registry_dirs: list[str]) -> None:
+    if os.environ.get("HARNESS_PLUGINS"):
+        return
+    _write({
+        "environment": _environment(),
+        "snapshot": [_stat(p) for p in _watched_paths(plugin_modules, registry_dirs)],
+        "rows": rows,
+        "rendered": {},
+    })
+
+
+# A rendered table is a function of the rows and of what the terminal looks like; caching it under
+# those inputs saves importing and running rich's table layout (most of what is left of
+# `harness list` once the rows are cached).
+TERMINAL_VARIABLES = ("TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE",
+                      "COLUMNS", "LINES", "JUPYTER_COLUMNS")
+
+
+def render_key(kind: str | None) -> str:
+    import shutil
+
+    is_tty = sys.stdout.isatty()
+    columns = shutil.get_terminal_size().columns if is_tty else None
+    env = [os.environ.get(name, "") for name in TERMINAL_VARIABLES]
+    return json.dumps([kind or "", is_tty, columns, env])
+
+
+def load_rendered(key: str) -> str | None:
+    data = _load_valid()
+    return None if data is None else (data.get("rendered") or {}).get(key)
+
+
+def store_rendered(key: str, text: str) -> None:
+    data = _load_valid()
+    if data is None:
+        return  # rows are not cached (a broken plugin, --plugin): neither is their rendering
+    data.setdefault("rendered", {})[key] = text
+    _write(data)

@@ -81,6 +81,15 @@ def list_components(
         kind = kind.rstrip("s") if kind.rstrip("s") in KINDS else kind
         if kind not in KINDS:
             raise typer.BadParameter(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND")
+    from harness import listing_cache
+
+    render_key = None
+    if not as_json and not _extra_plugins:
+        render_key = listing_cache.render_key(kind)
+        text = listing_cache.load_rendered(render_key)
+        if text is not None:
+            sys.stdout.write(text)
+            return
     rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
     if as_json:
         keys = ("kind", "name", "aliases", "plugin", "description")
@@ -97,7 +106,13 @@ def list_components(
         table.add_row(row["kind"] if row["kind"] != previous else "", name, ", ".join(row["aliases"]),
                       row["plugin"], row["description"])
         previous = row["kind"]
-    console().print(table)
+    out = console()
+    with out.capture() as captured:
+        out.print(table)
+    text = captured.get()
+    sys.stdout.write(text)
+    if render_key is not None:
+        listing_cache.store_rendered(render_key, text)
 
 
 def _listing_rows() -> list[dict]:

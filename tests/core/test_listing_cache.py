@@ -49,3 +49,27 @@ def test_cache_is_used_and_invalidated(tmp_path):
     for _ in range(2):
         _, err = list_json({**env, "HARNESS_PLUGINS": str(broken)})
         assert "broken_one" in err
+
+
+def test_rendered_table_is_cached_with_the_rows(tmp_path):
+    env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
+
+    def table(*args):
+        proc = subprocess.run([sys.executable, "-m", "harness", "list", *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    first = table("judge")
+    assert "gpt35" in first and "judges" in first
+    assert table("judge") == first
+    cache = tmp_path / "home" / "cache" / "listing.json"
+    data = json.loads(cache.read_text())
+    assert len(data["rendered"]) == 1
+    key = next(iter(data["rendered"]))
+    data["rendered"][key] = "served from the rendered cache\n"
+    cache.write_text(json.dumps(data))
+    assert table("judge") == "served from the rendered cache\n"
+    assert "gpt35" in table("model") or "tiny-llama" in table("model")  # another kind: rendered anew
+    env["COLUMNS"] = "120"
+    assert table("judge") != "served from the rendered cache\n"  # another width: rendered anew
