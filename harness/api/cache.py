@@ -30,6 +30,27 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 
+# Connections a forked child inherited: kept referenced so they are never closed (see after_fork).
+_INHERITED_CONNECTIONS: list[sqlite3.Connection] = []
+
+
+def _enable_wal(conn: sqlite3.Connection, *, patience: float = 30.0) -> None:
+    """Switch to WAL, waiting out another process doing the same. Two processes opening a new cache
+    file at once (two runs, or worker processes) make SQLite answer "database is locked" at once
+    for the journal-mode switch: the busy timeout does not cover it, so retry with backoff."""
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+
 def cache_key(**parts: Any) -> str:
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -49,7 +70,7 @@ class ResponseCache:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(SCHEMA)
             self._local.conn = conn
@@ -67,6 +88,19 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return self._connection().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def after_fork(self) -> None:
+        """Forget the connections inherited from the parent process (call first thing in a forked child).
+
+        SQLite forbids using a connection across ``fork``: the child would share the parent's file
+        locks and page cache state. Closing it is unsafe too (a close may checkpoint or unlink the
+        WAL under the parent's feet), so the inherited object is only parked, never touched again;
+        the child opens its own connection on first use.
+        """
+        inherited = getattr(self._local, "conn", None)
+        if inherited is not None:
+            _INHERITED_CONNECTIONS.append(inherited)
+        self._local = threading.local()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -40,6 +40,8 @@ PROVIDER_KEY_ENV = {
 # Local OpenAI-compatible servers (vLLM, llama.cpp, the test server) accept any key; the OpenAI SDK
 # refuses to send a request without one, so a placeholder (not a secret) stands in.
 PLACEHOLDER_KEY = "sk-no-key-required"
+# HTTP clients a forked child inherited from its parent: kept referenced, never used or closed.
+_INHERITED_HTTP_CLIENTS: list[dict[str, Any]] = []
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,31 @@ class ApiFailure(Exception):
         self.attempts = attempts
         self.budget = budget
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments defeat Exception's default pickling; worker processes send these.
+        return (_rebuild_api_failure, (self.reason, self.attempts, self.budget))
+
+
+def _rebuild_api_failure(reason: str, attempts: int, budget: bool) -> ApiFailure:
+    return ApiFailure(reason, attempts=attempts, budget=budget)
+
 
 MAX_COST_REASON = "max cost reached"
+
+
+# The additive counters of ApiStats: what a worker process reports and the parent sums.
+STAT_COUNTERS = (
+    "requests",
+    "retries",
+    "cache_hits",
+    "completed",
+    "failures",
+    "budget_stops",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost",
+    "unpriced_responses",
+)
 
 
 @dataclass
@@ -95,6 +120,21 @@ class ApiStats:
     unpriced_responses: int = 0
     answering_models: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The raw counters (picklable), for a worker process to report to its parent."""
+        with self._lock:
+            return {**{name: getattr(self, name) for name in STAT_COUNTERS},
+                    "answering_models": dict(self.answering_models)}
+
+    def add_growth(self, now: dict[str, Any], before: dict[str, Any] | None) -> None:
+        """Add what a worker's counters grew by between two of its snapshots (``before`` None: from 0),
+        so a parent's stats stay current while workers run, and a worker is never counted twice."""
+        before = before or {}
+        with self._lock:
+            for name in STAT_COUNTERS:
+                setattr(self, name, getattr(self, name) + now[name] - before.get(name, 0))
+            self.answering_models.update(Counter(now["answering_models"]) - Counter(before.get("answering_models", {})))
 
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
@@ -164,6 +204,25 @@ class ChatClient:
         self.budget.check_enforceable(self.model_id)
         self.cache = ResponseCache(settings.cache_path) if settings.use_cache else None
         self.stats = ApiStats()
+
+    def after_fork(self) -> None:
+        """Make a forked copy of this client safe and separate: call first thing in the child.
+
+        The child counts its own statistics (its parent sums them), opens its own SQLite connection,
+        and builds its own HTTP clients: litellm keys its client cache on ``id(event loop)``, and a
+        parent loop's client (sockets shared with the parent, bound to a loop that does not exist
+        here) must not be picked up because a new loop happens to reuse that id. The inherited
+        clients are parked, never closed: closing them could disturb the parent's connections.
+        The budget needs nothing: :meth:`Budget.share_across_processes` was called before forking.
+        """
+        self.stats = ApiStats()
+        if self.cache is not None:
+            self.cache.after_fork()
+        litellm = import_litellm()
+        clients = getattr(litellm, "in_memory_llm_clients_cache", None)
+        if clients is not None and hasattr(clients, "cache_dict"):
+            _INHERITED_HTTP_CLIENTS.append(dict(clients.cache_dict))
+            clients.flush_cache()
 
     # ---------------------------------------------------------------------------------- helpers
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Any
 
 from harness.api.litellm_import import import_litellm
 from harness.errors import UsageError
@@ -40,13 +41,19 @@ def price_known(model: str) -> bool:
 
 
 class Budget:
-    """Spend so far against an optional limit; safe to update from any thread."""
+    """Spend so far against an optional limit; safe to update from any thread.
+
+    :meth:`share_across_processes` moves the running total into shared memory before worker
+    processes are forked, so every worker adds to, and checks, the same total: the limit holds
+    for the run as a whole, not per process.
+    """
 
     def __init__(self, max_cost: float | None) -> None:
         self.max_cost = max_cost
         self._spent = 0.0
         self._unknown = 0
         self._lock = threading.Lock()
+        self._shared: Any = None  # a multiprocessing.Value("d") once shared
 
     def check_enforceable(self, model: str) -> None:
         if self.max_cost is not None and not price_known(model):
@@ -55,15 +62,28 @@ class Budget:
                 f"{model!r}; drop --max-cost or use a priced model id"
             )
 
+    def share_across_processes(self, context: Any) -> None:
+        """Keep the spend in a ``context.Value`` (with its own process-shared lock) from now on."""
+        if self._shared is None:
+            with self._lock:
+                self._shared = context.Value("d", self._spent)
+
     def add(self, cost: float | None) -> None:
-        with self._lock:
-            if cost is None:
+        if cost is None:
+            with self._lock:
                 self._unknown += 1
-            else:
+        elif self._shared is not None:
+            with self._shared.get_lock():
+                self._shared.value += cost
+        else:
+            with self._lock:
                 self._spent += cost
 
     @property
     def spent(self) -> float:
+        if self._shared is not None:
+            with self._shared.get_lock():
+                return float(self._shared.value)
         with self._lock:
             return self._spent
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.api.client import ApiFailure, ChatClient, ChatResponse
+from harness.api.processes import choose_processes, plan_processes, run_jobs_in_processes
 from harness.api.progress import ApiProgress
 from harness.api.runner import run_jobs
 from harness.api.settings import ApiSettings
@@ -48,6 +49,7 @@ class LiteLLMGenerator:
         top_p: float | None = None,
         max_new_tokens: int | None = None,
         seed: int | None = None,
+        processes: int | None = None,
         **_local_only: Any,  # batch_size, dtype, device...: meaningful for local generators only
     ) -> None:
         self.name = "litellm"
@@ -67,6 +69,9 @@ class LiteLLMGenerator:
         self.top_p = top_p
         self.max_new_tokens = max_new_tokens
         self.seed = seed
+        # Worker processes: None = automatic (see harness.api.processes), 1 = one event loop here.
+        self.processes = processes
+        choose_processes(processes, n_uncached=0, concurrency=1)  # rejects processes < 1 now
         self.stats: dict[str, Any] = {}
         self.client: ChatClient | None = None
 
@@ -103,10 +108,13 @@ class LiteLLMGenerator:
         failures: list[str] = []
         started = time.perf_counter()
 
+        def messages(sample: EvalSample) -> list[dict[str, str]]:
+            return [{"role": "user", "content": model.format_prompt(sample.question)}]
+
         async def one(sample: EvalSample) -> Generation | ApiFailure:
             prompt = model.format_prompt(sample.question)
             try:
-                reply = await client.complete([{"role": "user", "content": prompt}], params=params)
+                reply = await client.complete(messages(sample), params=params)
             except ApiFailure as exc:
                 return exc
             return self._generation(sample, prompt, reply, settings.model)
@@ -123,14 +131,36 @@ class LiteLLMGenerator:
             failures=lambda: len(failures),
             spend=lambda: client.stats.to_dict()["cost"],
         )
+        samples = list(samples)
+        processes = 1
         try:
-            run_jobs(list(samples), one, deliver, concurrency=settings.concurrency, progress=progress)
+            processes, cached, uncached = plan_processes(
+                self.processes,
+                samples,
+                concurrency=settings.concurrency,
+                is_cached=lambda sample: client.is_cached(client.key_for(messages(sample), params, {})),
+            )
+            if processes > 1:
+                run_jobs_in_processes(
+                    uncached,
+                    one,
+                    deliver,
+                    concurrency=settings.concurrency,
+                    processes=processes,
+                    client=client,
+                    lost=lambda sample, reason: ApiFailure(reason, attempts=0),
+                    progress=progress,
+                    parent_jobs=cached,
+                )
+            else:
+                run_jobs(samples, one, deliver, concurrency=settings.concurrency, progress=progress)
         finally:
             self.stats = {
                 "generator": self.name,
                 "model": settings.model,
                 "samples": len(samples),
                 "missing": len(failures),
+                "processes": processes,
                 "wall_seconds": round(time.perf_counter() - started, 3),
                 **client.stats.to_dict(),
             }

@@ -5,6 +5,8 @@ asyncio underneath: :func:`run_jobs` runs a pool of ``concurrency`` worker corou
 queue (cheaper than one task per item for thousands of items), and calls ``on_done`` from the event
 loop's thread under a lock, so the pipeline's append-to-disk callback is never entered twice at
 once. If the caller is already inside an event loop (a notebook), the loop runs in a helper thread.
+:func:`harness.api.processes.run_jobs_in_processes` runs the same loop in several forked processes
+when litellm's per-request CPU, not the API, is what limits a run.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
+from harness.api.processes import choose_processes, plan_processes, run_jobs_in_processes
 from harness.judging.parse import parse_score
 from harness.judging.template import DEFAULT_TEMPLATE, load_template
 from harness.protocols import JudgeItem, Judgment
@@ -53,6 +54,7 @@ class LLMJudge:
         timeout: float | None = None,
         max_retries: int | None = None,
         progress: bool | None = None,
+        processes: int | None = None,
     ) -> None:
         self.name = name
         self.template = load_template(template)
@@ -76,6 +78,10 @@ class LLMJudge:
 
             raise UsageError(f"repeats must be at least 1, not {self.repeats}")
         self.client = ChatClient(self.settings, namespace=f"judge:{self.template_hash}")
+        # Worker processes: None = automatic (several when many uncached items at concurrency >= 8,
+        # see harness.api.processes), 1 = everything in this process's event loop.
+        self.processes = processes
+        choose_processes(processes, n_uncached=0, concurrency=1)  # rejects processes < 1 now
         self.stats: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------------ describing
@@ -125,8 +131,16 @@ class LLMJudge:
 
     # --------------------------------------------------------------------------------- judging
 
+    def _is_cached(self, item: JudgeItem) -> bool:
+        return self.client.is_cached(
+            self.client.key_for(self.template.messages(item), self.params, self._key_extra(item))
+        )
+
     def judge(self, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None]) -> None:
-        """Judge every item; ``on_result`` gets each judgment as it completes (serially)."""
+        """Judge every item; ``on_result`` gets each judgment as it completes (serially, in this
+        process's calling thread, also when worker processes do the requests)."""
+        items = list(items)
+        processes = 1
         counts = {"scored": 0, "unscored": 0, "failed": 0, "repairs": 0}
         started = time.perf_counter()
         progress = ApiProgress(
@@ -142,22 +156,37 @@ class LLMJudge:
             on_result(judgment)
 
         try:
-            run_jobs(
-                list(items),
-                self._judge_one,
-                deliver,
-                concurrency=self.settings.concurrency,
-                progress=progress,
+            processes, cached, uncached = plan_processes(
+                self.processes, items, concurrency=self.settings.concurrency, is_cached=self._is_cached
             )
+            if processes > 1:
+                run_jobs_in_processes(
+                    uncached,
+                    self._judge_one,
+                    deliver,
+                    concurrency=self.settings.concurrency,
+                    processes=processes,
+                    client=self.client,
+                    lost=self._lost,
+                    progress=progress,
+                    parent_jobs=cached,
+                )
+            else:
+                run_jobs(items, self._judge_one, deliver, concurrency=self.settings.concurrency, progress=progress)
         finally:
             self.stats = {
                 "judge": self.name,
                 "template_hash": self.template_hash,
                 "items": len(items),
                 **counts,
+                "processes": processes,
                 "wall_seconds": round(time.perf_counter() - started, 3),
                 **self.client.stats.to_dict(),
             }
+
+    def _lost(self, item: JudgeItem, reason: str) -> Judgment:
+        """The judgment for an item whose worker process died: failed, so the next run retries it."""
+        return self._judgment(item, None, "failed", reason, [])
 
     async def _judge_one(self, item: JudgeItem) -> Judgment:
         replies: list[ChatResponse] = []
