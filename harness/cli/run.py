@@ -106,7 +106,7 @@ def judge_command(
     judge_repeats: Annotated[int | None, typer.Option(min=1)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
     max_cost: Annotated[float | None, typer.Option()] = None,
-    judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory [default: judgments.<judge>.jsonl].")] = None,
+    judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory [default: judgments-<judge>.jsonl].")] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
     from harness.cli.app import console

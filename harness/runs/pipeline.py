@@ -296,7 +296,7 @@ def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = Non
         raise UsageError(f"{run_dir} has no generations to judge")
     samples = [EvalSample(id=r["id"], question=r["question"], category=r["category"], reference=r.get("reference", ""))
                for r in generations.values()]
-    name = judgments_file or f"judgments.{judge}.jsonl"
+    name = judgments_file or f"judgments-{judge}.jsonl"
     if name == JUDGMENTS:
         raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")
     judged, stats = judge_stage(config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge)

@@ -121,8 +121,10 @@ def test_unknown_option_for_component_is_usage_error(tmp_path, manager):
 def test_rejudge_writes_a_new_file(tmp_path, manager):
     first = run_eval(cfg(tmp_path, name="rj"), manager=manager, log=lambda m: None)
     ScriptedJudge.calls = []
-    path, judged = rejudge(first.run_dir, "scripted", judgments_file="judgments.again.jsonl", manager=manager,
-                           log=lambda m: None)
-    assert judged == 12 and path.name == "judgments.again.jsonl" and len(lines(path)) == 12
+    path, judged = rejudge(first.run_dir, "scripted", manager=manager, log=lambda m: None)
+    assert judged == 12 and path.name == "judgments-scripted.jsonl" and len(lines(path)) == 12
+    # its scores and report sit beside the main judge's, named after it
+    assert (first.run_dir / "scores-scripted.json").is_file() and (first.run_dir / "report-scripted.html").is_file()
+    assert (first.run_dir / "scores.json").is_file()
     with pytest.raises(UsageError):
         rejudge(first.run_dir, "scripted", judgments_file="judgments.jsonl", manager=manager, log=lambda m: None)
