@@ -11,11 +11,14 @@ concurrency is within 1.25x of ideal. By default the server runs in a child proc
 (``python -m harness.testing``) so its CPU does not compete with the judge's event loop
 for the GIL, as a real API server would not; ``--in-process`` runs it in a thread instead.
 
-The judge's own CPU (~8 ms per litellm call) caps one event loop near 120 judgments/s, below the
-160/s the ideal needs, so at the default concurrency the judge forks worker processes
-(``processes=None``: automatic); ``--processes 1`` measures the single-loop path for comparison.
-The machine's load average is printed: on a machine whose cores are busy with other work, any
-CPU-bound client falls short of the ideal.
+Each litellm call costs the judge ~5-8 ms of CPU, and a reply that arrives while its event loop
+is busy with another waits, which is what keeps one loop well short of the ideal at 160/s. So at
+the default concurrency the judge forks worker processes (automatic: one per 4 requests in
+flight, here 4) that take jobs from one shared counter, and litellm's request building runs in
+each loop's own thread instead of a thread hop (``harness.api.inline_executor``).
+``--processes 1`` measures the single-loop path for comparison. The machine's load average and a
+pure-Python speed probe are printed: this is a CPU-bound client, and on a machine whose cores are
+busy with other work (or a slow virtual host) any such client falls short of the ideal.
 
     python bench/judge_throughput.py [--n 1000] [--latency 0.1] [--serial-subset 100] [--in-process]
                                      [--processes N]
@@ -97,6 +100,18 @@ class Server:
             return json.loads(response.read())
 
 
+def speed_probe_ms() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 3): how fast this machine runs Python now."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -135,7 +150,8 @@ def main() -> int:
     ok = True
     print(f"judge throughput: n={args.n}, latency={args.latency * 1000:.0f} ms, server "
           f"{'in-process thread' if args.in_process else 'child process'}, load average "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs, speed probe {speed_probe_ms():.0f} ms "
+          f"(a fixed pure-Python loop; lower is faster)")
 
     with Server(in_process=args.in_process, latency=args.latency).running() as server:
         judge_run(server, make_items(20), concurrency=4, cache_path=tmp / "warm.sqlite", use_cache=False)  # warm-up

@@ -40,8 +40,21 @@ PROVIDER_KEY_ENV = {
 # Local OpenAI-compatible servers (vLLM, llama.cpp, the test server) accept any key; the OpenAI SDK
 # refuses to send a request without one, so a placeholder (not a secret) stands in.
 PLACEHOLDER_KEY = "sk-no-key-required"
+# Providers whose litellm ``completion()`` only builds the request and returns the coroutine of
+# litellm's native async HTTP path (checked on litellm 1.106): safe to run in the event loop's
+# thread (harness.api.inline_executor). Others keep litellm's thread hop.
+INLINE_REQUEST_PROVIDERS = frozenset({"openai"})
 # HTTP clients a forked child inherited from its parent: kept referenced, never used or closed.
 _INHERITED_HTTP_CLIENTS: list[dict[str, Any]] = []
+# Whether litellm has answered a request in this process (and so imported what its first request
+# imports lazily); forked workers inherit it. See harness.api.processes.
+_ANSWERED_IN_THIS_PROCESS = False
+
+
+def request_sent_in_this_process() -> bool:
+    """Whether litellm has already completed a request in this process (or in the parent it was
+    forked from after that request)."""
+    return _ANSWERED_IN_THIS_PROCESS
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,11 @@ class ChatClient:
         self.cache = ResponseCache(settings.cache_path) if settings.use_cache else None
         self.stats = ApiStats()
 
+    @property
+    def builds_requests_inline(self) -> bool:
+        """litellm's request building may run in the event loop's thread (no I/O in it)."""
+        return self.provider in INLINE_REQUEST_PROVIDERS
+
     def after_fork(self) -> None:
         """Make a forked copy of this client safe and separate: call first thing in the child.
 
@@ -274,8 +292,9 @@ class ChatClient:
         """The reply to ``messages`` from the cache or the API; raises :class:`ApiFailure`."""
         from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-        key = self.key_for(messages, params, key_extra or {})
-        hit = self.lookup(key)
+        # the key (a SHA-256 over the canonical request) is only needed to read and write the cache
+        key = self.key_for(messages, params, key_extra or {}) if self.cache is not None else None
+        hit = self.lookup(key) if key is not None else None
         if hit is not None:
             return hit
         litellm = import_litellm()
@@ -307,6 +326,8 @@ class ChatClient:
                         custom_llm_provider=self.provider,
                         **params,
                     )
+                    global _ANSWERED_IN_THIS_PROCESS
+                    _ANSWERED_IN_THIS_PROCESS = True
                     if not getattr(response, "choices", None):  # a 200 with no answer in it: retry
                         raise ValueError("the reply has no choices")
         except ApiFailure:
@@ -320,7 +341,7 @@ class ChatClient:
             raise ApiFailure(f"no reply after {attempts} attempt(s): {reason}", attempts=attempts) from None
         return self._record(key, response, attempts)
 
-    def _record(self, key: str, response: Any, attempts: int) -> ChatResponse:
+    def _record(self, key: str | None, response: Any, attempts: int) -> ChatResponse:
         choice = response.choices[0]
         text = choice.message.content or ""
         usage = getattr(response, "usage", None)
@@ -329,7 +350,15 @@ class ChatClient:
         answering = getattr(response, "model", None) or None
         cost = None
         if prompt_tokens is not None and completion_tokens is not None:
-            cost = token_cost([answering or "", self.settings.model, self.model_id], prompt_tokens, completion_tokens)
+            # litellm has priced the response already (from the same offline price map); pricing
+            # it again costs ~0.1 ms a request. Its figure is None for a model it cannot price.
+            hidden = getattr(response, "_hidden_params", None)
+            litellm_cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
+            if isinstance(litellm_cost, (int, float)) and not isinstance(litellm_cost, bool):
+                cost = float(litellm_cost)
+            else:
+                cost = token_cost([answering or "", self.settings.model, self.model_id], prompt_tokens,
+                                  completion_tokens)
         self.budget.add(cost)
         result = ChatResponse(
             text=text,
@@ -350,6 +379,6 @@ class ChatClient:
             else:
                 self.stats.cost += cost
             self.stats.answering_models[answering or "?"] += 1
-        if self.cache is not None:
+        if self.cache is not None and key is not None:
             self.cache.put(key, self.namespace, result.to_payload())
         return result

@@ -153,7 +153,8 @@ class LiteLLMGenerator:
                     parent_jobs=cached,
                 )
             else:
-                run_jobs(samples, one, deliver, concurrency=settings.concurrency, progress=progress)
+                run_jobs(samples, one, deliver, concurrency=settings.concurrency, progress=progress,
+                         inline_executor=client.builds_requests_inline)
         finally:
             self.stats = {
                 "generator": self.name,

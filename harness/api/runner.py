@@ -1,8 +1,8 @@
 """Run many API jobs at a bounded concurrency and hand each result over as soon as it is ready.
 
 Components expose a synchronous interface (``judge(items, on_result=...)``) while the work is
-asyncio underneath: :func:`run_jobs` runs a pool of ``concurrency`` worker coroutines pulling from a
-queue (cheaper than one task per item for thousands of items), and calls ``on_done`` from the event
+asyncio underneath: :func:`run_jobs` runs a pool of ``concurrency`` worker coroutines pulling from
+one iterator (cheaper than one task per item for thousands of items), and calls ``on_done`` from the event
 loop's thread under a lock, so the pipeline's append-to-disk callback is never entered twice at
 once. If the caller is already inside an event loop (a notebook), the loop runs in a helper thread.
 :func:`harness.api.processes.run_jobs_in_processes` runs the same loop in several forked processes
@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence, Sized
 from typing import Any, TypeVar
 
+from harness.api.inline_executor import InlineExecutor
 from harness.api.progress import ApiProgress
 
 T = TypeVar("T")
@@ -34,28 +35,34 @@ def run_sync(make_coro: Callable[[], Coroutine[Any, Any, R]]) -> R:
 
 
 async def run_jobs_async(
-    jobs: Sequence[T],
+    jobs: Iterable[T],
     worker: Callable[[T], Awaitable[R]],
     on_done: Callable[[T, R], None],
     *,
     concurrency: int,
+    inline_executor: bool = False,
 ) -> None:
-    queue: asyncio.Queue[T] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
+    """``concurrency`` worker coroutines take jobs from one iterator over ``jobs`` until it is
+    exhausted (each job goes to exactly one of them); ``jobs`` may be a lazy iterator, such as the
+    shared job counter of :mod:`harness.api.processes`.
+
+    ``inline_executor``: this loop's default executor runs calls in the loop's thread (see
+    :mod:`harness.api.inline_executor`); for loops that only send requests litellm builds
+    without I/O (:attr:`ChatClient.builds_requests_inline`). The loop must be one we own."""
+    if inline_executor:
+        asyncio.get_running_loop().set_default_executor(InlineExecutor())
+    if isinstance(jobs, Sized):
+        concurrency = min(concurrency, len(jobs))
+    source = iter(jobs)
     deliver_lock = threading.Lock()
 
     async def work() -> None:
-        while True:
-            try:
-                job = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        for job in source:  # shared by every worker coroutine: next() hands each job out once
             result = await worker(job)
             with deliver_lock:
                 on_done(job, result)
 
-    workers = [asyncio.create_task(work()) for _ in range(max(1, min(concurrency, len(jobs))))]
+    workers = [asyncio.create_task(work()) for _ in range(max(1, concurrency))]
     try:
         await asyncio.gather(*workers)
     finally:
@@ -70,10 +77,12 @@ def run_jobs(
     *,
     concurrency: int,
     progress: ApiProgress | None = None,
+    inline_executor: bool = False,
 ) -> None:
     """Run ``worker`` over ``jobs`` (at most ``concurrency`` at once); ``on_done(job, result)`` is
     called once per job, serially, as results arrive. ``worker`` must not raise for an ordinary
-    failure: it returns a failure result instead, so no job is lost."""
+    failure: it returns a failure result instead, so no job is lost. ``inline_executor``: see
+    :func:`run_jobs_async`."""
 
     def done(job: T, result: R) -> None:
         on_done(job, result)
@@ -83,7 +92,8 @@ def run_jobs(
     if progress is not None:
         progress.start(len(jobs))
     try:
-        run_sync(lambda: run_jobs_async(jobs, worker, done, concurrency=concurrency))
+        run_sync(lambda: run_jobs_async(jobs, worker, done, concurrency=concurrency,
+                                        inline_executor=inline_executor))
     finally:
         if progress is not None:
             progress.stop()

@@ -172,7 +172,8 @@ class LLMJudge:
                     parent_jobs=cached,
                 )
             else:
-                run_jobs(items, self._judge_one, deliver, concurrency=self.settings.concurrency, progress=progress)
+                run_jobs(items, self._judge_one, deliver, concurrency=self.settings.concurrency, progress=progress,
+                         inline_executor=self.client.builds_requests_inline)
         finally:
             self.stats = {
                 "judge": self.name,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.api.cost import token_cost
 from harness.errors import UsageError
 from harness.judging.template import load_template
 from harness.protocols import EvalSample, JudgeItem
@@ -45,6 +46,9 @@ def test_judgments_carry_score_raw_and_provenance(make_judge, belle_items):
         assert meta["answering_model"] == "gpt-3.5-turbo-0125" and meta["judge_model"] == "gpt-3.5-turbo"
         assert meta["template_hash"] == load_template("belle-v1").hash and meta["parse_rule"] == "label"
         assert meta["prompt_tokens"] > 0 and meta["completion_tokens"] > 0 and meta["cost"] > 0
+        # litellm's own figure for the response, which is the price map's for the answering model
+        assert meta["cost"] == pytest.approx(
+            token_cost(["gpt-3.5-turbo-0125"], meta["prompt_tokens"], meta["completion_tokens"]))
         assert meta["cache_hit"] is False and meta["attempts"] == 1
     # one user message per item, BELLE's text, temperature 0, through the real HTTP path
     assert len(sent) == len(belle_items)
