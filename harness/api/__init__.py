@@ -2,8 +2,9 @@
 
 The LLM judge and the ``litellm`` generator both use it, so they behave alike: bounded concurrency
 (asyncio), retries with backoff that honour ``Retry-After``, a persistent SQLite cache, token and
-cost accounting from litellm's offline price map, a spending limit that stops cleanly, and forked
-worker processes when one event loop's CPU cannot keep up (``harness.api.processes``).
+cost accounting from litellm's offline price map, a spending limit that stops cleanly, forked
+worker processes when one event loop's CPU cannot keep up (``harness.api.processes``), and
+litellm's request building kept in the event loop's thread (``harness.api.inline_executor``).
 Nothing here imports litellm at module level.
 """
 

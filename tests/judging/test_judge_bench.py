@@ -1,0 +1,27 @@
+"""The judge benchmark script runs end to end (small and fast here; its speed goal is for the full
+run, ``python bench/judge_throughput.py``): fault accounting and the cached re-run must hold at
+any size."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "judge_throughput.py"
+
+
+def test_judge_benchmark_runs_and_keeps_its_accounting():
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--n", "120", "--latency", "0.02", "--serial-subset", "10", "--repeats", "2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    out = result.stdout
+    assert "median of 2 runs" in out, out + result.stderr
+    assert len(re.findall(r"concurrency 16, run \d/2: 120 judgments", out)) == 2
+    faults = next(line for line in out.splitlines() if "faults (429/500)" in line)
+    assert "each id exactly once: True" in faults and "answers fetched once: True" in faults
+    assert faults.endswith("-> PASS")
+    cached = next(line for line in out.splitlines() if "cached re-run" in line)
+    assert "requests to the server 0" in cached and cached.endswith("-> PASS")
