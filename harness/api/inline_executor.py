@@ -7,7 +7,7 @@ builds the request: pure Python CPU work, no I/O. Running it in a worker thread 
 parallelism (the GIL) and costs a thread hop per request plus GIL hand-offs with the event loop
 thread, which waits up to the interpreter's switch interval (5 ms) each time the worker holds the
 GIL. Measured on the 2-core CI machine against the local test server: ~18% less CPU per request
-and a ~10% shorter run at concurrency 16 and 100 ms latency (``bench/judge_throughput.py``).
+and a 5-8% shorter run at concurrency 16 and 100 ms latency (``bench/judge_throughput.py``).
 
 Safety net: a call that turns out to block (a provider whose ``completion()`` does its HTTP call
 synchronously, a credential refresh) would stall every request on the loop. After
