@@ -326,8 +326,6 @@ class ChatClient:
                         custom_llm_provider=self.provider,
                         **params,
                     )
-                    global _ANSWERED_IN_THIS_PROCESS
-                    _ANSWERED_IN_THIS_PROCESS = True
                     if not getattr(response, "choices", None):  # a 200 with no answer in it: retry
                         raise ValueError("the reply has no choices")
         except ApiFailure:
@@ -342,6 +340,8 @@ class ChatClient:
         return self._record(key, response, attempts)
 
     def _record(self, key: str | None, response: Any, attempts: int) -> ChatResponse:
+        global _ANSWERED_IN_THIS_PROCESS
+        _ANSWERED_IN_THIS_PROCESS = True
         choice = response.choices[0]
         text = choice.message.content or ""
         usage = getattr(response, "usage", None)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +47,6 @@ class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         self.inline = True
         self.inline_calls = 0
         self.slow_calls = 0
-        self._switch_lock = threading.Lock()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
         if not self.inline:
@@ -63,11 +61,10 @@ class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
             future.set_result(result)
         self.inline_calls += 1
         elapsed = time.perf_counter() - started
-        if elapsed > self.blocking_seconds:
-            with self._switch_lock:
-                self.slow_calls += 1
-                if self.inline and self.slow_calls >= self.slow_calls_before_threads:
-                    self.inline = False
-                    log.info("%d calls took over %.0f ms inline (the last %.0f ms); running later calls in "
-                             "threads", self.slow_calls, self.blocking_seconds * 1000, elapsed * 1000)
+        if elapsed > self.blocking_seconds:  # only the loop's thread submits: no lock needed
+            self.slow_calls += 1
+            if self.inline and self.slow_calls >= self.slow_calls_before_threads:
+                self.inline = False
+                log.info("%d calls took over %.0f ms inline (the last %.0f ms); running later calls in threads",
+                         self.slow_calls, self.blocking_seconds * 1000, elapsed * 1000)
         return future

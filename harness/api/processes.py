@@ -133,7 +133,6 @@ def run_jobs_in_processes(
             progress.advance()
 
     inline = client.builds_requests_inline
-    jobs = list(jobs)
     if progress is not None:
         progress.start(total)
     try:

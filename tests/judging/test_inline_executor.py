@@ -13,7 +13,7 @@ import pytest
 from harness.api.inline_executor import InlineExecutor
 from harness.testing import ChatCompletionsServer
 
-from .conftest import make_item, run_judge
+from .conftest import make_item
 
 
 def test_calls_run_in_the_calling_thread_and_errors_reach_the_awaiter():
@@ -79,4 +79,3 @@ def test_other_providers_keep_litellm_s_threads(make_judge, monkeypatch):
         assert not judge.client.builds_requests_inline
         judge.judge([make_item(i) for i in range(4)], on_result=lambda j: seen.append(_executor_threads()))
     assert any(threads for threads in seen)  # the control: litellm's own thread hop is visible here
-    assert len(run_judge(judge, [])) == 0
