@@ -4,7 +4,9 @@ Verified against litellm 1.106 on the real HTTP path (see tests/judging/test_api
 surfaces as ``litellm.RateLimitError`` whose ``litellm_response_headers`` keep the server's
 ``retry-after`` / ``retry-after-ms`` (``exc.response.headers`` is emptied by litellm, so reading only
 that would silently ignore the server). A 5xx, a malformed body and a dropped connection surface as
-``litellm.InternalServerError`` / ``APIConnectionError``; a timeout as ``litellm.Timeout``. litellm's
+``litellm.InternalServerError`` / ``APIConnectionError``; a timeout as ``litellm.Timeout``. On
+litellm's own HTTP handler (providers such as ``hosted_vllm/``, which skip the OpenAI SDK) a
+malformed 200 body surfaces instead as ``litellm.APIError`` carrying status 200. litellm's
 own ``num_retries`` (``acompletion_with_retries``) waits ``wait_exponential(multiplier=1, max=10)`` on
 rate limits and not at all on other errors, ignoring the header, so retries are done here with
 tenacity (and the OpenAI SDK's internal retries are switched off with ``max_retries=0``, so every
@@ -88,6 +90,10 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, litellm.BadRequestError):
         return False
     status = status_of(exc)
+    if isinstance(exc, litellm.APIError) and status is not None and status < 400:
+        # a success status with a body that is not a chat completion (truncated, not JSON): litellm's
+        # own HTTP handler reports it this way, with the server's status
+        return True
     if status is not None:
         return status in RETRYABLE_STATUS or status >= 500
     # Transport-level failures that escaped litellm's mapping (aiohttp/httpx/OS errors, bad JSON).

@@ -96,10 +96,12 @@ def test_out_of_range_score_is_unscored_not_clipped(make_judge):
     assert "outside 0..1" in judgment.reason and judgment.meta["value"] == 8
 
 
-def test_faults_are_retried_none_lost_none_twice(make_judge, items):
+@pytest.mark.parametrize("model", ["gpt-3.5-turbo", "hosted_vllm/qwen2-7b-instruct"])
+def test_faults_are_retried_none_lost_none_twice(make_judge, items, model):
+    """On the OpenAI SDK route and on litellm's own HTTP handler (hosted_vllm/...)."""
     with ChatCompletionsServer(fault_rate=0.15, faults=("429", "500", "malformed", "drop"), seed=3,
                                retry_after=0.01) as server:
-        judge = make_judge(server, max_retries=8, use_cache=False)
+        judge = make_judge(server, model=model, max_retries=8, use_cache=False)
         judgments = run_judge(judge, items)
         counts = server.counts
     assert sum(v for k, v in counts.items() if k != "ok") > 0
@@ -108,6 +110,16 @@ def test_faults_are_retried_none_lost_none_twice(make_judge, items):
     assert counts["ok"] == len(items)  # no answer was fetched twice
     assert judge.stats["retries"] == sum(v for k, v in counts.items() if k != "ok")
     assert sum(j.meta["attempts"] for j in judgments) == sum(counts.values())
+
+
+@pytest.mark.parametrize("model", ["gpt-3.5-turbo", "hosted_vllm/qwen2-7b-instruct"])
+def test_malformed_body_is_retried_on_each_litellm_route(make_judge, model):
+    """The OpenAI SDK route (gpt-3.5-turbo) and litellm's own HTTP handler (hosted_vllm/..., which
+    reports a 200 with a body that is not JSON as ``APIError`` with status 200) both retry it."""
+    with ChatCompletionsServer(fail_first=1, faults=("malformed",)) as server:
+        [judgment] = run_judge(make_judge(server, model=model, use_cache=False), [make_item(0)])
+        assert server.counts == {"malformed": 1, "ok": 1}
+    assert judgment.status == "scored" and judgment.meta["attempts"] == 2
 
 
 def test_retry_after_is_honoured(make_judge):
