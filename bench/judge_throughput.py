@@ -13,7 +13,11 @@ concurrency is within 1.25x of ideal. By default the server runs in a child proc
 for the GIL, as a real API server would not; ``--in-process`` runs it in a thread instead.
 
 Each litellm call costs the judge ~5-8 ms of CPU, and a reply that arrives while its event loop
-is busy with another waits, which is what keeps one loop well short of the ideal at 160/s. So at
+is busy with another waits, which is what keeps one loop well short of the ideal at 160/s. (The
+same call costs ~4.7 ms in a loop kept busy at 0 ms latency, and ~7.5 ms when the process sleeps
+100 ms between replies: the same code, all of it slower, as its caches go cold. At concurrency 1,
+with nothing else running, each judgment still spends ~9 ms in the client around the server's
+100 ms, hence the ~1.09 ratio there.) So at
 the default concurrency the judge forks worker processes (automatic: one per 4 requests in
 flight, here 4) that take jobs from one shared counter, and litellm's request building runs in
 each loop's own thread instead of a thread hop (``harness.api.inline_executor``).
