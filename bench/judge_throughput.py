@@ -17,11 +17,10 @@ is busy with another waits, which is what keeps one loop well short of the ideal
 same call costs ~4.7 ms in a loop kept busy at 0 ms latency, and ~7.5 ms when the process sleeps
 100 ms between replies: the same code, all of it slower, as its caches go cold. At concurrency 1,
 with nothing else running, each judgment still spends ~9 ms in the client around the server's
-100 ms, hence the ~1.09 ratio there.) So at
-the default concurrency the judge forks worker processes (automatic: one per 4 requests in
-flight, here 4) that take jobs from one shared counter, and litellm's request building runs in
-each loop's own thread instead of a thread hop (``harness.api.inline_executor``).
-``--processes 1`` measures the single-loop path for comparison. The machine's load average and a
+100 ms, hence the ~1.09 ratio there.) So at the default concurrency the judge forks worker
+processes (automatic: one per 4 requests in flight, here 4) that take jobs from one shared
+counter, and litellm's request building runs in each loop's own thread instead of a thread hop
+(``harness.api.inline_executor``). ``--processes 1`` measures the single-loop path for comparison. The machine's load average and a
 pure-Python speed probe are printed: this is a CPU-bound client, and on a machine whose cores are
 busy with other work (or a slow virtual host) any such client falls short of the ideal.
 

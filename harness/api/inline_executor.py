@@ -63,7 +63,7 @@ class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         elapsed = time.perf_counter() - started
         if elapsed > self.blocking_seconds:  # only the loop's thread submits: no lock needed
             self.slow_calls += 1
-            if self.inline and self.slow_calls >= self.slow_calls_before_threads:
+            if self.slow_calls >= self.slow_calls_before_threads:
                 self.inline = False
                 log.info("%d calls took over %.0f ms inline (the last %.0f ms); running later calls in threads",
                          self.slow_calls, self.blocking_seconds * 1000, elapsed * 1000)
