@@ -90,7 +90,6 @@ def test_cli_report_and_compare(tmp_path, make_run):
 
 
 def test_cli_compare_judges(tmp_path, make_run):
-    pytest.importorskip("harness.judging.agreement", reason="harness.judging.agreement is not written yet")
     run = make_run(tmp_path / "run", name="x", seed=1)
     make_run(run, name="x", seed=1, shift=0.05, judge="gpt-4o", judgments_file="judgments-gpt-4o.jsonl")
     result = cli("compare", "--judges", str(run))
