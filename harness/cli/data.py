@@ -34,14 +34,35 @@ def fetch(
     mirror: MirrorOption = None,
     force: Annotated[bool, typer.Option("--force", help="Download again even when cached.")] = False,
 ) -> None:
-    """Download a data source into the cache and verify every file's sha256."""
+    """Download a data source into the cache and verify every file's sha256.
+
+    Already cached: every cached file is re-hashed before it is called verified. With --data-dir
+    (or HARNESS_DATA_DIR): the local copies are verified and copied into the cache.
+    """
     from harness.cli.app import console
-    from harness.data.fetch import fetch_source, resolve_source
+    from harness.data.fetch import (
+        cache_path,
+        download_source,
+        import_local_copies,
+        is_cached,
+        resolve_source,
+        verify_cached,
+    )
 
     source = resolve_source(name)
-    directory = fetch_source(source, data_dir=data_dir, mirror=mirror, force=force, progress=True)
+    n = len(source.files)
+    if data_dir is not None:
+        directory = import_local_copies(source, data_dir)
+        what = f"{n} file(s) verified and copied from {data_dir} into the cache {directory}"
+    elif is_cached(source) and not force:
+        verify_cached(source)
+        directory = cache_path(source)
+        what = f"already cached; {n} file(s) re-verified in {directory}"
+    else:
+        directory = download_source(source, mirror=mirror, progress=True)
+        what = f"{n} file(s) downloaded and verified in {directory}"
     out = console()
-    out.print(f"[green]ok[/] {source.name}: {len(source.files)} file(s) verified in {directory}")
+    out.print(f"[green]ok[/] {source.name}: {what}", markup=True, soft_wrap=True)
     for file in source.files:
         out.print(f"  {file.name}  sha256 {file.sha256[:16]}…", markup=False)
 
@@ -57,12 +78,14 @@ def list_sources(
     from harness.registry_yaml import all_sources
 
     statuses = [cache_status(source, verify=verify) for source in all_sources()]
+    corrupt = [(s["name"], s["path"], f["name"]) for s in statuses for f in s["files"] if f.get("verified") is False]
     datasets = [
         {"name": spec.name, "role": getattr(spec, "role", ""), "description": spec.description}
         for spec in registry().specs("dataset")
     ]
     if as_json:
         typer.echo(json.dumps({"sources": statuses, "datasets": datasets}, ensure_ascii=False, indent=2))
+        _fail_on_corrupt(corrupt)
         return
     from rich.table import Table
 
@@ -84,6 +107,20 @@ def list_sources(
     for row in datasets:
         dataset_table.add_row(row["name"], row["role"], row["description"])
     out.print(dataset_table)
+    _fail_on_corrupt(corrupt)
+
+
+def _fail_on_corrupt(corrupt: list[tuple[str, str, str]]) -> None:
+    """``--verify`` found files that are not their pinned content: say which and how to repair, exit 1."""
+    if not corrupt:
+        return
+    from harness.cli.app import console
+
+    err = console(stderr=True)
+    for source, path, file in corrupt:
+        err.print(f"error: {Path(path) / file}: sha256 mismatch (modified or damaged); repair it with: "
+                  f"harness data fetch {source} --force", markup=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @data_app.command("show")

@@ -46,6 +46,7 @@ from harness.registry_yaml import SourceDef, SourceFile, find_source
 CHUNK = 1 << 16
 COMPRESSED_SUFFIXES = {"xz": ".xz", "gz": ".gz"}
 TIMEOUT_S = 60.0
+INFLATE_PIECE = 1 << 20  # the most one decompression step may produce
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -81,7 +82,13 @@ def _decompressor(compression: str | None, where: str) -> Any:
 
 
 class _VerifyingWriter:
-    """Writes (decompressed) bytes to a file while hashing them; ``check`` raises on mismatch."""
+    """Writes (decompressed) bytes to a file while hashing them; ``check`` raises on mismatch.
+
+    The registry's declared size (of the uncompressed content) is a hard cap: a server that sends
+    more, or a compressed stream that inflates past it, stops the download at once instead of
+    filling the disk. Decompression runs in bounded pieces, so one small compressed chunk cannot
+    expand into gigabytes of memory before the cap is checked.
+    """
 
     def __init__(self, path: Path, file: SourceFile, *, compression: str | None, label: str) -> None:
         self.path = path
@@ -92,23 +99,39 @@ class _VerifyingWriter:
         self._decomp = _decompressor(compression, label)
         self._fh = path.open("wb")
 
+    def _emit(self, data: bytes) -> None:
+        self.sha.update(data)
+        self.size += len(data)
+        if self.file.size is not None and self.size > self.file.size:
+            raise DataError(
+                f"{self.label}: more than the declared {self.file.size} bytes (stopped at {self.size}); "
+                "the server sent a different or oversized file"
+            )
+        self._fh.write(data)
+
     def write(self, chunk: bytes) -> None:
-        if self._decomp is not None:
-            try:
-                chunk = self._decomp.decompress(chunk)
-            except (lzma.LZMAError, zlib.error) as exc:
-                raise DataError(f"{self.label}: cannot decompress: {exc}") from None
-        self.sha.update(chunk)
-        self.size += len(chunk)
-        self._fh.write(chunk)
+        if self._decomp is None:
+            self._emit(chunk)
+            return
+        try:
+            if hasattr(self._decomp, "unconsumed_tail"):  # zlib (gz)
+                data = chunk
+                while data:
+                    self._emit(self._decomp.decompress(data, INFLATE_PIECE))
+                    data = self._decomp.unconsumed_tail
+            else:
+                self._emit(self._decomp.decompress(chunk, INFLATE_PIECE))
+                while not self._decomp.needs_input and not self._decomp.eof:
+                    self._emit(self._decomp.decompress(b"", INFLATE_PIECE))
+        except (lzma.LZMAError, zlib.error) as exc:
+            raise DataError(f"{self.label}: cannot decompress: {exc}") from None
 
     def close(self) -> None:
-        if self._decomp is not None and hasattr(self._decomp, "flush"):
-            tail = self._decomp.flush()
-            self.sha.update(tail)
-            self.size += len(tail)
-            self._fh.write(tail)
-        self._fh.close()
+        try:
+            if self._decomp is not None and hasattr(self._decomp, "flush"):
+                self._emit(self._decomp.flush())
+        finally:
+            self._fh.close()
 
     def check(self) -> None:
         if self._decomp is not None and not getattr(self._decomp, "eof", True):
@@ -157,7 +180,8 @@ def cache_path(source: SourceDef) -> Path:
     return data_cache_dir() / source.name
 
 
-def _cached(source: SourceDef) -> bool:
+def is_cached(source: SourceDef) -> bool:
+    """Whether every file of ``source`` is present in the cache (not yet whether it is intact)."""
     directory = cache_path(source)
     return all((directory / f.name).is_file() for f in source.files)
 
@@ -186,7 +210,19 @@ def _progress(enabled: bool):
     )
 
 
-def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: str, progress: Any) -> None:
+def offline_hint(source: SourceDef) -> str:
+    """What to do when the network cannot be reached: the exact commands that serve local copies."""
+    return (
+        "No network? Local copies serve as well (verified the same way):\n"
+        f"  harness data fetch {source.name} --data-dir /path/to/copies\n"
+        "or, read where they are by every command (or --data-dir on run/train):\n"
+        "  export HARNESS_DATA_DIR=/path/to/copies\n"
+        "(a mirror works too: --mirror URL or HARNESS_MIRROR=URL)"
+    )
+
+
+def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: str, progress: Any,
+                   source: SourceDef) -> None:
     import httpx
 
     writer = _VerifyingWriter(dest, file, compression=file.compression, label=label)
@@ -195,10 +231,18 @@ def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: s
             if response.status_code != 200:
                 raise DataError(f"{label}: HTTP {response.status_code} from {url}")
             total = response.headers.get("content-length")
-            task = progress.add_task(file.name, total=int(total) if total else file.size)
+            declared = int(total) if total and total.isdigit() else None
+            if declared is not None and file.compression is None and file.size is not None and declared > file.size:
+                raise DataError(
+                    f"{label}: {url} announces {declared} bytes, more than the declared {file.size}; not downloaded"
+                )
+            task = progress.add_task(file.name, total=declared or file.size)
             for chunk in response.iter_bytes(CHUNK):
                 writer.write(chunk)
                 progress.update(task, advance=len(chunk))
+    except httpx.TransportError as exc:
+        raise DataError(f"{label}: download from {url} failed: {type(exc).__name__}: {exc}",
+                        hint=offline_hint(source)) from None
     except httpx.HTTPError as exc:
         raise DataError(f"{label}: download from {url} failed: {type(exc).__name__}: {exc}") from None
     finally:
@@ -217,25 +261,91 @@ def fetch_source(
     """Make the source's verified files available and return the directory holding them.
 
     With ``data_dir`` (or ``$HARNESS_DATA_DIR``) local copies are used (see :func:`source_dir`).
-    Otherwise the cache is used, downloading every file first when any is missing or ``force``.
+    Otherwise the cache is used -- every cached file re-verified against its sha256 -- downloading
+    every file first when any is missing or ``force``.
     """
     source = resolve_source(source)
     data_dir = _data_dir(data_dir)
     if data_dir is not None:
         return _local_source_dir(source, data_dir)
     target = cache_path(source)
-    if _cached(source) and not force:
+    if is_cached(source) and not force:
+        verify_cached(source)
         return target
+    return download_source(source, mirror=mirror, progress=progress)
+
+
+def download_source(source: SourceDef, *, mirror: str | None = None, progress: bool = True) -> Path:
+    """Download every file of ``source`` into staging, verify, then move them into the cache."""
     import httpx
 
+    target = cache_path(source)
     mirror = mirror if mirror is not None else (os.environ.get("HARNESS_MIRROR") or None)
     with _staging(source.name) as stage, _progress(progress) as bar:
         with httpx.Client(follow_redirects=True, timeout=TIMEOUT_S) as client:
             for file in source.files:
                 url = mirrored_url(source, file, mirror)
-                _download_file(client, url, stage / file.name, file, f"{source.name}/{file.name}", bar)
+                _download_file(client, url, stage / file.name, file, f"{source.name}/{file.name}", bar, source)
         _commit(stage, target, [f.name for f in source.files])
     return target
+
+
+def import_local_copies(source: SourceDef | str, data_dir: Path) -> Path:
+    """Copy ``source``'s local copies in ``data_dir`` into the cache, verified (``data fetch --data-dir``).
+
+    Each file is hashed while it is copied (decompressed when it is an ``.xz``/``.gz`` sibling) and
+    the cache entry is replaced only when every file matched.
+    """
+    source = resolve_source(source)
+    found = _found_local(source, data_dir)
+    _assemble_cache(source, found)
+    return cache_path(source)
+
+
+# ------------------------------------------------------------------------------- verification
+
+
+_verified: dict[tuple[str, int, int, str | None], str] = {}
+
+
+def _digest(path: Path, compression: str | None) -> str:
+    """sha256 of a file's (decompressed) content, memoised per path, size and mtime for the process."""
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, compression)
+        digest = _verified.get(key)
+        if digest is None:
+            digest = sha256_of(path, compression)
+            _verified[key] = digest
+    except (lzma.LZMAError, EOFError, OSError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    return digest
+
+
+def verify_file(path: Path, file: SourceFile, source: SourceDef, *, compression: str | None = None,
+                local: bool = False) -> None:
+    """Raise a :class:`DataError` naming the file, both hashes and the repair when ``path`` is not
+    the pinned content. ``local``: a copy in a data dir (the repair differs from the cache's)."""
+    digest = _digest(path, compression)
+    if digest == file.sha256:
+        return
+    if local:
+        hint = (f"Replace it with the file pinned in registry/sources/{source.name}.yaml, or drop\n"
+                f"--data-dir / HARNESS_DATA_DIR and use the cache:\n  harness data fetch {source.name} --force")
+    else:
+        hint = f"The cached copy was modified or damaged; repair it with:\n  harness data fetch {source.name} --force"
+    raise DataError(
+        f"{path}: sha256 mismatch: expected {file.sha256}, got {digest} (modified, corrupted, truncated or "
+        "wrong file)",
+        hint=hint,
+    )
+
+
+def verify_cached(source: SourceDef) -> None:
+    """Check every cached file of ``source`` against its pinned sha256 (see :func:`verify_file`)."""
+    directory = cache_path(source)
+    for file in source.files:
+        verify_file(directory / file.name, file, source)
 
 
 # ------------------------------------------------------------------------------- local copies
@@ -244,34 +354,6 @@ def fetch_source(
 def _data_dir(data_dir: Path | str | None) -> Path | None:
     value = data_dir if data_dir is not None else os.environ.get("HARNESS_DATA_DIR")
     return Path(value).expanduser() if value else None
-
-
-_verified: dict[tuple[str, int, int], str] = {}
-
-
-def _verify_local(path: Path, file: SourceFile, compression: str | None) -> None:
-    """Check a local copy's sha256 (memoised per path, size and mtime for the process)."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    digest = _verified.get(key)
-    if digest is None:
-        try:
-            digest = sha256_of(path, compression)
-        except (lzma.LZMAError, EOFError, OSError) as exc:
-            raise DataError(f"{path}: cannot read: {exc}") from None
-        _verified[key] = digest
-    if digest != file.sha256:
-        raise DataError(
-            f"{path}: sha256 mismatch: expected {file.sha256}, got {digest} (corrupted, truncated or wrong file)"
-        )
-
-
-def _is_valid(path: Path, file: SourceFile) -> bool:
-    try:
-        _verify_local(path, file, None)
-    except DataError:
-        return False
-    return True
 
 
 def _local_dirs(source: SourceDef, data_dir: Path) -> list[Path]:
@@ -294,7 +376,8 @@ def _find_local(source: SourceDef, file: SourceFile, data_dir: Path) -> tuple[Pa
     return None
 
 
-def _local_source_dir(source: SourceDef, data_dir: Path) -> Path:
+def _found_local(source: SourceDef, data_dir: Path) -> dict[str, tuple[Path, str | None]]:
+    """Every file of ``source`` found in ``data_dir`` (path, compression); an error lists the missing."""
     found: dict[str, tuple[Path, str | None]] = {}
     missing = []
     for file in source.files:
@@ -309,28 +392,41 @@ def _local_source_dir(source: SourceDef, data_dir: Path) -> Path:
             hint=f"Looked in {data_dir}, {data_dir / source.name} and the folders directly under {data_dir} "
                  "(also for .xz/.gz siblings).",
         )
+    return found
+
+
+def _assemble_cache(source: SourceDef, found: dict[str, tuple[Path, str | None]]) -> None:
+    """Copy (decompressing) the found local files into a verified cache entry."""
+    with _staging(source.name) as stage:
+        for file in source.files:
+            path, compression = found[file.name]
+            verify_file(path, file, source, compression=compression, local=True)
+            opener = {"xz": lzma.open, "gz": gzip.open}.get(compression or "", open)
+            writer = _VerifyingWriter(stage / file.name, file, compression=None, label=str(path))
+            try:
+                with opener(path, "rb") as fh:
+                    for chunk in iter(lambda fh=fh: fh.read(CHUNK), b""):
+                        writer.write(chunk)
+            finally:
+                writer.close()
+            writer.check()  # the bytes copied are the bytes verified (the file may change meanwhile)
+        _commit(stage, cache_path(source), [f.name for f in source.files])
+
+
+def _local_source_dir(source: SourceDef, data_dir: Path) -> Path:
+    found = _found_local(source, data_dir)
     for file in source.files:
         path, compression = found[file.name]
         if compression is None:
-            _verify_local(path, file, None)
+            verify_file(path, file, source, local=True)
     parents = {path.parent for path, compression in found.values() if compression is None}
     if len(parents) == 1 and all(compression is None for _, compression in found.values()):
         return parents.pop()
     # Mixed locations or compressed copies: assemble a verified cache entry from them.
     target = cache_path(source)
-    if _cached(source) and all(_is_valid(target / f.name, f) for f in source.files):
+    if is_cached(source) and all(_digest(target / f.name, None) == f.sha256 for f in source.files):
         return target
-    with _staging(source.name) as stage:
-        for file in source.files:
-            path, compression = found[file.name]
-            opener = {"xz": lzma.open, "gz": gzip.open}.get(compression or "", open)
-            writer = _VerifyingWriter(stage / file.name, file, compression=None, label=str(path))
-            with opener(path, "rb") as fh:
-                for chunk in iter(lambda fh=fh: fh.read(CHUNK), b""):
-                    writer.write(chunk)
-            writer.close()
-            writer.check()
-        _commit(stage, target, [f.name for f in source.files])
+    _assemble_cache(source, found)
     return target
 
 
@@ -338,14 +434,15 @@ def source_dir(name: str, *, data_dir: Path | None = None, fetch: bool = True) -
     """The directory holding source ``name``'s verified files.
 
     ``data_dir`` (or ``$HARNESS_DATA_DIR``) when given: local copies, verified by sha256 (a
-    mismatch is a :class:`DataError` naming the file). Otherwise the cache, downloading the source
-    when it is absent and ``fetch`` is true.
+    mismatch is a :class:`DataError` naming the file). Otherwise the cache, every file verified on
+    each use, downloading the source when it is absent and ``fetch`` is true.
     """
     source = resolve_source(name)
     local = _data_dir(data_dir)
     if local is not None:
         return _local_source_dir(source, local)
-    if _cached(source):
+    if is_cached(source):
+        verify_cached(source)
         return cache_path(source)
     if not fetch:
         raise DataError(
@@ -366,7 +463,10 @@ def cache_status(source: SourceDef | str, *, verify: bool = False) -> dict[str, 
         if entry["cached"]:
             entry["size"] = path.stat().st_size
             if verify:
-                entry["verified"] = sha256_of(path) == file.sha256
+                try:
+                    entry["verified"] = _digest(path, None) == file.sha256
+                except DataError:
+                    entry["verified"] = False
         files.append(entry)
     return {
         "name": source.name,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import lzma
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -144,7 +147,7 @@ def test_cli_fetch_list_show(shared_data, static_server, fresh_cache, cli):
     assert '"cached": false' in listed.stdout
     fetched = cli("data", "fetch", "belle-eval", env=env)
     assert fetched.returncode == 0, fetched.stderr
-    assert "2 file(s) verified" in fetched.stdout
+    assert "2 file(s) downloaded and verified" in fetched.stdout
     import json
 
     status = {s["name"]: s for s in json.loads(cli("data", "list", "--json", env=env).stdout)["sources"]}
@@ -159,10 +162,163 @@ def test_cli_corrupted_download_exits_2(shared_data, static_server, fresh_cache,
     served = tmp_path / "served"
     served.mkdir()
     shutil.copy(shared_data / "belle" / "eval_set.json", served)
-    (served / "eval_prompt.json").write_bytes((shared_data / "belle" / "eval_prompt.json").read_bytes() + b"\n")
+    tampered = bytearray((shared_data / "belle" / "eval_prompt.json").read_bytes())
+    tampered[100] ^= 0x01  # same size, other content (a longer file is stopped by the size cap, see below)
+    (served / "eval_prompt.json").write_bytes(bytes(tampered))
     server = static_server(served)
     result = cli("data", "fetch", "belle-eval", "--mirror", server.url, env={"HARNESS_HOME": str(fresh_cache)})
     assert result.returncode == 2
     assert "eval_prompt.json: sha256 mismatch" in result.stderr
     assert "Traceback" not in result.stderr
     assert leftovers(fresh_cache) == []
+
+
+# ------------------------------------------------------------------ issue 13.3: verified where used
+
+
+def _corrupt_cached(home: Path, name: str = "eval_prompt.json") -> tuple[Path, str]:
+    path = home / "data" / "belle-eval" / name
+    data = bytearray(path.read_bytes())
+    data[10] ^= 0x01
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
+    return path, hashlib.sha256(bytes(data)).hexdigest()
+
+
+def test_cli_tampered_cache_is_refused_everywhere_until_repaired(shared_data, static_server, fresh_cache, cli):
+    server = static_server(shared_data / "belle")
+    env = {"HARNESS_HOME": str(fresh_cache), "HARNESS_MIRROR": server.url}
+    assert cli("data", "fetch", "belle-eval", env=env).returncode == 0
+    path, actual = _corrupt_cached(fresh_cache)
+    expected = find_source("belle-eval").files[1].sha256
+    # a load (the same path `harness run` takes: the dataset component's load) refuses it
+    shown = cli("data", "show", "belle-eval", "--json", env=env)
+    assert shown.returncode == 2, shown.stderr
+    assert "Traceback" not in shown.stderr
+    for needle in (str(path), expected, actual, "harness data fetch belle-eval --force"):
+        assert needle in shown.stderr
+    # `data fetch` re-hashes the cached copy instead of calling it verified
+    fetched = cli("data", "fetch", "belle-eval", env=env)
+    assert fetched.returncode == 2 and "verified" not in fetched.stdout
+    assert "sha256 mismatch" in fetched.stderr
+    # `data list --verify` exits 1 naming the file; without --verify, listing stays cheap and 0
+    listed = cli("data", "list", "--verify", "--json", env=env)
+    assert listed.returncode == 1
+    assert "eval_prompt.json: sha256 mismatch" in listed.stderr and "--force" in listed.stderr
+    assert cli("data", "list", "--json", env=env).returncode == 0
+    # the command named in the message repairs it
+    repaired = cli("data", "fetch", "belle-eval", "--force", env=env)
+    assert repaired.returncode == 0, repaired.stderr
+    assert cli("data", "list", "--verify", "--json", env=env).returncode == 0
+    assert cli("data", "show", "belle-eval", "--json", env=env).returncode == 0
+    again = cli("data", "fetch", "belle-eval", env=env)
+    assert again.returncode == 0 and "re-verified" in again.stdout
+
+
+def test_cli_fetch_with_data_dir_copies_into_the_cache(shared_data, fresh_cache, cli):
+    env = {"HARNESS_HOME": str(fresh_cache)}
+    result = cli("data", "fetch", "belle-eval", "--data-dir", str(shared_data / "belle"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "copied from" in result.stdout and "into the cache" in result.stdout
+    for file in find_source("belle-eval").files:
+        cached = fresh_cache / "data" / "belle-eval" / file.name
+        assert sha256(cached) == file.sha256
+    assert cli("data", "fetch", "belle-eval", env=env).returncode == 0  # served from the cache now
+
+
+def test_cli_fetch_with_bad_local_copy_names_it(shared_data, fresh_cache, tmp_path, cli):
+    local = tmp_path / "copies"
+    local.mkdir()
+    shutil.copy(shared_data / "belle" / "eval_set.json", local)
+    (local / "eval_prompt.json").write_bytes(b"{}")
+    result = cli("data", "fetch", "belle-eval", "--data-dir", str(local), env={"HARNESS_HOME": str(fresh_cache)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{local / 'eval_prompt.json'}: sha256 mismatch" in result.stderr
+    assert leftovers(fresh_cache) == []
+
+
+class _EndlessHandler(http.server.BaseHTTPRequestHandler):
+    """Serves an endless body (no Content-Length), or announces a huge one; counts what it sent."""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        if self.path.endswith("announced.bin"):
+            self.send_header("Content-Length", str(1 << 40))
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            while True:
+                self.wfile.write(chunk)
+                self.server.sent += len(chunk)  # type: ignore[attr-defined]
+        except (BrokenPipeError, ConnectionResetError):
+            self.server.stopped = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def endless_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EndlessHandler)
+    server.sent, server.stopped = 0, False  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _registry_with(tmp_path: Path, *files: dict) -> Path:
+    import yaml
+
+    root = tmp_path / "registry"
+    (root / "sources").mkdir(parents=True)
+    (root / "sources" / "capped.yaml").write_text(
+        yaml.safe_dump({"name": "capped", "files": list(files)}), encoding="utf-8"
+    )
+    return root
+
+
+@pytest.mark.parametrize("file_name", ["endless.bin", "announced.bin"])
+def test_cli_download_stops_at_the_declared_size(endless_server, fresh_cache, tmp_path, cli, file_name):
+    registry_dir = _registry_with(tmp_path, {"name": file_name, "url": f"https://example.invalid/d/{file_name}",
+                                             "sha256": "0" * 64, "size": 100_000})
+    port = endless_server.server_address[1]
+    env = {"HARNESS_HOME": str(fresh_cache), "HARNESS_REGISTRY_PATH": str(registry_dir)}
+    # without the cap the endless body would never end: the CLI's own timeout (120 s) would fail this test
+    result = cli("data", "fetch", "capped", "--mirror", f"http://127.0.0.1:{port}/", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "more than the declared 100000" in result.stderr
+    assert leftovers(fresh_cache) == []  # the staging file is gone
+    # the server saw the client go away (it stops writing instead of streaming forever)
+    for _ in range(100):
+        if endless_server.stopped:
+            break
+        time.sleep(0.05)
+    assert endless_server.stopped
+
+
+def test_compressed_download_is_capped_on_inflated_size(static_server, fresh_cache, tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "bomb.bin.xz").write_bytes(lzma.compress(b"\0" * (64 << 20)))  # 64 MB from ~10 KB
+    server = static_server(served)
+    source = SourceDef(name="bomb", files=[{"name": "bomb.bin", "url": "https://example.invalid/r/bomb.bin.xz",
+                                            "sha256": "0" * 64, "size": 1000, "compression": "xz"}])
+    with pytest.raises(DataError, match="more than the declared 1000 bytes"):
+        fetch_source(source, mirror=server.url, progress=False)
+    assert leftovers(fresh_cache) == []
+
+
+def test_cli_offline_download_says_how_to_use_local_copies(fresh_cache, cli):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on: connection refused, like no network
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = cli("data", "fetch", "belle-eval", "--mirror", f"http://127.0.0.1:{port}/",
+                 env={"HARNESS_HOME": str(fresh_cache)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ConnectError" in result.stderr
+    assert "harness data fetch belle-eval --data-dir /path/to/copies" in result.stderr
+    assert "export HARNESS_DATA_DIR=/path/to/copies" in result.stderr
