@@ -167,4 +167,7 @@ def show(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    from harness.cli import data_tools  # stats and clean live there (one module per concern)
+
+    data_app.command("stats")(data_tools.stats)
     app.add_typer(data_app, name="data")

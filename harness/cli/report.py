@@ -119,6 +119,11 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     resamples: ResamplesOption = 2000,
     seed: SeedOption = 0,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write an HTML page with the questions the runs differ most on (Table 4)."),
+    ] = None,
+    cases: Annotated[int, typer.Option("--cases", min=1, max=100, help="Questions per category in --html.")] = 3,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
     from harness.cli.app import console
@@ -129,6 +134,8 @@ def compare(
     from harness.scoring.paired import compare_judgments
 
     if judges:
+        if html is not None:
+            raise UsageError("--html is for comparing runs, not with --judges")
         _compare_judges(runs, as_json)
         return
     if len(runs) < 2:
@@ -141,6 +148,8 @@ def compare(
     comparisons = [
         compare_judgments(loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed) for other in loaded[1:]
     ]
+    if html is not None:
+        _write_compare_html(html, names, loaded, scores, comparisons, cases)
     if as_json:
         payload = {
             "runs": [{"name": n, "scores": s} for n, s in zip(names, scores, strict=True)],
@@ -152,6 +161,31 @@ def compare(
     out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)"))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
+    if html is not None:
+        out.print(f"wrote {html}", markup=False)
+
+
+def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
+    """The ``--html`` page: scores, deltas and the Table 4-style cases of each run against the first."""
+    from harness.cli.app import registry
+    from harness.errors import UsageError
+    from harness.report.compare_html import render_compare_html
+    from harness.scoring.cases import pick_cases
+
+    base = loaded[0]
+    picked = [
+        pick_cases(base.judgments, other.judgments, generations_a=base.generations,
+                   generations_b=other.generations, per_category=per_category)
+        for other in loaded[1:]
+    ]
+    notes = [f"{name}: {note}" for name, run in zip(names, loaded, strict=True) for note in run.notes]
+    display = {c: spec.display_name for c, spec in registry().categories().items()}
+    page = render_compare_html(names, [run.describe() for run in loaded], scores, comparisons, picked,
+                               display_names=display, notes=notes)
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--html {path}: cannot write: {exc.strerror or exc}") from None
 
 
 def register(app: typer.Typer) -> None:

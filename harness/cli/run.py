@@ -73,6 +73,9 @@ def run(
         resume = " ".join(shlex.quote(a) for a in ["harness", *sys.argv[1:]])
         console(stderr=True).print(f"\nInterrupted. Finished samples are saved; resume with:\n  {resume}", markup=False)
         raise typer.Exit(130) from None
+    if result.status == "worker":  # a rank > 0 of a launched run: rank 0 writes and reports
+        out_console.print("this rank's share is generated; rank 0 writes the run directory", markup=False)
+        return
     _print_scores(result.scores)
     out_console.print(f"run directory: {result.run_dir}", markup=False)
     if result.status != "complete":

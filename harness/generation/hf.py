@@ -11,7 +11,9 @@ Why it is built this way:
   the run pipeline can append it to disk and a killed run loses at most one batch.
 * **Data parallel** with accelerate: under ``accelerate launch`` (``WORLD_SIZE > 1``) each process
   takes every n-th batch on its own device, results are gathered, and only the main process calls
-  ``on_result`` (one writer). On one process, nothing distributed is set up.
+  ``on_result`` (one writer). Each process logs its share through ``log``. Every rank must be
+  given the same samples (``harness run`` broadcasts rank 0's list). On one process, nothing
+  distributed is set up.
 * **Temperature 0.001** by default, as in the BELLE paper; ``greedy=True`` for exact argmax.
 * **CPU threads.** For small models on CPU (under ``SMALL_MODEL_PARAMS``), intra-op threads only
   add synchronisation: on a busy 2-core machine one thread was 10-30x faster than two for
@@ -35,9 +37,22 @@ PAPER_TEMPERATURE = 0.001
 SMALL_MODEL_PARAMS = 50_000_000
 
 
+# torchrun / accelerate (WORLD_SIZE), and MPI as `accelerate launch --mpirun_hostfile` starts it.
+WORLD_SIZE_VARS = ("WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+
+
+def launched_world_size() -> int:
+    """How many processes a launcher started for this job (1 without a launcher)."""
+    for name in WORLD_SIZE_VARS:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
 def distributed_state() -> Any | None:
     """accelerate's ``PartialState`` when launched with several processes, else ``None``."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    if launched_world_size() <= 1:
         return None
     import torch
     from accelerate import PartialState
@@ -51,6 +66,7 @@ class HFGenerator:
     """Generate answers with ``transformers``; see the module docstring for the design."""
 
     name = "hf"
+    data_parallel = True  # shards batches over launched processes itself (see the module docstring)
 
     def __init__(
         self,
@@ -66,6 +82,7 @@ class HFGenerator:
         min_new_tokens: int | None = None,
         num_threads: int | None = None,
         keep_token_ids: bool = False,
+        log: Callable[[str], None] | None = None,
         **_unused: Any,
     ) -> None:
         if int(batch_size) < 1:
@@ -86,6 +103,7 @@ class HFGenerator:
         self.num_threads = int(num_threads) if num_threads else None
         self.keep_token_ids = bool(keep_token_ids)  # also record the generated ids in ``meta``
         self._loaded: tuple[Any, Any, Any] | None = None  # (model component, HF model, tokenizer)
+        self.log = log  # where each process reports its share of a data-parallel run
 
     def settings(self) -> dict[str, Any]:
         """What decides the outputs (recorded in a run's config)."""
@@ -281,6 +299,10 @@ class HFGenerator:
         from accelerate.utils import gather_object
 
         world, rank = state.num_processes, state.process_index
+        share = batches[rank::world]
+        if self.log is not None:
+            self.log(f"generation: rank {rank} of {world}: {sum(len(b) for b in share)} of "
+                     f"{sum(len(b) for b in batches)} samples ({len(share)} of {len(batches)} batches)")
         rounds = (len(batches) + world - 1) // world
         for round_number in range(rounds):
             number = round_number * world + rank

@@ -3,9 +3,10 @@
 Each item becomes BELLE's single user message (see ``registry/judges/belle-v1.yaml``), sent at the
 configured temperature (0 by default) through :class:`harness.api.ChatClient` (cache, retries
 honouring ``Retry-After``, cost, budget), at ``concurrency`` requests in flight. The score is read
-with :func:`harness.judging.parse.parse_score`; when nothing can be read the judge is asked once
-more with a short repair turn, and if that fails too the judgment is ``unscored`` with the reason,
-never a silent 0. No reply at all (after bounded retries, or once ``max_cost`` is reached) is
+with :func:`harness.judging.parse.parse_score` against the judge's scale (the template's ``scale``,
+0..1 for BELLE); when no valid score can be read (none found, out of range, not a number) the
+judge is asked once more with a short repair turn, and if that fails too the judgment is
+``unscored`` with the reason, never a silent 0 and never a clipped value. No reply at all (after bounded retries, or once ``max_cost`` is reached) is
 ``failed``, which the pipeline retries on the next run.
 
 Every judgment's ``meta`` records what a careful reader needs to trust or discount it: the model
@@ -15,6 +16,7 @@ template name and hash, the parse rule, tokens, cost, whether it came from the c
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +27,7 @@ from harness.api.processes import choose_processes, plan_processes, run_jobs_in_
 from harness.judging.parse import parse_score
 from harness.judging.template import DEFAULT_TEMPLATE, load_template
 from harness.protocols import JudgeItem, Judgment
+from harness.scales import ScoreScale
 
 # A BELLE-style reply ("得分: 0.8\n理由: ...") is typically 50-200 tokens; used only for the estimate.
 ESTIMATED_COMPLETION_TOKENS = 150
@@ -55,10 +58,19 @@ class LLMJudge:
         max_retries: int | None = None,
         progress: bool | None = None,
         processes: int | None = None,
+        scale: Any = None,
     ) -> None:
         self.name = name
         self.template = load_template(template)
         self.template_hash = self.template.hash
+        # The scale scores are read on: ``scale`` (low, high) if given, else the template's, else 0..1.
+        # The pipeline takes it from here (it wins over the spec's declaration) and checks it again.
+        try:
+            self.scale = ScoreScale.from_value(scale if scale is not None else self.template.scale)
+        except ValueError as exc:
+            from harness.errors import UsageError
+
+            raise UsageError(f"judge {name!r}: {exc}") from None
         self.settings = ApiSettings.from_options(
             model=model or self.template.model,
             api_base=api_base,
@@ -102,6 +114,7 @@ class LLMJudge:
             "template_hash": self.template_hash,
             "temperature": self.temperature,
             "repeats": self.repeats,
+            "scale": self.scale.to_dict(),
             **self.settings.public_dict(),
         }
 
@@ -196,8 +209,8 @@ class LLMJudge:
                 self.template.messages(item), params=self.params, key_extra=self._key_extra(item)
             )
             replies.append(first)
-            parsed = parse_score(first.text)
-            repaired = parsed.rule is None
+            parsed = parse_score(first.text, self.scale)
+            repaired = not parsed.ok  # no score, out of range or not a number: ask once more
             if repaired:
                 second = await self.client.complete(
                     self.template.repair_messages(item, first.text),
@@ -205,14 +218,15 @@ class LLMJudge:
                     key_extra=self._key_extra(item),
                 )
                 replies.append(second)
-                parsed = parse_score(second.text)
+                parsed = parse_score(second.text, self.scale)
         except ApiFailure as exc:
             return self._judgment(item, None, "failed", exc.reason, replies, attempts_extra=exc.attempts)
         meta = {"parse_rule": parsed.rule, "repaired": repaired}
         if repaired:
             meta["repair_reply"] = replies[-1].text
         if parsed.value is not None and not parsed.ok:
-            meta["value"] = parsed.value
+            # the number read, as text when it is NaN or infinite (the record stays valid JSON)
+            meta["value"] = parsed.value if math.isfinite(parsed.value) else repr(parsed.value)
         if parsed.ok:
             return self._judgment(item, parsed.score, "scored", "", replies, **meta)
         reason = parsed.reason + (" (also after one repair request)" if repaired else "")

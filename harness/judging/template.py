@@ -22,7 +22,8 @@ DEFAULT_TEMPLATE = "belle-v1"
 
 class JudgeTemplate(BaseModel):
     """A judge prompt. ``with_gold``/``without_gold`` are ``str.format`` templates with the fields
-    ``prompt`` (the category's prompt), ``question``, ``reference`` and ``answer``."""
+    ``prompt`` (the category's prompt), ``question``, ``reference`` and ``answer``. ``scale`` is the
+    score range the prompt asks for (``[1, 10]``); left out, the judge's default, 0..1 (BELLE's)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -35,6 +36,7 @@ class JudgeTemplate(BaseModel):
     model: str = "gpt-3.5-turbo"
     temperature: float = 0.0
     max_tokens: int | None = None
+    scale: tuple[float, float] | None = None
 
     @property
     def hash(self) -> str:

@@ -5,10 +5,14 @@ Both stages write one JSON line per finished sample as soon as it is finished (s
 Started again, a stage skips what is on disk: generation skips sample ids that have an answer,
 judging skips (id, repeat) pairs that have a final verdict (``scored`` or ``unscored``); ``failed``
 judgments are retried. At the end the judgments file holds exactly one record per (id, repeat).
+
+Under ``torchrun`` / ``accelerate launch`` every rank generates its share of the samples and only
+rank 0 writes the run directory, judges and reports (:mod:`harness.runs.ranks`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +24,7 @@ from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
 from harness.runs.config import RunConfig
+from harness.runs.ranks import Ranks
 from harness.runs.records import JsonlAppender, read_jsonl, rewrite_jsonl_atomic
 from harness.runs.rundir import GENERATIONS, JUDGMENTS, read_run, select_run_dir, write_run_meta
 
@@ -125,15 +130,21 @@ def generation_record(sample: EvalSample, generation: Generation) -> dict[str, A
 
 
 def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample], run_dir: Path,
-                   log: Callable[[str], None]) -> tuple[dict[str, dict[str, Any]], int]:
+                   log: Callable[[str], None], ranks: Ranks | None = None) -> tuple[dict[str, dict[str, Any]], int]:
+    """Generate the samples that have no answer on disk; on several ranks, rank 0 alone writes."""
+    ranks = ranks or Ranks()
     path = run_dir / GENERATIONS
     by_id = {s.id: s for s in samples}
-    done = {r["id"]: r for r in read_jsonl(path) if r.get("id") in by_id}
-    todo = [s for s in samples if s.id not in done]
+    done = {r["id"]: r for r in read_jsonl(path) if r.get("id") in by_id} if ranks.is_main else {}
+    # Every rank must batch the very same list: rank 0's reading of the file decides.
+    todo_ids = ranks.broadcast([s.id for s in samples if s.id not in done] if ranks.is_main else None)
+    todo = [by_id[i] for i in todo_ids]
     if not todo:
         log(f"generation: all {len(samples)} answers already on disk")
         return done, 0
-    log(f"generation: {len(todo)} to do, {len(done)} already on disk")
+    if ranks.is_main:
+        spread = f", over {ranks.world} processes" if ranks.distributed else ""
+        log(f"generation: {len(todo)} to do, {len(done)} already on disk{spread}")
     model = create_component(
         registry, "model", config.model,
         strict={"path": config.model_path, "tokenizer": config.tokenizer},
@@ -144,10 +155,16 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
         registry, "generator", generator_name,
         lenient={"batch_size": config.batch_size, "max_new_tokens": config.max_new_tokens,
                  "temperature": config.temperature, "greedy": config.greedy, "seed": config.seed,
-                 "progress": False},
+                 "progress": False, "log": log},
     )
+    if ranks.distributed and not getattr(generator, "data_parallel", False):
+        if not ranks.is_main:
+            log(f"generation: rank {ranks.rank}: generator {generator_name!r} runs on rank 0 only")
+            return done, 0
+        log(f"generation: generator {generator_name!r} does not shard; rank 0 generates every sample")
     made = 0
-    with JsonlAppender(path) as out, _progress(config.progress) as progress:
+    writer = JsonlAppender(path) if ranks.is_main else contextlib.nullcontext()
+    with writer as out, _progress(config.progress and ranks.is_main) as progress:
         task = progress.add_task("generating", total=len(todo))
 
         def on_result(generation: Generation) -> None:
@@ -167,6 +184,8 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
             close = getattr(generator, "close", None)
             if callable(close):
                 close()
+    if not ranks.is_main:
+        return done, 0  # this rank's answers went to rank 0, which wrote them
     missing = [s.id for s in todo if s.id not in done]
     if missing:
         raise HarnessError(f"the generator returned no answer for {len(missing)} samples (e.g. {missing[0]}); "
@@ -253,14 +272,32 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     registry.get("judge", config.judge)
     if config.generator:
         registry.get("generator", config.generator)
+    from harness.runs.ranks import current
+
+    ranks = current()
     samples = load_samples(config, registry)
-    run_dir, resumed = select_run_dir(config)
-    plugins = [i.to_dict() for i in manager.plugins()]
-    write_run_meta(run_dir, config, status="running", plugins=plugins, extra={"n_samples": len(samples)})
-    log(f"{'resuming' if resumed else 'starting'} run {run_dir} ({len(samples)} samples)")
+    if ranks.is_main:
+        try:
+            run_dir, resumed = select_run_dir(config)
+            plugins = [i.to_dict() for i in manager.plugins()]
+            write_run_meta(run_dir, config, status="running", plugins=plugins,
+                           extra={"n_samples": len(samples), "world_size": ranks.world})
+        except HarnessError as exc:
+            ranks.broadcast(str(exc))  # the other ranks stop with rank 0's reason instead of waiting
+            raise
+        log(f"{'resuming' if resumed else 'starting'} run {run_dir} ({len(samples)} samples)")
+    chosen = ranks.broadcast((str(run_dir), resumed) if ranks.is_main else None)
+    if isinstance(chosen, str):
+        raise HarnessError(f"rank 0 stopped: {chosen}")
+    run_dir, resumed = Path(chosen[0]), chosen[1]
     result = RunResult(run_dir=run_dir, resumed=resumed, status="running", n_samples=len(samples))
+    if not ranks.is_main:
+        # Generate this rank's share; rank 0 writes it, judges and reports.
+        _, result.generated_now = generate_stage(config, registry, samples, run_dir, log, ranks)
+        result.status = "worker"
+        return result
     try:
-        generations, result.generated_now = generate_stage(config, registry, samples, run_dir, log)
+        generations, result.generated_now = generate_stage(config, registry, samples, run_dir, log, ranks)
         result.judged_now, result.judge_stats = judge_stage(config, registry, samples, generations, run_dir,
                                                             JUDGMENTS, log)
     except KeyboardInterrupt:

@@ -91,9 +91,50 @@ def test_still_unparseable_after_repair_is_unscored_with_reason(make_judge):
 def test_out_of_range_score_is_unscored_not_clipped(make_judge):
     with ChatCompletionsServer(reply="得分: 8分") as server:
         [judgment] = run_judge(make_judge(server), [make_item(0)])
-        assert server.n_requests == 1  # a score was read: no repair
+        assert server.n_requests == 2  # out of range goes to the repair turn, once
     assert judgment.status == "unscored" and judgment.score is None
-    assert "outside 0..1" in judgment.reason and judgment.meta["value"] == 8
+    assert judgment.reason.startswith("out of range") and "outside 0..1" in judgment.reason
+    assert "repair" in judgment.reason and judgment.meta["value"] == 8
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason", "value"),
+    [
+        ("得分: 1e308", "out of range", 1e308),
+        ("得分: 0.8e1", "out of range", 8.0),
+        ("得分: NaN", "not a number", "nan"),
+        ("得分: -inf", "not a finite number", "-inf"),
+    ],
+)
+def test_exponents_and_nan_are_read_whole_then_rejected(make_judge, reply, reason, value):
+    with ChatCompletionsServer(reply=reply) as server:
+        [judgment] = run_judge(make_judge(server), [make_item(0)])
+        assert server.n_requests == 2
+    assert judgment.status == "unscored" and judgment.score is None
+    assert judgment.reason.startswith(reason) and judgment.meta["value"] == value
+    json.dumps(judgment.to_dict(), allow_nan=False)  # the record stays strict JSON
+
+
+def test_out_of_range_then_repaired_in_range_is_scored(make_judge):
+    def reply(body):
+        return "得分: 1e-9" if len(body["messages"]) == 3 else "得分: 1e308"
+
+    with ChatCompletionsServer(reply=reply) as server:
+        [judgment] = run_judge(make_judge(server), [make_item(0)])
+    assert judgment.status == "scored" and judgment.score == 1e-9  # read whole, not 1.0
+    assert judgment.meta["repaired"] is True and judgment.meta["repair_reply"] == "得分: 1e-9"
+
+
+def test_a_template_declares_its_scale(make_judge, tmp_path):
+    template = load_template("belle-v1").model_copy(update={"name": "ten", "scale": (1, 10)})
+    path = tmp_path / "ten.yaml"
+    path.write_text(json.dumps(template.model_dump(), ensure_ascii=False), encoding="utf-8")  # JSON is YAML
+    with ChatCompletionsServer(reply=["得分: 7.5", "得分: 0.5", "得分: 0.5"]) as server:
+        judge = make_judge(server, template=str(path), concurrency=1)
+        assert (judge.scale.low, judge.scale.high) == (1.0, 10.0)
+        first, second = run_judge(judge, [make_item(0), make_item(1)])
+    assert first.status == "scored" and first.score == 7.5
+    assert second.status == "unscored" and "outside 1..10" in second.reason
 
 
 @pytest.mark.parametrize("model", ["gpt-3.5-turbo", "hosted_vllm/qwen2-7b-instruct"])
