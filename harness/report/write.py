@@ -23,8 +23,19 @@ REPORT_FILES = ("scores.json", "scores.csv", "report.md", "report.html")
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # disk full, interrupted: leave no temporary file behind
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def report_file_names(judgments_file: str = JUDGMENTS) -> list[str]:
+    """The files :func:`write_report` writes for ``judgments_file`` (another judge's get a suffix)."""
+    name = Path(judgments_file).name
+    suffix = "" if name == JUDGMENTS else "-" + Path(name).stem.removeprefix("judgments-")
+    return [f"scores{suffix}.json", f"scores{suffix}.csv", f"report{suffix}.md", f"report{suffix}.html"]
 
 
 def scores_for_run(
@@ -55,13 +66,10 @@ def write_report(
     run_dir = Path(run_dir)
     run = read_run_dir(run_dir, judgments_file=judgments_file)
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
-    suffix = "" if run.judgments_file == JUDGMENTS else "-" + Path(run.judgments_file).stem.removeprefix("judgments-")
-    outputs = {
-        f"scores{suffix}.json": json.dumps(scores, ensure_ascii=False, indent=2) + "\n",
-        f"scores{suffix}.csv": render_csv(scores),
-        f"report{suffix}.md": render_markdown(run, scores),
-        f"report{suffix}.html": render_html(run, scores),
-    }
+    names = report_file_names(run.judgments_file)
+    texts = (json.dumps(scores, ensure_ascii=False, indent=2) + "\n", render_csv(scores),
+             render_markdown(run, scores), render_html(run, scores))
+    outputs = dict(zip(names, texts, strict=True))
     for name, text in outputs.items():
         _write_atomic(run_dir / name, text)
     return scores

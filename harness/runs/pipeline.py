@@ -24,9 +24,20 @@ from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
 from harness.runs.config import RunConfig
+from harness.runs.interrupts import sigterm_as_interrupt
+from harness.runs.lock import run_dir_lock
 from harness.runs.ranks import Ranks
 from harness.runs.records import JsonlAppender, read_jsonl, rewrite_jsonl_atomic
-from harness.runs.rundir import GENERATIONS, JUDGMENTS, read_run, select_run_dir, write_run_meta
+from harness.runs.rundir import (
+    GENERATIONS,
+    JUDGMENTS,
+    RUN_FILE,
+    RunClaim,
+    add_run_files,
+    check_run_name,
+    read_run,
+    write_run_meta,
+)
 
 FINAL_STATUSES = ("scored", "unscored")
 
@@ -262,7 +273,18 @@ def load_samples(config: RunConfig, registry: ComponentRegistry) -> list[EvalSam
 
 def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
              log: Callable[[str], None] = print) -> RunResult:
-    """Run (or resume) the whole evaluation described by ``config``."""
+    """Run (or resume) the whole evaluation described by ``config``.
+
+    The run directory is locked for the whole run (one writer per directory), and ``run.json``
+    ends as ``failed`` (with the error) or ``interrupted`` (Ctrl-C, SIGTERM) when the run does.
+    """
+    check_run_name(config.name)  # before any work: a bad --name is a usage error, never a path
+    with RunClaim(config) as claim, sigterm_as_interrupt():
+        return _run_eval(config, claim, manager=manager, log=log)
+
+
+def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | None,
+              log: Callable[[str], None]) -> RunResult:
     from harness.manager import get_manager
 
     manager = manager or get_manager()
@@ -278,14 +300,15 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     samples = load_samples(config, registry)
     if ranks.is_main:
         try:
-            run_dir, resumed = select_run_dir(config)
+            run_dir, resumed = claim.open()  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,
                            extra={"n_samples": len(samples), "world_size": ranks.world})
         except HarnessError as exc:
             ranks.broadcast(str(exc))  # the other ranks stop with rank 0's reason instead of waiting
             raise
-        log(f"{'resuming' if resumed else 'starting'} run {run_dir} ({len(samples)} samples)")
+        was = f", was {claim.previous_status}" if claim.previous_status else ""
+        log(f"{'resuming' if resumed else 'starting'} run {run_dir} ({len(samples)} samples{was})")
     chosen = ranks.broadcast((str(run_dir), resumed) if ranks.is_main else None)
     if isinstance(chosen, str):
         raise HarnessError(f"rank 0 stopped: {chosen}")
@@ -320,7 +343,20 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
 def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = None,
             judgments_file: str | None = None, manager: PluginManager | None = None,
             log: Callable[[str], None] = print) -> tuple[Path, int]:
-    """Judge a run's existing generations again with ``judge`` into a new judgments file."""
+    """Judge a run's existing generations again with ``judge`` into a new judgments file.
+
+    Holds the run directory's lock while it works, like ``harness run``.
+    """
+    if judgments_file is not None:
+        check_run_name(judgments_file, option="--judgments-file")
+    if not (Path(run_dir) / RUN_FILE).is_file():
+        read_run(run_dir)  # the usage error, before anything is written there
+    with run_dir_lock(Path(run_dir), command="harness judge"), sigterm_as_interrupt():
+        return _rejudge(run_dir, judge, overrides=overrides, judgments_file=judgments_file, manager=manager, log=log)
+
+
+def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, judgments_file: str | None,
+             manager: PluginManager | None, log: Callable[[str], None]) -> tuple[Path, int]:
     from harness.manager import get_manager
 
     registry = (manager or get_manager()).registry
@@ -336,6 +372,9 @@ def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = Non
     name = judgments_file or f"judgments-{judge}.jsonl"
     if name == JUDGMENTS:
         raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")
+    from harness.report import report_file_names
+
+    add_run_files(Path(run_dir), [name, *report_file_names(name)])  # ours, so --force may remove them
     judged, stats = judge_stage(config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge)
     compact_judgments(Path(run_dir) / name)
     from harness.report import write_report

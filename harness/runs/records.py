@@ -9,6 +9,7 @@ before appending so the next record starts on a fresh line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -60,9 +61,20 @@ class JsonlAppender:
     def append(self, record: dict[str, Any]) -> None:
         line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
         with self._lock:
-            self._fh.write(line)
-            if self._fsync:
-                os.fsync(self._fh.fileno())
+            fd = self._fh.fileno()
+            size = os.fstat(fd).st_size
+            try:
+                view = memoryview(line)
+                while view:  # a raw write may be short (a nearly full disk): write the rest, or fail
+                    view = view[os.write(fd, view):]
+                if self._fsync:
+                    os.fsync(fd)
+            except OSError:
+                # disk full, quota, file too large: take back the partial line, so the file still
+                # ends with a whole record and the next append starts on a fresh line
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
             self.count += 1
 
     def close(self) -> None:
@@ -77,19 +89,43 @@ class JsonlAppender:
         self.close()
 
 
+def _temp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: readers never see half a file.
+
+    If the write fails (disk full, interrupted), the temporary file is removed and ``path`` is
+    left as it was.
+    """
+    tmp = _temp_path(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to ``path`` via a temporary file and a rename: readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def rewrite_jsonl_atomic(path: Path, records: list[dict[str, Any]]) -> None:
-    """Replace ``path`` with exactly ``records`` (temporary file + rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Replace ``path`` with exactly ``records`` (temporary file + rename; no temporary file left on error)."""
+    tmp = _temp_path(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for record in records:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
