@@ -36,6 +36,13 @@ def scores_for_run(
 ) -> dict[str, Any]:
     """The scores dict for a loaded run, with a ``run`` header (name, model, judge, dataset)."""
     scores = score_judgments(run.judgments, categories=categories, n_resamples=n_resamples, seed=seed)
+    rejected = scores.get("rejected_scores") or []
+    if rejected:
+        scale = scores["scale"]
+        run.notes.append(
+            f"{run.judgments_file}: {len(rejected)} judgment(s) marked scored had a score that is not a number "
+            f"within {scale['low']:g}..{scale['high']:g}; they count as unscored (first: {rejected[0]})"
+        )
     return {**scores, "run": run.describe(), "notes": list(run.notes)}
 
 
@@ -57,7 +64,8 @@ def write_report(
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
     suffix = "" if run.judgments_file == JUDGMENTS else "-" + Path(run.judgments_file).stem.removeprefix("judgments-")
     outputs = {
-        f"scores{suffix}.json": json.dumps(scores, ensure_ascii=False, indent=2) + "\n",
+        # allow_nan=False: scores.json is strict JSON; a NaN here would be a bug, not a figure
+        f"scores{suffix}.json": json.dumps(scores, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
         f"scores{suffix}.csv": render_csv(scores),
         f"report{suffix}.md": render_markdown(run, scores),
         f"report{suffix}.html": render_html(run, scores),
