@@ -87,7 +87,9 @@ def describe_value(value: Any) -> str:
     try:
         text = repr(float(value)) if isinstance(value, Real) and not isinstance(value, bool) else repr(value)
     except OverflowError:  # an int too large for a float
-        text = repr(value)
+        text = f"an integer of about 10^{int(value.bit_length() * 0.30103)}"
+    except ValueError:  # repr of an int over Python's digit limit
+        text = f"a {type(value).__name__} too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -102,7 +104,7 @@ def check_score(value: Any, scale: ScoreScale = DEFAULT_SCALE) -> tuple[float | 
     try:
         number = float(value)
     except OverflowError:  # an int beyond any float
-        number = math.copysign(math.inf, value)
+        number = math.inf if value > 0 else -math.inf
     if math.isnan(number):
         return None, "not a number: the score is NaN"
     if math.isinf(number) and isinstance(value, float):
@@ -126,13 +128,39 @@ def check_judgment(judgment: Any, scale: ScoreScale = DEFAULT_SCALE) -> Any:
     return replace(judgment, score=None, status="unscored", reason=reason, meta=meta)
 
 
-def resolve_scale(judge: Any, declared: Any = None) -> ScoreScale:
-    """The scale a built judge scores on: its own ``scale`` attribute if it has one, else the
-    scale its spec declared (``declared``), else :data:`DEFAULT_SCALE`. A malformed declaration is
-    a ``ValueError`` naming the judge."""
+def resolve_scale(judge: Any, declared: ScoreScale | None = None) -> ScoreScale:
+    """The scale a built judge scores on: its own ``scale`` attribute if it has one (a pair takes
+    the declared kind), else ``declared`` (its spec's), else :data:`DEFAULT_SCALE`. A malformed
+    declaration is a ``ValueError`` naming the judge."""
+    declared = declared or DEFAULT_SCALE
     own = getattr(judge, "scale", None)
+    if own is None:
+        return declared
     try:
-        return ScoreScale.from_value(own if own is not None else declared)
+        return ScoreScale.from_value(own, kind=declared.kind if isinstance(own, (tuple, list)) else None)
     except ValueError as exc:
         name = getattr(judge, "name", type(judge).__name__)
         raise ValueError(f"judge {name!r} declares a bad score scale: {exc}") from None
+
+
+def check_record(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    """A judgment record read from disk, checked like :func:`check_judgment` against the scale it
+    was written with (its ``scale`` field; none = 0..1, as before scales were recorded).
+
+    Returns ``(record, "")`` when it is not scored or its score is valid, else an ``unscored`` copy
+    and the reason, so that a NaN or out-of-range score left by an older version or a hand edit is
+    counted as unscored (and said so) instead of crashing or poisoning every figure.
+    """
+    if record.get("status") != "scored":
+        return record, ""
+    try:
+        scale = ScoreScale.from_value(record.get("scale"))
+    except ValueError as exc:
+        reason = f"bad scale on disk: {exc}"
+    else:
+        score, reason = check_score(record.get("score"), scale)
+        if score is not None:
+            return record, ""
+    unscored = {**record, "status": "unscored", "score": None, "reason": f"{reason} (rejected when read)",
+                "rejected_score": describe_value(record.get("score"))}
+    return unscored, reason

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from harness.kinds import KINDS
+from harness.scales import JUDGE_KINDS, ScoreScale
 
 __all__ = ["KINDS", "ComponentSpec", "DatasetSpec", "ModelSpec", "TrainerSpec", "GeneratorSpec", "JudgeSpec",
            "CategorySpec", "SPEC_TYPES", "import_string"]
@@ -129,7 +130,32 @@ class GeneratorSpec(ComponentSpec):
 
 @dataclass(frozen=True)
 class JudgeSpec(ComponentSpec):
+    """A judge. ``scale`` is the range of the scores it gives, ``(low, high)``, both included
+    (BELLE's judges 0..1; an MT-Bench-style judge ``(1, 10)``); ``judge_kind`` is ``"pointwise"``
+    (one answer, one score) or ``"pairwise"`` (two answers, a verdict; not run by ``harness run``
+    yet). A spec that declares neither is a pointwise 0..1 judge, as every judge was before scales
+    existed. The core rejects (as ``unscored``, with the reason) any score outside the scale; a
+    judge object's own ``scale`` attribute, when it has one, wins (see :mod:`harness.scales`).
+    """
+
     kind: ClassVar[str] = "judge"
+    scale: tuple[float, float] = (0.0, 1.0)
+    judge_kind: str = "pointwise"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.judge_kind not in JUDGE_KINDS:
+            raise ValueError(f"judge {self.name!r}: judge_kind must be one of {', '.join(JUDGE_KINDS)}, "
+                             f"not {self.judge_kind!r}")
+        try:
+            scale = ScoreScale.from_value(self.scale, kind=self.judge_kind)
+        except ValueError as exc:
+            raise ValueError(f"judge {self.name!r}: {exc}") from None
+        object.__setattr__(self, "scale", (scale.low, scale.high))
+
+    @property
+    def score_scale(self) -> ScoreScale:
+        return ScoreScale(*self.scale, kind=self.judge_kind)
 
 
 @dataclass(frozen=True)

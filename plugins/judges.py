@@ -20,6 +20,8 @@ def harness_register_judges(register) -> None:
             factory="harness.judging.llm_judge:LLMJudge",
             description="BELLE's per-category ChatGPT scoring (gpt-3.5-turbo, temperature 0) via litellm",
             options={"name": "gpt35", "template": "belle-v1"},
+            scale=(0.0, 1.0),  # BELLE asks for a score between 0 and 1
+            judge_kind="pointwise",
         )
     )
     register(
@@ -28,5 +30,7 @@ def harness_register_judges(register) -> None:
             aliases=("f1",),
             factory="harness.judging.ref_f1:RefF1Judge",
             description="Character-level F1 against the gold answer (no API; no-gold categories unscored)",
+            scale=(0.0, 1.0),  # an F1
+            judge_kind="pointwise",
         )
     )

@@ -83,10 +83,16 @@ def _judgment_sets(paths: list[Path]) -> list[tuple[str, list[dict[str, Any]]]]:
     return sets
 
 
-def _sample_scores(records: list[dict[str, Any]]) -> dict[str, float]:
-    from harness.scoring.samples import fold_judgments
+def _sample_scores(records: list[dict[str, Any]]) -> tuple[dict[str, float], Any]:
+    """Per-sample scores and the scale they are on (each judge's declared scale)."""
+    from harness.scoring.samples import fold_records
 
-    return {i: o.score for i, o in fold_judgments(records).items() if o.score is not None}
+    folded = fold_records(records)
+    return {i: o.score for i, o in folded.outcomes.items() if o.score is not None}, folded.scale
+
+
+def _on_unit_scale(scores: dict[str, float], scale: Any) -> dict[str, float]:
+    return {i: scale.to_unit(v) for i, v in scores.items()}
 
 
 def _compare_judges(paths: list[Path], as_json: bool) -> None:
@@ -97,17 +103,27 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
 
     sets = _judgment_sets(paths)
     base_name, base = sets[0]
-    base_scores = _sample_scores(base)
+    base_scores, base_scale = _sample_scores(base)
     results = []
     for name, records in sets[1:]:
-        scores = _sample_scores(records)
+        scores, scale = _sample_scores(records)
         if len(set(base_scores) & set(scores)) < 2:
             raise UsageError(f"{base_name} and {name} have fewer than two samples scored by both")
-        results.append((base_name, name, agreement(base_scores, scores)))
+        if scale == base_scale:
+            result = agreement(base_scores, scores)
+        else:  # judges on different declared scales are compared on 0..1 (each mapped linearly)
+            result = agreement(_on_unit_scale(base_scores, base_scale), _on_unit_scale(scores, scale))
+        result["scale_a"], result["scale_b"] = base_scale.label, scale.label
+        result["mapped_to_0_1"] = scale != base_scale
+        results.append((base_name, name, result))
     if as_json:
         typer.echo(json.dumps([{"a": a, "b": b, **r} for a, b, r in results], ensure_ascii=False, indent=2, default=str))
         return
     console().print(agreement_table(results))
+    for a, b, result in results:
+        if result["mapped_to_0_1"]:
+            console().print(f"{a} ({result['scale_a']}) and {b} ({result['scale_b']}) are on different "
+                            "scales: both were mapped linearly onto 0..1 first.")
 
 
 def compare(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report.rundir import RunDir
+from harness.scales import ScoreScale, check_record
 
 CHART_HEIGHT = 260
 BAR_WIDTH = 34
@@ -49,22 +50,25 @@ def _ci(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render_chart(scores: Mapping[str, Any]) -> str:
-    """An inline SVG bar chart of the means (0..1) with 95% CI whiskers."""
+    """An inline SVG bar chart of the means (on the judge's scale, 0..1 by default) with 95% CI whiskers."""
     bars = chart_bars(scores)
     width = MARGIN_LEFT + len(bars) * (BAR_WIDTH + BAR_GAP) + BAR_GAP
     height = MARGIN_TOP + CHART_HEIGHT + LABEL_SPACE
 
+    scale = ScoreScale.from_value(scores.get("scale"))  # the axis is the judge's declared scale
+
     def y(value: float) -> float:
-        return MARGIN_TOP + CHART_HEIGHT * (1.0 - max(0.0, min(1.0, value)))
+        return MARGIN_TOP + CHART_HEIGHT * (1.0 - max(0.0, min(1.0, scale.to_unit(value))))
 
     parts = [
         f'<svg id="category-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="Mean score per category with 95% confidence intervals">'
     ]
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+    for tick in (scale.low + f * (scale.high - scale.low) for f in (0.0, 0.25, 0.5, 0.75, 1.0)):
         ty = y(tick)
         parts.append(f'<line class="grid" x1="{MARGIN_LEFT}" y1="{ty:.1f}" x2="{width - 4}" y2="{ty:.1f}"/>')
-        parts.append(f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end">{tick:.2f}</text>')
+        tick_text = f"{tick:.2f}" if scale.high - scale.low <= 1 else f"{tick:g}"
+        parts.append(f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end">{tick_text}</text>')
     for i, bar in enumerate(bars):
         x = MARGIN_LEFT + BAR_GAP + i * (BAR_WIDTH + BAR_GAP)
         cx = x + BAR_WIDTH / 2
@@ -151,7 +155,9 @@ def _sample_rows(run: RunDir, scores: Mapping[str, Any]) -> tuple[str, list[str]
     categories: set[str] = set()
     for sample_id in ids:
         generation = run.generations.get(sample_id, {})
-        judgments = sorted(by_id.get(sample_id, []), key=lambda j: int(j.get("repeat") or 0))
+        # a NaN or out-of-range score on disk is shown as what it counts as: unscored, with the reason
+        judgments = sorted((check_record(j)[0] for j in by_id.get(sample_id, [])),
+                           key=lambda j: int(j.get("repeat") or 0))
         category = str(generation.get("category") or (judgments[0].get("category") if judgments else ""))
         categories.add(category)
         scored = [float(j["score"]) for j in judgments if j.get("status") == "scored" and j.get("score") is not None]

@@ -45,6 +45,8 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         f"- **samples**: {totals['n_samples']} ({totals['n']} scored, {totals['n_unscored']} unscored "
         f"({totals['unscored_rate']:.1%}), {totals['n_failed']} failed ({totals['failed_rate']:.1%}))"
     )
+    scale = scores.get("scale") or {"low": 0.0, "high": 1.0, "kind": "pointwise"}
+    out.append(f"- **scale**: {scale['low']:g}..{scale['high']:g} ({_cell(scale['kind'])}, as the judge declared it)")
     out += ["", "## Scores (Table 5 layout)", "", table5_markdown([(run.name, scores)]), ""]
     macro, macro_wo = scores["macro"], scores["macro_wo_others"]
     out.append(

@@ -47,6 +47,13 @@ def scores_for_run(
 ) -> dict[str, Any]:
     """The scores dict for a loaded run, with a ``run`` header (name, model, judge, dataset)."""
     scores = score_judgments(run.judgments, categories=categories, n_resamples=n_resamples, seed=seed)
+    rejected = scores.get("rejected_scores") or []
+    if rejected:
+        scale = scores["scale"]
+        run.notes.append(
+            f"{run.judgments_file}: {len(rejected)} judgment(s) marked scored had a score that is not a number "
+            f"within {scale['low']:g}..{scale['high']:g}; they count as unscored (first: {rejected[0]})"
+        )
     return {**scores, "run": run.describe(), "notes": list(run.notes)}
 
 
@@ -67,7 +74,8 @@ def write_report(
     run = read_run_dir(run_dir, judgments_file=judgments_file)
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
     names = report_file_names(run.judgments_file)
-    texts = (json.dumps(scores, ensure_ascii=False, indent=2) + "\n", render_csv(scores),
+    # allow_nan=False: scores.json is strict JSON; a NaN here would be a bug, not a figure
+    texts = (json.dumps(scores, ensure_ascii=False, indent=2, allow_nan=False) + "\n", render_csv(scores),
              render_markdown(run, scores), render_html(run, scores))
     outputs = dict(zip(names, texts, strict=True))
     for name, text in outputs.items():

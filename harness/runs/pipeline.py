@@ -38,6 +38,7 @@ from harness.runs.rundir import (
     read_run,
     write_run_meta,
 )
+from harness.scales import ScoreScale, check_judgment, resolve_scale
 
 FINAL_STATUSES = ("scored", "unscored")
 
@@ -222,6 +223,18 @@ def compact_judgments(path: Path) -> list[dict[str, Any]]:
     return list(best.values())
 
 
+def _judge_scale(registry: ComponentRegistry, name: str, judge: Any) -> ScoreScale:
+    """The scale the judge declared (its own ``scale``, else its spec's); ``harness run`` judges pointwise."""
+    spec = registry.lookup("judge", name)[0].spec
+    try:
+        scale = resolve_scale(judge, getattr(spec, "score_scale", None))
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="A judge's scale is (low, high) with finite low < high.") from None
+    if scale.kind != "pointwise":
+        raise UsageError(f"judge {name!r} is {scale.kind}; harness run and harness judge need a pointwise judge")
+    return scale
+
+
 def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
                 generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
                 log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
@@ -242,6 +255,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         return 0, {}
     log(f"judging: {len(items)} to do, {len(final)} already on disk")
     judge = create_component(registry, "judge", judge_name or config.judge, lenient=judge_options(config))
+    scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
         cost = estimate(items)
@@ -257,7 +271,8 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             if key not in expected:
                 return
             expected.discard(key)  # one record per item, even if a judge reports twice
-            out.append(judgment.to_dict())
+            # the score boundary: every judge's score is checked here before it is written
+            out.append({**check_judgment(judgment, scale).to_dict(), "scale": scale.to_dict()})
             judged += 1
 
         judge.judge(items, on_result=on_result)

@@ -10,7 +10,7 @@
 from harness.scoring.aggregate import SCHEMA, score_judgments, score_outcomes
 from harness.scoring.columns import OTHERS, TABLE5_COLUMNS, macro_from_columns
 from harness.scoring.paired import compare_judgments, compare_outcomes
-from harness.scoring.samples import SampleOutcome, fold_judgments
+from harness.scoring.samples import FoldedJudgments, SampleOutcome, fold_judgments, fold_records
 
 __all__ = [
     "OTHERS",
@@ -19,7 +19,9 @@ __all__ = [
     "SampleOutcome",
     "compare_judgments",
     "compare_outcomes",
+    "FoldedJudgments",
     "fold_judgments",
+    "fold_records",
     "macro_from_columns",
     "score_judgments",
     "score_outcomes",

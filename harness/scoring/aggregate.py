@@ -15,9 +15,14 @@
       "macro": {"mean", "ci_low", "ci_high", "columns": [...]},
       "macro_wo_others": {"mean", "ci_low", "ci_high", "columns": [...]},
       "totals": {"n_samples", "n", "n_unscored", "n_failed", "unscored_rate", "failed_rate"},
-      "bootstrap": {"method", "n_resamples", "seed", "confidence"}
+      "bootstrap": {"method", "n_resamples", "seed", "confidence"},
+      "scale": {"low", "high", "kind"},     # the judge's declared scale (0..1 pointwise by default)
+      "rejected_scores": ["judgment 3 (id 'x'): not a number: the score is NaN (rejected when read)"]
     }
 
+Every mean and interval is on the judge's declared ``scale``. ``rejected_scores`` lists records
+on disk marked scored whose score was not a finite number in that scale (a NaN left by an older
+version, a hand edit): they count as unscored, never in a mean.
 ``mean`` is over *scored* samples only (``n`` of them); ``n_samples = n + n_unscored + n_failed``.
 A figure with no scored sample has ``mean``, ``ci_low`` and ``ci_high`` ``null``. ``repeats`` is
 the largest number of scored judge repeats of a sample and ``repeat_sd`` the mean within-sample
@@ -32,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.bootstrap import (
     CONFIDENCE,
     DEFAULT_RESAMPLES,
@@ -40,7 +46,7 @@ from harness.scoring.bootstrap import (
     replicate_sums,
 )
 from harness.scoring.columns import OTHERS, column_label, column_order, macro_from_columns
-from harness.scoring.samples import SampleOutcome, fold_judgments
+from harness.scoring.samples import SampleOutcome, fold_records
 from harness.specs import CategorySpec
 
 SCHEMA = "harness.scores/1"
@@ -70,6 +76,7 @@ def score_outcomes(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
+    scale: ScoreScale = DEFAULT_SCALE,
 ) -> dict[str, Any]:
     """The scores dict from folded per-sample outcomes (see the module docstring)."""
     specs = _registry_categories() if categories is None else categories
@@ -159,6 +166,8 @@ def score_outcomes(
             "seed": seed,
             "confidence": confidence,
         },
+        "scale": scale.to_dict(),
+        "rejected_scores": [],
     }
 
 
@@ -171,10 +180,14 @@ def score_judgments(
     confidence: float = CONFIDENCE,
 ) -> dict[str, Any]:
     """Score judgment records (dicts or ``Judgment`` s with ``id, category, score, status``)."""
-    return score_outcomes(
-        fold_judgments(judgments),
+    folded = fold_records(judgments)
+    scores = score_outcomes(
+        folded.outcomes,
         categories=categories,
         n_resamples=n_resamples,
         seed=seed,
         confidence=confidence,
+        scale=folded.scale,
     )
+    scores["rejected_scores"] = list(folded.rejected)
+    return scores

@@ -27,7 +27,7 @@ from harness.scoring.bootstrap import (
     shifted_p_value,
 )
 from harness.scoring.columns import OTHERS, column_label, column_order
-from harness.scoring.samples import SampleOutcome, fold_judgments
+from harness.scoring.samples import SampleOutcome, fold_records
 from harness.specs import CategorySpec
 
 
@@ -140,12 +140,20 @@ def compare_judgments(
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
 ) -> dict[str, Any]:
-    """Paired comparison of two runs' judgment records (see the module docstring)."""
-    return compare_outcomes(
-        fold_judgments(judgments_a),
-        fold_judgments(judgments_b),
+    """Paired comparison of two runs' judgment records (see the module docstring). Both runs must
+    be on one scale (a delta between a 0..1 and a 1..10 score means nothing); the result says which."""
+    from harness.errors import DataError
+
+    folded_a, folded_b = fold_records(judgments_a), fold_records(judgments_b)
+    if folded_a.scale != folded_b.scale:
+        raise DataError(f"run A is scored on {folded_a.scale.label} and run B on {folded_b.scale.label}; "
+                        "a paired delta needs both runs judged on one scale")
+    result = compare_outcomes(
+        folded_a.outcomes,
+        folded_b.outcomes,
         categories=categories,
         n_resamples=n_resamples,
         seed=seed,
         confidence=confidence,
     )
+    return {**result, "scale": folded_a.scale.to_dict()}

@@ -8,6 +8,11 @@ aggregating keeps a sample judged three times from weighing three times as much.
 
 A sample with no scored repeat is ``unscored`` (the judge answered but gave no readable score) or
 ``failed`` (no answer at all); neither is ever read as a score of 0.
+
+A record marked scored whose score is not a finite number within the scale it was written with
+(its ``scale`` field, 0..1 when absent) is folded as ``unscored`` and counted in ``rejected``
+(:func:`harness.scales.check_record`): a NaN on disk never reaches a mean. All records must share
+one scale: a mean over 0..1 and 1..10 scores means nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from harness.scales import DEFAULT_SCALE, ScoreScale, check_record
 
 STATUS_RANK = {"scored": 2, "unscored": 1, "failed": 0}
 
@@ -36,24 +43,29 @@ def _as_dict(judgment: Any) -> Mapping[str, Any]:
     return judgment if isinstance(judgment, Mapping) else judgment.to_dict()
 
 
-def _valid_score(value: Any, where: str) -> float:
-    from harness.errors import DataError
+@dataclass(frozen=True)
+class FoldedJudgments:
+    """:func:`fold_records`' result: the outcomes, the scale they are on, and one line per scored
+    record whose score was rejected when read (``judgment N (id 'x'): <reason>``)."""
 
-    try:
-        score = float(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{where}: score {value!r} is not a number") from None
-    if math.isnan(score) or not 0.0 <= score <= 1.0:
-        raise DataError(f"{where}: score {value!r} is outside [0, 1]")
-    return score
+    outcomes: dict[str, SampleOutcome]
+    scale: ScoreScale
+    rejected: tuple[str, ...] = ()
 
 
 def fold_judgments(judgments: Iterable[Any]) -> dict[str, SampleOutcome]:
     """Sample id -> :class:`SampleOutcome`. Accepts dicts or :class:`~harness.protocols.Judgment`."""
+    return fold_records(judgments).outcomes
+
+
+def fold_records(judgments: Iterable[Any]) -> FoldedJudgments:
+    """Fold judgment records (see the module docstring), keeping the scale and the rejected scores."""
     from harness.errors import DataError
 
     best: dict[tuple[str, int], Mapping[str, Any]] = {}
     categories: dict[str, str] = {}
+    scales: dict[ScoreScale, str] = {}
+    rejected: list[str] = []
     for number, judgment in enumerate(judgments, start=1):
         record = _as_dict(judgment)
         where = f"judgment {number} (id {record.get('id')!r})"
@@ -64,12 +76,22 @@ def fold_judgments(judgments: Iterable[Any]) -> dict[str, SampleOutcome]:
             raise DataError(f"{where}: status {status!r} is not one of {', '.join(STATUS_RANK)}")
         if categories.setdefault(sample_id, category) != category:
             raise DataError(f"{where}: category {category!r} differs from {categories[sample_id]!r} for the same id")
-        if status == "scored":
-            _valid_score(record.get("score"), where)
+        record, reason = check_record(record)
+        if reason:
+            rejected.append(f"{where}: {reason}")
+        try:
+            scales.setdefault(ScoreScale.from_value(record.get("scale")), where)
+        except ValueError:
+            pass  # a bad scale field: its record was rejected above if it claimed a score
+        status = record["status"]
         key = (sample_id, int(record.get("repeat") or 0))
         current = best.get(key)
         if current is None or STATUS_RANK[status] >= STATUS_RANK[current["status"]]:
             best[key] = record
+    if len(scales) > 1:
+        (first, first_at), (other, other_at) = list(scales.items())[:2]
+        raise DataError(f"{other_at} is on the scale {other.label} but {first_at} on {first.label}; "
+                        "one set of judgments must come from judges on one scale")
     per_sample: dict[str, list[Mapping[str, Any]]] = {}
     for (sample_id, _), record in sorted(best.items()):
         per_sample.setdefault(sample_id, []).append(record)
@@ -84,4 +106,5 @@ def fold_judgments(judgments: Iterable[Any]) -> dict[str, SampleOutcome]:
             status = "unscored" if any(r["status"] == "unscored" for r in records) else "failed"
             outcome = SampleOutcome(sample_id, categories[sample_id], status, None, 0, None)
         outcomes[sample_id] = outcome
-    return outcomes
+    scale = next(iter(scales), DEFAULT_SCALE)
+    return FoldedJudgments(outcomes, scale, tuple(rejected))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -75,8 +76,10 @@ def test_retry_after_failure_replaces_the_failed_line():
 def test_judgment_objects_and_bad_records():
     scores = score_judgments([Judgment(id="a", category="extract", score=0.25, status="scored")], n_resamples=200)
     assert scores["categories"]["extract"]["mean"] == 0.25
-    with pytest.raises(DataError, match="outside"):
-        score_judgments([j("a", "extract", 1.5)])
+    # a score outside 0..1 on disk is not a figure: counted as unscored, with the reason listed
+    scores = score_judgments([j("a", "extract", 1.5), j("b", "extract", 0.5)], n_resamples=50)
+    assert scores["categories"]["extract"]["mean"] == 0.5 and scores["categories"]["extract"]["n_unscored"] == 1
+    assert len(scores["rejected_scores"]) == 1 and "out of range" in scores["rejected_scores"][0]
     with pytest.raises(DataError, match="status"):
         score_judgments([{"id": "a", "category": "extract", "score": None, "status": "weird"}])
     with pytest.raises(DataError, match="differs"):
@@ -121,3 +124,44 @@ def test_paired_comparison():
     assert partial["pairs"]["n_paired"] == 119 and partial["pairs"]["n_unpaired_unscored"] == 1
     with pytest.raises(DataError, match="share no sample"):
         compare_judgments(a, [j("other", "rewrite", 1.0)])
+
+
+# --------------------------------------------------------- declared scales, invalid scores on disk
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), "0.5", True, None, 10**400, 10**5000],
+                         ids=["nan", "inf", "-inf", "str", "bool", "none", "1e400", "1e5000"])
+def test_an_invalid_score_on_disk_counts_as_unscored(bad):
+    records = [{"id": "a", "category": "extract", "score": bad, "status": "scored"}, j("b", "extract", 0.75)]
+    scores = score_judgments(records, n_resamples=50)
+    row = scores["categories"]["extract"]
+    assert row["mean"] == 0.75 and row["n"] == 1 and row["n_unscored"] == 1
+    assert scores["totals"]["n_unscored"] == 1
+    [reason] = scores["rejected_scores"]
+    assert reason.startswith("judgment 1 (id 'a'): ") and ("not a" in reason or "out of range" in reason)
+    json.dumps(scores, allow_nan=False)  # strict JSON
+
+
+def test_a_declared_scale_is_used_for_checks_and_reported():
+    ten = {"low": 1.0, "high": 10.0, "kind": "pointwise"}
+    records = [{**j(f"s{i}", "extract", float(i)), "scale": ten} for i in range(1, 11)]
+    records.append({**j("s0", "extract", 0.5), "scale": ten})  # below 1: rejected
+    scores = score_judgments(records, n_resamples=200)
+    row = scores["categories"]["extract"]
+    assert row["mean"] == 5.5 and row["n"] == 10 and row["n_unscored"] == 1
+    assert 1.0 <= row["ci_low"] < 5.5 < row["ci_high"] <= 10.0
+    assert scores["scale"] == ten
+
+
+def test_one_set_of_judgments_is_on_one_scale():
+    mixed = [j("a", "extract", 0.5), {**j("b", "extract", 5.0), "scale": {"low": 1, "high": 10}}]
+    with pytest.raises(DataError, match="scale"):
+        score_judgments(mixed)
+
+
+def test_paired_comparison_needs_one_scale():
+    a = [j(f"s{i}", "extract", 0.5) for i in range(5)]
+    b = [{**j(f"s{i}", "extract", 5.0), "scale": {"low": 1, "high": 10}} for i in range(5)]
+    with pytest.raises(DataError, match="one scale"):
+        compare_judgments(a, b)
+    assert compare_judgments(a, a, n_resamples=50)["scale"] == {"low": 0.0, "high": 1.0, "kind": "pointwise"}
