@@ -253,6 +253,10 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     registry.get("judge", config.judge)
     if config.generator:
         registry.get("generator", config.generator)
+    if config.paper_row:
+        from harness.paper.table5 import published_row
+
+        published_row(config.paper_row, where="paper_row")
     samples = load_samples(config, registry)
     run_dir, resumed = select_run_dir(config)
     plugins = [i.to_dict() for i in manager.plugins()]
