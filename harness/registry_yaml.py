@@ -112,6 +112,11 @@ class SourceDef(BaseModel):
     homepage: str | None = None
     commit: str | None = None
     license: str | None = None
+    substitute: str | None = Field(
+        default=None,
+        description="set when these files stand in for data the paper used: what differs, in one line "
+        "(marked wherever a figure measured on them is compared with the paper's)",
+    )
     files: list[SourceFile] = Field(min_length=1)
     notes: str = ""
 

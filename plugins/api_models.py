@@ -17,7 +17,7 @@ def harness_register_models(register) -> None:
             name="litellm",
             factory="harness.api.model:LiteLLMModel",
             parametric=True,
-            description="An API chat model via litellm: litellm:<model> (e.g. litellm:gpt-3.5-turbo)",
+            description="instruction-tuned: an API chat model via litellm, litellm:<model> (e.g. litellm:gpt-3.5-turbo)",
             prompt_template="{question}",
             default_generator="litellm",
         )

@@ -2,6 +2,8 @@
 
 Registration reads only the small YAML recipes in ``registry/models/``; torch, transformers and
 sentencepiece are imported when a model is actually resolved or loaded.
+Each description starts with the model's stage (``base`` or ``instruction-tuned``, from the recipe),
+so ``harness list model`` tells which models can be evaluated as they are.
 Every factory takes the options ``path`` (``--model-path``), ``tokenizer``, ``dtype``,
 ``device_map`` and ``prompt_template``.
 """
@@ -20,7 +22,7 @@ def harness_register_models(register) -> None:
         ModelSpec(
             name="tiny-llama",
             factory="harness.models.tiny_llama:TinyLlamaModel",
-            description="Small random LLaMA with a self-built sentencepiece vocabulary (offline; tests, demos)",
+            description="base: small random LLaMA with a self-built sentencepiece vocabulary (offline; tests, demos)",
         )
     )
     for recipe in builtin_recipes():
@@ -28,7 +30,7 @@ def harness_register_models(register) -> None:
             ModelSpec(
                 name=recipe.name,
                 factory="harness.models.hub:HubModel",
-                description=f"{recipe.description or recipe.name} [{recipe.hf_id}]",
+                description=f"{recipe.stage}: {recipe.description or recipe.name} [{recipe.hf_id}]",
                 aliases=tuple(recipe.aliases),
                 options={"recipe": recipe.name},
                 prompt_template=recipe.prompt_template,
@@ -39,7 +41,7 @@ def harness_register_models(register) -> None:
             name="hf",
             factory="harness.models.hub:HubModel",
             parametric=True,
-            description="Any causal LM: hf:<hub-id> or hf:<directory> (e.g. a `harness train` output)",
+            description="base or instruction-tuned: any causal LM, hf:<hub-id> or hf:<directory> (a `harness train` output)",
         )
     )
     register(
@@ -47,6 +49,6 @@ def harness_register_models(register) -> None:
             name="llama2c",
             factory="harness.models.llama2c:Llama2cModel",
             parametric=True,
-            description="A legacy llama2.c checkpoint converted to HF LLaMA: llama2c:<file.bin> --tokenizer tok.model",
+            description="base or instruction-tuned: a llama2.c checkpoint as HF LLaMA, llama2c:<file.bin> --tokenizer tok.model",
         )
     )

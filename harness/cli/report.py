@@ -31,7 +31,7 @@ def report(
 ) -> None:
     """Score runs, write their report files, and print them in Table 5 layout."""
     from harness.cli.app import console
-    from harness.report.tables import table5
+    from harness.report.tables import paper_comparison, table5
     from harness.report.write import write_report
 
     rows = []
@@ -42,8 +42,10 @@ def report(
         typer.echo(json.dumps([scores for _, scores in rows], ensure_ascii=False, indent=2))
         return
     out = console()
-    out.print(table5(rows))
+    out.print(table5(rows, width=out.width))
     for run_dir, (name, scores) in zip(run_dirs, rows, strict=True):
+        if scores.get("paper"):
+            out.print(paper_comparison(scores["paper"], name=name))
         totals = scores["totals"]
         if totals["n_unscored"] or totals["n_failed"]:
             out.print(
@@ -174,7 +176,7 @@ def compare(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     out = console()
-    out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)"))
+    out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
     if html is not None:

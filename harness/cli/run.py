@@ -77,6 +77,7 @@ def run(
         out_console.print("this rank's share is generated; rank 0 writes the run directory", markup=False)
         return
     _print_scores(result.scores)
+    _print_paper(cfg.model, result.scores)
     out_console.print(f"run directory: {result.run_dir}", markup=False)
     if result.status != "complete":
         console(stderr=True).print(f"{result.failed} judgments failed (network, rate limits or --max-cost); "
@@ -98,6 +99,19 @@ def _print_scores(scores) -> None:
         return "-" if value is None else f"{value:.3f}"
 
     console().print(f"macro ave: {fmt(macro)}   macro ave w/o others: {fmt(macro_wo)}", markup=False)
+
+
+def _print_paper(model: str, scores) -> None:
+    """What the paper's figures mean for this model, and published beside measured where linked."""
+    from harness.cli.app import console
+    from harness.paper.models import model_note
+    from harness.report.tables import paper_comparison
+
+    note = model_note(model)
+    if note:
+        console().print(note, markup=False)
+    if scores and scores.get("paper"):
+        console().print(paper_comparison(scores["paper"]))
 
 
 def judge_command(

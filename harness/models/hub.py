@@ -14,7 +14,7 @@ import re
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +40,14 @@ class ModelRecipe(BaseModel):
     prompt_template: str = DEFAULT_PROMPT_TEMPLATE
     license: str | None = None
     encrypted: bool = Field(default=False, description="the Hub files are XOR-encrypted diffs (*.enc)")
+    stage: Literal["base", "instruction-tuned"] = Field(
+        description="base: pre-trained only, it continues text rather than follows instructions (fine-tune it "
+        "first); instruction-tuned: fine-tuned to answer prompts, ready to evaluate"
+    )
+    paper_row: str | None = Field(
+        default=None,
+        description="the Table 5 row (registry/paper/table5.yaml) these very weights were published with",
+    )
     notes: str = ""
 
 

@@ -12,8 +12,27 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (Table 5 layout)") -> Table:
-    """Rows are runs; columns the report columns in Table 5 order, macro ave, macro ave w/o others."""
+# Short headers for the nine Table 5 columns, so that the runs-as-rows layout fits 80 columns.
+ABBREVIATIONS = {
+    "others": "oth", "rewrite": "rew", "classification": "cls", "generation": "gen", "summarization": "sum",
+    "extract": "ext", "open_qa": "oQA", "brainstorming": "brn", "closed_qa": "cQA",
+}
+CELL = 5  # "0.643"
+RUN_MIN = 12
+
+
+def _abbreviation(group: str, label: str, taken: set[str]) -> str:
+    short = ABBREVIATIONS.get(group) or label[:3]
+    while short in taken:  # a third-party column whose first letters clash
+        short = label[: len(short) + 1] if len(short) < len(label) else short + "'"
+    taken.add(short)
+    return short
+
+
+def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (Table 5 layout)",
+           width: int | None = None) -> Table:
+    """Table 5: runs as rows under abbreviated column headers (a legend explains them), as long as that
+    fits ``width``; else categories as rows and one column per run, which fits any width."""
     order: list[str] = []
     labels: dict[str, str] = {}
     for _, scores in rows:
@@ -26,26 +45,64 @@ def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (T
         f"w/o others {fmt(s['macro_wo_others']['ci_low'])}–{fmt(s['macro_wo_others']['ci_high'])}"
         for name, s in rows
     ]
-    table = Table(
-        title=title,
-        caption="mean over scored samples; per-column n and CIs in scores.json / report.html\n" + "\n".join(ci_lines),
-        box=None,
-        padding=(0, 1, 0, 0),
-        pad_edge=False,
-    )
-    table.add_column("run", overflow="fold", max_width=28)
-    for group in order:
-        table.add_column(labels[group], justify="right", min_width=5, overflow="fold")
-    table.add_column("macro ave", justify="right", style="bold", min_width=5, overflow="fold")
-    table.add_column("macro ave w/o others", justify="right", style="bold", min_width=5, overflow="fold")
-    for name, scores in rows:
-        cells = []
+    note = "mean over scored samples; per-column n and CIs in scores.json / report.html"
+
+    def value(scores: Mapping[str, Any], group: str) -> str:
+        column = scores["columns"].get(group)
+        return "–" if column is None else fmt(column["mean"])
+
+    needed = RUN_MIN + 1 + (len(order) + 2) * (CELL + 1)
+    if width is None or needed <= width:
+        taken: set[str] = set()
+        short = {g: _abbreviation(g, labels[g], taken) for g in order}
+        legend = ", ".join(f"{short[g]} = {labels[g]}" for g in order) + ", macro = macro ave, w/o = macro ave w/o others"
+        table = Table(title=title, caption="\n".join([legend, note, *ci_lines]), box=None, padding=(0, 1, 0, 0),
+                      pad_edge=False, caption_justify="left")
+        table.add_column("run", overflow="fold", min_width=RUN_MIN, ratio=1)
         for group in order:
-            column = scores["columns"].get(group)
-            cells.append("–" if column is None else fmt(column["mean"]))
-        cells.append(fmt(scores["macro"]["mean"]))
-        cells.append(fmt(scores["macro_wo_others"]["mean"]))
-        table.add_row(name, *cells)
+            table.add_column(short[group], justify="right", min_width=CELL, no_wrap=True)
+        table.add_column("macro", justify="right", style="bold", min_width=CELL, no_wrap=True)
+        table.add_column("w/o", justify="right", style="bold", min_width=CELL, no_wrap=True)
+        for name, scores in rows:
+            table.add_row(name, *[value(scores, g) for g in order], fmt(scores["macro"]["mean"]),
+                          fmt(scores["macro_wo_others"]["mean"]))
+        return table
+    table = Table(title=title, caption="\n".join([note, *ci_lines]), box=None, padding=(0, 1, 0, 0), pad_edge=False,
+                  caption_justify="left")
+    table.add_column("column", overflow="fold", min_width=10)
+    for name, _ in rows:
+        table.add_column(name, justify="right", overflow="fold", min_width=CELL)
+    for group in order:
+        table.add_row(labels[group], *[value(scores, group) for _, scores in rows])
+    table.add_row("macro ave", *[fmt(s["macro"]["mean"]) for _, s in rows], style="bold")
+    table.add_row("macro ave w/o others", *[fmt(s["macro_wo_others"]["mean"]) for _, s in rows], style="bold")
+    return table
+
+
+def paper_comparison(paper: Mapping[str, Any], *, name: str = "") -> Table:
+    """Published next to measured for one run: one row per Table 5 column and macro, with the verdict.
+
+    ``paper`` is the ``paper`` section of ``scores.json`` (:mod:`harness.paper.side_by_side`).
+    """
+    caption = [f"published: {paper['source']}", f"verdict: {paper['verdict']}"]
+    caption += [f"  - {d}" for d in paper["differences"]]
+    title = f"published vs measured{' for ' + name if name else ''}: {paper['paper_model']}"
+    if paper["paper_data"] not in ("", "-"):
+        title += f" on {paper['paper_data']}"
+    table = Table(title=title, caption="\n".join(caption), caption_justify="left", box=None,
+                  padding=(0, 2, 0, 0), pad_edge=False)
+    table.add_column("column", overflow="fold")
+    for col in ("measured", "published", "Δ", "n"):
+        table.add_column(col, justify="right", no_wrap=True)
+    entries = [*paper["columns"].values(), paper["macro"], paper["macro_wo_others"]]
+    for i, entry in enumerate(entries):
+        delta = entry["delta"]
+        table.add_row(
+            entry["label"], fmt(entry["measured"]), fmt(entry["published"]),
+            "–" if delta is None else f"{'+' if delta >= 0 else ''}{delta:.3f}",
+            "" if entry["n"] is None else str(entry["n"]),
+            style="bold" if i >= len(entries) - 2 else None,
+        )
     return table
 
 

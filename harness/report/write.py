@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.paper.side_by_side import comparison_for_run
 from harness.report.csv_export import render_csv
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
@@ -45,7 +46,11 @@ def scores_for_run(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
 ) -> dict[str, Any]:
-    """The scores dict for a loaded run, with a ``run`` header (name, model, judge, dataset)."""
+    """The scores dict for a loaded run, with a ``run`` header (name, model, judge, dataset).
+
+    A run linked to a published Table 5 row (its config's ``paper_row``, or its model's recipe) also
+    gets a ``paper`` section: published and measured per column, and whether they are comparable.
+    """
     scores = score_judgments(run.judgments, categories=categories, n_resamples=n_resamples, seed=seed)
     rejected = scores.get("rejected_scores") or []
     if rejected:
@@ -54,7 +59,10 @@ def scores_for_run(
             f"{run.judgments_file}: {len(rejected)} judgment(s) marked scored had a score that is not a number "
             f"within {scale['low']:g}..{scale['high']:g}; they count as unscored (first: {rejected[0]})"
         )
-    return {**scores, "run": run.describe(), "notes": list(run.notes)}
+    scores = {**scores, "run": run.describe(), "notes": list(run.notes)}
+    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
+    paper = comparison_for_run(run_config, run.judgments, scores)
+    return {**scores, "paper": paper} if paper is not None else scores
 
 
 def write_report(

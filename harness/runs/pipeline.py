@@ -309,6 +309,10 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     registry.get("judge", config.judge)
     if config.generator:
         registry.get("generator", config.generator)
+    if config.paper_row:
+        from harness.paper.table5 import published_row
+
+        published_row(config.paper_row, where="paper_row")
     from harness.runs.ranks import current
 
     ranks = current()
