@@ -111,10 +111,13 @@ class DatasetSpec(ComponentSpec):
 
 @dataclass(frozen=True)
 class ModelSpec(ComponentSpec):
-    """A base model: where its weights come from and how a question becomes a prompt."""
+    """A base model: where its weights come from and how a question becomes a prompt.
+
+    ``prompt_template`` names a ``registry/templates`` entry; empty means the model decides when it
+    is resolved (its directory's record, its tokenizer's chat template, or the paper's format)."""
 
     kind: ClassVar[str] = "model"
-    prompt_template: str = "Human: \n{question}\n\nAssistant: \n"
+    prompt_template: str = ""
     default_generator: str = "hf"
 
 

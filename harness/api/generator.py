@@ -12,6 +12,7 @@ Decoding follows the paper where it says something: temperature 0.001 (``greedy`
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -109,12 +110,17 @@ class LiteLLMGenerator:
         started = time.perf_counter()
 
         def messages(sample: EvalSample) -> list[dict[str, str]]:
+            messages_for = getattr(model, "messages_for", None)
+            if callable(messages_for):  # a real message list (system message included)
+                return messages_for(sample.question)
             return [{"role": "user", "content": model.format_prompt(sample.question)}]
 
         async def one(sample: EvalSample) -> Generation | ApiFailure:
-            prompt = model.format_prompt(sample.question)
+            sent = messages(sample)
+            # the recorded prompt: the question alone, or the whole message list when there are several
+            prompt = sent[0]["content"] if len(sent) == 1 else json.dumps(sent, ensure_ascii=False)
             try:
-                reply = await client.complete(messages(sample), params=params)
+                reply = await client.complete(sent, params=params)
             except ApiFailure as exc:
                 return exc
             return self._generation(sample, prompt, reply, settings.model)

@@ -3,11 +3,14 @@
 It has no weights: ``load``/``local_path`` raise a :class:`UsageError` that says so, and its
 ``default_generator`` is ``litellm``, so ``harness run --model litellm:gpt-3.5-turbo`` evaluates it
 with the same command as a local model. The question is sent as-is (a chat API applies its own
-chat format), so the prompt template is just ``{question}``.
+chat format), so the prompt template is just ``{question}``: the model receives a real message
+list, ``--system-prompt`` as a system message, then the question as the user's message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,8 @@ from harness.errors import UsageError
 class LiteLLMModel:
     default_generator = "litellm"
 
-    def __init__(self, arg: str | None = None, *, prompt_template: str | None = None, **_: Any) -> None:
+    def __init__(self, arg: str | None = None, *, prompt_template: str | None = None,
+                 system_prompt: str | None = None, **_: Any) -> None:
         if not arg:
             raise UsageError(
                 "model 'litellm' needs a model id: litellm:<model>, e.g. litellm:gpt-3.5-turbo",
@@ -25,13 +29,38 @@ class LiteLLMModel:
             )
         self.model_id = arg
         self.name = f"litellm:{arg}"
+        if prompt_template is not None and "{question}" not in prompt_template:
+            raise UsageError(
+                f"{self.name}: --prompt-template does not apply to API models",
+                hint="The API applies the model's own chat template to the messages it receives; "
+                "use --system-prompt to add a system message.",
+            )
         self.prompt_template = prompt_template or "{question}"
+        self.system_prompt = system_prompt
 
     def __repr__(self) -> str:
         return f"LiteLLMModel({self.model_id!r})"
 
     def format_prompt(self, question: str) -> str:
         return self.prompt_template.replace("{question}", question)
+
+    def messages_for(self, question: str) -> list[dict[str, str]]:
+        """The chat messages sent: an optional system message, then the question."""
+        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
+        return [*system, {"role": "user", "content": self.format_prompt(question)}]
+
+    def describe_prompt(self, example_question: str) -> dict[str, Any]:
+        """What run.json records: the messages are the prompt; the API applies its own chat format."""
+        definition = json.dumps({"kind": "messages", "user": self.prompt_template}, sort_keys=True)
+        return {
+            "template": "chat-messages",
+            "kind": "messages",
+            "origin": "api",
+            "source": "the API provider applies the model's chat template",
+            "sha256": hashlib.sha256(definition.encode("utf-8")).hexdigest(),
+            "system_prompt": self.system_prompt,
+            "example": json.dumps(self.messages_for(example_question), ensure_ascii=False),
+        }
 
     def _no_weights(self) -> UsageError:
         return UsageError(

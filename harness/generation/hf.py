@@ -254,9 +254,15 @@ class HFGenerator:
         return results
 
     def prepare(self, model: Model, tokenizer: Any, samples: Sequence[EvalSample]) -> list[PromptItem]:
-        """Prompts (model template applied) and their token ids, BOS included as in BELLE."""
+        """Prompts and their token ids, built by the model's template through the same encoding
+        ``harness train`` uses (:mod:`harness.prompts.encode`), BOS and all. A model that only
+        offers ``format_prompt`` gets its text tokenized with the tokenizer's special tokens."""
         prompts = [model.format_prompt(sample.question) for sample in samples]
-        encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
+        prompt_token_ids = getattr(model, "prompt_token_ids", None)
+        if callable(prompt_token_ids):
+            encoded = [prompt_token_ids(sample.question, tokenizer) for sample in samples]
+        else:
+            encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
         return [
             PromptItem(index=i, id=sample.id, prompt=prompt, token_ids=tuple(ids))
             for i, (sample, prompt, ids) in enumerate(zip(samples, prompts, encoded, strict=True))

@@ -126,9 +126,17 @@ class VLLMGenerator:
             seed=None if self.greedy else self.seed,
         )
         prompts = [model.format_prompt(sample.question) for sample in samples]
+        # The same token ids the hf generator and training use (template, BOS and all): vLLM is
+        # given ids, not text, so it cannot add or drop special tokens of its own.
+        prompt_token_ids = getattr(model, "prompt_token_ids", None)
+        inputs: list[Any] = (
+            [{"prompt_token_ids": prompt_token_ids(sample.question)} for sample in samples]
+            if callable(prompt_token_ids)
+            else prompts
+        )
         for start in range(0, len(samples), self.chunk_size):
             chunk = range(start, min(start + self.chunk_size, len(samples)))
-            outputs = llm.generate([prompts[i] for i in chunk], params, use_tqdm=False)
+            outputs = llm.generate([inputs[i] for i in chunk], params, use_tqdm=False)
             for index, output in zip(chunk, outputs, strict=True):
                 completion = output.outputs[0]
                 on_result(

@@ -1,5 +1,10 @@
 """The one ``Model`` implementation every local model shares: a prompt template plus an HF directory.
 
+How a question becomes the model's input is decided once per model by
+:func:`harness.prompts.resolve.resolve_template` (``--prompt-template``, the registry entry, the
+record ``harness train`` left in the directory, the tokenizer's chat template, or the paper's
+format) and encoded by :mod:`harness.prompts.encode`, the code path training uses too.
+
 Subclasses only say *where the directory comes from* (:meth:`LocalModel._resolve`): built from a
 recipe (``tiny-llama``), converted (``llama2c:``), given (``--model-path``), or downloaded from the
 Hub. Loading, dtype choice and pad-token handling are the same for all, so they live here.
@@ -12,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PROMPT_TEMPLATE = "Human: \n{question}\n\nAssistant: \n"
+from harness.prompts.template import DEFAULT_TEMPLATE as DEFAULT_PROMPT_TEMPLATE  # noqa: F401 (re-exported)
 
 
 def resolve_dtype(dtype: Any, *, on_cuda: bool | None = None) -> Any:
@@ -87,23 +92,89 @@ class LocalModel:
         name: str,
         *,
         prompt_template: str | None = None,
+        system_prompt: str | None = None,
         tokenizer: str | Path | None = None,
         dtype: Any = "auto",
         device_map: Any = None,
     ) -> None:
         self.name = name
-        self.prompt_template = prompt_template or DEFAULT_PROMPT_TEMPLATE
+        # What the user asked for (a registry name, a .jinja path, or a string with {question});
+        # ``None`` lets the registry entry, the model directory or the tokenizer decide.
+        self.prompt_template = prompt_template
+        self.system_prompt = system_prompt
+        self.registry_template: str | None = None  # set by recipes (registry/models/*.yaml)
+        self.registry_source = ""
         self.tokenizer_path = Path(tokenizer).expanduser() if tokenizer else None
         self.dtype = dtype
         self.device_map = device_map
         self._path: Path | None = None
+        self._template: Any = None
+        self._prompt_tokenizer: Any = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
+    # ------------------------------------------------------------------------------ prompting
+
+    def prompt_tokenizer(self) -> Any:
+        """The tokenizer prompts are built with (loaded once)."""
+        if self._prompt_tokenizer is None:
+            self._prompt_tokenizer = self.load_tokenizer()
+        return self._prompt_tokenizer
+
+    def template(self) -> Any:
+        """The resolved :class:`~harness.prompts.template.PromptTemplate` (see the module docstring).
+
+        A ``system_prompt`` the template cannot carry is a UsageError, never silently dropped."""
+        if self._template is None:
+            from harness.errors import UsageError
+            from harness.prompts.encode import supports_system
+            from harness.prompts.resolve import resolve_template
+
+            tokenizer = self.prompt_tokenizer()
+            template = resolve_template(
+                requested=self.prompt_template, registry_entry=self.registry_template,
+                registry_source=self.registry_source, model_dir=self.local_path(), tokenizer=tokenizer,
+            )
+            if self.system_prompt is not None and not supports_system(template, tokenizer):
+                raise UsageError(
+                    f"model {self.name!r}: its prompt template {template.name!r} has no system message, "
+                    "so --system-prompt cannot be applied",
+                    hint="Drop --system-prompt, or choose a template with one (--prompt-template chatml "
+                    "or a .jinja file).",
+                )
+            self._template = template
+        return self._template
+
+    def messages_for(self, question: str) -> list[dict[str, str]]:
+        """The conversation a question becomes: an optional system message, then the question."""
+        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
+        return [*system, {"role": "user", "content": question}]
+
     def format_prompt(self, question: str) -> str:
-        # str.replace, not str.format: templates and questions may contain other braces.
-        return self.prompt_template.replace("{question}", question)
+        """The prompt as text, BOS/EOS shown as the tokenizer's strings (what run records show)."""
+        from harness.prompts.encode import render_text
+
+        return render_text(self.template(), self.messages_for(question), self.prompt_tokenizer())
+
+    def prompt_token_ids(self, question: str, tokenizer: Any = None) -> list[int]:
+        """The ids the model is prompted with: the same encoding ``harness train`` uses."""
+        from harness.prompts.encode import prompt_ids
+
+        return prompt_ids(self.template(), self.messages_for(question), tokenizer or self.prompt_tokenizer())
+
+    def describe_prompt(self, example_question: str) -> dict[str, Any]:
+        """What run.json records: template name, kind, origin, source, sha256 and one rendered example."""
+        template = self.template()
+        return {
+            "template": template.name,
+            "kind": template.kind,
+            "origin": template.origin,
+            "source": template.source,
+            "sha256": template.sha256,
+            "system_prompt": self.system_prompt,
+            "example": self.format_prompt(example_question),
+        }
 
     def _resolve(self) -> Path:  # pragma: no cover - abstract
         raise NotImplementedError

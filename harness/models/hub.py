@@ -37,7 +37,10 @@ class ModelRecipe(BaseModel):
     hf_id: str = Field(pattern=HF_ID_PATTERN.pattern)
     revision: str | None = None
     vocab_size: int | None = Field(default=None, gt=0)
-    prompt_template: str = DEFAULT_PROMPT_TEMPLATE
+    prompt_template: str = Field(
+        default=DEFAULT_PROMPT_TEMPLATE,
+        description="a registry/templates name (or a legacy string with {question}); cite its source beside it",
+    )
     license: str | None = None
     encrypted: bool = Field(default=False, description="the Hub files are XOR-encrypted diffs (*.enc)")
     stage: Literal["base", "instruction-tuned"] = Field(
@@ -154,6 +157,7 @@ class HubModel(LocalModel):
         dtype: Any = "auto",
         device_map: Any = None,
         prompt_template: str | None = None,
+        system_prompt: str | None = None,
         revision: str | None = None,
         **_unused: Any,
     ) -> None:
@@ -161,10 +165,13 @@ class HubModel(LocalModel):
         if self.recipe is None and not arg and not path:
             raise UsageError("model 'hf' needs a Hub id or a directory: --model hf:<id-or-path>")
         name = self.recipe.name if self.recipe else f"hf:{arg or path}"
-        template = prompt_template or (self.recipe.prompt_template if self.recipe else None)
         super().__init__(
-            name, prompt_template=template, tokenizer=tokenizer, dtype=dtype, device_map=device_map
+            name, prompt_template=prompt_template, system_prompt=system_prompt, tokenizer=tokenizer,
+            dtype=dtype, device_map=device_map,
         )
+        if self.recipe is not None:
+            self.registry_template = self.recipe.prompt_template
+            self.registry_source = f"registry/models/{self.recipe.name}.yaml"
         self.source = str(path) if path else (arg if arg else self.recipe.hf_id)  # type: ignore[union-attr]
         self.from_model_path = bool(path)
         self.revision = revision or (self.recipe.revision if self.recipe else None)

@@ -217,6 +217,7 @@ class Llama2cModel(LocalModel):
         dtype: Any = "auto",
         device_map: Any = None,
         prompt_template: str | None = None,
+        system_prompt: str | None = None,
         **_unused: Any,
     ) -> None:
         source = arg or (str(path) if path else None)
@@ -225,7 +226,8 @@ class Llama2cModel(LocalModel):
                 "model 'llama2c' needs a checkpoint: --model llama2c:<checkpoint.bin> --tokenizer tok.model"
             )
         super().__init__(
-            f"llama2c:{source}", prompt_template=prompt_template, dtype=dtype, device_map=device_map
+            f"llama2c:{source}", prompt_template=prompt_template, system_prompt=system_prompt, dtype=dtype,
+            device_map=device_map,
         )
         self.checkpoint = Path(source).expanduser()
         self.sp_model = Path(tokenizer).expanduser() if tokenizer else None

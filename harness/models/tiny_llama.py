@@ -129,12 +129,14 @@ class TinyLlamaModel(LocalModel):
         dtype: Any = "auto",
         device_map: Any = None,
         prompt_template: str | None = None,
+        system_prompt: str | None = None,
         recipe: TinyLlamaRecipe | None = None,
         name: str = "tiny-llama",
         **_unused: Any,
     ) -> None:
         super().__init__(
-            name, prompt_template=prompt_template, tokenizer=tokenizer, dtype=dtype, device_map=device_map
+            name, prompt_template=prompt_template, system_prompt=system_prompt, tokenizer=tokenizer,
+            dtype=dtype, device_map=device_map,
         )
         self.recipe = recipe or TinyLlamaRecipe()
         self.path_override = Path(path).expanduser() if path else None

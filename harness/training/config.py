@@ -51,7 +51,7 @@ class TrainConfig:
     log_steps: int = 1
     seed: int = 0
     tensorboard: bool = False
-    add_bos: bool = False
+    prompt_template: str | None = None  # None: the base model's own (what `harness run` will use)
     progress: bool = True
 
     @classmethod

@@ -1,12 +1,10 @@
-"""Conversations into token ids and labels, in BELLE's prompt format, with loss on answers only.
+"""Conversations into token ids and labels, in the trained model's prompt template, loss on answers only.
 
-BELLE's ``train/src/sample_generator.py`` (``sft_sample_to_ids``) defines the format the paper's
-models were trained with, and therefore the format ``harness run`` prompts them with:
-
-* a human turn becomes ``"Human: \\n" + text + "\\n\\nAssistant: \\n"``, labels all ``-100``;
-* an assistant turn is its text as is, labels equal to its ids, followed by EOS (labelled, so the
-  model learns to stop after every answer);
-* each segment is encoded separately with ``add_special_tokens=False`` (no BOS), concatenated.
+The template is the one ``harness run`` will prompt the trained model with (the base model's, or
+``--prompt-template``; see :mod:`harness.prompts.resolve`), and the ids come from the very function
+generation uses, :func:`harness.prompts.encode.encode_messages`: BOS where the template has one,
+each turn's markup, an EOS (labelled, so the model learns to stop) after every answer. By default
+that is the format of the code that trained the BELLE paper's models (``belle-958c91b-train``).
 
 Then the sample is cut at ``max_length``. Where the cut leaves no labelled token (a long first
 question), BELLE overwrites ``labels[18:24]`` with input ids -- training the model to predict a
@@ -21,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-IGNORE_INDEX = -100
-HUMAN_PREFIX = "Human: \n"
-ASSISTANT_PREFIX = "\n\nAssistant: \n"
+from harness.prompts.encode import IGNORE_INDEX, encode_messages
+from harness.prompts.template import DEFAULT_TEMPLATE, PromptTemplate, named_template
+
+ROLE_OF_TURN = {"human": "user", "assistant": "assistant", "system": "system"}
 
 
 @dataclass(frozen=True)
@@ -60,36 +59,23 @@ class EncodingReport:
         }
 
 
-def human_segment(text: str) -> str:
-    """The text a human turn becomes (the same as the eval prompt template around a question)."""
-    return f"{HUMAN_PREFIX}{text}{ASSISTANT_PREFIX}"
+def turns_to_messages(turns: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """BELLE's ``(human|assistant, text)`` turns as chat messages (``user``/``assistant``)."""
+    messages = []
+    for role, text in turns:
+        mapped = ROLE_OF_TURN.get(role.lower())
+        if mapped is None:
+            raise ValueError(f"unknown role {role!r}: turns are 'human' or 'assistant'")
+        messages.append({"role": mapped, "content": text})
+    return messages
 
 
 def conversation_ids(
-    turns: Sequence[tuple[str, str]], tokenizer: Any, *, add_bos: bool = False
+    turns: Sequence[tuple[str, str]], tokenizer: Any, *, template: PromptTemplate | None = None
 ) -> tuple[list[int], list[int]]:
     """Untruncated ``(input_ids, labels)`` of a conversation's turns ``(role, text)``."""
-    eos = tokenizer.eos_token_id
-    if eos is None:
-        raise ValueError("the tokenizer has no EOS token; SFT needs one after every answer")
-    input_ids: list[int] = []
-    labels: list[int] = []
-    if add_bos and tokenizer.bos_token_id is not None:
-        input_ids.append(tokenizer.bos_token_id)
-        labels.append(IGNORE_INDEX)
-    for role, text in turns:
-        role = role.lower()
-        if role == "human":
-            ids = tokenizer.encode(human_segment(text), add_special_tokens=False)
-            input_ids += ids
-            labels += [IGNORE_INDEX] * len(ids)
-        elif role == "assistant":
-            ids = tokenizer.encode(text, add_special_tokens=False) + [eos]
-            input_ids += ids
-            labels += ids
-        else:
-            raise ValueError(f"unknown role {role!r}: turns are 'human' or 'assistant'")
-    return input_ids, labels
+    template = template or named_template(DEFAULT_TEMPLATE)
+    return encode_messages(template, turns_to_messages(turns), tokenizer)
 
 
 def encode_conversation(
@@ -97,11 +83,11 @@ def encode_conversation(
     tokenizer: Any,
     *,
     max_length: int,
-    add_bos: bool = False,
+    template: PromptTemplate | None = None,
     sample_id: str = "",
 ) -> tuple[EncodedSample | None, bool]:
     """``(sample or None, truncated)``: ``None`` when no labelled token survives truncation."""
-    input_ids, labels = conversation_ids(turns, tokenizer, add_bos=add_bos)
+    input_ids, labels = conversation_ids(turns, tokenizer, template=template)
     truncated = len(input_ids) > max_length
     input_ids, labels = input_ids[:max_length], labels[:max_length]
     if all(x == IGNORE_INDEX for x in labels):
@@ -114,9 +100,10 @@ def encode_conversations(
     tokenizer: Any,
     *,
     max_length: int,
-    add_bos: bool = False,
+    template: PromptTemplate | None = None,
 ) -> tuple[list[EncodedSample], EncodingReport]:
     """Encode :class:`~harness.protocols.Conversation` s; drop (and count) unlearnable ones."""
+    template = template or named_template(DEFAULT_TEMPLATE)
     report = EncodingReport()
     samples: list[EncodedSample] = []
     for conv in conversations:
@@ -125,7 +112,7 @@ def encode_conversations(
             report.dropped["no_assistant_turn"] += 1
             continue
         sample, truncated = encode_conversation(
-            turns, tokenizer, max_length=max_length, add_bos=add_bos, sample_id=conv.id
+            turns, tokenizer, max_length=max_length, template=template, sample_id=conv.id
         )
         if sample is None:
             report.dropped["all_labels_masked_after_truncation"] += 1

@@ -114,7 +114,7 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_sft_samples(config: TrainConfig, tokenizer: Any) -> tuple[list[EncodedSample], dict[str, Any]]:
+def load_sft_samples(config: TrainConfig, tokenizer: Any, template: Any = None) -> tuple[list[EncodedSample], dict[str, Any]]:
     """Mixture -> conversations -> encoded samples, with the mixture's and the encoder's reports."""
     from harness.training.data import load_mixture
     from harness.training.sft_encoding import encode_conversations
@@ -131,7 +131,7 @@ def load_sft_samples(config: TrainConfig, tokenizer: Any) -> tuple[list[EncodedS
         max_tokens=config.max_length,
     )
     samples, encoding = encode_conversations(
-        mixture.conversations, tokenizer, max_length=config.max_length, add_bos=config.add_bos
+        mixture.conversations, tokenizer, max_length=config.max_length, template=template
     )
     report = mixture.report
     report = report.to_dict() if hasattr(report, "to_dict") else report
@@ -220,14 +220,20 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     out_dir = Path(config.out).expanduser().resolve()
     ckpt_dir = out_dir / CHECKPOINT_SUBDIR
-    model_component = get_registry().create("model", config.model, path=config.model_path)
+    model_options = {"path": config.model_path}
+    if config.prompt_template:
+        model_options["prompt_template"] = config.prompt_template
+    model_component = get_registry().create("model", config.model, **model_options)
     source_dir = Path(model_component.local_path())
     tokenizer_dir = Path(getattr(model_component, "tokenizer_path", None) or source_dir)
     tokenizer = load_tokenizer(tokenizer_dir)
 
     t0 = time.perf_counter()
+    template = None
     if config.mode == "sft":
-        samples, data_report = load_sft_samples(config, tokenizer)
+        # The template `harness run` will prompt the trained model with (recorded in OUT below).
+        template = model_component.template() if hasattr(model_component, "template") else None
+        samples, data_report = load_sft_samples(config, tokenizer, template)
     else:
         samples, data_report = load_pretrain_samples(config, tokenizer)
     if not samples:
@@ -409,6 +415,10 @@ def run_training(config: TrainConfig) -> TrainResult:
             log.close()
 
     save_model_dir(engine, tokenizer, tokenizer_dir, out_dir, is_main=info.is_main)
+    if info.is_main and config.mode == "sft" and template is not None:
+        from harness.prompts.resolve import write_record
+
+        write_record(out_dir, template)  # `harness run --model hf:OUT` prompts exactly as trained
     if info.world_size > 1:
         dist.barrier()
     say(f"model saved to {out_dir}")

@@ -125,7 +125,7 @@ def test_tiny_llama_through_the_registry_with_left_padding(tiny_llama_dir) -> No
     results = _run(generator, model, samples)
     assert sorted(g.id for g in results) == ["q0", "q1", "q2", "q3"]
     assert all(g.n_new_tokens == 4 or g.finish_reason == "eos" for g in results)
-    assert all(g.prompt.startswith("Human: \n") for g in results)
+    assert all(g.prompt.startswith("<s>Human: ") for g in results)  # BELLE@958c91b training format
     generator.close()
     assert generator._loaded is None
 

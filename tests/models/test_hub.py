@@ -19,7 +19,11 @@ def test_recipes_describe_the_paper_models() -> None:
     assert {"llama", "llama-ext"} <= names
     ext = find_recipe("llama-ext")
     assert ext.hf_id == "BelleGroup/BELLE-LLaMA-EXT-7B" and ext.vocab_size == 79458
-    assert ext.prompt_template == "Human: \n{question}\n\nAssistant: \n"
+    assert ext.prompt_template == "belle-958c91b-train"  # BELLE@958c91b's training format
+    from harness.prompts.template import named_template
+
+    for recipe in builtin_recipes():  # every recipe names a template that exists
+        assert named_template(recipe.prompt_template).source
     assert find_recipe("llama").vocab_size == 32000
     spec = get_registry().get("model", "llama-ext")
     assert spec.options["recipe"] == "llama-ext"

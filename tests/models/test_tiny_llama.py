@@ -89,13 +89,14 @@ def test_model_component_formats_prompts_and_loads(tiny_llama_dir: Path) -> None
 
     model = TinyLlamaModel()
     assert model.name == "tiny-llama" and model.default_generator == "hf"
-    assert model.format_prompt("你好{x}") == "Human: \n你好{x}\n\nAssistant: \n"
+    # the paper's training format (BELLE@958c91b), BOS shown as the tokenizer's string
+    assert model.format_prompt("你好{x}") == "<s>Human: 你好{x}\n Assistant: "
     assert model.local_path() == tiny_llama_dir
     hf_model, tokenizer = model.load()
     assert hf_model.dtype == torch.float32 and not hf_model.training
     assert tokenizer.pad_token_id == 0
     custom = TinyLlamaModel(prompt_template="Q: {question}\nA:")
-    assert custom.format_prompt("hi") == "Q: hi\nA:"
+    assert custom.format_prompt("hi") == "<s>Q: hi\nA:"
 
 
 def test_build_is_deterministic(tmp_path: Path, tiny_llama_dir: Path) -> None:

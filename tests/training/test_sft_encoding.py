@@ -8,12 +8,12 @@ from harness.training.sft_encoding import (
     conversation_ids,
     encode_conversation,
     encode_conversations,
-    human_segment,
 )
 
 
-def test_human_segment_is_the_eval_prompt_format():
-    assert human_segment("你好") == "Human: \n你好\n\nAssistant: \n"
+def human_segment(text: str) -> str:
+    """The default template's user segment (belle-958c91b-train)."""
+    return f"Human: {text}\n Assistant: "
 
 
 def test_mask_is_exact_on_real_multi_turn_records(sharegpt_conversations, tiny_tokenizer):
@@ -24,10 +24,11 @@ def test_mask_is_exact_on_real_multi_turn_records(sharegpt_conversations, tiny_t
     for conv in multi[:10]:
         input_ids, labels = conversation_ids(conv.turns, tok)
         assert len(input_ids) == len(labels)
-        pos = 0
+        assert input_ids[0] == tok.bos_token_id and labels[0] == IGNORE_INDEX  # BOS, as at BELLE 958c91b
+        pos = 1
         for role, text in conv.turns:
             if role == "human":
-                ids = tok.encode(f"Human: \n{text}\n\nAssistant: \n", add_special_tokens=False)
+                ids = tok.encode(human_segment(text), add_special_tokens=False)
                 assert input_ids[pos : pos + len(ids)] == ids
                 assert labels[pos : pos + len(ids)] == [IGNORE_INDEX] * len(ids)
             else:
@@ -36,26 +37,30 @@ def test_mask_is_exact_on_real_multi_turn_records(sharegpt_conversations, tiny_t
                 assert labels[pos : pos + len(ids)] == ids  # answer tokens and their EOS are learned
             pos += len(ids)
         assert pos == len(input_ids)
-        # Exactly one EOS per assistant turn, each labelled; no BOS by default (as BELLE).
+        # Exactly one EOS per assistant turn, each labelled.
         n_answers = sum(1 for role, _ in conv.turns if role == "assistant")
         assert sum(1 for x in labels if x == eos) == n_answers
-        assert input_ids[0] != tok.bos_token_id
         # The labelled tokens decode to the answers and nothing else.
         learned = [x for x in labels if x not in (IGNORE_INDEX, eos)]
         answers = "".join(text for role, text in conv.turns if role == "assistant")
         assert tok.decode(learned).replace(" ", "") == answers.replace(" ", "")
 
 
-def test_bos_is_optional_and_masked(sharegpt_conversations, tiny_tokenizer):
-    sample, _ = encode_conversation(sharegpt_conversations[0].turns, tiny_tokenizer, max_length=4096, add_bos=True)
+def test_bos_follows_the_template(sharegpt_conversations, tiny_tokenizer):
+    from harness.prompts.template import named_template
+
+    turns = sharegpt_conversations[0].turns
+    sample, _ = encode_conversation(turns, tiny_tokenizer, max_length=4096)
     assert sample.input_ids[0] == tiny_tokenizer.bos_token_id
     assert sample.labels[0] == IGNORE_INDEX
+    later, _ = encode_conversation(turns, tiny_tokenizer, max_length=4096, template=named_template("belle-dschat-v1"))
+    assert later.input_ids[0] != tiny_tokenizer.bos_token_id
 
 
 def test_truncation_keeps_the_prefix(sharegpt_conversations, tiny_tokenizer):
     conv = sharegpt_conversations[0]
     full_ids, full_labels = conversation_ids(conv.turns, tiny_tokenizer)
-    human_len = len(tiny_tokenizer.encode(human_segment(conv.turns[0][1]), add_special_tokens=False))
+    human_len = 1 + len(tiny_tokenizer.encode(human_segment(conv.turns[0][1]), add_special_tokens=False))
     cut = human_len + 3
     sample, truncated = encode_conversation(conv.turns, tiny_tokenizer, max_length=cut)
     assert truncated and len(sample.input_ids) == cut
