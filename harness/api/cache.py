@@ -8,6 +8,11 @@ writer proceed together, ``busy_timeout`` makes a second writer wait instead of 
 The key is a SHA-256 over a canonical JSON of everything that determines the reply (model, template
 hash, rendered messages, decoding parameters, repeat index): callers build it with :func:`cache_key`.
 Only successful replies are stored; failures are never cached, so they are retried next time.
+
+A cache file that is not a database, or fails SQLite's ``quick_check``, is never fatal: it is
+moved aside as ``<name>.corrupt-<timestamp>`` (with its ``-wal``/``-shm`` files), a warning says so
+on stderr, and a fresh cache is started. A corruption found later, mid-run, turns the cache off
+for the rest of the run with a warning (replies are then fetched, not read from it).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
@@ -30,13 +36,10 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 
-# Connections a forked child inherited: kept referenced so they are never closed (see after_fork).
-_INHERITED_CONNECTIONS: list[sqlite3.Connection] = []
-
 
 def _enable_wal(conn: sqlite3.Connection, *, patience: float = 30.0) -> None:
     """Switch to WAL, waiting out another process doing the same. Two processes opening a new cache
-    file at once (two runs, or worker processes) make SQLite answer "database is locked" at once
+    file at once (two runs) make SQLite answer "database is locked" at once
     for the journal-mode switch: the busy timeout does not cover it, so retry with backoff."""
     deadline = time.monotonic() + patience
     delay = 0.005
@@ -56,6 +59,10 @@ def cache_key(**parts: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
 class ResponseCache:
     """``get(key) -> dict | None`` and ``put(key, namespace, payload)``; one connection per thread."""
 
@@ -63,44 +70,86 @@ class ResponseCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connection()  # create the schema now, so errors surface before any request
+        self.disabled = False
+        self.moved_to: Path | None = None
+        try:
+            self._connection(check=True)  # create the schema now, so errors surface before any request
+        except sqlite3.OperationalError as exc:  # locked for 30 s, unreadable, a read-only folder
+            from harness.errors import UsageError
 
-    def _connection(self) -> sqlite3.Connection:
+            self.close()
+            raise UsageError(f"cannot use the response cache {self.path}: {exc}",
+                             hint="fix its permissions, or pass --no-cache") from None
+        except sqlite3.DatabaseError as exc:  # not a database, or corrupt
+            self.moved_to = self._move_aside(exc)
+            self._connection()
+
+    def _move_aside(self, exc: BaseException) -> Path:
+        self.close()
+        self._local = threading.local()
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        self.path.replace(target)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.replace(target.with_name(target.name + suffix))
+        _warn(f"the response cache {self.path} is corrupt ({exc});\n"
+              f"  moved aside to {target.name}, starting a fresh cache")
+        return target
+
+    def _connection(self, *, check: bool = False) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._local.conn = conn
             conn.execute("PRAGMA busy_timeout=30000")
             _enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(SCHEMA)
-            self._local.conn = conn
+            if check:
+                verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+                if verdict != "ok":
+                    raise sqlite3.DatabaseError(f"quick_check: {verdict}")
         return conn
 
+    def _broken(self, exc: sqlite3.DatabaseError) -> None:
+        if not self.disabled:
+            self.disabled = True
+            _warn(f"the response cache {self.path} failed ({exc});\n"
+                  "  not using it for the rest of this run (the next run will check it)")
+
     def get(self, key: str) -> dict[str, Any] | None:
-        row = self._connection().execute("SELECT payload FROM responses WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        if self.disabled:
+            return None
+        try:
+            row = self._connection().execute("SELECT payload FROM responses WHERE key = ?", (key,)).fetchone()
+            return None if row is None else json.loads(row[0])
+        except sqlite3.OperationalError:
+            raise
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            self._broken(sqlite3.DatabaseError(str(exc)))
+            return None
 
     def put(self, key: str, namespace: str, payload: dict[str, Any]) -> None:
-        self._connection().execute(
-            "INSERT OR REPLACE INTO responses (key, namespace, payload, created) VALUES (?, ?, ?, ?)",
-            (key, namespace, json.dumps(payload, ensure_ascii=False), time.time()),
-        )
+        if self.disabled:
+            return
+        try:
+            self._connection().execute(
+                "INSERT OR REPLACE INTO responses (key, namespace, payload, created) VALUES (?, ?, ?, ?)",
+                (key, namespace, json.dumps(payload, ensure_ascii=False), time.time()),
+            )
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            self._broken(exc)
 
     def __len__(self) -> int:
         return self._connection().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-
-    def after_fork(self) -> None:
-        """Forget the connections inherited from the parent process (call first thing in a forked child).
-
-        SQLite forbids using a connection across ``fork``: the child would share the parent's file
-        locks and page cache state. Closing it is unsafe too (a close may checkpoint or unlink the
-        WAL under the parent's feet), so the inherited object is only parked, never touched again;
-        the child opens its own connection on first use.
-        """
-        inherited = getattr(self._local, "conn", None)
-        if inherited is not None:
-            _INHERITED_CONNECTIONS.append(inherited)
-        self._local = threading.local()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

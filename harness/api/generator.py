@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.api.client import ApiFailure, ChatClient, ChatResponse
-from harness.api.processes import choose_processes, plan_processes, run_jobs_in_processes
 from harness.api.progress import ApiProgress
 from harness.api.runner import run_jobs
 from harness.api.settings import ApiSettings
@@ -50,7 +49,6 @@ class LiteLLMGenerator:
         top_p: float | None = None,
         max_new_tokens: int | None = None,
         seed: int | None = None,
-        processes: int | None = None,
         **_local_only: Any,  # batch_size, dtype, device...: meaningful for local generators only
     ) -> None:
         self.name = "litellm"
@@ -70,9 +68,6 @@ class LiteLLMGenerator:
         self.top_p = top_p
         self.max_new_tokens = max_new_tokens
         self.seed = seed
-        # Worker processes: None = automatic (see harness.api.processes), 1 = one event loop here.
-        self.processes = processes
-        choose_processes(processes, n_uncached=0, concurrency=1)  # rejects processes < 1 now
         self.stats: dict[str, Any] = {}
         self.client: ChatClient | None = None
 
@@ -138,43 +133,23 @@ class LiteLLMGenerator:
             spend=lambda: client.stats.to_dict()["cost"],
         )
         samples = list(samples)
-        processes = 1
         try:
-            processes, cached, uncached = plan_processes(
-                self.processes,
-                samples,
-                concurrency=settings.concurrency,
-                is_cached=lambda sample: client.is_cached(client.key_for(messages(sample), params, {})),
-            )
-            if processes > 1:
-                run_jobs_in_processes(
-                    uncached,
-                    one,
-                    deliver,
-                    concurrency=settings.concurrency,
-                    processes=processes,
-                    client=client,
-                    lost=lambda sample, reason: ApiFailure(reason, attempts=0),
-                    progress=progress,
-                    parent_jobs=cached,
-                )
-            else:
-                run_jobs(samples, one, deliver, concurrency=settings.concurrency, progress=progress,
-                         inline_executor=client.builds_requests_inline)
+            run_jobs(samples, one, deliver, concurrency=settings.concurrency, progress=progress,
+                     finalize=client.aclose)
         finally:
             self.stats = {
                 "generator": self.name,
                 "model": settings.model,
                 "samples": len(samples),
                 "missing": len(failures),
-                "processes": processes,
                 "wall_seconds": round(time.perf_counter() - started, 3),
                 **client.stats.to_dict(),
             }
         if failures:
+            stopped = f"; generation {client.stopped_reason}" if client.stopped_reason else ""
             raise HarnessError(
                 f"{len(failures)} of {len(samples)} samples got no answer from {settings.model} "
-                f"(first: {failures[0]})",
+                f"(first: {failures[0]}){stopped}",
                 hint="the answers that arrived are saved; run the same command again to retry the rest",
             )
 
@@ -193,5 +168,6 @@ class LiteLLMGenerator:
                 "cost": reply.cost,
                 "cache_hit": reply.cached,
                 "attempts": reply.attempts,
+                "truncated": reply.truncated,
             },
         )

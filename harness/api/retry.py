@@ -1,5 +1,10 @@
 """Which API errors are worth retrying, and how long to wait: ``Retry-After`` first, else backoff.
 
+The direct OpenAI-compatible client (:mod:`harness.api.openai_http`) raises
+:class:`~harness.api.openai_http.ApiHTTPError` with the status and the response headers, a
+:class:`~harness.api.openai_http.MalformedReply` (a ``ValueError``) for a body that is not a chat
+completion, httpx's transport errors, and ``TimeoutError`` when an attempt passes its deadline.
+For the providers litellm serves:
 Verified against litellm 1.106 on the real HTTP path (see tests/judging/test_api_client.py): a 429
 surfaces as ``litellm.RateLimitError`` whose ``litellm_response_headers`` keep the server's
 ``retry-after`` / ``retry-after-ms`` (``exc.response.headers`` is emptied by litellm, so reading only
@@ -73,6 +78,14 @@ def status_of(exc: BaseException) -> int | None:
 
 def is_retryable(exc: BaseException) -> bool:
     """Transient: rate limits, server errors, timeouts, dropped connections, malformed bodies."""
+    import httpx
+
+    from harness.api.openai_http import ApiHTTPError, MalformedReply
+
+    if isinstance(exc, ApiHTTPError):
+        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+    if isinstance(exc, (httpx.TransportError, TimeoutError, MalformedReply)):
+        return True
     from harness.api.litellm_import import import_litellm
 
     litellm = import_litellm()

@@ -5,8 +5,8 @@ asyncio underneath: :func:`run_jobs` runs a pool of ``concurrency`` worker corou
 one iterator (cheaper than one task per item for thousands of items), and calls ``on_done`` from the event
 loop's thread under a lock, so the pipeline's append-to-disk callback is never entered twice at
 once. If the caller is already inside an event loop (a notebook), the loop runs in a helper thread.
-:func:`harness.api.processes.run_jobs_in_processes` runs the same loop in several forked processes
-when litellm's per-request CPU, not the API, is what limits a run.
+One loop is enough: the direct OpenAI-compatible client costs ~2 ms of CPU a request
+(``bench/judge_throughput.py``), so one process keeps hundreds of requests in flight.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence, Sized
 from typing import Any, TypeVar
 
-from harness.api.inline_executor import InlineExecutor
 from harness.api.progress import ApiProgress
 
 T = TypeVar("T")
@@ -40,17 +39,11 @@ async def run_jobs_async(
     on_done: Callable[[T, R], None],
     *,
     concurrency: int,
-    inline_executor: bool = False,
+    finalize: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """``concurrency`` worker coroutines take jobs from one iterator over ``jobs`` until it is
-    exhausted (each job goes to exactly one of them); ``jobs`` may be a lazy iterator, such as the
-    shared job counter of :mod:`harness.api.processes`.
-
-    ``inline_executor``: this loop's default executor runs calls in the loop's thread (see
-    :mod:`harness.api.inline_executor`); for loops that only send requests litellm builds
-    without I/O (:attr:`ChatClient.builds_requests_inline`). The loop must be one we own."""
-    if inline_executor:
-        asyncio.get_running_loop().set_default_executor(InlineExecutor())
+    exhausted (each job goes to exactly one of them); ``jobs`` may be a lazy iterator.
+    ``finalize`` is awaited in this loop at the end, whatever happened (to close connections)."""
     if isinstance(jobs, Sized):
         concurrency = min(concurrency, len(jobs))
     source = iter(jobs)
@@ -68,6 +61,9 @@ async def run_jobs_async(
     finally:
         for task in workers:
             task.cancel()
+        if finalize is not None:
+            await asyncio.gather(*workers, return_exceptions=True)  # let them unwind, then close
+            await finalize()
 
 
 def run_jobs(
@@ -77,11 +73,11 @@ def run_jobs(
     *,
     concurrency: int,
     progress: ApiProgress | None = None,
-    inline_executor: bool = False,
+    finalize: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Run ``worker`` over ``jobs`` (at most ``concurrency`` at once); ``on_done(job, result)`` is
     called once per job, serially, as results arrive. ``worker`` must not raise for an ordinary
-    failure: it returns a failure result instead, so no job is lost. ``inline_executor``: see
+    failure: it returns a failure result instead, so no job is lost. ``finalize``: see
     :func:`run_jobs_async`."""
 
     def done(job: T, result: R) -> None:
@@ -92,8 +88,7 @@ def run_jobs(
     if progress is not None:
         progress.start(len(jobs))
     try:
-        run_sync(lambda: run_jobs_async(jobs, worker, done, concurrency=concurrency,
-                                        inline_executor=inline_executor))
+        run_sync(lambda: run_jobs_async(jobs, worker, done, concurrency=concurrency, finalize=finalize))
     finally:
         if progress is not None:
             progress.stop()

@@ -29,6 +29,12 @@ class ApiSettings:
     attempt; ``backoff_initial``/``backoff_max`` shape the exponential backoff with jitter used when
     the server gives no ``Retry-After``; ``retry_after_max`` caps how long a ``Retry-After`` may make
     us wait.
+
+    Bounds, so that no server can make a run hang or swell: ``timeout`` limits one attempt (from
+    sending to the last byte), ``deadline`` one request with all its retries and waits;
+    ``max_reply_bytes`` caps what is read of one reply (over it the reply is kept truncated, with
+    a marker); after ``max_consecutive_failures`` requests in a row end without a reply, the run
+    stops sending and says so (what finished is kept; running it again resumes).
     """
 
     model: str = "gpt-3.5-turbo"
@@ -44,6 +50,9 @@ class ApiSettings:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     retry_after_max: float = 120.0
+    deadline: float = 180.0
+    max_reply_bytes: int = 64 * 1024
+    max_consecutive_failures: int = 20
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -52,6 +61,12 @@ class ApiSettings:
             raise UsageError(f"timeout must be positive, not {self.timeout}")
         if self.max_retries < 0:
             raise UsageError(f"max_retries must be 0 or more, not {self.max_retries}")
+        if self.deadline <= 0:
+            raise UsageError(f"deadline must be positive, not {self.deadline}")
+        if self.max_reply_bytes < 1024:
+            raise UsageError(f"max_reply_bytes must be at least 1024, not {self.max_reply_bytes}")
+        if self.max_consecutive_failures < 1:
+            raise UsageError(f"max_consecutive_failures must be at least 1, not {self.max_consecutive_failures}")
         if self.max_cost is not None and self.max_cost < 0:
             raise UsageError(f"max_cost must be 0 or more, not {self.max_cost}")
         object.__setattr__(self, "cache_path", Path(self.cache_path).expanduser())
@@ -78,6 +93,9 @@ class ApiSettings:
             "concurrency": self.concurrency,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
+            "deadline": self.deadline,
+            "max_reply_bytes": self.max_reply_bytes,
+            "max_consecutive_failures": self.max_consecutive_failures,
             "use_cache": self.use_cache,
             "cache_path": str(self.cache_path),
             "max_cost": self.max_cost,

@@ -6,8 +6,13 @@ honouring ``Retry-After``, cost, budget), at ``concurrency`` requests in flight.
 with :func:`harness.judging.parse.parse_score` against the judge's scale (the template's ``scale``,
 0..1 for BELLE); when no valid score can be read (none found, out of range, not a number) the
 judge is asked once more with a short repair turn, and if that fails too the judgment is
-``unscored`` with the reason, never a silent 0 and never a clipped value. No reply at all (after bounded retries, or once ``max_cost`` is reached) is
-``failed``, which the pipeline retries on the next run.
+``unscored`` with the reason, never a silent 0 and never a clipped value. No reply at all (after
+bounded retries within one deadline, or once ``max_cost`` is reached) is ``failed``, which the
+pipeline retries on the next run. A reply over ``max_reply_bytes`` is kept truncated with a marker
+and is ``unscored`` ("reply too large"). After ``max_consecutive_failures`` requests in a row got
+no reply, the judge sends nothing more, delivers what finished and raises a
+:class:`~harness.errors.HarnessError` saying so; the items never sent get no record, so running
+the same command again judges them.
 
 Every judgment's ``meta`` records what a careful reader needs to trust or discount it: the model
 that actually answered (gpt-3.5-turbo is an alias the provider re-points and is being retired), the
@@ -23,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
-from harness.api.processes import choose_processes, plan_processes, run_jobs_in_processes
+from harness.errors import HarnessError
 from harness.judging.parse import parse_score
 from harness.judging.template import DEFAULT_TEMPLATE, load_template
 from harness.protocols import JudgeItem, Judgment
@@ -57,8 +62,10 @@ class LLMJudge:
         timeout: float | None = None,
         max_retries: int | None = None,
         progress: bool | None = None,
-        processes: int | None = None,
         scale: Any = None,
+        deadline: float | None = None,
+        max_reply_bytes: int | None = None,
+        max_consecutive_failures: int | None = None,
     ) -> None:
         self.name = name
         self.template = load_template(template)
@@ -82,18 +89,15 @@ class LLMJudge:
             timeout=timeout,
             max_retries=max_retries,
             progress=progress,
+            deadline=deadline,
+            max_reply_bytes=max_reply_bytes,
+            max_consecutive_failures=max_consecutive_failures,
         )
         self.temperature = self.template.temperature if temperature is None else float(temperature)
         self.repeats = 1 if repeats is None else int(repeats)
         if self.repeats < 1:
-            from harness.errors import UsageError
-
             raise UsageError(f"repeats must be at least 1, not {self.repeats}")
         self.client = ChatClient(self.settings, namespace=f"judge:{self.template_hash}")
-        # Worker processes: None = automatic (several when many uncached items at concurrency >= 8,
-        # see harness.api.processes), 1 = everything in this process's event loop.
-        self.processes = processes
-        choose_processes(processes, n_uncached=0, concurrency=1)  # rejects processes < 1 now
         self.stats: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------------ describing
@@ -151,10 +155,10 @@ class LLMJudge:
 
     def judge(self, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None]) -> None:
         """Judge every item; ``on_result`` gets each judgment as it completes (serially, in this
-        process's calling thread, also when worker processes do the requests)."""
+        process). Raises :class:`HarnessError` after delivering everything that finished if the
+        client stopped after too many failed requests in a row."""
         items = list(items)
-        processes = 1
-        counts = {"scored": 0, "unscored": 0, "failed": 0, "repairs": 0}
+        counts = {"scored": 0, "unscored": 0, "failed": 0, "repairs": 0, "not_sent": 0}
         started = time.perf_counter()
         progress = ApiProgress(
             f"judging ({self.name})",
@@ -163,52 +167,45 @@ class LLMJudge:
             spend=lambda: self.client.stats.to_dict()["cost"],
         )
 
-        def deliver(item: JudgeItem, judgment: Judgment) -> None:
+        def deliver(item: JudgeItem, judgment: Judgment | None) -> None:
+            if judgment is None:  # never sent: the client had stopped
+                counts["not_sent"] += 1
+                return
             counts[judgment.status] += 1
             counts["repairs"] += bool(judgment.meta.get("repaired"))
             on_result(judgment)
 
         try:
-            processes, cached, uncached = plan_processes(
-                self.processes, items, concurrency=self.settings.concurrency, is_cached=self._is_cached
-            )
-            if processes > 1:
-                run_jobs_in_processes(
-                    uncached,
-                    self._judge_one,
-                    deliver,
-                    concurrency=self.settings.concurrency,
-                    processes=processes,
-                    client=self.client,
-                    lost=self._lost,
-                    progress=progress,
-                    parent_jobs=cached,
-                )
-            else:
-                run_jobs(items, self._judge_one, deliver, concurrency=self.settings.concurrency, progress=progress,
-                         inline_executor=self.client.builds_requests_inline)
+            run_jobs(items, self._judge_one, deliver, concurrency=self.settings.concurrency, progress=progress,
+                     finalize=self.client.aclose)
         finally:
             self.stats = {
                 "judge": self.name,
                 "template_hash": self.template_hash,
                 "items": len(items),
                 **counts,
-                "processes": processes,
                 "wall_seconds": round(time.perf_counter() - started, 3),
                 **self.client.stats.to_dict(),
             }
+        if self.client.stopped_reason is not None:
+            finished = counts["scored"] + counts["unscored"]
+            raise HarnessError(
+                f"judging {self.client.stopped_reason}; {finished} judgments finished and are kept, "
+                f"{counts['failed']} failed, {counts['not_sent']} not sent",
+                hint="check the judge server, then run the same command again to resume",
+            )
 
-    def _lost(self, item: JudgeItem, reason: str) -> Judgment:
-        """The judgment for an item whose worker process died: failed, so the next run retries it."""
-        return self._judgment(item, None, "failed", reason, [])
-
-    async def _judge_one(self, item: JudgeItem) -> Judgment:
+    async def _judge_one(self, item: JudgeItem) -> Judgment | None:
         replies: list[ChatResponse] = []
         try:
             first = await self.client.complete(
                 self.template.messages(item), params=self.params, key_extra=self._key_extra(item)
             )
             replies.append(first)
+            if first.truncated:  # a cut reply is no verdict; a repair turn would resend it
+                reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
+                return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=False,
+                                      truncated=True)
             parsed = parse_score(first.text, self.scale)
             repaired = not parsed.ok  # no score, out of range or not a number: ask once more
             if repaired:
@@ -218,8 +215,14 @@ class LLMJudge:
                     key_extra=self._key_extra(item),
                 )
                 replies.append(second)
+                if second.truncated:
+                    reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
+                    return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=True,
+                                          repair_reply=second.text, truncated=True)
                 parsed = parse_score(second.text, self.scale)
         except ApiFailure as exc:
+            if exc.stopped and not replies:
+                return None
             return self._judgment(item, None, "failed", exc.reason, replies, attempts_extra=exc.attempts)
         meta = {"parse_rule": parsed.rule, "repaired": repaired}
         if repaired:

@@ -8,7 +8,21 @@ authors can test their own judges and API generators offline the same way.
 
 It runs an aiohttp application on its own event loop in a background thread: one thread serves
 any number of concurrent requests (the latency is an ``asyncio.sleep``), so 16+ requests in
-flight cost nothing.
+flight cost nothing. Its memory stays flat however many requests it serves when
+``keep_requests`` bounds the bodies it keeps (``python -m harness.testing`` keeps none).
+
+Faults (``faults=``, injected at ``fault_rate`` or on the first ``fail_first`` requests):
+
+* ``429``: rate limited, with ``Retry-After`` and ``retry-after-ms`` headers;
+* ``500``: a server error;
+* ``malformed``: a 200 whose body is not JSON;
+* ``drop``: the connection is closed without an answer;
+* ``hang``: the request is accepted and never answered (until the client gives up or the
+  server stops): a client without a deadline waits forever;
+* ``oversized``: a 200 chat completion whose reply text is ``oversized_bytes`` long (50 MB by
+  default), streamed, starting with a valid score: a client must cap what it reads;
+* ``echo_headers``: a 200 whose reply text quotes every request header, ``Authorization``
+  included: whatever a client keeps must have its secrets scrubbed.
 """
 
 from __future__ import annotations
@@ -19,12 +33,14 @@ import random
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
-FAULT_KINDS = ("429", "500", "malformed", "drop")
+FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers")
+OVERSIZED_BYTES = 50 * 1024 * 1024
+OVERSIZED_FILLER = "很长的理由。"
 
 
 def _default_reply(body: dict[str, Any]) -> str:
@@ -37,15 +53,18 @@ class ChatCompletionsServer:
     ``reply``: a string, a list of strings (served in order, cycling), or a callable taking the
     request body (a dict) and returning the reply text. ``latency`` (seconds) is waited before every
     answer, faults included. ``fault_rate`` is the probability that a request gets one of
-    ``faults`` (chosen uniformly, from a ``random.Random(seed)``): ``"429"`` (with ``Retry-After`` and
-    ``retry-after-ms`` headers of ``retry_after`` seconds), ``"500"``, ``"malformed"`` (a 200 whose
-    body is not JSON) or ``"drop"`` (the connection is closed without an answer).
-    ``fail_first`` forces the first N requests to be faults (round-robin over ``faults``), for
-    deterministic tests. ``model_name`` is what replies report in their ``model`` field.
+    ``faults`` (chosen uniformly, from a ``random.Random(seed)``), see :data:`FAULT_KINDS` and the
+    module docstring: ``"429"`` (with ``Retry-After`` and ``retry-after-ms`` headers of
+    ``retry_after`` seconds), ``"500"``, ``"malformed"``, ``"drop"``, ``"hang"``, ``"oversized"``
+    (a reply text of ``oversized_bytes``) or ``"echo_headers"``. ``fail_first`` forces the first N
+    requests to be faults (round-robin over ``faults``), for deterministic tests. ``model_name`` is
+    what replies report in their ``model`` field.
 
-    ``requests`` holds every received request body (thread-safe snapshot), ``counts`` the outcomes
-    (``ok`` and each fault kind), ``max_in_flight`` the highest concurrency seen, ``connections`` the
-    number of distinct client connections (to check that a client reuses them).
+    ``requests`` holds the received request bodies (thread-safe snapshot; the last
+    ``keep_requests`` of them when that is set, all by default), ``request_headers`` their headers,
+    ``n_requests`` the count of every request, ``counts`` the outcomes (``ok`` and each fault kind;
+    a hang is counted when it starts), ``max_in_flight`` the highest concurrency seen,
+    ``connections`` the number of distinct client connections (to check that a client reuses them).
     """
 
     def __init__(
@@ -59,6 +78,8 @@ class ChatCompletionsServer:
         retry_after: float = 0.05,
         seed: int = 0,
         model_name: str = "gpt-3.5-turbo-0125",
+        oversized_bytes: int = OVERSIZED_BYTES,
+        keep_requests: int | None = None,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -74,8 +95,11 @@ class ChatCompletionsServer:
         self.model_name = model_name
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._requests: list[dict[str, Any]] = []
-        self._headers: list[dict[str, str]] = []
+        self.oversized_bytes = oversized_bytes
+        self._requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)
+        self._headers: deque[dict[str, str]] = deque(maxlen=keep_requests)
+        self._n_requests = 0
+        self._closing: asyncio.Event | None = None
         self._counts: Counter[str] = Counter()
         self._in_flight = 0
         self.max_in_flight = 0
@@ -119,13 +143,14 @@ class ChatCompletionsServer:
     @property
     def n_requests(self) -> int:
         with self._lock:
-            return len(self._requests)
+            return self._n_requests
 
     def reset(self) -> None:
         """Forget received requests and counters (the fault RNG continues)."""
         with self._lock:
             self._requests.clear()
             self._headers.clear()
+            self._n_requests = 0
             self._counts.clear()
             self._peers.clear()
             self.max_in_flight = 0
@@ -148,6 +173,7 @@ class ChatCompletionsServer:
         errors: list[BaseException] = []
 
         async def serve() -> None:
+            self._closing = asyncio.Event()
             self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
             await web.SockSite(self._runner, self._sock, backlog=1024).start()
@@ -176,6 +202,8 @@ class ChatCompletionsServer:
         loop = self._loop
 
         async def shutdown() -> None:
+            if self._closing is not None:
+                self._closing.set()  # release every hanging request
             if self._runner is not None:
                 await self._runner.cleanup()
 
@@ -220,29 +248,39 @@ class ChatCompletionsServer:
         except ValueError:
             return web.json_response({"error": {"message": "request body is not JSON"}}, status=400)
         with self._lock:
-            index = len(self._requests)
-            self._requests.append(body)
-            self._headers.append(dict(request.headers))
+            index = self._n_requests
+            self._n_requests += 1
+            if self._requests.maxlen != 0:
+                self._requests.append(body)
+                self._headers.append(dict(request.headers))
             if request.transport is not None:
                 self._peers.add(request.transport.get_extra_info("peername"))
             fault = self._choose_fault(index)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            if fault == "hang":
+                self._counts[fault] += 1
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
+            if fault == "hang":
+                await self._closing.wait()
+                return web.Response(status=503)
+            if fault == "oversized":
+                return await self._oversized(request, body)
             return self._respond(fault, body, request)
         finally:
             with self._lock:
                 self._in_flight -= 1
-                self._counts[fault or "ok"] += 1
+                if fault != "hang":
+                    self._counts[fault or "ok"] += 1
 
     async def _stats(self, request: Any) -> Any:
         """Counters for a server run in another process (``python -m harness.testing``)."""
         from aiohttp import web
 
         with self._lock:
-            stats = {"requests": len(self._requests), "counts": dict(self._counts),
+            stats = {"requests": self._n_requests, "counts": dict(self._counts),
                      "max_in_flight": self.max_in_flight, "connections": len(self._peers)}
         return web.json_response(stats)
 
@@ -267,15 +305,21 @@ class ChatCompletionsServer:
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=500)
-        text = self._next_reply(body)
+        if fault == "echo_headers":
+            text = "得分: 1.0\n理由: 请求头 " + json.dumps(dict(request.headers), ensure_ascii=False)
+        else:
+            text = self._next_reply(body)
+        return web.json_response(self._completion(text, body))
+
+    def _completion(self, text: str, body: dict[str, Any]) -> dict[str, Any]:
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
         usage = {
             "prompt_tokens": max(1, prompt_chars),
             "completion_tokens": max(1, len(text)),
             "total_tokens": max(1, prompt_chars) + max(1, len(text)),
         }
-        payload = {
-            "id": f"chatcmpl-{len(self._requests)}",
+        return {
+            "id": f"chatcmpl-{self._n_requests}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model_name,
@@ -284,7 +328,28 @@ class ChatCompletionsServer:
             ],
             "usage": usage,
         }
-        return web.json_response(payload)
+
+    async def _oversized(self, request: Any, body: dict[str, Any]) -> Any:
+        """A chat completion with a reply text of ``oversized_bytes``, streamed in 64 KB pieces
+        (the server never holds it whole); stops quietly when the client hangs up."""
+        from aiohttp import web
+
+        marker = "@@FILL@@"
+        head, tail = json.dumps(self._completion("得分: 0.9\n理由: " + marker, body), ensure_ascii=False).split(marker)
+        filler = (OVERSIZED_FILLER * (64 * 1024 // len(OVERSIZED_FILLER.encode("utf-8")))).encode("utf-8")
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        try:
+            await response.prepare(request)
+            await response.write(head.encode("utf-8"))
+            sent = 0
+            while sent < self.oversized_bytes:
+                await response.write(filler)
+                sent += len(filler)
+            await response.write(tail.encode("utf-8"))
+            await response.write_eof()
+        except (ConnectionError, RuntimeError):
+            pass  # the client stopped reading: what a careful client does
+        return response
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -292,12 +357,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     client's core, and for trying a plugin by hand (``GET /_stats`` returns the counters)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.testing", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.testing", description=main.__doc__,
+        epilog="faults: 429 (with Retry-After), 500, malformed (a 200 that is not JSON), drop (connection "
+               "closed), hang (accepted, never answered), oversized (a 200 whose reply is --oversized-bytes "
+               "long), echo_headers (a 200 whose reply quotes the request headers, Authorization included)")
     parser.add_argument("--reply", default=None, help="fixed reply text (default: a BELLE-style score)")
-    parser.add_argument("--latency", type=float, default=0.0)
-    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault per request")
     parser.add_argument("--faults", default="429,500", help="comma-separated: " + ",".join(FAULT_KINDS))
+    parser.add_argument("--fail-first", type=int, default=0, help="the first N requests are faults")
     parser.add_argument("--retry-after", type=float, default=0.05)
+    parser.add_argument("--oversized-bytes", type=int, default=OVERSIZED_BYTES)
+    parser.add_argument("--keep-requests", type=int, default=0,
+                        help="request bodies kept for inspection (default 0: memory stays flat)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
     args = parser.parse_args(argv)
@@ -306,9 +379,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         latency=args.latency,
         fault_rate=args.fault_rate,
         faults=tuple(f for f in args.faults.split(",") if f),
+        fail_first=args.fail_first,
         retry_after=args.retry_after,
         seed=args.seed,
         model_name=args.model_name,
+        oversized_bytes=args.oversized_bytes,
+        keep_requests=args.keep_requests,
     )
     with server:
         print(server.base_url, flush=True)

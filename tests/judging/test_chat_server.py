@@ -71,3 +71,56 @@ def test_latency_overlaps_across_concurrent_requests():
         assert all(r.status_code == 200 for r in responses)
         assert server.max_in_flight >= 12
         assert elapsed < 1.2, elapsed  # 2 waves of 0.2 s; serial would take 6.4 s
+
+
+def test_hang_fault_accepts_and_never_answers():
+    with ChatCompletionsServer(fail_first=1, faults=("hang",)) as server:
+        start = time.perf_counter()
+        with pytest.raises(httpx.ReadTimeout):
+            post_with_timeout(server.base_url, 0.5)
+        assert 0.45 < time.perf_counter() - start < 3
+        assert server.counts == {"hang": 1} and server.n_requests == 1
+        assert post(server.base_url).status_code == 200  # the next request is answered
+    # stop() released the hanging handler: leaving the block did not wait for it
+
+
+def post_with_timeout(base_url: str, timeout: float) -> httpx.Response:
+    body = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "hi"}]}
+    return httpx.post(f"{base_url}/chat/completions", json=body, timeout=timeout)
+
+
+def test_oversized_fault_streams_a_huge_valid_completion():
+    with ChatCompletionsServer(fail_first=1, faults=("oversized",), oversized_bytes=3 * 1024 * 1024) as server:
+        reply = post(server.base_url)
+        assert reply.status_code == 200 and len(reply.content) > 3 * 1024 * 1024
+        content = reply.json()["choices"][0]["message"]["content"]
+        assert content.startswith("得分: 0.9\n理由: 很长的理由。") and len(content.encode()) > 3 * 1024 * 1024
+        assert server.counts == {"oversized": 1}
+
+
+def test_echo_headers_fault_quotes_the_authorization_header():
+    with ChatCompletionsServer(fail_first=1, faults=("echo_headers",)) as server:
+        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        reply = httpx.post(f"{server.base_url}/chat/completions", json=body, timeout=10,
+                           headers={"Authorization": "Bearer sk-echo-me-123456"})
+        content = reply.json()["choices"][0]["message"]["content"]
+        assert content.startswith("得分: 1.0") and "Bearer sk-echo-me-123456" in content
+
+
+def test_kept_request_bodies_can_be_bounded():
+    with ChatCompletionsServer(keep_requests=2) as server, httpx.Client() as client:
+        for i in range(5):
+            post(server.base_url, f"q{i}", client)
+        assert server.n_requests == 5 and server.counts == {"ok": 5}
+        assert [r["messages"][0]["content"] for r in server.requests] == ["q3", "q4"]
+
+
+def test_command_line_server_documents_its_faults():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "harness.testing", "--help"], capture_output=True, text=True,
+                         env={"COLUMNS": "80", "PATH": ""}, timeout=60).stdout
+    for kind in ("hang", "oversized", "echo_headers", "--keep-requests", "--fail-first"):
+        assert kind in out, kind
+    assert max(len(line) for line in out.splitlines()) <= 80

@@ -1,0 +1,192 @@
+"""A direct OpenAI-compatible chat-completions client on httpx: the judge's hot path.
+
+WHY: for OpenAI itself, vLLM, llama.cpp and every other OpenAI-compatible server a judgment is
+one JSON POST to ``{api_base}/chat/completions``. Through litellm that POST costs the client
+~5-8 ms of CPU (request building, the OpenAI SDK, logging and bookkeeping), which capped one event
+loop near 120 requests/s and needed forked worker processes to hide it. Here it is ~2 ms: one
+pooled ``httpx.AsyncClient`` per event loop, the body built with :func:`json.dumps`, the reply
+read by hand. litellm still names the provider (:func:`harness.api.client.resolve_model_id`),
+serves every other provider, and prices every call.
+
+The reply is read with a cap (:func:`read_capped`): a server that sends 50 MB costs at most
+``body_limit`` bytes of memory, and the reply is kept truncated with a marker
+(:class:`RawReply.truncated`), never buffered whole first. Errors keep what retrying needs: the
+HTTP status and the response headers (``Retry-After``), read by :mod:`harness.api.retry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# The JSON envelope around the reply text (id, usage, model...) is well under this.
+ENVELOPE_BYTES = 16 * 1024
+# A JSON string may escape each character of the text as \uXXXX: 6 bytes for at most 3 of UTF-8.
+ESCAPE_FACTOR = 2
+# Enough of an error body to quote its message; the rest is not read.
+ERROR_BODY_BYTES = 8 * 1024
+OPENAI_API_BASE = "https://api.openai.com/v1"
+TRUNCATION_MARKER = "\n[harness: reply truncated at {limit} bytes; the server sent more (max_reply_bytes)]"
+
+_JSON_STRING_PREFIX = re.compile(r'(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+_CONTENT_KEY = re.compile(r'"content"\s*:\s*"')
+
+
+class ApiHTTPError(Exception):
+    """The server answered with an error status. ``status_code`` and ``headers`` (for
+    ``Retry-After``) are what :mod:`harness.api.retry` reads."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str]) -> None:
+        super().__init__(f"HTTP {status_code}: {message}")
+        self.status_code = status_code
+        self.headers = headers
+
+
+class RateLimitError(ApiHTTPError):
+    """HTTP 429."""
+
+
+class MalformedReply(ValueError):
+    """A success status whose body is not a chat completion (not JSON, no choices): retried."""
+
+
+@dataclass(frozen=True)
+class RawReply:
+    text: str
+    model: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    finish_reason: str | None
+    truncated: bool = False
+
+
+def body_limit(max_reply_bytes: int) -> int:
+    """Bytes of HTTP body read at most for a reply text of ``max_reply_bytes``."""
+    return max_reply_bytes * ESCAPE_FACTOR + ENVELOPE_BYTES
+
+
+def truncate_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-8 bytes (on a character boundary), with the marker."""
+    cut = text.encode("utf-8", errors="replace")[:limit].decode("utf-8", errors="ignore")
+    return cut + TRUNCATION_MARKER.format(limit=limit)
+
+
+def content_prefix(partial: bytes) -> str:
+    """The beginning of ``choices[0].message.content`` from the first bytes of a chat completion
+    body (cut anywhere); the raw text when no content field is visible."""
+    text = partial.decode("utf-8", errors="ignore")
+    match = _CONTENT_KEY.search(text)
+    if match is None:
+        return text
+    rest = text[match.end():]
+    escaped = _JSON_STRING_PREFIX.match(rest)
+    try:
+        decoded = json.loads('"' + (escaped.group(0) if escaped else "") + '"')
+    except ValueError:
+        return rest
+    # a cut inside a surrogate pair leaves half of it: not encodable, so replaced
+    return decoded.encode("utf-8", errors="replace").decode("utf-8")
+
+
+async def read_capped(response: Any, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` (+ one network chunk) bytes of the body, and whether there was more."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+def _error_message(raw: bytes) -> str:
+    try:
+        data = json.loads(raw)
+        error = data.get("error") if isinstance(data, dict) else None
+        message = error.get("message") if isinstance(error, dict) else (error or data)
+        return str(message)[:300]
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")[:300]
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_completion(raw: bytes) -> RawReply:
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise MalformedReply(f"the reply is not JSON ({exc})") from None
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
+        raise MalformedReply("the reply has no choices")
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    content = message.get("content")
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    model = data.get("model")
+    return RawReply(
+        text=content if isinstance(content, str) else "",
+        model=model if isinstance(model, str) and model else None,
+        prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
+        completion_tokens=_int_or_none(usage.get("completion_tokens")),
+        finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+    )
+
+
+class OpenAICompatibleClient:
+    """``await client.chat(messages, params, timeout=...)`` -> :class:`RawReply`; raises
+    :class:`ApiHTTPError`, :class:`MalformedReply` or httpx's transport errors.
+
+    One ``httpx.AsyncClient`` per event loop (a pool of ``concurrency`` kept-alive connections);
+    :meth:`aclose` closes it at the end of a run, from that loop.
+    """
+
+    def __init__(self, *, api_base: str | None, model: str, api_key: str | None, concurrency: int,
+                 max_reply_bytes: int, headers: dict[str, str] | None = None) -> None:
+        self.url = (api_base or OPENAI_API_BASE).rstrip("/") + "/chat/completions"
+        self.model = model
+        self.max_reply_bytes = max_reply_bytes
+        self.body_limit = body_limit(max_reply_bytes)
+        self.concurrency = concurrency
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._http: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._loop is not loop:
+            import httpx
+
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            # timeouts are set per request; this is only the fallback
+            self._http = httpx.AsyncClient(limits=limits, headers=self._headers, timeout=60.0)
+            self._loop = loop
+        return self._http
+
+    async def chat(self, messages: list[dict[str, str]], params: dict[str, Any], *, timeout: float) -> RawReply:
+        body = json.dumps({"model": self.model, "messages": messages, **params}, ensure_ascii=False).encode("utf-8")
+        async with self._client().stream("POST", self.url, content=body, timeout=timeout) as response:
+            status = response.status_code
+            if status >= 400 or status < 200:
+                raw, _ = await read_capped(response, ERROR_BODY_BYTES)
+                error = RateLimitError if status == 429 else ApiHTTPError
+                raise error(status, _error_message(raw), dict(response.headers))
+            raw, overflow = await read_capped(response, self.body_limit)
+        if overflow:
+            prefix = content_prefix(raw)
+            return RawReply(text=prefix, model=None, prompt_tokens=None, completion_tokens=None,
+                            finish_reason=None, truncated=True)
+        return parse_completion(raw)
+
+    async def aclose(self) -> None:
+        http, self._http, self._loop = self._http, None, None
+        if http is not None:
+            await http.aclose()

@@ -1,0 +1,86 @@
+"""The secrets an API client is configured with, and removing them from every string it keeps.
+
+A server can echo anything back, the request's ``Authorization`` header included (a debugging
+proxy, a misconfigured gateway, a hostile endpoint), and error messages quote requests. So the
+client passes every reply text and every error reason through :class:`SecretScrubber` before it
+reaches a judgment, the cache, a stats file or a log line. The secrets are the key the client
+sends, every provider key variable set in the environment (litellm may read any of them), the
+variable named by ``api_key_env``, and a password written into ``api_base``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+# The environment variable litellm itself reads for each provider, when --api-key-env is not given.
+PROVIDER_KEY_ENV = {
+    "openai": "OPENAI_API_KEY",
+    "text-completion-openai": "OPENAI_API_KEY",
+    "azure": "AZURE_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "together_ai": "TOGETHERAI_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+}
+# Local OpenAI-compatible servers (vLLM, llama.cpp, the test server) accept any key; a placeholder
+# (not a secret) is sent when none is configured.
+PLACEHOLDER_KEY = "sk-no-key-required"
+REDACTED = "***"
+# Shorter values are not treated as secrets: scrubbing them would mangle ordinary text.
+MIN_SECRET_LENGTH = 8
+# A text cut short (a truncated reply) may end in the first characters of a secret.
+MIN_PARTIAL_LENGTH = 4
+
+
+def url_password(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without a password in it (``https://user:***@host/v1``), for run files."""
+    if not url or url_password(url) is None:
+        return url
+    parts = urlsplit(url)
+    netloc = f"{parts.username or ''}:{REDACTED}@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def configured_secrets(*, api_key: str | None, api_key_env: str | None, api_base: str | None) -> list[str]:
+    values = [api_key, url_password(api_base)]
+    names = set(PROVIDER_KEY_ENV.values()) | ({api_key_env} if api_key_env else set())
+    values += [os.environ.get(name) for name in sorted(names)]
+    return [v for v in values if v]
+
+
+class SecretScrubber:
+    """``scrub(text)``: every secret replaced by ``***``; ``scrub(text, truncated=True)`` also cuts
+    a secret's beginning left at the end of a text that was cut short."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        unique = {s for s in secrets if s and s != PLACEHOLDER_KEY and len(s) >= MIN_SECRET_LENGTH}
+        self._secrets = sorted(unique, key=len, reverse=True)  # a secret inside another: longest first
+
+    def __bool__(self) -> bool:
+        return bool(self._secrets)
+
+    def __call__(self, text: str, *, truncated: bool = False) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        if truncated:
+            for secret in self._secrets:
+                for k in range(len(secret) - 1, MIN_PARTIAL_LENGTH - 1, -1):
+                    if text.endswith(secret[:k]):
+                        text = text[:-k] + REDACTED
+                        break
+        return text
