@@ -39,24 +39,28 @@ def load_questions(n: int) -> tuple[list[str], str]:
 
 
 def per_sample_loop(
-    hf_model: Any, tokenizer: Any, prompts: list[str], max_new_tokens: int
+    hf_model: Any, tokenizer: Any, prompts: list[list[int]], max_new_tokens: int
 ) -> tuple[list[list[int]], float]:
-    """One prompt at a time, as BELLE's inference script does: tokenize, generate, decode."""
+    """One prompt at a time, as BELLE's inference script does: generate, decode.
+
+    ``prompts`` are the token ids the harness prompts with (its template, BOS included), so both
+    sides see exactly the same input and their greedy answers can be compared.
+    """
     import torch
 
     outputs, start = [], time.perf_counter()
     with torch.inference_mode():
         for prompt in prompts:
-            inputs = tokenizer(prompt, return_tensors="pt")
+            input_ids = torch.tensor([prompt], dtype=torch.long, device=hf_model.device)
             generated = hf_model.generate(
-                input_ids=inputs.input_ids.to(hf_model.device),
-                attention_mask=inputs.attention_mask.to(hf_model.device),
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
                 max_new_tokens=max_new_tokens,
                 min_new_tokens=max_new_tokens,
                 do_sample=False,
                 pad_token_id=tokenizer.pad_token_id,
             )
-            new_ids = generated[0, inputs.input_ids.shape[1] :].tolist()
+            new_ids = generated[0, input_ids.shape[1] :].tolist()
             tokenizer.decode(new_ids, skip_special_tokens=True)
             outputs.append(new_ids)
     return outputs, time.perf_counter() - start
@@ -87,7 +91,6 @@ def main() -> int:
     model = registry.create("model", args.model, path=args.model_path, tokenizer=args.tokenizer)
     questions, source = load_questions(args.n)
     samples = [EvalSample(id=f"q{i}", question=q, category="bench") for i, q in enumerate(questions)]
-    prompts = [model.format_prompt(q) for q in questions]
 
     generator = HFGenerator(
         batch_size=args.batch_size,
@@ -97,6 +100,7 @@ def main() -> int:
         num_threads=args.threads,
     )
     hf_model, tokenizer = generator.load(model)
+    prompts = [model.prompt_token_ids(q, tokenizer) for q in questions]
     import torch
 
     with generator.cpu_threads(hf_model):
