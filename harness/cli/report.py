@@ -41,9 +41,12 @@ def report(
     if as_json:
         typer.echo(json.dumps([scores for _, scores in rows], ensure_ascii=False, indent=2))
         return
+    from harness.report.escape import terminal_text
+
     out = console()
     out.print(table5(rows, width=out.width))
     for run_dir, (name, scores) in zip(run_dirs, rows, strict=True):
+        name = terminal_text(name)  # run names and notes are data, not rich markup
         if scores.get("paper"):
             out.print(paper_comparison(scores["paper"], name=name))
         totals = scores["totals"]
@@ -53,7 +56,7 @@ def report(
                 f"{totals['n_failed']} failed ({totals['failed_rate']:.1%}) samples excluded from the means"
             )
         for note in scores.get("notes", []):
-            out.print(f"[dim]{name}: {note}[/]")
+            out.print(f"[dim]{name}: {terminal_text(note)}[/]")
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False)
 
 

@@ -1,4 +1,7 @@
-"""``scores.csv``: one row per figure (category, column, macro), for spreadsheets and plots."""
+"""``scores.csv``: one row per figure (category, column, macro), for spreadsheets and plots.
+
+Every text cell goes through :func:`harness.report.escape.csv_cell`: a display name such as
+``=HYPERLINK(...)`` is written quoted, so a spreadsheet shows it instead of running it."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.escape import csv_cell
+
 FIELDS = ("kind", "id", "label", "mean", "ci_low", "ci_high", "n", "n_samples", "n_unscored", "n_failed")
 
 
@@ -14,11 +19,15 @@ def render_csv(scores: Mapping[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
+
+    def write(row: Mapping[str, Any]) -> None:
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+
     for cid, row in scores["categories"].items():
-        writer.writerow({"kind": "category", "id": cid, "label": row["display_name"], **row})
+        write({"kind": "category", "id": cid, "label": row["display_name"], **row})
     for group in scores["column_order"]:
         row = scores["columns"][group]
-        writer.writerow({"kind": "column", "id": group, **row})
+        write({"kind": "column", "id": group, **row})
     for key, label in (("macro", "macro ave"), ("macro_wo_others", "macro ave w/o others")):
-        writer.writerow({"kind": "macro", "id": key, "label": label, **scores[key]})
+        write({"kind": "macro", "id": key, "label": label, **scores[key]})
     return buffer.getvalue()

@@ -9,10 +9,10 @@ it has run, marks ``<html data-report-ready="1">`` (the browser test checks that
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.escape import html_text
 from harness.report.rundir import RunDir
 from harness.scales import ScoreScale, check_record
 
@@ -24,8 +24,7 @@ MARGIN_TOP = 16
 LABEL_SPACE = 92
 
 
-def esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+esc = html_text  # every piece of run data goes through the one escaping module (harness.report.escape)
 
 
 def fmt(value: float | None, digits: int = 3) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.escape import markdown_text
 from harness.report.rundir import RunDir
 
 
@@ -13,7 +14,14 @@ def fmt(value: float | None) -> str:
 
 
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Untrusted text (names, notes) as inert Markdown: no HTML, no emphasis or links, no extra columns."""
+    return markdown_text(text)
+
+
+def _code(text: Any) -> str:
+    """An identifier as inline code, unless it could close the code span (then as escaped text)."""
+    text = str(text)
+    return f"`{text}`" if "`" not in text and "\n" not in text and "|" not in text else _cell(text)
 
 
 def table5_markdown(rows: list[tuple[str, Mapping[str, Any]]]) -> str:
@@ -25,7 +33,7 @@ def table5_markdown(rows: list[tuple[str, Mapping[str, Any]]]) -> str:
     for _, scores in rows:
         for g in scores["column_order"]:
             labels.setdefault(g, scores["columns"][g]["label"])
-    header = ["run", *[labels[g] for g in order], "macro ave", "macro ave w/o others"]
+    header = ["run", *[_cell(labels[g]) for g in order], "macro ave", "macro ave w/o others"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, scores in rows:
         cells = [_cell(name)]
@@ -39,7 +47,7 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
     info = run.describe()
     totals = scores["totals"]
     boot = scores["bootstrap"]
-    out = [f"# Evaluation report: {run.name}", ""]
+    out = [f"# Evaluation report: {_cell(run.name)}", ""]
     out += [f"- **{k}**: {_cell(v)}" for k, v in info.items() if v is not None]
     out.append(
         f"- **samples**: {totals['n_samples']} ({totals['n']} scored, {totals['n_unscored']} unscored "
@@ -63,7 +71,7 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
     for cid, row in scores["categories"].items():
         sd = "" if row["repeat_sd"] is None else f" ({row['repeat_sd']:.3f})"
         out.append(
-            f"| {_cell(row['display_name'])} (`{cid}`) | {_cell(row['group'])} | {fmt(row['mean'])} | "
+            f"| {_cell(row['display_name'])} ({_code(cid)}) | {_cell(row['group'])} | {fmt(row['mean'])} | "
             f"{fmt(row['ci_low'])}–{fmt(row['ci_high'])} | {row['n']} | {row['n_unscored']} ({row['unscored_rate']:.1%}) | "
             f"{row['n_failed']} ({row['failed_rate']:.1%}) | {row['repeats']}{sd} |"
         )

@@ -1,4 +1,7 @@
-"""Rich tables for the terminal: Table 5 layout (rows: runs), paired deltas, judge agreement."""
+"""Rich tables for the terminal: Table 5 layout (rows: runs), paired deltas, judge agreement.
+
+Run names, column labels (a third-party category's display name) and judge names are data, not
+markup: they pass through :func:`harness.report.escape.terminal_text`, so ``[bold]`` prints as written."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.table import Table
+
+from harness.report.escape import terminal_text as _t
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -34,14 +39,16 @@ def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (T
     """Table 5: runs as rows under abbreviated column headers (a legend explains them), as long as that
     fits ``width``; else categories as rows and one column per run, which fits any width."""
     order: list[str] = []
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = {}  # escaped for the console
+    raw_labels: dict[str, str] = {}
     for _, scores in rows:
         for group in scores["column_order"]:
             if group not in order:
                 order.append(group)
-            labels.setdefault(group, scores["columns"][group]["label"])
+            raw_labels.setdefault(group, scores["columns"][group]["label"])
+            labels.setdefault(group, _t(scores["columns"][group]["label"]))
     ci_lines = [
-        f"{name}: macro ave 95% CI {fmt(s['macro']['ci_low'])}–{fmt(s['macro']['ci_high'])}, "
+        f"{_t(name)}: macro ave 95% CI {fmt(s['macro']['ci_low'])}–{fmt(s['macro']['ci_high'])}, "
         f"w/o others {fmt(s['macro_wo_others']['ci_low'])}–{fmt(s['macro_wo_others']['ci_high'])}"
         for name, s in rows
     ]
@@ -54,7 +61,7 @@ def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (T
     needed = RUN_MIN + 1 + (len(order) + 2) * (CELL + 1)
     if width is None or needed <= width:
         taken: set[str] = set()
-        short = {g: _abbreviation(g, labels[g], taken) for g in order}
+        short = {g: _t(_abbreviation(g, raw_labels[g], taken)) for g in order}
         legend = ", ".join(f"{short[g]} = {labels[g]}" for g in order) + ", macro = macro ave, w/o = macro ave w/o others"
         table = Table(title=title, caption="\n".join([legend, note, *ci_lines]), box=None, padding=(0, 1, 0, 0),
                       pad_edge=False, caption_justify="left")
@@ -64,14 +71,14 @@ def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (T
         table.add_column("macro", justify="right", style="bold", min_width=CELL, no_wrap=True)
         table.add_column("w/o", justify="right", style="bold", min_width=CELL, no_wrap=True)
         for name, scores in rows:
-            table.add_row(name, *[value(scores, g) for g in order], fmt(scores["macro"]["mean"]),
+            table.add_row(_t(name), *[value(scores, g) for g in order], fmt(scores["macro"]["mean"]),
                           fmt(scores["macro_wo_others"]["mean"]))
         return table
     table = Table(title=title, caption="\n".join([note, *ci_lines]), box=None, padding=(0, 1, 0, 0), pad_edge=False,
                   caption_justify="left")
     table.add_column("column", overflow="fold", min_width=10)
     for name, _ in rows:
-        table.add_column(name, justify="right", overflow="fold", min_width=CELL)
+        table.add_column(_t(name), justify="right", overflow="fold", min_width=CELL)
     for group in order:
         table.add_row(labels[group], *[value(scores, group) for _, scores in rows])
     table.add_row("macro ave", *[fmt(s["macro"]["mean"]) for _, s in rows], style="bold")
@@ -110,13 +117,13 @@ def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
     """Paired deltas ``B - A`` per column and macro, with CIs and p-values."""
     pairs = comparison["pairs"]
     table = Table(
-        title=f"paired deltas: {name_b} − {name_a}",
+        title=f"paired deltas: {_t(name_b)} − {_t(name_a)}",
         caption=f"{pairs['n_paired']} samples scored in both runs ({pairs['n_common']} shared ids); "
         f"{comparison['bootstrap']['n_resamples']} bootstrap resamples, seed {comparison['bootstrap']['seed']}",
     )
     for col, justify in (("column", "left"), ("Δ", "right"), ("95% CI", "right"), ("p", "right"), ("n", "right")):
         table.add_column(col, justify=justify)
-    rows = [(comparison["columns"][g]["label"], comparison["columns"][g]) for g in comparison["column_order"]]
+    rows = [(_t(comparison["columns"][g]["label"]), comparison["columns"][g]) for g in comparison["column_order"]]
     rows += [("macro ave", comparison["macro"]), ("macro ave w/o others", comparison["macro_wo_others"])]
     for label, row in rows:
         delta = row["delta"]
@@ -145,5 +152,5 @@ def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
         for key in keys:
             value = result.get(key)
             cells.append(fmt(value) if isinstance(value, float) else ("–" if value is None else str(value)))
-        table.add_row(a, b, *cells)
+        table.add_row(_t(a), _t(b), *cells)
     return table
