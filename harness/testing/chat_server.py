@@ -22,7 +22,13 @@ Faults (``faults=``, injected at ``fault_rate`` or on the first ``fail_first`` r
 * ``oversized``: a 200 chat completion whose reply text is ``oversized_bytes`` long (50 MB by
   default), streamed, starting with a valid score: a client must cap what it reads;
 * ``echo_headers``: a 200 whose reply text quotes every request header, ``Authorization``
-  included: whatever a client keeps must have its secrets scrubbed.
+  included: whatever a client keeps must have its secrets scrubbed;
+* ``exponent_score``: a 200 whose reply scores ``得分: 1e308``, a number written with an exponent
+  and far outside any scale: a parser that drops exponents reads 1, a careful judge rejects it;
+* ``nan_score``: a 200 whose reply scores ``得分: NaN``: never a number a judge may report.
+
+``score=`` (``--score``) sets the score the normal reply gives (``0.8e1``, ``1e-9``, ``-0.5``,
+``１．０``...), to try a judge's parser and range check on any number without writing a reply.
 """
 
 from __future__ import annotations
@@ -38,13 +44,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
-FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers")
+FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers", "exponent_score", "nan_score")
+# the replies of the score faults: well-formed completions whose score no judge may accept
+SCORE_FAULT_REPLIES = {"exponent_score": "得分: 1e308\n理由: 模型回答正确。", "nan_score": "得分: NaN\n理由: 模型回答正确。"}
 OVERSIZED_BYTES = 50 * 1024 * 1024
 OVERSIZED_FILLER = "很长的理由。"
 
 
 def _default_reply(body: dict[str, Any]) -> str:
     return "得分: 1.0\n理由: 模型回答正确。"
+
+
+def score_reply(score: str) -> Callable[[dict[str, Any]], str]:
+    """The normal BELLE-style reply with ``score`` written as given (``score=`` / ``--score``)."""
+
+    def reply(body: dict[str, Any]) -> str:
+        return f"得分: {score}\n理由: 模型回答正确。"
+
+    return reply
 
 
 class ChatCompletionsServer:
@@ -56,7 +73,8 @@ class ChatCompletionsServer:
     ``faults`` (chosen uniformly, from a ``random.Random(seed)``), see :data:`FAULT_KINDS` and the
     module docstring: ``"429"`` (with ``Retry-After`` and ``retry-after-ms`` headers of
     ``retry_after`` seconds), ``"500"``, ``"malformed"``, ``"drop"``, ``"hang"``, ``"oversized"``
-    (a reply text of ``oversized_bytes``) or ``"echo_headers"``. ``fail_first`` forces the first N
+    (a reply text of ``oversized_bytes``), ``"echo_headers"``, ``"exponent_score"`` or ``"nan_score"``.
+    ``score`` (used when ``reply`` is not given) is the score the normal reply writes. ``fail_first`` forces the first N
     requests to be faults (round-robin over ``faults``), for deterministic tests. ``model_name`` is
     what replies report in their ``model`` field.
 
@@ -80,13 +98,16 @@ class ChatCompletionsServer:
         model_name: str = "gpt-3.5-turbo-0125",
         oversized_bytes: int = OVERSIZED_BYTES,
         keep_requests: int | None = None,
+        score: str | None = None,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {FAULT_KINDS}")
         if fault_rate and not faults:
             raise ValueError("fault_rate > 0 needs at least one fault kind")
-        self.reply = _default_reply if reply is None else reply
+        if reply is not None and score is not None:
+            raise ValueError("give reply or score, not both")
+        self.reply = reply if reply is not None else (score_reply(score) if score is not None else _default_reply)
         self.latency = latency
         self.fault_rate = fault_rate
         self.faults = tuple(faults)
@@ -307,6 +328,8 @@ class ChatCompletionsServer:
             return web.Response(status=500)
         if fault == "echo_headers":
             text = "得分: 1.0\n理由: 请求头 " + json.dumps(dict(request.headers), ensure_ascii=False)
+        elif fault in SCORE_FAULT_REPLIES:
+            text = SCORE_FAULT_REPLIES[fault]
         else:
             text = self._next_reply(body)
         return web.json_response(self._completion(text, body))
@@ -361,8 +384,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m harness.testing", description=main.__doc__,
         epilog="faults: 429 (with Retry-After), 500, malformed (a 200 that is not JSON), drop (connection "
                "closed), hang (accepted, never answered), oversized (a 200 whose reply is --oversized-bytes "
-               "long), echo_headers (a 200 whose reply quotes the request headers, Authorization included)")
+               "long), echo_headers (a 200 whose reply quotes the request headers, Authorization included), "
+               "exponent_score (a 200 scoring 得分: 1e308), nan_score (a 200 scoring 得分: NaN). "
+               "Every request a fault: --fault-rate 1 --faults nan_score")
     parser.add_argument("--reply", default=None, help="fixed reply text (default: a BELLE-style score)")
+    parser.add_argument("--score", default=None,
+                        help="the score the default reply gives, written as given (e.g. 0.8e1, 1e-9, NaN)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault per request")
     parser.add_argument("--faults", default="429,500", help="comma-separated: " + ",".join(FAULT_KINDS))
@@ -374,6 +401,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
     args = parser.parse_args(argv)
+    if args.reply is not None and args.score is not None:
+        parser.error("give --reply or --score, not both")
     server = ChatCompletionsServer(
         args.reply,
         latency=args.latency,
@@ -385,6 +414,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         model_name=args.model_name,
         oversized_bytes=args.oversized_bytes,
         keep_requests=args.keep_requests,
+        score=args.score,
     )
     with server:
         print(server.base_url, flush=True)
