@@ -17,7 +17,7 @@ import typer
 from harness import __version__
 from harness.errors import HarnessError
 
-COMMAND_MODULES = ("run", "data", "report", "train", "vocab", "experiment")
+COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
 
 app = typer.Typer(
     name="harness",

@@ -54,6 +54,37 @@ def describe_holder(holder: dict[str, Any] | None) -> str:
     return ", ".join(parts)
 
 
+def is_held(run_dir: Path) -> bool | None:
+    """Whether a live process holds ``run_dir``'s lock now; ``None`` where that cannot be told.
+
+    A read-only probe (``flock`` with ``LOCK_NB`` on a read-only descriptor, released at once): it
+    writes nothing, so listing runs never changes them. Used to tell a run that is working from one
+    whose ``run.json`` still says ``running`` because its process was killed outright.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    path = Path(run_dir) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def run_dir_lock(run_dir: Path, *, command: str | None = None) -> Iterator[None]:
     """Hold ``run_dir``'s exclusive lock for the ``with`` block; :class:`RunDirBusy` if another has it.
