@@ -107,6 +107,15 @@ def test_echo_headers_fault_quotes_the_authorization_header():
         assert content.startswith("得分: 1.0") and "Bearer sk-echo-me-123456" in content
 
 
+def test_score_faults_and_the_score_option():
+    with ChatCompletionsServer(fail_first=2, faults=("exponent_score", "nan_score"), score="0.8e1") as server:
+        contents = [post(server.base_url).json()["choices"][0]["message"]["content"] for _ in range(3)]
+        assert [c.splitlines()[0] for c in contents] == ["得分: 1e308", "得分: NaN", "得分: 0.8e1"]
+        assert server.counts == {"exponent_score": 1, "nan_score": 1, "ok": 1}
+    with pytest.raises(ValueError):
+        ChatCompletionsServer(reply="得分: 1", score="1")
+
+
 def test_kept_request_bodies_can_be_bounded():
     with ChatCompletionsServer(keep_requests=2) as server, httpx.Client() as client:
         for i in range(5):
@@ -121,6 +130,7 @@ def test_command_line_server_documents_its_faults():
 
     out = subprocess.run([sys.executable, "-m", "harness.testing", "--help"], capture_output=True, text=True,
                          env={"COLUMNS": "80", "PATH": ""}, timeout=60).stdout
-    for kind in ("hang", "oversized", "echo_headers", "--keep-requests", "--fail-first"):
+    for kind in ("hang", "oversized", "echo_headers", "exponent_score", "nan_score", "--score", "--keep-requests",
+                 "--fail-first"):
         assert kind in out, kind
     assert max(len(line) for line in out.splitlines()) <= 80

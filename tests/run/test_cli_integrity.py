@@ -450,3 +450,13 @@ def test_hostile_category_names_are_inert_in_every_report(tmp_path, harness_home
     assert "[bold]hostile" in report.stdout
     listing = _harness(["runs", str(out)], env, tmp_path)
     assert "[bold]hostile" in listing.stdout, listing.stdout
+
+
+def test_runs_on_a_missing_folder_exits_2_and_an_empty_one_says_so(tmp_path, harness_home, plugin):
+    env = _env(harness_home, plugin)
+    missing = _harness(["runs", str(tmp_path / "nope")], env, tmp_path)
+    assert missing.returncode == 2 and "does not exist" in " ".join(missing.stderr.split())
+    _no_traceback(missing)
+    (tmp_path / "empty").mkdir()
+    empty = _harness(["runs", str(tmp_path / "empty")], env, tmp_path)
+    assert empty.returncode == 0 and "no runs in" in empty.stdout
