@@ -95,6 +95,7 @@ def list_components(
         keys = ("kind", "name", "aliases", "plugin", "description")
         typer.echo(json.dumps([{k: row[k] for k in keys} for row in rows], ensure_ascii=False, indent=2))
         return
+    from rich.markup import escape  # names and descriptions come from plugins: data, not markup
     from rich.table import Table
 
     table = Table(title="harness components", show_lines=False)
@@ -103,8 +104,8 @@ def list_components(
     previous = None
     for row in rows:
         name = row["name"] + (":<arg>" if row.get("parametric") else "")
-        table.add_row(row["kind"] if row["kind"] != previous else "", name, ", ".join(row["aliases"]),
-                      row["plugin"], row["description"])
+        table.add_row(row["kind"] if row["kind"] != previous else "", escape(name), escape(", ".join(row["aliases"])),
+                      escape(row["plugin"]), escape(row["description"]))
         previous = row["kind"]
     out = console()
     with out.capture() as captured:
@@ -140,14 +141,17 @@ def list_plugins(
     if as_json:
         typer.echo(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="harness plugins")
     for col in ("name", "version", "source", "hooks", "status"):
         table.add_column(col, overflow="fold")
     for i in infos:
-        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status, f"[red]broken[/]: {i.error}")
-        table.add_row(i.name, i.version or "-", i.source, ", ".join(h.removeprefix("harness_") for h in i.hooks), status)
+        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status,
+                                                                              f"[red]broken[/]: {escape(str(i.error))}")
+        table.add_row(escape(i.name), escape(i.version or "-"), escape(i.source),
+                      escape(", ".join(h.removeprefix("harness_") for h in i.hooks)), status)
     console().print(table)
 
 

@@ -4,6 +4,7 @@
 * :mod:`.write`      ``write_report(run_dir)`` -> scores dict, and the files
 * :mod:`.html`, :mod:`.markdown`, :mod:`.csv_export`  the renderers
 * :mod:`.tables`     rich tables for ``harness report`` / ``harness compare``
+* :mod:`.escape`     the one place that makes untrusted text inert per format (CSV, Markdown, HTML, terminal)
 """
 
 from harness.report.rundir import RunDir, judgments_files, read_run_dir
