@@ -14,7 +14,7 @@ import typer
 
 
 def runs(
-    folder: Annotated[Path, typer.Argument(help="A folder of run directories (--out of harness run), or one run.")] = Path("runs"),
+    folder: Annotated[Path, typer.Argument(metavar="[DIR]", help="A folder of run directories (--out of harness run), or one run.")] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list, one object per run.")] = False,
 ) -> None:
     """List runs with their status: complete, incomplete, failed, interrupted, running or stale."""

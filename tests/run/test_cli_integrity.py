@@ -234,6 +234,32 @@ def test_plugin_judge_nan_inf_and_out_of_range_are_unscored(tmp_path, harness_ho
     assert "3 unscored (75.0%)" in report.stdout
     _strict_json(out / "w" / "scores.json")
 
+    # harness judge (re-judging a run) passes the same boundary
+    rejudge = _harness(["judge", str(out / "w"), "--judge", "weird", "--judgments-file", "judgments-again.jsonl"],
+                       env, tmp_path)
+    assert rejudge.returncode == 0, rejudge.stdout + rejudge.stderr
+    again = [json.loads(line) for line in (out / "w" / "judgments-again.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in again if r["status"] == "scored") == ["s3"]
+
+
+def test_nan_already_on_disk_counts_as_unscored(tmp_path, harness_home, plugin):
+    """A judgments file written by an older version (or by hand) with a NaN marked scored: the report
+    counts it unscored, says so, and never writes NaN into scores.json."""
+    env, out = _env(harness_home, plugin), tmp_path / "runs"
+    proc = _harness([*RUN, "--judge", "weird", "--out", str(out), "--name", "old"], env, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    path = out / "old" / "judgments.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        record.update(score=float("nan"), status="scored", reason="")
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")  # NaN, as json.dumps writes it
+    report = _harness(["report", str(out / "old")], env, tmp_path)
+    assert report.returncode == 0, report.stdout + report.stderr
+    _no_traceback(report)
+    assert "4 unscored (100.0%)" in report.stdout
+    assert "not a number within 0..1" in " ".join(report.stdout.split())
+    assert _strict_json(out / "old" / "scores.json")["totals"]["n"] == 0
+
 
 def _score_for(body: dict) -> str:
     """The judge server's reply, chosen by which sample's question the request is about (the repair
