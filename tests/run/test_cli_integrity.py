@@ -335,6 +335,8 @@ def test_failed_run_records_the_error_and_runs_lists_it(tmp_path, harness_home, 
     assert max(len(line) for line in listing.stdout.splitlines()) <= 80
     as_json = json.loads(_harness(["runs", str(out), "--json"], env, tmp_path).stdout)
     assert [(r["name"], r["status"]) for r in as_json] == [("b", "failed")]
+    one = json.loads(_harness(["runs", str(out / "b"), "--json"], env, tmp_path).stdout)  # a run directory itself
+    assert [(r["name"], r["status"]) for r in one] == [("b", "failed")]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
