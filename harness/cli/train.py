@@ -54,8 +54,8 @@ def train(
     nodes: Annotated[int, typer.Option(help="Nodes for --print-launch.", min=1, rich_help_panel=LAUNCH)] = 1,
     launcher: Annotated[str, typer.Option(help="deepspeed or accelerate, for --print-launch.", rich_help_panel=LAUNCH)] = "deepspeed",
     hostfile: Annotated[str, typer.Option(help="deepspeed, several nodes: the hostfile ('<host> slots=<gpus>' per line).", rich_help_panel=LAUNCH)] = "hostfile",
-    master_addr: Annotated[str, typer.Option(help="Several nodes: address of the first node. [default: $MASTER_ADDR, expanded by your shell]", show_default=False, rich_help_panel=LAUNCH)] = "$MASTER_ADDR",
-    master_port: Annotated[int | None, typer.Option(help="Port of the first node. [default: 29500]", min=1, max=65535, rich_help_panel=LAUNCH)] = None,
+    master_addr: Annotated[str, typer.Option(help="Several nodes: address of the first node (default: $MASTER_ADDR, left for your shell to expand).", show_default=False, rich_help_panel=LAUNCH)] = "$MASTER_ADDR",
+    master_port: Annotated[int | None, typer.Option(help="Port of the first node (default: 29500 with several nodes).", min=1, max=65535, rich_help_panel=LAUNCH)] = None,
 ) -> None:
     """Fine-tune MODEL on DATA into the model directory OUT (DeepSpeed ZeRO; resumable).
 
