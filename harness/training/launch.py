@@ -121,7 +121,11 @@ def read_hostfile(path: Path) -> list[tuple[str, int]]:
 
 
 def check_hostfile(path: Path, *, nodes: int, gpus: int) -> str | None:
-    """Problems between a hostfile and ``--nodes``/``--gpus`` as a usage error; a note if it is absent."""
+    """Raise a usage error if the hostfile cannot serve ``--nodes`` x ``--gpus``; a note if it is absent.
+
+    Checked when the command is printed, so a typo surfaces here with its line, not as an ssh
+    failure on the cluster later.
+    """
     from harness.errors import UsageError
 
     if not path.is_file():
