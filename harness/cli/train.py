@@ -56,6 +56,7 @@ def train(
     hostfile: Annotated[str, typer.Option(help="deepspeed, several nodes: the hostfile ('<host> slots=<gpus>' per line).", rich_help_panel=LAUNCH)] = "hostfile",
     master_addr: Annotated[str, typer.Option(help="Several nodes: address of the first node (default: $MASTER_ADDR, left for your shell to expand).", show_default=False, rich_help_panel=LAUNCH)] = "$MASTER_ADDR",
     master_port: Annotated[int | None, typer.Option(help="Port of the first node (default: 29500 with several nodes).", min=1, max=65535, rich_help_panel=LAUNCH)] = None,
+    no_ssh: Annotated[bool, typer.Option("--no-ssh", help="deepspeed, several nodes: run the command on every node with its $MACHINE_RANK instead of once over ssh.", rich_help_panel=LAUNCH)] = False,
 ) -> None:
     """Fine-tune MODEL on DATA into the model directory OUT (DeepSpeed ZeRO; resumable).
 
@@ -79,7 +80,7 @@ def train(
 
         cli_options = {**options, "trainer": trainer if trainer != "deepspeed" else None, "no_progress": no_progress}
         command = launch_command(cli_options, gpus=gpus, nodes=nodes, launcher=launcher, hostfile=hostfile,
-                                 master_addr=master_addr, master_port=master_port)
+                                 master_addr=master_addr, master_port=master_port, no_ssh=no_ssh)
         note = check_hostfile(Path(hostfile), nodes=nodes, gpus=gpus) if nodes > 1 and launcher == "deepspeed" else None
         if note:
             typer.echo(note, err=True)

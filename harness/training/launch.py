@@ -19,8 +19,9 @@ expects ``mpirun`` to start the rest, so without MPI it trains a world of one;
 :func:`main` refuses that case instead of training on one rank unnoticed.
 
 Multi-node: ``deepspeed`` is run once, on the first node, and starts every node's processes over
-ssh (pdsh) from a hostfile of ``<host> slots=<gpus>`` lines; ``accelerate launch`` is run on every
-node with that node's ``--machine_rank``.
+ssh (pdsh) from a hostfile of ``<host> slots=<gpus>`` lines, or, with ``--no-ssh`` (no
+passwordless ssh between nodes), on every node with that node's ``--node_rank``; ``accelerate
+launch`` is run on every node with that node's ``--machine_rank``.
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ def launch_command(
     master_addr: str = "$MASTER_ADDR",
     master_port: int | None = None,
     machine_rank: str = "$MACHINE_RANK",
+    no_ssh: bool = False,
 ) -> str:
     """The shell command that trains with ``options`` on ``gpus`` processes per node on ``nodes`` nodes.
 
     ``$MASTER_ADDR`` and ``$MACHINE_RANK`` are left for the user's shell to expand unless given;
-    the port is printed for several nodes (default 29500) or when given.
+    the port is printed for several nodes (default 29500) or when given. ``no_ssh``: the deepspeed
+    command is run on every node with its machine rank, like accelerate's, instead of once over ssh.
     """
     from harness.errors import UsageError
 
@@ -80,6 +83,8 @@ def launch_command(
         if nodes > 1:
             # The hostfile lists "<host> slots=<gpus>" per node; run this once, on the first node.
             cmd += ["--num_nodes", str(nodes), "--hostfile", hostfile, "--master_addr", master_addr]
+            if no_ssh:
+                cmd += ["--no_ssh", "--node_rank", machine_rank]
         if port is not None:
             cmd += ["--master_port", str(port)]
         cmd += ["--module", MODULE, *args]
