@@ -63,6 +63,14 @@ def test_cli_prints_multi_node_commands_and_checks_the_hostfile(tmp_path):
         "--master_port", "29500", "--module", "harness.training.launch", "--model", "llama", "--data", "sharegpt",
         "--out", "o",
     ]
+    # No passwordless ssh: the same deepspeed line on every node, with its $MACHINE_RANK.
+    proc = _print_launch("--gpus", "8", "--nodes", "2", "--hostfile", str(hostfile), "--master-addr", "node1",
+                         "--no-ssh")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(
+        f"deepspeed --num_gpus 8 --num_nodes 2 --hostfile {hostfile} --master_addr node1 --no_ssh"
+        " --node_rank $MACHINE_RANK --master_port 29500 --module harness.training.launch"
+    )
     # accelerate: the same line on every node; the shell fills in $MACHINE_RANK (0 on node1, 1 on node2).
     proc = _print_launch("--launcher", "accelerate", "--gpus", "8", "--nodes", "2", "--master-port", "6000")
     assert proc.returncode == 0

@@ -6,10 +6,11 @@ takes its contiguous share of every step's samples, so the micro-batches are the
 the order of floating-point sums differs: the per-step losses of two ranks must match one rank's
 within ``LOSS_TOL`` (measured: 6e-8 for both launchers; fp32, 4 steps at lr 1e-3 on tiny-llama).
 
-The resume test stops a two-rank run at its step-2 checkpoint (the state right after a crash there)
-and continues it on two ranks started as two *nodes* on this host (``accelerate launch
---num_machines 2 --machine_rank R``, as the printed multi-node command is run on every node): the
-continued steps must repeat the uninterrupted run's losses.
+The resume tests stop a two-rank run at its step-2 checkpoint (the state right after a crash there)
+and continue it on two ranks started as two *nodes* on this host by the printed multi-node command,
+run once per node with its ``MACHINE_RANK`` (``accelerate launch --num_machines 2 --machine_rank``;
+``deepspeed --hostfile --no_ssh --node_rank``): the continued steps must repeat the uninterrupted
+run's losses. (deepspeed's default multi-node mode starts the nodes over ssh, which a test cannot.)
 
 DeepSpeed's first initialize on CPU compiles a shared-memory comm op (about a minute, cached in
 ``~/.cache/torch_extensions`` afterwards); after that each two-rank run takes about 30-60 s here.
@@ -131,19 +132,30 @@ def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, s
     print(f"accelerate, 2 ranks vs 1: max |loss difference| {diff:.2e} (tolerance {LOSS_TOL:.0e})")
 
 
-def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspeed_two_ranks):
-    """A checkpoint written by two ranks continues on two ranks with the uninterrupted run's losses."""
+@pytest.mark.parametrize("launcher", ["accelerate", "deepspeed"])
+def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspeed_two_ranks, launcher):
+    """A checkpoint written by two ranks continues on two ranks with the uninterrupted run's losses,
+    the two ranks started as two nodes by the printed multi-node command, run once per node."""
     import threading
 
     uninterrupted, _ = deepspeed_two_ranks
     out = tmp_path / "model"
     shutil.copytree(uninterrupted, out)
-    # The state after a crash right after the step-2 checkpoint: no later checkpoint, log cut at 2.
+    # The state after a crash right after the step-2 checkpoint: no later checkpoint.
     shutil.rmtree(out / "checkpoints" / f"global_step{STEPS}")
     (out / "checkpoints" / "latest").write_text("global_step2")
-    command = _printed(out, shared_data, "--resume", "--launcher", "accelerate", "--gpus", "1", "--nodes", "2",
-                       "--master-addr", "127.0.0.1", "--master-port", str(free_port()))
-    assert "--num_processes 2 --num_machines 2 --multi_gpu --machine_rank $MACHINE_RANK" in command
+    launch = ["--launcher", launcher, "--gpus", "1", "--nodes", "2", "--master-addr", "127.0.0.1",
+              "--master-port", str(free_port())]
+    if launcher == "deepspeed":
+        # Two "hosts" that are both this machine; --no-ssh: each node starts its own ranks.
+        hostfile = tmp_path / "hostfile"
+        hostfile.write_text("localhost slots=1\n127.0.0.1 slots=1\n")
+        launch += ["--hostfile", str(hostfile), "--no-ssh"]
+    command = _printed(out, shared_data, "--resume", *launch)
+    assert {
+        "accelerate": "--num_processes 2 --num_machines 2 --multi_gpu --machine_rank $MACHINE_RANK",
+        "deepspeed": "--num_nodes 2 --hostfile",
+    }[launcher] in command
     results: dict[int, subprocess.CompletedProcess | BaseException] = {}
 
     def node(rank: int) -> None:
@@ -167,4 +179,4 @@ def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspe
     config = json.loads((out / "train_config.json").read_text())
     assert config["world_size"] == 2
     diff = _assert_same_losses(out, uninterrupted)
-    print(f"resumed on 2 nodes vs uninterrupted: max |loss difference| {diff:.2e} (tolerance {LOSS_TOL:.0e})")
+    print(f"{launcher}, resumed on 2 nodes vs uninterrupted: max |loss difference| {diff:.2e} (tolerance {LOSS_TOL:.0e})")
