@@ -13,7 +13,8 @@ run once per node with its ``MACHINE_RANK`` (``accelerate launch --num_machines 
 run's losses. (deepspeed's default multi-node mode starts the nodes over ssh, which a test cannot.)
 
 DeepSpeed's first initialize on CPU compiles a shared-memory comm op (about a minute, cached in
-``~/.cache/torch_extensions`` afterwards); after that each two-rank run takes about 30-60 s here.
+``~/.cache/torch_extensions`` afterwards); after that each two-rank run takes about a minute
+(process start-up dominates), 2-3 minutes on two cores shared with other work.
 """
 
 from __future__ import annotations
