@@ -49,10 +49,14 @@ def train(
     log_steps: Annotated[int | None, typer.Option(help="Log every N steps. [default: 1]", min=1, rich_help_panel=SYS)] = None,
     tensorboard: Annotated[bool, typer.Option("--tensorboard", help="Also log to OUT/tensorboard (if installed).", rich_help_panel=SYS)] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
-    print_launch: Annotated[bool, typer.Option("--print-launch", help="Print the multi-GPU launch command and exit.", rich_help_panel=LAUNCH)] = False,
-    gpus: Annotated[int, typer.Option(help="GPUs per node for --print-launch.", min=1, rich_help_panel=LAUNCH)] = 1,
+    print_launch: Annotated[bool, typer.Option("--print-launch", help="Print the multi-GPU / multi-node launch command and exit.", rich_help_panel=LAUNCH)] = False,
+    gpus: Annotated[int, typer.Option(help="Processes per node for --print-launch: one per GPU (CPU ranks on a machine without GPUs).", min=1, rich_help_panel=LAUNCH)] = 1,
     nodes: Annotated[int, typer.Option(help="Nodes for --print-launch.", min=1, rich_help_panel=LAUNCH)] = 1,
     launcher: Annotated[str, typer.Option(help="deepspeed or accelerate, for --print-launch.", rich_help_panel=LAUNCH)] = "deepspeed",
+    hostfile: Annotated[str, typer.Option(help="deepspeed, several nodes: the hostfile ('<host> slots=<gpus>' per line).", rich_help_panel=LAUNCH)] = "hostfile",
+    master_addr: Annotated[str, typer.Option(help="Several nodes: address of the first node (default: $MASTER_ADDR, left for your shell to expand).", show_default=False, rich_help_panel=LAUNCH)] = "$MASTER_ADDR",
+    master_port: Annotated[int | None, typer.Option(help="Port of the first node (default: 29500 with several nodes).", min=1, max=65535, rich_help_panel=LAUNCH)] = None,
+    no_ssh: Annotated[bool, typer.Option("--no-ssh", help="deepspeed, several nodes: run the command on every node with its $MACHINE_RANK instead of once over ssh.", rich_help_panel=LAUNCH)] = False,
 ) -> None:
     """Fine-tune MODEL on DATA into the model directory OUT (DeepSpeed ZeRO; resumable).
 
@@ -70,10 +74,17 @@ def train(
         "save_steps": save_steps, "resume": resume, "log_steps": log_steps, "tensorboard": tensorboard,
     }
     if print_launch:
-        from harness.training.launch import launch_command
+        from pathlib import Path
+
+        from harness.training.launch import check_hostfile, launch_command
 
         cli_options = {**options, "trainer": trainer if trainer != "deepspeed" else None, "no_progress": no_progress}
-        typer.echo(launch_command(cli_options, gpus=gpus, nodes=nodes, launcher=launcher))
+        command = launch_command(cli_options, gpus=gpus, nodes=nodes, launcher=launcher, hostfile=hostfile,
+                                 master_addr=master_addr, master_port=master_port, no_ssh=no_ssh)
+        note = check_hostfile(Path(hostfile), nodes=nodes, gpus=gpus) if nodes > 1 and launcher == "deepspeed" else None
+        if note:
+            typer.echo(note, err=True)
+        typer.echo(command)
         return
     # Flags left at False are "not given": the trainer's defaults decide.
     config = {k: v for k, v in options.items() if v is not None and v is not False}

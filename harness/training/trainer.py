@@ -269,6 +269,8 @@ def run_training(config: TrainConfig) -> TrainResult:
         world_size=info.world_size,
         seed=config.seed,
     )
+    ranks = f"{info.world_size} rank{'s' if info.world_size > 1 else ''}"
+    say(f"batch: micro {plan.micro_batch} x accumulation {plan.grad_accum} x {ranks} = global batch {plan.global_batch}")
     total_steps = config.max_steps or max(1, math.ceil(config.epochs * plan.steps_per_epoch))
     warmup_steps = math.ceil(config.warmup_ratio * total_steps)
     lr_lambda = make_lr_lambda(config.lr_scheduler, warmup_steps, total_steps)
