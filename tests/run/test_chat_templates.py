@@ -13,20 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-# Qwen/Qwen2-7B-Instruct tokenizer_config.json "chat_template" (ChatML with a default system message)
-QWEN2_CHAT_TEMPLATE = (
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
-    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
+from tests.chat_model import QWEN2_CHAT_TEMPLATE, make_chat_model_dir
+
 # a user's own template: Llama-2-chat-like, with BOS written by the template itself
 USER_JINJA = (
     "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}<<SYS>>{{ m['content'] }}<</SYS>>\n"
@@ -40,15 +34,7 @@ def chat_model_dir(tmp_path_factory, harness_home) -> Path:
     """tiny-llama's files, with a real ChatML chat template in the tokenizer config."""
     from harness.models.tiny_llama import TinyLlamaModel
 
-    source = TinyLlamaModel().local_path()
-    target = tmp_path_factory.mktemp("chat-model") / "tiny-chat"
-    shutil.copytree(source, target)
-    config_path = target / "tokenizer_config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    config["chat_template"] = QWEN2_CHAT_TEMPLATE
-    config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
-    (target / "chat_template.jinja").unlink(missing_ok=True)
-    return target
+    return make_chat_model_dir(TinyLlamaModel().local_path(), tmp_path_factory.mktemp("chat-model") / "tiny-chat")
 
 
 @pytest.fixture(scope="module")
