@@ -187,3 +187,32 @@ def test_bad_jinja_file_is_exit_2_with_file_and_line(tmp_path, chat_model_dir):
     assert done.returncode == 2, done.stdout + done.stderr
     assert str(bad) in done.stderr.replace("\n", "") and "line 2" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_train_with_prompt_template_then_run_prompts_as_trained(tmp_path, chat_model_dir):
+    """`harness train --prompt-template chatml` on ShareGPT multi-turn data records the format in the
+    trained directory; `harness run --model hf:OUT` then prompts with it (not the tokenizer's own)."""
+    from harness.prompts.template import named_template
+
+    data = tmp_path / "sharegpt.jsonl"
+    records = [{"id": f"sg-{i}", "conversations": [
+        {"from": "human", "value": f"问题{i}"}, {"from": "gpt", "value": f"回答{i}"},
+        {"from": "human", "value": "再说一遍。"}, {"from": "gpt", "value": "好的。"}]} for i in range(4)]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "trained"
+    trained = harness("train", "--model", f"hf:{chat_model_dir}", "--data", str(data), "--out", str(out),
+                      "--prompt-template", "chatml", "--max-steps", "1", "--global-batch-size", "2",
+                      "--micro-batch-size", "1", "--max-length", "128", "--no-progress")
+    assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
+    chatml = named_template("chatml")
+    record = json.loads((out / "harness_prompt.json").read_text(encoding="utf-8"))
+    assert record["name"] == "chatml" and record["sha256"] == chatml.sha256
+    assert json.loads((out / "train_config.json").read_text(encoding="utf-8"))["prompt"]["sha256"] == chatml.sha256
+    runs = tmp_path / "runs"
+    done = harness(*run_args(f"hf:{out}", runs, "--name", "t"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    prompt = run_json(runs, "t")["prompt"]
+    assert (prompt["template"], prompt["origin"], prompt["sha256"]) == ("chatml", "model-dir", chatml.sha256)
+    question = first_question(runs / "t")
+    assert prompt["example"] == f"<s><|im_start|>user\n{question}</s>\n<|im_start|>assistant\n"
