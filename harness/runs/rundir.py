@@ -2,15 +2,15 @@
 
 Layout (stable; other tools read it)::
 
-    run.json             resolved config, fingerprint, versions, seeds, status, stats
+    run.json             resolved config, fingerprint, prompt sent, versions, seeds, status, stats
     config.yaml          the resolved config again, as a file `harness run --config` accepts
     generations.jsonl    one record per sample: id, category, question, reference, answer, ...
     judgments.jsonl      one record per sample (and repeat): id, category, score, status, raw, ...
     scores.json, report.md, scores.csv, report.html     written by the scoring/report step
 
 Without ``--name``, a run looks under ``--out`` for the newest *unfinished* run with the same
-fingerprint and continues it, so the same command resumes a killed run; otherwise it starts a new
-directory named from its components and a timestamp.
+fingerprint (and the same prompt, see :func:`prompt_change`) and continues it, so the same command
+resumes a killed run; otherwise it starts a new directory named from its components and a timestamp.
 
 The harness touches nothing that is not a run: ``--name`` is one plain folder name (never a path),
 a folder that exists without a harness ``run.json`` is never written into or cleared, and
