@@ -29,6 +29,9 @@ def run(
     categories: Annotated[str | None, typer.Option(help="Only these category ids, comma-separated.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N samples (after --categories).", min=1)] = None,
     generator: Annotated[str | None, typer.Option(help="Generator (default: the model's own, e.g. hf).", rich_help_panel=GEN)] = None,
+    # -- prompt format (issue 15.1): see harness/prompts/resolve.py for the order of precedence
+    prompt_template: Annotated[str | None, typer.Option(help="Prompt format: a registry template (chatml, belle-958c91b-train, ...), tokenizer-chat-template, or a .jinja file. [default: the model's registry entry, else its tokenizer's chat_template, else the paper's format]", rich_help_panel=GEN)] = None,
+    system_prompt: Annotated[str | None, typer.Option(help="A system message before every question (only with a template that has one).", rich_help_panel=GEN)] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Max new tokens per answer. [default: 512]", rich_help_panel=GEN)] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature. [default: 0.001, as in the paper]", rich_help_panel=GEN)] = None,
     greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="Greedy decoding instead of sampling.", rich_help_panel=GEN)] = None,
@@ -61,6 +64,7 @@ def run(
         "dtype": dtype, "seed": seed, "judge_model": judge_model, "judge_api_base": judge_api_base,
         "judge_concurrency": judge_concurrency, "judge_repeats": judge_repeats, "max_cost": max_cost,
         "out": out, "name": name,
+        "prompt_template": prompt_template, "system_prompt": system_prompt,
         "use_cache": False if no_cache else None, "force": force or None, "progress": False if no_progress else None,
     }
     if config is None and model is None:

@@ -24,6 +24,7 @@ def train(
     data: Annotated[str, typer.Option(help="sft: a mixture such as 'zh(alpaca-3.5&4)+sharegpt'; pretrain: text files, comma-separated.", rich_help_panel=DATA)],
     out: Annotated[str, typer.Option(help="Output model directory (also holds train_log.jsonl and checkpoints/).")],
     model_path: Annotated[str | None, typer.Option(help="Local directory of the base model's weights.")] = None,
+    prompt_template: Annotated[str | None, typer.Option(help="Prompt format the conversations are trained in (recorded in OUT/harness_prompt.json for harness run): a registry template, tokenizer-chat-template or a .jinja file. [default: the base model's own]", rich_help_panel=DATA)] = None,
     mode: Annotated[str | None, typer.Option(help="sft (conversations, loss on answers) or pretrain (plain text, embeddings only). [default: sft]")] = None,
     trainer: Annotated[str, typer.Option(help="Trainer component.")] = "deepspeed",
     data_dir: Annotated[str | None, typer.Option(help="Local copies of the data files (or HARNESS_DATA_DIR).", envvar="HARNESS_DATA_DIR", rich_help_panel=DATA)] = None,
@@ -65,7 +66,7 @@ def train(
     from harness.cli.app import console, registry
 
     options = {
-        "model": model, "data": data, "out": out, "model_path": model_path, "mode": mode, "data_dir": data_dir,
+        "model": model, "data": data, "out": out, "model_path": model_path, "prompt_template": prompt_template, "mode": mode, "data_dir": data_dir,
         "max_samples": max_samples, "drop_eval_overlap": drop_eval_overlap, "max_steps": max_steps,
         "epochs": epochs, "lr": lr, "weight_decay": weight_decay, "warmup_ratio": warmup_ratio,
         "lr_scheduler": lr_scheduler, "global_batch_size": global_batch_size, "micro_batch_size": micro_batch_size,

@@ -116,7 +116,12 @@ class PromptTemplate:
 
     @property
     def sha256(self) -> str:
-        blob = json.dumps(self.definition(), sort_keys=True, ensure_ascii=False)
+        """A Jinja template's: the sha256 of its source text, so ``sha256sum my.jinja`` matches what
+        run.json records; a text template's: of its definition as canonical JSON."""
+        if self.kind == "jinja":
+            blob = self.jinja or ""
+        else:
+            blob = json.dumps(self.definition(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:

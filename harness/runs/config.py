@@ -24,6 +24,10 @@ OPERATIONAL = frozenset(
      "judge_max_retries", "batch_size", "data_dir", "judge_api_base", "device_map", "paper_row"}
 )
 
+# Result settings added later: left out of the fingerprint while unset, so runs written before
+# they existed keep their fingerprint (and resume).
+UNSET_OMITTED = frozenset({"prompt_template", "system_prompt"})
+
 
 class RunConfig(BaseModel):
     """Everything `harness run` needs. Field names are the YAML keys (and the CLI options)."""
@@ -40,6 +44,12 @@ class RunConfig(BaseModel):
     categories: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)
     generator: str | None = Field(default=None, description="defaults to the model's default generator")
+    prompt_template: str | None = Field(
+        default=None,
+        description="a registry/templates name, tokenizer-chat-template, or a .jinja file; default: the "
+        "model's registry entry, its harness_prompt.json, its tokenizer's chat_template, else the paper's format",
+    )
+    system_prompt: str | None = Field(default=None, description="a system message before every question")
     max_new_tokens: int = Field(default=512, ge=1)
     temperature: float = Field(default=0.001, ge=0.0)
     greedy: bool = False
@@ -81,7 +91,8 @@ class RunConfig(BaseModel):
             raise UsageError(format_validation_error(config_file or "command line", exc)) from None
 
     def result_settings(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model_dump().items() if k not in OPERATIONAL}
+        return {k: v for k, v in self.model_dump().items()
+                if k not in OPERATIONAL and not (k in UNSET_OMITTED and v is None)}
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.result_settings(), sort_keys=True, ensure_ascii=False)

@@ -141,8 +141,31 @@ def generation_record(sample: EvalSample, generation: Generation) -> dict[str, A
     return record
 
 
+def create_model(config: RunConfig, registry: ComponentRegistry) -> Any:
+    """The run's model component (cheap: weights load in the generator). ``--prompt-template`` and
+    ``--system-prompt`` are strict: a model that cannot take them says so (exit 2)."""
+    return create_component(
+        registry, "model", config.model,
+        strict={"path": config.model_path, "tokenizer": config.tokenizer,
+                "prompt_template": config.prompt_template, "system_prompt": config.system_prompt},
+        lenient={"dtype": config.dtype, "device_map": config.device_map},
+    )
+
+
+def prompt_record(model: Any, samples: Sequence[EvalSample]) -> dict[str, Any] | None:
+    """What run.json records of the prompt actually sent: template name, kind, origin, source,
+    sha256, system prompt and the first sample rendered (``None`` for a model that cannot say).
+    Resolving it here, before the run directory is chosen, also turns a template problem (a bad
+    .jinja file, a system prompt the template cannot carry) into exit 2 before anything is written."""
+    describe = getattr(model, "describe_prompt", None)
+    if not callable(describe) or not samples:
+        return None
+    return {**describe(samples[0].question), "example_id": samples[0].id}
+
+
 def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample], run_dir: Path,
-                   log: Callable[[str], None], ranks: Ranks | None = None) -> tuple[dict[str, dict[str, Any]], int]:
+                   log: Callable[[str], None], ranks: Ranks | None = None,
+                   model: Any = None) -> tuple[dict[str, dict[str, Any]], int]:
     """Generate the samples that have no answer on disk; on several ranks, rank 0 alone writes."""
     ranks = ranks or Ranks()
     path = run_dir / GENERATIONS
@@ -157,11 +180,7 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
     if ranks.is_main:
         spread = f", over {ranks.world} processes" if ranks.distributed else ""
         log(f"generation: {len(todo)} to do, {len(done)} already on disk{spread}")
-    model = create_component(
-        registry, "model", config.model,
-        strict={"path": config.model_path, "tokenizer": config.tokenizer},
-        lenient={"dtype": config.dtype, "device_map": config.device_map},
-    )
+    model = model if model is not None else create_model(config, registry)
     generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
     generator = create_component(
         registry, "generator", generator_name,
@@ -317,12 +336,16 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
 
     ranks = current()
     samples = load_samples(config, registry)
+    model = None
     if ranks.is_main:
         try:
-            run_dir, resumed = claim.open()  # only rank 0 claims, locks and writes the run directory
+            model = create_model(config, registry)
+            prompt = prompt_record(model, samples)
+            run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,
-                           extra={"n_samples": len(samples), "world_size": ranks.world})
+                           extra={"n_samples": len(samples), "world_size": ranks.world,
+                                  **({"prompt": prompt} if prompt else {})})
         except HarnessError as exc:
             ranks.broadcast(str(exc))  # the other ranks stop with rank 0's reason instead of waiting
             raise
@@ -339,7 +362,7 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
         result.status = "worker"
         return result
     try:
-        generations, result.generated_now = generate_stage(config, registry, samples, run_dir, log, ranks)
+        generations, result.generated_now = generate_stage(config, registry, samples, run_dir, log, ranks, model)
         result.judged_now, result.judge_stats = judge_stage(config, registry, samples, generations, run_dir,
                                                             JUDGMENTS, log)
     except KeyboardInterrupt:

@@ -2,15 +2,15 @@
 
 Layout (stable; other tools read it)::
 
-    run.json             resolved config, fingerprint, versions, seeds, status, stats
+    run.json             resolved config, fingerprint, prompt sent, versions, seeds, status, stats
     config.yaml          the resolved config again, as a file `harness run --config` accepts
     generations.jsonl    one record per sample: id, category, question, reference, answer, ...
     judgments.jsonl      one record per sample (and repeat): id, category, score, status, raw, ...
     scores.json, report.md, scores.csv, report.html     written by the scoring/report step
 
 Without ``--name``, a run looks under ``--out`` for the newest *unfinished* run with the same
-fingerprint and continues it, so the same command resumes a killed run; otherwise it starts a new
-directory named from its components and a timestamp.
+fingerprint (and the same prompt, see :func:`prompt_change`) and continues it, so the same command
+resumes a killed run; otherwise it starts a new directory named from its components and a timestamp.
 
 The harness touches nothing that is not a run: ``--name`` is one plain folder name (never a path),
 a folder that exists without a harness ``run.json`` is never written into or cleared, and
@@ -154,6 +154,7 @@ class RunClaim:
         self.command = command
         self.run_dir: Path | None = None
         self.previous_status: str | None = None
+        self.prompt: dict[str, Any] | None = None
         self._stack = ExitStack()
 
     def __enter__(self) -> RunClaim:
@@ -172,9 +173,13 @@ class RunClaim:
                      "again to resume.",
             ) from exc
 
-    def open(self) -> tuple[Path, bool]:
-        """Choose, create and lock the run directory; returns it and whether the run resumes."""
+    def open(self, prompt: dict[str, Any] | None = None) -> tuple[Path, bool]:
+        """Choose, create and lock the run directory; returns it and whether the run resumes.
+
+        ``prompt`` is the prompt this run would send (:func:`prompt_change`): a run recorded with
+        another one is not resumed, exactly as if an option had changed."""
         config = self.config
+        self.prompt = prompt
         check_run_name(config.name)
         out = Path(config.out)
         if config.name:
@@ -192,6 +197,7 @@ class RunClaim:
                 (meta.get("updated_at", ""), path)
                 for path, meta in _existing_runs(out)
                 if meta.get("fingerprint") == fingerprint and meta.get("status") != "complete"
+                and prompt_change(meta.get("prompt"), prompt) is None
             ]
             if unfinished:
                 run_dir = max(unfinished)[1]
@@ -214,11 +220,14 @@ class RunClaim:
             raise UsageError(f"{run_dir} exists and is not a folder", hint="Choose another --name or --out.")
         if (run_dir / RUN_FILE).is_file():
             meta = read_run(run_dir)
-            if meta.get("fingerprint") == config.fingerprint():
+            prompt_changed = prompt_change(meta.get("prompt"), self.prompt)
+            if meta.get("fingerprint") == config.fingerprint() and prompt_changed is None:
                 return True, meta
             if not config.force:
                 old = meta.get("config", {})
                 changed = sorted(k for k, v in config.result_settings().items() if old.get(k) != v)
+                if prompt_changed:
+                    changed.append(f"the prompt: {prompt_changed}")
                 raise UsageError(
                     f"{run_dir} holds a run with a different configuration (changed: {', '.join(changed)}).",
                     hint="Use another --name, or --force to discard that run's records and start over.",
@@ -248,6 +257,24 @@ class RunClaim:
             except FileExistsError:
                 n += 1
                 run_dir = out / f"{base}-{n}"
+
+
+def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str | None:
+    """How the prompt a run recorded (run.json ``prompt``) differs from ``new``; ``None`` if it does
+    not, or if either is unknown (a run from before prompts were recorded, a model that cannot say).
+
+    Compared: the template's sha256, the system prompt and, for the same example sample, the
+    rendered example (which also catches a tokenizer whose special tokens changed)."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    if old.get("sha256") != new.get("sha256"):
+        return (f"template {old.get('template')} (sha256 {str(old.get('sha256'))[:12]}) is now "
+                f"{new.get('template')} (sha256 {str(new.get('sha256'))[:12]})")
+    if old.get("system_prompt") != new.get("system_prompt"):
+        return f"system prompt {old.get('system_prompt')!r} is now {new.get('system_prompt')!r}"
+    if old.get("example_id") == new.get("example_id") and old.get("example") != new.get("example"):
+        return "the same template renders the example differently (tokenizer changed?)"
+    return None
 
 
 def discard_records(run_dir: Path, meta: dict[str, Any]) -> list[str]:

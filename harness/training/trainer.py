@@ -317,6 +317,9 @@ def run_training(config: TrainConfig) -> TrainResult:
             "n_params": n_params,
             "n_trainable_params": sum(p.numel() for p in params),
             "base_model_dir": str(source_dir),
+            # the prompt format the conversations were encoded in (also OUT/harness_prompt.json)
+            "prompt": ({"template": template.name, "origin": template.origin, "sha256": template.sha256}
+                       if template is not None else None),
             "deepspeed_config_file": str(ds_config_path),
             "deepspeed_config": ds_config,
             "versions": _versions(),

@@ -44,3 +44,52 @@ def test_training_and_generation_prompt_ids_are_identical(name):
     assert sample.input_ids[: len(ids)] == ids
     assert all(x == IGNORE_INDEX for x in sample.labels[len(ids) - 1 : len(ids)])
     assert sample.labels[len(ids)] != IGNORE_INDEX
+
+
+# A ShareGPT record (roles human/gpt, three rounds), as `harness train --data file.jsonl` reads it.
+SHAREGPT = {"id": "sg-1", "conversations": [
+    {"from": "human", "value": "你好，介绍一下北京。"}, {"from": "gpt", "value": "北京是中国的首都。"},
+    {"from": "human", "value": "What about Shanghai?"}, {"from": "gpt", "value": "Shanghai is a city."},
+    {"from": "human", "value": "写一句关于月亮的诗。"}, {"from": "gpt", "value": "床前明月光。"},
+]}
+
+
+@pytest.mark.parametrize("requested", [None, "chatml"])
+def test_sharegpt_multi_turn_is_trained_in_the_chat_template_generation_uses(tmp_path, tiny_llama_dir, requested):
+    """A model whose tokenizer carries a ChatML chat template (Qwen2's): its own template, or the
+    registry's ``chatml`` asked for by name, formats every turn of a ShareGPT conversation exactly as
+    ``apply_chat_template`` does, and each turn's generation prompt is a prefix of the training ids."""
+    from harness.models.hub import HubModel
+    from harness.prompts.encode import prompt_ids
+    from harness.training.data.sources import convert_records
+    from harness.training.sft_encoding import turns_to_messages
+    from tests.chat_model import make_chat_model_dir
+
+    chat_dir = make_chat_model_dir(tiny_llama_dir, tmp_path / "chat")
+    model = HubModel(path=str(chat_dir), prompt_template=requested)  # as the trainer creates the base model
+    template = model.template()
+    assert template.kind == "jinja" and template.name == (requested or "tokenizer-chat-template")
+    tokenizer = model.load_tokenizer()
+    conversations, _ = convert_records([SHAREGPT], name="sg", origin="test")
+    [sample], report = encode_conversations(conversations, tokenizer, max_length=4096, template=template)
+    assert report.kept == 1
+    messages = turns_to_messages(conversations[0].turns)
+    assert len(messages) == 6
+
+    def chat_ids(msgs, *, generation_prompt):
+        return list(tokenizer.apply_chat_template(msgs, chat_template=template.jinja, tokenize=True,
+                                                  add_generation_prompt=generation_prompt, return_dict=False))
+
+    assert sample.input_ids == chat_ids(messages, generation_prompt=False)
+    [item] = HFGenerator().prepare(model, tokenizer, [EvalSample(id="q", question=messages[0]["content"], category="x")])
+    assert list(item.token_ids) == chat_ids(messages[:1], generation_prompt=True)
+    for k in (0, 2, 4):  # each user turn: what generation would be prompted with, then the learnt answer
+        ids = prompt_ids(template, messages[: k + 1], tokenizer)
+        assert ids == chat_ids(messages[: k + 1], generation_prompt=True)
+        assert sample.input_ids[: len(ids)] == ids
+        assert sample.labels[len(ids) - 1] == IGNORE_INDEX and sample.labels[len(ids)] != IGNORE_INDEX
+        end = len(chat_ids(messages[: k + 2], generation_prompt=False))
+        assert sample.labels[len(ids) : end] == sample.input_ids[len(ids) : end]
+        assert messages[k + 1]["content"] in tokenizer.decode(sample.input_ids[len(ids) : end])
+        if end < len(sample.labels):
+            assert sample.labels[end] == IGNORE_INDEX  # the next user turn is not learnt
