@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.paper.comparability import MeasuredSetup, differences
 from harness.paper.table5 import PublishedRow, load_table5
+from harness.scoring.columns import TABLE5_LABELS
 
 TRAIN_RECORD = "train_config.json"
 
@@ -93,7 +94,8 @@ def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredS
                 "delta": None if mean is None else mean - published,
                 "n": None if measured is None else measured.get("n")}
 
-    columns = {name: entry(scores["columns"].get(name, {}).get("label", name), value, scores["columns"].get(name))
+    columns = {name: entry(scores["columns"].get(name, {}).get("label", TABLE5_LABELS.get(name, name)), value,
+                           scores["columns"].get(name))
                for name, value in row.scores.items()}
     return {
         "row": row.id,
