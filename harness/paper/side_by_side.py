@@ -70,6 +70,10 @@ def measured_setup_for_run(config: Mapping[str, Any], judgments: list[Mapping[st
     unknown: list[str] = []
     if trained is None and row.base_model is not None and recipe_paper_row(model) != row.id:
         unknown.append(why_not or f"model {model}: no training record, so its training data cannot be checked")
+    if trained is None and recipe_paper_row(model) == row.id and config.get("model_path"):
+        # the released weights are encrypted diffs; nothing records that a local copy is them, decrypted
+        unknown.append(f"model weights: {config['model_path']} stands for {model}; not checked to be the "
+                       "released weights")
     judge_model = config.get("judge_model")
     answered = [m for m in _answering_models(judgments) if not m.startswith("gpt-3.5-turbo")]
     if answered:
