@@ -189,6 +189,17 @@ def configured_setup(spec: ExperimentSpec, eval_options: dict[str, Any] | None =
     )
 
 
+def configured_verdict(spec: ExperimentSpec) -> str:
+    """The comparability verdict an experiment's config implies, before anything runs (``--dry-run``)."""
+    row = spec.published()
+    if row is None:
+        return NO_PUBLISHED_ROW
+    from harness.paper.comparability import differences
+    from harness.paper.table5 import load_table5
+
+    return differences(row, load_table5().setup, configured_setup(spec)).verdict
+
+
 def side_by_side(result: ExperimentResult) -> dict[str, Any]:
     """Published and measured per Table 5 column and macro for one experiment, with the verdict.
 

@@ -32,7 +32,14 @@ def experiment(
     from rich.table import Table
 
     from harness.cli.app import console
-    from harness.experiments import TRAIN_DONE, find_experiments, run_experiment, summary_rows, write_summary
+    from harness.experiments import (
+        TRAIN_DONE,
+        configured_verdict,
+        find_experiments,
+        run_experiment,
+        summary_rows,
+        write_summary,
+    )
     from harness.report.tables import experiments_side_by_side
 
     specs = find_experiments(targets)
@@ -45,12 +52,13 @@ def experiment(
     out_console = console()
     if dry_run:
         table = Table(title="experiments (dry run)")
-        for col in ("name", "train", "eval", "state"):
+        for col in ("name", "train", "eval", "state", "vs the paper"):
             table.add_column(col, overflow="fold")
         for s in specs:
             train = "-" if s.train is None else f"{s.train.get('model')} on {s.train.get('data')}"
             state = "trained" if (out / s.name / TRAIN_DONE).is_file() else "to train" if s.train else "-"
-            table.add_row(s.name, train, f"{s.eval.get('judge', 'gpt35')} on {s.eval.get('dataset', 'belle-eval')}", state)
+            table.add_row(s.name, train, f"{s.eval.get('judge', 'gpt35')} on {s.eval.get('dataset', 'belle-eval')}", state,
+                          configured_verdict(s))
         out_console.print(table)
         return
     overrides = {"judge": judge, "judge_model": judge_model, "judge_api_base": judge_api_base, "limit": limit,

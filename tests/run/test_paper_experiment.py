@@ -155,3 +155,16 @@ def test_trained_miniature_is_marked_substitute_data_everywhere(tmp_path, harnes
     rows = json.loads(again.stdout)
     assert rows[0]["trained"] == "skipped (done)" and rows[0]["verdict"] == verdict
     assert "training already done" in again.stderr
+
+
+def test_dry_run_shows_each_rows_verdict_before_anything_runs(tmp_path, harness_home):
+    """configs/table2: every fine-tuned row trains on stand-in data; the ChatGPT row is the paper's setup."""
+    out = tmp_path / "out"
+    proc = _harness(["experiment", str(CONFIG_DIRS[0]), "--out", str(out), "--dry-run"], _env(harness_home, 200))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if "belle-eval" in line]
+    assert len(rows) == 9
+    assert all("substitute data: not comparable" in line for line in rows[:8]), rows
+    assert rows[8].split("│")[1].strip() == "chatgpt" and rows[8].rstrip(" │").endswith("comparable")
+    assert "not comparable" not in rows[8]
+    assert not out.exists()
