@@ -179,10 +179,13 @@ def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str,
 
 def configured_setup(spec: ExperimentSpec, eval_options: dict[str, Any] | None = None) -> MeasuredSetup:
     """What an experiment's config says it will do (used when its eval run left no scores to read)."""
+    from harness.paper.side_by_side import recipe_paper_row
+
     options = {**spec.eval, **(eval_options or {})}
     categories = options.get("categories")
+    model = None if spec.train is not None else options.get("model")
     return MeasuredSetup(
-        model=None if spec.train is not None else options.get("model"),
+        model=model, released_row=recipe_paper_row(model),
         dataset=str(options.get("dataset") or "belle-eval"), limit=options.get("limit"),
         categories=tuple(categories) if categories else None, judge=str(options.get("judge") or "gpt35"),
         judge_model=options.get("judge_model"), trained=spec.train,
