@@ -1,8 +1,10 @@
 """Experiments: train a model (optionally) and evaluate it, as one resumable unit per config file.
 
 A config (``configs/table2/*.yaml``) holds a ``train`` section (the trainer's options: base model,
-data mixture, Table 3 hyper-parameters), an ``eval`` section (``harness run`` options) and the
-paper's published figures for that row. :func:`run_experiment` trains into
+data mixture, Table 3 hyper-parameters), an ``eval`` section (``harness run`` options) and the id of
+its published row (``paper: {table5: <row id>}``). The figures themselves are never copied into a
+config: they are read from ``registry/paper/table5.yaml`` (the project's one copy of the paper's Table
+5), so a config cannot drift from the published numbers. :func:`run_experiment` trains into
 ``<out>/<name>/model`` (or continues a killed training with ``resume``), evaluates that model into
 ``<out>/<name>/eval``, and skips each step whose result is already on disk. Relative paths in a
 config (``data_dir``) are resolved against the config file's directory.
@@ -16,26 +18,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import UsageError
+from harness.paper.comparability import MeasuredSetup
+from harness.paper.table5 import PublishedRow, published_row
 from harness.registry_yaml import load_yaml_model
 
 TRAIN_DONE = "train_result.json"
+NO_PUBLISHED_ROW = "no published row"
 PATH_KEYS = ("data_dir", "model_path", "tokenizer", "deepspeed_config")
 
 
-class PaperFigures(BaseModel):
-    """What the paper published for this row (``None`` where it published nothing)."""
+LEGACY_PAPER_KEYS = frozenset({"table", "model", "data", "macro", "macro_wo_others"})
+
+
+class PaperLink(BaseModel):
+    """Which published Table 5 row an experiment reproduces (``None``: none), and a note on it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    table: str | None = None
-    model: str | None = None
-    data: str | None = None
-    macro: float | None = None
-    macro_wo_others: float | None = None
+    table5: str | None = Field(default=None, description="row id in registry/paper/table5.yaml")
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_copied_figures(cls, data: Any) -> Any:
+        if isinstance(data, dict) and LEGACY_PAPER_KEYS & set(data):
+            copied = ", ".join(sorted(LEGACY_PAPER_KEYS & set(data)))
+            raise ValueError(
+                f"published figures are not copied into configs ({copied}): write `table5: <row id>` instead "
+                "(the `id:` of a row in registry/paper/table5.yaml), and the figures are read from there"
+            )
+        return data
 
 
 class ExperimentSpec(BaseModel):
@@ -43,11 +58,17 @@ class ExperimentSpec(BaseModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9._\-]+$")
     description: str = ""
-    paper: PaperFigures = Field(default_factory=PaperFigures)
+    paper: PaperLink = Field(default_factory=PaperLink)
     trainer: str = "deepspeed"
     train: dict[str, Any] | None = None
     eval: dict[str, Any] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True)
+
+    def published(self) -> PublishedRow | None:
+        """The published row this experiment reproduces (validated when the config was loaded)."""
+        if not self.paper.table5:
+            return None
+        return published_row(self.paper.table5, where=f"{self.source or self.name}: paper.table5")
 
 
 @dataclass
@@ -58,6 +79,7 @@ class ExperimentResult:
     eval_status: str = "not run"
     macro: float | None = None
     macro_wo_others: float | None = None
+    scores: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,6 +98,7 @@ def load_experiment(path: Path) -> ExperimentSpec:
     spec.train = _resolve_paths(spec.train, base) if spec.train else None
     spec.eval = _resolve_paths(spec.eval, base)
     spec.source = str(path)
+    spec.published()  # an unknown row id fails here, naming the file, before anything runs
     return spec
 
 
@@ -133,6 +156,10 @@ def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str,
             write_json_atomic(done, result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)})
             trained = "trained"
         eval_options["model"] = f"hf:{model_dir.resolve()}"
+    if spec.paper.table5 and not eval_options.get("paper_row"):
+        # the eval run's scores.json then carries published beside measured, and its comparability
+        # is judged from the run's own records (train_config.json beside the model, judge, subset)
+        eval_options["paper_row"] = spec.paper.table5
     if "model" not in eval_options:
         raise UsageError(f"{spec.source or spec.name}: the eval section needs a model when there is no train section")
     config = RunConfig.model_validate({**eval_options, "out": str(exp_dir), "name": "eval"})
@@ -140,32 +167,105 @@ def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str,
     scores = run.scores or {}
     result = ExperimentResult(spec=spec, exp_dir=exp_dir, trained=trained, eval_status=run.status,
                               macro=_macro_value(scores.get("macro")),
-                              macro_wo_others=_macro_value(scores.get("macro_wo_others")))
+                              macro_wo_others=_macro_value(scores.get("macro_wo_others")),
+                              scores=scores or None, extra={"eval_options": eval_options})
     write_json_atomic(exp_dir / "experiment.json", {
         "name": spec.name, "source": spec.source, "trained": trained, "eval_status": run.status,
         "run_dir": str(run.run_dir), "macro": result.macro, "macro_wo_others": result.macro_wo_others,
-        "paper": spec.paper.model_dump(),
+        "paper": side_by_side(result),
     })
     return result
 
 
+def configured_setup(spec: ExperimentSpec, eval_options: dict[str, Any] | None = None) -> MeasuredSetup:
+    """What an experiment's config says it will do (used when its eval run left no scores to read)."""
+    from harness.paper.side_by_side import recipe_paper_row
+
+    options = {**spec.eval, **(eval_options or {})}
+    categories = options.get("categories")
+    model = None if spec.train is not None else options.get("model")
+    return MeasuredSetup(
+        model=model, released_row=recipe_paper_row(model),
+        dataset=str(options.get("dataset") or "belle-eval"), limit=options.get("limit"),
+        categories=tuple(categories) if categories else None, judge=str(options.get("judge") or "gpt35"),
+        judge_model=options.get("judge_model"), trained=spec.train,
+    )
+
+
+def configured_verdict(spec: ExperimentSpec) -> str:
+    """The comparability verdict an experiment's config implies, before anything runs (``--dry-run``)."""
+    row = spec.published()
+    if row is None:
+        return NO_PUBLISHED_ROW
+    from harness.paper.comparability import differences
+    from harness.paper.table5 import load_table5
+
+    return differences(row, load_table5().setup, configured_setup(spec)).verdict
+
+
+def side_by_side(result: ExperimentResult) -> dict[str, Any]:
+    """Published and measured per Table 5 column and macro for one experiment, with the verdict.
+
+    The eval run's own ``paper`` section (``scores.json``, judged from the run's records) when there
+    is one; else the published row beside no measurement, judged from the config; else, for an
+    experiment that names no published row, the measured figures alone.
+    """
+    scores = result.scores or {}
+    if scores.get("paper"):
+        return scores["paper"]
+    row = result.spec.published()
+    if row is not None:
+        from harness.paper.side_by_side import paper_section
+
+        empty = {"columns": {}, "macro": None, "macro_wo_others": None}
+        return paper_section(row, empty, configured_setup(result.spec, result.extra.get("eval_options")))
+
+    def measured(label: str, value: dict[str, Any] | None) -> dict[str, Any]:
+        mean = None if value is None else value.get("mean")
+        return {"label": label, "published": None, "measured": mean, "delta": None,
+                "n": None if value is None else value.get("n")}
+
+    columns = scores.get("columns") or {}
+    return {
+        "row": None, "paper_model": None, "paper_data": None, "source": None, "comparable": False,
+        "verdict": NO_PUBLISHED_ROW, "differences": [],
+        "columns": {g: measured(c.get("label", g), c) for g, c in columns.items()},
+        "macro": measured("macro ave", scores.get("macro")),
+        "macro_wo_others": measured("macro ave w/o others", scores.get("macro_wo_others")),
+    }
+
+
 def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:
+    """One row per experiment for ``summary.json`` and the printed table.
+
+    ``paper`` holds published, measured and delta per Table 5 column and macro, the verdict
+    (``substitute data: not comparable`` ...) and the list of what differs from the paper's setup.
+    """
     rows = []
     for r in results:
-        paper = r.spec.paper
+        published = r.spec.published()
+        paper = side_by_side(r)
         rows.append({
             "name": r.spec.name,
             "model": (r.spec.train or {}).get("model") or r.spec.eval.get("model"),
-            "paper_model": paper.model,
-            "data": (r.spec.train or {}).get("data") or paper.data or "-",
-            "macro": r.macro, "paper_macro": paper.macro,
-            "macro_wo_others": r.macro_wo_others, "paper_macro_wo_others": paper.macro_wo_others,
-            "trained": r.trained, "eval": r.eval_status,
+            "paper_row": None if published is None else published.id,
+            "paper_model": None if published is None else published.model,
+            "data": (r.spec.train or {}).get("data") or (published.data if published else None) or "-",
+            "macro": r.macro, "paper_macro": None if published is None else published.macro,
+            "macro_wo_others": r.macro_wo_others,
+            "paper_macro_wo_others": None if published is None else published.macro_wo_others,
+            "comparable": paper["comparable"], "verdict": paper["verdict"], "differences": paper["differences"],
+            "trained": r.trained, "eval": r.eval_status, "run_dir": str(r.exp_dir / "eval"),
+            "paper": paper,
         })
     return rows
 
 
 def write_summary(out_root: Path, rows: list[dict[str, Any]]) -> Path:
+    """``summary.json`` and ``summary.html`` (measured beside published, with verdicts) in ``out_root``."""
+    from harness.report.experiment_html import render_experiments_html
+
     path = out_root / "summary.json"
-    path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    (out_root / "summary.html").write_text(render_experiments_html(rows), encoding="utf-8")
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,16 +20,27 @@ def experiment(
     limit: Annotated[int | None, typer.Option(help="Evaluate only the first N samples.", min=1)] = None,
     max_steps: Annotated[int | None, typer.Option(help="Cap every training run at N optimizer steps.", min=1)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be trained and evaluated.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary (summary.json) instead of the table.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress")] = False,
 ) -> None:
     """Train and evaluate each experiment config, skipping what is done; print a Table 2 summary.
 
-    The paper's published figures are printed beside the measured ones.
+    The paper's published figures (the row a config names, registry/paper/table5.yaml) are printed
+    beside the measured ones per column, with each row's comparability verdict and what differs;
+    also written to OUT/summary.json and OUT/summary.html.
     """
     from rich.table import Table
 
     from harness.cli.app import console
-    from harness.experiments import TRAIN_DONE, find_experiments, run_experiment, summary_rows, write_summary
+    from harness.experiments import (
+        TRAIN_DONE,
+        configured_verdict,
+        find_experiments,
+        run_experiment,
+        summary_rows,
+        write_summary,
+    )
+    from harness.report.tables import experiments_side_by_side
 
     specs = find_experiments(targets)
     if only:
@@ -40,34 +52,29 @@ def experiment(
     out_console = console()
     if dry_run:
         table = Table(title="experiments (dry run)")
-        for col in ("name", "train", "eval", "state"):
+        for col in ("name", "train", "eval", "state", "vs the paper"):
             table.add_column(col, overflow="fold")
         for s in specs:
             train = "-" if s.train is None else f"{s.train.get('model')} on {s.train.get('data')}"
             state = "trained" if (out / s.name / TRAIN_DONE).is_file() else "to train" if s.train else "-"
-            table.add_row(s.name, train, f"{s.eval.get('judge', 'gpt35')} on {s.eval.get('dataset', 'belle-eval')}", state)
+            table.add_row(s.name, train, f"{s.eval.get('judge', 'gpt35')} on {s.eval.get('dataset', 'belle-eval')}", state,
+                          configured_verdict(s))
         out_console.print(table)
         return
     overrides = {"judge": judge, "judge_model": judge_model, "judge_api_base": judge_api_base, "limit": limit,
                  "data_dir": data_dir, "progress": False if no_progress else None}
     train_overrides = {"max_steps": max_steps, "data_dir": data_dir, "progress": False if no_progress else None}
+    log_console = console(stderr=True) if as_json else out_console  # --json: stdout is the JSON alone
     results = [run_experiment(s, out_root=out, overrides=overrides, train_overrides=train_overrides,
-                              log=lambda m: out_console.print(m, markup=False)) for s in specs]
+                              log=lambda m: log_console.print(m, markup=False)) for s in specs]
     rows = summary_rows(results)
     path = write_summary(out, rows)
-
-    def fmt(v):
-        return "-" if v is None else f"{v:.3f}"
-
-    table = Table(title="Table 2: measured vs published")
-    for col in ("model (paper's)", "training data", "macro ave", "paper", "macro ave w/o others", "paper ", "eval"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        model = r["model"] if r["paper_model"] in (None, r["model"]) else f"{r['model']} ({r['paper_model']})"
-        table.add_row(model, r["data"], fmt(r["macro"]), fmt(r["paper_macro"]), fmt(r["macro_wo_others"]),
-                      fmt(r["paper_macro_wo_others"]), r["eval"])
-    out_console.print(table)
-    out_console.print(f"summary: {path}", markup=False)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for table in experiments_side_by_side(rows, width=out_console.width):
+            out_console.print(table)
+        out_console.print(f"summary: {path} and {path.with_suffix('.html')}", markup=False)
     if any(r["eval"] != "complete" for r in rows):
         raise typer.Exit(1)
 

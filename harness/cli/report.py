@@ -150,7 +150,7 @@ def compare(
     from harness.cli.app import console
     from harness.errors import UsageError
     from harness.report.rundir import read_run_dir
-    from harness.report.tables import deltas, table5
+    from harness.report.tables import deltas, paper_comparison, table5
     from harness.report.write import scores_for_run
     from harness.scoring.paired import compare_judgments
 
@@ -182,6 +182,9 @@ def compare(
     out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
+    for name, run_scores in zip(names, scores, strict=True):
+        if run_scores.get("paper"):  # linked to a published row: the paper's figures, under the verdict
+            out.print(paper_comparison(run_scores["paper"], name=name))
     if html is not None:
         out.print(f"wrote {html}", markup=False)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.paper.comparability import MeasuredSetup, differences
 from harness.paper.table5 import PublishedRow, load_table5
+from harness.scoring.columns import TABLE5_LABELS
 
 TRAIN_RECORD = "train_config.json"
 
@@ -69,6 +70,10 @@ def measured_setup_for_run(config: Mapping[str, Any], judgments: list[Mapping[st
     unknown: list[str] = []
     if trained is None and row.base_model is not None and recipe_paper_row(model) != row.id:
         unknown.append(why_not or f"model {model}: no training record, so its training data cannot be checked")
+    if trained is None and recipe_paper_row(model) == row.id and config.get("model_path"):
+        # the released weights are encrypted diffs; nothing records that a local copy is them, decrypted
+        unknown.append(f"model weights: {config['model_path']} stands for {model}; not checked to be the "
+                       "released weights")
     judge_model = config.get("judge_model")
     answered = [m for m in _answering_models(judgments) if not m.startswith("gpt-3.5-turbo")]
     if answered:
@@ -93,7 +98,8 @@ def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredS
                 "delta": None if mean is None else mean - published,
                 "n": None if measured is None else measured.get("n")}
 
-    columns = {name: entry(scores["columns"].get(name, {}).get("label", name), value, scores["columns"].get(name))
+    columns = {name: entry(scores["columns"].get(name, {}).get("label", TABLE5_LABELS.get(name, name)), value,
+                           scores["columns"].get(name))
                for name, value in row.scores.items()}
     return {
         "row": row.id,

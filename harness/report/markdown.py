@@ -43,6 +43,30 @@ def table5_markdown(rows: list[tuple[str, Mapping[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{'+' if value >= 0 else ''}{value:.3f}"
+
+
+def paper_markdown(paper: Mapping[str, Any]) -> str:
+    """Published beside measured per Table 5 column and macro, under the comparability verdict."""
+    what = str(paper.get("paper_model") or "")
+    if paper.get("paper_data") not in (None, "", "-"):
+        what += f" on {paper['paper_data']}"
+    out = [f"## Published vs measured: {_cell(what)} (row `{_cell(paper.get('row'))}`)", "",
+           f"**{_cell(paper['verdict'])}**", ""]
+    differences = paper.get("differences") or []
+    if differences:
+        out += [f"- {_cell(d)}" for d in differences] + [""]
+    out += ["| column | measured | published | Δ | n |", "|---|---|---|---|---|"]
+    for entry in [*paper["columns"].values(), paper["macro"], paper["macro_wo_others"]]:
+        n = "" if entry.get("n") is None else str(entry["n"])
+        out.append(f"| {_cell(entry['label'])} | {fmt(entry['measured'])} | {fmt(entry['published'])} | "
+                   f"{_signed(entry['delta'])} | {n} |")
+    if paper.get("source"):
+        out += ["", f"Published: {_cell(paper['source'])}."]
+    return "\n".join(out)
+
+
 def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
     info = run.describe()
     totals = scores["totals"]
@@ -61,6 +85,8 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         f"macro ave {fmt(macro['mean'])} (95% CI {fmt(macro['ci_low'])}–{fmt(macro['ci_high'])}); "
         f"macro ave w/o others {fmt(macro_wo['mean'])} (95% CI {fmt(macro_wo['ci_low'])}–{fmt(macro_wo['ci_high'])})."
     )
+    if scores.get("paper"):
+        out += ["", paper_markdown(scores["paper"])]
     out += [
         "",
         "## Per category",

@@ -154,3 +154,51 @@ def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
             cells.append(fmt(value) if isinstance(value, float) else ("–" if value is None else str(value)))
         table.add_row(_t(a), _t(b), *cells)
     return table
+
+
+def experiments_side_by_side(rows: list[Mapping[str, Any]], *, width: int | None = None,
+                             title: str = "Table 2/5: measured vs published, per column") -> list[Table]:
+    """``harness experiment``'s summary: for each experiment a measured line and a published line under
+    the nine Table 5 columns and both macros, the verdict marked in the last column and spelled out
+    (what differs) in the caption.
+
+    ``rows`` are :func:`harness.experiments.summary_rows`. When even the abbreviated layout is wider
+    than ``width``, each experiment gets its own narrow :func:`paper_comparison` table instead.
+    """
+    order: list[str] = []
+    labels: dict[str, str] = {}
+    for row in rows:
+        for group, entry in row["paper"]["columns"].items():
+            if group not in order:
+                order.append(group)
+            labels.setdefault(group, entry["label"])
+    label_width = max(8, len(f"#{len(rows)} paper"))
+    needed = label_width + 1 + (len(order) + 2) * (CELL + 1) + 3
+    if width is not None and needed > width:
+        return [paper_comparison(row["paper"], name=f"#{i} {row['name']}") for i, row in enumerate(rows, 1)]
+    taken: set[str] = set()
+    short = {g: _abbreviation(g, labels[g], taken) for g in order}
+    legend = (", ".join(f"{short[g]} = {labels[g]}" for g in order)
+              + ", macro = macro ave, w/o = macro ave w/o others; cmp: comparable with the paper's figure?")
+    caption = [legend]
+    for i, row in enumerate(rows, 1):
+        paper = row["paper"]
+        what = f"{row['model']} on {row['data']}" if row.get("data") not in (None, "-") else str(row["model"])
+        caption.append(f"#{i} {row['name']} ({what}; eval {row['eval']}): {paper['verdict']}")
+        caption += [f"   - {d}" for d in paper["differences"]]
+    table = Table(title=title, caption="\n".join(caption), box=None, padding=(0, 1, 0, 0), pad_edge=False,
+                  caption_justify="left")
+    table.add_column("", no_wrap=True, min_width=label_width)
+    for group in order:
+        table.add_column(short[group], justify="right", min_width=CELL, no_wrap=True)
+    table.add_column("macro", justify="right", style="bold", min_width=CELL, no_wrap=True)
+    table.add_column("w/o", justify="right", style="bold", min_width=CELL, no_wrap=True)
+    table.add_column("cmp", no_wrap=True, min_width=3)
+    for i, row in enumerate(rows, 1):
+        paper = row["paper"]
+        entries = [paper["columns"].get(g) for g in order] + [paper["macro"], paper["macro_wo_others"]]
+        mark = "yes" if paper["comparable"] else "[yellow]no[/]"
+        table.add_row(f"#{i} ours", *[fmt(None if e is None else e["measured"]) for e in entries], mark)
+        table.add_row(f"#{i} paper", *[fmt(None if e is None else e["published"]) for e in entries], "",
+                      style="dim", end_section=i < len(rows))
+    return [table]
