@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from harness.api.secrets import redact_url
 from harness.errors import UsageError
 from harness.paths import harness_home
 
@@ -85,10 +86,11 @@ class ApiSettings:
         return cls(**given)
 
     def public_dict(self) -> dict[str, Any]:
-        """What may be written to a run directory: no key (only the name of its variable)."""
+        """What may be written to a run directory: no key (only the name of its variable), and
+        ``api_base`` without the credentials a URL may carry."""
         return {
             "model": self.model,
-            "api_base": self.api_base,
+            "api_base": redact_url(self.api_base),
             "api_key_env": self.api_key_env,
             "concurrency": self.concurrency,
             "timeout": self.timeout,
