@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 # The JSON envelope around the reply text (id, usage, model...) is well under this.
 ENVELOPE_BYTES = 16 * 1024
@@ -61,6 +62,13 @@ class RawReply:
     completion_tokens: int | None
     finish_reason: str | None
     truncated: bool = False
+
+
+def completions_url(api_base: str) -> str:
+    """``{api_base}/chat/completions``, the path added before a query string the base may carry
+    (``https://gw.example/v1?api-version=...``)."""
+    parts = urlsplit(api_base)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/chat/completions"))
 
 
 def body_limit(max_reply_bytes: int) -> int:
@@ -149,7 +157,7 @@ class OpenAICompatibleClient:
 
     def __init__(self, *, api_base: str | None, model: str, api_key: str | None, concurrency: int,
                  max_reply_bytes: int, headers: dict[str, str] | None = None) -> None:
-        self.url = (api_base or OPENAI_API_BASE).rstrip("/") + "/chat/completions"
+        self.url = completions_url(api_base or OPENAI_API_BASE)
         self.model = model
         self.max_reply_bytes = max_reply_bytes
         self.body_limit = body_limit(max_reply_bytes)

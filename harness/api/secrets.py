@@ -12,9 +12,10 @@ wherever it is written (``run.json``, ``config.yaml``, judge stats).
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # The environment variable litellm itself reads for each provider, when --api-key-env is not given.
 PROVIDER_KEY_ENV = {
@@ -60,6 +61,9 @@ def url_secrets(url: str | None) -> list[str]:
     try:
         parts = urlsplit(url)
         found = [parts.password] if parts.password else []
+        if parts.password:  # an HTTP client sends user:password as Basic auth, base64-encoded
+            basic = f"{unquote(parts.username or '')}:{unquote(parts.password)}".encode()
+            found += [unquote(parts.password), base64.b64encode(basic).decode("ascii")]
         query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError:
         return []
