@@ -317,10 +317,14 @@ def main() -> int:
         ideal = args.n * args.latency / args.concurrency
         walls, cpus = [], []
         others: dict[str, list[tuple[float, float, int]] | str] = {}
-        if not args.no_compare:
-            openai_sdk_run(server.base_url, make_items(20), concurrency=4)  # warm-up (imports, connections)
+        if not args.no_compare:  # warm-ups (imports, connections), or why a client is left out
+            try:
+                openai_sdk_run(server.base_url, make_items(20), concurrency=4)
+                sdk: list | str = []
+            except ImportError:
+                sdk = "not installed (pip install openai to measure it beside the harness)"
             warm = inspect_run(server.base_url, make_items(20), concurrency=4)
-            others = {"openai SDK (AsyncOpenAI + semaphore)": [],
+            others = {"openai SDK (AsyncOpenAI + semaphore)": sdk,
                       "inspect-ai generate()": [] if not isinstance(warm, str) else warm}
         for k in range(args.repeats):  # each a full, fresh run of n judgments (nothing cached)
             wall, out, stats, delta = judge_run(server, items, concurrency=args.concurrency,
