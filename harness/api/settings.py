@@ -35,7 +35,10 @@ class ApiSettings:
     sending to the last byte), ``deadline`` one request with all its retries and waits;
     ``max_reply_bytes`` caps what is read of one reply (over it the reply is kept truncated, with
     a marker); after ``max_consecutive_failures`` requests in a row end without a reply, the run
-    stops sending and says so (what finished is kept; running it again resumes).
+    stops sending and says so (what finished is kept; running it again resumes). For the judge,
+    ``harness run``/``harness judge`` set them with ``--judge-deadline``, ``--judge-max-reply`` and
+    ``--judge-max-failures`` (RunConfig's ``judge_deadline``, ``judge_max_reply``,
+    ``judge_max_failures``).
     """
 
     model: str = "gpt-3.5-turbo"
