@@ -7,7 +7,8 @@ stores in the run directory.
 Two routes, one behaviour. OpenAI-compatible endpoints (OpenAI itself, and any model sent to an
 ``api_base``: vLLM, llama.cpp, the test server) go through the direct httpx client of
 :mod:`harness.api.openai_http` (~2 ms of client CPU a request instead of litellm's ~5-8 ms); every
-other provider goes through ``litellm.acompletion``. Both are retried here with tenacity (honouring
+other provider, and OpenAI's reasoning models (o1, o3, o4, gpt-5: litellm rewrites their
+parameters), goes through ``litellm.acompletion``. Both are retried here with tenacity (honouring
 ``Retry-After``), bounded by one deadline per request, capped in reply size, priced with litellm's
 price map, and scrubbed of every configured secret (:mod:`harness.api.secrets`) before anything
 is kept. The API key is read from the environment when the client is built and kept in one private
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -35,6 +37,10 @@ from harness.errors import UsageError
 
 # Providers whose requests go through the direct OpenAI-compatible client.
 DIRECT_PROVIDERS = frozenset({"openai"})
+# OpenAI reasoning models (o1, o3-mini, o4-mini, gpt-5, gpt-5.1-codex ...) take other parameters
+# (``max_completion_tokens`` for ``max_tokens``; only temperature 1): litellm rewrites them, the
+# direct client would not, so these names keep the litellm route whatever their endpoint.
+REASONING_MODEL = re.compile(r"^(o[1-9]\d*|gpt-5)(?![a-z0-9])", re.IGNORECASE)
 MAX_COST_REASON = "max cost reached"
 
 
@@ -139,6 +145,12 @@ def resolve_model(model: str, api_base: str | None) -> tuple[str, str, str]:
         ) from exc
 
 
+def uses_direct_client(provider: str, wire_model: str) -> bool:
+    """Whether requests go through :class:`OpenAICompatibleClient` rather than litellm: an
+    OpenAI-compatible provider and not a reasoning model, whose parameters litellm rewrites."""
+    return provider in DIRECT_PROVIDERS and not REASONING_MODEL.match(wire_model.rsplit("/", 1)[-1])
+
+
 def resolve_api_key(settings: ApiSettings, provider: str) -> str | None:
     """The key from the environment (never from a file or an option value)."""
     if settings.api_key_env:
@@ -186,7 +198,7 @@ class ChatClient:
         self.cache = ResponseCache(settings.cache_path) if settings.use_cache else None
         self.stats = ApiStats()
         self.direct: OpenAICompatibleClient | None = None
-        if self.provider in DIRECT_PROVIDERS:
+        if uses_direct_client(self.provider, wire_model):
             self.direct = OpenAICompatibleClient(
                 api_base=settings.api_base, model=wire_model, api_key=self.__api_key,
                 concurrency=settings.concurrency, max_reply_bytes=settings.max_reply_bytes, headers=_openai_headers(),
@@ -370,6 +382,7 @@ class ChatClient:
             else:
                 self.stats.cost += cost
             self.stats.answering_models[answering or "?"] += 1
-        if self.cache is not None and key is not None:
+        if self.cache is not None and key is not None and not truncated:
+            # a cut reply is not kept: with a larger max_reply_bytes the next run fetches it whole
             self.cache.put(key, self.namespace, result.to_payload())
         return result

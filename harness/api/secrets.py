@@ -5,14 +5,17 @@ proxy, a misconfigured gateway, a hostile endpoint), and error messages quote re
 client passes every reply text and every error reason through :class:`SecretScrubber` before it
 reaches a judgment, the cache, a stats file or a log line. The secrets are the key the client
 sends, every provider key variable set in the environment (litellm may read any of them), the
-variable named by ``api_key_env``, and a password written into ``api_base``.
+variable named by ``api_key_env``, and the credentials written into ``api_base`` (a password,
+``?api_key=``/``?key=`` query values); :func:`redact_url` removes those from the URL itself
+wherever it is written (``run.json``, ``config.yaml``, judge stats).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # The environment variable litellm itself reads for each provider, when --api-key-env is not given.
 PROVIDER_KEY_ENV = {
@@ -37,6 +40,11 @@ MIN_SECRET_LENGTH = 8
 MIN_PARTIAL_LENGTH = 4
 
 
+# Query parameters that carry a credential in a URL (``?api_key=...``, Azure's ``?key=...``).
+SECRET_QUERY_KEYS = frozenset({"api_key", "apikey", "api-key", "key", "token", "access_token", "auth",
+                               "password", "secret", "sig", "signature", "code"})
+
+
 def url_password(url: str | None) -> str | None:
     if not url:
         return None
@@ -46,17 +54,56 @@ def url_password(url: str | None) -> str | None:
         return None
 
 
+def url_secrets(url: str | None) -> list[str]:
+    """The credentials written into ``url``: its password and its credential query values."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        found = [parts.password] if parts.password else []
+        if parts.password:  # an HTTP client sends user:password as Basic auth, base64-encoded
+            basic = f"{unquote(parts.username or '')}:{unquote(parts.password)}".encode()
+            found += [unquote(parts.password), base64.b64encode(basic).decode("ascii")]
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        return []
+    return found + [value for name, value in query if name.lower() in SECRET_QUERY_KEYS and value]
+
+
 def redact_url(url: str | None) -> str | None:
-    """``url`` without a password in it (``https://user:***@host/v1``), for run files."""
-    if not url or url_password(url) is None:
+    """``url`` with its credentials replaced by ``***`` (``https://user:***@host/v1?api_key=***``),
+    for everything written: run files, stats, messages. A URL that cannot be parsed is kept as is
+    only when it holds no ``@`` or ``=`` (else it is replaced whole: it might hold a secret)."""
+    if not url:
         return url
-    parts = urlsplit(url)
-    netloc = f"{parts.username or ''}:{REDACTED}@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        port = parts.port
+    except ValueError:
+        return url if "@" not in url and "=" not in url else REDACTED
+    netloc = parts.netloc
+    if password is not None:
+        host = parts.hostname or ""
+        netloc = f"{parts.username or ''}:{REDACTED}@{host}" + (f":{port}" if port else "")
+    if any(name.lower() in SECRET_QUERY_KEYS for name, _ in query):
+        safe = [(name, REDACTED if name.lower() in SECRET_QUERY_KEYS else value) for name, value in query]
+        query_text = urlencode(safe, safe="*")
+    else:
+        query_text = parts.query
+    if netloc == parts.netloc and query_text == parts.query:
+        return url
+    return urlunsplit(parts._replace(netloc=netloc, query=query_text))
+
+
+def is_redacted_url(url: str | None) -> bool:
+    """``url`` was written with its credentials removed (so it cannot be used as it is)."""
+    return bool(url) and redact_url(url) == url and REDACTED in url
 
 
 def configured_secrets(*, api_key: str | None, api_key_env: str | None, api_base: str | None) -> list[str]:
-    values = [api_key, url_password(api_base)]
+    values = [api_key, *url_secrets(api_base)]
     names = set(PROVIDER_KEY_ENV.values()) | ({api_key_env} if api_key_env else set())
     values += [os.environ.get(name) for name in sorted(names)]
     return [v for v in values if v]

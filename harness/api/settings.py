@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from harness.api.secrets import redact_url
 from harness.errors import UsageError
 from harness.paths import harness_home
 
@@ -34,7 +35,10 @@ class ApiSettings:
     sending to the last byte), ``deadline`` one request with all its retries and waits;
     ``max_reply_bytes`` caps what is read of one reply (over it the reply is kept truncated, with
     a marker); after ``max_consecutive_failures`` requests in a row end without a reply, the run
-    stops sending and says so (what finished is kept; running it again resumes).
+    stops sending and says so (what finished is kept; running it again resumes). For the judge,
+    ``harness run``/``harness judge`` set them with ``--judge-deadline``, ``--judge-max-reply`` and
+    ``--judge-max-failures`` (RunConfig's ``judge_deadline``, ``judge_max_reply``,
+    ``judge_max_failures``).
     """
 
     model: str = "gpt-3.5-turbo"
@@ -85,10 +89,11 @@ class ApiSettings:
         return cls(**given)
 
     def public_dict(self) -> dict[str, Any]:
-        """What may be written to a run directory: no key (only the name of its variable)."""
+        """What may be written to a run directory: no key (only the name of its variable), and
+        ``api_base`` without the credentials a URL may carry."""
         return {
             "model": self.model,
-            "api_base": self.api_base,
+            "api_base": redact_url(self.api_base),
             "api_key_env": self.api_key_env,
             "concurrency": self.concurrency,
             "timeout": self.timeout,

@@ -12,6 +12,14 @@ import typer
 GEN = "Generation"
 JUDGE = "Judging"
 RUN = "Run directory"
+# Bounds on judge requests; the defaults are harness.api.ApiSettings's (180 s, 64 KiB, 20).
+DEADLINE_HELP = "Seconds one judge request may take, retries included (default 180)."
+REPLY_HELP = "Bytes of a judge reply kept; a longer one is stored cut, unscored 'reply too large' (default 65536)."
+FAILURES_HELP = "Stop the run after this many judge requests in a row got no reply (default 20)."
+
+
+def _bounds(deadline: float | None, max_reply: int | None, max_failures: int | None) -> dict:
+    return {"judge_deadline": deadline, "judge_max_reply": max_reply, "judge_max_failures": max_failures}
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -44,6 +52,9 @@ def run(
     judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", min=1, rich_help_panel=JUDGE)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the judge cache.", rich_help_panel=JUDGE)] = False,
     max_cost: Annotated[float | None, typer.Option(help="Stop judging cleanly once this many USD are spent.", rich_help_panel=JUDGE)] = None,
+    judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, min=0.001, rich_help_panel=JUDGE)] = None,
+    judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, min=1024, rich_help_panel=JUDGE)] = None,
+    judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, min=1, rich_help_panel=JUDGE)] = None,
     out: Annotated[str | None, typer.Option(help="Parent directory of run directories. [default: runs]", rich_help_panel=RUN)] = None,
     name: Annotated[str | None, typer.Option(help="Run directory name (default: components + timestamp).", rich_help_panel=RUN)] = None,
     force: Annotated[bool, typer.Option("--force", help="Discard an existing run of another configuration under --name.", rich_help_panel=RUN)] = False,
@@ -63,7 +74,7 @@ def run(
         "max_new_tokens": max_new_tokens, "temperature": temperature, "greedy": greedy, "batch_size": batch_size,
         "dtype": dtype, "seed": seed, "judge_model": judge_model, "judge_api_base": judge_api_base,
         "judge_concurrency": judge_concurrency, "judge_repeats": judge_repeats, "max_cost": max_cost,
-        "out": out, "name": name,
+        **_bounds(judge_deadline, judge_max_reply, judge_max_failures), "out": out, "name": name,
         "prompt_template": prompt_template, "system_prompt": system_prompt,
         "use_cache": False if no_cache else None, "force": force or None, "progress": False if no_progress else None,
     }
@@ -127,6 +138,9 @@ def judge_command(
     judge_repeats: Annotated[int | None, typer.Option(min=1)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
     max_cost: Annotated[float | None, typer.Option()] = None,
+    judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, min=0.001)] = None,
+    judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, min=1024)] = None,
+    judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, min=1)] = None,
     judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory [default: judgments-<judge>.jsonl].")] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
@@ -137,7 +151,8 @@ def judge_command(
     path, judged = rejudge(
         run_dir, judge,
         overrides={"judge_model": judge_model, "judge_api_base": judge_api_base, "judge_concurrency": judge_concurrency,
-                   "judge_repeats": judge_repeats, "use_cache": False if no_cache else None, "max_cost": max_cost},
+                   "judge_repeats": judge_repeats, "use_cache": False if no_cache else None, "max_cost": max_cost,
+                   **_bounds(judge_deadline, judge_max_reply, judge_max_failures)},
         judgments_file=judgments_file, log=lambda msg: out_console.print(msg, markup=False),
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)

@@ -21,7 +21,8 @@ from harness.registry_yaml import format_validation_error, read_yaml
 # Settings that do not change what a run measures; excluded from the fingerprint.
 OPERATIONAL = frozenset(
     {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
-     "judge_max_retries", "batch_size", "data_dir", "judge_api_base", "device_map", "paper_row"}
+     "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
+     "judge_api_base", "device_map", "paper_row"}
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
@@ -63,6 +64,11 @@ class RunConfig(BaseModel):
     judge_temperature: float | None = None
     judge_timeout: float | None = None
     judge_max_retries: int | None = None
+    # Bounds on the judge's requests (None: the defaults of harness.api.ApiSettings).
+    judge_deadline: float | None = Field(default=None, gt=0, description="seconds per request, retries included")
+    judge_max_reply: int | None = Field(default=None, ge=1024, description="bytes of a reply kept")
+    judge_max_failures: int | None = Field(default=None, ge=1,
+                                           description="requests in a row without a reply before the run stops")
     use_cache: bool = True
     max_cost: float | None = Field(default=None, gt=0)
     out: str = "runs"

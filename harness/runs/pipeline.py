@@ -101,6 +101,16 @@ def select_samples(samples: Sequence[EvalSample], config: RunConfig, known_categ
     return chosen
 
 
+def check_api_base(config: RunConfig, where: str) -> None:
+    """A judge API base read back from a run's files has its credentials replaced by ``***``
+    (they are never written): it must be given again rather than sent as it is."""
+    from harness.api.secrets import is_redacted_url
+
+    if is_redacted_url(config.judge_api_base):
+        raise UsageError(f"the judge API base in {where} ({config.judge_api_base}) was stored without its "
+                         "credentials", hint="give it again with --judge-api-base")
+
+
 def judge_options(config: RunConfig) -> dict[str, Any]:
     return {
         "model": config.judge_model,
@@ -112,6 +122,9 @@ def judge_options(config: RunConfig) -> dict[str, Any]:
         "temperature": config.judge_temperature,
         "timeout": config.judge_timeout,
         "max_retries": config.judge_max_retries,
+        "deadline": config.judge_deadline,
+        "max_reply_bytes": config.judge_max_reply,
+        "max_consecutive_failures": config.judge_max_failures,
         "progress": config.progress,
     }
 
@@ -326,6 +339,7 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     # resolve every component name first: a typo fails before any work starts
     registry.get("model", config.model)
     registry.get("judge", config.judge)
+    check_api_base(config, "the run's configuration")
     if config.generator:
         registry.get("generator", config.generator)
     if config.paper_row:
@@ -406,6 +420,7 @@ def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, jud
     meta = read_run(run_dir)
     config = RunConfig.model_validate({**meta["config"], **{k: v for k, v in (overrides or {}).items() if v is not None},
                                        "judge": judge})
+    check_api_base(config, str(Path(run_dir) / RUN_FILE))
     generations = {r["id"]: r for r in read_jsonl(Path(run_dir) / GENERATIONS)}
     if not generations:
         raise UsageError(f"{run_dir} has no generations to judge")

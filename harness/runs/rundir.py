@@ -349,8 +349,12 @@ def write_run_meta(run_dir: Path, config: RunConfig, *, status: str, extra: dict
     path = run_dir / RUN_FILE
     meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    from harness.api.secrets import redact_url
+
     resolved = config.model_dump()
     resolved["name"] = run_dir.name
+    # a URL may carry a credential (user:pass@host, ?api_key=): never written
+    resolved["judge_api_base"] = redact_url(resolved.get("judge_api_base"))
     meta.setdefault("created_at", now)
     if status != "failed":
         meta.pop("error", None)

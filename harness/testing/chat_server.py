@@ -11,7 +11,8 @@ any number of concurrent requests (the latency is an ``asyncio.sleep``), so 16+ 
 flight cost nothing. Its memory stays flat however many requests it serves when
 ``keep_requests`` bounds the bodies it keeps (``python -m harness.testing`` keeps none).
 
-Faults (``faults=``, injected at ``fault_rate`` or on the first ``fail_first`` requests):
+Faults (``faults=``, injected at ``fault_rate``, on the first ``fail_first`` requests, or on every
+request after the first ``fail_after``: a server that goes down mid-run):
 
 * ``429``: rate limited, with ``Retry-After`` and ``retry-after-ms`` headers;
 * ``500``: a server error;
@@ -75,7 +76,8 @@ class ChatCompletionsServer:
     ``retry_after`` seconds), ``"500"``, ``"malformed"``, ``"drop"``, ``"hang"``, ``"oversized"``
     (a reply text of ``oversized_bytes``), ``"echo_headers"``, ``"exponent_score"`` or ``"nan_score"``.
     ``score`` (used when ``reply`` is not given) is the score the normal reply writes. ``fail_first`` forces the first N
-    requests to be faults (round-robin over ``faults``), for deterministic tests. ``model_name`` is
+    requests to be faults (round-robin over ``faults``), for deterministic tests; ``fail_after`` makes
+    every request after the first N a fault (a server going down mid-run). ``model_name`` is
     what replies report in their ``model`` field.
 
     ``requests`` holds the received request bodies (thread-safe snapshot; the last
@@ -93,6 +95,7 @@ class ChatCompletionsServer:
         fault_rate: float = 0.0,
         faults: Sequence[str] = ("429", "500"),
         fail_first: int = 0,
+        fail_after: int | None = None,
         retry_after: float = 0.05,
         seed: int = 0,
         model_name: str = "gpt-3.5-turbo-0125",
@@ -112,6 +115,7 @@ class ChatCompletionsServer:
         self.fault_rate = fault_rate
         self.faults = tuple(faults)
         self.fail_first = fail_first
+        self.fail_after = fail_after
         self.retry_after = retry_after
         self.model_name = model_name
         self._rng = random.Random(seed)
@@ -256,6 +260,8 @@ class ChatCompletionsServer:
     def _choose_fault(self, index: int) -> str | None:
         if index < self.fail_first:
             return self.faults[index % len(self.faults)]
+        if self.fail_after is not None and index >= self.fail_after:
+            return self.faults[index % len(self.faults)]
         if self.fault_rate and self._rng.random() < self.fault_rate:
             return self._rng.choice(self.faults)
         return None
@@ -394,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault per request")
     parser.add_argument("--faults", default="429,500", help="comma-separated: " + ",".join(FAULT_KINDS))
     parser.add_argument("--fail-first", type=int, default=0, help="the first N requests are faults")
+    parser.add_argument("--fail-after", type=int, default=None, help="every request after the first N is a fault")
     parser.add_argument("--retry-after", type=float, default=0.05)
     parser.add_argument("--oversized-bytes", type=int, default=OVERSIZED_BYTES)
     parser.add_argument("--keep-requests", type=int, default=0,
@@ -409,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         fault_rate=args.fault_rate,
         faults=tuple(f for f in args.faults.split(",") if f),
         fail_first=args.fail_first,
+        fail_after=args.fail_after,
         retry_after=args.retry_after,
         seed=args.seed,
         model_name=args.model_name,

@@ -14,8 +14,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "judge_throughput.py"
 
 def test_judge_benchmark_runs_and_keeps_its_accounting():
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--n", "120", "--latency", "0.02", "--serial-subset", "10", "--repeats", "2"],
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, str(BENCH), "--n", "120", "--latency", "0.02", "--serial-subset", "10", "--repeats", "2",
+         "--scale-n", "300", "--scale-base", "100", "--scale-concurrency", "64"],
+        capture_output=True, text=True, timeout=600,
     )
     out = result.stdout
     assert "median of 2 runs" in out, out + result.stderr
@@ -25,3 +26,12 @@ def test_judge_benchmark_runs_and_keeps_its_accounting():
     assert faults.endswith("-> PASS")
     cached = next(line for line in out.splitlines() if "cached re-run" in line)
     assert "requests to the server 0" in cached and cached.endswith("-> PASS")
+    # the other clients, measured in the same run, are printed beside the harness
+    side = out[out.index("side by side"):]
+    assert "harness (direct httpx, one event loop)" in side and "openai SDK (AsyncOpenAI + semaphore)" in side
+    assert "inspect-ai generate()" in side
+    # scale: each size in a fresh process against the faulty server, nothing lost or doubled
+    for n in (100, 300):
+        line = next(line for line in out.splitlines() if line.strip().startswith(f"n={n}:"))
+        assert "lost 0, doubled 0, answers fetched twice 0" in line and line.endswith("-> PASS"), line
+    assert re.search(r"peak RSS at 300 / at 100: \d+\.\d+", out)
