@@ -13,7 +13,7 @@ Output directory layout::
     OUT/train_log.jsonl  one line per logged step: step, loss, lr, tokens_per_s (+ mfu on GPU)
     OUT/train_config.json  the resolved config, DeepSpeed config, versions
     OUT/data_report.json   what the data loader and the encoder kept and dropped, and why
-    OUT/checkpoints/     DeepSpeed checkpoints (global_step<N>/, latest)
+    OUT/checkpoints/     DeepSpeed checkpoints (global_step<N>/ with harness_manifest.json, latest)
 """
 
 from __future__ import annotations
@@ -199,10 +199,12 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     from harness.manager import get_registry
     from harness.models.base import load_tokenizer
+    from harness.training.checkpoint_manifest import seal_checkpoint, verify_checkpoint
     from harness.training.distributed import init_process_group
     from harness.training.ds_config import resolve_ds_config
     from harness.training.export import save_model_dir
     from harness.training.metrics import TrainLog, flops_per_token, mfu, peak_flops
+    from harness.training.safe_checkpoint_engine import install as install_weights_only_loads
 
     info = init_process_group()
     console = _console()
@@ -220,6 +222,9 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     out_dir = Path(config.out).expanduser().resolve()
     ckpt_dir = out_dir / CHECKPOINT_SUBDIR
+    # Refuse a checkpoint the harness did not write, up front and before anything is unpickled.
+    latest = ckpt_dir / "latest"
+    resume_tag = verify_checkpoint(ckpt_dir) if config.resume and (latest.exists() or latest.is_symlink()) else None
     model_options = {"path": config.model_path}
     if config.prompt_template:
         model_options["prompt_template"] = config.prompt_template
@@ -286,8 +291,9 @@ def run_training(config: TrainConfig) -> TrainResult:
                   "total_steps": total_steps}
     start_step, resumed_from = 0, None
     if config.resume:
-        if (ckpt_dir / "latest").is_file():
-            load_path, client_state = engine.load_checkpoint(str(ckpt_dir))
+        if resume_tag is not None:
+            install_weights_only_loads(engine)  # and unpickle weights-only (safe_checkpoint_engine)
+            load_path, client_state = engine.load_checkpoint(str(ckpt_dir), tag=resume_tag)
             if load_path is None:
                 raise DataError(f"could not load the checkpoint in {ckpt_dir}")
             start_step = resumed_from = int(client_state["step"])
@@ -336,10 +342,13 @@ def run_training(config: TrainConfig) -> TrainResult:
             dist.all_gather_object(rng, _rng_state())
         else:
             rng[0] = _rng_state()
-        engine.save_checkpoint(
-            str(ckpt_dir), tag=f"global_step{step}", client_state={"step": step, "rng": dict(enumerate(rng)), "plan": plan_state}
+        tag = f"global_step{step}"
+        engine.save_checkpoint(  # `latest` is written by seal_checkpoint, after the manifest
+            str(ckpt_dir), tag=tag, client_state={"step": step, "rng": dict(enumerate(rng)), "plan": plan_state},
+            save_latest=False,
         )
-        if info.is_main:
+        if info.is_main:  # save_checkpoint ends with a barrier: every rank's files are written
+            seal_checkpoint(ckpt_dir, tag)
             _prune_checkpoints(ckpt_dir, config.save_total_limit)
 
     progress = None
