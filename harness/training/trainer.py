@@ -413,9 +413,9 @@ def run_training(config: TrainConfig) -> TrainResult:
                 interval_losses = []
             if progress is not None:
                 progress.update(task, completed=done, status=f"loss {step_loss:.4f} lr {lr:.2e}")
-            if config.save_steps and done % config.save_steps == 0 and done != total_steps:
+            if config.save_outputs and config.save_steps and done % config.save_steps == 0 and done != total_steps:
                 save_checkpoint(done)
-        if resumed_from is None or resumed_from < total_steps:
+        if config.save_outputs and (resumed_from is None or resumed_from < total_steps):
             save_checkpoint(total_steps)
     finally:
         if progress is not None:
@@ -423,14 +423,15 @@ def run_training(config: TrainConfig) -> TrainResult:
         if log is not None:
             log.close()
 
-    save_model_dir(engine, tokenizer, tokenizer_dir, out_dir, is_main=info.is_main)
-    if info.is_main and config.mode == "sft" and template is not None:
+    if config.save_outputs:
+        save_model_dir(engine, tokenizer, tokenizer_dir, out_dir, is_main=info.is_main)
+    if info.is_main and config.save_outputs and config.mode == "sft" and template is not None:
         from harness.prompts.resolve import write_record
 
         write_record(out_dir, template)  # `harness run --model hf:OUT` prompts exactly as trained
     if info.world_size > 1:
         dist.barrier()
-    say(f"model saved to {out_dir}")
+    say(f"model saved to {out_dir}" if config.save_outputs else f"log in {out_dir} (save_outputs=False: no model saved)")
     return TrainResult(
         out_dir=out_dir,
         steps=total_steps,

@@ -107,7 +107,10 @@ def test_crafted_pickle_is_never_unpickled(trained, shared_data, tmp_path):
     pickle.loads(pickle.dumps(_Payload(probe)))
     assert probe.exists()
     marker = tmp_path / "pwned"
-    target.write_bytes(pickle.dumps(_Payload(marker)))
+    payload = pickle.dumps(_Payload(marker))
+    size = target.stat().st_size
+    # Same size as the original (pickle ignores what follows its STOP), so the hash is what catches it.
+    target.write_bytes(payload + b"\0" * (size - len(payload)))
     proc = _run(_command(out, shared_data, 3, "--resume"))
     _assert_refused(proc, str(target), "sha256")
     assert not marker.exists()
