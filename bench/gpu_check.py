@@ -517,7 +517,7 @@ def measure(driver: Driver) -> dict[str, Any]:
                 except subprocess.TimeoutExpired:
                     prebuild.kill()
             figures["sft_7b"] = driver.part("sft-7b-zero3-offload", "train", minimum_s=90, cap_s=400,
-                                            shape="7b", model_dir=model7, zero=3, offload=True, micro=4,
+                                            shape="7b", model_dir=model7, zero=3, offload=True, micro=8,
                                             accum=1, gradient_checkpointing=True)
     return figures
 
