@@ -292,7 +292,9 @@ def run_training(config: TrainConfig) -> TrainResult:
     start_step, resumed_from = 0, None
     if config.resume:
         if resume_tag is not None:
-            install_weights_only_loads(engine)  # and unpickle weights-only (safe_checkpoint_engine)
+            if not install_weights_only_loads(engine):  # unpickle weights-only (safe_checkpoint_engine)
+                say(f"[yellow]--resume: the DeepSpeed config chose {type(engine.checkpoint_engine).__name__}; "
+                    "the manifest was verified, but its loads are not restricted to weights-only[/]")
             load_path, client_state = engine.load_checkpoint(str(ckpt_dir), tag=resume_tag)
             if load_path is None:
                 raise DataError(f"could not load the checkpoint in {ckpt_dir}")

@@ -158,6 +158,32 @@ def test_extra_unlisted_pickle_is_refused(trained, shared_data, tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
+RESUME_SCRIPT = """
+import json, sys
+from harness.training.trainer import DeepSpeedTrainer
+corpus, root = sys.argv[1], sys.argv[2]
+for stage, offload, precision in [(1, False, "bf16"), (3, True, "bf16")]:
+    options = dict(model="tiny-llama", mode="pretrain", data=corpus, out=f"{root}/z{stage}", zero_stage=stage,
+                   offload=offload, precision=precision, lr=1e-3, max_length=64, global_batch_size=4,
+                   micro_batch_size=2, max_samples=20, progress=False)
+    DeepSpeedTrainer().train(max_steps=2, **options)
+    result = DeepSpeedTrainer().train(max_steps=3, resume=True, **options)
+    print("RESUMED", json.dumps([stage, offload, result.resumed_from]), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_weights_only_loading_reads_the_other_zero_stages(shared_data, tiny_llama_dir, tmp_path):
+    """bf16 ZeRO-1 (DeepSpeed's BF16 optimizer) and ZeRO-3 with CPU offload store other types
+    than ZeRO-2; their checkpoints load through the weights-only unpickler too."""
+    corpus = shared_data / "corpus" / "cmrc2018_wiki_contexts.txt"
+    proc = subprocess.run([sys.executable, "-c", RESUME_SCRIPT, str(corpus), str(tmp_path)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    resumed = [json.loads(line.split(" ", 1)[1]) for line in proc.stdout.splitlines() if line.startswith("RESUMED")]
+    assert resumed == [[1, False, 2], [3, True, 2]]
+
+
 # ------------------------------------------------------------- the checks themselves, no training
 
 
