@@ -30,7 +30,7 @@ def test_gpu_check_dry_run_prints_the_whole_table(tmp_path: Path, shared_data: P
     script = project_root() / "bench" / "gpu_check.sh"
     env = {**os.environ, "HARNESS_HOME": str(harness_home), "PYTHON": sys.executable}
     proc = subprocess.run([str(script), "--dry-run", "--json", str(figures_path)], capture_output=True, text=True,
-                          timeout=900, env=env)
+                          timeout=1000, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-4000:]
     out = proc.stdout
     assert "DRY RUN" in out
