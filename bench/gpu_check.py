@@ -596,7 +596,7 @@ def print_table(plan: Plan, figures: dict[str, Any], width: int = 80) -> None:
     for line in mfu_lines:
         print(textwrap.fill(line, width, subsequent_indent="      "))
     print("generation: greedy, each answer exactly the max new tokens (random weights);")
-    print("  x = tokens/s over HF one-at-a-time. SFT: real tokens only, padding not counted.")
+    print("  x = tokens/s over HF one-at-a-time. SFT: real tokens only (no padding).")
 
 
 if __name__ == "__main__":
