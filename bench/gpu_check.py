@@ -459,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("n_questions", "max_new_tokens", "single_questions", "batch_size", "train_steps"):
         if getattr(args, key) is not None:
             passthrough += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    import signal
+
+    # timeout(1) sends SIGTERM: end like Ctrl-C, so the temporary models (13 GB for 7B) are removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     keep = args.work_dir is not None
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="gpu_check-"))
     work.mkdir(parents=True, exist_ok=True)
