@@ -18,8 +18,8 @@ the SFT data is the shared ShareGPT file. It prints one table:
 Every measurement runs in its own process (``--part``), so GPU memory is free for the next one and
 a failure (out of memory, a missing package) becomes a row of the table instead of the end of the
 run; a part that would overrun the time budget is skipped and says so. ``--dry-run`` runs the same
-parts with tiny shapes on CPU (fp32) in about a minute: what CI runs, so the script is known to
-work before a GPU is at hand.
+parts with tiny shapes on CPU (fp32; a few minutes, most of it six interpreters importing torch,
+transformers and DeepSpeed): what CI runs, so the script is known to work before a GPU is at hand.
 
     bench/gpu_check.sh [--dry-run] [--json results.json] [--budget-s 470]
 """
