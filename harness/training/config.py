@@ -53,6 +53,7 @@ class TrainConfig:
     tensorboard: bool = False
     prompt_template: str | None = None  # None: the base model's own (what `harness run` will use)
     progress: bool = True
+    save_outputs: bool = True  # False: no checkpoint, no model export (throughput benches only)
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> TrainConfig:

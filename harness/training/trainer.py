@@ -13,7 +13,7 @@ Output directory layout::
     OUT/train_log.jsonl  one line per logged step: step, loss, lr, tokens_per_s (+ mfu on GPU)
     OUT/train_config.json  the resolved config, DeepSpeed config, versions
     OUT/data_report.json   what the data loader and the encoder kept and dropped, and why
-    OUT/checkpoints/     DeepSpeed checkpoints (global_step<N>/, latest)
+    OUT/checkpoints/     DeepSpeed checkpoints (global_step<N>/ with harness_manifest.json, latest)
 """
 
 from __future__ import annotations
@@ -199,10 +199,12 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     from harness.manager import get_registry
     from harness.models.base import load_tokenizer
+    from harness.training.checkpoint_manifest import seal_checkpoint, verify_checkpoint
     from harness.training.distributed import init_process_group
     from harness.training.ds_config import resolve_ds_config
     from harness.training.export import save_model_dir
     from harness.training.metrics import TrainLog, flops_per_token, mfu, peak_flops
+    from harness.training.safe_checkpoint_engine import install as install_weights_only_loads
 
     info = init_process_group()
     console = _console()
@@ -220,6 +222,9 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     out_dir = Path(config.out).expanduser().resolve()
     ckpt_dir = out_dir / CHECKPOINT_SUBDIR
+    # Refuse a checkpoint the harness did not write, up front and before anything is unpickled.
+    latest = ckpt_dir / "latest"
+    resume_tag = verify_checkpoint(ckpt_dir) if config.resume and (latest.exists() or latest.is_symlink()) else None
     model_options = {"path": config.model_path}
     if config.prompt_template:
         model_options["prompt_template"] = config.prompt_template
@@ -288,8 +293,11 @@ def run_training(config: TrainConfig) -> TrainResult:
                   "total_steps": total_steps}
     start_step, resumed_from = 0, None
     if config.resume:
-        if (ckpt_dir / "latest").is_file():
-            load_path, client_state = engine.load_checkpoint(str(ckpt_dir))
+        if resume_tag is not None:
+            if not install_weights_only_loads(engine):  # unpickle weights-only (safe_checkpoint_engine)
+                say(f"[yellow]--resume: the DeepSpeed config chose {type(engine.checkpoint_engine).__name__}; "
+                    "the manifest was verified, but its loads are not restricted to weights-only[/]")
+            load_path, client_state = engine.load_checkpoint(str(ckpt_dir), tag=resume_tag)
             if load_path is None:
                 raise DataError(f"could not load the checkpoint in {ckpt_dir}")
             start_step = resumed_from = int(client_state["step"])
@@ -341,10 +349,13 @@ def run_training(config: TrainConfig) -> TrainResult:
             dist.all_gather_object(rng, _rng_state())
         else:
             rng[0] = _rng_state()
-        engine.save_checkpoint(
-            str(ckpt_dir), tag=f"global_step{step}", client_state={"step": step, "rng": dict(enumerate(rng)), "plan": plan_state}
+        tag = f"global_step{step}"
+        engine.save_checkpoint(  # `latest` is written by seal_checkpoint, after the manifest
+            str(ckpt_dir), tag=tag, client_state={"step": step, "rng": dict(enumerate(rng)), "plan": plan_state},
+            save_latest=False,
         )
-        if info.is_main:
+        if info.is_main:  # save_checkpoint ends with a barrier: every rank's files are written
+            seal_checkpoint(ckpt_dir, tag)
             _prune_checkpoints(ckpt_dir, config.save_total_limit)
 
     progress = None
@@ -409,9 +420,9 @@ def run_training(config: TrainConfig) -> TrainResult:
                 interval_losses = []
             if progress is not None:
                 progress.update(task, completed=done, status=f"loss {step_loss:.4f} lr {lr:.2e}")
-            if config.save_steps and done % config.save_steps == 0 and done != total_steps:
+            if config.save_outputs and config.save_steps and done % config.save_steps == 0 and done != total_steps:
                 save_checkpoint(done)
-        if resumed_from is None or resumed_from < total_steps:
+        if config.save_outputs and (resumed_from is None or resumed_from < total_steps):
             save_checkpoint(total_steps)
     finally:
         if progress is not None:
@@ -419,14 +430,15 @@ def run_training(config: TrainConfig) -> TrainResult:
         if log is not None:
             log.close()
 
-    save_model_dir(engine, tokenizer, tokenizer_dir, out_dir, is_main=info.is_main)
-    if info.is_main and config.mode == "sft" and template is not None:
+    if config.save_outputs:
+        save_model_dir(engine, tokenizer, tokenizer_dir, out_dir, is_main=info.is_main)
+    if info.is_main and config.save_outputs and config.mode == "sft" and template is not None:
         from harness.prompts.resolve import write_record
 
         write_record(out_dir, template)  # `harness run --model hf:OUT` prompts exactly as trained
     if info.world_size > 1:
         dist.barrier()
-    say(f"model saved to {out_dir}")
+    say(f"model saved to {out_dir}" if config.save_outputs else f"log in {out_dir} (save_outputs=False: no model saved)")
     return TrainResult(
         out_dir=out_dir,
         steps=total_steps,
