@@ -83,6 +83,18 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+def _as_paths(value: Any) -> list[Path]:
+    """What a ``harness_registry_paths`` hook returned, checked: a list of paths (or ``None``)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"harness_registry_paths must return a list of directories, got {type(value).__name__}")
+    bad = [p for p in value if not isinstance(p, (str, os.PathLike))]
+    if bad:
+        raise TypeError(f"harness_registry_paths must return a list of directories, got an item {bad[0]!r}")
+    return [Path(p) for p in value]
+
+
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
@@ -259,22 +271,32 @@ class PluginManager:
             if info is not None and info.status != "ok":
                 continue
             try:
-                paths = impl.function() or []
+                paths = _as_paths(impl.function())
             except Exception as exc:
                 self._broken(self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
                              exc, "raised in harness_registry_paths")
                 continue
-            dirs.extend((Path(p), impl.plugin_name) for p in paths)
+            dirs.extend((p, impl.plugin_name) for p in paths)
         dirs.extend((p, f"HARNESS_REGISTRY_PATH:{p}") for p in self.registry_paths)
         return dirs
 
     def _yaml_registrations(self) -> list[Registration]:
-        from harness.registry_yaml import load_category_specs
+        """Categories from every registry directory. A bad file in a plugin's directory breaks only
+        that plugin (a warning naming the file); one under ``HARNESS_REGISTRY_PATH`` is the user's
+        own input and an error naming the file."""
+        from harness.registry_yaml import RegistryFileError, load_category_specs
 
         out: list[Registration] = []
         for directory, plugin in self.registry_dirs():
-            for spec in load_category_specs(directory):
-                out.append(Registration(spec=spec, plugin=plugin))
+            try:
+                specs = load_category_specs(directory)
+            except RegistryFileError as exc:
+                info = self._infos.get(plugin)
+                if info is None:
+                    raise
+                self._broken(info, exc, "ships a bad registry file")
+                continue
+            out.extend(Registration(spec=spec, plugin=plugin) for spec in specs)
         return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import DuplicateComponentError, UnknownComponentError
+from harness.errors import DuplicateComponentError, UnknownComponentError, UsageError
 from harness.specs import KINDS, CategorySpec, ComponentSpec
 
 
@@ -28,6 +28,13 @@ class Registration:
     @property
     def kind(self) -> str:
         return self.spec.kind
+
+    def factory_callable(self) -> Any:
+        """The spec's factory, imported; a factory that does not import names this plugin."""
+        try:
+            return self.spec.factory_callable()
+        except UsageError as exc:
+            raise UsageError(f"{exc.args[0]} (registered by plugin {self.plugin!r})", hint=exc.hint) from None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +113,8 @@ class ComponentRegistry:
     def create(self, kind: str, name: str, **options: Any) -> Any:
         """Build the component named ``name`` of ``kind`` with ``options``."""
         reg, arg = self.lookup(kind, name)
+        if reg.spec.unavailable_reason() is None:
+            reg.factory_callable()  # a factory that does not import: an error naming the plugin
         return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
 
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:

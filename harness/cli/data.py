@@ -75,7 +75,7 @@ def list_sources(
     """List known data sources and eval datasets, and what is cached."""
     from harness.cli.app import console, registry
     from harness.data.fetch import cache_status
-    from harness.registry_yaml import all_sources
+    from harness.registry_dirs import all_sources
 
     statuses = [cache_status(source, verify=verify) for source in all_sources()]
     corrupt = [(s["name"], s["path"], f["name"]) for s in statuses for f in s["files"] if f.get("verified") is False]

@@ -1,26 +1,26 @@
-"""Multi-GPU and multi-node training: the launch command, and the entry point the launcher runs.
+"""Multi-GPU and multi-node training: the launch command that the launcher runs.
 
 ``harness train --print-launch --gpus 8 [--nodes 2]`` prints a command such as::
 
-    deepspeed --num_gpus 8 --module harness.training.launch --model llama-7b --data ... --out ...
+    deepspeed --num_gpus 8 --module harness.cli.launch --model llama-7b --data ... --out ...
 
 The launcher starts one process per GPU with ``RANK``/``WORLD_SIZE``/``LOCAL_RANK``/``MASTER_*`` in
 the environment (``deepspeed`` also appends ``--local_rank=N``). Every process runs
-``python -m harness.training.launch <the same options as harness train>``, which drops that
-argument and runs ``harness train``; the trainer reads the launcher's environment
-(:mod:`harness.training.distributed`) instead of setting up a world of one.
+``python -m harness.cli.launch <the same options as harness train>``, which drops that argument
+(:func:`strip_local_rank`) and runs ``harness train``; the trainer reads the launcher's environment
+(:mod:`harness.training.distributed`) instead of setting up a world of one. That entry point lives
+in the CLI layer because it *is* the CLI; nothing here imports :mod:`harness.cli`.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-import sys
 from collections.abc import Mapping
 from typing import Any
 
 LAUNCHERS = ("deepspeed", "accelerate")
-MODULE = "harness.training.launch"
+MODULE = "harness.cli.launch"  # the entry point each launched process runs
 DEFAULT_MASTER_PORT = 29500
 
 
@@ -84,13 +84,3 @@ def strip_local_rank(argv: list[str]) -> list[str]:
             continue
         out.append(arg)
     return out
-
-
-def main(argv: list[str] | None = None) -> None:
-    from harness.cli.app import main as cli_main
-
-    cli_main(["train", *strip_local_rank(list(sys.argv[1:] if argv is None else argv))])
-
-
-if __name__ == "__main__":
-    main()

@@ -17,7 +17,7 @@ def test_train_argv_omits_unset_and_false():
 def test_deepspeed_command_single_and_multi_node():
     cmd = launch_command({"model": "llama", "data": "zh(alpaca-3.5&4)+sharegpt", "out": "runs/m"}, gpus=8)
     assert shlex.split(cmd) == [
-        "deepspeed", "--num_gpus", "8", "--module", "harness.training.launch",
+        "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch",
         "--model", "llama", "--data", "zh(alpaca-3.5&4)+sharegpt", "--out", "runs/m",
     ]
     multi = launch_command({"model": "llama"}, gpus=8, nodes=2)
@@ -27,7 +27,7 @@ def test_deepspeed_command_single_and_multi_node():
 def test_accelerate_command():
     cmd = launch_command({"model": "llama"}, gpus=4, nodes=2, launcher="accelerate")
     assert cmd.startswith("accelerate launch --num_processes 8 --num_machines 2 --multi_gpu")
-    assert "--machine_rank $MACHINE_RANK" in cmd and cmd.endswith("-m harness.training.launch --model llama")
+    assert "--machine_rank $MACHINE_RANK" in cmd and cmd.endswith("-m harness.cli.launch --model llama")
 
 
 def test_strip_local_rank():
@@ -42,6 +42,6 @@ def test_cli_prints_the_launch_command():
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert shlex.split(out) == [
-        "deepspeed", "--num_gpus", "8", "--module", "harness.training.launch", "--model", "tiny-llama",
+        "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch", "--model", "tiny-llama",
         "--data", "zh(alpaca-3.5&4)", "--out", "o", "--zero-stage", "3",
     ]
