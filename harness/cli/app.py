@@ -45,11 +45,14 @@ def root(
     ] = None,
     plugin: Annotated[
         list[str] | None,
-        typer.Option("--plugin", "-p", help="Load an extra plugin (module name or .py path); repeatable."),
+        typer.Option("--plugin", "-p", help="Load an extra plugin: module, module:attr or .py path; repeatable, "
+                     "before or after the command."),
     ] = None,
 ) -> None:
     """Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE)."""
     _extra_plugins[:] = plugin or []
+    if _extra_plugins:
+        manager()  # the process-wide manager, which every command's components come from, has them
 
 
 def manager():
@@ -137,6 +140,8 @@ def list_plugins(
 ) -> None:
     """List plugins: name, version, hooks implemented, and status (ok, broken, disabled)."""
     infos = manager().plugins()
+    from rich.markup import escape
+
     if as_json:
         typer.echo(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
         return
@@ -146,9 +151,19 @@ def list_plugins(
     for col in ("name", "version", "source", "hooks", "status"):
         table.add_column(col, overflow="fold")
     for i in infos:
-        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status, f"[red]broken[/]: {i.error}")
-        table.add_row(i.name, i.version or "-", i.source, ", ".join(h.removeprefix("harness_") for h in i.hooks), status)
-    console().print(table)
+        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status, f"[red]broken[/]: {escape(i.error or '')}")
+        if i.clashes:
+            status += ", [red]clash[/]"
+        hooks = ", ".join(h.removeprefix("harness_").removeprefix("register_") for h in i.hooks)
+        table.add_row(i.name, i.version or "-", i.source, hooks, status)
+    out = console()
+    out.print(table)
+    clashes = sorted({f"{i.name}: {c}" for i in infos for c in i.clashes})
+    if clashes:
+        out.print("clashes (a command that uses one of these names fails until one plugin is renamed or "
+                  "disabled with HARNESS_DISABLE_PLUGINS):", markup=False)
+        for line in clashes:
+            out.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 for _module in COMMAND_MODULES:
@@ -186,20 +201,43 @@ def _keep_only_requested(argv: list[str]) -> None:
         app.registered_commands, app.registered_groups = commands, groups
 
 
+def _hoist_plugin_options(argv: list[str]) -> list[str]:
+    """Move ``--plugin X`` / ``--plugin=X`` given after the command to the front, where the root
+    option reads them: ``harness run --plugin my.py ...`` loads the plugin like
+    ``harness --plugin my.py run ...`` (only the long form; arguments after ``--`` stay put)."""
+    front: list[str] = []
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            rest.append(token)
+            rest.extend(tokens)
+            break
+        if token == "--plugin":
+            value = next(tokens, None)
+            front += [token] if value is None else [token, value]
+        elif token.startswith("--plugin="):
+            front.append(token)
+        else:
+            rest.append(token)
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
     from rich.markup import escape
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _hoist_plugin_options(list(sys.argv[1:] if argv is None else argv))
     _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)
     except HarnessError as exc:
         err = console(stderr=True)
         message = escape(str(exc.args[0]) if exc.args else str(exc))
-        err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+        # soft_wrap: the message stays one line (file:line first) however narrow the terminal
+        err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(exc.hint, markup=False)
+            err.print(exc.hint, markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted")

@@ -51,19 +51,33 @@ def test_register_and_create_lazily(pm):
     assert pm.registry.names("judge") == []
 
 
-def test_duplicate_names_name_both_plugins_regardless_of_order(pm):
+def test_duplicate_names_name_both_plugins_regardless_of_order():
     def reg_a(register):
         register(JudgeSpec(name="gpt35", factory="x:y"))
 
     def reg_b(register):
         register(JudgeSpec(name="other", aliases=("gpt35",), factory="x:y"))
 
-    pm.register(make_plugin("zeta", harness_register_judges=reg_a))
-    pm.register(make_plugin("alpha", harness_register_judges=reg_b))
-    with pytest.raises(DuplicateComponentError) as info:
-        pm.registry  # noqa: B018
-    message = str(info.value)
-    assert "'alpha'" in message and "'zeta'" in message and "alias" in message
+    for order in (("zeta", "alpha"), ("alpha", "zeta")):
+        pm = PluginManager(load_entry_points=False, registry_paths=[])
+        hooks = {"zeta": reg_a, "alpha": reg_b}
+        for name in order:
+            pm.register(make_plugin(name, harness_register_judges=hooks[name]))
+        with pytest.raises(DuplicateComponentError) as info:
+            pm.registry.get("judge", "gpt35")
+        message = str(info.value)
+        assert "'alpha'" in message and "'zeta'" in message and "alias" in message
+        assert info.value.exit_code == 2
+        # only the clashing name is refused: the rest resolves, and the listing keeps both
+        assert pm.registry.plugin_of("judge", "other") == "alpha"
+        assert pm.registry.names("judge") == ["gpt35", "other"]
+        assert pm.registry.clashes() == {("judge", "gpt35"): ["alpha", "zeta"]}
+        infos = {i.name: i for i in pm.plugins()}
+        assert infos["alpha"].status == infos["zeta"].status == "ok"
+        assert infos["alpha"].clashes == ["judge 'gpt35' (also: zeta)"]
+        for name in order:
+            pm.unregister(name)
+        assert pm.registry.clashes() == {}
 
 
 def test_same_name_in_different_kinds_is_fine(pm):
