@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 
 from harness import __version__
+from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
+from harness.cli.context import extra_plugins as _extra_plugins
 from harness.errors import HarnessError
 
 COMMAND_MODULES = ("run", "data", "report", "train", "vocab", "experiment")
@@ -27,9 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-
-_extra_plugins: list[str] = []
-
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -53,23 +52,6 @@ def root(
     _extra_plugins[:] = plugin or []
     if _extra_plugins:
         manager()  # the process-wide manager, which every command's components come from, has them
-
-
-def manager():
-    """The plugin manager with this invocation's ``--plugin`` options loaded."""
-    from harness.manager import get_manager
-
-    return get_manager(tuple(_extra_plugins))
-
-
-def registry():
-    return manager().registry
-
-
-def console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 @app.command("list")

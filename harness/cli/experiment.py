@@ -27,7 +27,7 @@ def experiment(
     """
     from rich.table import Table
 
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.experiments import TRAIN_DONE, find_experiments, run_experiment, summary_rows, write_summary
 
     specs = find_experiments(targets)
