@@ -64,7 +64,12 @@ def read_yaml(path: Path | str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        if mark is not None:
+            where = f"{path}:{mark.line + 1}"
+        elif isinstance(getattr(exc, "position", None), int):  # a ReaderError: a character YAML refuses
+            where = f"{path}:{text.count(chr(10), 0, exc.position) + 1}"
+        else:
+            where = str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise RegistryFileError(f"{where}: not valid YAML: {problem}",
                                 hint="Fix the YAML syntax at that line.") from None
@@ -74,7 +79,8 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
     """Read ``path`` and validate it as ``model``; errors name the file and the field."""
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise RegistryFileError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        raise RegistryFileError(f"{path}:1: expected a mapping at the top level, got {type(data).__name__}",
+                                hint=f"Write the file as `key: value` lines (see {model.__name__}'s fields).")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

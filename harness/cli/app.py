@@ -58,8 +58,9 @@ def root(
 def list_components(
     kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
+    long: Annotated[bool, typer.Option("--long", "-l", help="A table with aliases, plugin and whole descriptions.")] = False,
 ) -> None:
-    """List the registered components, grouped by kind, with the plugin that provides each."""
+    """List the registered components, one line each, grouped by kind (--long: with the plugin that provides each)."""
     from harness.kinds import KINDS
 
     if kind is not None:
@@ -68,6 +69,14 @@ def list_components(
             raise typer.BadParameter(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND")
     from harness import listing_cache
 
+    if not as_json and not long:
+        import shutil
+
+        from harness.cli.listing import short_listing
+
+        rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
+        sys.stdout.write(short_listing(rows, shutil.get_terminal_size().columns))
+        return
     render_key = None
     if not as_json and not _extra_plugins:
         render_key = listing_cache.render_key(kind)

@@ -185,3 +185,52 @@ def test_trainer_and_category_hooks(pm):
     cat = pm.registry.categories()["poetry"]
     assert cat.display_name == "诗词" and not cat.gold_shown
     assert [i.hooks for i in pm.plugins()] == [["harness_register_categories", "harness_register_trainers"]]
+
+
+def test_plugin_specs_module_and_module_attr(tmp_path, monkeypatch):
+    """``HARNESS_PLUGINS`` / ``--plugin`` take ``module``, ``module:attr`` (a class is instantiated)
+    and ``file.py[:attr]``."""
+    (tmp_path / "attr_plugins.py").write_text(
+        "from harness import hookimpl\nfrom harness.specs import JudgeSpec\n"
+        "class JudgePlugin:\n"
+        "    def __init__(self):\n        self.prefix = 'cls'\n"
+        "    @hookimpl\n    def harness_register_judges(self, register):\n"
+        "        register(JudgeSpec(name=self.prefix + '-judge', factory='a:b'))\n"
+        "namespace = JudgePlugin()\n"
+        "@hookimpl\ndef harness_register_judges(register):\n"
+        "    register(JudgeSpec(name='module-judge', factory='a:b'))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("HARNESS_PLUGINS", "attr_plugins:JudgePlugin")
+    from harness.manager import plugin_name, split_plugin_spec
+
+    assert split_plugin_spec("pkg.mod:Attr") == ("pkg.mod", "Attr")
+    assert split_plugin_spec(r"C:\plugins\p.py") == (r"C:\plugins\p.py", "")
+    assert plugin_name("./dir/p.py:obj") == "p:obj"
+    pm = PluginManager(load_entry_points=True, registry_paths=[], warn=False)
+    try:
+        assert pm.registry.plugin_of("judge", "cls-judge") == "attr_plugins:JudgePlugin"
+        pm.load_plugin("attr_plugins")
+        assert pm.registry.plugin_of("judge", "module-judge") == "attr_plugins"
+        pm.load_plugin(f"{tmp_path / 'attr_plugins.py'}:namespace", source="HARNESS_PLUGINS")
+        # the same judge from two plugins: a clash, reported, never a silent winner
+        assert pm.registry.clashes()[("judge", "cls-judge")] == ["attr_plugins:JudgePlugin", "attr_plugins:namespace"]
+        bad = pm.load_plugin("attr_plugins:Missing")
+        assert bad.status == "broken" and "Missing" in bad.error
+    finally:
+        for name in ("attr_plugins:JudgePlugin", "attr_plugins", "attr_plugins:namespace"):
+            pm.unregister(name)
+    assert "cls-judge" not in pm.registry.names("judge")
+
+
+def test_registry_paths_hook_returning_garbage_is_isolated(pm, capsys):
+    pm.register(make_plugin("garbage", harness_registry_paths=lambda: 42))
+    pm.register(make_plugin("fine", harness_register_judges=lambda register: register(JudgeSpec(name="ok", factory="a:b"))))
+    try:
+        assert pm.registry.names("judge") == ["ok"]
+        infos = {i.name: i for i in pm.plugins()}
+        assert infos["garbage"].status == "broken" and "list of directories" in infos["garbage"].error
+        assert "plugin 'garbage' raised in harness_registry_paths" in capsys.readouterr().err
+    finally:
+        pm.unregister("garbage")
+        pm.unregister("fine")
