@@ -230,7 +230,11 @@ class PluginManager:
 
     def _add(self, plugin: object, info: PluginInfo) -> None:
         if info.name in self._infos and self._infos[info.name].status == "ok":
-            raise UsageError(f"two plugins are named {info.name!r}; plugin names must be unique")
+            raise UsageError(
+                f"two plugins are named {info.name!r} ({self._infos[info.name].source} and {info.source}); "
+                "plugin names must be unique",
+                hint="Rename the module or file of yours, or turn the other off with HARNESS_DISABLE_PLUGINS=<name>.",
+            )
         try:
             self._pm.register(plugin, name=info.name)
         except Exception as exc:  # e.g. a hookimpl with a misspelt hook name

@@ -200,6 +200,15 @@ CASES = [
          ("run", "--model", "llama2c:{shared}/models/stories260K.bin", "--tokenizer", "{d}/tok.model", "--judge",
           "ref-f1", "--dataset", "demo", "--limit", "1", "--no-progress", "--out", "{d}/runs"), "{d}/tok.model",
          lambda d, run: write(d / "tok.model", "not a sentencepiece model\n"), needs="shared"),
+    Case("tokenizer-stats-not-sentencepiece", ("tokenizer-stats", "--tokenizer", "{d}/tok.model", "--corpus",
+                                               "{d}/c.txt"), "{d}/tok.model",
+         lambda d, run: (write(d / "tok.model", "nope\n"), write(d / "c.txt", "hello\n"))),
+    Case("tokenizer-stats-bad-tokenizer-json", ("tokenizer-stats", "--tokenizer", "{d}/tokenizer.json", "--corpus",
+                                                "{d}/c.txt"), "{d}/tokenizer.json",
+         lambda d, run: (write(d / "tokenizer.json", '{"x":\n'), write(d / "c.txt", "hello\n"))),
+    Case("corpus-not-utf8", ("tokenizer-stats", "--tokenizer", "{d}/tokenizer.json", "--corpus", "{d}/c.txt"),
+         "{d}/c.txt:3",
+         lambda d, run: (write(d / "tokenizer.json", '{"x":\n'), write(d / "c.txt", b"a\nb\n\xff\xfe c\n"))),
     # --- --out and --name
     Case("out-is-a-file", RUN + ("--out", "{d}/afile"), "{d}/afile",
          lambda d, run: write(d / "afile", "x\n")),
@@ -236,11 +245,19 @@ CASES = [
          env={"HARNESS_PLUGINS": "{d}/exploding.py"}, rc=0),
     Case("plugin-file-missing", ("--plugin", "{d}/nope.py", "list"), "nope", rc=0),
     Case("plugin-attr-missing", ("list",), "json:nope", env={"HARNESS_PLUGINS": "json:nope"}, rc=0),
+    Case("plugin-hook-bad-signature", ("list",), "bad_signature",
+         lambda d, run: plugin(d, "bad_signature", """
+             @hookimpl
+             def harness_register_judges(register, extra):
+                 pass
+         """), env={"HARNESS_PLUGINS": "{d}/bad_signature.py"}, rc=0),
     # ... and a command that needs what a broken plugin provides fails naming that plugin
     Case("plugin-factory-module-missing", ("judge", "{d}/runs/r1", "--judge", "ghost", "--plugin",
                                            "{d}/missing_factory.py"), "missing_factory", _missing_factory),
     Case("plugin-on-result-gets-a-dict", ("--plugin", "dict_result", "judge", "{d}/runs/r1", "--judge", "dictj"),
          "dict_result", _dict_result, env={"PYTHONPATH": "{d}"}),
+    Case("plugin-named-like-a-builtin", ("plugins",), "'judges'",
+         lambda d, run: plugin(d, "judges", ""), env={"HARNESS_PLUGINS": "{d}/judges.py"}),
     Case("plugin-name-clash", ("judge", "{d}/runs/r1", "--judge", "twin"), "'clash_a', plugin 'clash_b'", _clash,
          env={"HARNESS_PLUGINS": "{d}/clash_b.py,{d}/clash_a.py"}),
 ]
@@ -303,3 +320,44 @@ def test_a_clash_leaves_plugins_and_other_names_working(tmp_path: Path) -> None:
         assert listed.returncode == 0, listed.stderr
         twins = sorted(r["plugin"] for r in json.loads(listed.stdout) if r["name"] == "twin")
         assert twins == ["clash_a", "clash_b"]
+
+
+def test_plugin_option_works_on_every_command(tmp_path: Path, finished_run: Path) -> None:
+    """``--plugin`` before or after the command, and ``HARNESS_PLUGINS=module:attr``, reach the
+    components a command builds (here: a judge for ``harness judge`` and ``harness run``)."""
+    copy_run(tmp_path, finished_run)
+    write(tmp_path / "len_plugin.py", """
+        from harness import hookimpl
+        from harness.protocols import Judgment
+        from harness.specs import JudgeSpec
+
+        class LenJudge:
+            name = "len"
+
+            def __init__(self, **options):
+                pass
+
+            def judge(self, items, *, on_result):
+                for item in items:
+                    score = min(len(item.answer), 10) / 10
+                    on_result(Judgment(id=item.sample.id, category=item.sample.category, score=score,
+                                       status="scored", judge="len", repeat=item.repeat))
+
+        class Plugin:
+            @hookimpl
+            def harness_register_judges(self, register):
+                register(JudgeSpec(name="len", factory="len_plugin:LenJudge", description="answer length"))
+    """)
+    env = {"PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run_dir = tmp_path / "runs" / "r1"
+    for argv, extra in [
+        (("judge", str(run_dir), "--judge", "len", "--plugin", "len_plugin:Plugin"), {}),
+        (("--plugin", "len_plugin:Plugin", "judge", str(run_dir), "--judge", "len", "--judgments-file", "b.jsonl"), {}),
+        (("judge", str(run_dir), "--judge", "len", "--judgments-file", "c.jsonl"), {"HARNESS_PLUGINS": "len_plugin:Plugin"}),
+    ]:
+        proc = harness(*argv, env={**env, **extra})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (run_dir / "judgments-len.jsonl").is_file() and (run_dir / "b.jsonl").is_file()
+    assert (run_dir / "c.jsonl").is_file()
+    proc = harness(*RUN[:4], "len", *RUN[5:], "--out", str(tmp_path / "runs"), "--plugin", "len_plugin:Plugin", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
