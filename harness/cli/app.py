@@ -216,13 +216,13 @@ def _hoist_plugin_options(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
-    from rich.markup import escape
-
     argv = _hoist_plugin_options(list(sys.argv[1:] if argv is None else argv))
     _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)
     except HarnessError as exc:
+        from rich.markup import escape  # only on the error path: `harness list` never loads rich
+
         err = console(stderr=True)
         message = escape(str(exc.args[0]) if exc.args else str(exc))
         # soft_wrap: the message stays one line (file:line first) however narrow the terminal
