@@ -146,6 +146,12 @@ class PluginManager:
         self.disabled = set(disabled if disabled is not None else _split_env(os.environ.get("HARNESS_DISABLE_PLUGINS")))
         env_paths = _split_env(os.environ.get("HARNESS_REGISTRY_PATH", "").replace(os.pathsep, ","))
         self.registry_paths = [Path(p) for p in (registry_paths if registry_paths is not None else env_paths)]
+        if registry_paths is None and warn:
+            for path in self.registry_paths:
+                if not path.is_dir():  # a typo would otherwise just hide the user's categories
+                    what = "is a file, not a folder" if path.exists() else "does not exist"
+                    _warn(f"HARNESS_REGISTRY_PATH: {path} {what} (ignored; it should name a registry folder "
+                          "with categories/, sources/ ...)")
         self._registry: ComponentRegistry | None = None
         if load_entry_points:
             self._load_entry_points()
