@@ -96,7 +96,19 @@ class ComponentSpec:
         """``None`` when the component can run here, else why not. May import the check's module."""
         if self.available is None:
             return None
-        check = import_string(self.available) if isinstance(self.available, str) else self.available
+        if not isinstance(self.available, str):
+            return self.available()
+        try:
+            check = import_string(self.available)
+        except (ImportError, AttributeError) as exc:
+            from harness.errors import UsageError
+
+            raise UsageError(
+                f"{self.kind} {self.name!r}: its availability check {self.available!r} does not import "
+                f"({type(exc).__name__}: {exc})",
+                hint="Fix the plugin that registers it (`harness list --long` names it), or disable it with "
+                     "HARNESS_DISABLE_PLUGINS=<name>.",
+            ) from None
         return check()
 
     def create(self, arg: str | None = None, **options: Any) -> Any:

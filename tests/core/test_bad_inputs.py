@@ -257,6 +257,15 @@ CASES = [
     # ... and a command that needs what a broken plugin provides fails naming that plugin
     Case("plugin-factory-module-missing", ("judge", "{d}/runs/r1", "--judge", "ghost", "--plugin",
                                            "{d}/missing_factory.py"), "missing_factory", _missing_factory),
+    Case("plugin-availability-check-missing", ("--plugin", "{d}/avail.py", "judge", "{d}/runs/r1", "--judge", "av"),
+         "'nope_mod:check'", lambda d, run: (copy_run(d, run), plugin(d, "avail", """
+             @hookimpl
+             def harness_register_judges(register):
+                 register(JudgeSpec(name="av", factory="harness.judging.ref_f1:RefF1Judge", available="nope_mod:check"))
+         """))),
+    Case("generations-bad-middle-line", ("judge", "{d}/runs/r1", "--judge", "ref-f1", "--judgments-file", "x.jsonl"),
+         "{d}/runs/r1/generations.jsonl line 2",
+         lambda d, run: (copy_run(d, run) / "generations.jsonl").write_text('{"id": "a"}\n{oops\n{"id": "b"}\n')),
     Case("plugin-on-result-gets-a-dict", ("--plugin", "dict_result", "judge", "{d}/runs/r1", "--judge", "dictj"),
          "dict_result", _dict_result, env={"PYTHONPATH": "{d}"}),
     Case("plugin-named-like-a-builtin", ("plugins",), "'judges'",
