@@ -69,22 +69,24 @@ def list_components(
             raise typer.BadParameter(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND")
     from harness import listing_cache
 
-    if not as_json and not long:
-        import shutil
-
-        from harness.cli.listing import short_listing
-
-        rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
-        sys.stdout.write(short_listing(rows, shutil.get_terminal_size().columns))
-        return
     render_key = None
     if not as_json and not _extra_plugins:
-        render_key = listing_cache.render_key(kind)
+        render_key = listing_cache.render_key(("long:" if long else "short:") + (kind or ""))
         text = listing_cache.load_rendered(render_key)
         if text is not None:
             sys.stdout.write(text)
             return
     rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
+    if not as_json and not long:
+        import shutil
+
+        from harness.cli.listing import short_listing
+
+        text = short_listing(rows, shutil.get_terminal_size().columns)
+        sys.stdout.write(text)
+        if render_key is not None:
+            listing_cache.store_rendered(render_key, text)
+        return
     if as_json:
         keys = ("kind", "name", "aliases", "plugin", "description")
         typer.echo(json.dumps([{k: row[k] for k in keys} for row in rows], ensure_ascii=False, indent=2))
