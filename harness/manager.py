@@ -2,12 +2,14 @@
 
 Plugins come from, in this order (the order never decides which component wins -- a clash is an
 error): the entry-point group ``harness`` (built-in plugins are listed there too, exactly as
-third-party ones), ``HARNESS_PLUGINS`` (comma list of module names or ``.py`` paths) and the CLI's
-``--plugin``. ``HARNESS_DISABLE_PLUGINS`` (comma list of plugin names) switches plugins off.
+third-party ones), ``HARNESS_PLUGINS`` (comma list of ``module``, ``module:attr`` or ``.py`` paths)
+and the CLI's ``--plugin`` (the same forms). ``HARNESS_DISABLE_PLUGINS`` (comma list of plugin
+names) switches plugins off.
 
 A plugin that fails to import, or raises inside a hook, is recorded as *broken* with its error and
 reported in one line on stderr; the others keep working. Components are collected into a
-:class:`~harness.registry.ComponentRegistry`, which rejects a name registered twice.
+:class:`~harness.registry.ComponentRegistry`; a name registered twice is listed as a clash and
+refused only where it is used.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     dist: Any = field(default=None, repr=False, compare=False)
     target: str | None = None  # the module an entry point names
+    clashes: list[str] = field(default_factory=list)  # "judge 'x' (also: other-plugin)"
 
     # Distribution name and version are read lazily: parsing METADATA costs start-up time that
     # `harness list` does not need.
@@ -71,6 +74,7 @@ class PluginInfo:
             "status": self.status,
             "error": self.error,
             "hooks": sorted(self.hooks),
+            "clashes": list(self.clashes),
         }
 
 
@@ -81,6 +85,38 @@ def _split_env(value: str | None) -> list[str]:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _as_paths(value: Any) -> list[Path]:
+    """What a ``harness_registry_paths`` hook returned, checked: a list of paths (or ``None``)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"harness_registry_paths must return a list of directories, got {type(value).__name__}")
+    bad = [p for p in value if not isinstance(p, (str, os.PathLike))]
+    if bad:
+        raise TypeError(f"harness_registry_paths must return a list of directories, got an item {bad[0]!r}")
+    return [Path(p) for p in value]
+
+
+def _is_path(target: str) -> bool:
+    return target.endswith(".py") or os.sep in target or "/" in target
+
+
+def split_plugin_spec(spec: str) -> tuple[str, str]:
+    """``"pkg.mod:attr"`` -> ``("pkg.mod", "attr")``; a bare module or path has no attribute.
+    Only a trailing ``:identifier`` is an attribute, so ``C:\\plugins\\p.py`` stays a path."""
+    target, sep, attr = spec.rpartition(":")
+    if sep and target and all(part.isidentifier() for part in attr.split(".")):
+        return target, attr
+    return spec, ""
+
+
+def plugin_name(spec: str) -> str:
+    """The name a plugin loaded from ``spec`` gets: the module (file stem) plus ``:attr`` if any."""
+    target, attr = split_plugin_spec(spec)
+    base = Path(target).stem if _is_path(target) else target
+    return f"{base}:{attr}" if attr else base
 
 
 def _warn(message: str) -> None:
@@ -110,6 +146,12 @@ class PluginManager:
         self.disabled = set(disabled if disabled is not None else _split_env(os.environ.get("HARNESS_DISABLE_PLUGINS")))
         env_paths = _split_env(os.environ.get("HARNESS_REGISTRY_PATH", "").replace(os.pathsep, ","))
         self.registry_paths = [Path(p) for p in (registry_paths if registry_paths is not None else env_paths)]
+        if registry_paths is None and warn:
+            for path in self.registry_paths:
+                if not path.is_dir():  # a typo would otherwise just hide the user's categories
+                    what = "is a file, not a folder" if path.exists() else "does not exist"
+                    _warn(f"HARNESS_REGISTRY_PATH: {path} {what} (ignored; it should name a registry folder "
+                          "with categories/, sources/ ...)")
         self._registry: ComponentRegistry | None = None
         if load_entry_points:
             self._load_entry_points()
@@ -147,31 +189,38 @@ class PluginManager:
             self._add(plugin, info)
 
     def load_plugin(self, spec: str, *, source: str = "--plugin") -> PluginInfo:
-        """Load a plugin from a module name (``pkg.mod``) or a file path (``./my_plugin.py``)."""
-        is_path = spec.endswith(".py") or os.sep in spec or "/" in spec
-        name = Path(spec).stem if is_path else spec
-        info = PluginInfo(name=name, source=source, target=None if is_path else spec)
+        """Load a plugin named by ``spec``: a module (``pkg.mod``), an object in one
+        (``pkg.mod:attr``; a class is instantiated), or a file (``./my_plugin.py``, ``./p.py:attr``)."""
+        target, attr = split_plugin_spec(spec)
+        is_path = _is_path(target)
+        name = plugin_name(spec)
+        info = PluginInfo(name=name, source=source, target=None if is_path else target)
         if name in self.disabled:
             info.status = "disabled"
             self._infos[name] = info
             return info
         try:
             if is_path:
-                path = Path(spec).expanduser().resolve()
+                path = Path(target).expanduser().resolve()
                 if not path.is_file():
                     raise FileNotFoundError(f"no plugin file at {path}")
-                module_name = f"harness_local_plugin_{name}"
+                module_name = f"harness_local_plugin_{Path(target).stem}"
                 module_spec = importlib.util.spec_from_file_location(module_name, path)
                 assert module_spec is not None and module_spec.loader is not None
                 module = importlib.util.module_from_spec(module_spec)
                 sys.modules[module_name] = module
                 module_spec.loader.exec_module(module)
             else:
-                module = importlib.import_module(spec)
+                module = importlib.import_module(target)
+            plugin: object = module
+            for part in filter(None, attr.split(".")):
+                plugin = getattr(plugin, part)
+            if isinstance(plugin, type):  # hook methods bind to an instance
+                plugin = plugin()
         except Exception as exc:
             self._broken(info, exc, "failed to load")
             return info
-        self._add(module, info)
+        self._add(plugin, info)
         return info
 
     def register(self, plugin: object, name: str | None = None) -> str:
@@ -187,7 +236,11 @@ class PluginManager:
 
     def _add(self, plugin: object, info: PluginInfo) -> None:
         if info.name in self._infos and self._infos[info.name].status == "ok":
-            raise UsageError(f"two plugins are named {info.name!r}; plugin names must be unique")
+            raise UsageError(
+                f"two plugins are named {info.name!r} ({self._infos[info.name].source} and {info.source}); "
+                "plugin names must be unique",
+                hint="Rename the module or file of yours, or turn the other off with HARNESS_DISABLE_PLUGINS=<name>.",
+            )
         try:
             self._pm.register(plugin, name=info.name)
         except Exception as exc:  # e.g. a hookimpl with a misspelt hook name
@@ -206,7 +259,12 @@ class PluginManager:
 
     def plugins(self) -> list[PluginInfo]:
         """All plugins seen (ok, broken and disabled), sorted by name."""
-        self.registry  # noqa: B018 - building the registry can mark plugins broken
+        clashes = self.registry.clashes()  # building the registry can mark plugins broken
+        for info in self._infos.values():
+            info.clashes = [
+                f"{kind} {name!r} (also: {', '.join(p for p in plugins if p != info.name) or 'itself'})"
+                for (kind, name), plugins in clashes.items() if info.name in plugins
+            ]
         return sorted(self._infos.values(), key=lambda i: i.name)
 
     @property
@@ -259,22 +317,32 @@ class PluginManager:
             if info is not None and info.status != "ok":
                 continue
             try:
-                paths = impl.function() or []
+                paths = _as_paths(impl.function())
             except Exception as exc:
                 self._broken(self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
                              exc, "raised in harness_registry_paths")
                 continue
-            dirs.extend((Path(p), impl.plugin_name) for p in paths)
+            dirs.extend((p, impl.plugin_name) for p in paths)
         dirs.extend((p, f"HARNESS_REGISTRY_PATH:{p}") for p in self.registry_paths)
         return dirs
 
     def _yaml_registrations(self) -> list[Registration]:
-        from harness.registry_yaml import load_category_specs
+        """Categories from every registry directory. A bad file in a plugin's directory breaks only
+        that plugin (a warning naming the file); one under ``HARNESS_REGISTRY_PATH`` is the user's
+        own input and an error naming the file."""
+        from harness.registry_yaml import RegistryFileError, load_category_specs
 
         out: list[Registration] = []
         for directory, plugin in self.registry_dirs():
-            for spec in load_category_specs(directory):
-                out.append(Registration(spec=spec, plugin=plugin))
+            try:
+                specs = load_category_specs(directory)
+            except RegistryFileError as exc:
+                info = self._infos.get(plugin)
+                if info is None:
+                    raise
+                self._broken(info, exc, "ships a bad registry file")
+                continue
+            out.extend(Registration(spec=spec, plugin=plugin) for spec in specs)
         return out
 
 
@@ -287,8 +355,9 @@ def get_manager(extra_plugins: list[str] | tuple[str, ...] = ()) -> PluginManage
     if _default is None:
         _default = PluginManager(extra_plugins=extra_plugins)
     else:
+        loaded = {i.name for i in _default._infos.values()}
         for spec in extra_plugins:
-            if Path(spec).stem not in {i.name for i in _default.plugins()}:
+            if plugin_name(spec) not in loaded:
                 _default.load_plugin(spec)
     return _default
 

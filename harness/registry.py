@@ -1,7 +1,7 @@
 """The component registry: every spec every plugin registered, looked up by kind and name.
 
-Names and aliases share one namespace per kind. A name claimed twice is an error that names every
-provider -- whichever plugin loads first must never win silently. Lookups accept parametric names
+Names and aliases share one namespace per kind. A name claimed twice is listed, but looking it up
+is an error that names every provider -- whichever plugin loads first must never win silently. Lookups accept parametric names
 (``hf:Qwen/Qwen2-0.5B``: the spec ``hf`` with the argument after the first colon) and fail on an
 unknown name with the valid names and a did-you-mean.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import DuplicateComponentError, UnknownComponentError
+from harness.errors import DuplicateComponentError, UnknownComponentError, UsageError
 from harness.specs import KINDS, CategorySpec, ComponentSpec
 
 
@@ -29,6 +29,13 @@ class Registration:
     def kind(self) -> str:
         return self.spec.kind
 
+    def factory_callable(self) -> Any:
+        """The spec's factory, imported; a factory that does not import names this plugin."""
+        try:
+            return self.spec.factory_callable()
+        except UsageError as exc:
+            raise UsageError(f"{exc.args[0]} (registered by plugin {self.plugin!r})", hint=exc.hint) from None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.spec.kind,
@@ -40,6 +47,13 @@ class Registration:
 
 
 class ComponentRegistry:
+    """Every registration, by kind and name.
+
+    A name (or alias) claimed by more than one plugin is a *clash*: it is kept, listed and shown,
+    but looking it up is an error naming every provider. Only the commands that need that name
+    fail, and which plugin loaded first never matters.
+    """
+
     def __init__(self, registrations: Iterable[Registration]) -> None:
         self._by_kind: dict[str, dict[str, Registration]] = defaultdict(dict)
         self._primary: dict[str, list[Registration]] = defaultdict(list)
@@ -47,25 +61,33 @@ class ComponentRegistry:
         for reg in registrations:
             for n in reg.spec.names:
                 claims[(reg.kind, n)].append(reg)
-        clashes = {key: regs for key, regs in claims.items() if len(regs) > 1}
-        if clashes:
-            lines = []
-            for (kind, n), regs in sorted(clashes.items()):
-                who = ", ".join(
-                    f"plugin {r.plugin!r}" + ("" if r.spec.name == n else f" (as an alias of {r.spec.name!r})")
-                    for r in sorted(regs, key=lambda r: r.plugin)
-                )
-                lines.append(f"{kind} {n!r} is registered by more than one plugin: {who}")
-            raise DuplicateComponentError(
-                "\n".join(lines),
-                hint="Rename one of them, or turn a plugin off with HARNESS_DISABLE_PLUGINS=<name>.",
-            )
+        self._clashes: dict[tuple[str, str], list[Registration]] = {
+            key: sorted(regs, key=lambda r: r.plugin) for key, regs in claims.items() if len(regs) > 1
+        }
         for (kind, n), regs in claims.items():
-            self._by_kind[kind][n] = regs[0]
-            if regs[0].spec.name == n:
-                self._primary[kind].append(regs[0])
+            if len(regs) == 1:
+                self._by_kind[kind][n] = regs[0]
+            self._primary[kind].extend(r for r in regs if r.spec.name == n)
         for kind in self._primary:
-            self._primary[kind].sort(key=lambda r: r.spec.name)
+            self._primary[kind].sort(key=lambda r: (r.spec.name, r.plugin))
+
+    # --------------------------------------------------------------------------------- clashes
+
+    def clashes(self) -> dict[tuple[str, str], list[str]]:
+        """``{(kind, name): [plugins that claim it, sorted]}`` for every name claimed twice or more."""
+        return {key: sorted(dict.fromkeys(r.plugin for r in regs)) for key, regs in sorted(self._clashes.items())}
+
+    def clash_error(self, kind: str, name: str) -> DuplicateComponentError:
+        regs = self._clashes[(kind, name)]
+        who = ", ".join(
+            f"plugin {r.plugin!r}" + ("" if r.spec.name == name else f" (as an alias of {r.spec.name!r})")
+            for r in regs
+        )
+        return DuplicateComponentError(
+            f"{kind} {name!r} is registered by more than one plugin: {who}",
+            hint="Rename one of them, or turn a plugin off with HARNESS_DISABLE_PLUGINS=<name> "
+                 "(`harness plugins` shows every clash).",
+        )
 
     # --------------------------------------------------------------------------------- listing
 
@@ -83,6 +105,10 @@ class ComponentRegistry:
         return [reg.spec.name for reg in self.registrations(kind)]
 
     def categories(self) -> dict[str, CategorySpec]:
+        """Every category; a category name claimed twice is an error (scores need every one)."""
+        clash = next((key for key in self._clashes if key[0] == "category"), None)
+        if clash is not None:
+            raise self.clash_error(*clash)
         return {spec.name: spec for spec in self.specs("category")}  # type: ignore[misc]
 
     # --------------------------------------------------------------------------------- lookup
@@ -92,7 +118,11 @@ class ComponentRegistry:
         table = self._by_kind.get(kind, {})
         if name in table:
             return table[name], None
+        if (kind, name) in self._clashes:
+            raise self.clash_error(kind, name)
         base, sep, arg = name.partition(":")
+        if sep and (kind, base) in self._clashes:
+            raise self.clash_error(kind, base)
         if sep and base in table and table[base].spec.parametric:
             return table[base], arg
         raise self._unknown(kind, name)
@@ -106,6 +136,8 @@ class ComponentRegistry:
     def create(self, kind: str, name: str, **options: Any) -> Any:
         """Build the component named ``name`` of ``kind`` with ``options``."""
         reg, arg = self.lookup(kind, name)
+        if reg.spec.unavailable_reason() is None:
+            reg.factory_callable()  # a factory that does not import: an error naming the plugin
         return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
 
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:

@@ -44,21 +44,43 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
 
 
 def read_yaml(path: Path | str) -> Any:
+    """Parse ``path`` as UTF-8 YAML; unreadable, non-UTF-8 or malformed files are usage errors
+    naming the file and line, so a bad file is never a traceback."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        raise RegistryFileError(f"{path}: not valid YAML: {exc}") from exc
+        raw = path.read_bytes()
     except OSError as exc:
-        raise RegistryFileError(f"{path}: cannot read: {exc}") from exc
+        raise RegistryFileError(f"{path}: cannot read: {exc.strerror or exc}",
+                                hint="Check the path and its permissions.") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RegistryFileError(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            hint="Save the file as UTF-8 (e.g. iconv -f GBK -t UTF-8).",
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f"{path}:{mark.line + 1}"
+        elif isinstance(getattr(exc, "position", None), int):  # a ReaderError: a character YAML refuses
+            where = f"{path}:{text.count(chr(10), 0, exc.position) + 1}"
+        else:
+            where = str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RegistryFileError(f"{where}: not valid YAML: {problem}",
+                                hint="Fix the YAML syntax at that line.") from None
 
 
 def load_yaml_model(path: Path | str, model: type[M]) -> M:
     """Read ``path`` and validate it as ``model``; errors name the file and the field."""
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise RegistryFileError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        raise RegistryFileError(f"{path}:1: expected a mapping at the top level, got {type(data).__name__}",
+                                hint=f"Write the file as `key: value` lines (see {model.__name__}'s fields).")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -151,35 +173,3 @@ def builtin_registry_dir() -> Path:
     import harness_registry
 
     return Path(harness_registry.__file__).parent
-
-
-def all_registry_dirs() -> list[Path]:
-    """Every registry directory known to the current plugin manager, built-in first."""
-    from harness.manager import get_manager
-
-    return [d for d, _ in get_manager().registry_dirs()]
-
-
-def find_source(name: str) -> SourceDef:
-    """The source named ``name`` in any registry directory; unknown names list the known ones."""
-    known: dict[str, SourceDef] = {}
-    for directory in all_registry_dirs():
-        for source in load_defs(directory, "sources", SourceDef):
-            known.setdefault(source.name, source)
-    if name not in known:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(known), n=3)
-        raise UsageError(
-            f"unknown data source {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""),
-            hint=f"Known sources: {', '.join(sorted(known)) or '(none)'}",
-        )
-    return known[name]
-
-
-def all_sources() -> list[SourceDef]:
-    seen: dict[str, SourceDef] = {}
-    for directory in all_registry_dirs():
-        for source in load_defs(directory, "sources", SourceDef):
-            seen.setdefault(source.name, source)
-    return [seen[k] for k in sorted(seen)]

@@ -76,13 +76,39 @@ class ComponentSpec:
     def factory_callable(self) -> Callable[..., Any]:
         if self.factory is None:
             raise TypeError(f"{self.kind} {self.name!r} has no factory")
-        return import_string(self.factory) if isinstance(self.factory, str) else self.factory
+        if not isinstance(self.factory, str):
+            return self.factory
+        try:
+            return import_string(self.factory)
+        except (ImportError, AttributeError) as exc:
+            # a plugin that names a module it does not ship, or a dependency that is not installed:
+            # the user's fix is on the plugin's side, so say which component and which import
+            from harness.errors import UsageError
+
+            raise UsageError(
+                f"{self.kind} {self.name!r} cannot be built: its factory {self.factory!r} does not import "
+                f"({type(exc).__name__}: {exc})",
+                hint="Install the plugin's missing dependency or fix the plugin; `harness plugins` shows who "
+                     "provides it, HARNESS_DISABLE_PLUGINS=<name> turns a plugin off.",
+            ) from None
 
     def unavailable_reason(self) -> str | None:
         """``None`` when the component can run here, else why not. May import the check's module."""
         if self.available is None:
             return None
-        check = import_string(self.available) if isinstance(self.available, str) else self.available
+        if not isinstance(self.available, str):
+            return self.available()
+        try:
+            check = import_string(self.available)
+        except (ImportError, AttributeError) as exc:
+            from harness.errors import UsageError
+
+            raise UsageError(
+                f"{self.kind} {self.name!r}: its availability check {self.available!r} does not import "
+                f"({type(exc).__name__}: {exc})",
+                hint="Fix the plugin that registers it (`harness list --long` names it), or disable it with "
+                     "HARNESS_DISABLE_PLUGINS=<name>.",
+            ) from None
         return check()
 
     def create(self, arg: str | None = None, **options: Any) -> Any:

@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 
 from harness import __version__
+from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
+from harness.cli.context import extra_plugins as _extra_plugins
 from harness.errors import HarnessError
 
 COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
@@ -27,9 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-
-_extra_plugins: list[str] = []
-
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -45,36 +44,23 @@ def root(
     ] = None,
     plugin: Annotated[
         list[str] | None,
-        typer.Option("--plugin", "-p", help="Load an extra plugin (module name or .py path); repeatable."),
+        typer.Option("--plugin", "-p", help="Load an extra plugin: module, module:attr or .py path; repeatable, "
+                     "before or after the command."),
     ] = None,
 ) -> None:
     """Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE)."""
     _extra_plugins[:] = plugin or []
-
-
-def manager():
-    """The plugin manager with this invocation's ``--plugin`` options loaded."""
-    from harness.manager import get_manager
-
-    return get_manager(tuple(_extra_plugins))
-
-
-def registry():
-    return manager().registry
-
-
-def console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if _extra_plugins:
+        manager()  # the process-wide manager, which every command's components come from, has them
 
 
 @app.command("list")
 def list_components(
     kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
+    long: Annotated[bool, typer.Option("--long", "-l", help="A table with aliases, plugin and whole descriptions.")] = False,
 ) -> None:
-    """List the registered components, grouped by kind, with the plugin that provides each."""
+    """List the registered components, one line each, grouped by kind (--long: with the plugin that provides each)."""
     from harness.kinds import KINDS
 
     if kind is not None:
@@ -85,12 +71,22 @@ def list_components(
 
     render_key = None
     if not as_json and not _extra_plugins:
-        render_key = listing_cache.render_key(kind)
+        render_key = listing_cache.render_key(("long:" if long else "short:") + (kind or ""))
         text = listing_cache.load_rendered(render_key)
         if text is not None:
             sys.stdout.write(text)
             return
     rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
+    if not as_json and not long:
+        import shutil
+
+        from harness.cli.listing import short_listing
+
+        text = short_listing(rows, shutil.get_terminal_size().columns)
+        sys.stdout.write(text)
+        if render_key is not None:
+            listing_cache.store_rendered(render_key, text)
+        return
     if as_json:
         keys = ("kind", "name", "aliases", "plugin", "description")
         typer.echo(json.dumps([{k: row[k] for k in keys} for row in rows], ensure_ascii=False, indent=2))
@@ -148,11 +144,19 @@ def list_plugins(
     for col in ("name", "version", "source", "hooks", "status"):
         table.add_column(col, overflow="fold")
     for i in infos:
-        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status,
-                                                                              f"[red]broken[/]: {escape(str(i.error))}")
-        table.add_row(escape(i.name), escape(i.version or "-"), escape(i.source),
-                      escape(", ".join(h.removeprefix("harness_") for h in i.hooks)), status)
-    console().print(table)
+        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status, f"[red]broken[/]: {escape(i.error or '')}")
+        if i.clashes:
+            status += ", [red]clash[/]"
+        hooks = ", ".join(h.removeprefix("harness_").removeprefix("register_") for h in i.hooks)
+        table.add_row(escape(i.name), escape(i.version or "-"), escape(i.source), escape(hooks), status)
+    out = console()
+    out.print(table)
+    clashes = sorted({f"{i.name}: {c}" for i in infos for c in i.clashes})
+    if clashes:
+        out.print("clashes (a command that uses one of these names fails until one plugin is renamed or "
+                  "disabled with HARNESS_DISABLE_PLUGINS):", markup=False)
+        for line in clashes:
+            out.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 for _module in COMMAND_MODULES:
@@ -190,20 +194,43 @@ def _keep_only_requested(argv: list[str]) -> None:
         app.registered_commands, app.registered_groups = commands, groups
 
 
+def _hoist_plugin_options(argv: list[str]) -> list[str]:
+    """Move ``--plugin X`` / ``--plugin=X`` given after the command to the front, where the root
+    option reads them: ``harness run --plugin my.py ...`` loads the plugin like
+    ``harness --plugin my.py run ...`` (only the long form; arguments after ``--`` stay put)."""
+    front: list[str] = []
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            rest.append(token)
+            rest.extend(tokens)
+            break
+        if token == "--plugin":
+            value = next(tokens, None)
+            front += [token] if value is None else [token, value]
+        elif token.startswith("--plugin="):
+            front.append(token)
+        else:
+            rest.append(token)
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
-    from rich.markup import escape
-
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _hoist_plugin_options(list(sys.argv[1:] if argv is None else argv))
     _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)
     except HarnessError as exc:
+        from rich.markup import escape  # only on the error path: `harness list` never loads rich
+
         err = console(stderr=True)
         message = escape(str(exc.args[0]) if exc.args else str(exc))
-        err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+        # soft_wrap: the message stays one line (file:line first) however narrow the terminal
+        err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(exc.hint, markup=False)
+            err.print(exc.hint, markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted")

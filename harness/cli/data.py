@@ -15,17 +15,9 @@ from typing import Annotated
 
 import typer
 
+from harness.cli.options import DataDirOption, MirrorOption
+
 data_app = typer.Typer(name="data", help="Fetch, list and inspect datasets.", no_args_is_help=True)
-
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="HARNESS_DATA_DIR", help="Use local copies of the files in DIR (verified)."),
-]
-MirrorOption = Annotated[
-    str | None,
-    typer.Option("--mirror", envvar="HARNESS_MIRROR", help="Download from this base URL instead ({source} = name)."),
-]
-
 
 @data_app.command("fetch")
 def fetch(
@@ -39,7 +31,7 @@ def fetch(
     Already cached: every cached file is re-hashed before it is called verified. With --data-dir
     (or HARNESS_DATA_DIR): the local copies are verified and copied into the cache.
     """
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.data.fetch import (
         cache_path,
         download_source,
@@ -73,9 +65,9 @@ def list_sources(
     verify: Annotated[bool, typer.Option("--verify", help="Re-hash cached files.")] = False,
 ) -> None:
     """List known data sources and eval datasets, and what is cached."""
-    from harness.cli.app import console, registry
+    from harness.cli.context import console, registry
     from harness.data.fetch import cache_status
-    from harness.registry_yaml import all_sources
+    from harness.registry_dirs import all_sources
 
     statuses = [cache_status(source, verify=verify) for source in all_sources()]
     corrupt = [(s["name"], s["path"], f["name"]) for s in statuses for f in s["files"] if f.get("verified") is False]
@@ -114,7 +106,7 @@ def _fail_on_corrupt(corrupt: list[tuple[str, str, str]]) -> None:
     """``--verify`` found files that are not their pinned content: say which and how to repair, exit 1."""
     if not corrupt:
         return
-    from harness.cli.app import console
+    from harness.cli.context import console
 
     err = console(stderr=True)
     for source, path, file in corrupt:
@@ -133,7 +125,7 @@ def show(
     """Load a dataset and print its samples per category."""
     from collections import Counter
 
-    from harness.cli.app import console, registry
+    from harness.cli.context import console, registry
     from harness.errors import UsageError
 
     reg = registry()

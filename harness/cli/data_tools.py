@@ -13,12 +13,12 @@ from typing import Annotated, Any
 
 import typer
 
-from harness.cli.data import DataDirOption, MirrorOption
+from harness.cli.options import DataDirOption, MirrorOption
 
 
 def _load_records(name: str, data_dir: Path | None, mirror: str | None) -> tuple[str, list[Any]]:
     """Records of a registered dataset, or of a training-data file when ``name`` is a path."""
-    from harness.cli.app import registry
+    from harness.cli.context import registry
     from harness.errors import UsageError
 
     reg = registry()
@@ -55,7 +55,7 @@ def stats(
     mirror: MirrorOption = None,
 ) -> None:
     """Samples per category and average instruction / gold-response length (paper Figures 1, 3)."""
-    from harness.cli.app import console, registry
+    from harness.cli.context import console, registry
     from harness.data.stats import dataset_stats, token_counter
     from harness.errors import UsageError
 

@@ -31,7 +31,7 @@ def experiment(
     """
     from rich.table import Table
 
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.experiments import (
         TRAIN_DONE,
         configured_verdict,

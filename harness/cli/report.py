@@ -30,7 +30,7 @@ def report(
     seed: SeedOption = 0,
 ) -> None:
     """Score runs, write their report files, and print them in Table 5 layout."""
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.report.tables import paper_comparison, table5
     from harness.report.write import write_report
 
@@ -101,7 +101,7 @@ def _on_unit_scale(scores: dict[str, float], scale: Any) -> dict[str, float]:
 
 
 def _compare_judges(paths: list[Path], as_json: bool) -> None:
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.errors import UsageError
     from harness.judging.agreement import agreement
     from harness.report.tables import agreement_table
@@ -147,7 +147,7 @@ def compare(
     cases: Annotated[int, typer.Option("--cases", min=1, max=100, help="Questions per category in --html.")] = 3,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.errors import UsageError
     from harness.report.rundir import read_run_dir
     from harness.report.tables import deltas, paper_comparison, table5
@@ -191,7 +191,7 @@ def compare(
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
     """The ``--html`` page: scores, deltas and the Table 4-style cases of each run against the first."""
-    from harness.cli.app import registry
+    from harness.cli.context import registry
     from harness.errors import UsageError
     from harness.report.compare_html import render_compare_html
     from harness.scoring.cases import pick_cases

@@ -64,7 +64,7 @@ def run(
 
     Resumable: run the same command again after a crash or Ctrl-C and it continues where it stopped.
     """
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.runs.config import RunConfig
     from harness.runs.pipeline import run_eval
 
@@ -103,7 +103,7 @@ def run(
 def _print_scores(scores) -> None:
     if not scores:
         return
-    from harness.cli.app import console
+    from harness.cli.context import console
 
     macro = scores.get("macro")
     macro_wo = scores.get("macro_wo_others")
@@ -118,7 +118,7 @@ def _print_scores(scores) -> None:
 
 def _print_paper(model: str, scores) -> None:
     """What the paper's figures mean for this model, and published beside measured where linked."""
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.paper.models import model_note
     from harness.report.tables import paper_comparison
 
@@ -144,7 +144,7 @@ def judge_command(
     judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory [default: judgments-<judge>.jsonl].")] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.runs.pipeline import rejudge
 
     out_console = console()

@@ -63,7 +63,7 @@ def train(
 
     Runs in this process (on CPU: fp32, one process); use --print-launch for several GPUs.
     """
-    from harness.cli.app import console, registry
+    from harness.cli.context import console, registry
 
     options = {
         "model": model, "data": data, "out": out, "model_path": model_path, "prompt_template": prompt_template, "mode": mode, "data_dir": data_dir,

@@ -98,7 +98,7 @@ def extend_vocab(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Extend a LLaMA vocabulary (train BPE, merge, write a tokenizer), or resize a model to one (--model)."""
-    from harness.cli.app import console
+    from harness.cli.context import console
 
     out_console = console()
     if model is not None:
@@ -222,7 +222,7 @@ def tokenizer_stats_command(
         return
     from rich.table import Table
 
-    from harness.cli.app import console
+    from harness.cli.context import console
 
     table = Table(
         title=f"tokenizer statistics on {len(lines):,} lines ({results[0].characters:,} characters)"

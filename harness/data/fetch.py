@@ -41,7 +41,8 @@ from typing import Any
 
 from harness.errors import DataError
 from harness.paths import data_cache_dir
-from harness.registry_yaml import SourceDef, SourceFile, find_source
+from harness.registry_dirs import find_source
+from harness.registry_yaml import SourceDef, SourceFile
 
 CHUNK = 1 << 16
 COMPRESSED_SUFFIXES = {"xz": ".xz", "gz": ".gz"}

@@ -38,6 +38,9 @@ class JsonlRecords:
         return [record for _, record in self.records]
 
 
+JSONL_HINT = "Each line must be one JSON object in UTF-8: fix or remove that line."
+
+
 def read_jsonl(path: Path | str, *, tolerate_torn_tail: bool = False, label: str | None = None) -> JsonlRecords:
     """Parse every non-blank line of ``path`` as a JSON object.
 
@@ -55,7 +58,7 @@ def read_jsonl(path: Path | str, *, tolerate_torn_tail: bool = False, label: str
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line_no = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{name} line {line_no}: not valid UTF-8 ({exc.reason})") from None
+        raise DataError(f"{name} line {line_no}: not valid UTF-8 ({exc.reason})", hint=JSONL_HINT) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = text.split("\n")
@@ -74,9 +77,10 @@ def read_jsonl(path: Path | str, *, tolerate_torn_tail: bool = False, label: str
                 continue
             raise DataError(
                 f"{name} line {line_no}: invalid JSON ({exc.msg} at column {exc.colno}; truncated line?): "
-                f"{_preview(line)}"
+                f"{_preview(line)}", hint=JSONL_HINT,
             ) from None
         if not isinstance(record, dict):
-            raise DataError(f"{name} line {line_no}: expected a JSON object, got {type(record).__name__}: {_preview(line)}")
+            raise DataError(f"{name} line {line_no}: expected a JSON object, got {type(record).__name__}: {_preview(line)}",
+                            hint=JSONL_HINT)
         result.records.append((line_no, record))
     return result

@@ -72,7 +72,8 @@ class JudgeTemplate(BaseModel):
 
 
 def _template_dirs() -> list[Path]:
-    from harness.registry_yaml import all_registry_dirs, builtin_registry_dir
+    from harness.registry_dirs import all_registry_dirs
+    from harness.registry_yaml import builtin_registry_dir
 
     try:
         dirs = all_registry_dirs()

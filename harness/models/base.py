@@ -78,6 +78,26 @@ def load_tokenizer(path: Path | str) -> Any:
     return tokenizer
 
 
+TOKENIZER_HINT = ("Pass a Hugging Face tokenizer folder (tokenizer_config.json with tokenizer.model or "
+                  "tokenizer.json), e.g. one written by `harness extend-vocab`.")
+
+
+def check_tokenizer_dir(tokenizer: str | Path) -> Path:
+    """``--tokenizer`` for a Hugging Face model: an existing folder (or a hub id), checked before any
+    work so that a typo is a usage error in a second, not a traceback after model loading."""
+    from harness.errors import UsageError
+
+    path = Path(tokenizer).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise UsageError(f"--tokenizer {path}: is a file; this model needs a tokenizer folder", hint=TOKENIZER_HINT)
+    text = str(tokenizer)
+    if path.is_absolute() or text.startswith((".", "~")) or text.count("/") > 1 or "\\" in text:
+        raise UsageError(f"--tokenizer {path}: no such folder", hint=TOKENIZER_HINT)
+    return path  # "org/name": a hub id, resolved (or refused offline) when the tokenizer loads
+
+
 class LocalModel:
     """A causal LM whose weights are (or become) a local directory in Hugging Face format.
 
@@ -104,7 +124,7 @@ class LocalModel:
         self.system_prompt = system_prompt
         self.registry_template: str | None = None  # set by recipes (registry/models/*.yaml)
         self.registry_source = ""
-        self.tokenizer_path = Path(tokenizer).expanduser() if tokenizer else None
+        self.tokenizer_path = check_tokenizer_dir(tokenizer) if tokenizer else None
         self.dtype = dtype
         self.device_map = device_map
         self._path: Path | None = None
@@ -186,7 +206,16 @@ class LocalModel:
         return self._path
 
     def load_tokenizer(self) -> Any:
-        return load_tokenizer(self.tokenizer_path or self.local_path())
+        if self.tokenizer_path is None:
+            return load_tokenizer(self.local_path())
+        try:
+            return load_tokenizer(self.tokenizer_path)
+        except Exception as exc:  # whatever transformers raises on a folder that is not a tokenizer
+            from harness.errors import UsageError
+
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UsageError(f"--tokenizer {self.tokenizer_path}: not a tokenizer this model can load ({first})",
+                             hint=TOKENIZER_HINT) from None
 
     def load(self, *, dtype: Any = None, device_map: Any = None) -> tuple[Any, Any]:
         """``(model, tokenizer)`` in eval mode. fp32 on CPU unless a dtype is asked for."""

@@ -136,7 +136,13 @@ def build_llama2c_dir(out_dir: Path, checkpoint: Path, tokenizer_model: Path) ->
 
     data = checkpoint.read_bytes()
     header = read_header(data, source=str(checkpoint))
-    n_pieces = spm.SentencePieceProcessor(model_file=str(tokenizer_model)).vocab_size()
+    try:
+        n_pieces = spm.SentencePieceProcessor(model_file=str(tokenizer_model)).vocab_size()
+    except (RuntimeError, OSError) as exc:  # sentencepiece's "ParseFromArray failed" and kin
+        raise UsageError(
+            f"--tokenizer {tokenizer_model}: not a sentencepiece model ({str(exc).strip().splitlines()[0]})",
+            hint="Pass the .model file the checkpoint was trained with (e.g. tok4096.model).",
+        ) from None
     if n_pieces != header.vocab_size:
         raise UsageError(
             f"tokenizer {tokenizer_model} has {n_pieces} pieces but {checkpoint} was trained with "

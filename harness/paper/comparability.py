@@ -73,7 +73,7 @@ def _substitute_notes(mixture: str) -> tuple[list[str], list[str]]:
     """``(substitute notes, problems)`` for the terms of ``mixture``, from the sources registry."""
     from harness.errors import UsageError
     from harness.manager import get_registry
-    from harness.registry_yaml import find_source
+    from harness.registry_dirs import find_source
     from harness.training.data.mixture import parse_mixture
 
     try:

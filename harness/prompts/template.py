@@ -147,7 +147,8 @@ def builtin_templates() -> dict[str, TemplateDef]:
 def _all_templates() -> dict[str, TemplateDef]:
     found = dict(builtin_templates())
     try:
-        from harness.registry_yaml import all_registry_dirs, load_defs
+        from harness.registry_dirs import all_registry_dirs
+        from harness.registry_yaml import load_defs
 
         for directory in all_registry_dirs():
             for definition in load_defs(directory, "templates", TemplateDef):

@@ -75,6 +75,9 @@ def read_judgments(path: Path, notes: list[str] | None = None) -> list[dict[str,
     return records.dicts()
 
 
+DAMAGED_HINT = "The harness wrote this file and it has been damaged: restore it from a copy, or run again."
+
+
 def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir:
     """Load ``path``; a missing directory or judgments file is a :class:`DataError`."""
     path = Path(path)
@@ -87,9 +90,12 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
         try:
             loaded = json.loads(config_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise DataError(f"{config_path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+            raise DataError(f"{config_path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})",
+                            hint=DAMAGED_HINT) from None
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{config_path}: not UTF-8 (offset {exc.start})", hint=DAMAGED_HINT) from None
         if not isinstance(loaded, dict):
-            raise DataError(f"{config_path}: expected a JSON object")
+            raise DataError(f"{config_path}:1: expected a JSON object", hint=DAMAGED_HINT)
         config = loaded
     else:
         notes.append(f"{RUN_CONFIG} is missing; the run is named after its directory")

@@ -87,7 +87,8 @@ class RunConfig(BaseModel):
         if config_file is not None:
             loaded = read_yaml(config_file)
             if not isinstance(loaded, dict):
-                raise UsageError(f"{config_file}: expected a mapping of run options")
+                raise UsageError(f"{config_file}:1: expected a mapping of run options, got {type(loaded).__name__}",
+                                 hint="Write `option: value` lines, e.g. `model: tiny-llama` (see harness run --help).")
             data.update(loaded.get("run", loaded) if isinstance(loaded.get("run"), dict) else loaded)
             data = {k.replace("-", "_"): v for k, v in data.items()}
         data.update({k: v for k, v in overrides.items() if v is not None})

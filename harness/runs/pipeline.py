@@ -65,7 +65,7 @@ def create_component(registry: ComponentRegistry, kind: str, name: str, *, stric
     defaults that a component may ignore.
     """
     reg, arg = registry.lookup(kind, name)
-    factory = reg.spec.factory_callable()
+    factory = reg.factory_callable()
     try:
         params = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -213,6 +213,7 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
 
         def on_result(generation: Generation) -> None:
             nonlocal made
+            _check_result(generation, Generation, registry, "generator", generator_name)
             sample = by_id.get(generation.id)
             if sample is None or generation.id in done:
                 return  # not ours, or a duplicate delivery: never write a sample twice
@@ -235,6 +236,17 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
         raise HarnessError(f"the generator returned no answer for {len(missing)} samples (e.g. {missing[0]}); "
                            "run the same command again to retry them")
     return done, made
+
+
+def _check_result(result: Any, expected: type, registry: ComponentRegistry, kind: str, name: str) -> None:
+    """A component must hand ``on_result`` the protocol's record; anything else (a dict, say) is the
+    plugin's bug, reported as such instead of a traceback deep in the record writer."""
+    if not isinstance(result, expected):
+        raise UsageError(
+            f"{kind} {name!r} (plugin {registry.plugin_of(kind, name)!r}) passed a {type(result).__name__} to "
+            f"on_result; it must pass {expected.__module__}.{expected.__name__} objects",
+            hint=f"Fix the plugin, or choose another --{kind}.",
+        )
 
 
 def _final_key(record: dict[str, Any]) -> tuple[str, int]:
@@ -299,6 +311,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
 
         def on_result(judgment: Judgment) -> None:
             nonlocal judged
+            _check_result(judgment, Judgment, registry, "judge", judge_name or config.judge)
             key = (judgment.id, judgment.repeat)
             if key not in expected:
                 return

@@ -89,6 +89,23 @@ class JsonlAppender:
         self.close()
 
 
+def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
+    """The JSON object in ``path``; a damaged file (bad JSON, not UTF-8, not an object) is a usage
+    error naming the file and line -- what the harness wrote and someone edited or cut short."""
+    from harness.errors import UsageError
+
+    hint = hint or "The file is damaged: restore it from a copy, or remove it and run again."
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 (offset {exc.start})", hint=hint) from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})", hint=hint) from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1: expected a JSON object, got {type(data).__name__}", hint=hint)
+    return data
+
+
 def _temp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 

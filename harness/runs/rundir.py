@@ -23,7 +23,6 @@ the process was killed outright.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -41,7 +40,7 @@ from harness import __version__
 from harness.errors import HarnessError, UsageError
 from harness.runs.config import RunConfig
 from harness.runs.lock import LOCK_FILE, run_dir_lock
-from harness.runs.records import write_json_atomic, write_text_atomic
+from harness.runs.records import read_json_object, write_json_atomic, write_text_atomic
 
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.yaml"
@@ -95,11 +94,15 @@ def library_versions() -> dict[str, str | None]:
     return versions
 
 
+RUN_JSON_HINT = ("run.json is the harness's record of the run: restore it from a copy, or start over under "
+                 "another --name (nothing in this folder is touched).")
+
+
 def read_run(run_dir: Path) -> dict[str, Any]:
     path = Path(run_dir) / RUN_FILE
     if not path.is_file():
         raise UsageError(f"{run_dir} is not a run directory (no {RUN_FILE})")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json_object(path, hint=RUN_JSON_HINT)
 
 
 def _existing_runs(out: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -109,8 +112,8 @@ def _existing_runs(out: Path) -> list[tuple[Path, dict[str, Any]]]:
             meta_path = candidate / RUN_FILE
             if meta_path.is_file():
                 try:
-                    runs.append((candidate, json.loads(meta_path.read_text(encoding="utf-8"))))
-                except (OSError, json.JSONDecodeError):
+                    runs.append((candidate, read_json_object(meta_path)))
+                except (OSError, UsageError):
                     continue
     return runs
 
@@ -347,7 +350,7 @@ def write_run_meta(run_dir: Path, config: RunConfig, *, status: str, extra: dict
     """Create or update ``run.json`` (and ``config.yaml``), keeping fields written earlier."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
-    meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    meta: dict[str, Any] = read_json_object(path, hint=RUN_JSON_HINT) if path.is_file() else {}
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     from harness.api.secrets import redact_url
 

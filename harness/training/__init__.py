@@ -6,7 +6,7 @@ mask), :mod:`~harness.training.pretrain_data` (plain text into blocks), :mod:`~h
 :mod:`~harness.training.ds_config` (DeepSpeed JSON with ``auto`` filled), :mod:`~harness.training.distributed`
 (single-process and launcher environments), :mod:`~harness.training.metrics` (log lines, MFU),
 :mod:`~harness.training.export` (HF model directory), :mod:`~harness.training.trainer` (the loop),
-:mod:`~harness.training.launch` (entry point under ``deepspeed`` / ``accelerate launch``).
+:mod:`~harness.training.launch` (the command ``deepspeed`` / ``accelerate launch`` run; its entry point is :mod:`harness.cli.launch`).
 
 Nothing heavy is imported here: torch and deepspeed are imported inside functions.
 """

@@ -1,12 +1,12 @@
-"""Multi-GPU and multi-node training: the launch command, and the entry point the launcher runs.
+"""Multi-GPU and multi-node training: the launch command that the launcher runs.
 
 ``harness train --print-launch --gpus 8 [--nodes 2 --hostfile hostfile]`` prints a command such as::
 
-    deepspeed --num_gpus 8 --module harness.training.launch --model llama-7b --data ... --out ...
+    deepspeed --num_gpus 8 --module harness.cli.launch --model llama-7b --data ... --out ...
 
 The launcher starts one process per GPU with ``RANK``/``WORLD_SIZE``/``LOCAL_RANK``/``MASTER_*`` in
 the environment (``deepspeed`` also appends ``--local_rank=N``). Every process runs
-``python -m harness.training.launch <the same options as harness train>``, which drops that
+``python -m harness.cli.launch <the same options as harness train>``, which drops that
 argument and runs ``harness train``; the trainer reads the launcher's environment
 (:mod:`harness.training.distributed`) instead of setting up a world of one.
 
@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 LAUNCHERS = ("deepspeed", "accelerate")
-MODULE = "harness.training.launch"
+MODULE = "harness.cli.launch"  # the entry point each launched process runs
 DEFAULT_MASTER_PORT = 29500
 
 
@@ -172,22 +171,7 @@ def one_rank_trap(env: Mapping[str, str]) -> str | None:
     return (
         "accelerate launch --cpu starts one process and leaves the others to mpirun, so this would train "
         "on one rank, not on --num_processes ranks.\nDrop --cpu: 'accelerate launch --multi_gpu "
-        "--num_processes N -m harness.training.launch ...' (what 'harness train ... --print-launch "
+        "--num_processes N -m harness.cli.launch ...' (what 'harness train ... --print-launch "
         "--launcher accelerate --gpus N' prints) starts N ranks, CPU ranks (gloo) on a machine without GPUs."
     )
 
-
-def main(argv: list[str] | None = None) -> None:
-    import os
-
-    from harness.cli.app import main as cli_main
-
-    trap = one_rank_trap(os.environ)
-    if trap:
-        print(f"error: {trap}", file=sys.stderr)
-        sys.exit(2)
-    cli_main(["train", *strip_local_rank(list(sys.argv[1:] if argv is None else argv))])
-
-
-if __name__ == "__main__":
-    main()

@@ -128,29 +128,52 @@ def iter_texts(corpus: CorpusFile) -> Iterator[str]:
     path = corpus.path
     if not path.is_file():
         raise DataError(f"corpus file not found: {path}")
-    with open_text(path) as fh:
-        if corpus.format == "text":
-            for line in fh:
-                line = line.rstrip("\n")
-                if line.strip():
-                    yield line
-            return
-        records = _jsonl_records(fh, path) if corpus.format == "jsonl" else _json_records(fh, path)
-        produced = False
-        first_keys: list[str] = []
-        for record in records:
-            if not first_keys and isinstance(record, dict):
-                first_keys = list(record)
-            for dotted in corpus.text_fields:
-                for value in _field_values(record, dotted):
-                    if value.strip():
-                        produced = True
-                        yield value
-        if not produced:
-            raise DataError(
-                f"{path}: no text under field(s) {', '.join(corpus.text_fields)}",
-                hint=f"Its records have the keys: {', '.join(first_keys) or '(none)'}; pass --text-field.",
-            )
+    try:
+        with open_text(path) as fh:
+            if corpus.format == "text":
+                for line in fh:
+                    line = line.rstrip("\n")
+                    if line.strip():
+                        yield line
+                return
+            yield from _record_texts(corpus, fh)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}:{_first_bad_line(path)}: not UTF-8 ({exc.reason})",
+                        hint="Convert the corpus to UTF-8 (e.g. iconv -f GBK -t UTF-8).") from None
+
+
+def _first_bad_line(path: Path) -> int | str:
+    """The number of the first line of ``path`` (decompressed) that is not UTF-8; text is decoded
+    in blocks, so the decoder's own position does not say which line it was."""
+    suffix = path.suffix.lower()
+    opener = lzma.open if suffix == ".xz" else gzip.open if suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return "?"
+
+
+def _record_texts(corpus: CorpusFile, fh: TextIO) -> Iterator[str]:
+    path = corpus.path
+    records = _jsonl_records(fh, path) if corpus.format == "jsonl" else _json_records(fh, path)
+    produced = False
+    first_keys: list[str] = []
+    for record in records:
+        if not first_keys and isinstance(record, dict):
+            first_keys = list(record)
+        for dotted in corpus.text_fields:
+            for value in _field_values(record, dotted):
+                if value.strip():
+                    produced = True
+                    yield value
+    if not produced:
+        raise DataError(
+            f"{path}: no text under field(s) {', '.join(corpus.text_fields)}",
+            hint=f"Its records have the keys: {', '.join(first_keys) or '(none)'}; pass --text-field.",
+        )
 
 
 def iter_lines(corpus: CorpusFile) -> Iterator[str]:

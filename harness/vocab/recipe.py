@@ -86,7 +86,7 @@ def load_recipe(name_or_path: str) -> TokenizerRecipe:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return load_yaml_model(path, TokenizerRecipe)
-    from harness.registry_yaml import all_registry_dirs
+    from harness.registry_dirs import all_registry_dirs
 
     known: dict[str, TokenizerRecipe] = {}
     for directory in all_registry_dirs():

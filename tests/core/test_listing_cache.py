@@ -52,10 +52,11 @@ def test_cache_is_used_and_invalidated(tmp_path):
 
 
 def test_rendered_table_is_cached_with_the_rows(tmp_path):
+    """The --long table (rich's layout) is cached; the short listing is plain text and needs no cache."""
     env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
 
     def table(*args):
-        proc = subprocess.run([sys.executable, "-m", "harness", "list", *args], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-m", "harness", "list", "--long", *args], capture_output=True, text=True,
                               env=env, timeout=120)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout

@@ -51,19 +51,33 @@ def test_register_and_create_lazily(pm):
     assert pm.registry.names("judge") == []
 
 
-def test_duplicate_names_name_both_plugins_regardless_of_order(pm):
+def test_duplicate_names_name_both_plugins_regardless_of_order():
     def reg_a(register):
         register(JudgeSpec(name="gpt35", factory="x:y"))
 
     def reg_b(register):
         register(JudgeSpec(name="other", aliases=("gpt35",), factory="x:y"))
 
-    pm.register(make_plugin("zeta", harness_register_judges=reg_a))
-    pm.register(make_plugin("alpha", harness_register_judges=reg_b))
-    with pytest.raises(DuplicateComponentError) as info:
-        pm.registry  # noqa: B018
-    message = str(info.value)
-    assert "'alpha'" in message and "'zeta'" in message and "alias" in message
+    for order in (("zeta", "alpha"), ("alpha", "zeta")):
+        pm = PluginManager(load_entry_points=False, registry_paths=[])
+        hooks = {"zeta": reg_a, "alpha": reg_b}
+        for name in order:
+            pm.register(make_plugin(name, harness_register_judges=hooks[name]))
+        with pytest.raises(DuplicateComponentError) as info:
+            pm.registry.get("judge", "gpt35")
+        message = str(info.value)
+        assert "'alpha'" in message and "'zeta'" in message and "alias" in message
+        assert info.value.exit_code == 2
+        # only the clashing name is refused: the rest resolves, and the listing keeps both
+        assert pm.registry.plugin_of("judge", "other") == "alpha"
+        assert pm.registry.names("judge") == ["gpt35", "other"]
+        assert pm.registry.clashes() == {("judge", "gpt35"): ["alpha", "zeta"]}
+        infos = {i.name: i for i in pm.plugins()}
+        assert infos["alpha"].status == infos["zeta"].status == "ok"
+        assert infos["alpha"].clashes == ["judge 'gpt35' (also: zeta)"]
+        for name in order:
+            pm.unregister(name)
+        assert pm.registry.clashes() == {}
 
 
 def test_same_name_in_different_kinds_is_fine(pm):
@@ -171,3 +185,52 @@ def test_trainer_and_category_hooks(pm):
     cat = pm.registry.categories()["poetry"]
     assert cat.display_name == "诗词" and not cat.gold_shown
     assert [i.hooks for i in pm.plugins()] == [["harness_register_categories", "harness_register_trainers"]]
+
+
+def test_plugin_specs_module_and_module_attr(tmp_path, monkeypatch):
+    """``HARNESS_PLUGINS`` / ``--plugin`` take ``module``, ``module:attr`` (a class is instantiated)
+    and ``file.py[:attr]``."""
+    (tmp_path / "attr_plugins.py").write_text(
+        "from harness import hookimpl\nfrom harness.specs import JudgeSpec\n"
+        "class JudgePlugin:\n"
+        "    def __init__(self):\n        self.prefix = 'cls'\n"
+        "    @hookimpl\n    def harness_register_judges(self, register):\n"
+        "        register(JudgeSpec(name=self.prefix + '-judge', factory='a:b'))\n"
+        "namespace = JudgePlugin()\n"
+        "@hookimpl\ndef harness_register_judges(register):\n"
+        "    register(JudgeSpec(name='module-judge', factory='a:b'))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("HARNESS_PLUGINS", "attr_plugins:JudgePlugin")
+    from harness.manager import plugin_name, split_plugin_spec
+
+    assert split_plugin_spec("pkg.mod:Attr") == ("pkg.mod", "Attr")
+    assert split_plugin_spec(r"C:\plugins\p.py") == (r"C:\plugins\p.py", "")
+    assert plugin_name("./dir/p.py:obj") == "p:obj"
+    pm = PluginManager(load_entry_points=True, registry_paths=[], warn=False)
+    try:
+        assert pm.registry.plugin_of("judge", "cls-judge") == "attr_plugins:JudgePlugin"
+        pm.load_plugin("attr_plugins")
+        assert pm.registry.plugin_of("judge", "module-judge") == "attr_plugins"
+        pm.load_plugin(f"{tmp_path / 'attr_plugins.py'}:namespace", source="HARNESS_PLUGINS")
+        # the same judge from two plugins: a clash, reported, never a silent winner
+        assert pm.registry.clashes()[("judge", "cls-judge")] == ["attr_plugins:JudgePlugin", "attr_plugins:namespace"]
+        bad = pm.load_plugin("attr_plugins:Missing")
+        assert bad.status == "broken" and "Missing" in bad.error
+    finally:
+        for name in ("attr_plugins:JudgePlugin", "attr_plugins", "attr_plugins:namespace"):
+            pm.unregister(name)
+    assert "cls-judge" not in pm.registry.names("judge")
+
+
+def test_registry_paths_hook_returning_garbage_is_isolated(pm, capsys):
+    pm.register(make_plugin("garbage", harness_registry_paths=lambda: 42))
+    pm.register(make_plugin("fine", harness_register_judges=lambda register: register(JudgeSpec(name="ok", factory="a:b"))))
+    try:
+        assert pm.registry.names("judge") == ["ok"]
+        infos = {i.name: i for i in pm.plugins()}
+        assert infos["garbage"].status == "broken" and "list of directories" in infos["garbage"].error
+        assert "plugin 'garbage' raised in harness_registry_paths" in capsys.readouterr().err
+    finally:
+        pm.unregister("garbage")
+        pm.unregister("fine")

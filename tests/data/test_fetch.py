@@ -14,7 +14,8 @@ import pytest
 
 from harness.data.fetch import base_url, cache_status, fetch_source, mirrored_url, source_dir
 from harness.errors import DataError
-from harness.registry_yaml import SourceDef, find_source
+from harness.registry_dirs import find_source
+from harness.registry_yaml import SourceDef
 
 BELLE_FILES = ("eval_set.json", "eval_prompt.json")
 

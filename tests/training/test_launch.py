@@ -19,13 +19,13 @@ def test_train_argv_omits_unset_and_false():
 def test_deepspeed_command_single_and_multi_node():
     cmd = launch_command({"model": "llama", "data": "zh(alpaca-3.5&4)+sharegpt", "out": "runs/m"}, gpus=8)
     assert shlex.split(cmd) == [
-        "deepspeed", "--num_gpus", "8", "--module", "harness.training.launch",
+        "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch",
         "--model", "llama", "--data", "zh(alpaca-3.5&4)+sharegpt", "--out", "runs/m",
     ]
     multi = launch_command({"model": "llama"}, gpus=8, nodes=2)
     assert multi == (
         "deepspeed --num_gpus 8 --num_nodes 2 --hostfile hostfile --master_addr $MASTER_ADDR --master_port 29500"
-        " --module harness.training.launch --model llama"
+        " --module harness.cli.launch --model llama"
     )
 
 
@@ -33,15 +33,15 @@ def test_accelerate_command():
     cmd = launch_command({"model": "llama"}, gpus=4, nodes=2, launcher="accelerate")
     assert cmd == (
         "accelerate launch --num_processes 8 --num_machines 2 --multi_gpu --machine_rank $MACHINE_RANK"
-        " --main_process_ip $MASTER_ADDR --main_process_port 29500 -m harness.training.launch --model llama"
+        " --main_process_ip $MASTER_ADDR --main_process_port 29500 -m harness.cli.launch --model llama"
     )
     # One process: accelerate's plain launcher; several: --multi_gpu (torchrun), never --cpu.
     assert launch_command({}, gpus=1, launcher="accelerate") == (
-        "accelerate launch --num_processes 1 --num_machines 1 -m harness.training.launch"
+        "accelerate launch --num_processes 1 --num_machines 1 -m harness.cli.launch"
     )
     assert launch_command({}, gpus=2, launcher="accelerate", master_port=1234) == (
         "accelerate launch --num_processes 2 --num_machines 1 --multi_gpu --main_process_port 1234"
-        " -m harness.training.launch"
+        " -m harness.cli.launch"
     )
 
 
@@ -60,7 +60,7 @@ def test_cli_prints_multi_node_commands_and_checks_the_hostfile(tmp_path):
     assert proc.returncode == 0 and proc.stderr == ""
     assert shlex.split(proc.stdout) == [
         "deepspeed", "--num_gpus", "8", "--num_nodes", "2", "--hostfile", str(hostfile), "--master_addr", "node1",
-        "--master_port", "29500", "--module", "harness.training.launch", "--model", "llama", "--data", "sharegpt",
+        "--master_port", "29500", "--module", "harness.cli.launch", "--model", "llama", "--data", "sharegpt",
         "--out", "o",
     ]
     # No passwordless ssh: the same deepspeed line on every node, with its $MACHINE_RANK.
@@ -69,14 +69,14 @@ def test_cli_prints_multi_node_commands_and_checks_the_hostfile(tmp_path):
     assert proc.returncode == 0
     assert proc.stdout.startswith(
         f"deepspeed --num_gpus 8 --num_nodes 2 --hostfile {hostfile} --master_addr node1 --no_ssh"
-        " --node_rank $MACHINE_RANK --master_port 29500 --module harness.training.launch"
+        " --node_rank $MACHINE_RANK --master_port 29500 --module harness.cli.launch"
     )
     # accelerate: the same line on every node; the shell fills in $MACHINE_RANK (0 on node1, 1 on node2).
     proc = _print_launch("--launcher", "accelerate", "--gpus", "8", "--nodes", "2", "--master-port", "6000")
     assert proc.returncode == 0
     assert proc.stdout.strip() == (
         "accelerate launch --num_processes 16 --num_machines 2 --multi_gpu --machine_rank $MACHINE_RANK"
-        " --main_process_ip $MASTER_ADDR --main_process_port 6000 -m harness.training.launch --model llama"
+        " --main_process_ip $MASTER_ADDR --main_process_port 6000 -m harness.cli.launch --model llama"
         " --data sharegpt --out o"
     )
     # A hostfile not written yet: the command, and on stderr what the file must hold.
@@ -109,7 +109,7 @@ def test_accelerate_cpu_one_process_trap_is_refused(tmp_path):
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     proc = subprocess.run(
         ["accelerate", "launch", "--cpu", "--num_processes", "2", "--main_process_port", "29999",
-         "-m", "harness.training.launch", "--model", "tiny-llama", "--data", "x", "--out", str(tmp_path / "o")],
+         "-m", "harness.cli.launch", "--model", "tiny-llama", "--data", "x", "--out", str(tmp_path / "o")],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert proc.returncode != 0
@@ -132,6 +132,6 @@ def test_cli_prints_the_launch_command():
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert shlex.split(out) == [
-        "deepspeed", "--num_gpus", "8", "--module", "harness.training.launch", "--model", "tiny-llama",
+        "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch", "--model", "tiny-llama",
         "--data", "zh(alpaca-3.5&4)", "--out", "o", "--zero-stage", "3",
     ]

@@ -13,7 +13,7 @@ import pytest
 from harness.errors import DataError
 from harness.manager import get_registry
 from harness.protocols import TrainDataset
-from harness.registry_yaml import find_source
+from harness.registry_dirs import find_source
 from harness.training.data.load import load_mixture
 from harness.training.data.segments import TURN_OVERHEAD_TOKENS, make_token_counter
 from harness.training.data.sources import TrainingSource

@@ -132,7 +132,7 @@ def load_eval_questions(data_dir: Path | str | None = None) -> list[str]:
     are searched for the source's files.
     """
     from harness.manager import get_registry
-    from harness.registry_yaml import find_source
+    from harness.registry_dirs import find_source
 
     local = data_dir_or_env(data_dir)
     if local is not None:

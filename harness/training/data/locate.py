@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import DataError
-from harness.registry_yaml import SourceDef, find_source
+from harness.registry_dirs import find_source
+from harness.registry_yaml import SourceDef
 from harness.training.data.files import COMPRESSED_SUFFIXES, read_bytes, resolve_data_file
 
 

@@ -1,0 +1,29 @@
+"""What every command shares about the current invocation: its ``--plugin`` options, the plugin
+manager and registry they load, and the consoles output goes to.
+
+Command modules import these from here, never from :mod:`harness.cli.app` (which imports the
+command modules): the CLI's own imports stay one-way, ``app -> commands -> context``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+extra_plugins: list[str] = []  # this invocation's --plugin values, set by the root callback
+
+
+def manager() -> Any:
+    """The process-wide plugin manager with this invocation's ``--plugin`` options loaded."""
+    from harness.manager import get_manager
+
+    return get_manager(tuple(extra_plugins))
+
+
+def registry() -> Any:
+    return manager().registry
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
