@@ -18,7 +18,7 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list, one object per run.")] = False,
 ) -> None:
     """List runs with their status: complete, incomplete, failed, interrupted, running or stale."""
-    from harness.cli.app import console
+    from harness.cli.context import console
     from harness.errors import UsageError
     from harness.report.escape import terminal_text
     from harness.runs.listing import list_runs
