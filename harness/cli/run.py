@@ -45,6 +45,7 @@ def run(
     name: Annotated[str | None, typer.Option(help="Run directory name (default: components + timestamp).", rich_help_panel=RUN)] = None,
     force: Annotated[bool, typer.Option("--force", help="Discard an existing run of another configuration under --name.", rich_help_panel=RUN)] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bars.")] = False,
+    no_preflight: Annotated[bool, typer.Option("--no-preflight", help="Skip the checks before generating (judge key and endpoint, model files).")] = False,
 ) -> None:
     """Generate answers for an eval set, judge them, score them, and write the report.
 
@@ -62,6 +63,7 @@ def run(
         "judge_concurrency": judge_concurrency, "judge_repeats": judge_repeats, "max_cost": max_cost,
         "out": out, "name": name,
         "use_cache": False if no_cache else None, "force": force or None, "progress": False if no_progress else None,
+        "preflight": False if no_preflight else None,
     }
     if config is None and model is None:
         raise typer.BadParameter("give --model (or a --config file that names one)", param_hint="--model")
