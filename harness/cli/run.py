@@ -78,19 +78,26 @@ def run(
     if result.status == "worker":  # a rank > 0 of a launched run: rank 0 writes and reports
         out_console.print("this rank's share is generated; rank 0 writes the run directory", markup=False)
         return
-    _print_scores(result.scores)
+    _print_scores(result.scores, result.run_dir)
     _print_paper(cfg.model, result.scores)
     out_console.print(f"run directory: {result.run_dir}", markup=False)
+    out_console.print(f"report: {result.run_dir / 'report.html'}", markup=False)
     if result.status != "complete":
         console(stderr=True).print(f"{result.failed} judgments failed (network, rate limits or --max-cost); "
                                    "run the same command again to retry them.", markup=False)
         raise typer.Exit(1)
 
 
-def _print_scores(scores) -> None:
+def _print_scores(scores, run_dir: Path) -> None:
     if not scores:
         return
     from harness.cli.app import console
+    from harness.report.rundir import read_judgments
+    from harness.report.summary import category_lines, summary_table
+    from harness.runs.rundir import JUDGMENTS
+
+    lines = category_lines(scores, read_judgments(run_dir / JUDGMENTS))
+    console().print(summary_table(lines, scores.get("totals", {})))
 
     macro = scores.get("macro")
     macro_wo = scores.get("macro_wo_others")

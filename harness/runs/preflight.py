@@ -63,4 +63,4 @@ def check_model(model: Any, log: Callable[[str], None]) -> None:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"model {name!r}: the tokenizer at {where} does not load ({type(exc).__name__}: {reason})",
                          hint="Pass --tokenizer with a tokenizer directory that matches the model.") from None
-    log(f"preflight: model {name!r} files load ({path})")
+    log(f"preflight: model {name!r}: its files load")

@@ -92,7 +92,7 @@ def test_the_test_server_passes_with_one_models_request(tmp_path, harness_home):
         server.wait(timeout=30)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "preflight: judge 'gpt35' answered" in proc.stdout
-    assert "preflight: model 'tiny-llama' files load" in proc.stdout
+    assert "preflight: model 'tiny-llama': its files load" in proc.stdout
     assert stats["requests"] == 1  # the one judgment; the preflight's GET /v1/models is not a chat request
     judged = [json.loads(line) for line in (out / "ok" / "judgments.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["status"] for r in judged] == ["scored"]
