@@ -47,9 +47,14 @@ def root(
         list[str] | None,
         typer.Option("--plugin", "-p", help="Load an extra plugin (module name or .py path); repeatable."),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also show third-party log messages and warnings (DeepSpeed, "
+                     "transformers, torch); or set HARNESS_VERBOSE=1."),
+    ] = False,
 ) -> None:
     """Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE)."""
-    _extra_plugins[:] = plugin or []
+    _extra_plugins[:] = plugin or []  # --verbose is acted on in main(), before any library is imported
 
 
 def manager():
@@ -195,6 +200,11 @@ def main(argv: list[str] | None = None) -> None:
     from rich.markup import escape
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    from harness.cli.verbosity import quiet_third_parties, verbose_requested
+
+    command = _requested_command(argv)
+    if not verbose_requested(argv[: argv.index(command)] if command else argv):
+        quiet_third_parties()
     _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)
