@@ -200,9 +200,10 @@ def main(argv: list[str] | None = None) -> None:
     from rich.markup import escape
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    from harness.cli.verbosity import quiet_third_parties, verbose_requested
+    from harness.cli.verbosity import hoist_verbose, quiet_third_parties, verbose_requested
 
     command = _requested_command(argv)
+    argv = hoist_verbose(argv, command)
     if not verbose_requested(argv[: argv.index(command)] if command else argv):
         quiet_third_parties()
     _keep_only_requested(argv)

@@ -27,6 +27,21 @@ VERBOSE_FLAGS = ("-v", "--verbose")
 VERBOSE_ENV = "HARNESS_VERBOSE"
 
 
+def hoist_verbose(argv: list[str], command: str | None) -> list[str]:
+    """``argv`` with a ``-v``/``--verbose`` written after the command moved before it, where the root
+    option lives: ``harness run ... -v`` means what ``harness -v run ...`` does (no command has a
+    ``-v`` of its own). Nothing after ``--`` is touched."""
+    if command is None or command not in argv:
+        return argv
+    at = argv.index(command)
+    head, tail = argv[:at], argv[at:]
+    end = tail.index("--") if "--" in tail else len(tail)
+    flags = [arg for arg in tail[:end] if arg in VERBOSE_FLAGS]
+    if not flags:
+        return argv
+    return [*head, *flags[:1], *[arg for arg in tail[:end] if arg not in VERBOSE_FLAGS], *tail[end:]]
+
+
 def verbose_requested(root_args: list[str]) -> bool:
     """``-v``/``--verbose`` among the root options (before the command), or ``HARNESS_VERBOSE`` set."""
     if os.environ.get(VERBOSE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:

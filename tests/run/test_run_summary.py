@@ -72,7 +72,7 @@ def test_normal_output_has_no_third_party_noise(finished):
 @pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None, reason="deepspeed is not installed")
 def test_verbose_shows_it(tmp_path):
     args = [a if a != "code,rewrite,generation" else "code" for a in RUN]
-    proc = _harness(["-v", *args, "--name", "loud"], tmp_path, tmp_path / "home")
+    proc = _harness([*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home")  # = harness -v run ...
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Setting accelerator" in proc.stdout + proc.stderr  # built on a fresh home: DeepSpeed was imported
 
