@@ -116,21 +116,12 @@ def judge_options(config: RunConfig) -> dict[str, Any]:
     }
 
 
-def create_model(config: RunConfig, registry: ComponentRegistry) -> Any:
-    """The run's model component, as generation and the preflight check both build it."""
-    return create_component(
-        registry, "model", config.model,
-        strict={"path": config.model_path, "tokenizer": config.tokenizer},
-        lenient={"dtype": config.dtype, "device_map": config.device_map},
-    )
-
-
-def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None]) -> None:
-    """Before any work: the judge works and the model's files load (:mod:`harness.runs.preflight`)."""
+def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
+    """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
     from harness.runs.preflight import check_judge, check_model
 
     check_judge(create_component(registry, "judge", config.judge, lenient=judge_options(config)), config.judge, log)
-    check_model(create_model(config, registry), log)
+    check_model(model, log)
 
 
 def _progress(enabled: bool):
@@ -174,7 +165,11 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
     if ranks.is_main:
         spread = f", over {ranks.world} processes" if ranks.distributed else ""
         log(f"generation: {len(todo)} to do, {len(done)} already on disk{spread}")
-    model = create_model(config, registry)
+    model = create_component(
+        registry, "model", config.model,
+        strict={"path": config.model_path, "tokenizer": config.tokenizer},
+        lenient={"dtype": config.dtype, "device_map": config.device_map},
+    )
     generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
     generator = create_component(
         registry, "generator", generator_name,
@@ -332,8 +327,13 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     samples = load_samples(config, registry)
     if ranks.is_main:
         try:
-            if config.preflight:
-                preflight(config, registry, log)  # seconds now, rather than a failure after generating
+            if config.preflight:  # seconds now, rather than a failure after generating
+                model = create_component(
+                    registry, "model", config.model,
+                    strict={"path": config.model_path, "tokenizer": config.tokenizer},
+                    lenient={"dtype": config.dtype, "device_map": config.device_map},
+                )
+                preflight(config, registry, log, model)
             run_dir, resumed = claim.open()  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,
