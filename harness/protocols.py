@@ -169,7 +169,12 @@ class Generator(Protocol):
 
 @runtime_checkable
 class Judge(Protocol):
-    """Scores answers; calls ``on_result`` as each judgment is ready (for resuming)."""
+    """Scores answers; calls ``on_result`` as each judgment is ready (for resuming).
+
+    Optional: ``preflight(*, timeout)`` -- a judge that calls a service checks it there (one cheap
+    request) and raises :class:`~harness.errors.UsageError` if it cannot work; ``harness run``
+    calls it before generating (:mod:`harness.runs.preflight`). Offline judges need none.
+    """
 
     name: str
 

@@ -29,7 +29,7 @@ from typing import Any
 from harness.api.cache import ResponseCache, cache_key
 from harness.api.cost import Budget, token_cost
 from harness.api.litellm_import import import_litellm
-from harness.api.openai_http import TRUNCATION_MARKER, OpenAICompatibleClient, RawReply
+from harness.api.openai_http import TRUNCATION_MARKER, ApiHTTPError, OpenAICompatibleClient, RawReply
 from harness.api.retry import is_retryable, wait_retry_after_or_backoff
 from harness.api.secrets import PLACEHOLDER_KEY, PROVIDER_KEY_ENV, SecretScrubber, configured_secrets
 from harness.api.settings import ApiSettings
@@ -243,6 +243,26 @@ class ChatClient:
         """Close this event loop's connections (call from the loop that sent the requests)."""
         if self.direct is not None:
             await self.direct.aclose()
+
+    async def ping(self, *, timeout: float) -> None:
+        """One cheap request, no cache, no retry: ``GET /models`` on an OpenAI-compatible endpoint
+        (falling back to a 1-token completion where a server has no ``/models``), a 1-token
+        completion through litellm otherwise. Raises what the request raised (see
+        :mod:`harness.api.preflight`, which says what each means)."""
+        messages = [{"role": "user", "content": "ping"}]
+        try:
+            async with asyncio.timeout(timeout):
+                if self.direct is not None:
+                    try:
+                        await self.direct.get_models(timeout=timeout)
+                    except ApiHTTPError as exc:
+                        if exc.status_code not in (404, 405):
+                            raise
+                        await self.direct.chat(messages, {"max_tokens": 1}, timeout=timeout)
+                else:
+                    await self._litellm_attempt(messages, {"max_tokens": 1}, timeout)
+        except TimeoutError:
+            raise RequestTimeout(f"no reply within {timeout:g} s") from None
 
     # ---------------------------------------------------------------------------------- request
 

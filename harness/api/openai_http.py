@@ -224,6 +224,16 @@ class OpenAICompatibleClient:
                             finish_reason=None, truncated=True)
         return parse_completion(raw)
 
+    async def get_models(self, *, timeout: float) -> None:
+        """``GET {api_base}/models``: the cheapest request that proves the endpoint is there and
+        takes the key (it costs no tokens); raises :class:`ApiHTTPError` or a transport error."""
+        url = self.url.removesuffix("/chat/completions") + "/models"
+        async with self._client().stream("GET", url, timeout=timeout) as response:
+            raw, _ = await read_capped(response, ERROR_BODY_BYTES)  # a long model list is not needed
+            if response.status_code >= 400 or response.status_code < 200:
+                error = RateLimitError if response.status_code == 429 else ApiHTTPError
+                raise error(response.status_code, _error_message(raw), dict(response.headers))
+
     async def aclose(self) -> None:
         pools, self._pools, self._loop = self._pools, [], None
         for pool in pools:

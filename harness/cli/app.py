@@ -47,6 +47,11 @@ def root(
         typer.Option("--plugin", "-p", help="Load an extra plugin: module, module:attr or .py path; repeatable, "
                      "before or after the command."),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also show third-party log messages and warnings (DeepSpeed, "
+                     "transformers, torch); or set HARNESS_VERBOSE=1."),
+    ] = False,
 ) -> None:
     """Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE)."""
     _extra_plugins[:] = plugin or []
@@ -219,6 +224,12 @@ def _hoist_plugin_options(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
     argv = _hoist_plugin_options(list(sys.argv[1:] if argv is None else argv))
+    from harness.cli.verbosity import hoist_verbose, quiet_third_parties, verbose_requested
+
+    command = _requested_command(argv)
+    argv = hoist_verbose(argv, command)
+    if not verbose_requested(argv[: argv.index(command)] if command else argv):
+        quiet_third_parties()
     _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)

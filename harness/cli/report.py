@@ -23,7 +23,10 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Bootstrap seed.")]
 
 
 def report(
-    run_dirs: Annotated[list[Path], typer.Argument(help="Run directories.", show_default=False)],
+    run_dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Run directories. [default: the latest run under runs/]", show_default=False),
+    ] = None,
     judgments: JudgmentsOption = "judgments.jsonl",
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON (list, one per run).")] = False,
     resamples: ResamplesOption = 2000,
@@ -34,6 +37,8 @@ def report(
     from harness.report.tables import paper_comparison, table5
     from harness.report.write import write_report
 
+    if not run_dirs:
+        run_dirs = [_latest_run()]
     rows = []
     for run_dir in run_dirs:
         scores = write_report(run_dir, judgments_file=judgments, n_resamples=resamples, seed=seed)
@@ -58,6 +63,27 @@ def report(
         for note in scores.get("notes", []):
             out.print(f"[dim]{name}: {terminal_text(note)}[/]")
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False)
+        out.print(f"report: {run_dir / 'report.html'}", markup=False)
+
+
+def _latest_run() -> Path:
+    """The newest run under the default ``--out`` of ``harness run``, said on stderr (so ``--json``
+    output stays clean); a usage error when there is none."""
+    from harness.cli.app import console
+    from harness.errors import UsageError
+    from harness.report.escape import terminal_text
+    from harness.runs.config import RunConfig
+    from harness.runs.listing import latest_run
+
+    folder = Path(RunConfig.model_fields["out"].default)
+    latest = latest_run(folder)
+    if latest is None:
+        raise UsageError(f"no run directory given, and no runs under {folder.resolve()}",
+                         hint="Give one: harness report RUN_DIR (harness runs DIR lists the runs in a folder).")
+    when = f", updated {latest.updated_at[:16].replace('T', ' ')} UTC" if latest.updated_at else ""
+    console(stderr=True).print(f"reporting the latest run under {terminal_text(folder)}/: "
+                               f"{terminal_text(latest.path)} ({terminal_text(latest.status)}{when})")
+    return latest.path
 
 
 def _judgment_sets(paths: list[Path]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -13,9 +13,9 @@ GEN = "Generation"
 JUDGE = "Judging"
 RUN = "Run directory"
 # Bounds on judge requests; the defaults are harness.api.ApiSettings's (180 s, 64 KiB, 20).
-DEADLINE_HELP = "Seconds one judge request may take, retries included (default 180)."
-REPLY_HELP = "Bytes of a judge reply kept; a longer one is stored cut, unscored 'reply too large' (default 65536)."
-FAILURES_HELP = "Stop the run after this many judge requests in a row got no reply (default 20)."
+DEADLINE_HELP = "Seconds one judge request may take, retries included."
+REPLY_HELP = "Bytes of a judge reply kept; a longer one is stored cut, unscored 'reply too large'."
+FAILURES_HELP = "Stop the run after this many judge requests in a row got no reply."
 
 
 def _bounds(deadline: float | None, max_reply: int | None, max_failures: int | None) -> dict:
@@ -28,37 +28,38 @@ def _split(value: str | None) -> list[str] | None:
 
 def run(
     model: Annotated[str | None, typer.Option(help="Model: tiny-llama, llama, llama-ext, hf:<id-or-path>, litellm:<id>, llama2c:<ckpt>.", rich_help_panel=GEN)] = None,
-    judge: Annotated[str | None, typer.Option(help="Judge: gpt35, ref-f1, or any plugin's judge. [default: gpt35]", rich_help_panel=JUDGE)] = None,
+    judge: Annotated[str | None, typer.Option(help="Judge: gpt35, ref-f1, or any plugin's judge.", show_default="gpt35", rich_help_panel=JUDGE)] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML file of run options (command-line options override it).", exists=True, dir_okay=False)] = None,
     model_path: Annotated[str | None, typer.Option(help="Local model directory (or HF id) for the model.", rich_help_panel=GEN)] = None,
     tokenizer: Annotated[str | None, typer.Option(help="Tokenizer path (e.g. a sentencepiece model for llama2c:).", rich_help_panel=GEN)] = None,
-    dataset: Annotated[str | None, typer.Option(help="Eval dataset. [default: belle-eval]")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Eval dataset.", show_default="belle-eval")] = None,
     data_dir: Annotated[str | None, typer.Option(help="Use local copies of the data files (or HARNESS_DATA_DIR).", envvar="HARNESS_DATA_DIR")] = None,
     categories: Annotated[str | None, typer.Option(help="Only these category ids, comma-separated.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N samples (after --categories).", min=1)] = None,
-    generator: Annotated[str | None, typer.Option(help="Generator (default: the model's own, e.g. hf).", rich_help_panel=GEN)] = None,
+    generator: Annotated[str | None, typer.Option(help="Generator.", show_default="the model's own, e.g. hf", rich_help_panel=GEN)] = None,
     # -- prompt format (issue 15.1): see harness/prompts/resolve.py for the order of precedence
-    prompt_template: Annotated[str | None, typer.Option(help="Prompt format: a registry template (chatml, belle-958c91b-train, ...), tokenizer-chat-template, or a .jinja file. [default: the model's registry entry, else its tokenizer's chat_template, else the paper's format]", rich_help_panel=GEN)] = None,
+    prompt_template: Annotated[str | None, typer.Option(help="Prompt format: a registry template (chatml, belle-958c91b-train, ...), tokenizer-chat-template, or a .jinja file.", show_default="the model's registry entry, else its tokenizer's chat_template, else the paper's format", rich_help_panel=GEN)] = None,
     system_prompt: Annotated[str | None, typer.Option(help="A system message before every question (only with a template that has one).", rich_help_panel=GEN)] = None,
-    max_new_tokens: Annotated[int | None, typer.Option(help="Max new tokens per answer. [default: 512]", rich_help_panel=GEN)] = None,
-    temperature: Annotated[float | None, typer.Option(help="Sampling temperature. [default: 0.001, as in the paper]", rich_help_panel=GEN)] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Max new tokens per answer.", show_default="512", rich_help_panel=GEN)] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.", show_default="0.001, as in the paper", rich_help_panel=GEN)] = None,
     greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="Greedy decoding instead of sampling.", rich_help_panel=GEN)] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Generation batch size. [default: 8]", rich_help_panel=GEN)] = None,
-    dtype: Annotated[str | None, typer.Option(help="Model dtype: auto, float32, bfloat16, float16.", rich_help_panel=GEN)] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed. [default: 42]")] = None,
-    judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls (default gpt-3.5-turbo).", rich_help_panel=JUDGE)] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Generation batch size.", show_default="8", rich_help_panel=GEN)] = None,
+    dtype: Annotated[str | None, typer.Option(help="Model dtype: auto, float32, bfloat16, float16.", show_default="auto", rich_help_panel=GEN)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.", show_default="42")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls.", show_default="the judge's own, gpt-3.5-turbo for gpt35", rich_help_panel=JUDGE)] = None,
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL (or OPENAI_BASE_URL).", rich_help_panel=JUDGE)] = None,
-    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests. [default: 16]", min=1, rich_help_panel=JUDGE)] = None,
-    judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", min=1, rich_help_panel=JUDGE)] = None,
+    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests.", show_default="16", min=1, rich_help_panel=JUDGE)] = None,
+    judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", show_default="1", min=1, rich_help_panel=JUDGE)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the judge cache.", rich_help_panel=JUDGE)] = False,
     max_cost: Annotated[float | None, typer.Option(help="Stop judging cleanly once this many USD are spent.", rich_help_panel=JUDGE)] = None,
-    judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, min=0.001, rich_help_panel=JUDGE)] = None,
-    judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, min=1024, rich_help_panel=JUDGE)] = None,
-    judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, min=1, rich_help_panel=JUDGE)] = None,
-    out: Annotated[str | None, typer.Option(help="Parent directory of run directories. [default: runs]", rich_help_panel=RUN)] = None,
-    name: Annotated[str | None, typer.Option(help="Run directory name (default: components + timestamp).", rich_help_panel=RUN)] = None,
+    judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, show_default="180", min=0.001, rich_help_panel=JUDGE)] = None,
+    judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, show_default="65536", min=1024, rich_help_panel=JUDGE)] = None,
+    judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, show_default="20", min=1, rich_help_panel=JUDGE)] = None,
+    out: Annotated[str | None, typer.Option(help="Parent directory of run directories.", show_default="runs", rich_help_panel=RUN)] = None,
+    name: Annotated[str | None, typer.Option(help="Run directory name.", show_default="MODEL_DATASET_JUDGE_TIMESTAMP", rich_help_panel=RUN)] = None,
     force: Annotated[bool, typer.Option("--force", help="Discard an existing run of another configuration under --name.", rich_help_panel=RUN)] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bars.")] = False,
+    no_preflight: Annotated[bool, typer.Option("--no-preflight", help="Skip the checks before generating (judge key and endpoint, model files).")] = False,
 ) -> None:
     """Generate answers for an eval set, judge them, score them, and write the report.
 
@@ -77,6 +78,7 @@ def run(
         **_bounds(judge_deadline, judge_max_reply, judge_max_failures), "out": out, "name": name,
         "prompt_template": prompt_template, "system_prompt": system_prompt,
         "use_cache": False if no_cache else None, "force": force or None, "progress": False if no_progress else None,
+        "preflight": False if no_preflight else None,
     }
     if config is None and model is None:
         raise typer.BadParameter("give --model (or a --config file that names one)", param_hint="--model")
@@ -91,19 +93,26 @@ def run(
     if result.status == "worker":  # a rank > 0 of a launched run: rank 0 writes and reports
         out_console.print("this rank's share is generated; rank 0 writes the run directory", markup=False)
         return
-    _print_scores(result.scores)
+    _print_scores(result.scores, result.run_dir)
     _print_paper(cfg.model, result.scores)
     out_console.print(f"run directory: {result.run_dir}", markup=False)
+    out_console.print(f"report: {result.run_dir / 'report.html'}", markup=False)
     if result.status != "complete":
         console(stderr=True).print(f"{result.failed} judgments failed (network, rate limits or --max-cost); "
                                    "run the same command again to retry them.", markup=False)
         raise typer.Exit(1)
 
 
-def _print_scores(scores) -> None:
+def _print_scores(scores, run_dir: Path) -> None:
     if not scores:
         return
     from harness.cli.context import console
+    from harness.report.rundir import read_judgments
+    from harness.report.summary import category_lines, summary_table
+    from harness.runs.rundir import JUDGMENTS
+
+    lines = category_lines(scores, read_judgments(run_dir / JUDGMENTS))
+    console().print(summary_table(lines, scores.get("totals", {})))
 
     macro = scores.get("macro")
     macro_wo = scores.get("macro_wo_others")
@@ -132,16 +141,16 @@ def _print_paper(model: str, scores) -> None:
 def judge_command(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `harness run`.", exists=True, file_okay=False)],
     judge: Annotated[str, typer.Option(help="The judge to apply.")],
-    judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls.")] = None,
-    judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
-    judge_concurrency: Annotated[int | None, typer.Option(min=1)] = None,
-    judge_repeats: Annotated[int | None, typer.Option(min=1)] = None,
+    judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls.", show_default="the judge's own")] = None,
+    judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.", show_default="the run's")] = None,
+    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests.", show_default="the run's", min=1)] = None,
+    judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times.", show_default="the run's", min=1)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
     max_cost: Annotated[float | None, typer.Option()] = None,
-    judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, min=0.001)] = None,
-    judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, min=1024)] = None,
-    judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, min=1)] = None,
-    judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory [default: judgments-<judge>.jsonl].")] = None,
+    judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, show_default="180", min=0.001)] = None,
+    judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, show_default="65536", min=1024)] = None,
+    judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, show_default="20", min=1)] = None,
+    judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory.", show_default="judgments-<judge>.jsonl")] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
     from harness.cli.context import console

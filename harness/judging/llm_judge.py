@@ -100,6 +100,13 @@ class LLMJudge:
         self.client = ChatClient(self.settings, namespace=f"judge:{self.template_hash}")
         self.stats: dict[str, Any] = {}
 
+    def preflight(self, *, timeout: float = 10.0) -> None:
+        """Before a run generates anything: one cheap request proves the endpoint is there and
+        takes the key (:func:`harness.api.preflight.check_endpoint`), else a UsageError now."""
+        from harness.api.preflight import check_endpoint
+
+        check_endpoint(self.client, timeout=min(timeout, self.settings.timeout), what=f"judge {self.name!r}")
+
     # ------------------------------------------------------------------------------ describing
 
     @property

@@ -22,7 +22,7 @@ from harness.registry_yaml import format_validation_error, read_yaml
 OPERATIONAL = frozenset(
     {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
      "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
-     "judge_api_base", "device_map", "paper_row"}
+     "judge_api_base", "device_map", "paper_row", "preflight"}
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
@@ -75,6 +75,7 @@ class RunConfig(BaseModel):
     name: str | None = None
     force: bool = False
     progress: bool = True
+    preflight: bool = Field(default=True, description="check the judge and the model files before generating")
     paper_row: str | None = Field(
         default=None,
         description="the published Table 5 row (registry/paper/table5.yaml) the report compares this run with; "

@@ -82,3 +82,13 @@ def list_runs(folder: Path) -> list[RunSummary]:
     runs = [summarise(entry) for entry in sorted(folder.iterdir())
             if entry.is_dir() and not entry.is_symlink() and (entry / RUN_FILE).is_file()]
     return sorted(runs, key=lambda run: run.updated_unix, reverse=True)
+
+
+def latest_run(folder: Path) -> RunSummary | None:
+    """The most recently updated run under ``folder`` (what ``harness report`` with no argument
+    reports on), or ``None`` when there is none or ``folder`` is not a folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    found = list_runs(folder)
+    return found[0] if found else None

@@ -129,6 +129,14 @@ def judge_options(config: RunConfig) -> dict[str, Any]:
     }
 
 
+def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
+    """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
+    from harness.runs.preflight import check_judge, check_model
+
+    check_judge(create_component(registry, "judge", config.judge, lenient=judge_options(config)), config.judge, log)
+    check_model(model, log)
+
+
 def _progress(enabled: bool):
     from rich.progress import (
         BarColumn,
@@ -367,6 +375,8 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     if ranks.is_main:
         try:
             model = create_model(config, registry)
+            if config.preflight:  # seconds now, rather than a failure after generating
+                preflight(config, registry, log, model)
             prompt = prompt_record(model, samples)
             run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]

@@ -3,7 +3,7 @@
 Why a real server rather than a mock of litellm: the judge's behaviour that matters (concurrency,
 connection reuse, retries on 429/5xx/dropped connections, ``Retry-After``, malformed bodies) lives in
 the HTTP path, which mocks skip. This server answers ``POST /v1/chat/completions`` with scripted
-replies after an injected latency, and injects faults at a seeded rate, so third-party plugin
+replies after an injected latency (and ``GET /v1/models`` with one model, for preflight checks), and injects faults at a seeded rate, so third-party plugin
 authors can test their own judges and API generators offline the same way.
 
 It runs an aiohttp application on its own event loop in a background thread: one thread serves
@@ -193,6 +193,8 @@ class ChatCompletionsServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/chat/completions", self._handle)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/models", self._models)
         app.router.add_get("/_stats", self._stats)
         ready = threading.Event()
         errors: list[BaseException] = []
@@ -301,6 +303,15 @@ class ChatCompletionsServer:
                 self._in_flight -= 1
                 if fault != "hang":
                     self._counts[fault or "ok"] += 1
+
+    async def _models(self, request: Any) -> Any:
+        """``GET /v1/models``, as OpenAI-compatible servers answer it: what ``harness run``'s
+        preflight asks before generating. Not counted in :attr:`n_requests` and never a fault:
+        those are about chat completions."""
+        from aiohttp import web
+
+        return web.json_response({"object": "list", "data": [{"id": self.model_name, "object": "model",
+                                                               "owned_by": "harness.testing"}]})
 
     async def _stats(self, request: Any) -> Any:
         """Counters for a server run in another process (``python -m harness.testing``)."""

@@ -1,0 +1,66 @@
+"""What ``harness run`` checks before it generates anything: the judge works, the model's files load.
+
+Why: generation can take an hour, and the judge is otherwise first used after it. A missing API
+key, a judge endpoint that is down or misspelled, a ``--model-path`` that is not a model directory
+or a tokenizer that does not load would each surface only then. These checks take seconds and
+fail with a :class:`~harness.errors.UsageError` (exit 2) that says what to do; ``--no-preflight``
+(``preflight: false`` in a config file) skips them.
+
+* The judge is built as the run will build it (a missing key fails here, in its constructor) and,
+  if it has a ``preflight(*, timeout)`` method, that is called: the LLM judge sends one cheap
+  request (:mod:`harness.api.preflight`). Offline judges (``ref-f1``) have none: no network.
+* The model: its own ``preflight()`` if it has one; else, for a model with local files
+  (``local_path`` and ``load_tokenizer``, every built-in local model), the directory is resolved
+  (built, converted or found in the Hugging Face cache -- work the run needs anyway), its
+  ``config.json`` read and its tokenizer loaded. API models have no files to check.
+
+The caller builds the components (:func:`harness.runs.pipeline.preflight`), so this module does
+not depend on the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from harness.errors import UsageError
+
+PING_TIMEOUT = 10.0  # seconds for the judge's one request: an endpoint that is there answers sooner
+
+
+def check_judge(judge: Any, name: str, log: Callable[[str], None], *, timeout: float = PING_TIMEOUT) -> None:
+    """Call the judge's own ``preflight`` if it has one (judges that need no network have none)."""
+    check = getattr(judge, "preflight", None)
+    if not callable(check):
+        return
+    check(timeout=timeout)
+    log(f"preflight: judge {name!r} answered")
+
+
+def check_model(model: Any, log: Callable[[str], None]) -> None:
+    """The model's files are there and load: its directory, ``config.json`` and tokenizer."""
+    own = getattr(model, "preflight", None)
+    if callable(own):
+        own()
+        return
+    if not (callable(getattr(model, "local_path", None)) and callable(getattr(model, "load_tokenizer", None))):
+        return  # an API model, or a plugin's model with no files: nothing to check here
+    name = getattr(model, "name", type(model).__name__)
+    path = model.local_path()  # UsageErrors (no directory, not a model, not in the HF cache) say what to do
+    config_file = path / "config.json"
+    try:
+        json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"model {name!r}: {config_file} cannot be read ({exc})",
+                         hint="Point --model-path at a complete Hugging Face model directory.") from None
+    try:
+        model.load_tokenizer()
+    except UsageError:
+        raise
+    except Exception as exc:  # transformers raises OSError, ValueError, sentencepiece errors...
+        where = getattr(model, "tokenizer_path", None) or path
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"model {name!r}: the tokenizer at {where} does not load ({type(exc).__name__}: {reason})",
+                         hint="Pass --tokenizer with a tokenizer directory that matches the model.") from None
+    log(f"preflight: model {name!r}: its files load")
