@@ -214,5 +214,5 @@ def test_help_shows_the_bounds_and_their_defaults():
         for option in ("--judge-deadline", "--judge-max-reply", "--judge-max-failures"):
             assert option in text
         flat = " ".join(text.replace("│", " ").split())
-        for default in ("[default: 180]", "[default: 65536]", "[default: 20]"):
+        for default in ("[default: (180)]", "[default: (65536)]", "[default: (20)]"):
             assert default in flat, (command, default)
