@@ -262,8 +262,8 @@ def _text_block(text: Any, *, collapsed: bool) -> str:
             f'<div class="text"{lang}>{esc(text)}</div></details>')
 
 
-NOT_SHOWN = ('<span class="empty">not shown to the judge (this category\'s judge prompt has no gold answer)'
-             "</span>")
+NOT_SHOWN = ('<span class="empty" title="this category\'s judge prompt shows no gold answer, so none is shown here">'
+             "not shown to the judge</span>")
 
 
 def _sample_rows(
@@ -315,24 +315,25 @@ def _sample_rows(
 
 STYLE = """
 html{-webkit-text-size-adjust:100%}
-body{font-family:FONTS;margin:1.5em;color:#222;background:#fff;overflow-wrap:anywhere}
+body{font-family:FONTS;margin:1.5em;color:#222;background:#fff}
+.meta td,.notes,h1{overflow-wrap:anywhere}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 .scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top}
+table{border-collapse:collapse;font-size:.9em}table.scores th,table.scores td{white-space:nowrap}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top}
 th{background:#f3f3f3}.text{white-space:pre-wrap;word-break:break-word}
 table.samples{display:block;min-width:60em;border-left:1px solid #ccc;border-top:1px solid #ccc}
 table.samples thead,table.samples tbody{display:block}
-table.samples tr{display:grid;grid-template-columns:8em 7em 4.5em repeat(4,minmax(0,1fr))}
-table.samples tr[hidden]{display:none}table.samples th,table.samples td{border-width:0 1px 1px 0;text-align:left}
+table.samples tr{display:grid;grid-template-columns:8em 8.5em 5em repeat(4,minmax(0,1fr))}
+table.samples tr[hidden]{display:none}table.samples th,table.samples td{border-width:0 1px 1px 0;text-align:left;overflow-wrap:anywhere}
 table.samples tbody tr{content-visibility:auto;contain-intrinsic-size:auto 4em}
 .empty{color:#666}.score.unscored,.score.failed{color:#b00}small{color:#555}
 details>summary{cursor:pointer}details[open]>summary .preview{display:none}
 details[open]>summary::after{content:"hide";color:#555;font-size:.85em}
-#category-chart{display:block;width:100%;min-width:34em;height:auto}
+#category-chart{display:block;width:100%;min-width:40em;height:auto}
 #category-chart .category .bar{fill:CATEGORY}#category-chart .column .bar{fill:COLUMN}
 #category-chart .macro .bar{fill:MACRO}
 #category-chart .whisker{stroke:#222;stroke-width:1.5}#category-chart .grid{stroke:#e3e3e3}
-#category-chart text{font-size:11px;fill:#333}figure.chart{margin:.5em 0}
+#category-chart text{font-size:12px;fill:#333}figure.chart{margin:.5em 0}
 .legend{margin:.3em 0;font-size:.9em}.key{margin-right:1.2em;white-space:nowrap}.key svg{vertical-align:middle}
 .meta td:first-child{font-weight:600}
 .filters{margin:.6em 0;display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center}
