@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.html import FONT_STACK, esc, fmt, lang_attr
+from harness.report.html import FONT_STACK, esc, fmt, lang_attr, paper_html
 
 STYLE = """
 body{font-family:FONTS;margin:1.5em;color:#222;
@@ -119,6 +119,11 @@ def render_compare_html(
             parts.extend(_case(case, names[0], name_b) for case in category_cases)
         sections.append(f'<section class="comparison">{"".join(parts)}</section>')
     note_items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    # a run linked to a published Table 5 row: the paper's figures beside it, under the verdict
+    paper = "".join(
+        f'<section class="paper-row"><h2>{esc(name)} vs the paper</h2>{paper_html(s["paper"], heading="h3")}</section>'
+        for name, s in zip(names, scores, strict=True) if s.get("paper")
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -134,6 +139,7 @@ def render_compare_html(
 {f'<ul class="notes">{note_items}</ul>' if note_items else ''}
 <h2>Scores (Table 5 layout)</h2>
 {_scores_table(names, scores)}
+{paper}
 {"".join(sections)}
 </body>
 </html>

@@ -225,6 +225,44 @@ def _table5_html(scores: Mapping[str, Any]) -> str:
     )
 
 
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{'+' if value >= 0 else ''}{value:.3f}"
+
+
+def paper_html(paper: Mapping[str, Any], *, heading: str = "h2") -> str:
+    """Published beside measured, per Table 5 column and macro, under the comparability verdict.
+
+    ``paper`` is the ``paper`` section of ``scores.json`` (:mod:`harness.paper.side_by_side`). The
+    verdict ("substitute data: not comparable") and every difference from the paper's setup come
+    first, so nobody reads the figures without it.
+    """
+    if paper.get("row"):
+        what = f"{paper['paper_model']}" + (f" on {paper['paper_data']}" if paper.get("paper_data") not in
+                                            (None, "", "-") else "")
+        title = f"Published vs measured: {esc(what)} <small>(row {esc(paper['row'])})</small>"
+    else:
+        title = "Measured (no published row)"
+    verdict_class = "comparable" if paper.get("comparable") else "not-comparable"
+    diffs = "".join(f"<li>{esc(d)}</li>" for d in paper.get("differences") or [])
+    rows = []
+    entries = [*paper["columns"].values(), paper["macro"], paper["macro_wo_others"]]
+    for i, entry in enumerate(entries):
+        tag = "b" if i >= len(entries) - 2 else "span"
+        rows.append(
+            f"<tr><td><{tag}>{esc(entry['label'])}</{tag}></td><td>{fmt(entry['measured'])}</td>"
+            f"<td>{fmt(entry['published'])}</td><td>{_signed(entry['delta'])}</td>"
+            f"<td>{'' if entry.get('n') is None else esc(entry['n'])}</td></tr>"
+        )
+    source = f"<p><small>published: {esc(paper['source'])}</small></p>" if paper.get("source") else ""
+    return (
+        f'<div class="paper"><{heading}>{title}</{heading}>'
+        f'<p class="verdict {verdict_class}"><b>{esc(paper["verdict"])}</b></p>'
+        + (f'<ul class="differences">{diffs}</ul>' if diffs else "")
+        + '<table class="scores paper-table"><thead><tr><th>column</th><th>measured</th><th>published</th>'
+        f"<th>Δ</th><th>n</th></tr></thead><tbody>{''.join(rows)}</tbody></table>{source}</div>"
+    )
+
+
 def _category_table_html(scores: Mapping[str, Any]) -> str:
     rows = []
     for cid, row in scores["categories"].items():
@@ -338,6 +376,7 @@ details[open]>summary::after{content:"hide";color:#555;font-size:.85em}
 .meta td:first-child{font-weight:600}
 .filters{margin:.6em 0;display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center}
 .filters input,.filters select{max-width:100%}.filters[hidden]{display:none}
+.verdict.not-comparable{color:#a15c00}.verdict.comparable{color:#2a7a2a}.paper{overflow-x:auto;max-width:100%}
 @media (max-width:600px){body{margin:.6em}table{font-size:.8em}table.samples{min-width:48em}}
 """.replace("FONTS", FONT_STACK).replace("CATEGORY", BAR_COLOURS["category"]).replace(
     "COLUMN", BAR_COLOURS["column"]).replace("MACRO", BAR_COLOURS["macro"])
@@ -424,6 +463,7 @@ def render_html(run: RunDir, scores: Mapping[str, Any], categories: Mapping[str,
 others = math and code pooled. macro ave = mean of the columns; w/o others = mean of the columns
 except others. 95% intervals: {esc(boot['method'])} bootstrap, {boot['n_resamples']} resamples, seed
 {boot['seed']}.</small></p>
+{paper_html(scores["paper"]) if scores.get("paper") else ""}
 <h2>Per category</h2>
 {render_chart(scores)}
 {_category_table_html(scores)}
