@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.html import esc, fmt, paper_html
+from harness.report.html import FONT_STACK, esc, fmt, lang_attr, paper_html
 
 STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:1.5em;color:#222;
+body{font-family:FONTS;margin:1.5em;color:#222;
 background:#fff}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}h3{font-size:1.05em;margin:1.2em 0 .4em}
 table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top}
 th{background:#f3f3f3}.text{white-space:pre-wrap;word-break:break-word}.empty{color:#767676}
@@ -23,13 +23,13 @@ th{background:#f3f3f3}.text{white-space:pre-wrap;word-break:break-word}.empty{co
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.8em}.pair>div{border-top:3px solid #1f5fa8;padding-top:.3em}
 .pair>div.b{border-top-color:#a34700}.reply{background:#f7f7f7;margin-top:.4em;padding:.3em}
 .up{color:#1a6b1a}.down{color:#b00020}small{color:#555}
-"""
+""".replace("FONTS", FONT_STACK)  # CJK fonts for Linux, macOS and Windows
 
 
 def _text(text: Any) -> str:
     if text in (None, ""):
         return '<span class="empty">(empty)</span>'
-    return f'<div class="text">{esc(text)}</div>'
+    return f'<div class="text"{lang_attr(text)}>{esc(text)}</div>'
 
 
 def _scores_table(names: Sequence[str], scores: Sequence[Mapping[str, Any]]) -> str:
@@ -125,7 +125,7 @@ def render_compare_html(
         for name, s in zip(names, scores, strict=True) if s.get("paper")
     )
     return f"""<!DOCTYPE html>
-<html lang="zh">
+<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.report.html import esc
+from harness.report.html import FONT_STACK, esc
 
 ROW_HEIGHT = 22
 BAR_HEIGHT = 16
@@ -89,14 +89,14 @@ def _data_table(table_id: str, head: Sequence[str], rows: Sequence[Sequence[str]
 
 
 STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:1.5em;color:#222;
+body{font-family:FONTS;margin:1.5em;color:#222;
 background:#fff}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:.9em;margin:.5em 0}th,td{border:1px solid #ccc;padding:3px 6px}
 th{background:#f3f3f3}td{text-align:right}td:first-child{text-align:left}
 .chart text{font-size:12px;fill:#222}.chart .axis{stroke:#555}figure{margin:1em 0}
 figcaption{font-weight:600;margin-bottom:.3em}.legend{margin:.2em 0 .4em}.key{margin-right:1.2em}
 .key svg{vertical-align:middle}small,.note{color:#555}
-"""
+""".replace("FONTS", FONT_STACK)  # CJK fonts for Linux, macOS and Windows
 
 
 def render_stats_html(stats: Mapping[str, Any]) -> str:
@@ -145,7 +145,7 @@ def render_stats_html(stats: Mapping[str, Any]) -> str:
     notes = "".join(f"<li>{esc(n)}</li>" for n in stats.get("notes", []))
     source = f"<p class=note>Paper figures: {esc(paper['source'])}.</p>" if paper else ""
     return f"""<!DOCTYPE html>
-<html lang="zh">
+<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -80,11 +80,15 @@ def write_report(
     """
     run_dir = Path(run_dir)
     run = read_run_dir(run_dir, judgments_file=judgments_file)
+    if categories is None:
+        from harness.manager import get_registry
+
+        categories = get_registry().categories()
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
     names = report_file_names(run.judgments_file)
     # allow_nan=False: scores.json is strict JSON; a NaN here would be a bug, not a figure
     texts = (json.dumps(scores, ensure_ascii=False, indent=2, allow_nan=False) + "\n", render_csv(scores),
-             render_markdown(run, scores), render_html(run, scores))
+             render_markdown(run, scores), render_html(run, scores, categories))
     outputs = dict(zip(names, texts, strict=True))
     for name, text in outputs.items():
         _write_atomic(run_dir / name, text)
