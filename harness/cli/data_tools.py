@@ -117,4 +117,4 @@ def stats(
     if paper:
         out.print(f"[dim]paper %: {result['paper']['source']}[/]")
     if html is not None:
-        out.print(f"wrote {html}", markup=False)
+        out.print(f"wrote {html}", markup=False, soft_wrap=True)

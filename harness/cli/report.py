@@ -62,7 +62,7 @@ def report(
             )
         for note in scores.get("notes", []):
             out.print(f"[dim]{name}: {terminal_text(note)}[/]")
-        out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False)
+        out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
 
 
@@ -212,7 +212,7 @@ def compare(
         if run_scores.get("paper"):  # linked to a published row: the paper's figures, under the verdict
             out.print(paper_comparison(run_scores["paper"], name=name))
     if html is not None:
-        out.print(f"wrote {html}", markup=False)
+        out.print(f"wrote {html}", markup=False, soft_wrap=True)
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
