@@ -227,8 +227,11 @@ class OpenAICompatibleClient:
     async def get_models(self, *, timeout: float) -> None:
         """``GET {api_base}/models``: the cheapest request that proves the endpoint is there and
         takes the key (it costs no tokens); raises :class:`ApiHTTPError` or a transport error."""
-        url = self.url.removesuffix("/chat/completions") + "/models"
-        async with self._client().stream("GET", url, timeout=timeout) as response:
+        parts = urlsplit(self.url)
+        url = urlunsplit(parts._replace(path=parts.path.removesuffix("/chat/completions") + "/models"))
+        if not self._pools or self._loop is not asyncio.get_running_loop():
+            self._open_pools()
+        async with self._pools[0].stream("GET", url, timeout=timeout) as response:
             raw, _ = await read_capped(response, ERROR_BODY_BYTES)  # a long model list is not needed
             if response.status_code >= 400 or response.status_code < 200:
                 error = RateLimitError if response.status_code == 429 else ApiHTTPError
