@@ -71,7 +71,7 @@ def console(stderr: bool = False):
 
 @app.command("list")
 def list_components(
-    kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category.")] = None,
+    kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category, embedder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
 ) -> None:
     """List the registered components, grouped by kind, with the plugin that provides each."""
