@@ -17,7 +17,7 @@ class CausalLMEmbedder:
     """:class:`harness.protocols.Embedder` over a registered causal LM, loaded on first use."""
 
     def __init__(self, *, arg: str | None = None, model: str = "tiny-llama", layer: int = -1,
-                 max_tokens: int = 256, batch_size: int = 8, dtype: str | None = None) -> None:
+                 max_tokens: int = 256, batch_size: int = 16, dtype: str | None = None) -> None:
         self.model_name = arg or model
         self.name = f"lm-mean:{self.model_name}"
         self.layer = layer

@@ -8,14 +8,37 @@ over batches of texts, so they share :func:`forward_batches`.
 Texts are encoded with the tokenizer's own special tokens (BOS for LLaMA), truncated to
 ``max_tokens``, sorted by length into batches and **right**-padded: every real token then sits at
 the position it would have alone and never attends to padding, so a text's figure does not depend
-on which other texts share its batch (left padding would shift LLaMA's positions).
+on which other texts share its batch (left padding would shift LLaMA's positions). Small models
+on CPU run on one intra-op thread, as generation does (:data:`harness.generation.hf.SMALL_MODEL_PARAMS`):
+their matrices are too small to gain from more, and on a shared machine extra threads only contend.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+
+@contextlib.contextmanager
+def cpu_threads(model: Any) -> Iterator[None]:
+    """One torch thread for a small model on CPU (restored after); otherwise leave torch alone."""
+    import torch
+
+    from harness.generation.hf import SMALL_MODEL_PARAMS
+
+    device = next(model.parameters()).device
+    small = sum(p.numel() for p in model.parameters()) < SMALL_MODEL_PARAMS
+    previous = torch.get_num_threads()
+    if device.type != "cpu" or not small or previous == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def load_causal_lm(name: str, *, dtype: str | None = None) -> tuple[Any, Any, str]:
@@ -34,7 +57,7 @@ def load_causal_lm(name: str, *, dtype: str | None = None) -> tuple[Any, Any, st
 
 
 def forward_batches(
-    model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int = 512, batch_size: int = 8,
+    model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int = 512, batch_size: int = 16,
     hidden_states: bool = False,
 ) -> Iterator[tuple[list[int], Any, Any, Any]]:
     """Yield ``(indices, input_ids, attention_mask, outputs)`` per batch, texts grouped by length."""
@@ -53,13 +76,13 @@ def forward_batches(
             ids[row, : len(encoded[i])] = torch.tensor(encoded[i], dtype=torch.long)
             mask[row, : len(encoded[i])] = 1
         ids, mask = ids.to(device), mask.to(device)
-        with torch.no_grad():
+        with torch.no_grad(), cpu_threads(model):
             outputs = model(input_ids=ids, attention_mask=mask, output_hidden_states=hidden_states)
         yield indices, ids, mask, outputs
 
 
 def perplexities(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int = 512,
-                 batch_size: int = 8) -> list[float]:
+                 batch_size: int = 16) -> list[float]:
     """exp(mean next-token negative log-likelihood) of each text; ``inf`` for a text of one token."""
     import torch
 
@@ -79,7 +102,7 @@ def perplexities(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens
 
 
 def mean_pooled(model: Any, tokenizer: Any, texts: Sequence[str], *, layer: int = -1, max_tokens: int = 512,
-                batch_size: int = 8) -> Any:
+                batch_size: int = 16) -> Any:
     """A float32 numpy array ``(len(texts), hidden)``: the mean of one layer's hidden states over each
     text's real tokens (padding excluded). ``layer=-1`` is the last layer."""
     import numpy as np

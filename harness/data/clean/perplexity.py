@@ -19,7 +19,7 @@ from harness.errors import UsageError
 
 
 def perplexity_filter(items: Sequence[CleanItem], model: str, *, on: str, max_perplexity: float | None,
-                      max_tokens: int = 512, batch_size: int = 8) -> tuple[list[CleanItem], list[Drop], dict]:
+                      max_tokens: int = 512, batch_size: int = 16) -> tuple[list[CleanItem], list[Drop], dict]:
     from harness.models.lm_text import load_causal_lm, perplexities
 
     if max_perplexity is not None and not max_perplexity > 0:
