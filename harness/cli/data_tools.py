@@ -229,4 +229,5 @@ def clean(
     words = " ".join(w for w, _ in after["top_words"][:10])
     con.print(f"top words (kept): {words}", markup=False, overflow="ellipsis", no_wrap=True)
     con.print("Chinese is counted in characters (no word segmenter).", markup=False, style="dim")
-    con.print(f"wrote {out} ({len(kept)} samples) and {report_path}", markup=False, soft_wrap=True)
+    con.print(f"wrote {out} ({len(kept)} samples)", markup=False, overflow="fold")
+    con.print(f"report {report_path}", markup=False, overflow="fold")
