@@ -7,7 +7,9 @@ files (see :mod:`harness.data.clean`). Both take a registered dataset name or a 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -193,14 +195,18 @@ def clean(
     check_output(out, force=force, inputs=input_paths, what="--out")
     check_output(report_path, force=force, inputs=input_paths, what="--report")
     built_embedder = None
-    if embedder is not None:
+    if embedder is not None:  # built before the data is read: an unknown name fails fast
         built_embedder = registry().create("embedder", embedder)
         if not callable(getattr(built_embedder, "embed", None)):
             raise UsageError(f"embedder {embedder!r} has no embed(texts) method")
-    items, files = _clean_items(names, data_dir, mirror)
-    check_unique_ids(items)
-    kept, result = run_clean(items, options, inputs=[str(f) for f in files] or list(names), embedder=built_embedder)
-    write_outputs(kept, result, out, report_path)
+    # with --json, stdout carries the JSON only: libraries loaded on the way (deepspeed, through
+    # transformers) print their notices to stdout
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        items, files = _clean_items(names, data_dir, mirror)
+        check_unique_ids(items)
+        kept, result = run_clean(items, options, inputs=[str(f) for f in files] or list(names),
+                                 embedder=built_embedder)
+        write_outputs(kept, result, out, report_path)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "drops"}, ensure_ascii=False, indent=2))
         return

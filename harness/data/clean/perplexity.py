@@ -37,7 +37,7 @@ def perplexity_filter(items: Sequence[CleanItem], model: str, *, on: str, max_pe
     finite = sorted(s for s in scores if math.isfinite(s))
     stats = {"model": name, "max_perplexity": max_perplexity, "max_tokens": max_tokens, "scored": len(scores)}
     if finite:
-        q = statistics.quantiles(finite, n=10) if len(finite) > 1 else [finite[0]] * 9
+        q = statistics.quantiles(finite, n=10, method="inclusive") if len(finite) > 1 else [finite[0]] * 9
         stats.update({"min": round(finite[0], 4), "p10": round(q[0], 4), "median": round(statistics.median(finite), 4),
                       "p90": round(q[8], 4), "max": round(finite[-1], 4)})
     return kept, dropped, stats
