@@ -49,8 +49,18 @@ class CleanItem:
         return f"{self.origin} line {self.line}" if self.line is not None else f"{self.origin} {self.id}"
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+class _Lines:
+    """1-based line numbers of increasing offsets into one text, counted incrementally (linear time)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
@@ -58,6 +68,7 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
     start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
     if text[start : start + 1] == "[":
         decoder = json.JSONDecoder()
+        lines = _Lines(text)
         out: list[tuple[int, Any]] = []
         pos = start + 1
         while True:
@@ -70,7 +81,7 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise DataError(f"{origin} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-            out.append((_line_of(text, pos), value))
+            out.append((lines.at(pos), value))
             pos = end
             while pos < len(text) and text[pos] in " \t\r\n":
                 pos += 1
@@ -80,9 +91,9 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
             if pos < len(text) and text[pos] == "]":
                 pos += 1
                 break
-            raise DataError(f"{origin} line {_line_of(text, pos)}: invalid JSON (expected ',' or ']' in the array)")
+            raise DataError(f"{origin} line {lines.at(pos)}: invalid JSON (expected ',' or ']' in the array)")
         if text[pos:].strip():
-            raise DataError(f"{origin} line {_line_of(text, pos)}: invalid JSON (text after the array)")
+            raise DataError(f"{origin} line {lines.at(pos)}: invalid JSON (text after the array)")
         return out
     records = []
     for number, line in enumerate(text.split("\n"), start=1):
