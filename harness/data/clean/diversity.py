@@ -16,17 +16,26 @@ from harness.data.clean.items import CleanItem
 from harness.data.clean.tokens import TOKENIZATION, is_cjk, tokens
 
 
+def _display(key: str) -> str:
+    """A bigram key as text: Chinese characters side by side, words with a space."""
+    a, b = key.split(SEP)
+    return f"{a}{b}" if is_cjk(a) and is_cjk(b) else f"{a} {b}"
+
+
+SEP = "\x1f"  # joins the tokens of an n-gram key (never inside a token)
+
+
 def diversity(items: Sequence[CleanItem], *, on: str, top: int = 20) -> dict:
     unigrams: Counter[str] = Counter()
     bigrams: Counter[str] = Counter()
-    trigrams = set()
+    trigrams: set[str] = set()
     n_trigrams = 0
+    join = SEP.join
     for item in items:
         toks = tokens(item.text(on))
         unigrams.update(toks)
-        pairs = [f"{a}{b}" if is_cjk(a) and is_cjk(b) else f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
-        bigrams.update(pairs)
-        grams = [tuple(toks[i : i + 3]) for i in range(len(toks) - 2)]
+        bigrams.update(map(join, zip(toks, toks[1:], strict=False)))
+        grams = list(map(join, zip(toks, toks[1:], toks[2:], strict=False)))
         trigrams.update(grams)
         n_trigrams += len(grams)
     total = sum(unigrams.values())
@@ -41,6 +50,6 @@ def diversity(items: Sequence[CleanItem], *, on: str, top: int = 20) -> dict:
         "distinct_3": round(len(trigrams) / n_trigrams, 4) if n_trigrams else None,
         "vocabulary": len(unigrams),
         "top_words": [[w, c] for w, c in unigrams.most_common(top)],
-        "top_bigrams": [[w, c] for w, c in bigrams.most_common(top)],
+        "top_bigrams": [[_display(w), c] for w, c in bigrams.most_common(top)],
         "tokenization": TOKENIZATION,
     }
