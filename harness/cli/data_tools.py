@@ -127,17 +127,20 @@ def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) ->
     from harness.data.clean.items import items_from_dataset, read_file_items
     from harness.errors import UsageError
 
+    from harness.cli.app import registry
+
     items: list[Any] = []
     files: list[Path] = []
+    datasets = set(registry().names("dataset"))
     for name in names:
         path = Path(name).expanduser()
-        if "/" in name or path.suffix or path.exists():
-            if not (path.is_file() or path.with_name(path.name + ".xz").is_file()
-                    or path.with_name(path.name + ".gz").is_file()):
-                raise UsageError(f"{name}: no such file", hint="Give a JSON/JSONL file or a dataset name "
-                                 "(see 'harness list dataset').")
+        exists = any(p.is_file() for p in (path, path.with_name(path.name + ".xz"), path.with_name(path.name + ".gz")))
+        if exists:
             files.append(path)
             items.extend(read_file_items(path))
+        elif name not in datasets and ("/" in name or path.suffix in (".json", ".jsonl", ".xz", ".gz")):
+            raise UsageError(f"{name}: no such file", hint="Give a JSON/JSONL file or a dataset name "
+                             "(see 'harness list dataset').")
         else:
             dataset, records = _load_records(name, data_dir, mirror)
             items.extend(items_from_dataset(dataset, records))

@@ -167,6 +167,19 @@ def test_builtin_lm_embedder_and_perplexity_filter_with_tiny_llama(shared_data: 
     assert ppl["max"] <= stats["max"] and ppl["min"] >= stats["min"]
 
 
+def test_registered_datasets_by_name(shared_data: Path, tmp_path: Path):
+    result = harness("data", "clean", "belle-eval", "--data-dir", str(shared_data / "belle"), "--out",
+                     str(tmp_path / "eval.jsonl"), "--on", "instruction", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    # MANIFEST: no duplicate eval questions, even after stripping whitespace and case
+    assert summary["samples"] == summary["kept"] == 1000 and summary["dropped"] == 0
+    kept = jsonl(tmp_path / "eval.jsonl")
+    assert {"id", "question", "category", "reference"} <= set(kept[0])
+    result = harness("data", "clean", "alpaca-3.5-zz", "--out", str(tmp_path / "x.jsonl"), columns=200)
+    assert result.returncode == 2 and "Did you mean 'alpaca-3.5-zh'" in result.stderr
+
+
 def test_bad_inputs_exit_2_with_file_and_line(shared_data: Path, tmp_path: Path):
     bad_json = tmp_path / "bad.jsonl"
     bad_json.write_text('{"instruction": "a", "output": "b"}\n{"instruction": "c", "output": "d"}\n{"instr\n',
