@@ -124,10 +124,9 @@ def stats(
 
 def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) -> tuple[list[Any], list[Path]]:
     """Items of every input (files read strictly, datasets through their plugin) and the input files."""
+    from harness.cli.app import registry
     from harness.data.clean.items import items_from_dataset, read_file_items
     from harness.errors import UsageError
-
-    from harness.cli.app import registry
 
     items: list[Any] = []
     files: list[Path] = []
