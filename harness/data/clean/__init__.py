@@ -16,6 +16,6 @@ The pipeline, one concept per module, each stage seeing only what the previous s
   why, which kept sample it duplicated, with what score).
 
 Every stage keeps the *first* of a group of duplicates in input order, so a run is deterministic:
-the same files and options give the same kept set and report, byte for byte (MinHash permutations
-come from ``--seed``).
+the same files and options give the same kept set, byte for byte, and the same report apart from
+its stage timings (MinHash permutations come from ``--seed``).
 """
