@@ -61,6 +61,13 @@ def harness_register_categories(register) -> None:
 
 
 @hookspec
+def harness_register_embedders(register) -> None:
+    """Register text embedders (:class:`harness.specs.EmbedderSpec`), used by ``harness data clean
+    --embedder`` for semantic de-duplication. An embedder implements
+    :class:`harness.protocols.Embedder`: ``embed(texts)`` returns one vector per text."""
+
+
+@hookspec
 def harness_registry_paths() -> list[Path]:
     """Return directories of registry YAML files (``categories/*.yaml``, ``sources/*.yaml`` ...)
     that this plugin ships. The built-in plugin returns the project's ``registry/``."""

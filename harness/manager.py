@@ -39,6 +39,7 @@ REGISTER_HOOKS: dict[str, str] = {
     "harness_register_generators": "generator",
     "harness_register_judges": "judge",
     "harness_register_categories": "category",
+    "harness_register_embedders": "embedder",
 }
 
 

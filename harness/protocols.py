@@ -195,6 +195,19 @@ class Trainer(Protocol):
     def train(self, **config: Any) -> Any: ...
 
 
+@runtime_checkable
+class Embedder(Protocol):
+    """Maps texts to vectors whose cosine similarity means "says the same thing".
+
+    ``embed`` returns a float array of shape ``(len(texts), dimension)``, one row per text, in
+    order; equal inputs give equal rows (no sampling), so de-duplication is reproducible.
+    """
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> Any: ...
+
+
 def iter_dicts(records: Iterable[Any]) -> Iterable[dict[str, Any]]:
     """Serialise records that have ``to_dict`` (or are dicts already)."""
     for record in records:

@@ -22,7 +22,7 @@ from harness.kinds import KINDS
 from harness.scales import JUDGE_KINDS, ScoreScale
 
 __all__ = ["KINDS", "ComponentSpec", "DatasetSpec", "ModelSpec", "TrainerSpec", "GeneratorSpec", "JudgeSpec",
-           "CategorySpec", "SPEC_TYPES", "import_string"]
+           "CategorySpec", "EmbedderSpec", "SPEC_TYPES", "import_string"]
 
 
 def import_string(target: str) -> Any:
@@ -216,6 +216,19 @@ class CategorySpec(ComponentSpec):
         return self.name
 
 
+@dataclass(frozen=True)
+class EmbedderSpec(ComponentSpec):
+    """A text embedder (semantic de-duplication in ``harness data clean``).
+
+    ``dimension`` is the vector size when the spec knows it without loading anything (``None``:
+    known once built, e.g. a causal LM's hidden size).
+    """
+
+    kind: ClassVar[str] = "embedder"
+    dimension: int | None = None
+
+
 SPEC_TYPES: dict[str, type[ComponentSpec]] = {
-    cls.kind: cls for cls in (DatasetSpec, ModelSpec, TrainerSpec, GeneratorSpec, JudgeSpec, CategorySpec)
+    cls.kind: cls
+    for cls in (DatasetSpec, ModelSpec, TrainerSpec, GeneratorSpec, JudgeSpec, CategorySpec, EmbedderSpec)
 }

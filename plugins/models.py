@@ -6,12 +6,15 @@ Each description starts with the model's stage (``base`` or ``instruction-tuned`
 so ``harness list model`` tells which models can be evaluated as they are.
 Every factory takes the options ``path`` (``--model-path``), ``tokenizer``, ``dtype``,
 ``device_map`` and ``prompt_template``.
+
+The embedder ``lm-mean`` is registered here too: it is a view of these models (the mean of a causal
+LM's hidden states), used by ``harness data clean --embedder`` for semantic de-duplication.
 """
 
 from __future__ import annotations
 
 from harness.hookspecs import hookimpl
-from harness.specs import ModelSpec
+from harness.specs import EmbedderSpec, ModelSpec
 
 
 @hookimpl
@@ -50,5 +53,18 @@ def harness_register_models(register) -> None:
             factory="harness.models.llama2c:Llama2cModel",
             parametric=True,
             description="base or instruction-tuned: a llama2.c checkpoint as HF LLaMA, llama2c:<file.bin> --tokenizer tok.model",
+        )
+    )
+
+
+@hookimpl
+def harness_register_embedders(register) -> None:
+    register(
+        EmbedderSpec(
+            name="lm-mean",
+            factory="harness.models.embedder:CausalLMEmbedder",
+            parametric=True,
+            description="mean-pooled last-layer hidden states of a registered causal LM, lm-mean:<model> "
+                        "(default tiny-llama)",
         )
     )

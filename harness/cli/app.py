@@ -61,7 +61,7 @@ def root(
 
 @app.command("list")
 def list_components(
-    kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category.")] = None,
+    kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category, embedder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
     long: Annotated[bool, typer.Option("--long", "-l", help="A table with aliases, plugin and whole descriptions.")] = False,
 ) -> None:

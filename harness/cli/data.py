@@ -162,4 +162,5 @@ def register(app: typer.Typer) -> None:
     from harness.cli import data_tools  # stats and clean live there (one module per concern)
 
     data_app.command("stats")(data_tools.stats)
+    data_app.command("clean")(data_tools.clean)
     app.add_typer(data_app, name="data")

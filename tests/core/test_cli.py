@@ -52,7 +52,7 @@ def test_list_json_shape_and_builtin_plugins():
     for row in rows:
         assert set(row) == {"kind", "name", "aliases", "plugin", "description"}
     kinds = [r["kind"] for r in rows]
-    assert kinds == sorted(kinds, key=["dataset", "model", "trainer", "generator", "judge", "category"].index)
+    assert kinds == sorted(kinds, key=["dataset", "model", "trainer", "generator", "judge", "category", "embedder"].index)
     plugins = json.loads(harness("plugins", "--json", check=True).stdout)
     assert {p["name"] for p in plugins} >= {"builtin-registry", "judges", "models", "generators"}
     assert all(p["status"] == "ok" for p in plugins), plugins

@@ -13,7 +13,7 @@ HOOKS = sorted(name for name, fn in vars(hookspecs).items()
 
 
 def test_hooks_exist_and_carry_the_project_prefix():
-    assert len(HOOKS) == 7
+    assert len(HOOKS) == 8
     assert all(name.startswith("harness_") for name in HOOKS)
 
 
