@@ -201,7 +201,8 @@ def _row_problems(row: dict[str, Any], src: Mapping[str, str], *, reference_requ
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null"}.get(
+    return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null", int: "an integer",
+            float: "a number"}.get(
         type(value), f"a {type(value).__name__}")
 
 
