@@ -323,6 +323,12 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         judge.judge(items, on_result=on_result)
     stats = getattr(judge, "stats", None)
     stats = dict(stats) if isinstance(stats, dict) else (vars(stats) if stats is not None else {})
+    if stats.get("completed"):  # a judge that called an API: what it cost, priced as who answered
+        from harness.api.cost import UNKNOWN, describe_spend
+
+        log(f"judging: cost {describe_spend(stats)}")
+        if stats.get("cost") is None:
+            stats["cost"] = UNKNOWN  # run.json says so in words: never read as free
     return judged, stats
 
 
