@@ -304,7 +304,10 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
     if callable(estimate):
         cost = estimate(items)
         if cost:  # None: unknown price; 0: an offline judge
-            log(f"judging: estimated cost ${cost:.4f}" + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
+            # at the configured model's price: a server may answer as another model (priced as that one)
+            priced_as = getattr(getattr(judge, "settings", None), "model", None)
+            log(f"judging: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
+                + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
     with JsonlAppender(path) as out:
