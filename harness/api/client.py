@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.api.cache import ResponseCache, cache_key
-from harness.api.cost import Budget, token_cost
+from harness.api.cost import UNENFORCEABLE, Budget, token_cost
 from harness.api.litellm_import import import_litellm
 from harness.api.openai_http import TRUNCATION_MARKER, ApiHTTPError, OpenAICompatibleClient, RawReply
 from harness.api.retry import is_retryable, wait_retry_after_or_backoff
@@ -104,6 +104,7 @@ class ApiStats:
     completion_tokens: int = 0
     cost: float = 0.0
     unpriced_responses: int = 0
+    unpriced_models: Counter[str] = field(default_factory=Counter)
     answering_models: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -124,6 +125,7 @@ class ApiStats:
                 "cost": None if self.unpriced_responses else round(self.cost, 8),
                 "cost_known_part": round(self.cost, 8),
                 "unpriced_responses": self.unpriced_responses,
+                "unpriced_models": dict(self.unpriced_models),
                 "answering_models": dict(self.answering_models),
             }
 
@@ -358,6 +360,24 @@ class ChatClient:
         valid_cost = isinstance(litellm_cost, (int, float)) and not isinstance(litellm_cost, bool)
         return reply, float(litellm_cost) if valid_cost else None
 
+    def _price(self, answering: str | None, prompt_tokens: int | None, completion_tokens: int | None,
+               litellm_cost: float | None) -> float | None:
+        """USD for one reply, priced as the model that *answered* (the reply's ``model``); the
+        configured model only when the reply names none. A stand-in server answering as
+        ``my-local-model`` behind a ``gpt-3.5-turbo`` configuration costs ``None`` (unknown),
+        never gpt-3.5's price and never 0."""
+        if prompt_tokens is None or completion_tokens is None:
+            return None
+        if answering:
+            candidates = [answering]
+            if "/" not in answering:
+                candidates.append(f"{self.provider}/{answering}")  # e.g. azure's own model names
+        else:
+            candidates = [self.settings.model, self.model_id]
+        own = token_cost(candidates, prompt_tokens, completion_tokens)
+        # litellm's own figure (cached-token discounts) only for a model its price map knows
+        return litellm_cost if litellm_cost is not None and own is not None else own
+
     def _failed(self, reason: str) -> None:
         with self.stats._lock:
             self.stats.failures += 1
@@ -375,11 +395,14 @@ class ChatClient:
             text = self.scrub(cut, truncated=True) + TRUNCATION_MARKER.format(limit=limit)
         prompt_tokens, completion_tokens = reply.prompt_tokens, reply.completion_tokens
         answering = reply.model
-        cost = None
-        if prompt_tokens is not None and completion_tokens is not None:
-            cost = litellm_cost if litellm_cost is not None else token_cost(
-                [answering or "", self.settings.model, self.model_id], prompt_tokens, completion_tokens)
+        cost = self._price(answering, prompt_tokens, completion_tokens, litellm_cost)
         self.budget.add(cost)
+        if cost is None and self.settings.max_cost is not None and self.stopped_reason is None:
+            # a cap that cannot be measured is no cap: stop sending rather than spend blind
+            self.stopped_reason = (
+                f"{UNENFORCEABLE}: the reply came from {answering or self.settings.model!r}, "
+                "which has no price in litellm's price map (or the reply had no token counts); "
+                "drop --max-cost to run without a cap")
         result = ChatResponse(
             text=text,
             model=answering,
@@ -399,6 +422,7 @@ class ChatClient:
             self.stats.completion_tokens += completion_tokens or 0
             if cost is None:
                 self.stats.unpriced_responses += 1
+                self.stats.unpriced_models[answering or self.settings.model] += 1
             else:
                 self.stats.cost += cost
             self.stats.answering_models[answering or "?"] += 1

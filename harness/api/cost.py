@@ -13,6 +13,10 @@ from functools import lru_cache
 from harness.api.litellm_import import import_litellm
 from harness.errors import UsageError
 
+UNKNOWN = "unknown"
+# how a client's stop reads when --max-cost meets a reply it cannot price (the judge: exit 2)
+UNENFORCEABLE = "--max-cost cannot be enforced"
+
 
 def token_cost(model_candidates: list[str], prompt_tokens: int, completion_tokens: int) -> float | None:
     """USD for these tokens under the first candidate model litellm prices, else ``None``."""
@@ -49,6 +53,19 @@ def _priced(model: str) -> bool:
 
 def price_known(model: str) -> bool:
     return token_cost([model], 1000, 1000) is not None
+
+
+def describe_spend(stats: dict) -> str:
+    """``"$0.0012 (gpt-4o-mini-2024-07-18)"`` or ``"unknown (no price for my-local-model)"`` from a
+    client's stats: a spend with any unpriced reply is unknown, never a partial sum, 0 or a guess."""
+    models = ", ".join(sorted(stats.get("answering_models") or {}))
+    cost = stats.get("cost")
+    if isinstance(cost, (int, float)) and not stats.get("unpriced_responses"):
+        return f"${cost:.4f}" + (f" ({models})" if models else "")
+    unpriced = ", ".join(sorted(stats.get("unpriced_models") or {})) or models or "?"
+    known = stats.get("cost_known_part")
+    part = f"; ${known:.4f} for the priced replies" if known else ""
+    return f"{UNKNOWN} (litellm's price map has no price for {unpriced}{part})"
 
 
 class Budget:

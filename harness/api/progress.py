@@ -63,7 +63,7 @@ class ApiProgress:
 
     def _spend_text(self) -> str:
         spend = self._spend()
-        return "n/a" if spend is None else f"${spend:.4f}"
+        return "unknown" if spend is None else f"${spend:.4f}"
 
     def advance(self) -> None:
         if self._progress is None:

@@ -32,7 +32,8 @@ def run(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML file of run options (command-line options override it).", exists=True, dir_okay=False)] = None,
     model_path: Annotated[str | None, typer.Option(help="Local model directory (or HF id) for the model.", rich_help_panel=GEN)] = None,
     tokenizer: Annotated[str | None, typer.Option(help="Tokenizer path (e.g. a sentencepiece model for llama2c:).", rich_help_panel=GEN)] = None,
-    dataset: Annotated[str | None, typer.Option(help="Eval dataset.", show_default="belle-eval")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Eval dataset, or a .jsonl/.json/.csv file of your own.", show_default="belle-eval")] = None,
+    field: Annotated[str | None, typer.Option("--field", help="For a dataset file: which field holds what, e.g. question=q,reference=gold,category=cat,id=qid.")] = None,
     data_dir: Annotated[str | None, typer.Option(help="Use local copies of the data files (or HARNESS_DATA_DIR).", envvar="HARNESS_DATA_DIR")] = None,
     categories: Annotated[str | None, typer.Option(help="Only these category ids, comma-separated.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N samples (after --categories).", min=1)] = None,
@@ -71,6 +72,7 @@ def run(
 
     overrides = {
         "model": model, "judge": judge, "model_path": model_path, "tokenizer": tokenizer, "dataset": dataset,
+        "dataset_fields": field,
         "data_dir": data_dir, "categories": _split(categories), "limit": limit, "generator": generator,
         "max_new_tokens": max_new_tokens, "temperature": temperature, "greedy": greedy, "batch_size": batch_size,
         "dtype": dtype, "seed": seed, "judge_model": judge_model, "judge_api_base": judge_api_base,

@@ -54,6 +54,14 @@ def read_jsonl(path: Path | str, *, tolerate_torn_tail: bool = False, label: str
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    return parse_jsonl(raw, path=path, label=name, tolerate_torn_tail=tolerate_torn_tail)
+
+
+def parse_jsonl(raw: bytes, *, path: Path | str, label: str | None = None,
+                tolerate_torn_tail: bool = False) -> JsonlRecords:
+    """:func:`read_jsonl` on bytes already read (a caller that hashes them parses the same bytes)."""
+    path = Path(path)
+    name = label or str(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -195,7 +195,13 @@ class LLMJudge:
                 **self.client.stats.to_dict(),
             }
         if self.client.stopped_reason is not None:
+            from harness.api.cost import UNENFORCEABLE
+            from harness.errors import UsageError
+
             finished = counts["scored"] + counts["unscored"]
+            if self.client.stopped_reason.startswith(UNENFORCEABLE):  # the user's choice to make: exit 2
+                raise UsageError(f"judging stopped: {self.client.stopped_reason}; {finished} judgments finished "
+                                 "and are kept", hint="run the same command again without --max-cost to finish")
             raise HarnessError(
                 f"judging {self.client.stopped_reason}; {finished} judgments finished and are kept, "
                 f"{counts['failed']} failed, {counts['not_sent']} not sent",

@@ -27,7 +27,7 @@ OPERATIONAL = frozenset(
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
 # they existed keep their fingerprint (and resume).
-UNSET_OMITTED = frozenset({"prompt_template", "system_prompt"})
+UNSET_OMITTED = frozenset({"prompt_template", "system_prompt", "dataset_fields", "dataset_sha256"})
 
 
 class RunConfig(BaseModel):
@@ -41,6 +41,10 @@ class RunConfig(BaseModel):
     dtype: str = "auto"
     device_map: str | None = None
     dataset: str = "belle-eval"
+    dataset_fields: str | None = Field(
+        default=None, description="for a dataset file: target=field pairs (question, reference, category, id)")
+    dataset_sha256: str | None = Field(
+        default=None, description="for a dataset file: the sha256 of its bytes (set by the run, not by the user)")
     data_dir: str | None = None
     categories: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)

@@ -291,7 +291,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
                 generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
                 log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
     path = run_dir / judgments_file
-    categories = registry.categories()
+    categories = run_categories(config, registry, samples)
     final = {_final_key(r) for r in compact_judgments(path) if r.get("status") in FINAL_STATUSES}
     items: list[JudgeItem] = []
     for sample in samples:
@@ -312,7 +312,10 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
     if callable(estimate):
         cost = estimate(items)
         if cost:  # None: unknown price; 0: an offline judge
-            log(f"judging: estimated cost ${cost:.4f}" + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
+            # at the configured model's price: a server may answer as another model (priced as that one)
+            priced_as = getattr(getattr(judge, "settings", None), "model", None)
+            log(f"judging: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
+                + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
     with JsonlAppender(path) as out:
@@ -331,10 +334,52 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         judge.judge(items, on_result=on_result)
     stats = getattr(judge, "stats", None)
     stats = dict(stats) if isinstance(stats, dict) else (vars(stats) if stats is not None else {})
+    if stats.get("completed"):  # a judge that called an API: what it cost, priced as who answered
+        from harness.api.cost import UNKNOWN, describe_spend
+
+        log(f"judging: cost {describe_spend(stats)}")
+        if stats.get("cost") is None:
+            stats["cost"] = UNKNOWN  # run.json says so in words: never read as free
     return judged, stats
 
 
-def load_samples(config: RunConfig, registry: ComponentRegistry) -> list[EvalSample]:
+def dataset_file(config: RunConfig) -> Any:
+    """The :class:`~harness.data.adhoc.AdhocDataset` when ``--dataset`` names a file, else ``None``."""
+    from harness.data.adhoc import AdhocDataset, is_dataset_file
+
+    if is_dataset_file(config.dataset):
+        return AdhocDataset(Path(config.dataset), fields=config.dataset_fields)
+    if config.dataset_fields:
+        raise UsageError("--field maps the fields of a dataset file; --dataset names no file",
+                         hint="Give --dataset path/to/file.jsonl (or .json, .csv), or drop --field.")
+    return None
+
+
+def with_dataset_file(config: RunConfig, source: Any) -> RunConfig:
+    """The config that records the file's field mapping and the sha256 of its bytes (both in the
+    fingerprint: a named run whose file has changed is refused, not resumed on other questions)."""
+    from harness.data.adhoc import canonical_fields
+
+    return config.model_copy(update={"dataset_fields": canonical_fields(config.dataset_fields),
+                                     "dataset_sha256": source.sha256})
+
+
+def run_categories(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample]) -> dict[str, Any]:
+    """The registered categories, plus, for a dataset file, one of its own for every category of
+    the file that no plugin registers (its own report column, outside Table 5)."""
+    from harness.data.adhoc import adhoc_categories, is_dataset_file
+
+    categories = dict(registry.categories())
+    if is_dataset_file(config.dataset):
+        categories.update(adhoc_categories(list(samples), categories))
+    return categories
+
+
+def load_samples(config: RunConfig, registry: ComponentRegistry, source: Any = None) -> list[EvalSample]:
+    if source is not None:
+        source.categories = registry.categories()
+        samples = source.load()
+        return select_samples(samples, config, list(run_categories(config, registry, samples)))
     dataset = create_component(registry, "dataset", config.dataset, lenient={"data_dir": config.data_dir})
     return select_samples(dataset.load(), config, list(registry.categories()))
 
@@ -347,12 +392,15 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     ends as ``failed`` (with the error) or ``interrupted`` (Ctrl-C, SIGTERM) when the run does.
     """
     check_run_name(config.name)  # before any work: a bad --name is a usage error, never a path
+    source = dataset_file(config)
+    if source is not None:
+        config = with_dataset_file(config, source)
     with RunClaim(config) as claim, sigterm_as_interrupt():
-        return _run_eval(config, claim, manager=manager, log=log)
+        return _run_eval(config, claim, manager=manager, log=log, source=source)
 
 
 def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | None,
-              log: Callable[[str], None]) -> RunResult:
+              log: Callable[[str], None], source: Any = None) -> RunResult:
     from harness.manager import get_manager
 
     manager = manager or get_manager()
@@ -370,7 +418,12 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     from harness.runs.ranks import current
 
     ranks = current()
-    samples = load_samples(config, registry)
+    samples = load_samples(config, registry, source)
+    if source is not None:
+        own = sorted(set(run_categories(config, registry, samples)) - set(registry.categories()))
+        if own and ranks.is_main:
+            log(f"dataset {config.dataset}: categories no plugin registers, reported as their own columns "
+                f"(not Table 5): {', '.join(own)}")
     model = None
     if ranks.is_main:
         try:
@@ -382,7 +435,8 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,
                            extra={"n_samples": len(samples), "world_size": ranks.world,
-                                  **({"prompt": prompt} if prompt else {})})
+                                  **({"prompt": prompt} if prompt else {}),
+                                  **({"dataset_file": source.record()} if source is not None else {})})
         except HarnessError as exc:
             ranks.broadcast(str(exc))  # the other ranks stop with rank 0's reason instead of waiting
             raise
@@ -410,7 +464,8 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     result.status = "complete" if result.failed == 0 else "incomplete"
     from harness.report import write_report
 
-    result.scores = write_report(run_dir, judgments_file=JUDGMENTS, categories=registry.categories())
+    result.scores = write_report(run_dir, judgments_file=JUDGMENTS,
+                                 categories=run_categories(config, registry, samples))
     previous = read_run(run_dir).get("judge_stats_history", [])
     write_run_meta(run_dir, config, status=result.status,
                    extra={"judge_stats": result.judge_stats,
@@ -459,5 +514,5 @@ def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, jud
     compact_judgments(Path(run_dir) / name)
     from harness.report import write_report
 
-    write_report(Path(run_dir), judgments_file=name, categories=registry.categories())
+    write_report(Path(run_dir), judgments_file=name, categories=run_categories(config, registry, samples))
     return Path(run_dir) / name, judged

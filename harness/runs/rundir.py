@@ -231,6 +231,9 @@ class RunClaim:
                 changed = sorted(k for k, v in config.result_settings().items() if old.get(k) != v)
                 if prompt_changed:
                     changed.append(f"the prompt: {prompt_changed}")
+                if "dataset_sha256" in changed:  # same --dataset path, other bytes: other questions
+                    changed[changed.index("dataset_sha256")] = (
+                        f"dataset_sha256: {config.dataset} has changed since that run")
                 raise UsageError(
                     f"{run_dir} holds a run with a different configuration (changed: {', '.join(changed)}).",
                     hint="Use another --name, or --force to discard that run's records and start over.",
