@@ -26,7 +26,7 @@ MULTI_TURN_FIELDS = ("turns", "references", "history")
 class EvalSample:
     """One eval question. ``category`` is a canonical category id (see ``CategorySpec``).
 
-    A multi-turn sample (MT-Bench-style) lists every user turn in ``turns`` (``question`` is the
+    A multi-turn sample (a chat benchmark's) lists every user turn in ``turns`` (``question`` is the
     first) and, where it has them, one reference answer per turn in ``references``. The pipeline
     answers it turn by turn: for turn k it hands the generator a sample whose ``question`` is turn k
     and whose ``history`` is the conversation so far (earlier user turns and the model's own

@@ -134,7 +134,7 @@ class GeneratorSpec(ComponentSpec):
 @dataclass(frozen=True)
 class JudgeSpec(ComponentSpec):
     """A judge. ``scale`` is the range of the scores it gives, ``(low, high)``, both included
-    (BELLE's judges 0..1; an MT-Bench-style judge ``(1, 10)``); ``judge_kind`` is ``"pointwise"``
+    (BELLE's judges 0..1; a judge rating 1 to 10 ``(1, 10)``); ``judge_kind`` is ``"pointwise"``
     (one answer, one score) or ``"pairwise"`` (two answers, a verdict; not run by ``harness run``
     yet). A spec that declares neither is a pointwise 0..1 judge, as every judge was before scales
     existed. The core rejects (as ``unscored``, with the reason) any score outside the scale; a
