@@ -102,11 +102,24 @@ class ComponentSpec:
 
 @dataclass(frozen=True)
 class DatasetSpec(ComponentSpec):
-    """A dataset. ``role`` is ``"eval"`` (questions with categories) or ``"train"`` (conversations)."""
+    """A dataset. ``role`` is ``"eval"`` (questions with categories) or ``"train"`` (conversations).
+
+    ``published`` optionally lists scores published for this dataset (``{"GPT-4": 8.99, ...}``, one
+    overall figure per model) as measured by the judge ``published_judge``, with ``published_source``
+    saying where they come from. A report of a run on this dataset with that judge shows them for
+    reference, marked as published figures that the run did not measure.
+    """
 
     kind: ClassVar[str] = "dataset"
     role: str = "eval"
     language: str | None = None
+    published: Mapping[str, float] = field(default_factory=dict)
+    published_judge: str = ""
+    published_source: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "published", _frozen_mapping({k: float(v) for k, v in dict(self.published).items()}))
 
 
 @dataclass(frozen=True)

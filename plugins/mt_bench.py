@@ -30,6 +30,11 @@ def harness_register_datasets(register) -> None:
         options={"data_dir": None, "mirror": None},
         role="eval",
         language="en",
+        # MANIFEST section 7: LMSYS leaderboard post of 2023-06-22, GPT-4 judge, mean over both turns
+        published={"GPT-4": 8.99, "GPT-3.5-turbo": 7.94, "Vicuna-13B": 6.39, "Vicuna-7B": 6.00, "Alpaca-13B": 4.53},
+        published_judge="mt-bench-single",
+        published_source="LMSYS leaderboard post of 2023-06-22 (GPT-4 single-answer judge, "
+                         "mean over both turns of MT-Bench's 80 questions)",
     ))
 
 
