@@ -34,7 +34,7 @@ from harness.judging.parse import ParsedScore
 from harness.protocols import JudgeItem
 from harness.scales import ScoreScale, check_score
 
-from .mt_bench_data import JUDGE_PROMPTS, NEED_REF_CATS, load_judge_prompts, source_directory
+from .mt_bench_data import CATEGORY_PREFIX, JUDGE_PROMPTS, NEED_REF_CATS, load_judge_prompts, source_directory
 
 SCALE = (1.0, 10.0)
 ONE_SCORE = re.compile(r"\[\[(\d+\.?\d*)\]\]")
@@ -85,7 +85,7 @@ class MTBenchSingleTemplate:
         return turns, answers, refs, item.turn or 1
 
     def prompt_name(self, item: JudgeItem) -> str:
-        category = item.sample.meta.get("mt_bench_category", item.sample.category)
+        category = item.sample.meta.get("mt_bench_category") or item.sample.category.removeprefix(CATEGORY_PREFIX)
         math = category in NEED_REF_CATS
         multi = (item.turn or 1) > 1
         return ("single-math-v1" if math else "single-v1") + ("-multi-turn" if multi else "")

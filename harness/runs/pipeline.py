@@ -38,7 +38,13 @@ from harness.runs.rundir import (
     read_run,
     write_run_meta,
 )
-from harness.runs.turns import TURN_SEPARATOR, generate_by_turn, is_multi_turn, turn_items
+from harness.runs.turns import (
+    TURN_SEPARATOR,
+    generate_by_turn,
+    is_multi_turn,
+    samples_from_records,
+    turn_items,
+)
 from harness.scales import ScoreScale, check_judgment, resolve_scale
 
 FINAL_STATUSES = ("scored", "unscored")
@@ -433,11 +439,14 @@ def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, jud
     meta = read_run(run_dir)
     config = RunConfig.model_validate({**meta["config"], **{k: v for k, v in (overrides or {}).items() if v is not None},
                                        "judge": judge})
-    generations = {r["id"]: r for r in read_jsonl(Path(run_dir) / GENERATIONS)}
+    records = read_jsonl(Path(run_dir) / GENERATIONS)
+    generations = {r["id"]: r for r in records}
     if not generations:
         raise UsageError(f"{run_dir} has no generations to judge")
     samples = [EvalSample(id=r["id"], question=r["question"], category=r["category"], reference=r.get("reference", ""))
                for r in generations.values()]
+    if any("turn" in r for r in records):  # a multi-turn run: one line per turn (harness.runs.turns)
+        samples, generations = samples_from_records(records)
     name = judgments_file or f"judgments-{judge}.jsonl"
     if name == JUDGMENTS:
         raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")

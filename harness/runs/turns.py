@@ -172,3 +172,29 @@ def turn_items(sample: EvalSample, record: Mapping[str, Any], *, category_prompt
                                         gold_shown=gold_shown, repeat=repeat, turn=turn,
                                         answers=answers[:turn]), turn))
     return items
+
+
+def samples_from_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[EvalSample], dict[str, dict[str, Any]]]:
+    """A run's samples and conversation records rebuilt from its ``generations.jsonl`` turn records
+    (for ``harness judge`` on a finished multi-turn run): turns, references and answers per turn.
+    Samples with a missing turn are left out (they were never fully answered)."""
+    grouped: dict[str, dict[int, dict[str, Any]]] = {}
+    for record in records:
+        turn = record.get("turn")
+        if isinstance(turn, int) and not isinstance(turn, bool) and turn >= 1:
+            grouped.setdefault(str(record["id"]), {})[turn] = dict(record)
+    samples: list[EvalSample] = []
+    conversations: dict[str, dict[str, Any]] = {}
+    for sid, by_turn in grouped.items():
+        count = max(by_turn)
+        if sorted(by_turn) != list(range(1, count + 1)):
+            continue
+        ordered = [by_turn[k] for k in range(1, count + 1)]
+        references = tuple(str(r.get("reference") or "") for r in ordered)
+        sample = EvalSample(id=sid, question=str(ordered[0]["question"]), category=str(ordered[0]["category"]),
+                            reference=references[0], turns=tuple(str(r["question"]) for r in ordered),
+                            references=references if any(references) else ())
+        samples.append(sample)
+        conversations[sid] = conversation_record(sample, by_turn)
+    return samples, conversations
+

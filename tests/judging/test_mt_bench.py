@@ -136,6 +136,9 @@ def test_single_turn_item_uses_single_v1(mtbench):
     item = JudgeItem(sample=EvalSample(id="x", question="Q?", category="generation"), answer="A.")
     assert judge.template.prompt_name(item) == "single-v1"
     assert "[Question]\nQ?\n\n[The Start of Assistant's Answer]\nA.\n" in judge.template.messages(item)[1]["content"]
+    # a sample rebuilt from generations.jsonl (harness judge) has no meta: the category id decides
+    rebuilt = JudgeItem(sample=EvalSample(id="y", question="Q?", category="mt-bench-math", reference="R"), answer="A.")
+    assert judge.template.prompt_name(rebuilt) == "single-math-v1"
 
 
 def test_no_mt_bench_code_in_the_core():

@@ -169,3 +169,18 @@ def test_single_turn_records_keep_their_shape():
     sample = EvalSample(id="x", question="q", category="c")
     assert sample.to_dict() == {"id": "x", "question": "q", "category": "c", "reference": "", "meta": {}}
     assert not sample.multi_turn and EvalSample(id="y", question="a", category="c", turns=("a", "b")).multi_turn
+
+
+def test_rejudge_of_a_multi_turn_run_judges_every_turn(tmp_path, mt_manager):
+    from harness.runs.pipeline import rejudge
+
+    result = run_eval(cfg(tmp_path, name="mt"), manager=mt_manager, log=lambda m: None)
+    TurnJudge.calls = []
+    path, judged = rejudge(result.run_dir, "turn-judge", judgments_file="judgments-again.jsonl",
+                           manager=mt_manager, log=lambda m: None)
+    assert judged == 12
+    records = lines(path)
+    assert sorted((r["id"], r["turn"]) for r in records) == sorted(
+        (f"s{i:03d}:turn{t}", t) for i in range(6) for t in (1, 2))
+    shown = {(sid, turn): answers for sid, turn, answers in TurnJudge.calls}
+    assert shown[("s001:turn2", 2)] == ("A(|Q1a)", "A(Q1a|A(|Q1a)|Q1b)")
