@@ -103,6 +103,45 @@ class JudgeItem:
     answers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PairItem:
+    """What a pairwise judge sees: one sample (one turn of it) and two answers, shown as A and B.
+
+    ``answers_a``/``answers_b`` are the answers to turns 1..``turn`` (one answer for a single-turn
+    sample, ``turn`` 0). ``order`` says which run is shown first: ``"ab"`` (run a as A) or ``"ba"``.
+    """
+
+    sample: EvalSample
+    answers_a: tuple[str, ...]
+    answers_b: tuple[str, ...]
+    turn: int = 0
+    order: str = "ab"
+
+
+PAIR_VERDICTS = ("A", "B", "tie")
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    """A pairwise judge's verdict on one :class:`PairItem`: ``A``, ``B``, ``tie``, or ``None`` with
+    ``reason`` when no verdict could be read or no reply came."""
+
+    id: str
+    order: str
+    verdict: str | None
+    raw: str = ""
+    judge: str = ""
+    reason: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.verdict is not None and self.verdict not in PAIR_VERDICTS:
+            raise ValueError(f"a pair verdict is one of {PAIR_VERDICTS} or None, not {self.verdict!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 JUDGMENT_STATUSES = ("scored", "unscored", "failed")
 
 

@@ -63,3 +63,11 @@ def harness_register_judges(register) -> None:
         scale=(1.0, 10.0),
         judge_kind="pointwise",
     ))
+    register(JudgeSpec(
+        name="mt-bench-pair",
+        factory="harness_plugins.mt_bench_judge:MTBenchPairJudge",
+        description="FastChat's MT-Bench pairwise judge (GPT-4, both orders, flipped verdict = tie); "
+                    "harness compare --judge",
+        options={"name": "mt-bench-pair"},
+        judge_kind="pairwise",
+    ))

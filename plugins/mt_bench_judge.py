@@ -138,3 +138,105 @@ class MTBenchSingleJudge(LLMJudge):
         judgment = super()._judgment(item, *args, **meta)
         judgment.meta["prompt_name"] = self.template.prompt_name(item)
         return judgment
+
+
+PAIR_PROMPTS = ("pair-v2", "pair-math-v1", "pair-v2-multi-turn", "pair-math-v1-multi-turn")
+
+
+class MTBenchPairTemplate:
+    """FastChat's pairwise prompts (``run_judge_pair``), rendered for one turn and one order."""
+
+    def __init__(self, prompts: dict[str, dict[str, Any]], name: str = "mt-bench-pair-v2") -> None:
+        missing = [p for p in PAIR_PROMPTS if p not in prompts]
+        if missing:
+            from harness.errors import DataError
+
+            raise DataError(f"{JUDGE_PROMPTS}: missing the judge prompts {', '.join(missing)}")
+        self.prompts = {p: prompts[p] for p in PAIR_PROMPTS}
+        self.name = name
+
+    @cached_property
+    def hash(self) -> str:
+        shaping = {"prompts": self.prompts, "max_tokens": 2048}
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def prompt_name(self, item: Any) -> str:
+        category = item.sample.meta.get("mt_bench_category") or item.sample.category.removeprefix(CATEGORY_PREFIX)
+        return ("pair-math-v1" if category in NEED_REF_CATS else "pair-v2") + (
+            "-multi-turn" if (item.turn or 1) > 1 else "")
+
+    def messages(self, item: Any) -> list[dict[str, str]]:
+        turns = item.sample.turns or (item.sample.question,)
+        refs = item.sample.references or ((item.sample.reference,) if item.sample.reference else ())
+        turn = item.turn or 1
+        prompt = self.prompts[self.prompt_name(item)]
+        kwargs: dict[str, str] = {}
+        if "math" in prompt["name"]:
+            if len(refs) < turn:
+                from harness.errors import DataError
+
+                raise DataError(f"{item.sample.id}: {prompt['name']} needs a reference answer for turn {turn}")
+            kwargs["ref_answer_1"] = refs[0]
+            if turn == 2:
+                kwargs["ref_answer_2"] = refs[1]
+        a, b = item.answers_a, item.answers_b
+        if turn == 2:
+            user = prompt["prompt_template"].format(question_1=turns[0], question_2=turns[1], answer_a_1=a[0],
+                                                    answer_b_1=b[0], answer_a_2=a[1], answer_b_2=b[1], **kwargs)
+        else:
+            user = prompt["prompt_template"].format(question=turns[0], answer_a=a[0], answer_b=b[0], **kwargs)
+        return [{"role": "system", "content": prompt["system_prompt"]}, {"role": "user", "content": user}]
+
+
+def fastchat_winner(reply: str) -> str | None:
+    """FastChat's ``[[A]]`` output format: ``[[A]]``, else ``[[B]]``, else ``[[C]]`` (a tie)."""
+    for mark, verdict in (("[[A]]", "A"), ("[[B]]", "B"), ("[[C]]", "tie")):
+        if mark in (reply or ""):
+            return verdict
+    return None
+
+
+class MTBenchPairJudge:
+    """``mt-bench-pair``: FastChat's pairwise GPT-4 judge (temperature 0, max_tokens 2048); the
+    harness runs every pair in both orders and counts a flipped verdict as a tie."""
+
+    def __init__(self, *, name: str = "mt-bench-pair", data_dir: Path | str | None = None, mirror: str | None = None,
+                 model: str | None = None, api_base: str | None = None, api_key_env: str | None = None,
+                 concurrency: int | None = None, use_cache: bool | None = None, cache_path: str | Path | None = None,
+                 max_cost: float | None = None, timeout: float | None = None, max_retries: int | None = None,
+                 progress: bool | None = None, **_: Any) -> None:
+        from harness.api import ApiSettings, ChatClient
+
+        self.name = name
+        self.template = MTBenchPairTemplate(load_judge_prompts(source_directory(data_dir, mirror) / JUDGE_PROMPTS))
+        self.settings = ApiSettings.from_options(
+            model=model or "gpt-4", api_base=api_base, api_key_env=api_key_env, concurrency=concurrency,
+            use_cache=use_cache, cache_path=cache_path, max_cost=max_cost, timeout=timeout, max_retries=max_retries,
+            progress=progress)
+        self.client = ChatClient(self.settings, namespace=f"judge:{self.template.hash}")
+        self.params = {"temperature": 0.0, "max_tokens": 2048}
+        self.stats: dict[str, Any] = {}
+
+    def judge_pairs(self, items: Any, *, on_result: Any) -> None:
+        from harness.api import ApiFailure, ApiProgress, run_jobs
+        from harness.protocols import PairVerdict
+
+        async def one(item: Any) -> PairVerdict:
+            meta = {"prompt_name": self.template.prompt_name(item), "template_hash": self.template.hash,
+                    "turn": item.turn}
+            try:
+                reply = await self.client.complete(self.template.messages(item), params=self.params,
+                                                   key_extra={"template_hash": self.template.hash})
+            except ApiFailure as exc:
+                return PairVerdict(id=item.sample.id, order=item.order, verdict=None, judge=self.name,
+                                   reason=exc.reason, meta=meta)
+            verdict = fastchat_winner(reply.text)
+            return PairVerdict(id=item.sample.id, order=item.order, verdict=verdict, raw=reply.text, judge=self.name,
+                               reason="" if verdict else "no [[A]], [[B]] or [[C]] in the reply",
+                               meta={**meta, "cache_hit": reply.cached, "cost": reply.cost})
+
+        progress = ApiProgress(f"judging pairs ({self.name})", enabled=self.settings.progress,
+                               failures=lambda: 0, spend=lambda: self.client.stats.to_dict()["cost"])
+        run_jobs(list(items), one, lambda item, verdict: on_result(verdict), concurrency=self.settings.concurrency,
+                 progress=progress, finalize=self.client.aclose)
+        self.stats = {"judge": self.name, "items": len(items), **self.client.stats.to_dict()}
