@@ -212,7 +212,8 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
 
     out = console()
     result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
-                              log=lambda m: out.print(m, markup=False), n_resamples=resamples, seed=seed)
+                              log=lambda m: typer.echo(m, err=True) if as_json else out.print(m, markup=False),
+                              n_resamples=resamples, seed=seed)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         return

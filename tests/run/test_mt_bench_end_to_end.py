@@ -76,3 +76,50 @@ def test_mt_bench_run_offline(tmp_path, shared_data, harness_home):
     for path in run_dir.iterdir():
         if path.is_file():
             assert SECRET not in path.read_text(encoding="utf-8", errors="replace"), path.name
+
+
+def pair_reply(body: dict) -> str:
+    """Turn 1: prefers the longer answer whatever the order ([[C]] when equal); turn 2: always [[A]],
+    a pure position bias, so both orders disagree and every turn-2 pair is a tie."""
+    user = body["messages"][-1]["content"]
+    if "<|The Start of Assistant A's Conversation with User|>" in user:
+        return "Assistant A is better. [[A]]"
+    a = user.split("[The Start of Assistant A's Answer]\n", 1)[1].split("\n[The End of Assistant A's Answer]", 1)[0]
+    b = user.split("[The Start of Assistant B's Answer]\n", 1)[1].split("\n[The End of Assistant B's Answer]", 1)[0]
+    return "[[C]]" if len(a) == len(b) else ("[[A]]" if len(a) > len(b) else "[[B]]")
+
+
+@pytest.mark.slow
+def test_compare_two_runs_with_the_pairwise_judge(tmp_path, shared_data, harness_home):
+    if not (shared_data / "mtbench" / "question.jsonl").is_file():
+        pytest.skip("../shared/data/mtbench is absent")
+    env = {**os.environ, "HARNESS_HOME": str(harness_home), "OPENAI_API_KEY": SECRET,
+           "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"}
+
+    def harness(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    with ChatCompletionsServer(reply="Rating: [[5]]") as scorer, ChatCompletionsServer(reply=pair_reply) as pairs:
+        for name, tokens in (("short", "2"), ("long", "10")):
+            harness("run", "--model", "tiny-llama", "--dataset", "mt-bench", "--judge", "mt-bench-single",
+                    "--judge-api-base", scorer.base_url, "--data-dir", str(shared_data), "--categories",
+                    "mt-bench-writing,mt-bench-math", "--limit", "3", "--max-new-tokens", tokens, "--greedy",
+                    "--out", str(tmp_path / "runs"), "--name", name, "--no-progress")
+        runs = [str(tmp_path / "runs" / n) for n in ("short", "long")]
+        proc = harness("compare", "--judge", "mt-bench-pair", "--judge-api-base", pairs.base_url, "--data-dir",
+                       str(shared_data), *runs, "--json")
+        assert pairs.n_requests == 3 * 2 * 2, "3 samples, 2 turns, both orders"
+        assert all(b["model"] == "gpt-4" and b["temperature"] == 0 for b in pairs.requests)
+        text = harness("compare", "--judge", "mt-bench-pair", "--judge-api-base", pairs.base_url, "--data-dir",
+                       str(shared_data), *runs).stdout
+        assert pairs.n_requests == 12, "the second compare is served from the cache"
+    result = json.loads(proc.stdout)  # --json: the log goes to stderr
+    assert result["n_pairs"] == 6 and result["n"] == 6 and result["undecided"] == 0
+    assert result["inconsistent"] == 3, "every turn-2 verdict flipped with the order: a tie"
+    assert result["wins_a"] == 0 and result["wins_b"] + result["ties"] == 6
+    assert 0.5 <= result["win_rate_b"] <= 1 and result["ci_low"] <= result["win_rate_b"] <= result["ci_high"]
+    assert "win rate of b" in text and "flipped with the order" in text
+    assert all(len(line) <= 80 for line in text.splitlines()), text
