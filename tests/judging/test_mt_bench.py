@@ -147,3 +147,24 @@ def test_no_mt_bench_code_in_the_core():
     assert len(files) > 100
     offenders = [str(p.relative_to(HARNESS)) for p in files if pattern.search(p.read_text("utf-8", errors="replace"))]
     assert offenders == []
+
+
+def test_bad_files_name_the_file_and_line(tmp_path):
+    from harness_plugins.mt_bench_data import load_mt_bench
+
+    from harness.errors import DataError
+
+    (tmp_path / "reference_answer_gpt-4.jsonl").write_text(
+        '{"question_id": 1, "choices": [{"index": 0, "turns": ["r1", "r2"]}]}\n', encoding="utf-8")
+    (tmp_path / "question.jsonl").write_text(
+        '{"question_id": 1, "category": "math", "turns": ["a", "b"]}\n'
+        '{"question_id": 2, "category": "poetry", "turns": ["a", "b"]}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"question.jsonl line 2: unknown category 'poetry'"):
+        load_mt_bench(tmp_path)
+    (tmp_path / "question.jsonl").write_text('{"question_id": 1, "category": "math", "turns": ["a", "b"]}\n'
+                                             '{"question_id": 3, "category": "coding", "turns": ["a", "b"]}\n')
+    with pytest.raises(DataError, match=r"line 2: coding question 3 has no reference answer"):
+        load_mt_bench(tmp_path)
+    (tmp_path / "question.jsonl").write_text('{"question_id": 1, "category": "math", "turns": ["a", "b"]}\n')
+    [sample] = load_mt_bench(tmp_path)
+    assert sample.turns == ("a", "b") and sample.references == ("r1", "r2") and sample.category == "mt-bench-math"
