@@ -119,7 +119,11 @@ def test_turns_are_batched_and_see_the_models_own_answers(tmp_path, mt_manager):
     shown = {(sid, turn): answers for sid, turn, answers in TurnJudge.calls}
     assert shown[("s000:turn2", 2)] == ("A(|Q0a)", "A(Q0a|A(|Q0a)|Q0b)"), "turn 2 is judged with both answers"
     scores = json.loads((result.run_dir / "scores.json").read_text())
-    assert scores, "scored and reported"
+    assert scores["turns"]["overall"]["1"]["mean"] == 0.25 and scores["turns"]["overall"]["2"]["mean"] == 0.5
+    from harness.report.rundir import read_run_dir
+
+    run = read_run_dir(result.run_dir)  # the report's per-sample view finds each judged turn's answer
+    assert run.generations["s000:turn2"]["answer"] == "A(Q0a|A(|Q0a)|Q0b)"
 
 
 def test_resume_is_per_turn(tmp_path, mt_manager):
