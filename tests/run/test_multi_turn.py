@@ -188,3 +188,33 @@ def test_rejudge_of_a_multi_turn_run_judges_every_turn(tmp_path, mt_manager):
         (f"s{i:03d}:turn{t}", t) for i in range(6) for t in (1, 2))
     shown = {(sid, turn): answers for sid, turn, answers in TurnJudge.calls}
     assert shown[("s001:turn2", 2)] == ("A(|Q1a)", "A(Q1a|A(|Q1a)|Q1b)")
+
+
+def test_hf_model_renders_earlier_turns_through_its_chat_template(tmp_path, harness_home):
+    """Turn 2 of a sample on a model whose tokenizer has a chat template: the prompt is
+    apply_chat_template over [user 1, the model's answer 1, user 2], and the hf generator sends
+    exactly those token ids."""
+    from transformers import AutoTokenizer
+
+    from harness.manager import PluginManager
+    from harness.models.tiny_llama import TinyLlamaModel
+    from harness.runs.turns import turn_sample
+    from tests.chat_model import make_chat_model_dir
+
+    chat_dir = make_chat_model_dir(TinyLlamaModel().local_path(), tmp_path / "tiny-chat")
+    registry = PluginManager().registry
+    model = registry.create("model", f"hf:{chat_dir}")
+    sample = turn_sample(EvalSample(id="c1", question="Hi", category="generation", turns=("Hi", "And then?")),
+                         2, ["Hello there"])
+    tok = AutoTokenizer.from_pretrained(str(chat_dir))
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there"},
+                {"role": "user", "content": "And then?"}]
+    expected = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert "Hello there" in expected
+    generator = registry.create("generator", "hf", max_new_tokens=2, greedy=True, progress=False)
+    out: list[Generation] = []
+    generator.generate(model, [sample], on_result=out.append)
+    assert out[0].prompt == expected
+    ids = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+    ids = ids["input_ids"] if hasattr(ids, "keys") else ids  # a BatchEncoding in newer transformers
+    assert out[0].n_prompt_tokens == len(ids)
