@@ -3,7 +3,7 @@
 Why both orders: LLM judges prefer the answer shown first (or second) often enough to decide close
 calls. Each item is judged twice, run *a*'s answer shown as A and then as B; the two verdicts are
 mapped back to the runs and kept only when they agree. A pair whose verdicts disagree (the winner
-changed with the order) counts as a tie, as in FastChat's MT-Bench pairwise mode ("inconsistent").
+changed with the order) counts as a tie, as in FastChat's pairwise judging ("inconsistent").
 A pair where either verdict could not be read, or never came back, is left out and counted.
 
 The judge is any component declared ``judge_kind="pairwise"`` with a ``judge_pairs(items, on_result=)``

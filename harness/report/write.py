@@ -79,7 +79,7 @@ def published_for_run(info: Mapping[str, Any]) -> dict[str, Any] | None:
     try:
         from harness.manager import get_registry
 
-        spec = get_registry().lookup("dataset", str(info.get("dataset")))[0].spec
+        spec = get_registry().get("dataset", str(info.get("dataset")))
     except Exception:  # an unknown dataset (plugin not installed here), no registry: nothing to show
         return None
     published = getattr(spec, "published", None)

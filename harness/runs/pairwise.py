@@ -43,7 +43,7 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     from harness.runs.pipeline import create_component
 
     registry = (manager or get_manager()).registry
-    spec = registry.lookup("judge", judge_name)[0].spec
+    spec = registry.get("judge", judge_name)
     if getattr(spec, "judge_kind", "pointwise") != "pairwise":
         raise UsageError(f"judge {judge_name!r} is {getattr(spec, 'judge_kind', 'pointwise')}; "
                          "compare --judge needs a pairwise judge",
