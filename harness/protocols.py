@@ -19,18 +19,40 @@ from typing import Any, Protocol, runtime_checkable
 # --------------------------------------------------------------------------------------- records
 
 
+MULTI_TURN_FIELDS = ("turns", "references", "history")
+
+
 @dataclass(frozen=True)
 class EvalSample:
-    """One eval question. ``category`` is a canonical category id (see ``CategorySpec``)."""
+    """One eval question. ``category`` is a canonical category id (see ``CategorySpec``).
+
+    A multi-turn sample (a chat benchmark's) lists every user turn in ``turns`` (``question`` is the
+    first) and, where it has them, one reference answer per turn in ``references``. The pipeline
+    answers it turn by turn: for turn k it hands the generator a sample whose ``question`` is turn k
+    and whose ``history`` is the conversation so far (earlier user turns and the model's own
+    answers, as ``{"role", "content"}`` messages). A single-turn sample leaves all three empty.
+    """
 
     id: str
     question: str
     category: str
     reference: str = ""  # the gold answer ("std_answer"); empty where the category has none
     meta: dict[str, Any] = field(default_factory=dict)
+    turns: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    history: tuple[dict[str, str], ...] = ()
+
+    @property
+    def multi_turn(self) -> bool:
+        return len(self.turns) > 1
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # single-turn records keep their historical shape (no empty multi-turn keys)
+        data = asdict(self)
+        for key in MULTI_TURN_FIELDS:
+            if not data[key]:
+                del data[key]
+        return data
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,50 @@ class JudgeItem:
     category_prompt: str = ""
     gold_shown: bool = True
     repeat: int = 0  # index of this repeat under --judge-repeats
+    # Multi-turn samples are judged once per turn: ``turn`` is the turn judged (1-based; 0 for a
+    # single-turn sample) and ``answers`` the model's answers to turns 1..turn, so a judge can show
+    # the whole conversation. ``sample.turns``/``sample.references`` hold every turn.
+    turn: int = 0
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PairItem:
+    """What a pairwise judge sees: one sample (one turn of it) and two answers, shown as A and B.
+
+    ``answers_a``/``answers_b`` are the answers to turns 1..``turn`` (one answer for a single-turn
+    sample, ``turn`` 0). ``order`` says which run is shown first: ``"ab"`` (run a as A) or ``"ba"``.
+    """
+
+    sample: EvalSample
+    answers_a: tuple[str, ...]
+    answers_b: tuple[str, ...]
+    turn: int = 0
+    order: str = "ab"
+
+
+PAIR_VERDICTS = ("A", "B", "tie")
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    """A pairwise judge's verdict on one :class:`PairItem`: ``A``, ``B``, ``tie``, or ``None`` with
+    ``reason`` when no verdict could be read or no reply came."""
+
+    id: str
+    order: str
+    verdict: str | None
+    raw: str = ""
+    judge: str = ""
+    reason: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.verdict is not None and self.verdict not in PAIR_VERDICTS:
+            raise ValueError(f"a pair verdict is one of {PAIR_VERDICTS} or None, not {self.verdict!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 JUDGMENT_STATUSES = ("scored", "unscored", "failed")

@@ -1,6 +1,6 @@
 """A judge's declared score scale and kind, and the one check every score passes before it counts.
 
-Why a declared scale: BELLE's judge scores 0..1, MT-Bench's 1..10; a number is only a score on the
+Why a declared scale: BELLE's judge scores 0..1, others rate 1..10; a number is only a score on the
 scale its judge declared, so the core must know that scale to reject a number outside it, to
 average, to draw a chart, and to compare two judges. A judge declares it on its spec
 (``JudgeSpec(scale=(1, 10))``) or, when it depends on how the judge was built (a template that

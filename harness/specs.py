@@ -128,11 +128,24 @@ class ComponentSpec:
 
 @dataclass(frozen=True)
 class DatasetSpec(ComponentSpec):
-    """A dataset. ``role`` is ``"eval"`` (questions with categories) or ``"train"`` (conversations)."""
+    """A dataset. ``role`` is ``"eval"`` (questions with categories) or ``"train"`` (conversations).
+
+    ``published`` optionally lists scores published for this dataset (``{"GPT-4": 8.99, ...}``, one
+    overall figure per model) as measured by the judge ``published_judge``, with ``published_source``
+    saying where they come from. A report of a run on this dataset with that judge shows them for
+    reference, marked as published figures that the run did not measure.
+    """
 
     kind: ClassVar[str] = "dataset"
     role: str = "eval"
     language: str | None = None
+    published: Mapping[str, float] = field(default_factory=dict)
+    published_judge: str = ""
+    published_source: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "published", _frozen_mapping({k: float(v) for k, v in dict(self.published).items()}))
 
 
 @dataclass(frozen=True)
@@ -160,7 +173,7 @@ class GeneratorSpec(ComponentSpec):
 @dataclass(frozen=True)
 class JudgeSpec(ComponentSpec):
     """A judge. ``scale`` is the range of the scores it gives, ``(low, high)``, both included
-    (BELLE's judges 0..1; an MT-Bench-style judge ``(1, 10)``); ``judge_kind`` is ``"pointwise"``
+    (BELLE's judges 0..1; a judge rating 1 to 10 ``(1, 10)``); ``judge_kind`` is ``"pointwise"``
     (one answer, one score) or ``"pairwise"`` (two answers, a verdict; not run by ``harness run``
     yet). A spec that declares neither is a pointwise 0..1 judge, as every judge was before scales
     existed. The core rejects (as ``unscored``, with the reason) any score outside the scale; a

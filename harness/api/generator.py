@@ -23,6 +23,7 @@ from harness.api.progress import ApiProgress
 from harness.api.runner import run_jobs
 from harness.api.settings import ApiSettings
 from harness.errors import HarnessError, UsageError
+from harness.generation.turns import sample_messages, sample_prompt
 from harness.protocols import EvalSample, Generation, Model
 
 PAPER_TEMPERATURE = 0.001
@@ -105,10 +106,9 @@ class LiteLLMGenerator:
         started = time.perf_counter()
 
         def messages(sample: EvalSample) -> list[dict[str, str]]:
-            messages_for = getattr(model, "messages_for", None)
-            if callable(messages_for):  # a real message list (system message included)
-                return messages_for(sample.question)
-            return [{"role": "user", "content": model.format_prompt(sample.question)}]
+            if callable(getattr(model, "messages_for", None)):  # a real message list (system, earlier turns)
+                return sample_messages(model, sample)
+            return [{"role": "user", "content": sample_prompt(model, sample)}]
 
         async def one(sample: EvalSample) -> Generation | ApiFailure:
             sent = messages(sample)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,13 @@ class LiteLLMModel:
     def format_prompt(self, question: str) -> str:
         return self.prompt_template.replace("{question}", question)
 
-    def messages_for(self, question: str) -> list[dict[str, str]]:
-        """The chat messages sent: an optional system message, then the question."""
+    def messages_for(self, question: str, history: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+        """The chat messages sent: an optional system message, the earlier turns of a multi-turn
+        sample (``history``, as real user/assistant messages), then the question."""
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
-        return [*system, {"role": "user", "content": self.format_prompt(question)}]
+        earlier = [{"role": m["role"], "content": self.format_prompt(m["content"]) if m["role"] == "user" else m["content"]}
+                   for m in history]
+        return [*system, *earlier, {"role": "user", "content": self.format_prompt(question)}]
 
     def describe_prompt(self, example_question: str) -> dict[str, Any]:
         """What run.json records: the messages are the prompt; the API applies its own chat format."""

@@ -171,6 +171,18 @@ def compare(
         typer.Option("--html", help="Also write an HTML page with the questions the runs differ most on (Table 4)."),
     ] = None,
     cases: Annotated[int, typer.Option("--cases", min=1, max=100, help="Questions per category in --html.")] = 3,
+    judge: Annotated[
+        str | None,
+        typer.Option("--judge", help="A pairwise judge: judge the two runs' answers against each other, both "
+                                     "orders (a flipped verdict is a tie); prints the win rate with a 95% CI."),
+    ] = None,
+    judge_api_base: Annotated[
+        str | None, typer.Option("--judge-api-base", help="OpenAI-compatible base URL for --judge.")
+    ] = None,
+    judge_model: Annotated[str | None, typer.Option("--judge-model", help="Model for --judge.")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Local data files a --judge reads (its prompts).")
+    ] = None,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
     from harness.cli.context import console
@@ -180,6 +192,12 @@ def compare(
     from harness.report.write import scores_for_run
     from harness.scoring.paired import compare_judgments
 
+    if judge is not None:
+        if judges or html is not None or len(runs) != 2:
+            raise UsageError("compare --judge takes exactly two run directories (and no --judges or --html)")
+        _compare_pairwise(runs, judge, as_json, resamples, seed,
+                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir})
+        return
     if judges:
         if html is not None:
             raise UsageError("--html is for comparing runs, not with --judges")
@@ -213,6 +231,35 @@ def compare(
             out.print(paper_comparison(run_scores["paper"], name=name))
     if html is not None:
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
+
+
+def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: int, seed: int,
+                      options: dict[str, Any]) -> None:
+    """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
+    from harness.cli.app import console
+    from harness.runs.pairwise import compare_pairwise
+
+    out = console()
+    result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
+                              log=lambda m: typer.echo(m, err=True) if as_json else out.print(m, markup=False),
+                              n_resamples=resamples, seed=seed)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        return
+
+    def line(label: str, r: dict[str, Any]) -> str:
+        rate = "–" if r["win_rate_b"] is None else f"{r['win_rate_b']:.3f} ({r['ci_low']:.3f}–{r['ci_high']:.3f})"
+        return (f"{label}: b wins {r['wins_b']}, a wins {r['wins_a']}, ties {r['ties']} "
+                f"({r['inconsistent']} flipped with the order), undecided {r['undecided']}; "
+                f"win rate of b {rate}")
+
+    out.print(f"a = {runs[0]}\nb = {runs[1]}\njudge {judge}, {result['n_pairs']} pairs judged in both orders",
+              markup=False)
+    out.print(line("overall", result), markup=False)
+    for category, row in result.get("categories", {}).items():
+        out.print(line(category, row), markup=False)
+    out.print("win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
+              markup=False)
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 
 from harness.errors import UsageError
 from harness.generation.batching import PromptItem, eos_id_set, length_sorted_batches, trim_at_eos
+from harness.generation.turns import sample_prompt, sample_token_ids
 from harness.protocols import EvalSample, Generation, Model
 
 PAPER_TEMPERATURE = 0.001
@@ -257,10 +258,9 @@ class HFGenerator:
         """Prompts and their token ids, built by the model's template through the same encoding
         ``harness train`` uses (:mod:`harness.prompts.encode`), BOS and all. A model that only
         offers ``format_prompt`` gets its text tokenized with the tokenizer's special tokens."""
-        prompts = [model.format_prompt(sample.question) for sample in samples]
-        prompt_token_ids = getattr(model, "prompt_token_ids", None)
-        if callable(prompt_token_ids):
-            encoded = [prompt_token_ids(sample.question, tokenizer) for sample in samples]
+        prompts = [sample_prompt(model, sample) for sample in samples]
+        if callable(getattr(model, "prompt_token_ids", None)):
+            encoded = [sample_token_ids(model, sample, tokenizer) for sample in samples]
         else:
             encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
         return [

@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.errors import UsageError
 from harness.generation.hf import PAPER_TEMPERATURE
+from harness.generation.turns import sample_prompt, sample_token_ids
 from harness.protocols import EvalSample, Generation, Model
 
 
@@ -125,13 +126,12 @@ class VLLMGenerator:
             min_tokens=self.min_new_tokens,
             seed=None if self.greedy else self.seed,
         )
-        prompts = [model.format_prompt(sample.question) for sample in samples]
+        prompts = [sample_prompt(model, sample) for sample in samples]
         # The same token ids the hf generator and training use (template, BOS and all): vLLM is
         # given ids, not text, so it cannot add or drop special tokens of its own.
-        prompt_token_ids = getattr(model, "prompt_token_ids", None)
         inputs: list[Any] = (
-            [{"prompt_token_ids": prompt_token_ids(sample.question)} for sample in samples]
-            if callable(prompt_token_ids)
+            [{"prompt_token_ids": sample_token_ids(model, sample)} for sample in samples]
+            if callable(getattr(model, "prompt_token_ids", None))
             else prompts
         )
         for start in range(0, len(samples), self.chunk_size):

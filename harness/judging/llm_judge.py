@@ -29,7 +29,7 @@ from typing import Any
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
 from harness.errors import HarnessError
-from harness.judging.parse import parse_score
+from harness.judging.parse import ParsedScore, parse_score
 from harness.judging.template import DEFAULT_TEMPLATE, load_template
 from harness.protocols import JudgeItem, Judgment
 from harness.scales import ScoreScale
@@ -68,7 +68,9 @@ class LLMJudge:
         max_consecutive_failures: int | None = None,
     ) -> None:
         self.name = name
-        self.template = load_template(template)
+        # a registry name or .yaml path; or a template object with the same members (a plugin's own
+        # prompt format: name, hash, model, temperature, max_tokens, scale, repair, messages, repair_messages)
+        self.template = load_template(template) if isinstance(template, str) else template
         self.template_hash = self.template.hash
         # The scale scores are read on: ``scale`` (low, high) if given, else the template's, else 0..1.
         # The pipeline takes it from here (it wins over the spec's declaration) and checks it again.
@@ -155,6 +157,10 @@ class LLMJudge:
 
     # --------------------------------------------------------------------------------- judging
 
+    def parse(self, reply: str) -> ParsedScore:
+        """The score in a reply, on this judge's scale (BELLE's rules; a subclass may read its own)."""
+        return parse_score(reply, self.scale)
+
     def _is_cached(self, item: JudgeItem) -> bool:
         return self.client.is_cached(
             self.client.key_for(self.template.messages(item), self.params, self._key_extra(item))
@@ -219,8 +225,9 @@ class LLMJudge:
                 reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
                 return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=False,
                                       truncated=True)
-            parsed = parse_score(first.text, self.scale)
-            repaired = not parsed.ok  # no score, out of range or not a number: ask once more
+            parsed = self.parse(first.text)
+            # no score, out of range or not a number: ask once more (unless the template has no repair turn)
+            repaired = not parsed.ok and bool(self.template.repair)
             if repaired:
                 second = await self.client.complete(
                     self.template.repair_messages(item, first.text),
@@ -232,7 +239,7 @@ class LLMJudge:
                     reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
                     return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=True,
                                           repair_reply=second.text, truncated=True)
-                parsed = parse_score(second.text, self.scale)
+                parsed = self.parse(second.text)
         except ApiFailure as exc:
             if exc.stopped and not replies:
                 return None

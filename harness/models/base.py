@@ -13,7 +13,7 @@ Hub. Loading, dtype choice and pad-token handling are the same for all, so they 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -166,22 +166,24 @@ class LocalModel:
             self._template = template
         return self._template
 
-    def messages_for(self, question: str) -> list[dict[str, str]]:
-        """The conversation a question becomes: an optional system message, then the question."""
+    def messages_for(self, question: str, history: Sequence[dict[str, str]] = ()) -> list[dict[str, str]]:
+        """The conversation a question becomes: an optional system message, the earlier turns of a
+        multi-turn sample (``history``: user turns and the model's own answers), then the question."""
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
-        return [*system, {"role": "user", "content": question}]
+        return [*system, *(dict(m) for m in history), {"role": "user", "content": question}]
 
-    def format_prompt(self, question: str) -> str:
+    def format_prompt(self, question: str, history: Sequence[dict[str, str]] = ()) -> str:
         """The prompt as text, BOS/EOS shown as the tokenizer's strings (what run records show)."""
         from harness.prompts.encode import render_text
 
-        return render_text(self.template(), self.messages_for(question), self.prompt_tokenizer())
+        return render_text(self.template(), self.messages_for(question, history), self.prompt_tokenizer())
 
-    def prompt_token_ids(self, question: str, tokenizer: Any = None) -> list[int]:
+    def prompt_token_ids(self, question: str, tokenizer: Any = None,
+                         history: Sequence[dict[str, str]] = ()) -> list[int]:
         """The ids the model is prompted with: the same encoding ``harness train`` uses."""
         from harness.prompts.encode import prompt_ids
 
-        return prompt_ids(self.template(), self.messages_for(question), tokenizer or self.prompt_tokenizer())
+        return prompt_ids(self.template(), self.messages_for(question, history), tokenizer or self.prompt_tokenizer())
 
     def describe_prompt(self, example_question: str) -> dict[str, Any]:
         """What run.json records: template name, kind, origin, source, sha256 and one rendered example."""

@@ -67,6 +67,41 @@ def paper_markdown(paper: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def turns_markdown(scores: Mapping[str, Any]) -> list[str]:
+    """Per-turn columns, for runs of multi-turn samples (``scores["turns"]``)."""
+    turns = scores.get("turns")
+    if not turns or not turns.get("overall"):
+        return []
+    numbers = sorted(turns["overall"], key=int)
+    out = ["", "## Per turn", "", "| category | " + " | ".join(f"turn {t}" for t in numbers) + " | both turns |",
+           "|" + "---|" * (len(numbers) + 2)]
+    for cid, row in scores["categories"].items():
+        cells = [fmt(turns["categories"].get(cid, {}).get(t)) for t in numbers]
+        out.append(f"| {_cell(row['display_name'])} | " + " | ".join(cells) + f" | {fmt(row['mean'])} |")
+    overall = turns["overall"]
+    total = scores["totals"]["n"]
+    pooled = (sum(overall[t]["mean"] * overall[t]["n"] for t in numbers) / total) if total else None
+    out.append("| **overall** | " + " | ".join(
+        f"{fmt(overall[t]['mean'])} ({fmt(overall[t]['ci_low'])}–{fmt(overall[t]['ci_high'])})" for t in numbers)
+        + f" | {fmt(pooled)} |")
+    out += ["", "Each turn is judged on its own (the whole conversation shown); a category's figure pools both "
+            "turns, and overall is the mean over every scored turn. Turn intervals: 95% percentile bootstrap."]
+    return out
+
+
+def published_markdown(scores: Mapping[str, Any]) -> list[str]:
+    """Scores published for the dataset with this judge, shown for reference and marked as such."""
+    published = scores.get("published")
+    if not published:
+        return []
+    out = ["", "## Published scores (for reference, not measured by this run)", "",
+           "| model | published overall |", "|---|---|"]
+    out += [f"| {_cell(name)} | {value:.2f} |" for name, value in published["scores"].items()]
+    out += ["", f"Source: {_cell(published['source'])}. Judge: {_code(published['judge'])}. "
+            f"{_cell(published['note'])}."]
+    return out
+
+
 def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
     info = run.describe()
     totals = scores["totals"]
@@ -107,6 +142,7 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         "rates reported. `others` pools math and code. 95% intervals: "
         f"{boot['method']} bootstrap, {boot['n_resamples']} resamples, seed {boot['seed']}.",
     ]
+    out += turns_markdown(scores) + published_markdown(scores)
     if run.notes:
         out += ["", "## Notes", ""] + [f"- {_cell(note)}" for note in run.notes]
     return "\n".join(out) + "\n"

@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.data.jsonl import read_jsonl
 from harness.errors import DataError
+from harness.runs.turns import turn_id
 
 RUN_CONFIG = "run.json"
 GENERATIONS = "generations.jsonl"
@@ -111,7 +112,9 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
             notes.append(f"{GENERATIONS}: ignored a torn last line ({records.torn_last_line})")
         for record in records.dicts():
             if "id" in record:
-                generations[str(record["id"])] = record
+                turn = record.get("turn")  # a multi-turn run: one line per turn, judged as "<id>:turn<k>"
+                key = turn_id(str(record["id"]), turn) if isinstance(turn, int) else str(record["id"])
+                generations[key] = record
     else:
         notes.append(f"{GENERATIONS} is missing; the per-sample view shows judgments only")
     return RunDir(

@@ -15,8 +15,10 @@ from harness.report.csv_export import render_csv
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
 from harness.report.rundir import JUDGMENTS, RunDir, read_run_dir
+from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.aggregate import score_judgments
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from harness.scoring.turns import has_turns, turn_scores
 from harness.specs import CategorySpec
 
 REPORT_FILES = ("scores.json", "scores.csv", "report.md", "report.html")
@@ -60,9 +62,31 @@ def scores_for_run(
             f"within {scale['low']:g}..{scale['high']:g}; they count as unscored (first: {rejected[0]})"
         )
     scores = {**scores, "run": run.describe(), "notes": list(run.notes)}
+    if has_turns(run.judgments):  # multi-turn samples: per-turn columns (harness.scoring.turns)
+        scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
+        scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)
+    published = published_for_run(scores["run"])
+    if published is not None:
+        scores["published"] = published
     run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
+
+
+def published_for_run(info: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The scores published for the run's dataset with the run's judge (``DatasetSpec.published``),
+    for reference; ``None`` when there are none or the plugin registry cannot be read."""
+    try:
+        from harness.manager import get_registry
+
+        spec = get_registry().get("dataset", str(info.get("dataset")))
+    except Exception:  # an unknown dataset (plugin not installed here), no registry: nothing to show
+        return None
+    published = getattr(spec, "published", None)
+    if not published or getattr(spec, "published_judge", "") != info.get("judge"):
+        return None
+    return {"scores": dict(published), "judge": spec.published_judge, "source": spec.published_source,
+            "note": "published figures, for reference only: not measured by this run"}
 
 
 def write_report(

@@ -38,6 +38,13 @@ from harness.runs.rundir import (
     read_run,
     write_run_meta,
 )
+from harness.runs.turns import (
+    TURN_SEPARATOR,
+    generate_by_turn,
+    is_multi_turn,
+    samples_from_records,
+    turn_items,
+)
 from harness.scales import ScoreScale, check_judgment, resolve_scale
 
 FINAL_STATUSES = ("scored", "unscored")
@@ -126,6 +133,7 @@ def judge_options(config: RunConfig) -> dict[str, Any]:
         "max_reply_bytes": config.judge_max_reply,
         "max_consecutive_failures": config.judge_max_failures,
         "progress": config.progress,
+        "data_dir": config.data_dir,  # for a judge whose prompts ship with its dataset's files
     }
 
 
@@ -184,12 +192,33 @@ def prompt_record(model: Any, samples: Sequence[EvalSample]) -> dict[str, Any] |
     return {**describe(samples[0].question), "example_id": samples[0].id}
 
 
+def _create_generator(config: RunConfig, registry: ComponentRegistry, model: Any,
+                      log: Callable[[str], None]) -> tuple[str, Any]:
+    generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
+    generator = create_component(
+        registry, "generator", generator_name,
+        lenient={"batch_size": config.batch_size, "max_new_tokens": config.max_new_tokens,
+                 "temperature": config.temperature, "greedy": config.greedy, "seed": config.seed,
+                 "progress": False, "log": log},
+    )
+    return generator_name, generator
+
+
 def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample], run_dir: Path,
                    log: Callable[[str], None], ranks: Ranks | None = None,
                    model: Any = None) -> tuple[dict[str, dict[str, Any]], int]:
     """Generate the samples that have no answer on disk; on several ranks, rank 0 alone writes."""
     ranks = ranks or Ranks()
     path = run_dir / GENERATIONS
+    if is_multi_turn(samples):  # answered, stored and resumed turn by turn (harness.runs.turns)
+        def make_generator() -> tuple[Any, Any, str]:
+            built = model if model is not None else create_model(config, registry)
+            name, generator = _create_generator(config, registry, built, log)
+            return built, generator, name
+
+        with _progress(config.progress and ranks.is_main) as progress:
+            return generate_by_turn(samples, path, ranks=ranks, log=log, make_generator=make_generator,
+                                    progress=progress, record_for=generation_record, appender=JsonlAppender)
     by_id = {s.id: s for s in samples}
     done = {r["id"]: r for r in read_jsonl(path) if r.get("id") in by_id} if ranks.is_main else {}
     # Every rank must batch the very same list: rank 0's reading of the file decides.
@@ -202,13 +231,7 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
         spread = f", over {ranks.world} processes" if ranks.distributed else ""
         log(f"generation: {len(todo)} to do, {len(done)} already on disk{spread}")
     model = model if model is not None else create_model(config, registry)
-    generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
-    generator = create_component(
-        registry, "generator", generator_name,
-        lenient={"batch_size": config.batch_size, "max_new_tokens": config.max_new_tokens,
-                 "temperature": config.temperature, "greedy": config.greedy, "seed": config.seed,
-                 "progress": False, "log": log},
-    )
+    generator_name, generator = _create_generator(config, registry, model, log)
     if ranks.distributed and not getattr(generator, "data_parallel", False):
         if not ranks.is_main:
             log(f"generation: rank {ranks.rank}: generator {generator_name!r} runs on rank 0 only")
@@ -294,10 +317,17 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
     categories = run_categories(config, registry, samples)
     final = {_final_key(r) for r in compact_judgments(path) if r.get("status") in FINAL_STATUSES}
     items: list[JudgeItem] = []
+    turn_of: dict[str, int] = {}  # judged id -> turn, for the turns of multi-turn samples
     for sample in samples:
         category = categories.get(sample.category)
         if category is None:
             raise UsageError(f"sample {sample.id} has category {sample.category!r}, which no plugin registers")
+        if "turns" in generations[sample.id]:  # a conversation: one item per turn (harness.runs.turns)
+            for item, turn in turn_items(sample, generations[sample.id], category_prompt=category.prompt,
+                                         gold_shown=category.gold_shown, repeats=config.judge_repeats, final=final):
+                items.append(item)
+                turn_of[item.sample.id] = turn
+            continue
         for repeat in range(config.judge_repeats):
             if (sample.id, repeat) not in final:
                 items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
@@ -328,7 +358,10 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
                 return
             expected.discard(key)  # one record per item, even if a judge reports twice
             # the score boundary: every judge's score is checked here before it is written
-            out.append({**check_judgment(judgment, scale).to_dict(), "scale": scale.to_dict()})
+            record = {**check_judgment(judgment, scale).to_dict(), "scale": scale.to_dict()}
+            if judgment.id in turn_of:
+                record.update(turn=turn_of[judgment.id], sample_id=judgment.id.rsplit(TURN_SEPARATOR, 1)[0])
+            out.append(record)
             judged += 1
 
         judge.judge(items, on_result=on_result)
@@ -499,11 +532,14 @@ def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, jud
     config = RunConfig.model_validate({**meta["config"], **{k: v for k, v in (overrides or {}).items() if v is not None},
                                        "judge": judge})
     check_api_base(config, str(Path(run_dir) / RUN_FILE))
-    generations = {r["id"]: r for r in read_jsonl(Path(run_dir) / GENERATIONS)}
+    records = read_jsonl(Path(run_dir) / GENERATIONS)
+    generations = {r["id"]: r for r in records}
     if not generations:
         raise UsageError(f"{run_dir} has no generations to judge")
     samples = [EvalSample(id=r["id"], question=r["question"], category=r["category"], reference=r.get("reference", ""))
                for r in generations.values()]
+    if any("turn" in r for r in records):  # a multi-turn run: one line per turn (harness.runs.turns)
+        samples, generations = samples_from_records(records)
     name = judgments_file or f"judgments-{judge}.jsonl"
     if name == JUDGMENTS:
         raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")
