@@ -424,6 +424,40 @@ SCRIPT = """
 """.replace("DELAY", str(SEARCH_DELAY_MS))
 
 
+def turns_html(scores: Mapping[str, Any]) -> str:
+    """Per-turn means (runs of multi-turn samples, ``scores["turns"]``), as in report.md."""
+    turns = scores.get("turns")
+    if not turns or not turns.get("overall"):
+        return ""
+    numbers = sorted(turns["overall"], key=int)
+    head = "".join(f"<th>turn {esc(t)}</th>" for t in numbers)
+    rows = []
+    for cid, row in scores["categories"].items():
+        cells = "".join(f"<td>{fmt(turns['categories'].get(cid, {}).get(t))}</td>" for t in numbers)
+        rows.append(f"<tr><td{lang_attr(row['display_name'])}>{esc(row['display_name'])}</td>{cells}"
+                    f"<td>{fmt(row['mean'])}</td></tr>")
+    overall = turns["overall"]
+    cells = "".join(f"<td>{fmt(overall[t]['mean'])} ({fmt(overall[t]['ci_low'])}–{fmt(overall[t]['ci_high'])})</td>"
+                    for t in numbers)
+    rows.append(f"<tr><td><b>overall</b></td>{cells}<td></td></tr>")
+    return ('<h2>Per turn</h2><div class="scroll" tabindex="0" role="region" aria-label="per turn">'
+            f'<table class="scores"><thead><tr><th>category</th>{head}<th>both turns</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div><p><small>Each turn is judged on its own, the whole "
+            "conversation shown; turn intervals: 95% percentile bootstrap.</small></p>")
+
+
+def published_html(scores: Mapping[str, Any]) -> str:
+    """Scores published for the dataset with this judge: for reference, marked as not measured here."""
+    published = scores.get("published")
+    if not published:
+        return ""
+    rows = "".join(f"<tr><td>{esc(name)}</td><td>{value:.2f}</td></tr>" for name, value in published["scores"].items())
+    return ("<h2>Published scores (for reference, not measured by this run)</h2>"
+            f'<table class="scores"><thead><tr><th>model</th><th>published overall</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table><p><small>Source: {esc(published['source'])}. Judge: "
+            f"{esc(published['judge'])}. {esc(published['note'])}.</small></p>")
+
+
 def render_html(run: RunDir, scores: Mapping[str, Any], categories: Mapping[str, CategorySpec] | None = None) -> str:
     """The whole ``report.html`` document. ``categories`` (the registry's when ``None``) says each
     category's display name and whether its judge saw the gold answer."""
@@ -469,6 +503,8 @@ except others. 95% intervals: {esc(boot['method'])} bootstrap, {boot['n_resample
 <h2>Per category</h2>
 {render_chart(scores)}
 {_category_table_html(scores)}
+{turns_html(scores)}
+{published_html(scores)}
 <h2>Samples</h2>
 <div class="filters" id="filters" hidden>
 <label>category <select id="category-filter"><option value="">all</option>{options}</select></label>

@@ -73,6 +73,9 @@ def test_mt_bench_run_offline(tmp_path, shared_data, harness_home):
     assert scores["published"]["scores"]["GPT-4"] == 8.99
     report = (run_dir / "report.md").read_text()
     assert "## Per turn" in report and "Published scores (for reference, not measured by this run)" in report
+    html = (run_dir / "report.html").read_text()
+    assert "<h2>Per turn</h2>" in html and "Published scores (for reference, not measured by this run)" in html
+    assert "<td>8.99</td>" in html and "<td>7.000 (" in html
     for path in run_dir.iterdir():
         if path.is_file():
             assert SECRET not in path.read_text(encoding="utf-8", errors="replace"), path.name
