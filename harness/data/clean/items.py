@@ -174,14 +174,16 @@ def read_file_items(path: Path) -> list[CleanItem]:
 
 def items_from_dataset(name: str, records: Sequence[Any]) -> list[CleanItem]:
     """Items of a registered dataset's loaded records (conversations or eval samples)."""
+    from harness.protocols import EvalSample
+
     items = []
     for record in records:
-        turns = getattr(record, "turns", None)
-        if turns is not None:
-            instruction = "\n".join(text for role, text in turns if role == "human")
-            response = "\n".join(text for role, text in turns if role != "human")
-        else:
-            instruction, response = record.question, getattr(record, "reference", "")
+        if isinstance(record, EvalSample):  # a multi-turn one holds every user turn and reference
+            instruction = "\n".join(record.turns) if record.multi_turn else record.question
+            response = "\n".join(record.references) if record.multi_turn else record.reference
+        else:  # a training Conversation: (role, text) turns
+            instruction = "\n".join(text for role, text in record.turns if role == "human")
+            response = "\n".join(text for role, text in record.turns if role != "human")
         items.append(CleanItem(id=str(record.id), origin=name, line=None, instruction=instruction,
                                response=response, record=record.to_dict()))
     return items
