@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, UsageError
 from harness.manager import PluginManager
@@ -39,6 +39,9 @@ from harness.runs.rundir import (
     write_run_meta,
 )
 from harness.scales import ScoreScale, check_judgment, resolve_scale
+
+if TYPE_CHECKING:
+    from harness.judging.settings import JudgeSettings
 
 FINAL_STATUSES = ("scored", "unscored")
 
@@ -111,22 +114,20 @@ def check_api_base(config: RunConfig, where: str) -> None:
                          "credentials", hint="give it again with --judge-api-base")
 
 
-def judge_options(config: RunConfig) -> dict[str, Any]:
-    return {
-        "model": config.judge_model,
-        "api_base": config.judge_api_base,
-        "concurrency": config.judge_concurrency,
-        "use_cache": config.use_cache,
-        "max_cost": config.max_cost,
-        "repeats": config.judge_repeats,
-        "temperature": config.judge_temperature,
-        "timeout": config.judge_timeout,
-        "max_retries": config.judge_max_retries,
-        "deadline": config.judge_deadline,
-        "max_reply_bytes": config.judge_max_reply,
-        "max_consecutive_failures": config.judge_max_failures,
-        "progress": config.progress,
-    }
+def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings) -> Any:
+    """Build the judge ``name`` with the run's :class:`JudgeSettings`.
+
+    A judge whose factory takes ``settings`` (or ``**options``) receives the object itself; an older
+    one that names single options (``model=``, ``concurrency=`` ...) receives those it names.
+    """
+    reg, _ = registry.lookup("judge", name)
+    try:
+        params = inspect.signature(reg.factory_callable()).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "settings" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return create_component(registry, "judge", name, lenient={"settings": settings})
+    return create_component(registry, "judge", name, lenient=settings.options())
 
 
 def _progress(enabled: bool):
@@ -298,7 +299,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         log("judging: every answer already has a verdict")
         return 0, {}
     log(f"judging: {len(items)} to do, {len(final)} already on disk")
-    judge = create_component(registry, "judge", judge_name or config.judge, lenient=judge_options(config))
+    judge = create_judge(registry, judge_name or config.judge, config.judge_settings())
     scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
@@ -409,10 +410,12 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     return result
 
 
-def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = None,
+def rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None = None,
             judgments_file: str | None = None, manager: PluginManager | None = None,
             log: Callable[[str], None] = print) -> tuple[Path, int]:
     """Judge a run's existing generations again with ``judge`` into a new judgments file.
+
+    ``settings`` (from ``harness judge``'s options) override the judge settings the run recorded.
 
     Holds the run directory's lock while it works, like ``harness run``.
     """
@@ -421,18 +424,18 @@ def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = Non
     if not (Path(run_dir) / RUN_FILE).is_file():
         read_run(run_dir)  # the usage error, before anything is written there
     with run_dir_lock(Path(run_dir), command="harness judge"), sigterm_as_interrupt():
-        return _rejudge(run_dir, judge, overrides=overrides, judgments_file=judgments_file, manager=manager, log=log)
+        return _rejudge(run_dir, judge, settings=settings, judgments_file=judgments_file, manager=manager, log=log)
 
 
-def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, judgments_file: str | None,
+def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgments_file: str | None,
              manager: PluginManager | None, log: Callable[[str], None]) -> tuple[Path, int]:
     from harness.manager import get_manager
 
     registry = (manager or get_manager()).registry
     registry.get("judge", judge)
     meta = read_run(run_dir)
-    config = RunConfig.model_validate({**meta["config"], **{k: v for k, v in (overrides or {}).items() if v is not None},
-                                       "judge": judge})
+    overrides = settings.run_config_items() if settings is not None else {}
+    config = RunConfig.model_validate({**meta["config"], **overrides, "judge": judge})
     check_api_base(config, str(Path(run_dir) / RUN_FILE))
     generations = {r["id"]: r for r in read_jsonl(Path(run_dir) / GENERATIONS)}
     if not generations:
