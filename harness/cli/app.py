@@ -17,6 +17,7 @@ import typer
 from harness import __version__
 from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
 from harness.cli.context import extra_plugins as _extra_plugins
+from harness.cli.help import summaries_only, use_panel_help
 from harness.errors import HarnessError
 
 COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
@@ -27,7 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain help: typer's rich formatter alone costs more than the start-up goal (cli/help.py)
 )
 
 def _version_callback(value: bool) -> None:
@@ -161,6 +162,7 @@ def list_plugins(
 
 for _module in COMMAND_MODULES:
     import_module(f"harness.cli.{_module}").register(app)
+use_panel_help(app)
 
 
 def _requested_command(argv: list[str]) -> str | None:
@@ -187,6 +189,8 @@ def _keep_only_requested(argv: list[str]) -> None:
     """
     name = _requested_command(argv)
     if name is None:
+        if "--help" in argv or not argv:  # only the root help screen runs
+            summaries_only(app)
         return
     commands = [c for c in app.registered_commands if _command_name(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
