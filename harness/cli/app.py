@@ -17,7 +17,7 @@ import typer
 from harness import __version__
 from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
 from harness.cli.context import extra_plugins as _extra_plugins
-from harness.cli.help import summaries_only, use_panel_help
+from harness.cli.help import PanelGroup, summaries_only, use_panel_help
 from harness.errors import HarnessError
 
 COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PanelGroup,
     rich_markup_mode=None,  # plain help: typer's rich formatter alone costs more than the start-up goal (cli/help.py)
 )
 

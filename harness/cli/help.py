@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
+from typer.models import DefaultPlaceholder
 
 ARGUMENTS = "Arguments"
 OPTIONS = "Options"
@@ -37,6 +38,21 @@ class PanelCommand(TyperCommand):
                     formatter.write_dl(records)
 
 
+class PanelGroup(TyperGroup):
+    """A command group whose plain help gives each command's whole first sentence, wrapped
+    (click's own cuts it to what fits on one line, often mid-phrase, with "...")."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def use_panel_help(app: typer.Typer) -> None:
     """Give every command of ``app`` (and of its sub-apps) that keeps typer's own class the
     plain, panelled help screen."""
@@ -44,6 +60,8 @@ def use_panel_help(app: typer.Typer) -> None:
         if info.cls in (None, TyperCommand):
             info.cls = PanelCommand
     for group in app.registered_groups:
+        if group.cls is None or isinstance(group.cls, DefaultPlaceholder):
+            group.cls = PanelGroup
         if group.typer_instance is not None:
             use_panel_help(group.typer_instance)
 
