@@ -114,11 +114,14 @@ def check_api_base(config: RunConfig, where: str) -> None:
                          "credentials", hint="give it again with --judge-api-base")
 
 
-def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings) -> Any:
+def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings,
+                 run_options: dict[str, Any] | None = None) -> Any:
     """Build the judge ``name`` with the run's :class:`JudgeSettings`.
 
     A judge whose factory takes ``settings`` (or ``**options``) receives the object itself; an older
     one that names single options (``model=``, ``concurrency=`` ...) receives those it names.
+    ``run_options`` are run settings that are not the judge's own (``data_dir``, for a judge whose
+    prompts ship with its dataset's files), given to a judge that takes them.
     """
     reg, _ = registry.lookup("judge", name)
     try:
@@ -126,8 +129,8 @@ def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings
     except (TypeError, ValueError):
         params = {}
     if "settings" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return create_component(registry, "judge", name, lenient={"settings": settings})
-    return create_component(registry, "judge", name, lenient=settings.options())
+        return create_component(registry, "judge", name, lenient={"settings": settings, **(run_options or {})})
+    return create_component(registry, "judge", name, lenient={**settings.options(), **(run_options or {})})
 
 
 def _progress(enabled: bool):
@@ -299,7 +302,8 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         log("judging: every answer already has a verdict")
         return 0, {}
     log(f"judging: {len(items)} to do, {len(final)} already on disk")
-    judge = create_judge(registry, judge_name or config.judge, config.judge_settings())
+    judge = create_judge(registry, judge_name or config.judge, config.judge_settings(),
+                         run_options={"data_dir": config.data_dir})
     scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):

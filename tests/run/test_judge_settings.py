@@ -129,6 +129,11 @@ def test_plugin_judges_receive_the_object(registry):
     assert create_judge(registry, "anything", settings).received == {"settings": settings}
     # a judge written before the object still gets the single options it names
     assert create_judge(registry, "old", settings).received == {"concurrency": 3, "model": None}
+    # run settings that are not the judge's own reach only a judge that takes them
+    assert create_judge(registry, "anything", settings, run_options={"data_dir": "d"}).received == {
+        "settings": settings, "data_dir": "d"}
+    assert create_judge(registry, "old", settings, run_options={"data_dir": "d"}).received == {
+        "concurrency": 3, "model": None}
 
 
 def test_the_llm_judge_applies_the_run_settings_over_its_spec_options(tmp_path, monkeypatch):
