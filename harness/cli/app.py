@@ -17,7 +17,7 @@ import typer
 from harness import __version__
 from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
 from harness.cli.context import extra_plugins as _extra_plugins
-from harness.cli.help import PanelGroup, summaries_only, use_panel_help
+from harness.cli.help import PanelGroup, root_help_only
 from harness.errors import HarnessError
 
 COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
@@ -28,8 +28,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=PanelGroup,
-    rich_markup_mode=None,  # plain help: typer's rich formatter alone costs more than the start-up goal (cli/help.py)
+    cls=PanelGroup,  # the root help screen in plain text (cli/help.py)
+    rich_markup_mode="rich",
 )
 
 def _version_callback(value: bool) -> None:
@@ -163,7 +163,6 @@ def list_plugins(
 
 for _module in COMMAND_MODULES:
     import_module(f"harness.cli.{_module}").register(app)
-use_panel_help(app)
 
 
 def _requested_command(argv: list[str]) -> str | None:
@@ -191,7 +190,7 @@ def _keep_only_requested(argv: list[str]) -> None:
     name = _requested_command(argv)
     if name is None:
         if "--help" in argv or not argv:  # only the root help screen runs
-            summaries_only(app)
+            root_help_only(app)
         return
     commands = [c for c in app.registered_commands if _command_name(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
