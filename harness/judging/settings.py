@@ -73,8 +73,7 @@ class JudgeSettings:
             if value < bound or (strict and value == bound):
                 what = f"more than {bound}" if strict else f"at least {bound}"
                 raise UsageError(f"judge setting {name!r} must be {what}, not {value!r}",
-                                 hint=f"set {RUN_CONFIG_KEYS[name]} (--{RUN_CONFIG_KEYS[name].replace('_', '-')}) "
-                                 f"to {what}")
+                                 hint=f"set {RUN_CONFIG_KEYS[name]} to {what}")
 
     @classmethod
     def from_options(cls, **options: Any) -> JudgeSettings:

@@ -96,9 +96,14 @@ class RunConfig(BaseModel):
             data = {k.replace("-", "_"): v for k, v in data.items()}
         data.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return cls.model_validate(data)
+            config = cls.model_validate(data)
         except ValidationError as exc:
             raise UsageError(format_validation_error(config_file or "command line", exc)) from None
+        try:
+            config.judge_settings()  # a bad judge setting is refused now, not after generation
+        except UsageError as exc:
+            raise UsageError(f"{config_file or 'command line'}: {exc.args[0]}", hint=exc.hint) from None
+        return config
 
     def judge_settings(self) -> JudgeSettings:
         """The judge's settings this run carries (its ``judge_*`` keys), as the judge receives them."""

@@ -69,13 +69,15 @@ def test_bad_value_on_the_command_line_is_exit_2(tmp_path, option, value):
 
 @pytest.mark.parametrize("line, named", [("judge_deadline: -5", "judge_deadline"),
                                          ("judge_dedline: 5", "judge_dedline"),
-                                         ("judge_concurrency: 0", "judge_concurrency")])
+                                         ("judge_concurrency: 0", "judge_concurrency"),
+                                         ("judge_temperature: -1", "judge_temperature")])
 def test_bad_or_unknown_key_in_a_config_file_is_exit_2_naming_it(tmp_path, line, named):
     config = tmp_path / "run.yaml"
     config.write_text(f"model: litellm:x\n{line}\n", encoding="utf-8")
     result = harness(["run", "--config", str(config), "--out", str(tmp_path / "runs")])
     assert result.returncode == 2, result.stdout + result.stderr
     assert named in result.stderr and "Traceback" not in result.stderr
+    assert str(config) in result.stderr  # which file
     assert not (tmp_path / "runs").exists()
 
 
