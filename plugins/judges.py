@@ -1,8 +1,8 @@
 """Built-in plugin `judges`: BELLE's LLM judge (``gpt35``, any litellm model) and ``ref-f1``.
 
-Both accept the options ``harness run`` passes to judges (model, api_base, api_key_env,
-concurrency, use_cache, cache_path, max_cost, repeats, temperature, timeout, max_retries, progress);
-``ref-f1`` ignores them. Nothing heavy is imported here.
+Both accept the :class:`~harness.judging.settings.JudgeSettings` ``harness run`` passes to judges
+as ``settings=`` (model, api_base, concurrency, repeats, deadline, max_cost ...); ``ref-f1`` ignores
+it. Nothing heavy is imported here.
 """
 
 from __future__ import annotations

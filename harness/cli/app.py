@@ -17,6 +17,7 @@ import typer
 from harness import __version__
 from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
 from harness.cli.context import extra_plugins as _extra_plugins
+from harness.cli.help import PanelGroup, root_help_only
 from harness.errors import HarnessError
 
 COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PanelGroup,  # the root help screen in plain text (cli/help.py)
     rich_markup_mode="rich",
 )
 
@@ -192,6 +194,8 @@ def _keep_only_requested(argv: list[str]) -> None:
     """
     name = _requested_command(argv)
     if name is None:
+        if "--help" in argv or not argv:  # only the root help screen runs
+            root_help_only(app)
         return
     commands = [c for c in app.registered_commands if _command_name(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from harness.cli.options import DataDirOption, MirrorOption
+from harness.cli.options import DataDirOption, MirrorOption, create_dataset
 
 data_app = typer.Typer(name="data", help="Fetch, list and inspect datasets.", no_args_is_help=True)
 
@@ -126,18 +126,10 @@ def show(
     from collections import Counter
 
     from harness.cli.context import console, registry
-    from harness.errors import UsageError
 
     reg = registry()
-    spec = reg.get("dataset", name)
-    options = {}
-    for key, value in (("data_dir", data_dir), ("mirror", mirror)):
-        if value is None:
-            continue
-        if key not in spec.options:
-            raise UsageError(f"dataset {spec.name!r} takes no --{key.replace('_', '-')}")
-        options[key] = value
-    records = reg.create("dataset", name, **options).load()
+    spec, dataset = create_dataset(reg, name, data_dir, mirror)
+    records = dataset.load()
     counts = Counter(getattr(record, "category", None) or "(none)" for record in records)
     categories = reg.categories()
     order = sorted(counts, key=lambda c: (categories[c].group if c in categories else c, c))

@@ -15,13 +15,12 @@ from typing import Annotated, Any
 
 import typer
 
-from harness.cli.options import DataDirOption, MirrorOption
+from harness.cli.options import DataDirOption, MirrorOption, create_dataset
 
 
 def _load_records(name: str, data_dir: Path | None, mirror: str | None) -> tuple[str, list[Any]]:
     """Records of a registered dataset, or of a training-data file when ``name`` is a path."""
     from harness.cli.context import registry
-    from harness.errors import UsageError
 
     reg = registry()
     path = Path(name).expanduser()
@@ -29,15 +28,8 @@ def _load_records(name: str, data_dir: Path | None, mirror: str | None) -> tuple
         from harness.training.data.sources import TrainingSource
 
         return path.name, TrainingSource(name=path.name, path=path).load()
-    spec = reg.get("dataset", name)
-    options = {}
-    for key, value in (("data_dir", data_dir), ("mirror", mirror)):
-        if value is None:
-            continue
-        if key not in spec.options:
-            raise UsageError(f"dataset {spec.name!r} takes no --{key.replace('_', '-')}")
-        options[key] = value
-    return spec.name, reg.create("dataset", name, **options).load()
+    spec, dataset = create_dataset(reg, name, data_dir, mirror)
+    return spec.name, dataset.load()
 
 
 def _fmt(value: float | None) -> str:

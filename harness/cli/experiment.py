@@ -61,8 +61,10 @@ def experiment(
                           configured_verdict(s))
         out_console.print(table)
         return
-    overrides = {"judge": judge, "judge_model": judge_model, "judge_api_base": judge_api_base, "limit": limit,
-                 "data_dir": data_dir, "progress": False if no_progress else None}
+    from harness.judging.settings import JudgeSettings
+
+    overrides = {"judge": judge, **JudgeSettings(model=judge_model, api_base=judge_api_base).run_config_items(),
+                 "limit": limit, "data_dir": data_dir, "progress": False if no_progress else None}
     train_overrides = {"max_steps": max_steps, "data_dir": data_dir, "progress": False if no_progress else None}
     log_console = console(stderr=True) if as_json else out_console  # --json: stdout is the JSON alone
     results = [run_experiment(s, out_root=out, overrides=overrides, train_overrides=train_overrides,

@@ -18,8 +18,13 @@ REPLY_HELP = "Bytes of a judge reply kept; a longer one is stored cut, unscored 
 FAILURES_HELP = "Stop the run after this many judge requests in a row got no reply."
 
 
-def _bounds(deadline: float | None, max_reply: int | None, max_failures: int | None) -> dict:
-    return {"judge_deadline": deadline, "judge_max_reply": max_reply, "judge_max_failures": max_failures}
+def _judge_settings(model, api_base, concurrency, repeats, no_cache, max_cost, deadline, max_reply, max_failures):
+    """The ``--judge-*`` options as the typed object the judge receives (None: not given here)."""
+    from harness.judging.settings import JudgeSettings
+
+    return JudgeSettings(model=model, api_base=api_base, concurrency=concurrency, repeats=repeats,
+                         use_cache=False if no_cache else None, max_cost=max_cost, deadline=deadline,
+                         max_reply_bytes=max_reply, max_consecutive_failures=max_failures)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -75,11 +80,11 @@ def run(
         "dataset_fields": field,
         "data_dir": data_dir, "categories": _split(categories), "limit": limit, "generator": generator,
         "max_new_tokens": max_new_tokens, "temperature": temperature, "greedy": greedy, "batch_size": batch_size,
-        "dtype": dtype, "seed": seed, "judge_model": judge_model, "judge_api_base": judge_api_base,
-        "judge_concurrency": judge_concurrency, "judge_repeats": judge_repeats, "max_cost": max_cost,
-        **_bounds(judge_deadline, judge_max_reply, judge_max_failures), "out": out, "name": name,
+        "dtype": dtype, "seed": seed, "out": out, "name": name,
         "prompt_template": prompt_template, "system_prompt": system_prompt,
-        "use_cache": False if no_cache else None, "force": force or None, "progress": False if no_progress else None,
+        "force": force or None, "progress": False if no_progress else None,
+        **_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
+                          judge_deadline, judge_max_reply, judge_max_failures).run_config_items(),
         "preflight": False if no_preflight else None,
     }
     if config is None and model is None:
@@ -161,9 +166,8 @@ def judge_command(
     out_console = console()
     path, judged = rejudge(
         run_dir, judge,
-        overrides={"judge_model": judge_model, "judge_api_base": judge_api_base, "judge_concurrency": judge_concurrency,
-                   "judge_repeats": judge_repeats, "use_cache": False if no_cache else None, "max_cost": max_cost,
-                   **_bounds(judge_deadline, judge_max_reply, judge_max_failures)},
+        settings=_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
+                                 judge_deadline, judge_max_reply, judge_max_failures),
         judgments_file=judgments_file, log=lambda msg: out_console.print(msg, markup=False),
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)

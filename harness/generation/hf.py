@@ -38,6 +38,14 @@ PAPER_TEMPERATURE = 0.001
 SMALL_MODEL_PARAMS = 50_000_000
 
 
+def check_decoding(generator: str, max_new_tokens: Any, temperature: Any, greedy: bool) -> None:
+    """The decoding options every local generator (``hf``, ``vllm``) refuses the same way."""
+    if int(max_new_tokens) < 1:
+        raise UsageError(f"generator {generator!r}: max_new_tokens must be >= 1, got {max_new_tokens}")
+    if not greedy and float(temperature) <= 0:
+        raise UsageError(f"generator {generator!r}: temperature must be > 0 (use greedy=true for argmax decoding)")
+
+
 # torchrun / accelerate (WORLD_SIZE), and MPI as `accelerate launch --mpirun_hostfile` starts it.
 WORLD_SIZE_VARS = ("WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
 
@@ -88,10 +96,7 @@ class HFGenerator:
     ) -> None:
         if int(batch_size) < 1:
             raise UsageError(f"generator 'hf': batch_size must be >= 1, got {batch_size}")
-        if int(max_new_tokens) < 1:
-            raise UsageError(f"generator 'hf': max_new_tokens must be >= 1, got {max_new_tokens}")
-        if not greedy and float(temperature) <= 0:
-            raise UsageError("generator 'hf': temperature must be > 0 (use greedy=true for argmax decoding)")
+        check_decoding(self.name, max_new_tokens, temperature, greedy)
         self.batch_size = int(batch_size)
         self.max_new_tokens = int(max_new_tokens)
         self.min_new_tokens = int(min_new_tokens) if min_new_tokens else None

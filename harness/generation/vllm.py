@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UsageError
-from harness.generation.hf import PAPER_TEMPERATURE
+from harness.generation.hf import PAPER_TEMPERATURE, check_decoding
 from harness.generation.turns import sample_prompt, sample_token_ids
 from harness.protocols import EvalSample, Generation, Model
 
@@ -56,12 +55,7 @@ class VLLMGenerator:
         gpu_memory_utilization: float = 0.9,
         **_unused: Any,
     ) -> None:
-        if int(max_new_tokens) < 1:
-            raise UsageError(f"generator 'vllm': max_new_tokens must be >= 1, got {max_new_tokens}")
-        if not greedy and float(temperature) <= 0:
-            raise UsageError(
-                "generator 'vllm': temperature must be > 0 (use greedy=true for argmax decoding)"
-            )
+        check_decoding(self.name, max_new_tokens, temperature, greedy)
         self.chunk_size = max(1, int(batch_size))
         self.max_new_tokens = int(max_new_tokens)
         self.min_new_tokens = int(min_new_tokens) if min_new_tokens else 0

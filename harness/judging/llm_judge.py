@@ -24,12 +24,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
-from harness.errors import HarnessError
+from harness.errors import HarnessError, UsageError
 from harness.judging.parse import ParsedScore, parse_score
+from harness.judging.settings import JudgeSettings
 from harness.judging.template import DEFAULT_TEMPLATE, load_template
 from harness.protocols import JudgeItem, Judgment
 from harness.scales import ScoreScale
@@ -43,7 +45,11 @@ def _sum_or_none(values: list[Any]) -> Any:
 
 
 class LLMJudge:
-    """Judge answers with a chat model. Options as in the ``harness run`` CLI; ``None`` = default."""
+    """Judge answers with a chat model. Options as in the ``harness run`` CLI; ``None`` = default.
+
+    ``harness run`` passes its :class:`JudgeSettings` as ``settings``; where a setting is set there it
+    wins over the keyword of the same name (the spec's own options, e.g. a registry judge's model).
+    """
 
     def __init__(
         self,
@@ -66,7 +72,14 @@ class LLMJudge:
         deadline: float | None = None,
         max_reply_bytes: int | None = None,
         max_consecutive_failures: int | None = None,
+        settings: JudgeSettings | None = None,
     ) -> None:
+        given = JudgeSettings(model=model, api_base=api_base, concurrency=concurrency, use_cache=use_cache,
+                              max_cost=max_cost, repeats=repeats, temperature=temperature, timeout=timeout,
+                              max_retries=max_retries, progress=progress, deadline=deadline,
+                              max_reply_bytes=max_reply_bytes, max_consecutive_failures=max_consecutive_failures)
+        self.judge_settings = replace(given, **settings.options()) if settings is not None else given
+        js = self.judge_settings
         self.name = name
         # a registry name or .yaml path; or a template object with the same members (a plugin's own
         # prompt format: name, hash, model, temperature, max_tokens, scale, repair, messages, repair_messages)
@@ -77,28 +90,15 @@ class LLMJudge:
         try:
             self.scale = ScoreScale.from_value(scale if scale is not None else self.template.scale)
         except ValueError as exc:
-            from harness.errors import UsageError
-
             raise UsageError(f"judge {name!r}: {exc}") from None
+        api_options = {k: v for k, v in js.options().items() if k not in ("repeats", "temperature")}
         self.settings = ApiSettings.from_options(
-            model=model or self.template.model,
-            api_base=api_base,
+            **{**api_options, "model": js.model or self.template.model},
             api_key_env=api_key_env,
-            concurrency=concurrency,
-            use_cache=use_cache,
             cache_path=cache_path,
-            max_cost=max_cost,
-            timeout=timeout,
-            max_retries=max_retries,
-            progress=progress,
-            deadline=deadline,
-            max_reply_bytes=max_reply_bytes,
-            max_consecutive_failures=max_consecutive_failures,
         )
-        self.temperature = self.template.temperature if temperature is None else float(temperature)
-        self.repeats = 1 if repeats is None else int(repeats)
-        if self.repeats < 1:
-            raise UsageError(f"repeats must be at least 1, not {self.repeats}")
+        self.temperature = self.template.temperature if js.temperature is None else float(js.temperature)
+        self.repeats = 1 if js.repeats is None else int(js.repeats)
         self.client = ChatClient(self.settings, namespace=f"judge:{self.template_hash}")
         self.stats: dict[str, Any] = {}
 

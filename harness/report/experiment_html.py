@@ -12,16 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report.html import STYLE, esc, fmt, paper_html
+from harness.scoring.columns import paper_columns
 
 
 def _overview(rows: list[Mapping[str, Any]]) -> str:
-    order: list[str] = []
-    labels: dict[str, str] = {}
-    for row in rows:
-        for group, entry in row["paper"]["columns"].items():
-            if group not in order:
-                order.append(group)
-            labels.setdefault(group, entry["label"])
+    order, labels = paper_columns(rows)
     head = "".join(f"<th>{esc(labels[g])}</th>" for g in order)
     body = []
     for i, row in enumerate(rows, 1):

@@ -11,6 +11,7 @@ from typing import Any
 from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
+from harness.scoring.columns import paper_columns
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -165,13 +166,7 @@ def experiments_side_by_side(rows: list[Mapping[str, Any]], *, width: int | None
     ``rows`` are :func:`harness.experiments.summary_rows`. When even the abbreviated layout is wider
     than ``width``, each experiment gets its own narrow :func:`paper_comparison` table instead.
     """
-    order: list[str] = []
-    labels: dict[str, str] = {}
-    for row in rows:
-        for group, entry in row["paper"]["columns"].items():
-            if group not in order:
-                order.append(group)
-            labels.setdefault(group, entry["label"])
+    order, labels = paper_columns(rows)
     label_width = max(8, len(f"#{len(rows)} paper"))
     needed = label_width + 1 + (len(order) + 2) * (CELL + 1) + 3
     if width is not None and needed > width:

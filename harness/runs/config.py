@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import UsageError
 from harness.registry_yaml import format_validation_error, read_yaml
+
+if TYPE_CHECKING:
+    from harness.judging.settings import JudgeSettings
 
 # Settings that do not change what a run measures; excluded from the fingerprint.
 OPERATIONAL = frozenset(
@@ -98,9 +101,20 @@ class RunConfig(BaseModel):
             data = {k.replace("-", "_"): v for k, v in data.items()}
         data.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return cls.model_validate(data)
+            config = cls.model_validate(data)
         except ValidationError as exc:
             raise UsageError(format_validation_error(config_file or "command line", exc)) from None
+        try:
+            config.judge_settings()  # a bad judge setting is refused now, not after generation
+        except UsageError as exc:
+            raise UsageError(f"{config_file or 'command line'}: {exc.args[0]}", hint=exc.hint) from None
+        return config
+
+    def judge_settings(self) -> JudgeSettings:
+        """The judge's settings this run carries (its ``judge_*`` keys), as the judge receives them."""
+        from harness.judging.settings import JudgeSettings
+
+        return JudgeSettings.from_run_config(self)
 
     def result_settings(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump().items()

@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, UsageError
 from harness.manager import PluginManager
@@ -46,6 +46,9 @@ from harness.runs.turns import (
     turn_items,
 )
 from harness.scales import ScoreScale, check_judgment, resolve_scale
+
+if TYPE_CHECKING:
+    from harness.judging.settings import JudgeSettings
 
 FINAL_STATUSES = ("scored", "unscored")
 
@@ -118,30 +121,31 @@ def check_api_base(config: RunConfig, where: str) -> None:
                          "credentials", hint="give it again with --judge-api-base")
 
 
-def judge_options(config: RunConfig) -> dict[str, Any]:
-    return {
-        "model": config.judge_model,
-        "api_base": config.judge_api_base,
-        "concurrency": config.judge_concurrency,
-        "use_cache": config.use_cache,
-        "max_cost": config.max_cost,
-        "repeats": config.judge_repeats,
-        "temperature": config.judge_temperature,
-        "timeout": config.judge_timeout,
-        "max_retries": config.judge_max_retries,
-        "deadline": config.judge_deadline,
-        "max_reply_bytes": config.judge_max_reply,
-        "max_consecutive_failures": config.judge_max_failures,
-        "progress": config.progress,
-        "data_dir": config.data_dir,  # for a judge whose prompts ship with its dataset's files
-    }
+def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings,
+                 run_options: dict[str, Any] | None = None) -> Any:
+    """Build the judge ``name`` with the run's :class:`JudgeSettings`.
+
+    A judge whose factory takes ``settings`` (or ``**options``) receives the object itself; an older
+    one that names single options (``model=``, ``concurrency=`` ...) receives those it names.
+    ``run_options`` are run settings that are not the judge's own (``data_dir``, for a judge whose
+    prompts ship with its dataset's files), given to a judge that takes them.
+    """
+    reg, _ = registry.lookup("judge", name)
+    try:
+        params = inspect.signature(reg.factory_callable()).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "settings" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return create_component(registry, "judge", name, lenient={"settings": settings, **(run_options or {})})
+    return create_component(registry, "judge", name, lenient={**settings.options(), **(run_options or {})})
 
 
 def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
     """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
     from harness.runs.preflight import check_judge, check_model
 
-    check_judge(create_component(registry, "judge", config.judge, lenient=judge_options(config)), config.judge, log)
+    judge = create_judge(registry, config.judge, config.judge_settings(), run_options={"data_dir": config.data_dir})
+    check_judge(judge, config.judge, log)
     check_model(model, log)
 
 
@@ -336,7 +340,8 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         log("judging: every answer already has a verdict")
         return 0, {}
     log(f"judging: {len(items)} to do, {len(final)} already on disk")
-    judge = create_component(registry, "judge", judge_name or config.judge, lenient=judge_options(config))
+    judge = create_judge(registry, judge_name or config.judge, config.judge_settings(),
+                         run_options={"data_dir": config.data_dir})
     scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
@@ -507,10 +512,12 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     return result
 
 
-def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = None,
+def rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None = None,
             judgments_file: str | None = None, manager: PluginManager | None = None,
             log: Callable[[str], None] = print) -> tuple[Path, int]:
     """Judge a run's existing generations again with ``judge`` into a new judgments file.
+
+    ``settings`` (from ``harness judge``'s options) override the judge settings the run recorded.
 
     Holds the run directory's lock while it works, like ``harness run``.
     """
@@ -519,18 +526,18 @@ def rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None = Non
     if not (Path(run_dir) / RUN_FILE).is_file():
         read_run(run_dir)  # the usage error, before anything is written there
     with run_dir_lock(Path(run_dir), command="harness judge"), sigterm_as_interrupt():
-        return _rejudge(run_dir, judge, overrides=overrides, judgments_file=judgments_file, manager=manager, log=log)
+        return _rejudge(run_dir, judge, settings=settings, judgments_file=judgments_file, manager=manager, log=log)
 
 
-def _rejudge(run_dir: Path, judge: str, *, overrides: dict[str, Any] | None, judgments_file: str | None,
+def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgments_file: str | None,
              manager: PluginManager | None, log: Callable[[str], None]) -> tuple[Path, int]:
     from harness.manager import get_manager
 
     registry = (manager or get_manager()).registry
     registry.get("judge", judge)
     meta = read_run(run_dir)
-    config = RunConfig.model_validate({**meta["config"], **{k: v for k, v in (overrides or {}).items() if v is not None},
-                                       "judge": judge})
+    overrides = settings.run_config_items() if settings is not None else {}
+    config = RunConfig.model_validate({**meta["config"], **overrides, "judge": judge})
     check_api_base(config, str(Path(run_dir) / RUN_FILE))
     records = read_jsonl(Path(run_dir) / GENERATIONS)
     generations = {r["id"]: r for r in records}

@@ -135,14 +135,4 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 def rewrite_jsonl_atomic(path: Path, records: list[dict[str, Any]]) -> None:
     """Replace ``path`` with exactly ``records`` (temporary file + rename; no temporary file left on error)."""
-    tmp = _temp_path(path)
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))

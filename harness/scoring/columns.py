@@ -19,6 +19,7 @@ Definitions (what the Table 5 test checks against the published figures):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 OTHERS = "others"
 TABLE5_COLUMNS: tuple[str, ...] = (
@@ -60,3 +61,16 @@ def column_label(group: str, display_names: Mapping[str, str]) -> str:
     if group in TABLE5_LABELS:
         return TABLE5_LABELS[group]
     return display_names.get(group, group)
+
+
+def paper_columns(rows: Iterable[Mapping[str, Any]]) -> tuple[list[str], dict[str, str]]:
+    """The Table 5 column groups of experiment summary rows (:func:`harness.experiments.summary_rows`),
+    in first-seen order, with their labels."""
+    order: list[str] = []
+    labels: dict[str, str] = {}
+    for row in rows:
+        for group, entry in row["paper"]["columns"].items():
+            if group not in order:
+                order.append(group)
+            labels.setdefault(group, entry["label"])
+    return order, labels
