@@ -119,7 +119,10 @@ def dataset_stats(
         from harness.errors import DataError
 
         raise DataError(f"dataset {dataset!r} has no records")
-    kind = "conversation" if hasattr(records[0], "turns") else "eval"
+    from harness.protocols import EvalSample
+
+    # by type: an EvalSample has ``turns`` too (a multi-turn eval question's user turns)
+    kind = "eval" if isinstance(records[0], EvalSample) else "conversation"
     sums: dict[str, tuple[_Lengths, _Lengths]] = {}
     samples: dict[str, int] = {}
     turns: dict[str, int] = {}
