@@ -4,7 +4,8 @@
    extrapolated to 1,000 -- the line says so) and at concurrency 16, three times (``--repeats``),
    each run printed, the median compared with the targets: at most 1.10x the ideal wall time and
    at most 3.5 ms of client CPU per judgment. The same workload through the plain ``openai`` SDK
-   (``AsyncOpenAI`` + a semaphore) and, when installed, Inspect AI's ``generate()`` runs
+   (``AsyncOpenAI`` + a semaphore), bare ``aiohttp`` (the floor this server and machine allow) and,
+   when installed, Inspect AI's ``generate()`` run
    interleaved with the harness's and is printed beside it;
 2. the same with 10% injected 429/500 faults: every item judged exactly once, none lost, no answer
    fetched twice, retries == injected faults;
@@ -180,6 +181,39 @@ def openai_sdk_run(base_url: str, items, *, concurrency: int) -> tuple[float, fl
     return wall, cpu, scored
 
 
+def raw_aiohttp_run(base_url: str, items, *, concurrency: int) -> tuple[float, float, int]:
+    """The floor: the same POSTs through bare ``aiohttp`` + a semaphore (no retries, no cache, no
+    checks), so what this server and machine allow at this concurrency is printed beside the rest."""
+    import aiohttp
+
+    from harness.judging.parse import parse_score
+    from harness.judging.template import DEFAULT_TEMPLATE, load_template
+
+    template = load_template(DEFAULT_TEMPLATE)
+    url = base_url.rstrip("/") + "/chat/completions"
+    headers = {"Authorization": f"Bearer {os.environ['OPENAI_API_KEY']}"}
+    scored = 0
+
+    async def main() -> None:
+        nonlocal scored
+        semaphore = asyncio.Semaphore(concurrency)
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+            async def one(item) -> None:
+                nonlocal scored
+                async with semaphore:
+                    body = {"model": "gpt-3.5-turbo", "temperature": 0, "messages": template.messages(item)}
+                    async with session.post(url, json=body) as response:
+                        reply = await response.json()
+                scored += parse_score(reply["choices"][0]["message"]["content"] or "").ok
+
+            await asyncio.gather(*(one(item) for item in items))
+
+    wall, cpu = _measure(lambda: asyncio.run(main()), len(items))
+    return wall, cpu, scored
+
+
 def inspect_run(base_url: str, items, *, concurrency: int) -> tuple[float, float, int] | str:
     """The same judgments through Inspect AI's ``get_model(...).generate()`` (its own concurrency
     limit set to ``concurrency``); a sentence when inspect-ai is not installed."""
@@ -324,8 +358,14 @@ def main() -> int:
             except ImportError:
                 sdk = "not installed (pip install openai to measure it beside the harness)"
             warm = inspect_run(server.base_url, make_items(20), concurrency=4)
+            try:
+                raw_aiohttp_run(server.base_url, make_items(20), concurrency=4)
+                floor: list | str = []
+            except ImportError:
+                floor = "not installed (pip install aiohttp to measure the floor)"
             others = {"openai SDK (AsyncOpenAI + semaphore)": sdk,
-                      "inspect-ai generate()": [] if not isinstance(warm, str) else warm}
+                      "inspect-ai generate()": [] if not isinstance(warm, str) else warm,
+                      "raw aiohttp (the floor: no retries, cache or checks)": floor}
         for k in range(args.repeats):  # each a full, fresh run of n judgments (nothing cached)
             wall, out, stats, delta = judge_run(server, items, concurrency=args.concurrency,
                                                 cache_path=tmp / f"c{args.concurrency}-{k}.sqlite", use_cache=False)
@@ -341,7 +381,8 @@ def main() -> int:
             for label, runs in others.items():  # interleaved: the same load on the machine
                 if isinstance(runs, str):
                     continue
-                runner = openai_sdk_run if label.startswith("openai") else inspect_run
+                runner = (openai_sdk_run if label.startswith("openai") else
+                          raw_aiohttp_run if label.startswith("raw") else inspect_run)
                 o_wall, o_cpu, o_scored = runner(server.base_url, items, concurrency=args.concurrency)
                 runs.append((o_wall, o_cpu, o_scored))
                 print(f"  {label}, run {k + 1}/{args.repeats}: {o_scored} scored in {o_wall:.2f} s "
