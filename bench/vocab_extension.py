@@ -98,19 +98,13 @@ def fwd_bwd_seconds(model, sequences: list[list[int]]) -> float:
     Padding positions are masked out of attention and loss; the step also pays the vocabulary-sized
     costs once (logits, softmax, dense embedding and LM-head gradients), as a real step does.
     """
-    import torch
+    from harness.training.batching import collate
+    from harness.training.sft_encoding import EncodedSample
 
-    width = max(map(len, sequences))
-    input_ids = torch.zeros((len(sequences), width), dtype=torch.long)
-    attention = torch.zeros_like(input_ids)
-    labels = torch.full_like(input_ids, -100)
-    for row, ids in enumerate(sequences):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        attention[row, : len(ids)] = 1
-        labels[row, : len(ids)] = torch.tensor(ids)
+    batch = collate([EncodedSample(input_ids=ids, labels=ids) for ids in sequences], pad_token_id=0)
     model.zero_grad(set_to_none=True)
     start = time.perf_counter()
-    model(input_ids=input_ids, attention_mask=attention, labels=labels).loss.backward()
+    model(**batch).loss.backward()
     return time.perf_counter() - start
 
 

@@ -61,20 +61,14 @@ def resolve_ext(choice: str, shared: Path, tmp: Path) -> tuple[Path, str]:
 
 def train_step_seconds(model, optimizer, batches: list[list[list[int]]]) -> float:
     """Seconds for forward + backward + optimizer step over ``batches`` (right-padded, pads masked)."""
-    import torch
+    from harness.training.batching import collate
+    from harness.training.sft_encoding import EncodedSample
 
     start = time.perf_counter()
-    for sequences in batches:
-        width = max(map(len, sequences))
-        ids = torch.zeros((len(sequences), width), dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        labels = torch.full_like(ids, -100)
-        for row, seq in enumerate(sequences):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
-            labels[row, : len(seq)] = torch.tensor(seq)
+    for sequences in batches:  # the trainer's own padding: right-padded, pads masked out of attention and loss
+        batch = collate([EncodedSample(input_ids=seq, labels=seq) for seq in sequences], pad_token_id=0)
         optimizer.zero_grad(set_to_none=True)
-        model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+        model(**batch).loss.backward()
         optimizer.step()
     return time.perf_counter() - start
 

@@ -25,6 +25,7 @@ import ast
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,22 @@ SCALE = (1.0, 10.0)
 ONE_SCORE = re.compile(r"\[\[(\d+\.?\d*)\]\]")
 ONE_SCORE_BACKUP = re.compile(r"\[(\d+\.?\d*)\]")
 PROMPTS = ("single-v1", "single-math-v1", "single-v1-multi-turn", "single-math-v1-multi-turn")
+
+
+def pick_prompts(prompts: dict[str, dict[str, Any]], names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The judge prompts ``names`` from FastChat's judge_prompts.jsonl; exit 2 naming any missing."""
+    missing = [p for p in names if p not in prompts]
+    if missing:
+        from harness.errors import DataError
+
+        raise DataError(f"{JUDGE_PROMPTS}: missing the judge prompts {', '.join(missing)}")
+    return {p: prompts[p] for p in names}
+
+
+def prompts_hash(prompts: dict[str, dict[str, Any]], max_tokens: int) -> str:
+    """What shapes the judge's replies (prompt texts, max_tokens): part of the cache key."""
+    shaping = {"prompts": prompts, "max_tokens": max_tokens}
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def fastchat_rating(reply: str, scale: ScoreScale) -> ParsedScore:
@@ -63,18 +80,12 @@ class MTBenchSingleTemplate:
     repair = ""  # FastChat does not ask again
 
     def __init__(self, prompts: dict[str, dict[str, Any]], name: str = "mt-bench-single-v1") -> None:
-        missing = [p for p in PROMPTS if p not in prompts]
-        if missing:
-            from harness.errors import DataError
-
-            raise DataError(f"{JUDGE_PROMPTS}: missing the judge prompts {', '.join(missing)}")
-        self.prompts = {p: prompts[p] for p in PROMPTS}
+        self.prompts = pick_prompts(prompts, PROMPTS)
         self.name = name
 
     @cached_property
     def hash(self) -> str:
-        shaping = {"prompts": self.prompts, "max_tokens": self.max_tokens}
-        return hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return prompts_hash(self.prompts, self.max_tokens)
 
     @staticmethod
     def conversation(item: JudgeItem) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], int]:
@@ -147,18 +158,12 @@ class MTBenchPairTemplate:
     """FastChat's pairwise prompts (``run_judge_pair``), rendered for one turn and one order."""
 
     def __init__(self, prompts: dict[str, dict[str, Any]], name: str = "mt-bench-pair-v2") -> None:
-        missing = [p for p in PAIR_PROMPTS if p not in prompts]
-        if missing:
-            from harness.errors import DataError
-
-            raise DataError(f"{JUDGE_PROMPTS}: missing the judge prompts {', '.join(missing)}")
-        self.prompts = {p: prompts[p] for p in PAIR_PROMPTS}
+        self.prompts = pick_prompts(prompts, PAIR_PROMPTS)
         self.name = name
 
     @cached_property
     def hash(self) -> str:
-        shaping = {"prompts": self.prompts, "max_tokens": 2048}
-        return hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return prompts_hash(self.prompts, 2048)
 
     def prompt_name(self, item: Any) -> str:
         category = item.sample.meta.get("mt_bench_category") or item.sample.category.removeprefix(CATEGORY_PREFIX)
