@@ -19,7 +19,7 @@ in a child process (``python -m harness.testing``) so its CPU does not compete w
 event loop for the GIL, as a real API server would not; ``--in-process`` runs it in a thread
 instead (sections 1-3).
 
-OpenAI-compatible endpoints go through the judge's direct httpx client on one event loop (no
+OpenAI-compatible endpoints go through the judge's direct aiohttp client on one event loop (no
 worker processes; the litellm route costs ~5-8 ms of CPU a call). The machine's load average and a
 pure-Python speed probe are printed: on a machine whose cores are busy with other work any client
 falls short of the ideal, so "client CPU ms per judgment" (process CPU time) is the figure to
@@ -398,7 +398,7 @@ def main() -> int:
               f"speed-up over concurrency 1: {extrapolated / wall:.1f}x")
         print(f"  side by side, {args.n} judgments at concurrency {args.concurrency} (median of {args.repeats}; "
               f"ideal {ideal:.2f} s):")
-        print(f"    {'harness (direct httpx, one event loop)':40s} {ratio:6.3f}x ideal  {cpu:6.2f} ms CPU/judgment")
+        print(f"    {'harness (direct aiohttp, one event loop)':40s} {ratio:6.3f}x ideal  {cpu:6.2f} ms CPU/judgment")
         for label, runs in others.items():
             if isinstance(runs, str):
                 print(f"    {label:40s} {runs}")

@@ -1,7 +1,7 @@
 """Shared machinery for components that call chat-completion APIs.
 
 The LLM judge and the ``litellm`` generator both use it, so they behave alike: bounded concurrency
-on one event loop, a direct httpx client for OpenAI-compatible endpoints and litellm for every
+on one event loop, a direct aiohttp client for OpenAI-compatible endpoints and litellm for every
 other provider, retries with backoff that honour ``Retry-After``, one deadline per request, a
 reply-size cap, a stop after too many failures in a row, a persistent SQLite cache, token and cost
 accounting from litellm's offline price map, a spending limit that stops cleanly, and every

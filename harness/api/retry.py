@@ -3,9 +3,11 @@
 The direct OpenAI-compatible client (:mod:`harness.api.openai_http`) raises
 :class:`~harness.api.openai_http.ApiHTTPError` with the status and the response headers, a
 :class:`~harness.api.openai_http.MalformedReply` (a ``ValueError``) for a body that is not a chat
-completion, httpx's transport errors, and ``TimeoutError`` when an attempt passes its deadline.
+completion, aiohttp's connection and payload errors (a refused connect, a dropped connection, a
+cut body), and ``TimeoutError`` when an attempt passes its deadline. An invalid URL and a refused
+TLS certificate are not retried: asking again cannot change them.
 For the providers litellm serves:
-Verified against litellm 1.106 on the real HTTP path (see tests/judging/test_api_client.py): a 429
+Verified against litellm 1.106 on the real HTTP path (see tests/judging/test_llm_judge.py): a 429
 surfaces as ``litellm.RateLimitError`` whose ``litellm_response_headers`` keep the server's
 ``retry-after`` / ``retry-after-ms`` (``exc.response.headers`` is emptied by litellm, so reading only
 that would silently ignore the server). A 5xx, a malformed body and a dropped connection surface as
@@ -78,13 +80,15 @@ def status_of(exc: BaseException) -> int | None:
 
 def is_retryable(exc: BaseException) -> bool:
     """Transient: rate limits, server errors, timeouts, dropped connections, malformed bodies."""
-    import httpx
+    import aiohttp
 
     from harness.api.openai_http import ApiHTTPError, MalformedReply
 
     if isinstance(exc, ApiHTTPError):
         return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
-    if isinstance(exc, (httpx.TransportError, TimeoutError, MalformedReply)):
+    if isinstance(exc, (aiohttp.InvalidURL, aiohttp.ClientConnectorCertificateError)):
+        return False
+    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError, MalformedReply)):
         return True
     from harness.api.litellm_import import import_litellm
 

@@ -5,7 +5,7 @@ asyncio underneath: :func:`run_jobs` runs a pool of ``concurrency`` worker corou
 one iterator (cheaper than one task per item for thousands of items), and calls ``on_done`` from the event
 loop's thread under a lock, so the pipeline's append-to-disk callback is never entered twice at
 once. If the caller is already inside an event loop (a notebook), the loop runs in a helper thread.
-One loop is enough: the direct OpenAI-compatible client costs ~2 ms of CPU a request
+One loop is enough: the direct OpenAI-compatible client costs under 1 ms of CPU a judgment
 (``bench/judge_throughput.py``), so one process keeps hundreds of requests in flight.
 """
 

@@ -28,7 +28,7 @@ def test_judge_benchmark_runs_and_keeps_its_accounting():
     assert "requests to the server 0" in cached and cached.endswith("-> PASS")
     # the other clients, measured in the same run, are printed beside the harness
     side = out[out.index("side by side"):]
-    assert "harness (direct httpx, one event loop)" in side and "openai SDK (AsyncOpenAI + semaphore)" in side
+    assert "harness (direct aiohttp, one event loop)" in side and "openai SDK (AsyncOpenAI + semaphore)" in side
     assert "inspect-ai generate()" in side
     # scale: each size in a fresh process against the faulty server, nothing lost or doubled
     for n in (100, 300):

@@ -1,0 +1,120 @@
+"""The direct OpenAI-compatible client's transport choices, against real local HTTP servers: a
+redirect is an error that names its target (never followed, never retried), the proxy comes from
+the environment (``NO_PROXY`` respected), and a ``~/.netrc`` entry for the host neither replaces
+nor clashes with the API key."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.judging.conftest import make_item, run_judge
+
+COMPLETION = {"id": "x", "model": "gpt-3.5-turbo", "choices": [{"index": 0, "finish_reason": "stop",
+              "message": {"role": "assistant", "content": "得分: 0.9"}}],
+              "usage": {"prompt_tokens": 10, "completion_tokens": 3}}
+
+
+@contextmanager
+def http_server(reply: tuple[int, dict[str, str], bytes]) -> Iterator[tuple[str, list[dict]]]:
+    """A server answering every request with ``reply`` (status, headers, body); yields its base
+    URL and the requests it saw (path as sent, headers)."""
+    seen: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            seen.append({"path": self.path, "headers": dict(self.headers)})
+            status, headers, body = reply
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def judge_for(tmp_path, monkeypatch):
+    from harness.judging.llm_judge import LLMJudge
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                 "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-123456")
+
+    def make(api_base: str, **options):
+        return LLMJudge(api_base=api_base, cache_path=tmp_path / "cache.sqlite", progress=False, use_cache=False,
+                        **options)
+
+    return make
+
+
+def test_a_redirect_is_not_followed_and_names_its_target(judge_for):
+    with http_server((307, {"Location": "https://elsewhere.example/v1/chat/completions"}, b"{}")) as (base, seen):
+        [judgment] = run_judge(judge_for(f"{base}/v1", max_retries=3), [make_item(0)])
+    assert len(seen) == 1  # neither followed nor retried: asking again cannot change it
+    assert judgment.status == "failed"
+    assert "HTTP 307" in judgment.reason and "https://elsewhere.example/v1/chat/completions" in judgment.reason
+
+
+def test_the_proxy_comes_from_the_environment(judge_for, monkeypatch):
+    """The judge's host does not exist: only a proxy can answer for it."""
+    with http_server((200, {}, json.dumps(COMPLETION).encode())) as (proxy, seen):
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        [judgment] = run_judge(judge_for("http://judge.invalid/v1"), [make_item(0)])
+    assert judgment.status == "scored" and judgment.score == 0.9
+    assert seen[0]["path"] == "http://judge.invalid/v1/chat/completions"  # the absolute form a proxy gets
+    assert seen[0]["headers"]["Authorization"] == "Bearer sk-test-key-123456"
+
+
+def test_no_proxy_is_respected(judge_for, monkeypatch):
+    with http_server((200, {}, json.dumps(COMPLETION).encode())) as (base, seen):
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        [judgment] = run_judge(judge_for(f"{base}/v1"), [make_item(0)])
+    assert judgment.status == "scored"
+    assert seen[0]["path"] == "/v1/chat/completions"
+
+
+def test_a_netrc_entry_neither_replaces_nor_clashes_with_the_key(judge_for, tmp_path, monkeypatch):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password other-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with http_server((200, {}, json.dumps(COMPLETION).encode())) as (base, seen):
+        [judgment] = run_judge(judge_for(f"{base}/v1"), [make_item(0)])
+    assert judgment.status == "scored"
+    assert seen[0]["headers"]["Authorization"] == "Bearer sk-test-key-123456"
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth_like_httpx(judge_for):
+    """A gateway behind basic auth: the URL's ``user:password@`` goes as ``Authorization: Basic``
+    (percent-escapes decoded), in place of the bearer key, as httpx and the OpenAI SDK send it."""
+    import base64
+
+    with http_server((200, {}, json.dumps(COMPLETION).encode())) as (base, seen):
+        [judgment] = run_judge(judge_for(base.replace("http://", "http://gate%40way:p%3Ass@") + "/v1"),
+                               [make_item(0)])
+    assert judgment.status == "scored"
+    assert seen[0]["headers"]["Authorization"] == "Basic " + base64.b64encode(b"gate@way:p:ss").decode()
+    assert seen[0]["path"] == "/v1/chat/completions"
