@@ -124,6 +124,24 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+# The harness's own packages: a crash there is the harness's bug, whoever's plugin was running.
+OWN_PACKAGES = frozenset({"harness", "harness_plugins"})
+
+
+def _alias_file_module(module: object, stem: str) -> None:
+    """Make a plugin file importable by its own name (``my_plugin.py`` as ``my_plugin``), so its
+    specs can name factories in it (``factory="my_plugin:MyJudge"``) as an installed plugin would.
+    Only when that name is free: an existing module of that name is never shadowed."""
+    if not stem.isidentifier() or stem in sys.modules:
+        return
+    try:
+        taken = importlib.util.find_spec(stem) is not None
+    except (ImportError, ValueError):
+        taken = True
+    if not taken:
+        sys.modules[stem] = module  # type: ignore[assignment]
+
+
 class PluginManager:
     """Loads plugins and builds the component registry.
 
@@ -211,6 +229,7 @@ class PluginManager:
                 module = importlib.util.module_from_spec(module_spec)
                 sys.modules[module_name] = module
                 module_spec.loader.exec_module(module)
+                _alias_file_module(module, Path(target).stem)
             else:
                 module = importlib.import_module(target)
             plugin: object = module
@@ -267,6 +286,27 @@ class PluginManager:
                 for (kind, name), plugins in clashes.items() if info.name in plugins
             ]
         return sorted(self._infos.values(), key=lambda i: i.name)
+
+    def plugin_of_module(self, module_name: str) -> str | None:
+        """The plugin whose code ``module_name`` is: a module of a plugin's own package, or of the
+        package a spec of that plugin names as its factory. ``None`` for the harness itself (and
+        its built-in plugins), for other libraries, and for a package two plugins share. Used to
+        say whose bug a crash is (:mod:`harness.cli.crash`)."""
+        top = module_name.split(".")[0]
+        if top in OWN_PACKAGES:
+            return None
+        owners: set[str] = set()
+        for name, plugin in self._pm.list_name_plugin():
+            module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__module__
+            if module.split(".")[0] == top:
+                owners.add(name)
+        if not owners and self._registry is not None:  # only what this run already imported
+            for registration in self._registry.registrations():
+                factory = registration.spec.factory
+                module = factory.partition(":")[0] if isinstance(factory, str) else getattr(factory, "__module__", "")
+                if module and module.split(".")[0] == top:
+                    owners.add(registration.plugin)
+        return owners.pop() if len(owners) == 1 else None
 
     @property
     def hook(self) -> Any:
@@ -360,6 +400,11 @@ def get_manager(extra_plugins: list[str] | tuple[str, ...] = ()) -> PluginManage
         for spec in extra_plugins:
             if plugin_name(spec) not in loaded:
                 _default.load_plugin(spec)
+    return _default
+
+
+def loaded_manager() -> PluginManager | None:
+    """The process-wide manager if one was built (never builds one)."""
     return _default
 
 

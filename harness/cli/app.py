@@ -232,24 +232,36 @@ def main(argv: list[str] | None = None) -> None:
 
     command = _requested_command(argv)
     argv = hoist_verbose(argv, command)
-    if not verbose_requested(argv[: argv.index(command)] if command else argv):
+    verbose = verbose_requested(argv[: argv.index(command)] if command else argv)
+    if not verbose:
         quiet_third_parties()
     _keep_only_requested(argv)
     try:
         app(args=argv, standalone_mode=True)
     except HarnessError as exc:
-        from rich.markup import escape  # only on the error path: `harness list` never loads rich
-
-        err = console(stderr=True)
-        message = escape(str(exc.args[0]) if exc.args else str(exc))
-        # soft_wrap: the message stays one line (file:line first) however narrow the terminal
-        err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-        if exc.hint:
-            err.print(exc.hint, markup=False, soft_wrap=True)
+        _print_error(str(exc.args[0]) if exc.args else str(exc), exc.hint)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted")
         sys.exit(130)
+    except Exception as exc:
+        from harness.cli.crash import plugin_crash
+
+        crash = None if verbose else plugin_crash(exc)
+        if crash is None:  # the harness's own bug (or -v): the traceback is what a report needs
+            raise
+        _print_error(crash.message, crash.hint)
+        sys.exit(1)
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    from rich.markup import escape  # only on the error path: `harness list` never loads rich
+
+    err = console(stderr=True)
+    # soft_wrap: the message stays one line (file:line first) however narrow the terminal
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    if hint:
+        err.print(hint, markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -373,3 +373,60 @@ def test_plugin_option_works_on_every_command(tmp_path: Path, finished_run: Path
     assert (run_dir / "c.jsonl").is_file()
     proc = harness(*RUN[:4], "len", *RUN[5:], "--out", str(tmp_path / "runs"), "--plugin", "len_plugin:Plugin", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_plugin_that_crashes_is_one_line_naming_it_and_keeps_what_finished(tmp_path: Path,
+                                                                              finished_run: Path) -> None:
+    """Not bad input but a plugin's bug: exit 1, one line naming the plugin and its file:line, the
+    judgment delivered before the crash kept on disk; ``-v`` shows the traceback. The plugin is a
+    file whose spec names its factory by the file's own name (``crashy:CrashJudge``)."""
+    run = copy_run(tmp_path, finished_run)
+    write(tmp_path / "elsewhere" / "crashy.py", """
+        from harness import hookimpl
+        from harness.protocols import Judgment
+        from harness.specs import JudgeSpec
+
+        @hookimpl
+        def harness_register_judges(register):
+            register(JudgeSpec(name="crashy", factory="crashy:CrashJudge", description="d"))
+
+        class CrashJudge:
+            name = "crashy"
+
+            def __init__(self, **options):
+                pass
+
+            def judge(self, items, *, on_result):
+                first = list(items)[0]
+                on_result(Judgment(id=first.sample.id, category=first.sample.category, score=1.0,
+                                   status="scored", judge="crashy", repeat=first.repeat))
+                raise KeyError("no field 'gold'")
+    """)
+    path = tmp_path / "elsewhere" / "crashy.py"
+    args = ("judge", str(run), "--judge", "crashy", "--plugin", str(path))
+    proc = harness(*args)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    first = proc.stderr.splitlines()[0]
+    assert first == f"error: plugin 'crashy' crashed: KeyError: \"no field 'gold'\" (at {path}:20, in judge)", first
+    assert "HARNESS_DISABLE_PLUGINS=crashy" in proc.stderr
+    kept = (run / "judgments-crashy.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(kept) == 1 and json.loads(kept[0])["score"] == 1.0
+    verbose = harness("-v", *args[:-2], "--judgments-file", "v.jsonl", "--plugin", str(path))
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr and "KeyError" in verbose.stderr
+
+
+def test_a_plugin_file_never_shadows_a_module(tmp_path: Path) -> None:
+    """A plugin file is importable by its name only when that name is free: ``json.py`` is not json."""
+    import json as real_json
+
+    from harness.manager import PluginManager
+
+    write(tmp_path / "json.py", "X = 1\n")
+    write(tmp_path / "free_name_plugin_xyz.py", "X = 2\n")
+    manager = PluginManager(load_entry_points=False, warn=False)
+    manager.load_plugin(str(tmp_path / "json.py"))
+    manager.load_plugin(str(tmp_path / "free_name_plugin_xyz.py"))
+    assert sys.modules["json"] is real_json
+    assert sys.modules["free_name_plugin_xyz"].X == 2
+    del sys.modules["free_name_plugin_xyz"]
