@@ -133,7 +133,9 @@ class DatasetSpec(ComponentSpec):
     ``published`` optionally lists scores published for this dataset (``{"GPT-4": 8.99, ...}``, one
     overall figure per model) as measured by the judge ``published_judge``, with ``published_source``
     saying where they come from. A report of a run on this dataset with that judge shows them for
-    reference, marked as published figures that the run did not measure.
+    reference, marked as published figures that the run did not measure. ``published_protocol``
+    says how the published answers were generated (decoding, length), so the report can set the
+    run's own decoding beside it: a difference there is a difference in the figures.
     """
 
     kind: ClassVar[str] = "dataset"
@@ -142,6 +144,7 @@ class DatasetSpec(ComponentSpec):
     published: Mapping[str, float] = field(default_factory=dict)
     published_judge: str = ""
     published_source: str = ""
+    published_protocol: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()

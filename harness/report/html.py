@@ -455,7 +455,10 @@ def published_html(scores: Mapping[str, Any]) -> str:
     return ("<h2>Published scores (for reference, not measured by this run)</h2>"
             f'<table class="scores"><thead><tr><th>model</th><th>published overall</th></tr></thead>'
             f"<tbody>{rows}</tbody></table><p><small>Source: {esc(published['source'])}. Judge: "
-            f"{esc(published['judge'])}. {esc(published['note'])}.</small></p>")
+            f"{esc(published['judge'])}. {esc(published['note'])}.</small></p>" + (
+                f"<p><small>Their answers: {esc(published['protocol'])}. This run's answers: "
+                f"{esc(published.get('run_decoding') or 'not recorded')}.</small></p>"
+                if published.get("protocol") else ""))
 
 
 def render_html(run: RunDir, scores: Mapping[str, Any], categories: Mapping[str, CategorySpec] | None = None) -> str:

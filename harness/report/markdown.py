@@ -99,6 +99,9 @@ def published_markdown(scores: Mapping[str, Any]) -> list[str]:
     out += [f"| {_cell(name)} | {value:.2f} |" for name, value in published["scores"].items()]
     out += ["", f"Source: {_cell(published['source'])}. Judge: {_code(published['judge'])}. "
             f"{_cell(published['note'])}."]
+    if published.get("protocol"):
+        out += ["", f"Their answers: {_cell(published['protocol'])}. "
+                f"This run's answers: {_cell(published.get('run_decoding') or 'not recorded')}."]
     return out
 
 

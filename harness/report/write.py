@@ -65,17 +65,28 @@ def scores_for_run(
     if has_turns(run.judgments):  # multi-turn samples: per-turn columns (harness.scoring.turns)
         scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
         scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)
-    published = published_for_run(scores["run"])
+    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
+    published = published_for_run(scores["run"], run_config)
     if published is not None:
         scores["published"] = published
-    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
 
 
-def published_for_run(info: Mapping[str, Any]) -> dict[str, Any] | None:
+def run_decoding(config: Mapping[str, Any]) -> str | None:
+    """How the run generated its answers, in words (from its recorded configuration)."""
+    if not config or ("temperature" not in config and "greedy" not in config):
+        return None
+    how = "greedy" if config.get("greedy") else f"temperature {config.get('temperature')} for every sample"
+    length = config.get("max_new_tokens")
+    return f"{how}, at most {length:,} new tokens" if isinstance(length, int) else how
+
+
+def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The scores published for the run's dataset with the run's judge (``DatasetSpec.published``),
-    for reference; ``None`` when there are none or the plugin registry cannot be read."""
+    for reference, with how their answers were generated beside how this run's were (``config``:
+    the run's recorded configuration); ``None`` when there are none or the plugin registry cannot
+    be read."""
     try:
         from harness.manager import get_registry
 
@@ -86,7 +97,9 @@ def published_for_run(info: Mapping[str, Any]) -> dict[str, Any] | None:
     if not published or getattr(spec, "published_judge", "") != info.get("judge"):
         return None
     return {"scores": dict(published), "judge": spec.published_judge, "source": spec.published_source,
-            "note": "published figures, for reference only: not measured by this run"}
+            "note": "published figures, for reference only: not measured by this run",
+            "protocol": getattr(spec, "published_protocol", "") or None,
+            "run_decoding": run_decoding(config or {})}
 
 
 def write_report(

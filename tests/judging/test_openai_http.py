@@ -118,3 +118,52 @@ def test_credentials_in_the_url_are_sent_as_basic_auth_like_httpx(judge_for):
     assert judgment.status == "scored"
     assert seen[0]["headers"]["Authorization"] == "Basic " + base64.b64encode(b"gate@way:p:ss").decode()
     assert seen[0]["path"] == "/v1/chat/completions"
+
+
+BOMB = r'''
+import asyncio, resource, sys, zlib
+from aiohttp import web
+from harness.api.openai_http import OpenAICompatibleClient
+
+co = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+body = b"".join(co.compress(b"\0" * (1 << 20)) for _ in range(512)) + co.flush()  # 512 MiB inflated
+
+
+async def handle(request):
+    await request.read()
+    return web.Response(body=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+
+async def main():
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    client = OpenAICompatibleClient(api_base=f"http://127.0.0.1:{port}/v1", model="m", api_key="k",
+                                    concurrency=1, max_reply_bytes=65536)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    reply = await client.chat([{"role": "user", "content": "x"}], {}, timeout=60)
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    await client.aclose()
+    await runner.cleanup()
+    print(len(body), reply.truncated, round(grown, 1))
+
+
+asyncio.run(main())
+'''
+
+
+def test_a_compressed_bomb_is_read_only_up_to_the_cap():
+    """512 MiB of zeros gzipped to ~0.5 MB: the reply is cut at the cap and memory stays flat (the
+    body is inflated a chunk at a time and reading stops at the cap), in a fresh process."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", BOMB], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    compressed, truncated, grown_mb = result.stdout.split()
+    assert int(compressed) < 1_000_000 and truncated == "True"
+    assert float(grown_mb) < 64, f"peak RSS grew {grown_mb} MB reading a reply capped at 64 KiB"

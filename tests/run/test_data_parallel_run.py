@@ -146,3 +146,56 @@ def test_accelerate_cpu_flag_single_process_is_refused(tmp_path):
     assert "accelerate launch --cpu started one process" in result.stdout + result.stderr
     assert "torchrun --nproc-per-node N" in result.stdout + result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+TWO_TURN_PLUGIN = '''
+from harness import hookimpl
+from harness.protocols import EvalSample
+from harness.specs import DatasetSpec
+
+
+class TwoTurn:
+    name = "two-turn"
+
+    def __init__(self, **_):
+        pass
+
+    def load(self):
+        return [EvalSample(id=f"c{i}", question=f"Question {i}?", category="open_qa",
+                           turns=(f"Question {i}?", f"And why, {i}?"), references=(f"Answer {i}", f"Because {i}"))
+                for i in range(6)]
+
+
+@hookimpl
+def harness_register_datasets(register):
+    register(DatasetSpec(name="two-turn", factory="two_turn_data:TwoTurn", description="6 two-turn samples"))
+'''
+
+
+def _turns(out: Path) -> dict[tuple[str, int], dict]:
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    records = [json.loads(line) for line in (run_dir / "generations.jsonl").read_text().splitlines()]
+    by_turn = {(r["id"], r["turn"]): r for r in records}
+    assert len(by_turn) == len(records), "a turn was written twice"
+    return by_turn
+
+
+def test_torchrun_two_ranks_multi_turn_match_one_process(tmp_path):
+    """Conversations on two ranks: each turn sharded over both, turn 2 shown the model's own turn-1
+    answers, every (sample, turn) written once by rank 0 and equal to a one-process greedy run."""
+    plugin = tmp_path / "two_turn_data.py"
+    plugin.write_text(TWO_TURN_PLUGIN, encoding="utf-8")
+    run = [*RUN, "--dataset", "two-turn", "--plugin", str(plugin)]
+    single_out, ranks_out = tmp_path / "single", tmp_path / "ranks"
+    subprocess.run([sys.executable, *run, "--out", str(single_out)], env=_env(), check=True, capture_output=True)
+    result = subprocess.run([*TORCHRUN, *run, "--out", str(ranks_out)], env=_env(), capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert "generation: turn 1: 6 to do, 0 already on disk" in result.stdout
+    assert "generation: turn 2: 6 to do, 0 already on disk" in result.stdout
+    assert result.stdout.count("generation: rank 1 of 2: 3 of 6 samples") == 2  # its share of each turn
+    single, ranks = _turns(single_out), _turns(ranks_out)
+    assert len(ranks) == 12
+    assert _without_index(ranks) == _without_index(single)
+    second = ranks[("c3", 2)]["prompt"]
+    assert "Question 3?" in second and ranks[("c3", 1)]["answer"].strip() in second and "And why, 3?" in second

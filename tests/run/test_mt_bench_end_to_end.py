@@ -71,10 +71,16 @@ def test_mt_bench_run_offline(tmp_path, shared_data, harness_home):
     assert scores["macro"]["mean"] == pytest.approx(5.5)
     assert scores["turns"]["overall"]["1"]["mean"] == 7 and scores["turns"]["overall"]["2"]["mean"] == 4
     assert scores["published"]["scores"]["GPT-4"] == 8.99
+    # how the published answers were generated, beside how this run's were
+    assert scores["published"]["run_decoding"] == "greedy, at most 8 new tokens"
+    assert "writing, roleplay 0.7" in scores["published"]["protocol"]
     report = (run_dir / "report.md").read_text()
     assert "## Per turn" in report and "Published scores (for reference, not measured by this run)" in report
+    assert "This run's answers: greedy, at most 8 new tokens." in report
     html = (run_dir / "report.html").read_text()
     assert "<h2>Per turn</h2>" in html and "Published scores (for reference, not measured by this run)" in html
+    assert "Their answers: FastChat&#x27;s gen_model_answer" in html or "Their answers: FastChat's" in html
+    assert "This run&#x27;s answers: greedy" in html or "This run's answers: greedy" in html
     assert "<td>8.99</td>" in html and "<td>7.000 (" in html
     for path in run_dir.iterdir():
         if path.is_file():
