@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -21,9 +22,10 @@ COMPLETION = {"id": "x", "model": "gpt-3.5-turbo", "choices": [{"index": 0, "fin
 
 
 @contextmanager
-def http_server(reply: tuple[int, dict[str, str], bytes]) -> Iterator[tuple[str, list[dict]]]:
+def http_server(reply: tuple[int, dict[str, str], bytes], tls: Any = None) -> Iterator[tuple[str, list[dict]]]:
     """A server answering every request with ``reply`` (status, headers, body); yields its base
-    URL and the requests it saw (path as sent, headers)."""
+    URL and the requests it saw (path as sent, headers). ``tls``: an ``ssl.SSLContext`` to serve
+    HTTPS with."""
     seen: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -43,10 +45,12 @@ def http_server(reply: tuple[int, dict[str, str], bytes]) -> Iterator[tuple[str,
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+        yield f"{'https' if tls is not None else 'http'}://127.0.0.1:{server.server_address[1]}", seen
     finally:
         server.shutdown()
         server.server_close()
@@ -167,3 +171,44 @@ def test_a_compressed_bomb_is_read_only_up_to_the_cap():
     compressed, truncated, grown_mb = result.stdout.split()
     assert int(compressed) < 1_000_000 and truncated == "True"
     assert float(grown_mb) < 64, f"peak RSS grew {grown_mb} MB reading a reply capped at 64 KiB"
+
+
+@pytest.fixture
+def tls_server_context(tmp_path, monkeypatch):
+    """An HTTPS server context signed by a throwaway CA, and a function that makes the client trust
+    that CA (through ``SSL_CERT_FILE``, as httpx and the OpenAI SDK read it)."""
+    import ssl
+
+    trustme = pytest.importorskip("trustme")
+    from harness.api import openai_http
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    openai_http._tls_context.cache_clear()  # built once per process: rebuild it for this test
+
+    def trust() -> None:
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+
+    yield context, trust
+    openai_http._tls_context.cache_clear()
+
+
+def test_https_with_a_trusted_certificate(judge_for, tls_server_context):
+    context, trust = tls_server_context
+    trust()
+    with http_server((200, {}, json.dumps(COMPLETION).encode()), tls=context) as (base, seen):
+        [judgment] = run_judge(judge_for(f"{base}/v1"), [make_item(0)])
+    assert judgment.status == "scored" and seen[0]["headers"]["Authorization"] == "Bearer sk-test-key-123456"
+
+
+def test_an_untrusted_certificate_fails_at_once_and_says_so(judge_for, tls_server_context, monkeypatch):
+    """Verification is on (the system's CAs do not know the test CA), and asking again cannot
+    change a certificate: one attempt, then failed with the reason."""
+    context, _ = tls_server_context
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with http_server((200, {}, json.dumps(COMPLETION).encode()), tls=context) as (base, seen):
+        [judgment] = run_judge(judge_for(f"{base}/v1", max_retries=3), [make_item(0)])
+    assert judgment.status == "failed" and judgment.meta["attempts"] == 1
+    assert "certificate" in judgment.reason.lower() and not seen, judgment.reason
