@@ -357,7 +357,9 @@ def main() -> int:
                 sdk: list | str = []
             except ImportError:
                 sdk = "not installed (pip install openai to measure it beside the harness)"
-            warm = inspect_run(server.base_url, make_items(20), concurrency=4)
+            # at the measured concurrency: Inspect keeps one connection limit per model for the
+            # whole process, set by its first call (a warm-up at 4 would cap every run at 4)
+            warm = inspect_run(server.base_url, make_items(20), concurrency=args.concurrency)
             try:
                 raw_aiohttp_run(server.base_url, make_items(20), concurrency=4)
                 floor: list | str = []
