@@ -31,6 +31,10 @@ class EvalSample:
     answers it turn by turn: for turn k it hands the generator a sample whose ``question`` is turn k
     and whose ``history`` is the conversation so far (earlier user turns and the model's own
     answers, as ``{"role", "content"}`` messages). A single-turn sample leaves all three empty.
+
+    ``temperature``: the sampling temperature the benchmark prescribes for this sample (a chat
+    benchmark's, by category; 0 is greedy), or ``None`` for the run's own
+    (:mod:`harness.generation.decoding`).
     """
 
     id: str
@@ -41,6 +45,7 @@ class EvalSample:
     turns: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     history: tuple[dict[str, str], ...] = ()
+    temperature: float | None = None
 
     @property
     def multi_turn(self) -> bool:
@@ -52,6 +57,8 @@ class EvalSample:
         for key in MULTI_TURN_FIELDS:
             if not data[key]:
                 del data[key]
+        if data["temperature"] is None:
+            del data["temperature"]
         return data
 
 

@@ -28,6 +28,10 @@ CATEGORIES = ("writing", "roleplay", "reasoning", "math", "coding", "extraction"
 # fastchat/llm_judge/common.py NEED_REF_CATS (its fourth, arena-hard-200, is not an MT-Bench category)
 NEED_REF_CATS = ("math", "reasoning", "coding")
 CATEGORY_PREFIX = "mt-bench-"
+# fastchat/llm_judge/common.py temperature_config: the temperature each category's answers are
+# sampled at (gen_model_answer.py; 0 is greedy there). Every MT-Bench category is listed.
+TEMPERATURES = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
+                "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
 
 
 def category_id(category: str) -> str:
@@ -99,6 +103,7 @@ def load_mt_bench(directory: Path) -> list[EvalSample]:
             id=f"{SOURCE}-{qid}", question=turns[0], category=category_id(category),
             reference=refs[0] if refs else "", turns=turns, references=refs,
             meta={"question_id": qid, "mt_bench_category": category},
+            temperature=TEMPERATURES[category],
         ))
     stray = sorted(set(references) - seen)
     if stray:

@@ -32,6 +32,8 @@ PAPER_TEMPERATURE = 0.001
 class LiteLLMGenerator:
     """Generate with an API model (``litellm:<id>``). Options mirror the judge's and ``hf``'s."""
 
+    per_sample_temperature = True  # a sample's own temperature wins (harness.generation.decoding)
+
     def __init__(
         self,
         *,
@@ -114,11 +116,15 @@ class LiteLLMGenerator:
             sent = messages(sample)
             # the recorded prompt: the question alone, or the whole message list when there are several
             prompt = sent[0]["content"] if len(sent) == 1 else json.dumps(sent, ensure_ascii=False)
+            own = sample.temperature
             try:
-                reply = await client.complete(sent, params=params)
+                reply = await client.complete(sent, params=params if own is None else {**params, "temperature": own})
             except ApiFailure as exc:
                 return exc
-            return self._generation(sample, prompt, reply, settings.model)
+            generation = self._generation(sample, prompt, reply, settings.model)
+            if own is not None:
+                generation.meta["temperature"] = own
+            return generation
 
         def deliver(sample: EvalSample, result: Generation | ApiFailure) -> None:
             if isinstance(result, ApiFailure):

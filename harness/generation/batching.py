@@ -20,15 +20,22 @@ class PromptItem:
     id: str
     prompt: str
     token_ids: tuple[int, ...] = field(default=(), repr=False)
+    temperature: float | None = None  # the sample's own (harness.generation.decoding); None: the generator's
 
 
 def length_sorted_batches(items: Sequence[PromptItem], batch_size: int) -> list[list[PromptItem]]:
     """Batches of similar length, longest first (an out-of-memory error shows up at once, not at
-    the end); ties keep input order, so the batching is deterministic."""
+    the end); ties keep input order, so the batching is deterministic. Items with a temperature
+    of their own are batched by temperature (one generation config per batch)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    ordered = sorted(items, key=lambda item: (-len(item.token_ids), item.index))
-    return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    batches: list[list[PromptItem]] = []
+    # one decoding per batch: samples with their own temperature are batched with their kind only
+    for temperature in sorted({item.temperature for item in items}, key=lambda t: (t is not None, t or 0.0)):
+        group = [item for item in items if item.temperature == temperature]
+        ordered = sorted(group, key=lambda item: (-len(item.token_ids), item.index))
+        batches += [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    return batches
 
 
 def trim_at_eos(new_ids: Sequence[int], eos_ids: set[int]) -> tuple[list[int], str]:

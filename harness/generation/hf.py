@@ -76,6 +76,7 @@ class HFGenerator:
 
     name = "hf"
     data_parallel = True  # shards batches over launched processes itself (see the module docstring)
+    per_sample_temperature = True  # a sample's own temperature wins (harness.generation.decoding)
 
     def __init__(
         self,
@@ -185,8 +186,11 @@ class HFGenerator:
         finally:
             torch.set_num_threads(previous)
 
-    def _generation_config(self, hf_model: Any, tokenizer: Any) -> Any:
+    def _generation_config(self, hf_model: Any, tokenizer: Any, temperature: float | None = None) -> Any:
+        """``temperature``: a sample's own (0 or nearly: greedy); ``None``: this generator's setting."""
         import copy
+
+        from harness.generation.decoding import is_greedy
 
         config = copy.deepcopy(hf_model.generation_config)
         config.max_new_tokens = self.max_new_tokens
@@ -196,14 +200,15 @@ class HFGenerator:
         if config.eos_token_id is None:
             config.eos_token_id = tokenizer.eos_token_id
         config.num_beams = 1
-        if self.greedy:
+        greedy = self.greedy if temperature is None else is_greedy(temperature)
+        if greedy:
             config.do_sample = False
             config.temperature = None
             config.top_p = None
             config.top_k = None
         else:
             config.do_sample = True
-            config.temperature = self.temperature
+            config.temperature = self.temperature if temperature is None else float(temperature)
             config.top_p = self.top_p
             config.top_k = None
         return config
@@ -220,7 +225,8 @@ class HFGenerator:
         """Generate for one batch of prompts (left-padded to a common length)."""
         import torch
 
-        config = self._generation_config(hf_model, tokenizer)
+        own = batch[0].temperature  # one per batch (length_sorted_batches groups by it)
+        config = self._generation_config(hf_model, tokenizer, own)
         width = max(len(item.token_ids) for item in batch)
         input_ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
         attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -253,6 +259,7 @@ class HFGenerator:
                     meta={
                         "index": item.index,
                         "generator": self.name,
+                        **({"temperature": own} if own is not None else {}),
                         **({"token_ids": new_ids} if self.keep_token_ids else {}),
                     },
                 )
@@ -269,7 +276,7 @@ class HFGenerator:
         else:
             encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
         return [
-            PromptItem(index=i, id=sample.id, prompt=prompt, token_ids=tuple(ids))
+            PromptItem(index=i, id=sample.id, prompt=prompt, token_ids=tuple(ids), temperature=sample.temperature)
             for i, (sample, prompt, ids) in enumerate(zip(samples, prompts, encoded, strict=True))
         ]
 

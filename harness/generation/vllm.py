@@ -39,6 +39,7 @@ class VLLMGenerator:
     """Generate answers with vLLM; same options and records as :class:`~harness.generation.hf.HFGenerator`."""
 
     name = "vllm"
+    per_sample_temperature = True  # one SamplingParams per prompt where a sample has its own
 
     def __init__(
         self,
@@ -112,14 +113,25 @@ class VLLMGenerator:
             return
         from vllm import SamplingParams
 
+        from harness.generation.decoding import is_greedy
+
         llm = self._llm(model)
-        params = SamplingParams(
-            temperature=0.0 if self.greedy else self.temperature,
-            top_p=1.0 if self.greedy else self.top_p,
-            max_tokens=self.max_new_tokens,
-            min_tokens=self.min_new_tokens,
-            seed=None if self.greedy else self.seed,
-        )
+
+        def sampling(temperature: float | None) -> Any:
+            """This generator's decoding, or a sample's own temperature (0 or nearly: greedy)."""
+            greedy = self.greedy if temperature is None else is_greedy(temperature)
+            chosen = self.temperature if temperature is None else float(temperature)
+            return SamplingParams(
+                temperature=0.0 if greedy else chosen,
+                top_p=1.0 if greedy else self.top_p,
+                max_tokens=self.max_new_tokens,
+                min_tokens=self.min_new_tokens,
+                seed=None if greedy else self.seed,
+            )
+
+        default = sampling(None)
+        # one SamplingParams per prompt only where a sample has a temperature of its own
+        per_sample = [default if s.temperature is None else sampling(s.temperature) for s in samples]
         prompts = [sample_prompt(model, sample) for sample in samples]
         # The same token ids the hf generator and training use (template, BOS and all): vLLM is
         # given ids, not text, so it cannot add or drop special tokens of its own.
@@ -130,7 +142,7 @@ class VLLMGenerator:
         )
         for start in range(0, len(samples), self.chunk_size):
             chunk = range(start, min(start + self.chunk_size, len(samples)))
-            outputs = llm.generate([inputs[i] for i in chunk], params, use_tqdm=False)
+            outputs = llm.generate([inputs[i] for i in chunk], [per_sample[i] for i in chunk], use_tqdm=False)
             for index, output in zip(chunk, outputs, strict=True):
                 completion = output.outputs[0]
                 on_result(
@@ -142,6 +154,8 @@ class VLLMGenerator:
                         n_prompt_tokens=len(output.prompt_token_ids or ()),
                         n_new_tokens=len(completion.token_ids),
                         finish_reason="length" if completion.finish_reason == "length" else "eos",
-                        meta={"index": index, "generator": self.name},
+                        meta={"index": index, "generator": self.name,
+                              **({"temperature": samples[index].temperature}
+                                 if samples[index].temperature is not None else {})},
                     )
                 )

@@ -66,23 +66,28 @@ def scores_for_run(
         scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
         scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)
     run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
-    published = published_for_run(scores["run"], run_config)
+    published = published_for_run(scores["run"], run_config, run.config.get("decoding"))
     if published is not None:
         scores["published"] = published
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
 
 
-def run_decoding(config: Mapping[str, Any]) -> str | None:
-    """How the run generated its answers, in words (from its recorded configuration)."""
-    if not config or ("temperature" not in config and "greedy" not in config):
+def run_decoding(config: Mapping[str, Any], recorded: Any = None) -> str | None:
+    """How the run generated its answers, in words: what run.json recorded (``recorded``, its
+    ``decoding``), else what its configuration says, and the length limit."""
+    if isinstance(recorded, str) and recorded:
+        how = recorded
+    elif config and ("temperature" in config or "greedy" in config):
+        how = "greedy" if config.get("greedy") else f"temperature {config.get('temperature')} for every sample"
+    else:
         return None
-    how = "greedy" if config.get("greedy") else f"temperature {config.get('temperature')} for every sample"
-    length = config.get("max_new_tokens")
+    length = config.get("max_new_tokens") if config else None
     return f"{how}, at most {length:,} new tokens" if isinstance(length, int) else how
 
 
-def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None = None,
+                      decoding: Any = None) -> dict[str, Any] | None:
     """The scores published for the run's dataset with the run's judge (``DatasetSpec.published``),
     for reference, with how their answers were generated beside how this run's were (``config``:
     the run's recorded configuration); ``None`` when there are none or the plugin registry cannot
@@ -99,7 +104,7 @@ def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None 
     return {"scores": dict(published), "judge": spec.published_judge, "source": spec.published_source,
             "note": "published figures, for reference only: not measured by this run",
             "protocol": getattr(spec, "published_protocol", "") or None,
-            "run_decoding": run_decoding(config or {})}
+            "run_decoding": run_decoding(config or {}, decoding)}
 
 
 def write_report(

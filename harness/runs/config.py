@@ -110,6 +110,13 @@ class RunConfig(BaseModel):
             raise UsageError(f"{config_file or 'command line'}: {exc.args[0]}", hint=exc.hint) from None
         return config
 
+    @property
+    def one_decoding(self) -> bool:
+        """``--temperature`` or ``--greedy`` was given (on the command line or in the config file):
+        every sample is answered alike, even where a dataset prescribes a temperature per sample
+        (:mod:`harness.generation.decoding`)."""
+        return bool({"temperature", "greedy"} & self.model_fields_set)
+
     def judge_settings(self) -> JudgeSettings:
         """The judge's settings this run carries (its ``judge_*`` keys), as the judge receives them."""
         from harness.judging.settings import JudgeSettings

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, UsageError
+from harness.generation.decoding import apply_decoding, describe_decoding, prescribed
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
@@ -220,9 +221,13 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
             name, generator = _create_generator(config, registry, built, log)
             return built, generator, name
 
+        def decoding(todo: list[EvalSample], generator: Any, name: str) -> list[EvalSample]:
+            return apply_decoding(todo, one_decoding=config.one_decoding, generator=generator, generator_name=name)
+
         with _progress(config.progress and ranks.is_main) as progress:
             return generate_by_turn(samples, path, ranks=ranks, log=log, make_generator=make_generator,
-                                    progress=progress, record_for=generation_record, appender=JsonlAppender)
+                                    progress=progress, record_for=generation_record, appender=JsonlAppender,
+                                    decoding=decoding)
     by_id = {s.id: s for s in samples}
     done = {r["id"]: r for r in read_jsonl(path) if r.get("id") in by_id} if ranks.is_main else {}
     # Every rank must batch the very same list: rank 0's reading of the file decides.
@@ -236,6 +241,7 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
         log(f"generation: {len(todo)} to do, {len(done)} already on disk{spread}")
     model = model if model is not None else create_model(config, registry)
     generator_name, generator = _create_generator(config, registry, model, log)
+    todo = apply_decoding(todo, one_decoding=config.one_decoding, generator=generator, generator_name=generator_name)
     if ranks.distributed and not getattr(generator, "data_parallel", False):
         if not ranks.is_main:
             log(f"generation: rank {ranks.rank}: generator {generator_name!r} runs on rank 0 only")
@@ -468,11 +474,16 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
             model = create_model(config, registry)
             if config.preflight:  # seconds now, rather than a failure after generating
                 preflight(config, registry, log, model)
+            if prescribed(samples) and not config.one_decoding:  # refused before the run directory exists
+                generator_name, generator = _create_generator(config, registry, model, log)
+                apply_decoding(samples, one_decoding=False, generator=generator, generator_name=generator_name)
             prompt = prompt_record(model, samples)
             run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,
                            extra={"n_samples": len(samples), "world_size": ranks.world,
+                                  "decoding": describe_decoding(samples, one_decoding=config.one_decoding,
+                                                                greedy=config.greedy, temperature=config.temperature),
                                   **({"prompt": prompt} if prompt else {}),
                                   **({"dataset_file": source.record()} if source is not None else {})})
         except HarnessError as exc:

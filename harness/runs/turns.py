@@ -86,11 +86,15 @@ def conversation_record(sample: EvalSample, turns: Mapping[int, Mapping[str, Any
 def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, log: Callable[[str], None],
                      make_generator: Callable[[], tuple[Any, Any, str]], progress: Any,
                      record_for: Callable[[EvalSample, Generation], dict[str, Any]],
-                     appender: Callable[[Path], Any]) -> tuple[dict[str, dict[str, Any]], int]:
+                     appender: Callable[[Path], Any],
+                     decoding: Callable[[list[EvalSample], Any, str], list[EvalSample]] | None = None,
+                     ) -> tuple[dict[str, dict[str, Any]], int]:
     """Generate every missing turn, one generator call per turn over all samples; see the module doc.
 
     ``make_generator()`` returns ``(model, generator, generator_name)`` and is called once, when
-    there is work. Returns ``({sample id: conversation record}, turns generated now)``.
+    there is work. ``decoding(todo, generator, name)`` gives each turn's samples as the generator
+    gets them (:func:`harness.generation.decoding.apply_decoding`). Returns
+    ``({sample id: conversation record}, turns generated now)``.
     """
     from harness.runs.records import read_jsonl
 
@@ -121,6 +125,8 @@ def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, l
                 log(f"generation: generator {name!r} does not shard; rank 0 generates every turn")
                 solo = True
         model, generator, _ = built
+        if decoding is not None:
+            todo = decoding(todo, generator, built[2])
         wanted = {s.id: s for s in todo}
         writer = appender(path) if ranks.is_main else contextlib.nullcontext()
         with writer as out:

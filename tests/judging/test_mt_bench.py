@@ -72,6 +72,10 @@ def test_dataset_has_80_two_turn_questions_with_references(mtbench):
                                                     "extraction", "stem", "humanities")}
     with_refs = {s.meta["mt_bench_category"] for s in samples if s.references}
     assert with_refs == {"math", "reasoning", "coding"} and sum(bool(s.references) for s in samples) == 30
+    # FastChat's temperature_config (llm_judge/common.py): answers are sampled per category
+    fastchat = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
+                "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
+    assert all(s.temperature == fastchat[s.meta["mt_bench_category"]] for s in samples)
 
 
 def test_source_is_pinned_like_belle_eval(mtbench):

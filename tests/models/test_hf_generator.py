@@ -157,3 +157,30 @@ def test_generate_in_input_order(stories_model) -> None:
     )
     assert [g.id for g in results] == [s.id for s in samples]
     assert [g.meta["index"] for g in results] == list(range(len(samples)))
+
+
+def test_batches_never_mix_temperatures() -> None:
+    items = [PromptItem(i, f"s{i}", "p", tuple(range(n)), temperature=t)
+             for i, (n, t) in enumerate([(3, 0.7), (7, None), (3, 0.0), (1, 0.7), (7, 0.0)])]
+    batches = length_sorted_batches(items, 2)
+    assert [[it.index for it in b] for b in batches] == [[1], [4, 2], [0, 3]]  # the run's own first
+    assert all(len({it.temperature for it in b}) == 1 for b in batches)
+
+
+def test_a_samples_own_temperature_wins_and_is_recorded(stories_model) -> None:
+    """A sample prescribed temperature 0 is answered greedily by a sampling generator (the same
+    tokens as a greedy run), one prescribed 0.7 is sampled, and each records its temperature."""
+    from dataclasses import replace
+
+    samples = _samples(STORY_PROMPTS[:4])
+    greedy = {g.id: g for g in _run(HFGenerator(batch_size=4, max_new_tokens=16, greedy=True, keep_token_ids=True),
+                                   stories_model, samples)}
+    prescribed = [replace(s, temperature=0.0 if i % 2 == 0 else 0.7) for i, s in enumerate(samples)]
+    sampler = HFGenerator(batch_size=4, max_new_tokens=16, temperature=1.5, keep_token_ids=True, seed=3)
+    mixed = {g.id: g for g in _run(sampler, stories_model, prescribed)}
+    assert mixed.keys() == greedy.keys()
+    for i, sample in enumerate(prescribed):
+        assert mixed[sample.id].meta["temperature"] == sample.temperature
+        if i % 2 == 0:
+            assert mixed[sample.id].meta["token_ids"] == greedy[sample.id].meta["token_ids"], sample.id
+    assert "temperature" not in greedy["q0"].meta  # the run's own decoding: nothing per sample

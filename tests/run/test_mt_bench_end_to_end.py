@@ -72,11 +72,13 @@ def test_mt_bench_run_offline(tmp_path, shared_data, harness_home):
     assert scores["turns"]["overall"]["1"]["mean"] == 7 and scores["turns"]["overall"]["2"]["mean"] == 4
     assert scores["published"]["scores"]["GPT-4"] == 8.99
     # how the published answers were generated, beside how this run's were
-    assert scores["published"]["run_decoding"] == "greedy, at most 8 new tokens"
+    assert scores["published"]["run_decoding"] == (
+        "greedy for every sample (the dataset's per-sample temperatures overridden), at most 8 new tokens")
     assert "writing, roleplay 0.7" in scores["published"]["protocol"]
     report = (run_dir / "report.md").read_text()
     assert "## Per turn" in report and "Published scores (for reference, not measured by this run)" in report
-    assert "This run's answers: greedy, at most 8 new tokens." in report
+    assert "This run's answers: greedy for every sample (the dataset's per-sample temperatures overridden), " \
+           "at most 8 new tokens." in report
     html = (run_dir / "report.html").read_text()
     assert "<h2>Per turn</h2>" in html and "Published scores (for reference, not measured by this run)" in html
     assert "Their answers: FastChat&#x27;s gen_model_answer" in html or "Their answers: FastChat's" in html

@@ -218,3 +218,69 @@ def test_hf_model_renders_earlier_turns_through_its_chat_template(tmp_path, harn
     ids = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
     ids = ids["input_ids"] if hasattr(ids, "keys") else ids  # a BatchEncoding in newer transformers
     assert out[0].n_prompt_tokens == len(ids)
+
+
+class TemperatureDataset(TwoTurnDataset):
+    """The two-turn samples, each prescribing a temperature (as MT-Bench's do by category)."""
+
+    def load(self):
+        from dataclasses import replace
+
+        return [replace(s, temperature=[0.7, 0.0, 0.1][i % 3]) for i, s in enumerate(self.samples)]
+
+
+class SeeingGenerator(HistoryGenerator):
+    """Records the temperature each sample reached it with."""
+
+    per_sample_temperature = True
+    seen: list[tuple[str, float | None]] = []
+
+    def generate(self, model, samples, *, on_result):
+        SeeingGenerator.seen += [(s.id, s.temperature) for s in samples]
+        super().generate(model, samples, on_result=on_result)
+
+
+class TemperaturePlugin:
+    @hookimpl
+    def harness_register_datasets(self, register):
+        register(DatasetSpec(name="two-turn-temps", factory=TemperatureDataset, description="with temperatures"))
+
+    @hookimpl
+    def harness_register_generators(self, register):
+        register(GeneratorSpec(name="seeing", factory=SeeingGenerator))
+
+
+@pytest.fixture
+def temp_manager(mt_manager):
+    SeeingGenerator.seen = []
+    mt_manager.register(TemperaturePlugin(), name="temperature-plugin")
+    yield mt_manager
+    mt_manager.unregister(name="temperature-plugin")
+
+
+def test_prescribed_temperatures_reach_the_generator_on_every_turn(tmp_path, temp_manager):
+    result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing"), manager=temp_manager,
+                      log=lambda m: None)
+    assert result.status == "complete"
+    expected = {f"s{i:03d}": [0.7, 0.0, 0.1][i % 3] for i in range(6)}
+    assert len(SeeingGenerator.seen) == 12 and all(t == expected[i] for i, t in SeeingGenerator.seen)
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert run["decoding"] == "the dataset's temperature per sample (greedy, 0.1, 0.7)"
+
+
+def test_temperature_or_greedy_given_answers_every_sample_alike(tmp_path, temp_manager):
+    result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", greedy=True),
+                      manager=temp_manager, log=lambda m: None)
+    assert {t for _, t in SeeingGenerator.seen} == {None}
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert run["decoding"] == "greedy for every sample (the dataset's per-sample temperatures overridden)"
+
+
+def test_a_generator_with_one_temperature_is_refused_not_silently_used(tmp_path, temp_manager):
+    from harness.errors import UsageError
+
+    with pytest.raises(UsageError, match="prescribes a temperature per sample") as info:
+        run_eval(cfg(tmp_path, dataset="two-turn-temps"), manager=temp_manager, log=lambda m: None)
+    assert "--temperature T or --greedy" in info.value.hint
+    assert HistoryGenerator.calls == []  # refused before anything was generated
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nor a run directory
