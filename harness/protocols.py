@@ -226,7 +226,11 @@ class Model(Protocol):
 class Generator(Protocol):
     """Produces answers for samples; calls ``on_result`` as each answer is ready (for resuming).
 
-    Results may arrive in any order; each carries the sample id.
+    Results may arrive in any order; each carries the sample id. Optional: a class attribute
+    ``per_sample_temperature = True`` says the generator answers a sample whose ``temperature`` is
+    set at that temperature (and records it in ``meta["temperature"]``); without it, a dataset that
+    prescribes temperatures is refused unless the user asks for one decoding for all
+    (:mod:`harness.generation.decoding`).
     """
 
     name: str

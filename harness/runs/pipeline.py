@@ -478,6 +478,10 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
                 generator_name, generator = _create_generator(config, registry, model, log)
                 apply_decoding(samples, one_decoding=False, generator=generator, generator_name=generator_name)
             prompt = prompt_record(model, samples)
+            if prescribed(samples):  # a resume must answer as the run began (rundir.prompt_change)
+                decoding = describe_decoding(samples, one_decoding=config.one_decoding, greedy=config.greedy,
+                                             temperature=config.temperature)
+                prompt = {**(prompt or {}), "decoding": decoding}
             run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,

@@ -230,7 +230,8 @@ class RunClaim:
                 old = meta.get("config", {})
                 changed = sorted(k for k, v in config.result_settings().items() if old.get(k) != v)
                 if prompt_changed:
-                    changed.append(f"the prompt: {prompt_changed}")
+                    changed.append(prompt_changed if prompt_changed.startswith("answers decoded")
+                                   else f"the prompt: {prompt_changed}")
                 if "dataset_sha256" in changed:  # same --dataset path, other bytes: other questions
                     changed[changed.index("dataset_sha256")] = (
                         f"dataset_sha256: {config.dataset} has changed since that run")
@@ -270,7 +271,8 @@ def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str
     not, or if either is unknown (a run from before prompts were recorded, a model that cannot say).
 
     Compared: the template's sha256, the system prompt and, for the same example sample, the
-    rendered example (which also catches a tokenizer whose special tokens changed)."""
+    rendered example (which also catches a tokenizer whose special tokens changed), and, where the
+    dataset prescribes temperatures per sample, how answers are decoded (``decoding``)."""
     if not isinstance(old, dict) or not isinstance(new, dict):
         return None
     if old.get("sha256") != new.get("sha256"):
@@ -280,6 +282,8 @@ def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str
         return f"system prompt {old.get('system_prompt')!r} is now {new.get('system_prompt')!r}"
     if old.get("example_id") == new.get("example_id") and old.get("example") != new.get("example"):
         return "the same template renders the example differently (tokenizer changed?)"
+    if old.get("decoding") != new.get("decoding") and (old.get("decoding") or new.get("decoding")):
+        return f"answers decoded with {old.get('decoding') or 'one temperature'}, now {new.get('decoding')}"
     return None
 
 

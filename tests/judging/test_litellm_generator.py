@@ -56,6 +56,21 @@ def test_generates_concurrently_with_cache(tmp_path):
         assert server.n_requests == 24 and all(g.meta["cache_hit"] for g in out2)
 
 
+def test_a_samples_own_temperature_is_sent_and_recorded(tmp_path):
+    from dataclasses import replace
+
+    with ChatCompletionsServer(reply="答") as server:
+        model, generator = make_components(api_base=server.base_url, cache_path=tmp_path / "c.sqlite",
+                                           progress=False, temperature=0.5)
+        prescribed = [replace(s, temperature=t) for s, t in zip(samples(3), (0.7, 0.0, None), strict=True)]
+        out = {}
+        generator.generate(model, prescribed, on_result=lambda g: out.__setitem__(g.id, g))
+        sent = sorted(body["temperature"] for body in server.requests)
+    assert sent == [0.0, 0.5, 0.7]  # the sample's own, else the generator's
+    assert out["g0"].meta["temperature"] == 0.7 and out["g1"].meta["temperature"] == 0.0
+    assert "temperature" not in out["g2"].meta
+
+
 def test_missing_answers_are_not_delivered_and_reported(tmp_path):
     with ChatCompletionsServer(fail_first=2, faults=("500",)) as server:
         model, generator = make_components(api_base=server.base_url, cache_path=tmp_path / "c.sqlite",

@@ -284,3 +284,21 @@ def test_a_generator_with_one_temperature_is_refused_not_silently_used(tmp_path,
     assert "--temperature T or --greedy" in info.value.hint
     assert HistoryGenerator.calls == []  # refused before anything was generated
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nor a run directory
+
+
+def test_a_resume_must_decode_as_the_run_began(tmp_path, temp_manager):
+    """Begun with the dataset's temperatures, interrupted, then resumed with one temperature for all:
+    refused (the answers would mix two decodings), even though the settings' values are the same."""
+    from harness.errors import UsageError
+
+    HistoryGenerator.stop_after = 3
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"), manager=temp_manager,
+                 log=lambda m: None)
+    HistoryGenerator.stop_after = None
+    explicit_default = cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t", temperature=0.001)
+    with pytest.raises(UsageError, match="answers decoded with the dataset's temperature per sample"):
+        run_eval(explicit_default, manager=temp_manager, log=lambda m: None)
+    result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"), manager=temp_manager,
+                      log=lambda m: None)
+    assert result.resumed and result.status == "complete"
