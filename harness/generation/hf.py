@@ -66,8 +66,11 @@ def distributed_state() -> Any | None:
     import torch
     from accelerate import PartialState
 
+    from harness.process_group import destroy_process_group_at_exit
+
     # cpu=True makes accelerate set up gloo for CPU ranks (torchrun on CPU); GPUs use NCCL.
     state = PartialState(cpu=not torch.cuda.is_available())
+    destroy_process_group_at_exit()  # else a gloo rank can abort at exit after its work is done
     return state if state.num_processes > 1 else None
 
 

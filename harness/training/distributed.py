@@ -58,8 +58,11 @@ def init_process_group() -> DistInfo:
     import deepspeed
     import torch
 
+    from harness.process_group import destroy_process_group_at_exit
+
     info = ensure_env()
     if torch.cuda.is_available():
         torch.cuda.set_device(info.local_rank)
     deepspeed.init_distributed(verbose=False)
+    destroy_process_group_at_exit()  # else a gloo rank can abort at exit after its work is done
     return info

@@ -31,8 +31,6 @@ with open(os.path.join(sys.argv[3], f"rank-{rank}.json"), "w") as fh:
     json.dump({g.id: g.meta["token_ids"] for g in results}, fh)
 """
 
-NATIVE_ABORT = "terminate called without an active exception"
-
 
 @pytest.mark.slow  # two fresh interpreters importing transformers on a 2-core machine (~30 s)
 def test_two_ranks_split_the_work_and_only_rank_zero_reports(
@@ -46,16 +44,13 @@ def test_two_ranks_split_the_work_and_only_rank_zero_reports(
     script.write_text(SCRIPT)
     out = tmp_path / "out"
     out.mkdir()
-    # PYTHONFAULTHANDLER: a native abort in a rank prints every thread's Python stack
+    # PYTHONFAULTHANDLER: a native abort in a rank prints every thread's Python stack. A gloo group
+    # left alive at exit used to abort a rank after its work (1 in 5-10 runs here; see
+    # harness/process_group.py), so this launch is not retried: a rank that fails, fails the test.
     env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
     args = [str(script), str(checkpoint), str(tokenizer), str(out)]
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     result = subprocess.run([*launch, *args], env=env, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0 and NATIVE_ABORT in result.stderr:
-        # Seen in 2 of 31 runs on the 2-core CI machine: both ranks abort in native code
-        # (SIGABRT, no Python exception) within 2 s of starting, before any batch; cause not found
-        # (torch/gloo start-up). One fresh launch more; a second failure fails the test.
-        result = subprocess.run([*launch, *args], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     questions = [
         "Once upon a time",
