@@ -33,8 +33,8 @@ class RegistryFileError(UsageError):
     """A registry YAML file that does not match its schema."""
 
 
-def format_validation_error(path: Path | str, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid registry file"]
+def format_validation_error(path: Path | str, exc: ValidationError, what: str = "registry file") -> str:
+    lines = [f"{path}: invalid {what}"]
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         got = err.get("input")

@@ -12,6 +12,7 @@ Every answer made at a prescribed temperature records it (``meta.temperature``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -25,6 +26,23 @@ GREEDY_BELOW = 1e-4
 
 def is_greedy(temperature: float) -> bool:
     return temperature < GREEDY_BELOW
+
+
+def check_temperatures(samples: Sequence[EvalSample], dataset: str) -> None:
+    """Refuse (exit 2, before anything is generated) a prescribed temperature that is not a finite
+    number >= 0: a dataset plugin's ``"0.7"``, ``True``, ``NaN`` or ``-1`` would otherwise crash a
+    sort, sample nonsense, or be sent to an API as it is."""
+    for sample in samples:
+        value = sample.temperature
+        if value is None:
+            continue
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+        if not ok:
+            raise UsageError(
+                f"dataset {dataset!r}: sample {sample.id!r} has temperature {value!r}; "
+                "it must be a finite number >= 0",
+                hint="0 means greedy, None the run's own. Fix what the dataset plugin sets as "
+                "EvalSample.temperature.")
 
 
 def prescribed(samples: Sequence[EvalSample]) -> bool:

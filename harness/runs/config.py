@@ -36,7 +36,9 @@ UNSET_OMITTED = frozenset({"prompt_template", "system_prompt", "dataset_fields",
 class RunConfig(BaseModel):
     """Everything `harness run` needs. Field names are the YAML keys (and the CLI options)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # allow_inf_nan=False: a NaN or infinite number is refused here (exit 2), never sampled with or
+    # written into run.json as a non-JSON ``NaN``/``Infinity``.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     model: str = Field(description="model component, e.g. tiny-llama, llama-ext, hf:<id>, litellm:<id>")
     model_path: str | None = None
@@ -103,7 +105,7 @@ class RunConfig(BaseModel):
         try:
             config = cls.model_validate(data)
         except ValidationError as exc:
-            raise UsageError(format_validation_error(config_file or "command line", exc)) from None
+            raise UsageError(format_validation_error(config_file or "command line", exc, what="run options")) from None
         try:
             config.judge_settings()  # a bad judge setting is refused now, not after generation
         except UsageError as exc:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, UsageError
-from harness.generation.decoding import apply_decoding, describe_decoding, prescribed
+from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
@@ -423,9 +423,12 @@ def load_samples(config: RunConfig, registry: ComponentRegistry, source: Any = N
     if source is not None:
         source.categories = registry.categories()
         samples = source.load()
+        check_temperatures(samples, config.dataset)
         return select_samples(samples, config, list(run_categories(config, registry, samples)))
     dataset = create_component(registry, "dataset", config.dataset, lenient={"data_dir": config.data_dir})
-    return select_samples(dataset.load(), config, list(registry.categories()))
+    samples = dataset.load()
+    check_temperatures(samples, config.dataset)
+    return select_samples(samples, config, list(registry.categories()))
 
 
 def run_eval(config: RunConfig, *, manager: PluginManager | None = None,

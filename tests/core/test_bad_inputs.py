@@ -24,10 +24,27 @@ from harness.paths import shared_data_dir
 RUN = ("run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--limit", "2", "--no-progress")
 
 
-def harness(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def harness(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            obey_permissions: bool = False) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "COLUMNS": "80", **(env or {})}
+    preexec = _drop_permission_override if obey_permissions and os.geteuid() == 0 else None
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=300)
+                          env=full_env, cwd=cwd, timeout=300, preexec_fn=preexec)
+
+
+def _drop_permission_override() -> None:
+    """In the child, before exec: take CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH out of the bounding set.
+
+    Root ignores file modes only through these two capabilities; after exec it no longer has them, so a
+    read-only --out refuses root as it refuses any user, and the row runs in CI (as root) too.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for cap in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
 def write(path: Path, content: str | bytes) -> None:
@@ -61,7 +78,7 @@ class Case:
     setup: Callable[[Path, Path], None] = lambda d, run: None
     env: dict[str, str] = field(default_factory=dict)
     rc: int = 2  # 0: an isolated broken plugin (one warning line, the command works)
-    needs: str | None = None  # "shared" (../shared/data), "nonroot" (permissions apply)
+    needs: str | None = None  # "shared" (../shared/data), "permissions" (file modes must apply, root too)
 
 
 def _garbage_paths(d: Path, run: Path) -> None:
@@ -191,6 +208,14 @@ CASES = [
          lambda d, run: write(d / "bad.yaml", "- model\n- tiny-llama\n")),
     Case("config-yaml-unknown-key", ("run", "-c", "{d}/bad.yaml"), "{d}/bad.yaml",
          lambda d, run: write(d / "bad.yaml", "model: tiny-llama\nmodle: x\n")),
+    # --- numbers: NaN, infinity (also an exponent past float's range) are refused, never sampled with or
+    # written into run.json as non-JSON NaN/Infinity
+    Case("temperature-nan", RUN + ("--out", "{d}/runs", "--temperature", "nan"), "command line: invalid run options"),
+    Case("temperature-inf", RUN + ("--out", "{d}/runs", "--temperature", "inf"), "command line: invalid run options"),
+    Case("temperature-exponent-overflow", RUN + ("--out", "{d}/runs", "--temperature", "1e999"),
+         "command line: invalid run options"),
+    Case("config-yaml-judge-timeout-inf", ("run", "-c", "{d}/bad.yaml"), "{d}/bad.yaml: invalid run options",
+         lambda d, run: write(d / "bad.yaml", "model: tiny-llama\njudge: ref-f1\njudge_timeout: .inf\n")),
     Case("experiment-yaml-not-utf8", ("experiment", "{d}/exp.yaml"), "{d}/exp.yaml:1",
          lambda d, run: write(d / "exp.yaml", b"name: \xff\n")),
     # --- --tokenizer
@@ -215,7 +240,7 @@ CASES = [
     # --- --out and --name
     Case("out-is-a-file", RUN + ("--out", "{d}/afile"), "{d}/afile",
          lambda d, run: write(d / "afile", "x\n")),
-    Case("out-read-only", RUN + ("--out", "{d}/ro/runs"), "{d}/ro/runs", _read_only_out, needs="nonroot"),
+    Case("out-read-only", RUN + ("--out", "{d}/ro/runs"), "{d}/ro/runs", _read_only_out, needs="permissions"),
     Case("out-under-proc", RUN + ("--out", "/proc/harness-bad-input-test"), "/proc/harness-bad-input-test",
          needs="linux"),
     Case("name-dot-dot", RUN + ("--out", "{d}/runs", "--name", ".."), "--name"),
@@ -288,8 +313,6 @@ def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, finished_run: P
     shared = shared_data_dir()
     if case.needs == "shared" and shared is None:
         pytest.skip("../shared/data is absent")
-    if case.needs == "nonroot" and (not hasattr(os, "geteuid") or os.geteuid() == 0):
-        pytest.skip("permissions do not apply to root")
     if case.needs == "linux" and not sys.platform.startswith("linux"):
         pytest.skip("needs /proc")
     d = tmp_path.resolve()
@@ -301,7 +324,7 @@ def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, finished_run: P
     env = {k: fill(v) for k, v in case.env.items()}
     if "PYTHONPATH" in env:
         env["PYTHONPATH"] += os.pathsep + os.environ.get("PYTHONPATH", "")
-    proc = harness(*[fill(a) for a in case.argv], env=env, cwd=d)
+    proc = harness(*[fill(a) for a in case.argv], env=env, cwd=d, obey_permissions=case.needs == "permissions")
     both = proc.stdout + proc.stderr
     assert "Traceback" not in both, both
     assert proc.returncode == case.rc, both

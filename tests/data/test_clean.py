@@ -8,10 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("datasketch")
-
 
 def harness(*argv: str, columns: int = 80, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "COLUMNS": str(columns), "OMP_NUM_THREADS": "1", **(env or {})}

@@ -12,8 +12,6 @@ import pytest
 
 from harness.paths import project_root
 
-pytest.importorskip("datasketch")
-
 
 @pytest.mark.slow  # MinHash over 3,000 samples twice: ~20 s on a busy 2-core machine
 def test_data_clean_bench_smoke(tmp_path: Path, shared_data: Path) -> None:

@@ -179,7 +179,8 @@ def tls_server_context(tmp_path, monkeypatch):
     that CA (through ``SSL_CERT_FILE``, as httpx and the OpenAI SDK read it)."""
     import ssl
 
-    trustme = pytest.importorskip("trustme")
+    import trustme
+
     from harness.api import openai_http
 
     ca = trustme.CA()

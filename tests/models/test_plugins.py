@@ -43,10 +43,13 @@ def test_all_components_are_registered() -> None:
     assert registry.get("generator", "vllm").name == "vllm"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed here")
-def test_vllm_is_unavailable_with_a_reason() -> None:
+def test_vllm_is_unavailable_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.errors import ComponentUnavailableError
     from harness.manager import get_registry
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",  # absent, installed here or not
+                        lambda name, *a: None if name == "vllm" else real_find_spec(name, *a))
 
     spec = get_registry().get("generator", "vllm")
     assert "vllm is not installed" in spec.unavailable_reason()

@@ -13,16 +13,19 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness.report import write_report
+from tests.report.browser import BROWSER, require_browser
 
-BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install -y chromium)")
+
+@pytest.fixture(autouse=True)
+def _browser() -> None:
+    require_browser()
+
 
 PROBE = """<script>(function(){var errors=[];
 window.addEventListener("error",function(e){errors.push(String(e.message||e.type));},true);

@@ -3,8 +3,9 @@ uses it: on a 390 px phone, filtering, searching by id and by displayed category
 into the search box (timed in the page with ``performance.now``), with JavaScript off, and with
 the chart's colours, legend and axis read back from the rendered page.
 
-Needs the ``playwright`` package (PyPI) and a chromium binary (Debian's ``chromium``; .ci/run
-installs it). Either missing: the module skips and says which, and how to install it.
+Needs the ``playwright`` package (a dev dependency) and a chromium binary (Debian's ``chromium``;
+.ci/run installs it). Without chromium the tests skip and say how to install it, except in CI, where
+they fail (tests/report/browser.py).
 """
 
 from __future__ import annotations
@@ -12,22 +13,21 @@ from __future__ import annotations
 import json
 import random
 import re
-import shutil
 import statistics
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright_api
 
 from harness.manager import get_registry
 from harness.report import write_report
+from tests.report.browser import BROWSER, require_browser
 
-BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright); the browser test skips"
-)
-pytestmark = pytest.mark.skipif(
-    BROWSER is None, reason="chromium is not installed (apt-get install -y chromium); the browser test skips"
-)
+
+@pytest.fixture(autouse=True)
+def _browser() -> None:
+    require_browser()
+
 
 N_SAMPLES = 1000
 CATEGORIES = ("math", "code", "classification", "extract", "open_qa", "closed_qa", "generation", "brainstorming",

@@ -302,3 +302,39 @@ def test_a_resume_must_decode_as_the_run_began(tmp_path, temp_manager):
     result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"), manager=temp_manager,
                       log=lambda m: None)
     assert result.resumed and result.status == "complete"
+
+
+class HostileTemperatureDataset(TwoTurnDataset):
+    """Sample s001 prescribes ``HostileTemperatureDataset.value``; the others a sane 0.7."""
+
+    value: object = None
+
+    def load(self):
+        from dataclasses import replace
+
+        return [replace(s, temperature=self.value if s.id == "s001" else 0.7) for s in self.samples]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.5, "0.7", True])
+def test_a_prescribed_temperature_that_is_not_a_number_at_least_0_is_refused(tmp_path, temp_manager, value):
+    """A dataset plugin's NaN, inf, negative, string or bool temperature: exit 2 naming the dataset and
+    the sample, before a run directory or an answer exists (it had crashed a sort, or sampled nonsense)."""
+    from harness.errors import UsageError
+
+    HostileTemperatureDataset.value = value
+
+    class Hostile:
+        @hookimpl
+        def harness_register_datasets(self, register):
+            register(DatasetSpec(name="hostile-temps", factory=HostileTemperatureDataset, description="bad"))
+
+    temp_manager.register(Hostile(), name="hostile")
+    try:
+        with pytest.raises(UsageError, match=r"dataset 'hostile-temps': sample 's001' has temperature") as info:
+            run_eval(cfg(tmp_path, dataset="hostile-temps", generator="seeing"), manager=temp_manager,
+                     log=lambda m: None)
+    finally:
+        temp_manager.unregister(name="hostile")
+    assert repr(value) in str(info.value)
+    assert SeeingGenerator.seen == [] and HistoryGenerator.calls == []
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -69,7 +68,6 @@ def test_normal_output_has_no_third_party_noise(finished):
     assert not [line for line in output.splitlines() if "WARNING" in line or "Warning:" in line], output
 
 
-@pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None, reason="deepspeed is not installed")
 def test_verbose_shows_it(tmp_path):
     args = [a if a != "code,rewrite,generation" else "code" for a in RUN]
     proc = _harness([*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home")  # = harness -v run ...

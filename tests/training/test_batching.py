@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from harness.training.batching import BatchPlan, collate
 from harness.training.sft_encoding import IGNORE_INDEX, EncodedSample
 
@@ -35,7 +33,7 @@ def test_different_seeds_give_different_orders():
 
 
 def test_collate_right_pads_and_masks_padding():
-    torch = pytest.importorskip("torch")
+    import torch
     a = EncodedSample(input_ids=[5, 6, 7], labels=[IGNORE_INDEX, 6, 7])
     b = EncodedSample(input_ids=[8], labels=[8])
     batch = collate([a, b], pad_token_id=0)
