@@ -102,13 +102,22 @@ def launch_command(
     return " ".join(part if re.fullmatch(r"\$[A-Z_]+", part) else shlex.quote(part) for part in cmd)
 
 
+# A hostfile has a line per node; anything larger is the wrong file, and is not read whole.
+MAX_HOSTFILE_BYTES = 1024 * 1024
+
+
 def read_hostfile(path: Path) -> list[tuple[str, int]]:
     """A DeepSpeed hostfile's ``(host, slots)`` pairs; a malformed line is a usage error naming it."""
     from harness.errors import UsageError
 
     hosts: list[tuple[str, int]] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_HOSTFILE_BYTES + 1)
+        if len(data) > MAX_HOSTFILE_BYTES:
+            raise UsageError(f"{path}: over {MAX_HOSTFILE_BYTES // 1024} KiB; a hostfile has one short line per node",
+                             hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines.")
+        lines = data.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the hostfile ({exc})") from None
     for number, line in enumerate(lines, 1):
@@ -132,7 +141,9 @@ def check_hostfile(path: Path, *, nodes: int, gpus: int) -> str | None:
     """
     from harness.errors import UsageError
 
-    if not path.is_file():
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path}: not a file", hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines.")
+    if not path.exists():
         return (f"note: {path} does not exist yet; the deepspeed launcher needs it on the first node, "
                 f"one line per node: '<host> slots={gpus}'")
     hosts = read_hostfile(path)

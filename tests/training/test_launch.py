@@ -102,6 +102,25 @@ def test_cli_refuses_a_hostfile_that_does_not_fit(tmp_path):
     assert proc.returncode == 2 and "node2 (slots=4) has fewer slots than --gpus 8" in " ".join(proc.stderr.split())
 
 
+
+def test_a_hostile_hostfile_is_one_clear_error(tmp_path):
+    """Not UTF-8, over the cap (not read whole), or a folder: exit 2 naming the file, no traceback."""
+    hostfile = tmp_path / "hosts"
+    cases = {
+        "not-utf8": (lambda: hostfile.write_bytes(b"node1 slots=8\nn\xffde2 slots=8\n"), "cannot read the hostfile"),
+        "huge": (lambda: hostfile.write_bytes(b"# padding\n" * 200_000), "over 1024 KiB"),
+        "folder": (lambda: hostfile.mkdir(), "not a file"),
+    }
+    for name, (make, expected) in cases.items():
+        make()
+        proc = _print_launch("--gpus", "8", "--nodes", "2", "--hostfile", str(hostfile))
+        flat = " ".join(proc.stderr.split())
+        assert proc.returncode == 2 and proc.stdout == "", (name, proc.stderr)
+        assert f"{hostfile}: {expected}" in flat and "Traceback" not in proc.stderr, (name, proc.stderr)
+        if hostfile.is_file():
+            hostfile.unlink()
+
+
 def test_accelerate_cpu_one_process_trap_is_refused(tmp_path):
     """``accelerate launch --cpu --num_processes 2`` starts one process (MPI is expected to start the
     rest); the entry point refuses rather than train a world of one."""
