@@ -539,12 +539,22 @@ def rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None = None,
 
     Holds the run directory's lock while it works, like ``harness run``.
     """
-    if judgments_file is not None:
-        check_run_name(judgments_file, option="--judgments-file")
-    if not (Path(run_dir) / RUN_FILE).is_file():
-        read_run(run_dir)  # the usage error, before anything is written there
+    _check_judgments_file(Path(run_dir), judgments_file or default_judgments_file(judge), judge)
     with run_dir_lock(Path(run_dir), command="harness judge"), sigterm_as_interrupt():
         return _rejudge(run_dir, judge, settings=settings, judgments_file=judgments_file, manager=manager, log=log)
+
+
+def default_judgments_file(judge: str) -> str:
+    return f"judgments-{judge}.jsonl"
+
+
+def _check_judgments_file(run_dir: Path, name: str, judge: str) -> None:
+    """``--judgments-file`` names a judgments file of the run's own (:mod:`harness.runs.judgments_name`);
+    a folder that is not a run is refused first, before anything is written there."""
+    from harness.report import report_file_names
+    from harness.runs.judgments_name import check_judgments_file
+
+    check_judgments_file(run_dir, name, meta=read_run(run_dir), judge=judge, writes=report_file_names(name))
 
 
 def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgments_file: str | None,
@@ -565,9 +575,8 @@ def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgm
                for r in generations.values()]
     if any("turn" in r for r in records):  # a multi-turn run: one line per turn (harness.runs.turns)
         samples, generations = samples_from_records(records)
-    name = judgments_file or f"judgments-{judge}.jsonl"
-    if name == JUDGMENTS:
-        raise UsageError(f"refusing to overwrite the run's own {JUDGMENTS}; pick another --judgments-file")
+    name = judgments_file or default_judgments_file(judge)
+    _check_judgments_file(Path(run_dir), name, judge)  # again, now that no one else can change the folder
     from harness.report import report_file_names
 
     add_run_files(Path(run_dir), [name, *report_file_names(name)])  # ours, so --force may remove them
