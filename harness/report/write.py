@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
 from harness.paper.side_by_side import comparison_for_run
 from harness.report.csv_export import render_csv
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
-from harness.report.rundir import JUDGMENTS, RunDir, read_run_dir
+from harness.report.rundir import JUDGMENTS, RUN_CONFIG, RunDir, read_run_dir
 from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.aggregate import score_judgments
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
@@ -107,6 +108,15 @@ def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None 
             "run_decoding": run_decoding(config or {}, decoding)}
 
 
+def _check_ours(run_dir: Path) -> None:
+    """Report files go only into a harness run directory: a folder without ``run.json`` may hold a
+    ``report.md`` of the user's, and the harness never writes into a folder it did not create."""
+    if not (run_dir / RUN_CONFIG).is_file():
+        raise UsageError(f"{run_dir} is not a harness run directory (no {RUN_CONFIG}); the harness never writes "
+                         "report files into such a folder",
+                         hint="harness compare reads it without writing; or copy the judgments into a run directory.")
+
+
 def write_report(
     run_dir: Path,
     *,
@@ -122,6 +132,7 @@ def write_report(
     """
     run_dir = Path(run_dir)
     run = read_run_dir(run_dir, judgments_file=judgments_file)
+    _check_ours(run_dir)
     if categories is None:
         from harness.manager import get_registry
 
