@@ -229,8 +229,19 @@ def compare(
     for name, run_scores in zip(names, scores, strict=True):
         if run_scores.get("paper"):  # linked to a published row: the paper's figures, under the verdict
             out.print(paper_comparison(run_scores["paper"], name=name))
+    _print_notes(out, names, scores)
     if html is not None:
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
+
+
+def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> None:
+    """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
+    prints them: a figure shown as "–" must say why."""
+    from harness.report.escape import terminal_text
+
+    for name, run_scores in zip(names, scores, strict=True):
+        for note in run_scores.get("notes", []):
+            out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
 
 
 def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: int, seed: int,

@@ -105,9 +105,16 @@ def run(
     out_console.print(f"run directory: {result.run_dir}", markup=False)
     out_console.print(f"report: {result.run_dir / 'report.html'}", markup=False)
     if result.status != "complete":
-        console(stderr=True).print(f"{result.failed} judgments failed (network, rate limits or --max-cost); "
-                                   "run the same command again to retry them.", markup=False)
-        raise typer.Exit(1)
+        _failed_exit(result.failed)
+
+
+def _failed_exit(failed: int) -> None:
+    """Exit 1 when judgments failed: ``harness run`` and ``harness judge`` alike, so a script sees it."""
+    from harness.cli.context import console
+
+    console(stderr=True).print(f"{failed} judgments failed (network, rate limits or --max-cost); "
+                               "run the same command again to retry them.", markup=False)
+    raise typer.Exit(1)
 
 
 def _print_scores(scores, run_dir: Path) -> None:
@@ -172,6 +179,11 @@ def judge_command(
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)
     out_console.print(f"see: harness report {run_dir} --judgments {path.name}", markup=False)
+    from harness.runs.judgment_lines import read_judgment_lines
+
+    failed = sum(r["status"] == "failed" for r in read_judgment_lines(path).records)
+    if failed:
+        _failed_exit(failed)
 
 
 def register(app: typer.Typer) -> None:

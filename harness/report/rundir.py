@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import loads
 from harness.data.jsonl import read_jsonl
 from harness.errors import DataError
+from harness.runs.judgment_lines import read_judgment_lines
 from harness.runs.turns import turn_id
 
 RUN_CONFIG = "run.json"
@@ -70,10 +72,16 @@ def judgments_files(run_dir: Path) -> list[Path]:
 
 
 def read_judgments(path: Path, notes: list[str] | None = None) -> list[dict[str, Any]]:
-    records = read_jsonl(path, tolerate_torn_tail=True)
-    if records.torn_last_line is not None and notes is not None:
-        notes.append(f"{path.name}: ignored a torn last line ({records.torn_last_line}); the run was interrupted")
-    return records.dicts()
+    """The checked judgments of ``path`` (:mod:`harness.runs.judgment_lines`: a line that is no
+    judgment is an error naming file and line); a torn last line and differing verdicts for one
+    (id, repeat) are said in ``notes``."""
+    lines = read_judgment_lines(path)
+    if notes is not None:
+        if lines.torn_last_line is not None:
+            notes.append(f"{path.name}: ignored a torn last line ({lines.torn_last_line}); the run was interrupted")
+        if lines.conflict_note():
+            notes.append(lines.conflict_note())
+    return lines.records
 
 
 DAMAGED_HINT = "The harness wrote this file and it has been damaged: restore it from a copy, or run again."
@@ -89,7 +97,7 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
     config_path = path / RUN_CONFIG
     if config_path.is_file():
         try:
-            loaded = json.loads(config_path.read_text(encoding="utf-8"))
+            loaded = loads(config_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise DataError(f"{config_path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})",
                             hint=DAMAGED_HINT) from None

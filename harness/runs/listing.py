@@ -10,11 +10,11 @@ says: ``complete``, ``incomplete`` (some judgments failed), ``failed`` (with the
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import loads
 from harness.runs.lock import is_held
 from harness.runs.rundir import RUN_FILE
 
@@ -46,7 +46,7 @@ def summarise(run_dir: Path) -> RunSummary:
     """The summary of one run directory (one with a ``run.json``)."""
     run_dir = Path(run_dir)
     try:
-        meta = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+        meta = loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
         if not isinstance(meta, dict):
             raise ValueError("not a JSON object")
     except (OSError, UnicodeDecodeError, ValueError) as exc:

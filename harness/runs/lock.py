@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import loads
 from harness.errors import UsageError
 
 LOCK_FILE = "run.lock"
@@ -37,7 +38,7 @@ class RunDirBusy(UsageError):
 def read_holder(run_dir: Path) -> dict[str, Any] | None:
     """Who holds (or last held) ``run_dir``'s lock, as its holder wrote it; ``None`` if unknown."""
     try:
-        data = json.loads((Path(run_dir) / LOCK_FILE).read_text(encoding="utf-8"))
+        data = loads((Path(run_dir) / LOCK_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -26,6 +26,7 @@ from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
+from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
 from harness.runs.lock import run_dir_lock
 from harness.runs.ranks import Ranks
 from harness.runs.records import JsonlAppender, read_jsonl, rewrite_jsonl_atomic
@@ -229,7 +230,8 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
                                     progress=progress, record_for=generation_record, appender=JsonlAppender,
                                     decoding=decoding)
     by_id = {s.id: s for s in samples}
-    done = {r["id"]: r for r in read_jsonl(path) if r.get("id") in by_id} if ranks.is_main else {}
+    done = {r["id"]: r for r in read_jsonl(path) if isinstance(r.get("id"), str) and r["id"] in by_id} \
+        if ranks.is_main else {}
     # Every rank must batch the very same list: rank 0's reading of the file decides.
     todo_ids = ranks.broadcast([s.id for s in samples if s.id not in done] if ranks.is_main else None)
     todo = [by_id[i] for i in todo_ids]
@@ -290,18 +292,18 @@ def _check_result(result: Any, expected: type, registry: ComponentRegistry, kind
         )
 
 
-def _final_key(record: dict[str, Any]) -> tuple[str, int]:
-    return record["id"], int(record.get("repeat") or 0)
-
-
-def compact_judgments(path: Path) -> list[dict[str, Any]]:
-    """Keep one record per (id, repeat): the final verdict if there is one, else the latest failure."""
-    records = read_jsonl(path)
+def compact_judgments(path: Path, log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Keep one record per (id, repeat), the one every reader counts (:mod:`harness.runs.judgment_lines`):
+    the final verdict if there is one, else the latest failure. Differing verdicts for one pair are
+    said (``log``) before the others are dropped; a line that is no judgment is exit 2."""
+    lines = read_judgment_lines(path) if path.exists() else JudgmentLines(path=path)
+    if log is not None and lines.conflict_note():
+        log(f"judging: {lines.conflict_note()}; the others are dropped")
+    records = lines.records
     best: dict[tuple[str, int], dict[str, Any]] = {}
     for record in records:
-        key = _final_key(record)
-        current = best.get(key)
-        if current is None or record.get("status") in FINAL_STATUSES or current.get("status") not in FINAL_STATUSES:
+        key = judgment_key(record)
+        if is_better(record, best.get(key)):
             best[key] = record
     if len(best) != len(records):
         rewrite_jsonl_atomic(path, list(best.values()))
@@ -325,7 +327,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
                 log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
     path = run_dir / judgments_file
     categories = run_categories(config, registry, samples)
-    final = {_final_key(r) for r in compact_judgments(path) if r.get("status") in FINAL_STATUSES}
+    final = {judgment_key(r) for r in compact_judgments(path, log) if r.get("status") in FINAL_STATUSES}
     items: list[JudgeItem] = []
     turn_of: dict[str, int] = {}  # judged id -> turn, for the turns of multi-turn samples
     for sample in samples:

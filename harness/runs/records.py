@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import loads
+
 
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of ``path`` (``[]`` if absent); a torn last line is ignored."""
@@ -38,7 +40,7 @@ def repair_tail(path: Path) -> int:
         cut = data.rfind(b"\n") + 1
         tail = data[cut:]
         try:
-            json.loads(tail)
+            loads(tail)
             fh.write(b"\n")  # a whole record missing only its newline: keep it
             return 0
         except json.JSONDecodeError:
@@ -96,7 +98,7 @@ def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
 
     hint = hint or "The file is damaged: restore it from a copy, or remove it and run again."
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not UTF-8 (offset {exc.start})", hint=hint) from None
     except json.JSONDecodeError as exc:
