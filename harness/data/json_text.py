@@ -13,15 +13,20 @@ import sys
 from typing import Any
 
 
+class TooComplex(json.JSONDecodeError):
+    """Whole JSON the json module cannot read (too deep, too long a number): never a torn line."""
+
+
 def loads(text: str | bytes) -> Any:
-    """Decode ``text``; raises :class:`json.JSONDecodeError` for anything that cannot be decoded."""
+    """Decode ``text``; raises :class:`json.JSONDecodeError` (:class:`TooComplex` for those two) for
+    anything that cannot be decoded."""
     doc = text if isinstance(text, str) else ""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         raise
     except RecursionError:
-        raise json.JSONDecodeError("nested too deeply to read", doc, 0) from None
+        raise TooComplex("nested too deeply to read", doc, 0) from None
     except ValueError:  # int() refused the number: too many digits
         limit = sys.get_int_max_str_digits()
-        raise json.JSONDecodeError(f"an integer of more than {limit} digits", doc, 0) from None
+        raise TooComplex(f"an integer of more than {limit} digits", doc, 0) from None

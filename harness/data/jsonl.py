@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.data.json_text import loads
+from harness.data.json_text import TooComplex, loads
 from harness.errors import DataError
 
 
@@ -80,6 +80,9 @@ def parse_jsonl(raw: bytes, *, path: Path | str, label: str | None = None,
         line_no = index + 1
         try:
             record = loads(line)
+        except TooComplex as exc:
+            raise DataError(f"{name} line {line_no}: invalid JSON ({exc.msg}): {_preview(line)}",
+                            hint=JSONL_HINT) from None
         except json.JSONDecodeError as exc:
             if tolerate_torn_tail and index == last_content and not ends_with_newline:
                 result.torn_last_line = line_no
