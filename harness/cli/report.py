@@ -86,8 +86,9 @@ def _latest_run() -> Path:
     return latest.path
 
 
-def _judgment_sets(paths: list[Path]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Named judgment sets: from two files, or every judgments file / judge of one run directory."""
+def _judgment_sets(paths: list[Path], notes: list[str]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Named judgment sets: from two files, or every judgments file / judge of one run directory
+    (what reading them noted goes to ``notes``: a torn last line, differing verdicts)."""
     from harness.errors import UsageError
     from harness.report.rundir import judgments_files, read_judgments
 
@@ -99,7 +100,7 @@ def _judgment_sets(paths: list[Path]) -> list[tuple[str, list[dict[str, Any]]]]:
             files.append(path)
         else:
             raise UsageError(f"{path}: no such file or run directory")
-    sets = [(str(f.name if len(paths) == 1 else f), read_judgments(f)) for f in files]
+    sets = [(str(f.name if len(paths) == 1 else f), read_judgments(f, notes)) for f in files]
     if len(sets) == 1:
         # one file holding several judges: split it by the 'judge' field
         name, records = sets[0]
@@ -132,7 +133,8 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
     from harness.judging.agreement import agreement
     from harness.report.tables import agreement_table
 
-    sets = _judgment_sets(paths)
+    notes: list[str] = []
+    sets = _judgment_sets(paths, notes)
     base_name, base = sets[0]
     base_scores, base_scale = _sample_scores(base)
     results = []
@@ -147,6 +149,10 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
         result["scale_a"], result["scale_b"] = base_scale.label, scale.label
         result["mapped_to_0_1"] = scale != base_scale
         results.append((base_name, name, result))
+    from harness.report.escape import terminal_text
+
+    for note in notes:  # on stderr with --json, which stays one JSON document
+        console(stderr=as_json).print(terminal_text(note), markup=False)
     if as_json:
         typer.echo(json.dumps([{"a": a, "b": b, **r} for a, b, r in results], ensure_ascii=False, indent=2, default=str))
         return
