@@ -25,6 +25,10 @@ __all__ = ["KINDS", "ComponentSpec", "DatasetSpec", "ModelSpec", "TrainerSpec", 
            "CategorySpec", "EmbedderSpec", "SPEC_TYPES", "import_string"]
 
 
+# How a dataset's headline figure is aggregated (harness.scoring.headline); the first is the default.
+HEADLINES = ("macro", "pooled")
+
+
 def import_string(target: str) -> Any:
     """Import ``"package.module:Attr"`` (or ``"package.module"``) and return the object."""
     module_name, _, attr = target.partition(":")
@@ -136,6 +140,10 @@ class DatasetSpec(ComponentSpec):
     reference, marked as published figures that the run did not measure. ``published_protocol``
     says how the published answers were generated (decoding, length), so the report can set the
     run's own decoding beside it: a difference there is a difference in the figures.
+
+    ``headline`` says how the one figure a run on this dataset is quoted by is aggregated
+    (:mod:`harness.scoring.headline`): ``"macro"``, the mean of the column means (BELLE's tables), or
+    ``"pooled"``, the mean over every scored item (FastChat's MT-Bench score: every (question, turn)).
     """
 
     kind: ClassVar[str] = "dataset"
@@ -145,9 +153,13 @@ class DatasetSpec(ComponentSpec):
     published_judge: str = ""
     published_source: str = ""
     published_protocol: str = ""
+    headline: str = "macro"
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.headline not in HEADLINES:
+            raise ValueError(f"dataset {self.name!r}: headline must be one of {', '.join(HEADLINES)}, "
+                             f"not {self.headline!r}")
         object.__setattr__(self, "published", _frozen_mapping({k: float(v) for k, v in dict(self.published).items()}))
 
 

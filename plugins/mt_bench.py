@@ -36,6 +36,9 @@ def harness_register_datasets(register) -> None:
         published_source="LMSYS leaderboard post of 2023-06-22 (GPT-4 single-answer judge, "
                          "mean over both turns of MT-Bench's 80 questions)",
         # FastChat llm_judge/common.py temperature_config and gen_model_answer.py (max_new_token 1024)
+        # fastchat/llm_judge/show_result.py (single): the mean score over every judged (question, turn)
+        # row once unrated rows (-1) are dropped, not the mean of the eight category means
+        headline="pooled",
         published_protocol="FastChat's gen_model_answer: temperature by category (writing, roleplay 0.7; "
                            "stem, humanities 0.1; extraction, math, coding, reasoning 0 = greedy), "
                            "at most 1,024 new tokens per turn",

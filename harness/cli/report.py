@@ -49,6 +49,7 @@ def report(
     from harness.report.escape import terminal_text
 
     out = console()
+    _print_headlines(out, rows)
     out.print(table5(rows, width=out.width))
     for run_dir, (name, scores) in zip(run_dirs, rows, strict=True):
         name = terminal_text(name)  # run names and notes are data, not rich markup
@@ -64,6 +65,31 @@ def report(
             out.print(f"[dim]{name}: {terminal_text(note)}[/]")
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
+
+
+def _print_headlines(out: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each run's headline (the figure it is quoted by, as its dataset aggregates it), first."""
+    from harness.report.escape import terminal_text
+    from harness.scoring.headline import headline_text
+
+    for name, scores in rows:
+        text = headline_text(scores.get("headline"))
+        if text:
+            out.print(terminal_text(f"{name}: {text}" if len(rows) > 1 else text))
+
+
+def _same_headline(names: list[str], loaded: list[Any]) -> str:
+    """The headline aggregation every run shares; runs whose datasets define it differently cannot be
+    compared by one headline delta (a usage error naming both)."""
+    from harness.errors import UsageError
+    from harness.report.write import run_headline
+
+    kinds = [run_headline(run) for run in loaded]
+    for name, kind in zip(names[1:], kinds[1:], strict=True):
+        if kind != kinds[0]:
+            raise UsageError(f"{names[0]} has a {kinds[0]} headline but {name} a {kind} one (their datasets "
+                             "aggregate it differently); compare runs of one dataset")
+    return kinds[0]
 
 
 def _latest_run() -> Path:
@@ -215,9 +241,11 @@ def compare(
     names = [run.name for run in loaded]
     if len(set(names)) != len(names):
         names = [str(run.path) for run in loaded]
+    headline = _same_headline(names, loaded)
     scores = [scores_for_run(run, n_resamples=resamples, seed=seed) for run in loaded]
     comparisons = [
-        compare_judgments(loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed) for other in loaded[1:]
+        compare_judgments(loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed, headline=headline)
+        for other in loaded[1:]
     ]
     if html is not None:
         _write_compare_html(html, names, loaded, scores, comparisons, cases)
@@ -229,6 +257,7 @@ def compare(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     out = console()
+    _print_headlines(out, list(zip(names, scores, strict=True)))
     out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))

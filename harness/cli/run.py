@@ -121,10 +121,15 @@ def _print_scores(scores, run_dir: Path) -> None:
     if not scores:
         return
     from harness.cli.context import console
+    from harness.report.escape import terminal_text
     from harness.report.rundir import read_judgments
     from harness.report.summary import category_lines, summary_table
     from harness.runs.rundir import JUDGMENTS
+    from harness.scoring.headline import headline_text, macro_name
 
+    headline = headline_text(scores.get("headline"))
+    if headline:  # the figure the run is quoted by leads, as in scores.csv
+        console().print(terminal_text(headline))
     lines = category_lines(scores, read_judgments(run_dir / JUDGMENTS))
     console().print(summary_table(lines, scores.get("totals", {})))
 
@@ -136,7 +141,9 @@ def _print_scores(scores, run_dir: Path) -> None:
             value = value.get("mean")
         return "-" if value is None else f"{value:.3f}"
 
-    console().print(f"macro ave: {fmt(macro)}   macro ave w/o others: {fmt(macro_wo)}", markup=False)
+    others = "others" in (scores.get("column_order") or ())  # else w/o others is the macro again
+    console().print(f"{macro_name(scores)}: {fmt(macro)}" + (f"   macro ave w/o others: {fmt(macro_wo)}" if others else ""),
+                    markup=False)
 
 
 def _print_paper(model: str, scores) -> None:

@@ -1,4 +1,5 @@
-"""``scores.csv``: one row per figure (category, column, macro), for spreadsheets and plots.
+"""``scores.csv``: one row per figure, for spreadsheets and plots: the headline first (``kind``
+``headline``, ``id`` its aggregation, ``label`` its name), then categories, columns and macros.
 
 Every text cell goes through :func:`harness.report.escape.csv_cell`: a display name such as
 ``=HYPERLINK(...)`` is written quoted, so a spreadsheet shows it instead of running it."""
@@ -23,6 +24,9 @@ def render_csv(scores: Mapping[str, Any]) -> str:
     def write(row: Mapping[str, Any]) -> None:
         writer.writerow({key: csv_cell(value) for key, value in row.items()})
 
+    headline = scores.get("headline")  # absent from a scores dict older than headlines
+    if headline:
+        write({"kind": "headline", "id": headline["aggregation"], "label": headline["name"], **headline})
     for cid, row in scores["categories"].items():
         write({"kind": "category", "id": cid, "label": row["display_name"], **row})
     for group in scores["column_order"]:

@@ -446,6 +446,16 @@ def turns_html(scores: Mapping[str, Any]) -> str:
             "conversation shown; turn intervals: 95% percentile bootstrap.</small></p>")
 
 
+def headline_html(scores: Mapping[str, Any]) -> str:
+    """The figure the run is quoted by, as in report.md (nothing for a scores dict without one)."""
+    headline = scores.get("headline")
+    if not headline:
+        return ""
+    return (f'<p class="headline" id="headline"><b>Headline: {fmt(headline["mean"])}</b> (95% CI '
+            f'{fmt(headline["ci_low"])}–{fmt(headline["ci_high"])}), {esc(headline["name"])}, over '
+            f'{esc(headline["n"])} scored items; the interval resamples each {esc(headline["bootstrap_unit"])}.</p>')
+
+
 def published_html(scores: Mapping[str, Any]) -> str:
     """Scores published for the dataset with this judge: for reference, marked as not measured here."""
     published = scores.get("published")
@@ -496,6 +506,7 @@ def render_html(run: RunDir, scores: Mapping[str, Any], categories: Mapping[str,
 <h1>Evaluation report: <span{lang_attr(run.name)}>{esc(run.name)}</span></h1>
 <div class="scroll" tabindex="0" role="region" aria-label="run"><table class="meta">{meta_rows}</table></div>
 {f'<ul class="notes">{notes}</ul>' if notes else ''}
+{headline_html(scores)}
 <h2>Scores (Table 5 layout)</h2>
 {_table5_html(scores)}
 <p><small>Means over scored samples; unscored and failed samples are excluded, not counted as 0.

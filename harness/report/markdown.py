@@ -7,6 +7,7 @@ from typing import Any
 
 from harness.report.escape import markdown_text
 from harness.report.rundir import RunDir
+from harness.scoring.headline import macro_name
 
 
 def fmt(value: float | None) -> str:
@@ -85,7 +86,9 @@ def turns_markdown(scores: Mapping[str, Any]) -> list[str]:
         f"{fmt(overall[t]['mean'])} ({fmt(overall[t]['ci_low'])}–{fmt(overall[t]['ci_high'])})" for t in numbers)
         + f" | {fmt(pooled)} |")
     out += ["", "Each turn is judged on its own (the whole conversation shown); a category's figure pools both "
-            "turns, and overall is the mean over every scored turn. Turn intervals: 95% percentile bootstrap."]
+            "turns, and overall is the mean over every scored turn"
+            + (" (the headline)" if (scores.get("headline") or {}).get("aggregation") == "pooled" else "")
+            + ". Turn intervals: 95% percentile bootstrap."]
     return out
 
 
@@ -105,6 +108,16 @@ def published_markdown(scores: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def headline_markdown(scores: Mapping[str, Any]) -> list[str]:
+    """The figure the run is quoted by, with what it averages and how its interval resamples."""
+    headline = scores.get("headline")
+    if not headline:
+        return []
+    return ["", f"**Headline: {fmt(headline['mean'])}** (95% CI {fmt(headline['ci_low'])}–"
+            f"{fmt(headline['ci_high'])}), {_cell(headline['name'])}, over {headline['n']} scored items; "
+            f"the interval resamples each {_cell(headline['bootstrap_unit'])}."]
+
+
 def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
     info = run.describe()
     totals = scores["totals"]
@@ -117,10 +130,11 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
     )
     scale = scores.get("scale") or {"low": 0.0, "high": 1.0, "kind": "pointwise"}
     out.append(f"- **scale**: {scale['low']:g}..{scale['high']:g} ({_cell(scale['kind'])}, as the judge declared it)")
+    out += headline_markdown(scores)
     out += ["", "## Scores (Table 5 layout)", "", table5_markdown([(run.name, scores)]), ""]
     macro, macro_wo = scores["macro"], scores["macro_wo_others"]
     out.append(
-        f"macro ave {fmt(macro['mean'])} (95% CI {fmt(macro['ci_low'])}–{fmt(macro['ci_high'])}); "
+        f"{macro_name(scores)} {fmt(macro['mean'])} (95% CI {fmt(macro['ci_low'])}–{fmt(macro['ci_high'])}); "
         f"macro ave w/o others {fmt(macro_wo['mean'])} (95% CI {fmt(macro_wo['ci_low'])}–{fmt(macro_wo['ci_high'])})."
     )
     if scores.get("paper"):

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
 from harness.scoring.columns import paper_columns
+from harness.scoring.headline import macro_name
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -63,7 +64,8 @@ def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (T
     if width is None or needed <= width:
         taken: set[str] = set()
         short = {g: _t(_abbreviation(g, raw_labels[g], taken)) for g in order}
-        legend = ", ".join(f"{short[g]} = {labels[g]}" for g in order) + ", macro = macro ave, w/o = macro ave w/o others"
+        macro = " / ".join(dict.fromkeys(macro_name(s) for _, s in rows))  # of category or of column means
+        legend = ", ".join(f"{short[g]} = {labels[g]}" for g in order) + f", macro = {macro}, w/o = macro ave w/o others"
         table = Table(title=title, caption="\n".join([legend, note, *ci_lines]), box=None, padding=(0, 1, 0, 0),
                       pad_edge=False, caption_justify="left")
         table.add_column("run", overflow="fold", min_width=RUN_MIN, ratio=1)
@@ -117,14 +119,17 @@ def paper_comparison(paper: Mapping[str, Any], *, name: str = "") -> Table:
 def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
     """Paired deltas ``B - A`` per column and macro, with CIs and p-values."""
     pairs = comparison["pairs"]
+    headline = comparison.get("headline")
     table = Table(
         title=f"paired deltas: {_t(name_b)} − {_t(name_a)}",
         caption=f"{pairs['n_paired']} samples scored in both runs ({pairs['n_common']} shared ids); "
-        f"{comparison['bootstrap']['n_resamples']} bootstrap resamples, seed {comparison['bootstrap']['seed']}",
+        f"{comparison['bootstrap']['n_resamples']} bootstrap resamples, seed {comparison['bootstrap']['seed']}"
+        + (f"; headline: {_t(headline['name'])}" if headline else ""),
     )
     for col, justify in (("column", "left"), ("Δ", "right"), ("95% CI", "right"), ("p", "right"), ("n", "right")):
         table.add_column(col, justify=justify)
-    rows = [(_t(comparison["columns"][g]["label"]), comparison["columns"][g]) for g in comparison["column_order"]]
+    rows = [(f"headline ({_t(headline['aggregation'])})", headline)] if headline else []
+    rows += [(_t(comparison["columns"][g]["label"]), comparison["columns"][g]) for g in comparison["column_order"]]
     rows += [("macro ave", comparison["macro"]), ("macro ave w/o others", comparison["macro_wo_others"])]
     for label, row in rows:
         delta = row["delta"]

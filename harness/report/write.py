@@ -54,7 +54,8 @@ def scores_for_run(
     A run linked to a published Table 5 row (its config's ``paper_row``, or its model's recipe) also
     gets a ``paper`` section: published and measured per column, and whether they are comparable.
     """
-    scores = score_judgments(run.judgments, categories=categories, n_resamples=n_resamples, seed=seed)
+    scores = score_judgments(run.judgments, categories=categories, n_resamples=n_resamples, seed=seed,
+                             headline=run_headline(run))
     rejected = scores.get("rejected_scores") or []
     if rejected:
         scale = scores["scale"]
@@ -72,6 +73,20 @@ def scores_for_run(
         scores["published"] = published
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
+
+
+def run_headline(run: RunDir) -> str:
+    """How the run's dataset aggregates its headline (``DatasetSpec.headline``); ``macro``, BELLE's,
+    for a dataset this registry does not know (a plugin not installed here, a file)."""
+    from harness.scoring.headline import DEFAULT_HEADLINE
+
+    try:
+        from harness.manager import get_registry
+
+        spec = get_registry().get("dataset", str(run.describe().get("dataset")))
+    except Exception:  # an unknown dataset, no registry: the default
+        return DEFAULT_HEADLINE
+    return str(getattr(spec, "headline", DEFAULT_HEADLINE))
 
 
 def run_decoding(config: Mapping[str, Any], recorded: Any = None) -> str | None:

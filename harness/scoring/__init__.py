@@ -3,6 +3,7 @@
 * :mod:`.samples`   fold judgment lines into one outcome per sample (repeats, retries, statuses)
 * :mod:`.columns`   the nine report columns and the paper's two macro definitions
 * :mod:`.bootstrap` seeded stratified bootstrap shared by all figures
+* :mod:`.headline`  the one figure a run is quoted by: macro, or pooled over every scored item
 * :mod:`.aggregate` ``score_judgments`` -> the ``scores.json`` dict
 * :mod:`.paired`    ``compare_judgments``: paired deltas of two runs with CIs and p-values
 """

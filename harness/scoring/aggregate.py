@@ -4,6 +4,7 @@
 
     {
       "schema": "harness.scores/1",
+      "headline": {"aggregation", "name", "mean", "ci_low", "ci_high", "n", "bootstrap_unit"},
       "categories": {                       # one entry per category id present in the judgments
         "math": {"display_name", "group", "mean", "n", "ci_low", "ci_high",
                  "n_samples", "n_unscored", "n_failed", "unscored_rate", "failed_rate",
@@ -27,7 +28,8 @@ version, a hand edit): they count as unscored, never in a mean.
 A figure with no scored sample has ``mean``, ``ci_low`` and ``ci_high`` ``null``. ``repeats`` is
 the largest number of scored judge repeats of a sample and ``repeat_sd`` the mean within-sample
 standard deviation of repeated scores (``null`` without repeats). See :mod:`.columns` for the
-column and macro definitions.
+column and macro definitions, :mod:`.headline` for the headline (the figure the terminal, the
+CSV and the reports lead with: ``macro``, or ``pooled`` as FastChat's MT-Bench score is).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from harness.scoring.bootstrap import (
     replicate_sums,
 )
 from harness.scoring.columns import OTHERS, column_label, column_order, macro_from_columns
+from harness.scoring.headline import DEFAULT_HEADLINE, headline_figure, question_ids
 from harness.scoring.samples import SampleOutcome, fold_records
 from harness.specs import CategorySpec
 
@@ -77,8 +80,12 @@ def score_outcomes(
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
     scale: ScoreScale = DEFAULT_SCALE,
+    headline: str = DEFAULT_HEADLINE,
+    questions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The scores dict from folded per-sample outcomes (see the module docstring)."""
+    """The scores dict from folded per-sample outcomes (see the module docstring). ``questions``
+    maps an item to its question (the turns of one question are resampled together); by default
+    every item is its own question."""
     specs = _registry_categories() if categories is None else categories
     by_category: dict[str, list[SampleOutcome]] = {}
     for outcome in sorted(outcomes.values(), key=lambda o: o.id):
@@ -143,14 +150,18 @@ def score_outcomes(
         return {**_figure(mean, reps, confidence), "columns": used}
 
     n_samples = len(outcomes)
+    scored = {o.id: (o.category, float(o.score)) for o in outcomes.values() if o.status == "scored"}
     n_unscored = sum(1 for o in outcomes.values() if o.status == "unscored")
     n_failed = sum(1 for o in outcomes.values() if o.status == "failed")
+    figures = {"columns": column_rows, "macro": macro(order)}
     return {
         "schema": SCHEMA,
+        "headline": headline_figure(headline, figures, scored, questions or {}, n_resamples=n_resamples,
+                                    seed=seed, confidence=confidence),
         "categories": category_rows,
         "columns": column_rows,
         "column_order": order,
-        "macro": macro(order),
+        "macro": figures["macro"],
         "macro_wo_others": macro([g for g in order if g != OTHERS]),
         "totals": {
             "n_samples": n_samples,
@@ -178,9 +189,12 @@ def score_judgments(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
+    headline: str = DEFAULT_HEADLINE,
 ) -> dict[str, Any]:
-    """Score judgment records (dicts or ``Judgment`` s with ``id, category, score, status``)."""
-    folded = fold_records(judgments)
+    """Score judgment records (dicts or ``Judgment`` s with ``id, category, score, status``);
+    ``headline`` is how the run's dataset aggregates its headline (:mod:`.headline`)."""
+    records = [j if isinstance(j, Mapping) else j.to_dict() for j in judgments]
+    folded = fold_records(records)
     scores = score_outcomes(
         folded.outcomes,
         categories=categories,
@@ -188,6 +202,8 @@ def score_judgments(
         seed=seed,
         confidence=confidence,
         scale=folded.scale,
+        headline=headline,
+        questions=question_ids(records),
     )
     scores["rejected_scores"] = list(folded.rejected)
     return scores

@@ -8,7 +8,9 @@ intervals. Only samples scored in both runs are paired; the counts left out are 
 Every delta is ``B - A`` (positive: B is better). Columns and macros are computed from the paired
 samples exactly as in :mod:`.aggregate` (pooled columns, unweighted macros), and each replicate
 recomputes all of them from one stratified draw. The p-value is the two-sided shifted-bootstrap
-p-value of "no difference" (:func:`~harness.scoring.bootstrap.shifted_p_value`).
+p-value of "no difference" (:func:`~harness.scoring.bootstrap.shifted_p_value`). The ``headline``
+delta is the runs' shared headline (:mod:`.headline`): the macro's delta, or for ``pooled`` the mean
+paired difference over every item scored in both runs, its questions resampled with all their turns.
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ from harness.scoring.bootstrap import (
     shifted_p_value,
 )
 from harness.scoring.columns import OTHERS, column_label, column_order
+from harness.scoring.headline import (
+    DEFAULT_HEADLINE,
+    MACRO_UNIT,
+    POOLED_UNIT,
+    check_headline,
+    macro_name,
+    pooled_mean,
+    pooled_name,
+    question_ids,
+)
 from harness.scoring.samples import SampleOutcome, fold_records
 from harness.specs import CategorySpec
 
@@ -131,6 +143,22 @@ def compare_outcomes(
     }
 
 
+def paired_headline(aggregation: str, result: Mapping[str, Any], outcomes_a: Mapping[str, SampleOutcome],
+                    outcomes_b: Mapping[str, SampleOutcome], questions: Mapping[str, str], *,
+                    n_resamples: int, seed: int, confidence: float) -> dict[str, Any]:
+    """The headline's paired delta ``B - A`` (see the module docstring)."""
+    if check_headline(aggregation) == "macro":
+        return {"aggregation": "macro", "name": macro_name(result), **result["macro"], "bootstrap_unit": MACRO_UNIT}
+    diffs = {
+        i: (a.category, float(outcomes_b[i].score) - float(a.score))  # type: ignore[arg-type]
+        for i, a in outcomes_a.items()
+        if a.status == "scored" and i in outcomes_b and outcomes_b[i].status == "scored"
+    }
+    observed, replicates = pooled_mean(diffs, questions, n_resamples=n_resamples, seed=seed)
+    return {"aggregation": "pooled", "name": pooled_name(questions),
+            **_delta(observed, replicates, confidence, len(diffs)), "bootstrap_unit": POOLED_UNIT}
+
+
 def compare_judgments(
     judgments_a: Iterable[Any],
     judgments_b: Iterable[Any],
@@ -139,12 +167,15 @@ def compare_judgments(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
+    headline: str = DEFAULT_HEADLINE,
 ) -> dict[str, Any]:
     """Paired comparison of two runs' judgment records (see the module docstring). Both runs must
-    be on one scale (a delta between a 0..1 and a 1..10 score means nothing); the result says which."""
+    be on one scale (a delta between a 0..1 and a 1..10 score means nothing); the result says which.
+    ``headline`` is how both runs' dataset aggregates its headline."""
     from harness.errors import DataError
 
-    folded_a, folded_b = fold_records(judgments_a), fold_records(judgments_b)
+    records_a = [j if isinstance(j, Mapping) else j.to_dict() for j in judgments_a]
+    folded_a, folded_b = fold_records(records_a), fold_records(judgments_b)
     if folded_a.scale != folded_b.scale:
         raise DataError(f"run A is scored on {folded_a.scale.label} and run B on {folded_b.scale.label}; "
                         "a paired delta needs both runs judged on one scale")
@@ -156,4 +187,6 @@ def compare_judgments(
         seed=seed,
         confidence=confidence,
     )
-    return {**result, "scale": folded_a.scale.to_dict()}
+    delta = paired_headline(headline, result, folded_a.outcomes, folded_b.outcomes, question_ids(records_a),
+                            n_resamples=n_resamples, seed=seed, confidence=confidence)
+    return {"delta": result["delta"], "headline": delta, **result, "scale": folded_a.scale.to_dict()}
