@@ -82,3 +82,23 @@ def test_key_in_an_error_body_is_not_kept(tmp_path, gen_server):
     judgments = (tmp_path / "runs" / "error" / "judgments.jsonl").read_text(encoding="utf-8")
     assert "HTTP 500" in judgments and '"failed"' in judgments
     assert_nowhere(tmp_path, result, KEY[:20], KEY[20:], BASIC, base64.b64encode(KEY.encode()).decode())
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x", b"xy", b"Bearer ", b"user:"])
+def test_base64_of_any_bytes_holding_the_key_is_scrubbed(prefix):
+    from harness.api.secrets import SecretScrubber
+
+    encoded = base64.b64encode(prefix + KEY.encode() + b" tail").decode()
+    cleaned = SecretScrubber([KEY])(f"echo: {encoded}.")
+    assert "***" in cleaned and encoded not in cleaned
+    assert len(cleaned) < len(encoded) - len(KEY), cleaned  # the key's whole span went, not a char or two
+
+
+def test_ordinary_replies_and_model_names_are_left_alone():
+    from harness.api.secrets import SecretScrubber
+
+    scrub = SecretScrubber([KEY, PASSWORD, BASIC])
+    for text in ("得分: 0.8\n理由: 模型回答基本正确，但是缺少一些细节。" * 20, "gpt-4o-mini-2024-07-18", "stop",
+                 "Rating: [[7]] The assistant's answer is accurate and well organised."):
+        assert scrub(text) == text
+    assert scrub(f"model {KEY[3:14]} and {KEY[-9:]}") == "model *** and ***"  # short fields: 8 characters
