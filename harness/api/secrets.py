@@ -38,8 +38,11 @@ REDACTED = "***"
 MIN_SECRET_LENGTH = 8
 # A text cut short (a truncated reply) may end in the first characters of a secret.
 MIN_PARTIAL_LENGTH = 4
-# A run this long of a secret's characters is scrubbed wherever it appears (= the shortest secret).
+# A run this long of a secret's characters is scrubbed wherever it appears (= the shortest secret),
+# for a secret at least PIECE_SOURCE_LENGTH long (an API key): a short password's pieces would be
+# ordinary words ("password" of "password123") and mangle answers that use them.
 PIECE_LENGTH = MIN_SECRET_LENGTH
+PIECE_SOURCE_LENGTH = 16
 # A long text is probed for pieces every this many characters (see covered_spans); a field this
 # short or shorter (a model name, a finish reason) at every character.
 PIECE_STRIDE = 4
@@ -129,9 +132,10 @@ def base64_forms(secret: str) -> set[str]:
 
 
 def pieces(secrets: Iterable[str]) -> frozenset[str]:
-    """Every run of :data:`PIECE_LENGTH` characters of every secret: a server that splits a key
-    across fields (half in ``model``, half in ``finish_reason``) leaves a piece in each."""
-    return frozenset(s[i:i + PIECE_LENGTH] for s in secrets for i in range(len(s) - PIECE_LENGTH + 1))
+    """Every run of :data:`PIECE_LENGTH` characters of every long secret: a server that splits a
+    key across fields (half in ``model``, half in ``finish_reason``) leaves a piece in each."""
+    long_ones = [s for s in secrets if len(s) >= PIECE_SOURCE_LENGTH]
+    return frozenset(s[i:i + PIECE_LENGTH] for s in long_ones for i in range(len(s) - PIECE_LENGTH + 1))
 
 
 def covered_spans(text: str, found: frozenset[str]) -> list[tuple[int, int]]:

@@ -102,3 +102,11 @@ def test_ordinary_replies_and_model_names_are_left_alone():
                  "Rating: [[7]] The assistant's answer is accurate and well organised."):
         assert scrub(text) == text
     assert scrub(f"model {KEY[3:14]} and {KEY[-9:]}") == "model *** and ***"  # short fields: 8 characters
+
+
+def test_a_short_passwords_pieces_are_ordinary_words():
+    from harness.api.secrets import SecretScrubber
+
+    scrub = SecretScrubber(["password123"])
+    assert scrub("Reset your password, then log in.") == "Reset your password, then log in."
+    assert scrub("it was password123!") == "it was ***!"
