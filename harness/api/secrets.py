@@ -6,8 +6,11 @@ client passes every reply text and every error reason through :class:`SecretScru
 reaches a judgment, the cache, a stats file or a log line. The secrets are the key the client
 sends, every provider key variable set in the environment (litellm may read any of them), the
 variable named by ``api_key_env``, and the credentials written into ``api_base`` (a password,
-``?api_key=``/``?key=`` query values); :func:`redact_url` removes those from the URL itself
-wherever it is written (``run.json``, ``config.yaml``, judge stats).
+``?api_key=``/``?key=`` query values, the Basic-auth form of user and password);
+:func:`redact_url` removes those from the URL itself wherever it is written (``run.json``,
+``config.yaml``, judge stats). A hostile server may also hand a secret back in disguise: cut in two
+across reply fields, or base64-encoded (as a Basic header is); so a secret's base64 forms are
+secrets too, and so is every run of :data:`PIECE_LENGTH` characters of a long one.
 """
 
 from __future__ import annotations
