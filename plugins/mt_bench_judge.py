@@ -9,10 +9,13 @@ at the pinned commit), reproduced here:
   is ``prompt_template.format(**kwargs)`` with exactly FastChat's keyword arguments, after a system
   message with the prompt's ``system_prompt`` (``conv.set_system_message``; OpenAI format);
 * GPT-4 (``gpt-4``), temperature 0, ``max_tokens`` 2048;
-* the rating: the first ``[[x]]`` (``\\[\\[(\\d+\\.?\\d*)\\]\\]``), else the first ``[x]``, read with
-  ``ast.literal_eval``. FastChat stores -1 when there is none and leaves it out of every mean; here
-  that is an ``unscored`` judgment with the reason (and no repair turn: FastChat asks once). A
-  rating outside 1..10 is ``unscored`` too (FastChat would keep it).
+* the rating: the first ``[[x]]`` (``\\[\\[(\\d+\\.?\\d*)\\]\\]``), else the first ``[x]``. FastChat
+  reads it with ``ast.literal_eval``, which raises on ``07`` and on the digits ``\\d`` also matches
+  (``５``, ``٧``); here it is read digit by digit (:func:`rating_value`, never evaluated): ``07``
+  is 7, full-width and other scripts' digits are their values, and digits of mixed scripts
+  (``٧5``) are refused with the reason. FastChat stores -1 when there is none and leaves it out
+  of every mean; here that is an ``unscored`` judgment with the reason (and no repair turn:
+  FastChat asks once). A rating outside 1..10 is ``unscored`` too (FastChat would keep it).
 
 Everything else -- cache, retries, concurrency, cost, budget, resumption -- is the harness's
 :class:`~harness.judging.llm_judge.LLMJudge`; the judge declares its scale (1..10, pointwise) on its
@@ -21,10 +24,10 @@ spec, so scoring and reports need nothing MT-Bench-specific.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -59,12 +62,25 @@ def prompts_hash(prompts: dict[str, dict[str, Any]], max_tokens: int) -> str:
     return hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def rating_value(written: str) -> tuple[float | None, str]:
+    """The number ``\\d+\\.?\\d*`` matched, as ``(value, "")``, or ``(None, reason)`` when its
+    digits are of different scripts (``٧5``: 75, or 7 and a typo?). Each digit is read by its
+    Unicode value: a leading zero is no octal, ``５`` and ``٧`` are 5 and 7."""
+    zeros = {ord(c) - unicodedata.decimal(c) for c in written if c != "."}
+    if len(zeros) > 1:
+        shown = written if len(written) <= 12 else written[:12] + "..."
+        return None, f"the rating {ascii(shown)} mixes digits of different scripts"
+    return float("".join(c if c == "." else str(unicodedata.decimal(c)) for c in written)), ""
+
+
 def fastchat_rating(reply: str, scale: ScoreScale) -> ParsedScore:
     """FastChat's rating extraction (first ``[[x]]``, else first ``[x]``), checked against ``scale``."""
     for rule, pattern in (("[[rating]]", ONE_SCORE), ("[rating]", ONE_SCORE_BACKUP)):
         match = pattern.search(reply or "")
         if match:
-            value = float(ast.literal_eval(match.group(1)))
+            value, refused = rating_value(match.group(1))
+            if value is None:
+                return ParsedScore(None, rule, reason=refused)
             score, reason = check_score(value, scale)
             return ParsedScore(score, rule, reason=reason or "", value=value)
     return ParsedScore(None, None, reason="no [[rating]] in the reply")

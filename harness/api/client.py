@@ -18,18 +18,25 @@ attribute.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.api.cache import ResponseCache, cache_key
 from harness.api.cost import UNENFORCEABLE, Budget, token_cost
 from harness.api.litellm_import import import_litellm
-from harness.api.openai_http import TRUNCATION_MARKER, ApiHTTPError, OpenAICompatibleClient, RawReply
+from harness.api.openai_http import (
+    TRUNCATION_MARKER,
+    ApiHTTPError,
+    OpenAICompatibleClient,
+    RawReply,
+    usage_fields,
+)
 from harness.api.retry import is_retryable, wait_retry_after_or_backoff
 from harness.api.secrets import PLACEHOLDER_KEY, PROVIDER_KEY_ENV, SecretScrubber, configured_secrets
 from harness.api.settings import ApiSettings
@@ -105,6 +112,8 @@ class ApiStats:
     cost: float = 0.0
     unpriced_responses: int = 0
     unpriced_models: Counter[str] = field(default_factory=Counter)
+    invalid_usage_responses: int = 0
+    invalid_usage: str | None = None  # the first token count that was not a count, as an example
     answering_models: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -122,10 +131,12 @@ class ApiStats:
                 "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 # None when some response had no known price: a partial sum would understate spend.
-                "cost": None if self.unpriced_responses else round(self.cost, 8),
+                "cost": None if self.unpriced_responses or self.invalid_usage_responses else round(self.cost, 8),
                 "cost_known_part": round(self.cost, 8),
                 "unpriced_responses": self.unpriced_responses,
                 "unpriced_models": dict(self.unpriced_models),
+                "invalid_usage_responses": self.invalid_usage_responses,
+                "invalid_usage": self.invalid_usage,
                 "answering_models": dict(self.answering_models),
             }
 
@@ -183,6 +194,15 @@ def _openai_headers() -> dict[str, str]:
     return headers
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _is_spend(value: Any) -> bool:
+    """A cost that can be added up: a finite number >= 0 (litellm's own figure, a cached one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
 class ChatClient:
     """Send chat requests for one component; ``namespace`` separates its cache entries."""
 
@@ -221,22 +241,30 @@ class ChatClient:
         if self.cache is None:
             return None
         payload = self.cache.get(key)
-        if payload is None:
-            return None
+        if payload is None or not isinstance(payload.get("text"), str):
+            return None  # an entry this version did not write is fetched again
+        reply = self._scrubbed(RawReply(
+            text=payload["text"], model=_text_or_none(payload.get("model")),
+            finish_reason=_text_or_none(payload.get("finish_reason")),
+            **usage_fields(payload.get("prompt_tokens"), payload.get("completion_tokens"))))
         with self.stats._lock:
             self.stats.cache_hits += 1
             self.stats.completed += 1
+        cost = payload.get("cost")
         return ChatResponse(
-            text=payload["text"],
-            model=payload.get("model"),
-            prompt_tokens=payload.get("prompt_tokens"),
-            completion_tokens=payload.get("completion_tokens"),
-            cost=payload.get("cost"),
-            cached=True,
-            attempts=0,
-            finish_reason=payload.get("finish_reason"),
-            truncated=bool(payload.get("truncated")),
+            text=reply.text, model=reply.model, prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens, cost=cost if _is_spend(cost) and not reply.usage_problem else None,
+            cached=True, attempts=0, finish_reason=reply.finish_reason, truncated=bool(payload.get("truncated")),
         )
+
+    def _scrubbed(self, reply: RawReply) -> RawReply:
+        """The one door every reply comes in by (either route, or the cache): each string taken
+        from it scrubbed of the secrets (:mod:`harness.api.secrets`: the key, URL credentials,
+        their pieces and base64 forms) before anything keeps or prints it. A server can name
+        itself anything, the key included."""
+        return replace(reply, text=self.scrub(reply.text, truncated=reply.truncated),
+                       model=self.scrub(reply.model) if reply.model else None,
+                       finish_reason=self.scrub(reply.finish_reason) if reply.finish_reason else None)
 
     def is_cached(self, key: str) -> bool:
         return self.cache is not None and self.cache.get(key) is not None
@@ -326,10 +354,12 @@ class ChatClient:
         try:
             async with asyncio.timeout(timeout):
                 if self.direct is not None:
-                    return await self.direct.chat(messages, params, timeout=timeout), None
-                return await self._litellm_attempt(messages, params, timeout)
+                    reply, litellm_cost = await self.direct.chat(messages, params, timeout=timeout), None
+                else:
+                    reply, litellm_cost = await self._litellm_attempt(messages, params, timeout)
         except TimeoutError:
             raise RequestTimeout(f"no complete reply within {timeout:g} s") from None
+        return self._scrubbed(reply), litellm_cost
 
     async def _litellm_attempt(self, messages: list[dict[str, str]], params: dict[str, Any],
                                timeout: float) -> tuple[RawReply, float | None]:
@@ -351,14 +381,12 @@ class ChatClient:
         hidden = getattr(response, "_hidden_params", None)
         litellm_cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
         reply = RawReply(
-            text=choice.message.content or "",
-            model=getattr(response, "model", None) or None,
-            prompt_tokens=getattr(usage, "prompt_tokens", None) if usage else None,
-            completion_tokens=getattr(usage, "completion_tokens", None) if usage else None,
-            finish_reason=getattr(choice, "finish_reason", None),
+            text=_text_or_none(getattr(choice.message, "content", None)) or "",
+            model=_text_or_none(getattr(response, "model", None)),
+            finish_reason=_text_or_none(getattr(choice, "finish_reason", None)),
+            **usage_fields(getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)),
         )
-        valid_cost = isinstance(litellm_cost, (int, float)) and not isinstance(litellm_cost, bool)
-        return reply, float(litellm_cost) if valid_cost else None
+        return reply, float(litellm_cost) if _is_spend(litellm_cost) else None
 
     def _price(self, answering: str | None, prompt_tokens: int | None, completion_tokens: int | None,
                litellm_cost: float | None) -> float | None:
@@ -378,6 +406,12 @@ class ChatClient:
         # litellm's own figure (cached-token discounts) only for a model its price map knows
         return litellm_cost if litellm_cost is not None and own is not None else own
 
+    def _unpriced_why(self, reply: RawReply) -> str:
+        if reply.usage_problem:
+            return f"the reply reported invalid token counts ({reply.usage_problem})"
+        return (f"the reply came from {reply.model or self.settings.model!r}, which has no price in litellm's "
+                "price map (or the reply had no token counts)")
+
     def _failed(self, reason: str) -> None:
         with self.stats._lock:
             self.stats.failures += 1
@@ -388,21 +422,18 @@ class ChatClient:
 
     def _record(self, key: str | None, reply: RawReply, litellm_cost: float | None, attempts: int) -> ChatResponse:
         limit = self.settings.max_reply_bytes
-        text = self.scrub(reply.text)
+        text = reply.text  # scrubbed at the door (_scrubbed)
         truncated = reply.truncated or (len(text) > limit // 4 and len(text.encode("utf-8")) > limit)
         if truncated:
             cut = text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
             text = self.scrub(cut, truncated=True) + TRUNCATION_MARKER.format(limit=limit)
         prompt_tokens, completion_tokens = reply.prompt_tokens, reply.completion_tokens
         answering = reply.model
-        cost = self._price(answering, prompt_tokens, completion_tokens, litellm_cost)
+        cost = None if reply.usage_problem else self._price(answering, prompt_tokens, completion_tokens, litellm_cost)
         self.budget.add(cost)
         if cost is None and self.settings.max_cost is not None and self.stopped_reason is None:
             # a cap that cannot be measured is no cap: stop sending rather than spend blind
-            self.stopped_reason = (
-                f"{UNENFORCEABLE}: the reply came from {answering or self.settings.model!r}, "
-                "which has no price in litellm's price map (or the reply had no token counts); "
-                "drop --max-cost to run without a cap")
+            self.stopped_reason = f"{UNENFORCEABLE}: {self._unpriced_why(reply)}; drop --max-cost to run without a cap"
         result = ChatResponse(
             text=text,
             model=answering,
@@ -420,7 +451,10 @@ class ChatClient:
             self.stats.truncated_replies += truncated
             self.stats.prompt_tokens += prompt_tokens or 0
             self.stats.completion_tokens += completion_tokens or 0
-            if cost is None:
+            if reply.usage_problem:
+                self.stats.invalid_usage_responses += 1
+                self.stats.invalid_usage = self.stats.invalid_usage or reply.usage_problem
+            elif cost is None:
                 self.stats.unpriced_responses += 1
                 self.stats.unpriced_models[answering or self.settings.model] += 1
             else:

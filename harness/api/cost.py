@@ -7,8 +7,10 @@ server must not report that it was free. ``--max-cost`` with an unknown price is
 
 from __future__ import annotations
 
+import math
 import threading
 from functools import lru_cache
+from typing import Any
 
 from harness.api.litellm_import import import_litellm
 from harness.errors import UsageError
@@ -16,6 +18,21 @@ from harness.errors import UsageError
 UNKNOWN = "unknown"
 # how a client's stop reads when --max-cost meets a reply it cannot price (the judge: exit 2)
 UNENFORCEABLE = "--max-cost cannot be enforced"
+
+
+def token_count(name: str, value: Any) -> tuple[int | None, str | None]:
+    """A reply's ``usage.<name>`` as ``(count, problem)``: ``(None, None)`` when the server sent
+    none, ``(None, "prompt_tokens -5")`` when what it sent is not a count (negative, NaN, a
+    fraction, text), which makes the reply's cost unknown rather than negative or "unpriced"."""
+    if value is None:
+        return None, None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value, None
+    if isinstance(value, float) and math.isfinite(value) and value >= 0 and value.is_integer():
+        return int(value), None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None, f"{name} {repr(value)[:24]}".replace("nan", "NaN")
+    return None, f"{name} is {'text' if isinstance(value, str) else type(value).__name__}"
 
 
 def token_cost(model_candidates: list[str], prompt_tokens: int, completion_tokens: int) -> float | None:
@@ -60,6 +77,9 @@ def describe_spend(stats: dict) -> str:
     client's stats: a spend with any unpriced reply is unknown, never a partial sum, 0 or a guess."""
     models = ", ".join(sorted(stats.get("answering_models") or {}))
     cost = stats.get("cost")
+    if stats.get("invalid_usage_responses"):
+        return (f"{UNKNOWN} ({stats['invalid_usage_responses']} replies reported invalid token counts, "
+                f"e.g. {stats.get('invalid_usage')})")
     if isinstance(cost, (int, float)) and not stats.get("unpriced_responses"):
         return f"${cost:.4f}" + (f" ({models})" if models else "")
     unpriced = ", ".join(sorted(stats.get("unpriced_models") or {})) or models or "?"

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from harness.api.cost import token_count
+
 # The JSON envelope around the reply text (id, usage, model...) is well under this.
 ENVELOPE_BYTES = 16 * 1024
 # A JSON string may escape each character of the text as \uXXXX: 6 bytes for at most 3 of UTF-8.
@@ -65,6 +67,7 @@ class RawReply:
     completion_tokens: int | None
     finish_reason: str | None
     truncated: bool = False
+    usage_problem: str | None = None  # token counts that are not counts (see harness.api.cost.token_count)
 
 
 def completions_url(api_base: str) -> str:
@@ -138,10 +141,6 @@ def _error_message(raw: bytes) -> str:
         return raw.decode("utf-8", errors="replace")[:300]
 
 
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def parse_completion(raw: bytes) -> RawReply:
     try:
         data = json.loads(raw)
@@ -158,10 +157,18 @@ def parse_completion(raw: bytes) -> RawReply:
     return RawReply(
         text=content if isinstance(content, str) else "",
         model=model if isinstance(model, str) and model else None,
-        prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
-        completion_tokens=_int_or_none(usage.get("completion_tokens")),
         finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+        **usage_fields(usage.get("prompt_tokens"), usage.get("completion_tokens")),
     )
+
+
+def usage_fields(prompt: Any, completion: Any) -> dict[str, Any]:
+    """A reply's token counts as :class:`RawReply` fields; counts that are not counts are
+    dropped and said (``usage_problem``), so the reply's cost is unknown, never negative."""
+    prompt_tokens, prompt_problem = token_count("prompt_tokens", prompt)
+    completion_tokens, completion_problem = token_count("completion_tokens", completion)
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "usage_problem": prompt_problem or completion_problem}
 
 
 @functools.cache

@@ -6,8 +6,11 @@ client passes every reply text and every error reason through :class:`SecretScru
 reaches a judgment, the cache, a stats file or a log line. The secrets are the key the client
 sends, every provider key variable set in the environment (litellm may read any of them), the
 variable named by ``api_key_env``, and the credentials written into ``api_base`` (a password,
-``?api_key=``/``?key=`` query values); :func:`redact_url` removes those from the URL itself
-wherever it is written (``run.json``, ``config.yaml``, judge stats).
+``?api_key=``/``?key=`` query values, the Basic-auth form of user and password);
+:func:`redact_url` removes those from the URL itself wherever it is written (``run.json``,
+``config.yaml``, judge stats). A hostile server may also hand a secret back in disguise: cut in two
+across reply fields, or base64-encoded (as a Basic header is); so a secret's base64 forms are
+secrets too, and so is every run of :data:`PIECE_LENGTH` characters of a long one.
 """
 
 from __future__ import annotations
@@ -38,6 +41,15 @@ REDACTED = "***"
 MIN_SECRET_LENGTH = 8
 # A text cut short (a truncated reply) may end in the first characters of a secret.
 MIN_PARTIAL_LENGTH = 4
+# A run this long of a secret's characters is scrubbed wherever it appears (= the shortest secret),
+# for a secret at least PIECE_SOURCE_LENGTH long (an API key): a short password's pieces would be
+# ordinary words ("password" of "password123") and mangle answers that use them.
+PIECE_LENGTH = MIN_SECRET_LENGTH
+PIECE_SOURCE_LENGTH = 16
+# A long text is probed for pieces every this many characters (see covered_spans); a field this
+# short or shorter (a model name, a finish reason) at every character.
+PIECE_STRIDE = 4
+SHORT_FIELD = 64
 
 
 # Query parameters that carry a credential in a URL (``?api_key=...``, Azure's ``?key=...``).
@@ -60,10 +72,10 @@ def url_secrets(url: str | None) -> list[str]:
         return []
     try:
         parts = urlsplit(url)
-        found = [parts.password] if parts.password else []
-        if parts.password:  # an HTTP client sends user:password as Basic auth, base64-encoded
-            basic = f"{unquote(parts.username or '')}:{unquote(parts.password)}".encode()
-            found += [unquote(parts.password), base64.b64encode(basic).decode("ascii")]
+        found = [parts.password, unquote(parts.password)] if parts.password else []
+        if parts.username or parts.password:  # an HTTP client sends user:password as Basic auth
+            basic = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
+            found.append(base64.b64encode(basic).decode("ascii"))
         query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError:
         return []
@@ -109,13 +121,63 @@ def configured_secrets(*, api_key: str | None, api_key_env: str | None, api_base
     return [v for v in values if v]
 
 
+def base64_forms(secret: str) -> set[str]:
+    """How ``secret`` reads inside the base64 of any bytes that hold it (a Basic header, a token
+    an echoing server encodes): for each of base64's three alignments, the characters that depend
+    on the secret's bytes alone, in the standard and the URL-safe alphabet."""
+    raw = secret.encode("utf-8")
+    forms = set()
+    for shift in range(3):
+        encoded = base64.b64encode(bytes(shift) + raw).decode("ascii")
+        core = encoded[-(-8 * shift // 6):8 * (shift + len(raw)) // 6]  # characters wholly inside
+        forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return forms
+
+
+def pieces(secrets: Iterable[str]) -> frozenset[str]:
+    """Every run of :data:`PIECE_LENGTH` characters of every long secret: a server that splits a
+    key across fields (half in ``model``, half in ``finish_reason``) leaves a piece in each."""
+    long_ones = [s for s in secrets if len(s) >= PIECE_SOURCE_LENGTH]
+    return frozenset(s[i:i + PIECE_LENGTH] for s in long_ones for i in range(len(s) - PIECE_LENGTH + 1))
+
+
+def covered_spans(text: str, found: frozenset[str]) -> list[tuple[int, int]]:
+    """The maximal spans of ``text`` made of pieces in ``found`` (overlapping pieces join).
+    A long text is probed every :data:`PIECE_STRIDE` characters (a hit is then grown one
+    character at a time), which finds every run of ``PIECE_LENGTH + PIECE_STRIDE - 1``
+    characters of a secret at a quarter of the cost; a short field is probed everywhere."""
+    stride = 1 if len(text) <= SHORT_FIELD else PIECE_STRIDE
+    spans: list[tuple[int, int]] = []
+    for probe in range(0, len(text) - PIECE_LENGTH + 1, stride):
+        if (spans and probe + PIECE_LENGTH <= spans[-1][1]) or text[probe:probe + PIECE_LENGTH] not in found:
+            continue
+        start, end = _grown(text, probe, found)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _grown(text: str, probe: int, found: frozenset[str]) -> tuple[int, int]:
+    start, end = probe, probe + PIECE_LENGTH
+    while start > 0 and text[start - 1:start - 1 + PIECE_LENGTH] in found:
+        start -= 1
+    while end < len(text) and text[end + 1 - PIECE_LENGTH:end + 1] in found:
+        end += 1
+    return start, end
+
+
 class SecretScrubber:
-    """``scrub(text)``: every secret replaced by ``***``; ``scrub(text, truncated=True)`` also cuts
-    a secret's beginning left at the end of a text that was cut short."""
+    """``scrub(text)``: every secret, every piece of one (:data:`PIECE_LENGTH` characters or more)
+    and every base64 form of one replaced by ``***``; ``scrub(text, truncated=True)`` also cuts a
+    secret's beginning left at the end of a text that was cut short."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
         unique = {s for s in secrets if s and s != PLACEHOLDER_KEY and len(s) >= MIN_SECRET_LENGTH}
-        self._secrets = sorted(unique, key=len, reverse=True)  # a secret inside another: longest first
+        forms = unique.union(*(base64_forms(s) for s in unique))
+        self._secrets = sorted(forms, key=len, reverse=True)  # a secret inside another: longest first
+        self._pieces = pieces(self._secrets)
 
     def __bool__(self) -> bool:
         return bool(self._secrets)
@@ -124,10 +186,16 @@ class SecretScrubber:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        spans = covered_spans(text, self._pieces) if self._pieces else []
+        for start, end in reversed(spans):
+            text = text[:start] + REDACTED + text[end:]
         if truncated:
-            for secret in self._secrets:
-                for k in range(len(secret) - 1, MIN_PARTIAL_LENGTH - 1, -1):
-                    if text.endswith(secret[:k]):
-                        text = text[:-k] + REDACTED
-                        break
+            text = self._cut_partial(text)
+        return text
+
+    def _cut_partial(self, text: str) -> str:
+        for secret in self._secrets:
+            for k in range(len(secret) - 1, MIN_PARTIAL_LENGTH - 1, -1):
+                if text.endswith(secret[:k]):
+                    return text[:-k] + REDACTED
         return text

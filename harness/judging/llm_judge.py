@@ -161,6 +161,15 @@ class LLMJudge:
         """The score in a reply, on this judge's scale (BELLE's rules; a subclass may read its own)."""
         return parse_score(reply, self.scale)
 
+    def _read(self, reply: str) -> ParsedScore:
+        """:meth:`parse`, and a reply it cannot read ``unscored`` with the reason, never an
+        exception: the reply is cached, so a parser that raised on it would end every rerun at
+        the same judgment (the run could never be resumed)."""
+        try:
+            return self.parse(reply)
+        except Exception as exc:  # a plugin's parser, or ours, on a reply nobody foresaw
+            return ParsedScore(None, None, reason=f"the reply could not be read ({type(exc).__name__}: {exc})"[:300])
+
     def _is_cached(self, item: JudgeItem) -> bool:
         return self.client.is_cached(
             self.client.key_for(self.template.messages(item), self.params, self._key_extra(item))
@@ -225,7 +234,7 @@ class LLMJudge:
                 reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
                 return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=False,
                                       truncated=True)
-            parsed = self.parse(first.text)
+            parsed = self._read(first.text)
             # no score, out of range or not a number: ask once more (unless the template has no repair turn)
             repaired = not parsed.ok and bool(self.template.repair)
             if repaired:
@@ -239,7 +248,7 @@ class LLMJudge:
                     reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
                     return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=True,
                                           repair_reply=second.text, truncated=True)
-                parsed = self.parse(second.text)
+                parsed = self._read(second.text)
         except ApiFailure as exc:
             if exc.stopped and not replies:
                 return None

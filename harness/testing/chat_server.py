@@ -30,6 +30,11 @@ request after the first ``fail_after``: a server that goes down mid-run):
 
 ``score=`` (``--score``) sets the score the normal reply gives (``0.8e1``, ``1e-9``, ``-0.5``,
 ``１．０``...), to try a judge's parser and range check on any number without writing a reply.
+
+A hostile or broken server, field by field: ``model_name``, ``finish_reason`` and
+``error_message`` (the message of the injected ``500``) are sent as given, and ``usage`` replaces
+the token counts the server reports (``{"prompt_tokens": -5}``, ``{"completion_tokens": NaN}``):
+a client must scrub every string it keeps and must not price nonsense.
 """
 
 from __future__ import annotations
@@ -78,7 +83,9 @@ class ChatCompletionsServer:
     ``score`` (used when ``reply`` is not given) is the score the normal reply writes. ``fail_first`` forces the first N
     requests to be faults (round-robin over ``faults``), for deterministic tests; ``fail_after`` makes
     every request after the first N a fault (a server going down mid-run). ``model_name`` is
-    what replies report in their ``model`` field.
+    what replies report in their ``model`` field, ``finish_reason`` their finish reason; ``usage``
+    replaces the token counts they report (any value, NaN included); ``error_message`` is the
+    message of the injected ``500``.
 
     ``requests`` holds the received request bodies (thread-safe snapshot; the last
     ``keep_requests`` of them when that is set, all by default), ``request_headers`` their headers,
@@ -102,6 +109,9 @@ class ChatCompletionsServer:
         oversized_bytes: int = OVERSIZED_BYTES,
         keep_requests: int | None = None,
         score: str | None = None,
+        finish_reason: str = "stop",
+        usage: dict[str, Any] | None = None,
+        error_message: str = "Internal server error (injected)",
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -118,6 +128,9 @@ class ChatCompletionsServer:
         self.fail_after = fail_after
         self.retry_after = retry_after
         self.model_name = model_name
+        self.finish_reason = finish_reason
+        self.usage = dict(usage or {})
+        self.error_message = error_message
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.oversized_bytes = oversized_bytes
@@ -333,7 +346,7 @@ class ChatCompletionsServer:
             error = {"error": {"message": "Rate limit reached (injected)", "type": "rate_limit_error"}}
             return web.json_response(error, status=429, headers=headers)
         if fault == "500":
-            error = {"error": {"message": "Internal server error (injected)", "type": "server_error"}}
+            error = {"error": {"message": self.error_message, "type": "server_error"}}
             return web.json_response(error, status=500)
         if fault == "malformed":
             return web.Response(status=200, body=b'{"id": "chatcmpl-x", "choices": [', content_type="application/json")
@@ -358,13 +371,15 @@ class ChatCompletionsServer:
             "completion_tokens": max(1, len(text)),
             "total_tokens": max(1, prompt_chars) + max(1, len(text)),
         }
+        usage.update(self.usage)
         return {
             "id": f"chatcmpl-{self._n_requests}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model_name,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                {"index": 0, "message": {"role": "assistant", "content": text},
+                 "finish_reason": self.finish_reason}
             ],
             "usage": usage,
         }
@@ -390,6 +405,14 @@ class ChatCompletionsServer:
         except (ConnectionError, RuntimeError):
             pass  # the client stopped reading: what a careful client does
         return response
+
+
+def _usage_option(text: str) -> dict[str, Any]:
+    """``--usage``: a JSON object (argparse reports anything else as an invalid value)."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -418,6 +441,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="request bodies kept for inspection (default 0: memory stays flat)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
+    parser.add_argument("--finish-reason", default="stop")
+    parser.add_argument("--usage", type=_usage_option, default=None,
+                        help='JSON replacing the reported token counts, e.g. \'{"prompt_tokens": -5}\'')
+    parser.add_argument("--error-message", default="Internal server error (injected)",
+                        help="the message of the injected 500")
     args = parser.parse_args(argv)
     if args.reply is not None and args.score is not None:
         parser.error("give --reply or --score, not both")
@@ -434,6 +462,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         oversized_bytes=args.oversized_bytes,
         keep_requests=args.keep_requests,
         score=args.score,
+        finish_reason=args.finish_reason,
+        usage=args.usage,
+        error_message=args.error_message,
     )
     with server:
         print(server.base_url, flush=True)

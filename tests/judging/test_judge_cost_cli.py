@@ -21,9 +21,10 @@ from harness.testing import ChatCompletionsServer
 N = 3
 
 
-def harness(tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str) -> subprocess.CompletedProcess:
+def harness(tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str,
+            api_key: str = "sk-test") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "OPENAI_BASE_URL"}
-    env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": gen_url,
+    env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": api_key, "OPENAI_BASE_URL": gen_url,
                 "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"})
     args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
             "--judge-api-base", judge_url, "--out", str(tmp_path / "runs"), "--name", name, "--no-progress", *extra]
