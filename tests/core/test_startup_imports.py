@@ -26,14 +26,18 @@ PROBE = (
 )
 
 
-def _heavy_imports(args: list[str], home, out) -> list[str]:
-    env = {**os.environ, "HARNESS_HOME": str(home), "MODULES_OUT": str(out), "COLUMNS": "80"}
+def imported_modules(args: list[str], home, out, cwd=None, env: dict | None = None) -> list[str]:
+    """The modules ``harness *args`` imported, run in a fresh process (in ``cwd``) with ``home``."""
+    env = {**os.environ, "HARNESS_HOME": str(home), "MODULES_OUT": str(out), "COLUMNS": "80", **(env or {})}
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+                          cwd=cwd, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    modules = json.loads(out.read_text())
-    return [m for m in modules if m.split(".")[0] in HEAVY or m == "harness.models"
+    return json.loads(out.read_text())
+
+
+def _heavy_imports(args: list[str], home, out) -> list[str]:
+    return [m for m in imported_modules(args, home, out) if m.split(".")[0] in HEAVY or m == "harness.models"
             or m.startswith("harness.models.")]
 
 
