@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     app = build_app(_modules_for(command))
     _keep_only_requested(app, argv)
     try:
-        app(args=argv, standalone_mode=True)
+        _run(app, argv)
     except HarnessError as exc:
         _print_error(str(exc.args[0]) if exc.args else str(exc), exc.hint)
         sys.exit(exc.exit_code)
@@ -286,6 +286,16 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _print_error(crash.message, crash.hint)
         sys.exit(1)
+
+
+def _run(app: typer.Typer, argv: list[str]) -> None:
+    if argv == ["--help"]:  # the root help is cached for the entry point (cli/cached_screens.py)
+        from harness.cli.cached_screens import caching_root_help
+
+        with caching_root_help():
+            app(args=argv, standalone_mode=True)
+    else:
+        app(args=argv, standalone_mode=True)
 
 
 def _print_error(message: str, hint: str | None) -> None:

@@ -21,19 +21,24 @@ COMMANDS = (["--help"], ["list"], ["list", "--json"], ["list", "--long"], ["list
 PROBE = (
     "import atexit, json, os, sys\n"
     "atexit.register(lambda: open(os.environ['MODULES_OUT'], 'w').write(json.dumps(sorted(sys.modules))))\n"
-    "from harness.cli.app import main\n"
+    "from harness.cli.entry import main\n"
     "main(sys.argv[1:])\n"
 )
 
 
-def imported_modules(args: list[str], home, out, cwd=None, env: dict | None = None) -> list[str]:
-    """The modules ``harness *args`` imported, run in a fresh process (in ``cwd``) with ``home``."""
+def probe(args: list[str], home, out, cwd=None, env: dict | None = None) -> tuple[list[str], str]:
+    """The modules ``harness *args`` imported and what it printed, run in a fresh process (in
+    ``cwd``) with ``home``."""
     env = {**os.environ, "HARNESS_HOME": str(home), "MODULES_OUT": str(out), "COLUMNS": "80", **(env or {})}
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
                           cwd=cwd, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    return json.loads(out.read_text())
+    return json.loads(out.read_text()), proc.stdout
+
+
+def imported_modules(args: list[str], home, out, cwd=None, env: dict | None = None) -> list[str]:
+    return probe(args, home, out, cwd=cwd, env=env)[0]
 
 
 def _heavy_imports(args: list[str], home, out) -> list[str]:
