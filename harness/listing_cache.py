@@ -155,10 +155,16 @@ def _write(data: dict[str, Any]) -> None:
         pass  # a read-only home just means no cache
 
 
+def _is_listing_file(name: str) -> bool:
+    """A name :func:`cache_file` gives (``listing-<8 hex digits>.json``): the only files removed."""
+    digest = name.removeprefix("listing-").removesuffix(".json")
+    return len(name) == len("listing-.json") + 8 and all(c in "0123456789abcdef" for c in digest)
+
+
 def _remove_old_files() -> None:
     """Keep the :data:`KEPT_FILES` most recently written listings (of other environments too)."""
     directory = cache_dir()
-    names = [n for n in os.listdir(directory) if n.startswith("listing-") and n.endswith(".json")]
+    names = [n for n in os.listdir(directory) if _is_listing_file(n)]
     if len(names) <= KEPT_FILES:
         return
     paths = sorted((os.path.join(directory, n) for n in names), key=lambda p: _stat(p)[2], reverse=True)

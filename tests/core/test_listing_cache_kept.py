@@ -4,6 +4,8 @@ going in the working directory (on ``sys.path`` under ``python -m``), and anothe
 
 from __future__ import annotations
 
+import os
+
 from .test_startup_imports import imported_modules
 
 
@@ -38,3 +40,20 @@ def test_a_new_distribution_on_the_path_is_still_seen(tmp_path):
     assert _built_the_registry(tmp_path, "cold", cwd=work, env=env)
     (work / "extra_plugin-1.0.dist-info").mkdir()
     assert _built_the_registry(tmp_path, "after-install", cwd=work, env=env)
+
+
+def test_only_the_most_recent_listings_are_kept(tmp_path):
+    cache = tmp_path / "home" / "cache"
+    cache.mkdir(parents=True)
+    for i in range(20):  # other environments' listings, written long ago
+        old = cache / f"listing-{i:08x}.json"
+        old.write_text("{}")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    mine = [cache / "listing-notes.json", cache / "listing.json"]  # not names the cache gives
+    for path in mine:
+        path.write_text("kept")
+    assert _built_the_registry(tmp_path, "cold")
+    listings = sorted(p.name for p in cache.glob("listing-*.json") if p not in mine)
+    assert len(listings) == 16
+    assert "listing-00000013.json" in listings and "listing-00000000.json" not in listings
+    assert all(path.read_text() == "kept" for path in mine)
