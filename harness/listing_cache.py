@@ -5,12 +5,18 @@ of `harness list`'s time, and it gives the same answer until something changes. 
 listing together with a *snapshot* (size and mtime) of everything that could change it, and checks
 that snapshot with ``os.stat`` alone -- no plugin, no ``importlib.metadata`` is imported:
 
-* every directory on ``sys.path`` (installing or removing a distribution changes its mtime, so a new
-  or removed entry point invalidates the cache),
+* every directory on ``sys.path``: its mtime, and when that changed, what in it could change the
+  plugins -- distribution metadata (``*.dist-info``, ``*.egg-info``, ``*.pth``...) and modules named
+  like a plugin's package -- so installing or removing a distribution invalidates the cache, while
+  files coming and going in the working directory (on ``sys.path`` under ``python -m``) do not,
 * every ``.py`` file and directory of each plugin's package and of the core package,
 * every file and directory under each registry directory,
 * the harness version, the Python executable, ``sys.path`` itself, and
   ``HARNESS_DISABLE_PLUGINS`` / ``HARNESS_REGISTRY_PATH``.
+
+Each environment (Python, ``sys.path``, those variables) has its own cache file, so two venvs or
+directories sharing a ``HARNESS_HOME`` do not evict each other's listing; the least recently
+written beyond :data:`KEPT_FILES` are removed.
 
 A run with ``HARNESS_PLUGINS`` or ``--plugin`` bypasses the cache, and a listing in which a plugin
 is broken is never stored, so its warning is printed every time. Anything other than listing
@@ -22,15 +28,25 @@ from __future__ import annotations
 import json
 import os
 import sys
+import zlib
 from typing import Any
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+KEPT_FILES = 16  # environments whose listings are kept
+# entries of a sys.path directory that can add, remove or change a plugin
+DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
+
+
+def cache_dir() -> str:
+    from harness.paths import harness_home
+
+    return os.path.join(harness_home(), "cache")
 
 
 def cache_file() -> str:
-    from harness.paths import harness_home
-
-    return os.path.join(harness_home(), "cache", "listing.json")
+    """This environment's cache file (its name a checksum of the environment, which it also holds)."""
+    digest = zlib.crc32(json.dumps(_environment()).encode("utf-8"))
+    return os.path.join(cache_dir(), f"listing-{digest:08x}.json")
 
 
 def _environment() -> list[Any]:
@@ -58,13 +74,32 @@ def _walk(root: str, suffix: str = "") -> list[str]:
     return paths
 
 
+def _path_dirs() -> list[str]:
+    return [p for p in sys.path if p and os.path.isdir(p)]
+
+
+def _path_entries(directory: str, packages: list[str]) -> list[list[Any]]:
+    """What in a ``sys.path`` directory could change the plugins: distribution metadata, editable
+    finders and modules named like one of ``packages``, each with its mtime."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [_stat(os.path.join(directory, name)) for name in names
+            if name.endswith(DISTRIBUTION_SUFFIXES) or name.startswith("__editable__")
+            or name.partition(".")[0] in packages]
+
+
+def _packages(plugin_modules: list[str]) -> list[str]:
+    return sorted({"harness", "harness_plugins", "harness_registry", *(m.partition(".")[0] for m in plugin_modules)})
+
+
 def _watched_paths(plugin_modules: list[str], registry_dirs: list[str]) -> list[str]:
     import importlib.util
 
     import harness
 
-    paths = [p for p in sys.path if p and os.path.isdir(p)]
-    paths += _walk(os.path.dirname(harness.__file__), ".py")
+    paths = _walk(os.path.dirname(harness.__file__), ".py")
     for module in plugin_modules:
         try:
             spec = importlib.util.find_spec(module)
@@ -94,7 +129,17 @@ def _load_valid() -> dict[str, Any] | None:
     snapshot = data.get("snapshot") or []
     if any(_stat(entry[0]) != entry for entry in snapshot):
         return None
+    if not _path_dirs_unchanged(data.get("path_dirs") or [], data.get("packages") or []):
+        return None
     return data
+
+
+def _path_dirs_unchanged(recorded: list[list[Any]], packages: list[str]) -> bool:
+    """Each ``sys.path`` directory has its mtime, or else the same entries that matter, as recorded."""
+    for stat, entries in recorded:
+        if _stat(stat[0]) != stat and _path_entries(stat[0], packages) != entries:
+            return False
+    return True
 
 
 def _write(data: dict[str, Any]) -> None:
@@ -105,8 +150,29 @@ def _write(data: dict[str, Any]) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False)
         os.replace(tmp, path)
+        _remove_old_files()
     except OSError:
         pass  # a read-only home just means no cache
+
+
+def _is_listing_file(name: str) -> bool:
+    """A name :func:`cache_file` gives (``listing-<8 hex digits>.json``): the only files removed."""
+    digest = name.removeprefix("listing-").removesuffix(".json")
+    return len(name) == len("listing-.json") + 8 and all(c in "0123456789abcdef" for c in digest)
+
+
+def _remove_old_files() -> None:
+    """Keep the :data:`KEPT_FILES` most recently written listings (of other environments too)."""
+    directory = cache_dir()
+    names = [n for n in os.listdir(directory) if _is_listing_file(n)]
+    if len(names) <= KEPT_FILES:
+        return
+    paths = sorted((os.path.join(directory, n) for n in names), key=lambda p: _stat(p)[2], reverse=True)
+    for path in paths[KEPT_FILES:]:
+        try:
+            os.remove(path)
+        except OSError:
+            pass  # another process removed it first
 
 
 def load_listing() -> list[dict[str, Any]] | None:
@@ -118,9 +184,12 @@ def load_listing() -> list[dict[str, Any]] | None:
 def store_listing(rows: list[dict[str, Any]], plugin_modules: list[str], registry_dirs: list[str]) -> None:
     if os.environ.get("HARNESS_PLUGINS"):
         return
+    packages = _packages(plugin_modules)
     _write({
         "environment": _environment(),
         "snapshot": [_stat(p) for p in _watched_paths(plugin_modules, registry_dirs)],
+        "path_dirs": [[_stat(d), _path_entries(d, packages)] for d in _path_dirs()],
+        "packages": packages,
         "rows": rows,
         "rendered": {},
     })

@@ -371,7 +371,8 @@ class PluginManager:
         """Categories from every registry directory. A bad file in a plugin's directory breaks only
         that plugin (a warning naming the file); one under ``HARNESS_REGISTRY_PATH`` is the user's
         own input and an error naming the file."""
-        from harness.registry_yaml import RegistryFileError, load_category_specs
+        from harness.registry_files import RegistryFileError
+        from harness.registry_plain import load_category_specs
 
         out: list[Registration] = []
         for directory, plugin in self.registry_dirs():

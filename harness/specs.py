@@ -243,6 +243,21 @@ class CategorySpec(ComponentSpec):
     def id(self) -> str:
         return self.name
 
+    @classmethod
+    def from_registry(cls, values: Mapping[str, Any]) -> CategorySpec:
+        """The spec of a validated ``registry/categories/<id>.yaml`` (its fields as a mapping)."""
+        return cls(
+            name=values["id"],
+            aliases=tuple(values["aliases"]),
+            description=values["description"]
+            or f"{values['display_name']} ({'gold shown' if values['gold_shown'] else 'no gold'})",
+            display_name=values["display_name"],
+            prompt=values["prompt"],
+            gold_shown=values["gold_shown"],
+            group=values["group"] or values["id"],
+            source_names=tuple(values["source_names"]),
+        )
+
 
 @dataclass(frozen=True)
 class EmbedderSpec(ComponentSpec):

@@ -1,7 +1,8 @@
 """Built-in plugin `models`: tiny-llama, the paper's LLaMA models, any HF model, llama2.c checkpoints.
 
-Registration reads only the small YAML recipes in ``registry/models/``; torch, transformers and
-sentencepiece are imported when a model is actually resolved or loaded.
+Registration reads only the small YAML recipes in ``registry/models/`` (checked without pydantic where
+they are plainly valid, :mod:`harness.registry_plain`); no model module, torch, transformers or
+sentencepiece is imported until a model is actually resolved or loaded.
 Each description starts with the model's stage (``base`` or ``instruction-tuned``, from the recipe),
 so ``harness list model`` tells which models can be evaluated as they are.
 Every factory takes the options ``path`` (``--model-path``), ``tokenizer``, ``dtype``,
@@ -19,7 +20,7 @@ from harness.specs import EmbedderSpec, ModelSpec
 
 @hookimpl
 def harness_register_models(register) -> None:
-    from harness.models.hub import builtin_recipes
+    from harness.registry_plain import builtin_recipe_values
 
     register(
         ModelSpec(
@@ -28,15 +29,15 @@ def harness_register_models(register) -> None:
             description="base: small random LLaMA with a self-built sentencepiece vocabulary (offline; tests, demos)",
         )
     )
-    for recipe in builtin_recipes():
+    for recipe in builtin_recipe_values():
         register(
             ModelSpec(
-                name=recipe.name,
+                name=recipe["name"],
                 factory="harness.models.hub:HubModel",
-                description=f"{recipe.stage}: {recipe.description or recipe.name} [{recipe.hf_id}]",
-                aliases=tuple(recipe.aliases),
-                options={"recipe": recipe.name},
-                prompt_template=recipe.prompt_template,
+                description=f"{recipe['stage']}: {recipe['description'] or recipe['name']} [{recipe['hf_id']}]",
+                aliases=tuple(recipe["aliases"]),
+                options={"recipe": recipe["name"]},
+                prompt_template=recipe["prompt_template"],
             )
         )
     register(

@@ -9,6 +9,6 @@ from harness.hookspecs import hookimpl
 
 @hookimpl
 def harness_registry_paths() -> list[Path]:
-    from harness.registry_yaml import builtin_registry_dir
+    from harness.registry_files import builtin_registry_dir
 
     return [builtin_registry_dir()]

@@ -2,7 +2,9 @@
 
 Each command group lives in its own module under :mod:`harness.cli` and exposes
 ``register(app)``. Command modules import only typer and rich at module level: ``harness --help``
-and ``harness list`` must not import torch, transformers, deepspeed or litellm.
+and ``harness list`` must not import torch, transformers, deepspeed or litellm. :func:`main` builds
+an app with only the module of the command that runs (``harness list`` imports none of them); the
+module attribute ``app`` is the whole app, built on first use (tests, embedding).
 """
 
 from __future__ import annotations
@@ -20,17 +22,18 @@ from harness.cli.context import extra_plugins as _extra_plugins
 from harness.cli.help import PanelGroup, root_help_only
 from harness.errors import HarnessError
 
-COMMAND_MODULES = ("run", "runs", "data", "report", "train", "vocab", "experiment")
+# module -> the commands its register() adds, in the order the root help lists them
+# (tests/core/test_cli_command_modules.py holds this to what each module registers)
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "run": ("run", "judge"),
+    "runs": ("runs",),
+    "data": ("data",),
+    "report": ("report", "compare"),
+    "train": ("train",),
+    "vocab": ("extend-vocab", "tokenizer-stats"),
+    "experiment": ("experiment",),
+}
 
-app = typer.Typer(
-    name="harness",
-    help="Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    cls=PanelGroup,  # the root help screen in plain text (cli/help.py)
-    rich_markup_mode="rich",
-)
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -38,7 +41,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[
         bool | None,
@@ -61,7 +63,6 @@ def root(
         manager()  # the process-wide manager, which every command's components come from, has them
 
 
-@app.command("list")
 def list_components(
     kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category, embedder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
@@ -135,7 +136,6 @@ def _listing_rows() -> list[dict]:
     return rows
 
 
-@app.command("plugins")
 def list_plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Emit JSON.")] = False,
 ) -> None:
@@ -166,8 +166,41 @@ def list_plugins(
             out.print(f"  {line}", markup=False, soft_wrap=True)
 
 
-for _module in COMMAND_MODULES:
-    import_module(f"harness.cli.{_module}").register(app)
+def build_app(modules: tuple[str, ...] | list[str] = tuple(COMMAND_MODULES)) -> typer.Typer:
+    """The root app with ``list``, ``plugins`` and the commands of ``modules`` (of COMMAND_MODULES)."""
+    app = typer.Typer(
+        name="harness",
+        help="Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        cls=PanelGroup,  # the root help screen in plain text (cli/help.py)
+        rich_markup_mode="rich",
+    )
+    app.callback()(root)
+    app.command("list")(list_components)
+    app.command("plugins")(list_plugins)
+    for module in modules:
+        import_module(f"harness.cli.{module}").register(app)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole app, built on first use."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = globals()["app"] = build_app()
+    return app
+
+
+def _modules_for(command: str | None) -> list[str]:
+    """The command modules a command line needs: none for ``list`` and ``plugins``, the one that
+    provides the command, or all (the root help lists every command; an unknown name is typer's
+    error, which lists them too)."""
+    if command in ("list", "plugins"):
+        return []
+    owners = [m for m, commands in COMMAND_MODULES.items() if command in commands]
+    return owners or list(COMMAND_MODULES)
 
 
 def _requested_command(argv: list[str]) -> str | None:
@@ -185,7 +218,7 @@ def _command_name(info) -> str:
     return info.name or info.callback.__name__.replace("_", "-")
 
 
-def _keep_only_requested(argv: list[str]) -> None:
+def _keep_only_requested(app: typer.Typer, argv: list[str]) -> None:
     """Let typer build only the command that runs.
 
     Typer turns every registered command into a click command (inspecting every signature) before
@@ -235,9 +268,10 @@ def main(argv: list[str] | None = None) -> None:
     verbose = verbose_requested(argv[: argv.index(command)] if command else argv)
     if not verbose:
         quiet_third_parties()
-    _keep_only_requested(argv)
+    app = build_app(_modules_for(command))
+    _keep_only_requested(app, argv)
     try:
-        app(args=argv, standalone_mode=True)
+        _run(app, argv)
     except HarnessError as exc:
         _print_error(str(exc.args[0]) if exc.args else str(exc), exc.hint)
         sys.exit(exc.exit_code)
@@ -252,6 +286,16 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _print_error(crash.message, crash.hint)
         sys.exit(1)
+
+
+def _run(app: typer.Typer, argv: list[str]) -> None:
+    if argv == ["--help"]:  # the root help is cached for the entry point (cli/cached_screens.py)
+        from harness.cli.cached_screens import caching_root_help
+
+        with caching_root_help():
+            app(args=argv, standalone_mode=True)
+    else:
+        app(args=argv, standalone_mode=True)
 
 
 def _print_error(message: str, hint: str | None) -> None:

@@ -23,8 +23,7 @@ def test_cache_is_used_and_invalidated(tmp_path):
     env = {"HARNESS_HOME": str(home), "HARNESS_REGISTRY_PATH": str(registry)}
 
     fresh, _ = list_json(env)
-    cache = home / "cache" / "listing.json"
-    assert cache.is_file()
+    [cache] = (home / "cache").glob("listing-*.json")  # this environment's
     cached, _ = list_json(env)
     assert cached == fresh
 
@@ -64,7 +63,7 @@ def test_rendered_table_is_cached_with_the_rows(tmp_path):
     first = table("judge")
     assert "gpt35" in first and "judges" in first
     assert table("judge") == first
-    cache = tmp_path / "home" / "cache" / "listing.json"
+    [cache] = (tmp_path / "home" / "cache").glob("listing-*.json")
     data = json.loads(cache.read_text())
     assert len(data["rendered"]) == 1
     key = next(iter(data["rendered"]))
