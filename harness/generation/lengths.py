@@ -32,6 +32,7 @@ class LengthChoice:
     value: int | None
     source: str
     per_sample: bool = False
+    from_dataset: bool = False  # a resume must then find the same declared length (rundir.prompt_change)
 
     def record(self, samples: Sequence[EvalSample]) -> dict[str, Any]:
         """What run.json says."""
@@ -62,11 +63,11 @@ def choose_length(samples: Sequence[EvalSample], *, explicit: bool, configured: 
     if declared == {None}:
         return LengthChoice(configured, HARNESS_DEFAULT)
     if len(declared) == 1:
-        return LengthChoice(declared.pop(), f"the dataset {dataset!r}'s default")
+        return LengthChoice(declared.pop(), f"the default of dataset {dataset!r}", from_dataset=True)
     if None in declared:
-        return LengthChoice(configured, f"the dataset {dataset!r}'s per sample, else {HARNESS_DEFAULT}",
-                            per_sample=True)
-    return LengthChoice(None, f"the dataset {dataset!r}'s per sample", per_sample=True)
+        return LengthChoice(configured, f"the dataset {dataset!r}, per sample (else {HARNESS_DEFAULT})",
+                            per_sample=True, from_dataset=True)
+    return LengthChoice(None, f"the dataset {dataset!r}, per sample", per_sample=True, from_dataset=True)
 
 
 def apply_length(samples: Sequence[EvalSample], choice: LengthChoice, *, generator: Any = None,

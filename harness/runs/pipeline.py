@@ -219,7 +219,7 @@ def resume_record(prompt: dict[str, Any] | None, samples: Sequence[EvalSample], 
         decoding = describe_decoding(samples, one_decoding=config.one_decoding, greedy=config.greedy,
                                      temperature=config.temperature)
         prompt = {**(prompt or {}), "decoding": decoding}
-    if length.source.startswith("the dataset"):
+    if length.from_dataset:
         prompt = {**(prompt or {}), "max_new_tokens": length.record(samples)}
     return prompt
 
