@@ -82,13 +82,16 @@ def too_long(fits: Sequence[PromptFit], context: int) -> list[PromptFit]:
     return [fit for fit in fits if fit.total > context]
 
 
-def refusal(over: Sequence[PromptFit], n_samples: int, context: int, model_name: str) -> UsageError:
-    """Exit 2 naming the samples that do not fit and their lengths."""
+def refusal(over: Sequence[PromptFit], n_samples: int, context: int, model_name: str,
+            length_source: str = "") -> UsageError:
+    """Exit 2 naming the samples that do not fit and their lengths (and where the new tokens'
+    number came from, when the caller knows)."""
     shown = ", ".join(f"{fit.id} ({fit.prompt_tokens} + {fit.new_tokens})" for fit in over[:SHOWN])
     more = f" and {len(over) - SHOWN} more" if len(over) > SHOWN else ""
     return UsageError(
         f"{len(over)} of {n_samples} prompts do not fit the context of model {model_name!r} ({context} tokens) "
-        f"(prompt tokens + max new tokens, counted with the model's tokenizer): {shown}{more}",
+        f"(prompt tokens + max new tokens, counted with the model's tokenizer): {shown}{more}"
+        + (f"; max new tokens from {length_source}" if length_source else ""),
         hint="Pass --truncate-prompts left to cut their oldest tokens (recorded per sample), a smaller "
         "--max-new-tokens, or leave those samples out.")
 

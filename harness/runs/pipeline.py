@@ -542,7 +542,7 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
             generator_name, generator = _create_generator(config, registry, model, log, length)
             _as_generated(samples, config, length, generator, generator_name)
             context = check_context(model, apply_length(samples, length), length.value or config.max_new_tokens,
-                                    config.truncate_prompts, log)
+                                    config.truncate_prompts, log, length.source)
             prompt = resume_record(prompt_record(model, samples), samples, config, length)
             run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]

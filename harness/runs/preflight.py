@@ -69,7 +69,7 @@ def check_model(model: Any, log: Callable[[str], None]) -> None:
 
 
 def check_context(model: Any, samples: Sequence[EvalSample], new_tokens: int, truncate: str | None,
-                  log: Callable[[str], None]) -> dict[str, Any]:
+                  log: Callable[[str], None], length_source: str = "") -> dict[str, Any]:
     """Every prompt, measured with the model's own tokenizer, plus the new tokens it may get, fits
     the model's context (:mod:`harness.generation.context`); else exit 2 naming the samples, unless
     ``truncate`` says to cut them. Returns what run.json records. A multi-turn sample is measured
@@ -92,7 +92,7 @@ def check_context(model: Any, samples: Sequence[EvalSample], new_tokens: int, tr
         if truncate is not None:
             raise UsageError(f"model {name!r}: --truncate-prompts cuts token ids, and this model is not "
                              "given token ids", hint="Shorten those questions instead.")
-        raise refusal(over, len(fits), context, name)
+        raise refusal(over, len(fits), context, name, length_source)
     if over:
         log(f"preflight: {len(over)} prompts do not fit the context of model {name!r} ({context} tokens); "
             f"their oldest tokens will be cut (--truncate-prompts {truncate})")
