@@ -1,7 +1,8 @@
 """How many new tokens an answer may have, and who decided it: the user, the dataset, or the harness.
 
-Why: a benchmark's published scores come from answers of a given length (MT-Bench's from FastChat's
-1,024 new tokens per turn); answers cut at the harness's 512 measure something else. A dataset
+Why: a benchmark's published scores come from answers of a given length (a chat benchmark's from
+its reference code's 1,024 new tokens per turn, say); answers cut at the harness's 512 measure
+something else. A dataset
 declares its answer length on its samples (:attr:`EvalSample.max_new_tokens`), as it declares its
 temperatures. The user's explicit ``--max-new-tokens`` (or ``max_new_tokens:`` in a config file)
 still wins. run.json records the length that applied and where it came from.
