@@ -14,7 +14,13 @@ Why it is built this way:
   ``on_result`` (one writer). Each process logs its share through ``log``. Every rank must be
   given the same samples (``harness run`` broadcasts rank 0's list). On one process, nothing
   distributed is set up.
-* **Temperature 0.001** by default, as in the BELLE paper; ``greedy=True`` for exact argmax.
+* **Temperature 0.001** by default, as in the BELLE paper; ``greedy=True`` for exact argmax. A
+  sample's own temperature or length (a dataset's) wins; batches never mix them.
+* **Context.** A prompt that does not fit the model's context with its new tokens is refused, or cut
+  where ``truncate_prompts`` says (:mod:`harness.generation.context`); the run's preflight refuses
+  such prompts before the run, this guards the later turns of a conversation.
+* **Stop strings.** An answer ends at the first of the template's stop strings
+  (:mod:`harness.generation.stops`), as at EOS.
 * **CPU threads.** For small models on CPU (under ``SMALL_MODEL_PARAMS``), intra-op threads only
   add synchronisation: on a busy 2-core machine one thread was 10-30x faster than two for
   stories260K. ``num_threads`` (default: 1 for small models on CPU, else torch's setting) applies

@@ -195,7 +195,10 @@ class LocalModel:
 
         from harness.generation.context import context_from_config
 
-        config = json.loads((self.local_path() / "config.json").read_text(encoding="utf-8"))
+        try:
+            config = json.loads((self.local_path() / "config.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):  # no readable config: the run says "unknown"
+            return None
         return context_from_config(config) if isinstance(config, dict) else None
 
     def describe_prompt(self, example_question: str) -> dict[str, Any]:

@@ -79,3 +79,16 @@ def test_the_belle_templates_stop_at_the_next_human_turn():
     for name in ("belle-958c91b-train", "belle-958c91b-gptq", "belle-dschat-v1"):
         assert named_template(name).stop == ("Human:",)
     assert named_template("chatml").stop == ("<|im_end|>", "<|im_start|>")
+
+
+def test_trim_at_stop_keeps_the_tokens_through_the_stop_string():
+    from harness.generation.stops import trim_at_stop
+
+    pieces = ["Sure", ",", " here", "\nHu", "man:", " more"]
+
+    def decode(ids):
+        return "".join(pieces[i] for i in ids)
+
+    assert trim_at_stop(range(6), decode, ["Human:"]) == ([0, 1, 2, 3, 4], "Sure, here\n")
+    assert trim_at_stop([0, 1], decode, ["Human:"]) == ([0, 1], None)
+    assert trim_at_stop([0, 1], decode, []) == ([0, 1], None)

@@ -65,3 +65,43 @@ def test_the_dataset_default_applies_and_is_recorded(tmp_path, small_model, mt_b
     assert meta["prompt"]["max_new_tokens"] == meta["max_new_tokens"]
     other = {**meta["prompt"], "max_new_tokens": {"value": 512, "source": "the default of dataset 'mt-bench'"}}
     assert prompt_change(meta["prompt"], other) is not None
+
+
+def samples_with(*lengths):
+    from harness.protocols import EvalSample
+
+    return [EvalSample(id=f"s{i}", question="q", category="c", max_new_tokens=n) for i, n in enumerate(lengths)]
+
+
+def test_who_decides_the_length():
+    from harness.generation.lengths import choose_length
+
+    same, mixed, none = samples_with(1024, 1024), samples_with(64, None), samples_with(None)
+    assert choose_length(same, explicit=True, configured=8, dataset="d").value == 8
+    chosen = choose_length(same, explicit=False, configured=512, dataset="d")
+    assert (chosen.value, chosen.per_sample, chosen.from_dataset) == (1024, False, True)
+    assert choose_length(none, explicit=False, configured=512, dataset="d").source == "the harness's default"
+    assert choose_length(mixed, explicit=False, configured=512, dataset="d").per_sample
+
+
+def test_lengths_per_sample_need_a_generator_that_takes_them():
+    from harness.errors import UsageError
+    from harness.generation.lengths import apply_length, choose_length
+
+    mixed = samples_with(64, 128)
+    choice = choose_length(mixed, explicit=False, configured=512, dataset="d")
+    with pytest.raises(UsageError, match="answers every sample at one length"):
+        apply_length(mixed, choice, generator=object(), generator_name="plain")
+    assert [s.max_new_tokens for s in apply_length(samples_with(64, 64), choose_length(
+        samples_with(64, 64), explicit=False, configured=512, dataset="d"))] == [None, None]
+
+
+def test_batches_never_mix_lengths_and_api_requests_carry_their_own():
+    from harness.api.generator import LiteLLMGenerator
+    from harness.generation.batching import PromptItem, length_sorted_batches
+
+    items = [PromptItem(i, f"s{i}", "p", (1, 2), max_new_tokens=n) for i, n in enumerate([64, None, 64, 128])]
+    batches = [[item.id for item in batch] for batch in length_sorted_batches(items, 8)]
+    assert batches == [["s1"], ["s0", "s2"], ["s3"]]
+    params = LiteLLMGenerator.sample_params({"temperature": 0.5, "max_tokens": 512}, samples_with(1024)[0])
+    assert params == {"temperature": 0.5, "max_tokens": 1024}
