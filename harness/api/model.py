@@ -78,11 +78,15 @@ class LiteLLMModel:
         value = info.get("max_input_tokens") if isinstance(info, dict) else None
         return value if isinstance(value, int) and value > 0 else None
 
-    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        """The messages' length in tokens, counted by litellm with the model's tokenizer."""
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        """The messages' length in tokens, counted by litellm with the model's tokenizer; ``None``
+        when litellm cannot count them here (a tokenizer it would have to download, offline)."""
         from harness.api.litellm_import import import_litellm
 
-        return int(import_litellm().token_counter(model=self.model_id, messages=messages))
+        try:
+            return int(import_litellm().token_counter(model=self.model_id, messages=messages))
+        except Exception:  # litellm's and the tokenizer libraries' own errors
+            return None
 
     def _no_weights(self) -> UsageError:
         return UsageError(
