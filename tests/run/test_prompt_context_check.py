@@ -99,3 +99,22 @@ def test_batching_never_pads_a_short_prompt_to_a_long_one():
              PromptItem(2, "mid", "p", tuple(range(1600)))]
     batches = length_sorted_batches(items, 8)
     assert [[item.id for item in batch] for batch in batches] == [["long", "mid"], ["short"]]
+
+
+def test_the_vllm_generator_fits_prompts_to_its_engines_context():
+    """vLLM is GPU-only: its fitting is checked against the engine's ``max_model_len`` alone."""
+    from types import SimpleNamespace
+
+    from harness.errors import UsageError
+    from harness.generation.vllm import VLLMGenerator
+    from harness.protocols import EvalSample
+
+    engine = SimpleNamespace(llm_engine=SimpleNamespace(model_config=SimpleNamespace(max_model_len=16)))
+    model = SimpleNamespace(name="m")
+    samples = [EvalSample(id="a", question="q", category="c"), EvalSample(id="b", question="q", category="c")]
+    ids = [list(range(4)), list(range(30))]
+    with pytest.raises(UsageError, match=r"1 of 2 prompts do not fit .* b \(30 \+ 4\)"):
+        VLLMGenerator(max_new_tokens=4)._fit(model, engine, samples, ids)
+    fitted, cuts = VLLMGenerator(max_new_tokens=4, truncate_prompts="left")._fit(model, engine, samples, ids)
+    assert fitted == [list(range(4)), list(range(18, 30))] and cuts[0] is None
+    assert (cuts[1]["tokens_before"], cuts[1]["tokens_after"]) == (30, 12)
