@@ -34,7 +34,9 @@ class EvalSample:
 
     ``temperature``: the sampling temperature the benchmark prescribes for this sample (a chat
     benchmark's, by category; 0 is greedy), or ``None`` for the run's own
-    (:mod:`harness.generation.decoding`).
+    (:mod:`harness.generation.decoding`). ``max_new_tokens``: the answer length the benchmark
+    prescribes (a chat benchmark's generation default), or ``None`` for the run's own
+    (:mod:`harness.generation.lengths`).
     """
 
     id: str
@@ -46,6 +48,7 @@ class EvalSample:
     references: tuple[str, ...] = ()
     history: tuple[dict[str, str], ...] = ()
     temperature: float | None = None
+    max_new_tokens: int | None = None
 
     @property
     def multi_turn(self) -> bool:
@@ -57,8 +60,9 @@ class EvalSample:
         for key in MULTI_TURN_FIELDS:
             if not data[key]:
                 del data[key]
-        if data["temperature"] is None:
-            del data["temperature"]
+        for key in ("temperature", "max_new_tokens"):
+            if data[key] is None:
+                del data[key]
         return data
 
 

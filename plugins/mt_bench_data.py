@@ -33,6 +33,10 @@ CATEGORY_PREFIX = "mt-bench-"
 TEMPERATURES = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
                 "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
 
+# fastchat/llm_judge/gen_model_answer.py: --max-new-token defaults to 1024 ("The maximum number of
+# new generated tokens"), per turn. The user's own --max-new-tokens still wins.
+MAX_NEW_TOKENS = 1024
+
 
 def category_id(category: str) -> str:
     return CATEGORY_PREFIX + category
@@ -103,7 +107,7 @@ def load_mt_bench(directory: Path) -> list[EvalSample]:
             id=f"{SOURCE}-{qid}", question=turns[0], category=category_id(category),
             reference=refs[0] if refs else "", turns=turns, references=refs,
             meta={"question_id": qid, "mt_bench_category": category},
-            temperature=TEMPERATURES[category],
+            temperature=TEMPERATURES[category], max_new_tokens=MAX_NEW_TOKENS,
         ))
     stray = sorted(set(references) - seen)
     if stray:

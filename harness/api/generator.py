@@ -33,6 +33,7 @@ class LiteLLMGenerator:
     """Generate with an API model (``litellm:<id>``). Options mirror the judge's and ``hf``'s."""
 
     per_sample_temperature = True  # a sample's own temperature wins (harness.generation.decoding)
+    per_sample_max_new_tokens = True  # and its own length (harness.generation.lengths)
 
     def __init__(
         self,
@@ -84,6 +85,12 @@ class LiteLLMGenerator:
             params["seed"] = int(self.seed)
         return params
 
+    @staticmethod
+    def sample_params(params: dict[str, Any], sample: EvalSample) -> dict[str, Any]:
+        """The request's parameters with the sample's own temperature and length, where it has them."""
+        own = {"temperature": sample.temperature, "max_tokens": sample.max_new_tokens}
+        return {**params, **{key: value for key, value in own.items() if value is not None}}
+
     def _model_id(self, model: Model) -> str:
         if self.model_override:
             return self.model_override
@@ -118,7 +125,7 @@ class LiteLLMGenerator:
             prompt = sent[0]["content"] if len(sent) == 1 else json.dumps(sent, ensure_ascii=False)
             own = sample.temperature
             try:
-                reply = await client.complete(sent, params=params if own is None else {**params, "temperature": own})
+                reply = await client.complete(sent, params=self.sample_params(params, sample))
             except ApiFailure as exc:
                 return exc
             generation = self._generation(sample, prompt, reply, settings.model)

@@ -66,6 +66,28 @@ class LiteLLMModel:
             "example": json.dumps(self.messages_for(example_question), ensure_ascii=False),
         }
 
+    def context_length(self) -> int | None:
+        """The context window litellm's model map knows for this model (its ``max_input_tokens``),
+        or ``None`` for a model it does not know: never a guess."""
+        from harness.api.litellm_import import import_litellm
+
+        try:
+            info = import_litellm().get_model_info(self.model_id)
+        except Exception:  # litellm raises its own errors for a model it has not mapped
+            return None
+        value = info.get("max_input_tokens") if isinstance(info, dict) else None
+        return value if isinstance(value, int) and value > 0 else None
+
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        """The messages' length in tokens, counted by litellm with the model's tokenizer; ``None``
+        when litellm cannot count them here (a tokenizer it would have to download, offline)."""
+        from harness.api.litellm_import import import_litellm
+
+        try:
+            return int(import_litellm().token_counter(model=self.model_id, messages=messages))
+        except Exception:  # litellm's and the tokenizer libraries' own errors
+            return None
+
     def _no_weights(self) -> UsageError:
         return UsageError(
             f"{self.name} is an API model: it has no local weights to load or train",

@@ -46,7 +46,8 @@ def run(
     # -- prompt format (issue 15.1): see harness/prompts/resolve.py for the order of precedence
     prompt_template: Annotated[str | None, typer.Option(help="Prompt format: a registry template (chatml, belle-958c91b-train, ...), tokenizer-chat-template, or a .jinja file.", show_default="the model's registry entry, else its tokenizer's chat_template, else the paper's format", rich_help_panel=GEN)] = None,
     system_prompt: Annotated[str | None, typer.Option(help="A system message before every question (only with a template that has one).", rich_help_panel=GEN)] = None,
-    max_new_tokens: Annotated[int | None, typer.Option(help="Max new tokens per answer.", show_default="512", rich_help_panel=GEN)] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Max new tokens per answer.", show_default="the dataset's, else 512", rich_help_panel=GEN)] = None,
+    truncate_prompts: Annotated[str | None, typer.Option(help="left: cut the oldest tokens of a prompt too long for the model's context (recorded per sample).", show_default="refuse such a prompt", rich_help_panel=GEN)] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.", show_default="0.001, as in the paper", rich_help_panel=GEN)] = None,
     greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="Greedy decoding instead of sampling.", rich_help_panel=GEN)] = None,
     batch_size: Annotated[int | None, typer.Option(help="Generation batch size.", show_default="8", rich_help_panel=GEN)] = None,
@@ -79,7 +80,7 @@ def run(
         "model": model, "judge": judge, "model_path": model_path, "tokenizer": tokenizer, "dataset": dataset,
         "dataset_fields": field,
         "data_dir": data_dir, "categories": _split(categories), "limit": limit, "generator": generator,
-        "max_new_tokens": max_new_tokens, "temperature": temperature, "greedy": greedy, "batch_size": batch_size,
+        "max_new_tokens": max_new_tokens, "truncate_prompts": truncate_prompts, "temperature": temperature, "greedy": greedy, "batch_size": batch_size,
         "dtype": dtype, "seed": seed, "out": out, "name": name,
         "prompt_template": prompt_template, "system_prompt": system_prompt,
         "force": force or None, "progress": False if no_progress else None,

@@ -14,7 +14,13 @@ Why it is built this way:
   ``on_result`` (one writer). Each process logs its share through ``log``. Every rank must be
   given the same samples (``harness run`` broadcasts rank 0's list). On one process, nothing
   distributed is set up.
-* **Temperature 0.001** by default, as in the BELLE paper; ``greedy=True`` for exact argmax.
+* **Temperature 0.001** by default, as in the BELLE paper; ``greedy=True`` for exact argmax. A
+  sample's own temperature or length (a dataset's) wins; batches never mix them.
+* **Context.** A prompt that does not fit the model's context with its new tokens is refused, or cut
+  where ``truncate_prompts`` says (:mod:`harness.generation.context`); the run's preflight refuses
+  such prompts before the run, this guards the later turns of a conversation.
+* **Stop strings.** An answer ends at the first of the template's stop strings
+  (:mod:`harness.generation.stops`), as at EOS.
 * **CPU threads.** For small models on CPU (under ``SMALL_MODEL_PARAMS``), intra-op threads only
   add synchronisation: on a busy 2-core machine one thread was 10-30x faster than two for
   stories260K. ``num_threads`` (default: 1 for small models on CPU, else torch's setting) applies
@@ -27,10 +33,13 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from harness.errors import UsageError
 from harness.generation.batching import PromptItem, eos_id_set, length_sorted_batches, trim_at_eos
+from harness.generation.context import PromptFit, check_room, context_from_config, fit_ids, refusal, too_long
+from harness.generation.stops import trim_at_stop
 from harness.generation.turns import sample_prompt, sample_token_ids
 from harness.protocols import EvalSample, Generation, Model
 
@@ -80,6 +89,7 @@ class HFGenerator:
     name = "hf"
     data_parallel = True  # shards batches over launched processes itself (see the module docstring)
     per_sample_temperature = True  # a sample's own temperature wins (harness.generation.decoding)
+    per_sample_max_new_tokens = True  # and its own length (harness.generation.lengths)
 
     def __init__(
         self,
@@ -95,6 +105,7 @@ class HFGenerator:
         min_new_tokens: int | None = None,
         num_threads: int | None = None,
         keep_token_ids: bool = False,
+        truncate_prompts: str | None = None,
         log: Callable[[str], None] | None = None,
         **_unused: Any,
     ) -> None:
@@ -112,6 +123,8 @@ class HFGenerator:
         self.dtype = dtype
         self.num_threads = int(num_threads) if num_threads else None
         self.keep_token_ids = bool(keep_token_ids)  # also record the generated ids in ``meta``
+        self.truncate_prompts = truncate_prompts  # None: a prompt too long for the context is refused
+        self.stops: tuple[str, ...] = ()  # the model's template's stop strings, set by generate()
         self._loaded: tuple[Any, Any, Any] | None = None  # (model component, HF model, tokenizer)
         self.log = log  # where each process reports its share of a data-parallel run
 
@@ -127,6 +140,7 @@ class HFGenerator:
             "top_p": self.top_p,
             "seed": self.seed,
             "num_threads": self.num_threads,
+            "truncate_prompts": self.truncate_prompts,
         }
 
     # ------------------------------------------------------------------------------ loading
@@ -189,14 +203,17 @@ class HFGenerator:
         finally:
             torch.set_num_threads(previous)
 
-    def _generation_config(self, hf_model: Any, tokenizer: Any, temperature: float | None = None) -> Any:
-        """``temperature``: a sample's own (0 or nearly: greedy); ``None``: this generator's setting."""
+    def _generation_config(self, hf_model: Any, tokenizer: Any, temperature: float | None = None,
+                           max_new_tokens: int | None = None) -> Any:
+        """``temperature``/``max_new_tokens``: a sample's own (temperature 0 or nearly: greedy);
+        ``None``: this generator's setting."""
         import copy
 
         from harness.generation.decoding import is_greedy
 
         config = copy.deepcopy(hf_model.generation_config)
-        config.max_new_tokens = self.max_new_tokens
+        config.max_new_tokens = max_new_tokens or self.max_new_tokens
+        config.stop_strings = list(self.stops) or None
         config.max_length = None
         config.min_new_tokens = self.min_new_tokens
         config.pad_token_id = tokenizer.pad_token_id
@@ -229,7 +246,7 @@ class HFGenerator:
         import torch
 
         own = batch[0].temperature  # one per batch (length_sorted_batches groups by it)
-        config = self._generation_config(hf_model, tokenizer, own)
+        config = self._generation_config(hf_model, tokenizer, own, batch[0].max_new_tokens)
         width = max(len(item.token_ids) for item in batch)
         input_ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
         attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -244,16 +261,16 @@ class HFGenerator:
                 input_ids=input_ids.to(device),
                 attention_mask=attention_mask.to(device),
                 generation_config=config,
+                **({"tokenizer": tokenizer} if self.stops else {}),  # transformers matches stop strings with it
             )
         eos_ids = eos_id_set(config.eos_token_id)
         results = []
         for row, item in enumerate(batch):
-            new_ids, finish_reason = trim_at_eos(output[row, width:].tolist(), eos_ids)
-            answer_ids = new_ids[:-1] if finish_reason == "eos" else new_ids
+            new_ids, finish_reason, answer = self._answer(output[row, width:].tolist(), eos_ids, tokenizer)
             results.append(
                 Generation(
                     id=item.id,
-                    answer=tokenizer.decode(answer_ids, skip_special_tokens=True).strip(),
+                    answer=answer,
                     prompt=item.prompt,
                     model=model_name,
                     n_prompt_tokens=len(item.token_ids),
@@ -263,11 +280,46 @@ class HFGenerator:
                         "index": item.index,
                         "generator": self.name,
                         **({"temperature": own} if own is not None else {}),
+                        **({"max_new_tokens": item.max_new_tokens} if item.max_new_tokens else {}),
+                        **({"truncated": item.truncated} if item.truncated else {}),
                         **({"token_ids": new_ids} if self.keep_token_ids else {}),
                     },
                 )
             )
         return results
+
+    def _answer(self, generated: list[int], eos_ids: set[int], tokenizer: Any) -> tuple[list[int], str, str]:
+        """A row's new ids (through EOS or the stop string), its finish reason and its answer text."""
+        new_ids, finish_reason = trim_at_eos(generated, eos_ids)
+        answer_ids = new_ids[:-1] if finish_reason == "eos" else new_ids
+
+        def decode(ids: Sequence[int]) -> str:
+            return tokenizer.decode(list(ids), skip_special_tokens=True)
+
+        stopped_ids, before_stop = trim_at_stop(answer_ids, decode, self.stops)
+        if before_stop is not None:
+            return stopped_ids, "stop", before_stop.strip()
+        return new_ids, finish_reason, decode(answer_ids).strip()
+
+    def fit_context(self, items: list[PromptItem], context: int | None, model_name: str) -> list[PromptItem]:
+        """Every prompt fits ``context`` with its new tokens, cut where ``truncate_prompts`` says, or
+        the run stops (exit 2) naming those that do not (:mod:`harness.generation.context`). The
+        run's preflight refuses them earlier; this guards later turns and direct use."""
+        if context is None:
+            return items
+        fits = [PromptFit(item.id, len(item.token_ids), item.max_new_tokens or self.max_new_tokens) for item in items]
+        for budget in sorted({fit.new_tokens for fit in fits}):
+            check_room(context, budget, model_name)
+        over = too_long(fits, context)
+        if not over:
+            return items
+        if self.truncate_prompts is None:
+            raise refusal(over, len(fits), context, model_name)
+        fitted = []
+        for item, fit in zip(items, fits, strict=True):
+            ids, cut = fit_ids(item.token_ids, context, fit.new_tokens, self.truncate_prompts)
+            fitted.append(replace(item, token_ids=tuple(ids), truncated=cut) if cut else item)
+        return fitted
 
     def prepare(self, model: Model, tokenizer: Any, samples: Sequence[EvalSample]) -> list[PromptItem]:
         """Prompts and their token ids, built by the model's template through the same encoding
@@ -279,7 +331,8 @@ class HFGenerator:
         else:
             encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
         return [
-            PromptItem(index=i, id=sample.id, prompt=prompt, token_ids=tuple(ids), temperature=sample.temperature)
+            PromptItem(index=i, id=sample.id, prompt=prompt, token_ids=tuple(ids), temperature=sample.temperature,
+                       max_new_tokens=sample.max_new_tokens)
             for i, (sample, prompt, ids) in enumerate(zip(samples, prompts, encoded, strict=True))
         ]
 
@@ -294,7 +347,10 @@ class HFGenerator:
         if not samples:
             return
         hf_model, tokenizer = self.load(model)
-        batches = length_sorted_batches(self.prepare(model, tokenizer, samples), self.batch_size)
+        self.stops = tuple(model.stop_strings()) if callable(getattr(model, "stop_strings", None)) else ()
+        items = self.prepare(model, tokenizer, samples)
+        items = self.fit_context(items, context_from_config(hf_model.config.to_dict()), model.name)
+        batches = length_sorted_batches(items, self.batch_size)
         state = distributed_state()
         with self.cpu_threads(hf_model):
             if state is not None:

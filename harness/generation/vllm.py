@@ -40,6 +40,7 @@ class VLLMGenerator:
 
     name = "vllm"
     per_sample_temperature = True  # one SamplingParams per prompt where a sample has its own
+    per_sample_max_new_tokens = True  # likewise for a sample's own length
 
     def __init__(
         self,
@@ -54,6 +55,7 @@ class VLLMGenerator:
         min_new_tokens: int | None = None,
         tensor_parallel_size: int = 1,
         gpu_memory_utilization: float = 0.9,
+        truncate_prompts: str | None = None,
         **_unused: Any,
     ) -> None:
         check_decoding(self.name, max_new_tokens, temperature, greedy)
@@ -67,6 +69,7 @@ class VLLMGenerator:
         self.dtype = dtype
         self.tensor_parallel_size = int(tensor_parallel_size)
         self.gpu_memory_utilization = float(gpu_memory_utilization)
+        self.truncate_prompts = truncate_prompts  # None: a prompt too long for the context is refused
         self._engine: tuple[Any, Any] | None = None  # (model component, vllm.LLM)
 
     def settings(self) -> dict[str, Any]:
@@ -78,6 +81,7 @@ class VLLMGenerator:
             "greedy": self.greedy,
             "top_p": self.top_p,
             "seed": self.seed,
+            "truncate_prompts": self.truncate_prompts,
         }
 
     def _llm(self, model: Model) -> Any:
@@ -102,6 +106,27 @@ class VLLMGenerator:
     def close(self) -> None:
         self._engine = None
 
+    def _fit(self, model: Model, llm: Any, samples: Sequence[EvalSample],
+             ids: list[list[int]]) -> tuple[list[list[int]], list[dict | None]]:
+        """The prompts' ids fitted to the engine's context as the hf generator fits them
+        (:mod:`harness.generation.context`): refused, or cut where ``truncate_prompts`` says."""
+        from harness.generation.context import PromptFit, check_room, fit_ids, refusal, too_long
+
+        config = getattr(getattr(llm, "llm_engine", None), "model_config", None)
+        context = getattr(config, "max_model_len", None)
+        if not isinstance(context, int):  # an engine that does not say: vLLM refuses such prompts itself
+            return ids, [None] * len(ids)
+        fits = [PromptFit(s.id, len(one), s.max_new_tokens or self.max_new_tokens) for s, one in zip(samples, ids, strict=True)]
+        for budget in sorted({fit.new_tokens for fit in fits}):
+            check_room(context, budget, model.name)
+        over = too_long(fits, context)
+        if over and self.truncate_prompts is None:
+            raise refusal(over, len(fits), context, model.name)
+        if not over:
+            return ids, [None] * len(ids)
+        fitted = [fit_ids(one, context, fit.new_tokens, self.truncate_prompts) for one, fit in zip(ids, fits, strict=True)]
+        return [one for one, _ in fitted], [cut for _, cut in fitted]
+
     def generate(
         self,
         model: Model,
@@ -117,29 +142,33 @@ class VLLMGenerator:
 
         llm = self._llm(model)
 
-        def sampling(temperature: float | None) -> Any:
-            """This generator's decoding, or a sample's own temperature (0 or nearly: greedy)."""
+        stops = list(model.stop_strings()) if callable(getattr(model, "stop_strings", None)) else []
+
+        def sampling(temperature: float | None, length: int | None) -> Any:
+            """This generator's decoding, or a sample's own temperature (0 or nearly: greedy) and length."""
             greedy = self.greedy if temperature is None else is_greedy(temperature)
             chosen = self.temperature if temperature is None else float(temperature)
             return SamplingParams(
                 temperature=0.0 if greedy else chosen,
                 top_p=1.0 if greedy else self.top_p,
-                max_tokens=self.max_new_tokens,
+                max_tokens=length or self.max_new_tokens,
                 min_tokens=self.min_new_tokens,
                 seed=None if greedy else self.seed,
+                stop=stops or None,  # vLLM leaves the stop string out of the text, as FastChat does
             )
 
-        default = sampling(None)
-        # one SamplingParams per prompt only where a sample has a temperature of its own
-        per_sample = [default if s.temperature is None else sampling(s.temperature) for s in samples]
+        default = sampling(None, None)
+        # one SamplingParams per prompt only where a sample has a temperature or length of its own
+        per_sample = [default if s.temperature is None and s.max_new_tokens is None
+                      else sampling(s.temperature, s.max_new_tokens) for s in samples]
         prompts = [sample_prompt(model, sample) for sample in samples]
+        cuts: list[dict | None] = [None] * len(samples)
         # The same token ids the hf generator and training use (template, BOS and all): vLLM is
         # given ids, not text, so it cannot add or drop special tokens of its own.
-        inputs: list[Any] = (
-            [{"prompt_token_ids": sample_token_ids(model, sample)} for sample in samples]
-            if callable(getattr(model, "prompt_token_ids", None))
-            else prompts
-        )
+        inputs: list[Any] = prompts
+        if callable(getattr(model, "prompt_token_ids", None)):
+            ids, cuts = self._fit(model, llm, samples, [sample_token_ids(model, sample) for sample in samples])
+            inputs = [{"prompt_token_ids": one} for one in ids]
         for start in range(0, len(samples), self.chunk_size):
             chunk = range(start, min(start + self.chunk_size, len(samples)))
             outputs = llm.generate([inputs[i] for i in chunk], [per_sample[i] for i in chunk], use_tqdm=False)
@@ -153,9 +182,19 @@ class VLLMGenerator:
                         model=model.name,
                         n_prompt_tokens=len(output.prompt_token_ids or ()),
                         n_new_tokens=len(completion.token_ids),
-                        finish_reason="length" if completion.finish_reason == "length" else "eos",
+                        finish_reason=_finish_reason(completion),
                         meta={"index": index, "generator": self.name,
                               **({"temperature": samples[index].temperature}
-                                 if samples[index].temperature is not None else {})},
+                                 if samples[index].temperature is not None else {}),
+                              **({"max_new_tokens": samples[index].max_new_tokens}
+                                 if samples[index].max_new_tokens else {}),
+                              **({"truncated": cuts[index]} if cuts[index] else {})},
                     )
                 )
+
+
+def _finish_reason(completion: Any) -> str:
+    """``length``, ``stop`` (a stop string: vLLM's ``stop_reason`` is the string) or ``eos``."""
+    if completion.finish_reason == "length":
+        return "length"
+    return "stop" if isinstance(getattr(completion, "stop_reason", None), str) else "eos"

@@ -185,8 +185,25 @@ class LocalModel:
 
         return prompt_ids(self.template(), self.messages_for(question, history), tokenizer or self.prompt_tokenizer())
 
+    def stop_strings(self) -> list[str]:
+        """The template's stop strings: an answer ends at the first one (FastChat's ``stop_str``)."""
+        return list(self.template().stop)
+
+    def context_length(self) -> int | None:
+        """The context its ``config.json`` declares (prompt and answer together), ``None`` if none."""
+        import json
+
+        from harness.generation.context import context_from_config
+
+        try:
+            config = json.loads((self.local_path() / "config.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):  # no readable config: the run says "unknown"
+            return None
+        return context_from_config(config) if isinstance(config, dict) else None
+
     def describe_prompt(self, example_question: str) -> dict[str, Any]:
-        """What run.json records: template name, kind, origin, source, sha256 and one rendered example."""
+        """What run.json records: template name, kind, origin, source, sha256, stop strings and one
+        rendered example."""
         template = self.template()
         return {
             "template": template.name,
@@ -195,6 +212,7 @@ class LocalModel:
             "source": template.source,
             "sha256": template.sha256,
             "system_prompt": self.system_prompt,
+            "stop_strings": list(template.stop),
             "example": self.format_prompt(example_question),
         }
 

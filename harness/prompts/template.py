@@ -53,6 +53,8 @@ class TemplateDef(BaseModel):
     bos: bool = Field(default=True, description="text: a BOS token starts the sequence")
     eos_after_assistant: bool = Field(default=True, description="text: an EOS token ends every answer")
     jinja: str | None = Field(default=None, description="jinja: the chat template source")
+    stop: list[str] = Field(default_factory=list,
+                            description="an answer ends at the first of these strings (FastChat's stop_str)")
     notes: str = ""
 
     @model_validator(mode="after")
@@ -68,6 +70,8 @@ class TemplateDef(BaseModel):
                 raise ValueError("`jinja` belongs to kind: jinja")
         elif not self.jinja:
             raise ValueError("a jinja template needs `jinja` (the chat template source)")
+        if any(not text for text in self.stop):
+            raise ValueError("a stop string must not be empty")
         return self
 
 
@@ -85,6 +89,7 @@ class PromptTemplate:
     bos: bool = True
     eos_after_assistant: bool = True
     jinja: str | None = None
+    stop: tuple[str, ...] = ()  # an answer ends at the first of these (not part of the sha256: not the prompt)
 
     @classmethod
     def from_def(cls, definition: TemplateDef, *, origin: str = "registry", name: str | None = None) -> PromptTemplate:
@@ -99,6 +104,7 @@ class PromptTemplate:
             bos=definition.bos,
             eos_after_assistant=definition.eos_after_assistant,
             jinja=definition.jinja,
+            stop=tuple(definition.stop),
         )
 
     def definition(self) -> dict[str, Any]:
@@ -130,7 +136,10 @@ class PromptTemplate:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PromptTemplate:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
+        stop = known.get("stop", ())
+        if not isinstance(stop, (list, tuple)) or not all(isinstance(t, str) and t for t in stop):
+            raise TypeError("stop must be a list of non-empty strings")
+        return cls(**{**known, "stop": tuple(stop)})
 
 
 @lru_cache(maxsize=1)

@@ -68,6 +68,9 @@ def scores_for_run(
         scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
         scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)
     run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
+    applied = run.config.get("max_new_tokens")  # the length that applied (a dataset's default, say)
+    if isinstance(applied, dict) and isinstance(run_config, dict) and isinstance(applied.get("value"), int):
+        run_config = {**run_config, "max_new_tokens": applied["value"]}
     published = published_for_run(scores["run"], run_config, run.config.get("decoding"))
     if published is not None:
         scores["published"] = published

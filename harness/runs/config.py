@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,7 +30,7 @@ OPERATIONAL = frozenset(
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
 # they existed keep their fingerprint (and resume).
-UNSET_OMITTED = frozenset({"prompt_template", "system_prompt", "dataset_fields", "dataset_sha256"})
+UNSET_OMITTED = frozenset({"prompt_template", "system_prompt", "dataset_fields", "dataset_sha256", "truncate_prompts"})
 
 
 class RunConfig(BaseModel):
@@ -60,7 +60,10 @@ class RunConfig(BaseModel):
         "model's registry entry, its harness_prompt.json, its tokenizer's chat_template, else the paper's format",
     )
     system_prompt: str | None = Field(default=None, description="a system message before every question")
-    max_new_tokens: int = Field(default=512, ge=1)
+    max_new_tokens: int = Field(default=512, ge=1, description="default: the dataset's, else 512")
+    truncate_prompts: Literal["left"] | None = Field(
+        default=None, description="cut the oldest tokens of a prompt too long for the model's context "
+        "(recorded per sample); default: such a prompt is refused before the run")
     temperature: float = Field(default=0.001, ge=0.0)
     greedy: bool = False
     batch_size: int = Field(default=8, ge=1)
@@ -118,6 +121,12 @@ class RunConfig(BaseModel):
         every sample is answered alike, even where a dataset prescribes a temperature per sample
         (:mod:`harness.generation.decoding`)."""
         return bool({"temperature", "greedy"} & self.model_fields_set)
+
+    @property
+    def explicit_length(self) -> bool:
+        """``--max-new-tokens`` was given (command line or config file): it wins over a dataset's
+        declared answer length (:mod:`harness.generation.lengths`)."""
+        return "max_new_tokens" in self.model_fields_set
 
     def judge_settings(self) -> JudgeSettings:
         """The judge's settings this run carries (its ``judge_*`` keys), as the judge receives them."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, UsageError
 from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
+from harness.generation.lengths import LengthChoice, apply_length, check_lengths, choose_length
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
@@ -28,6 +29,7 @@ from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
 from harness.runs.lock import run_dir_lock
+from harness.runs.preflight import check_context
 from harness.runs.ranks import Ranks
 from harness.runs.records import JsonlAppender, read_jsonl, rewrite_jsonl_atomic
 from harness.runs.rundir import (
@@ -198,16 +200,71 @@ def prompt_record(model: Any, samples: Sequence[EvalSample]) -> dict[str, Any] |
     return {**describe(samples[0].question), "example_id": samples[0].id}
 
 
+def length_choice(config: RunConfig, samples: Sequence[EvalSample]) -> LengthChoice:
+    """The answer length that applies and where it came from (:mod:`harness.generation.lengths`)."""
+    return choose_length(samples, explicit=config.explicit_length, configured=config.max_new_tokens,
+                         dataset=config.dataset)
+
+
+def stop_strings(model: Any) -> list[str]:
+    """The strings an answer ends at (the model's template's), as run.json records them."""
+    own = getattr(model, "stop_strings", None)
+    return list(own()) if callable(own) else []
+
+
+def resume_record(prompt: dict[str, Any] | None, samples: Sequence[EvalSample], config: RunConfig,
+                  length: LengthChoice) -> dict[str, Any] | None:
+    """The prompt record plus what else a resume must decode alike (rundir.prompt_change): the
+    dataset's temperatures, and a dataset's answer length (the user's own is in the fingerprint)."""
+    if prescribed(samples):
+        decoding = describe_decoding(samples, one_decoding=config.one_decoding, greedy=config.greedy,
+                                     temperature=config.temperature)
+        prompt = {**(prompt or {}), "decoding": decoding}
+    if length.from_dataset:
+        prompt = {**(prompt or {}), "max_new_tokens": length.record(samples)}
+    return prompt
+
+
+def truncated_count(generations: dict[str, dict[str, Any]]) -> int:
+    """How many answers were generated from a truncated prompt (``meta.truncated``; every turn counts)."""
+    def cut(record: dict[str, Any]) -> int:
+        turns = record.get("turns")
+        if isinstance(turns, list):
+            return sum(cut(t) for t in turns if isinstance(t, dict))
+        meta = record.get("meta")
+        return int(isinstance(meta, dict) and bool(meta.get("truncated")))
+    return sum(cut(r) for r in generations.values())
+
+
 def _create_generator(config: RunConfig, registry: ComponentRegistry, model: Any,
-                      log: Callable[[str], None]) -> tuple[str, Any]:
+                      log: Callable[[str], None], length: LengthChoice) -> tuple[str, Any]:
     generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
     generator = create_component(
         registry, "generator", generator_name,
-        lenient={"batch_size": config.batch_size, "max_new_tokens": config.max_new_tokens,
+        lenient={"batch_size": config.batch_size, "max_new_tokens": length.value or config.max_new_tokens,
                  "temperature": config.temperature, "greedy": config.greedy, "seed": config.seed,
-                 "progress": False, "log": log},
+                 "truncate_prompts": config.truncate_prompts, "progress": False, "log": log},
     )
+    if config.truncate_prompts and not _takes_option(registry, generator_name, "truncate_prompts"):
+        raise UsageError(f"generator {generator_name!r} cannot truncate prompts (--truncate-prompts)",
+                         hint="Use the hf or vllm generator, or shorten the questions.")
     return generator_name, generator
+
+
+def _takes_option(registry: ComponentRegistry, name: str, option: str) -> bool:
+    """Whether the generator's factory names ``option`` (a catch-all ``**kwargs`` does not count)."""
+    reg, _ = registry.lookup("generator", name)
+    try:
+        return option in inspect.signature(reg.factory_callable()).parameters or option in reg.spec.options
+    except (TypeError, ValueError):
+        return option in reg.spec.options
+
+
+def _as_generated(todo: list[EvalSample], config: RunConfig, length: LengthChoice, generator: Any,
+                  name: str) -> list[EvalSample]:
+    """The samples as the generator gets them: their temperatures and lengths as decided for the run."""
+    todo = apply_decoding(todo, one_decoding=config.one_decoding, generator=generator, generator_name=name)
+    return apply_length(todo, length, generator=generator, generator_name=name)
 
 
 def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample], run_dir: Path,
@@ -216,14 +273,15 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
     """Generate the samples that have no answer on disk; on several ranks, rank 0 alone writes."""
     ranks = ranks or Ranks()
     path = run_dir / GENERATIONS
+    length = length_choice(config, samples)
     if is_multi_turn(samples):  # answered, stored and resumed turn by turn (harness.runs.turns)
         def make_generator() -> tuple[Any, Any, str]:
             built = model if model is not None else create_model(config, registry)
-            name, generator = _create_generator(config, registry, built, log)
+            name, generator = _create_generator(config, registry, built, log, length)
             return built, generator, name
 
         def decoding(todo: list[EvalSample], generator: Any, name: str) -> list[EvalSample]:
-            return apply_decoding(todo, one_decoding=config.one_decoding, generator=generator, generator_name=name)
+            return _as_generated(todo, config, length, generator, name)
 
         with _progress(config.progress and ranks.is_main) as progress:
             return generate_by_turn(samples, path, ranks=ranks, log=log, make_generator=make_generator,
@@ -242,8 +300,8 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
         spread = f", over {ranks.world} processes" if ranks.distributed else ""
         log(f"generation: {len(todo)} to do, {len(done)} already on disk{spread}")
     model = model if model is not None else create_model(config, registry)
-    generator_name, generator = _create_generator(config, registry, model, log)
-    todo = apply_decoding(todo, one_decoding=config.one_decoding, generator=generator, generator_name=generator_name)
+    generator_name, generator = _create_generator(config, registry, model, log, length)
+    todo = _as_generated(todo, config, length, generator, generator_name)
     if ranks.distributed and not getattr(generator, "data_parallel", False):
         if not ranks.is_main:
             log(f"generation: rank {ranks.rank}: generator {generator_name!r} runs on rank 0 only")
@@ -426,10 +484,12 @@ def load_samples(config: RunConfig, registry: ComponentRegistry, source: Any = N
         source.categories = registry.categories()
         samples = source.load()
         check_temperatures(samples, config.dataset)
+        check_lengths(samples, config.dataset)
         return select_samples(samples, config, list(run_categories(config, registry, samples)))
     dataset = create_component(registry, "dataset", config.dataset, lenient={"data_dir": config.data_dir})
     samples = dataset.load()
     check_temperatures(samples, config.dataset)
+    check_lengths(samples, config.dataset)
     return select_samples(samples, config, list(registry.categories()))
 
 
@@ -479,20 +539,21 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
             model = create_model(config, registry)
             if config.preflight:  # seconds now, rather than a failure after generating
                 preflight(config, registry, log, model)
-            if prescribed(samples) and not config.one_decoding:  # refused before the run directory exists
-                generator_name, generator = _create_generator(config, registry, model, log)
-                apply_decoding(samples, one_decoding=False, generator=generator, generator_name=generator_name)
-            prompt = prompt_record(model, samples)
-            if prescribed(samples):  # a resume must answer as the run began (rundir.prompt_change)
-                decoding = describe_decoding(samples, one_decoding=config.one_decoding, greedy=config.greedy,
-                                             temperature=config.temperature)
-                prompt = {**(prompt or {}), "decoding": decoding}
+            length = length_choice(config, samples)
+            # refused before the run directory exists: a generator that cannot decode as the dataset asks
+            generator_name, generator = _create_generator(config, registry, model, log, length)
+            _as_generated(samples, config, length, generator, generator_name)
+            context = check_context(model, apply_length(samples, length), length.value or config.max_new_tokens,
+                                    config.truncate_prompts, log, length.source)
+            prompt = resume_record(prompt_record(model, samples), samples, config, length)
             run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
             write_run_meta(run_dir, config, status="running", plugins=plugins,
                            extra={"n_samples": len(samples), "world_size": ranks.world,
                                   "decoding": describe_decoding(samples, one_decoding=config.one_decoding,
                                                                 greedy=config.greedy, temperature=config.temperature),
+                                  "max_new_tokens": length.record(samples), "prompt_context": context,
+                                  "stop_strings": stop_strings(model),
                                   **({"prompt": prompt} if prompt else {}),
                                   **({"dataset_file": source.record()} if source is not None else {})})
         except HarnessError as exc:
@@ -517,6 +578,7 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     except KeyboardInterrupt:
         write_run_meta(run_dir, config, status="interrupted")
         raise
+    write_run_meta(run_dir, config, status="running", extra={"truncated_prompts": truncated_count(generations)})
     records = compact_judgments(run_dir / JUDGMENTS)
     result.failed = sum(r.get("status") == "failed" for r in records)
     result.status = "complete" if result.failed == 0 else "incomplete"

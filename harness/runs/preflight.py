@@ -1,4 +1,5 @@
-"""What ``harness run`` checks before it generates anything: the judge works, the model's files load.
+"""What ``harness run`` checks before it generates anything: the judge works, the model's files load,
+every prompt fits the model's context.
 
 Why: generation can take an hour, and the judge is otherwise first used after it. A missing API
 key, a judge endpoint that is down or misspelled, a ``--model-path`` that is not a model directory
@@ -21,10 +22,11 @@ not depend on the pipeline.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.errors import UsageError
+from harness.protocols import EvalSample
 
 PING_TIMEOUT = 10.0  # seconds for the judge's one request: an endpoint that is there answers sooner
 
@@ -64,3 +66,36 @@ def check_model(model: Any, log: Callable[[str], None]) -> None:
         raise UsageError(f"model {name!r}: the tokenizer at {where} does not load ({type(exc).__name__}: {reason})",
                          hint="Pass --tokenizer with a tokenizer directory that matches the model.") from None
     log(f"preflight: model {name!r}: its files load")
+
+
+def check_context(model: Any, samples: Sequence[EvalSample], new_tokens: int, truncate: str | None,
+                  log: Callable[[str], None], length_source: str = "") -> dict[str, Any]:
+    """Every prompt, measured with the model's own tokenizer, plus the new tokens it may get, fits
+    the model's context (:mod:`harness.generation.context`); else exit 2 naming the samples, unless
+    ``truncate`` says to cut them. Returns what run.json records. A multi-turn sample is measured
+    at its first turn here; its later turns (which hold the model's answers) when they are asked."""
+    from harness.generation.context import check_room, measure, model_context, refusal, too_long
+
+    name = getattr(model, "name", type(model).__name__)
+    context = model_context(model)
+    if context is None:
+        log(f"preflight: model {name!r}: its context length is unknown, so prompt lengths are not checked")
+        return {"context": None, "checked": False}
+    fits = measure(model, samples, new_tokens)
+    if fits is None:
+        log(f"preflight: model {name!r} cannot measure its prompts, so prompt lengths are not checked")
+        return {"context": context, "checked": False}
+    for budget in sorted({fit.new_tokens for fit in fits}):
+        check_room(context, budget, name)
+    over = too_long(fits, context)
+    if over and (truncate is None or not callable(getattr(model, "prompt_token_ids", None))):
+        if truncate is not None:
+            raise UsageError(f"model {name!r}: --truncate-prompts cuts token ids, and this model is not "
+                             "given token ids", hint="Shorten those questions instead.")
+        raise refusal(over, len(fits), context, name, length_source)
+    if over:
+        log(f"preflight: {len(over)} prompts do not fit the context of model {name!r} ({context} tokens); "
+            f"their oldest tokens will be cut (--truncate-prompts {truncate})")
+    return {"context": context, "checked": True, "counted": "prompt tokens + max new tokens",
+            "measured_with": "the model's own tokenizer",
+            "longest_prompt": max((f.prompt_tokens for f in fits), default=0), "too_long": len(over)}

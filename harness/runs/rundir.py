@@ -272,7 +272,8 @@ def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str
 
     Compared: the template's sha256, the system prompt and, for the same example sample, the
     rendered example (which also catches a tokenizer whose special tokens changed), and, where the
-    dataset prescribes temperatures per sample, how answers are decoded (``decoding``)."""
+    dataset prescribes temperatures per sample, how answers are decoded (``decoding``), a dataset's
+    answer length (``max_new_tokens``) and the template's stop strings (``stop_strings``)."""
     if not isinstance(old, dict) or not isinstance(new, dict):
         return None
     if old.get("sha256") != new.get("sha256"):
@@ -284,6 +285,11 @@ def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str
         return "the same template renders the example differently (tokenizer changed?)"
     if old.get("decoding") != new.get("decoding") and (old.get("decoding") or new.get("decoding")):
         return f"answers decoded with {old.get('decoding') or 'one temperature'}, now {new.get('decoding')}"
+    if old.get("max_new_tokens") != new.get("max_new_tokens"):
+        return (f"answer length {old.get('max_new_tokens') or 'the run options'}, now "
+                f"{new.get('max_new_tokens') or 'the run options'}")
+    if (old.get("stop_strings") or []) != (new.get("stop_strings") or []):
+        return f"answers stopped at {old.get('stop_strings') or 'no stop string'}, now at {new.get('stop_strings')}"
     return None
 
 
