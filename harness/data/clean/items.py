@@ -154,6 +154,17 @@ def item_from_record(record: Any, *, origin: str, line: int) -> CleanItem:
                      record=record)
 
 
+def input_file(path: Path) -> Path | None:
+    """The file :func:`read_file_items` reads for ``path`` (itself, else its ``.xz``/``.gz`` copy),
+    or ``None`` when there is none (``path`` then names a dataset, or nothing)."""
+    from harness.training.data.files import resolve_data_file
+
+    try:
+        return resolve_data_file(path)
+    except DataError:
+        return None
+
+
 def read_file_items(path: Path) -> list[CleanItem]:
     """Every record of ``path`` as a :class:`CleanItem` (strict: see the module docstring)."""
     from harness.training.data.files import read_bytes, resolve_data_file
