@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import loads
 from harness.errors import DataError
 
 
@@ -78,7 +79,7 @@ def parse_jsonl(raw: bytes, *, path: Path | str, label: str | None = None,
             continue
         line_no = index + 1
         try:
-            record = json.loads(line)
+            record = loads(line, where=f"{name} line {line_no}")
         except json.JSONDecodeError as exc:
             if tolerate_torn_tail and index == last_content and not ends_with_newline:
                 result.torn_last_line = line_no
