@@ -40,6 +40,7 @@ from typing import Any
 
 from harness.data.json_text import LineCounter, raw_decode, skip_whitespace
 from harness.data.jsonl import parse_jsonl
+from harness.data.size_cap import read_capped
 from harness.errors import DataError, UsageError
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
@@ -98,15 +99,13 @@ class AdhocDataset:
     # ----------------------------------------------------------------------------- the file
 
     def read(self) -> bytes:
-        """The file's bytes, read once (the hash and the samples come from the same bytes)."""
+        """The file's bytes, read once (the hash and the samples come from the same bytes), at most
+        :func:`~harness.data.size_cap.max_dataset_bytes` of them."""
         if self._raw is None:
             if not self.path.is_file():
                 raise UsageError(f"--dataset {self.path}: no such file",
                                  hint="Give a .jsonl, .json or .csv file, or a registered dataset (harness list).")
-            try:
-                self._raw = self.path.read_bytes()
-            except OSError as exc:
-                raise DataError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            self._raw = read_capped(self.path)
         return self._raw
 
     @property

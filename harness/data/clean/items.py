@@ -155,10 +155,11 @@ def input_file(path: Path) -> Path | None:
 
 def read_file_items(path: Path) -> list[CleanItem]:
     """Every record of ``path`` as a :class:`CleanItem` (strict: see the module docstring)."""
-    from harness.training.data.files import read_bytes, resolve_data_file
+    from harness.data.size_cap import read_capped
+    from harness.training.data.files import resolve_data_file
 
     real = resolve_data_file(path)
-    raw = read_bytes(real)
+    raw = read_capped(real)
     origin = real.name
     try:
         text = raw.decode("utf-8")
