@@ -42,3 +42,26 @@ def test_json_array_loads_within_3x_of_jsonl(tmp_path: Path, cli) -> None:
     where = "item 30000 (line 30001)"
     assert where in done.stderr
     assert seconds[".json"] <= 3 * seconds[".jsonl"], seconds
+
+
+def test_json_array_line_numbers_cost_one_pass(tmp_path: Path, monkeypatch) -> None:
+    """Linearity by counting, not timing: numbering every item scans each character once."""
+    import harness.data.adhoc as adhoc
+    from harness.data.json_text import LineCounter
+    from harness.specs import CategorySpec
+
+    scanned = []
+
+    class CountingLines(LineCounter):
+        def at(self, offset: int) -> int:
+            scanned.append(offset - self.offset if offset >= self.offset else offset)
+            return super().at(offset)
+
+    monkeypatch.setattr(adhoc, "LineCounter", CountingLines)
+    path = _write(tmp_path)[".json"]
+    with_last_fixed = path.read_text(encoding="utf-8").replace('"question": ""', '"question": "q"')
+    path.write_text(with_last_fixed, encoding="utf-8")
+    categories = {"open_qa": CategorySpec(name="open_qa", source_names=("open qa",))}
+    samples = adhoc.AdhocDataset(path, categories=categories).load()
+    assert len(samples) == ROWS
+    assert len(scanned) >= ROWS and sum(scanned) <= len(with_last_fixed)
