@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import lzma
 import os
+import zlib
 from pathlib import Path
 
 from harness.errors import DataError, UsageError
@@ -40,7 +41,7 @@ def read_capped(path: Path) -> bytes:
             raise _too_large(f"{path}: {size:,} bytes is too large for a dataset file (limit {cap:,} bytes)")
         with OPENERS.get(path.suffix.lower(), open)(path, "rb") as fh:
             data = fh.read(cap + 1)
-    except (OSError, lzma.LZMAError, EOFError) as exc:
+    except (OSError, lzma.LZMAError, zlib.error, EOFError) as exc:
         raise DataError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if len(data) > cap:
         raise _too_large(f"{path}: over {cap:,} bytes once decompressed, too large for a dataset file")

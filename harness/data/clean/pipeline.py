@@ -6,10 +6,10 @@ see fewer samples. The report (JSON) holds the options, the counts per stage, ev
 (id, origin, line, reason, the kept sample it matched, score), the perplexity quantiles and the
 diversity of the input and of the kept set.
 
-Write safety: ``out`` and the report are never an input file (the file actually read: a ``.xz``/``.gz``
-copy that stood in for a missing plain file, a symlink's target, a hard link), never written through a
-symlink, and
-an existing file is replaced only with ``force`` (the user named it; the harness did not create it).
+Write safety: ``out`` and the report are never an input file (the file actually read: the
+``.xz``/``.gz`` copy that stood in for a missing plain file, a symlink's target, a hard link), never
+written through a symlink, and an existing file is replaced only with ``force`` (the user named it;
+the harness did not create it).
 Both are written through a temporary file and a rename, so a crash leaves the old file or none.
 """
 
