@@ -54,6 +54,9 @@ class ComponentSpec:
     """
 
     kind: ClassVar[str] = "component"
+    # ``name:arg`` selects a parametric component, so a name holds no colon; a category is data
+    # (a label read from a dataset) and is looked up by its whole name only
+    colon_in_name: ClassVar[bool] = False
 
     name: str
     factory: str | Callable[..., Any] | None = None
@@ -66,7 +69,7 @@ class ComponentSpec:
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise ValueError(f"{type(self).__name__} needs a non-empty string name")
-        if ":" in self.name:
+        if ":" in self.name and not self.colon_in_name:
             raise ValueError(f"component name {self.name!r} may not contain ':'")
         object.__setattr__(self, "aliases", tuple(self.aliases))
         object.__setattr__(self, "options", _frozen_mapping(self.options))
@@ -225,6 +228,7 @@ class CategorySpec(ComponentSpec):
     """
 
     kind: ClassVar[str] = "category"
+    colon_in_name: ClassVar[bool] = True
     display_name: str = ""
     prompt: str = ""
     gold_shown: bool = True

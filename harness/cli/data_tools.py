@@ -117,7 +117,7 @@ def stats(
 def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) -> tuple[list[Any], list[Path]]:
     """Items of every input (files read strictly, datasets through their plugin) and the input files."""
     from harness.cli.context import registry
-    from harness.data.clean.items import items_from_dataset, read_file_items
+    from harness.data.clean.items import input_file, items_from_dataset, read_file_items
     from harness.errors import UsageError
 
     items: list[Any] = []
@@ -125,8 +125,7 @@ def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) ->
     datasets = set(registry().names("dataset"))
     for name in names:
         path = Path(name).expanduser()
-        exists = any(p.is_file() for p in (path, path.with_name(path.name + ".xz"), path.with_name(path.name + ".gz")))
-        if exists:
+        if input_file(path) is not None:
             files.append(path)
             items.extend(read_file_items(path))
         elif name not in datasets and ("/" in name or path.suffix in (".json", ".jsonl", ".xz", ".gz")):
@@ -172,7 +171,7 @@ def clean(
     Writes the kept samples to --out, and a JSON report: every dropped sample (reason, the kept sample it duplicated, score) and the diversity (distinct-n, top words; Chinese counted in characters) of the input and of the kept set.
     """
     from harness.cli.context import console, registry
-    from harness.data.clean.items import check_unique_ids
+    from harness.data.clean.items import check_unique_ids, input_file
     from harness.data.clean.pipeline import CleanOptions, check_output, write_outputs
     from harness.data.clean.pipeline import clean as run_clean
     from harness.errors import UsageError
@@ -185,7 +184,7 @@ def clean(
     report_path = report or out.with_name(out.stem + ".report.json")
     if report_path.resolve() == out.resolve():
         raise UsageError("--report and --out name the same file")
-    input_paths = [Path(n).expanduser() for n in names]
+    input_paths = [p for p in (input_file(Path(n)) for n in names) if p is not None]
     check_output(out, force=force, inputs=input_paths, what="--out")
     check_output(report_path, force=force, inputs=input_paths, what="--report")
     built_embedder = None

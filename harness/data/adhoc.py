@@ -38,7 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import LineCounter, raw_decode, skip_whitespace
 from harness.data.jsonl import parse_jsonl
+from harness.data.size_cap import read_capped
 from harness.errors import DataError, UsageError
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
@@ -97,15 +99,13 @@ class AdhocDataset:
     # ----------------------------------------------------------------------------- the file
 
     def read(self) -> bytes:
-        """The file's bytes, read once (the hash and the samples come from the same bytes)."""
+        """The file's bytes, read once (the hash and the samples come from the same bytes), at most
+        :func:`~harness.data.size_cap.max_dataset_bytes` of them."""
         if self._raw is None:
             if not self.path.is_file():
                 raise UsageError(f"--dataset {self.path}: no such file",
                                  hint="Give a .jsonl, .json or .csv file, or a registered dataset (harness list).")
-            try:
-                self._raw = self.path.read_bytes()
-            except OSError as exc:
-                raise DataError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            self._raw = read_capped(self.path)
         return self._raw
 
     @property
@@ -219,40 +219,34 @@ def _decode(path: Path, raw: bytes) -> str:
 
 def _json_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:
     decoder = json.JSONDecoder()
-    pos = _skip_ws(text, 0)
+    lines = LineCounter(text)
+    pos = skip_whitespace(text, 0)
     if not text.startswith("[", pos):
-        raise DataError(f"{path} line {text.count(chr(10), 0, pos) + 1}: expected a JSON array of objects",
+        raise DataError(f"{path} line {lines.at(pos)}: expected a JSON array of objects",
                         hint="A .json dataset is one array: [{\"question\": ...}, ...]; or use .jsonl.")
     rows: list[tuple[str, int, dict[str, Any]]] = []
-    pos = _skip_ws(text, pos + 1)
+    pos = skip_whitespace(text, pos + 1)
     item = 0
     while not text.startswith("]", pos):
         item += 1
-        line = text.count("\n", 0, pos) + 1
+        line = lines.at(pos)
+        where = f"item {item} (line {line})"
         try:
-            value, pos = decoder.raw_decode(text, pos)
+            value, pos = raw_decode(decoder, text, pos, where=f"{path} {where}")
         except json.JSONDecodeError as exc:
             raise DataError(f"{path} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
                             hint="Fix the JSON (a validator shows the spot) and run again.") from None
-        where = f"item {item} (line {line})"
         if not isinstance(value, dict):
             raise DataError(f"{path} {where}: expected a JSON object, got {type(value).__name__}")
         rows.append((where, line, value))
-        pos = _skip_ws(text, pos)
+        pos = skip_whitespace(text, pos)
         if text.startswith(",", pos):
-            pos = _skip_ws(text, pos + 1)
+            pos = skip_whitespace(text, pos + 1)
         elif not text.startswith("]", pos):
-            line = text.count("\n", 0, pos) + 1
-            raise DataError(f"{path} line {line}: expected ',' or ']' after item {item}")
-    if _skip_ws(text, pos + 1) != len(text):
-        raise DataError(f"{path} line {text.count(chr(10), 0, pos) + 1}: text after the closing ']'")
+            raise DataError(f"{path} line {lines.at(pos)}: expected ',' or ']' after item {item}")
+    if skip_whitespace(text, pos + 1) != len(text):
+        raise DataError(f"{path} line {lines.at(pos)}: text after the closing ']'")
     return rows
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
 
 
 def _csv_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:

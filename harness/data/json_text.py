@@ -1,32 +1,80 @@
-"""``json.loads`` that reports every undecodable text as :class:`json.JSONDecodeError`.
+"""Decoding JSON a user can edit: every undecodable text is a decode error, in linear time.
 
-Two inputs escape the json module's own error: nesting deep enough to exhaust the recursion limit
-(``RecursionError``) and an integer of more digits than ``int()`` converts (a bare ``ValueError``,
-more than 4,300 by default). Readers of files a user can edit decode through :func:`loads`, so
-both reach the user as "invalid JSON" naming the file, like any other malformed line.
+Beyond text that is not JSON (``JSONDecodeError``), the json module fails on two hostile inputs
+with bare exceptions: nesting deeper than the interpreter's stack (``RecursionError``) and an
+integer of more than ``sys.get_int_max_str_digits()`` digits (``ValueError``: Python refuses the
+quadratic conversion). Here both become :class:`TooComplex`, a ``JSONDecodeError`` (so readers
+report it like any malformed line and never take it for a torn one), or, where the caller names the
+place, a :class:`DataError` at that file and line.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
+
+from harness.errors import DataError
+
+_WHITESPACE = re.compile(r"[ \t\r\n]*")
 
 
 class TooComplex(json.JSONDecodeError):
     """Whole JSON the json module cannot read (too deep, too long a number): never a torn line."""
 
 
-def loads(text: str | bytes) -> Any:
-    """Decode ``text``; raises :class:`json.JSONDecodeError` (:class:`TooComplex` for those two) for
-    anything that cannot be decoded."""
-    doc = text if isinstance(text, str) else ""
+class LineCounter:
+    """1-based line numbers of increasing offsets into one text, counted incrementally, so numbering
+    every item of a file costs one pass over it (counting from the start each time is quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+def skip_whitespace(text: str, pos: int) -> int:
+    """The offset of the first character at or after ``pos`` that is not JSON whitespace."""
+    return _WHITESPACE.match(text, pos).end()
+
+
+def loads(text: str | bytes, *, where: str | None = None) -> Any:
+    """``json.loads(text)``; too deep or too long a number raises :class:`TooComplex`, or a
+    :class:`DataError` at ``where`` when given."""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         raise
-    except RecursionError:
-        raise TooComplex("nested too deeply to read", doc, 0) from None
-    except ValueError:  # int() refused the number: too many digits
-        limit = sys.get_int_max_str_digits()
-        raise TooComplex(f"an integer of more than {limit} digits", doc, 0) from None
+    except (RecursionError, ValueError) as exc:
+        raise _too_complex(exc, text, where) from None
+
+
+def raw_decode(decoder: json.JSONDecoder, text: str, pos: int, *, where: str) -> tuple[Any, int]:
+    """``decoder.raw_decode(text, pos)``, with the errors of :func:`loads` at ``where``."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _too_complex(exc, text, where) from None
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if "integer string conversion" in str(exc) or "digits" in str(exc):
+        return f"an integer of more than {sys.get_int_max_str_digits()} digits"
+    return f"invalid JSON ({exc})"
+
+
+def _too_complex(exc: Exception, text: str | bytes, where: str | None) -> Exception:
+    problem = _problem(exc)
+    if where is None:
+        return TooComplex(problem, text if isinstance(text, str) else "", 0)
+    return DataError(f"{where}: JSON {problem}", hint="Fix or remove that record and run again.")

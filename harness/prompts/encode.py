@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.errors import UsageError
+from harness.prompts.render_bound import RenderBoundError, bounded_render
 from harness.prompts.template import ROLES, Message, PromptTemplate
 
 IGNORE_INDEX = -100
@@ -42,11 +43,15 @@ def check_messages(messages: Sequence[Message]) -> None:
 
 def _apply_jinja(template: PromptTemplate, messages: Sequence[Message], tokenizer: Any, *,
                  add_generation_prompt: bool) -> str:
+    def render() -> Any:
+        return tokenizer.apply_chat_template(list(messages), chat_template=template.jinja,
+                                             add_generation_prompt=add_generation_prompt, tokenize=False)
+
+    where = template.source if template.origin == "file" else repr(template.name)
     try:
-        text = tokenizer.apply_chat_template(
-            list(messages), chat_template=template.jinja, add_generation_prompt=add_generation_prompt,
-            tokenize=False,
-        )
+        text = bounded_render(where, sum(len(m["content"]) for m in messages), template.jinja, render)
+    except RenderBoundError:
+        raise
     except Exception as exc:  # jinja2 errors and the templates' own raise_exception(...)
         raise UsageError(f"prompt template {template.name!r} cannot render this conversation: {exc}") from None
     if not isinstance(text, str):  # pragma: no cover - tokenize=False always returns text
@@ -71,6 +76,8 @@ def supports_system(template: PromptTemplate, tokenizer: Any) -> bool:
     try:
         text = _apply_jinja(template, [{"role": "system", "content": probe}, {"role": "user", "content": "hi"}],
                             tokenizer, add_generation_prompt=True)
+    except RenderBoundError:
+        raise
     except UsageError:
         return False
     return probe in text

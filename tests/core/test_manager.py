@@ -164,8 +164,12 @@ def test_duplicate_plugin_names_are_refused(pm):
 def test_category_spec_defaults():
     spec = CategorySpec(name="open_qa", display_name="open qa", prompt="p", source_names=["open qa"])
     assert spec.group == "open_qa" and spec.id == "open_qa" and spec.source_names == ("open qa",)
+    # a category is data (a dataset's label, looked up whole); a component's name:arg picks a parametric one
+    assert CategorySpec(name="a:b").group == "a:b"
+    from harness.specs import DatasetSpec
+
     with pytest.raises(ValueError):
-        CategorySpec(name="bad:name")
+        DatasetSpec(name="bad:name")
 
 
 def test_trainer_and_category_hooks(pm):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.data.json_text import LineCounter, loads, raw_decode
 from harness.errors import DataError
 
 
@@ -49,26 +50,12 @@ class CleanItem:
         return f"{self.origin} line {self.line}" if self.line is not None else f"{self.origin} {self.id}"
 
 
-class _Lines:
-    """1-based line numbers of increasing offsets into one text, counted incrementally (linear time)."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.offset, self.line = text, 0, 1
-
-    def at(self, offset: int) -> int:
-        if offset < self.offset:
-            self.offset, self.line = 0, 1
-        self.line += self.text.count("\n", self.offset, offset)
-        self.offset = offset
-        return self.line
-
-
 def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
     """``(line, value)`` of every record of a JSON array or JSON Lines document."""
     start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
     if text[start : start + 1] == "[":
         decoder = json.JSONDecoder()
-        lines = _Lines(text)
+        lines = LineCounter(text)
         out: list[tuple[int, Any]] = []
         pos = start + 1
         while True:
@@ -77,11 +64,12 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
             if pos < len(text) and text[pos] == "]" and not out:
                 pos += 1
                 break
+            line = lines.at(pos)
             try:
-                value, end = decoder.raw_decode(text, pos)
+                value, end = raw_decode(decoder, text, pos, where=f"{origin} line {line}")
             except json.JSONDecodeError as exc:
                 raise DataError(f"{origin} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-            out.append((lines.at(pos), value))
+            out.append((line, value))
             pos = end
             while pos < len(text) and text[pos] in " \t\r\n":
                 pos += 1
@@ -100,7 +88,7 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            records.append((number, json.loads(line)))
+            records.append((number, loads(line, where=f"{origin} line {number}")))
         except json.JSONDecodeError as exc:
             raise DataError(f"{origin} line {number}: invalid JSON ({exc.msg} at column {exc.colno}): "
                             f"{line[:60]!r}") from None
@@ -154,12 +142,24 @@ def item_from_record(record: Any, *, origin: str, line: int) -> CleanItem:
                      record=record)
 
 
+def input_file(path: Path) -> Path | None:
+    """The file :func:`read_file_items` reads for ``path`` (itself, else its ``.xz``/``.gz`` copy),
+    or ``None`` when there is none (``path`` then names a dataset, or nothing)."""
+    from harness.training.data.files import resolve_data_file
+
+    try:
+        return resolve_data_file(path)
+    except DataError:
+        return None
+
+
 def read_file_items(path: Path) -> list[CleanItem]:
     """Every record of ``path`` as a :class:`CleanItem` (strict: see the module docstring)."""
-    from harness.training.data.files import read_bytes, resolve_data_file
+    from harness.data.size_cap import read_capped
+    from harness.training.data.files import resolve_data_file
 
     real = resolve_data_file(path)
-    raw = read_bytes(real)
+    raw = read_capped(real)
     origin = real.name
     try:
         text = raw.decode("utf-8")

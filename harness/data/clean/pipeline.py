@@ -6,14 +6,17 @@ see fewer samples. The report (JSON) holds the options, the counts per stage, ev
 (id, origin, line, reason, the kept sample it matched, score), the perplexity quantiles and the
 diversity of the input and of the kept set.
 
-Write safety: ``out`` and the report are never an input file, never written through a symlink, and
-an existing file is replaced only with ``force`` (the user named it; the harness did not create it).
+Write safety: ``out`` and the report are never an input file (the file actually read: the
+``.xz``/``.gz`` copy that stood in for a missing plain file, a symlink's target, a hard link), never
+written through a symlink, and an existing file is replaced only with ``force`` (the user named it;
+the harness did not create it).
 Both are written through a temporary file and a rename, so a crash leaves the old file or none.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -113,14 +116,22 @@ def check_output(path: Path, *, force: bool, inputs: Sequence[Path], what: str) 
         raise UsageError(f"{what} {path} is a symlink; the harness writes no file through a symlink")
     if path.exists() and not path.is_file():
         raise UsageError(f"{what} {path} exists and is not a plain file")
-    resolved = path.resolve()
     for source in inputs:
-        if source.exists() and source.resolve() == resolved:
-            raise UsageError(f"{what} {path} is an input file; the harness never overwrites its input")
+        if _same_file(path, source):
+            raise UsageError(f"{what} {path} is an input file (it is {source}, which is read); "
+                             "the harness never overwrites its input")
     if path.exists() and not force:
         raise UsageError(f"{what} {path} already exists", hint="Choose another path, or add --force to replace it.")
     if not path.parent.is_dir():
         raise UsageError(f"{what} {path}: no such directory {path.parent}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """One file under two names (a symlink, a hard link, ``..``): what ``os.path.samefile`` says."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing: nothing to overwrite
+        return False
 
 
 def write_outputs(kept: Sequence[CleanItem], report: dict[str, Any], out: Path, report_path: Path) -> None:

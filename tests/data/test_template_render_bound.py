@@ -1,0 +1,33 @@
+"""A Jinja prompt template whose loops run without bound stops with exit 2 naming the template file
+(issue 23.8: nested loops had rendered for 45 s and counting): one that writes is stopped by the
+characters it writes, one that writes nothing by the time it takes (10 s)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+LOOPS = "{% for a in range(100000) %}{% for b in range(100000) %}BODY{% endfor %}{% endfor %}"
+TEMPLATES = {
+    "writes": LOOPS.replace("BODY", "x") + "{{ messages[0]['content'] }}",
+    "silent": LOOPS.replace("BODY", "") + "{{ messages[0]['content'] }}",
+}
+
+
+@pytest.mark.parametrize("kind", list(TEMPLATES))
+def test_unbounded_template_exits_2_naming_it(tmp_path: Path, cli, kind: str) -> None:
+    template = tmp_path / f"{kind}.jinja"
+    template.write_text(TEMPLATES[kind], encoding="utf-8")
+    start = time.perf_counter()
+    done = cli("run", "--model", "tiny-llama", "--prompt-template", str(template), "--dataset", "demo",
+               "--judge", "ref-f1", "--limit", "1", "--max-new-tokens", "2", "--greedy", "--no-progress",
+               "--out", str(tmp_path / "runs"),
+               env={"HARNESS_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"prompt template {template}: rendering stopped" in done.stderr
+    assert "Traceback" not in done.stderr
+    reason = "past 1," if kind == "writes" else "after 10 s"
+    assert reason in done.stderr
+    assert time.perf_counter() - start < 100
