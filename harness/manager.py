@@ -121,7 +121,9 @@ def plugin_name(spec: str) -> str:
 
 
 def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    from harness.terminal import inert
+
+    print(f"warning: {inert(message)}", file=sys.stderr)
 
 
 # The harness's own packages: a crash there is the harness's bug, whoever's plugin was running.

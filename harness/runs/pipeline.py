@@ -132,8 +132,11 @@ def _progress(enabled: bool):
         TimeRemainingColumn,
     )
 
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), disable=not enabled, transient=False)
+    from harness.terminal import make_console
+
+    return Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled, transient=False,
+                    console=make_console())
 
 
 def generation_record(sample: EvalSample, generation: Generation) -> dict[str, Any]:
