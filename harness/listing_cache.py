@@ -24,7 +24,7 @@ import os
 import sys
 from typing import Any
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: rendered listings show control characters escaped
 
 
 def cache_file() -> str:

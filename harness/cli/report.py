@@ -58,11 +58,11 @@ def report(
         totals = scores["totals"]
         if totals["n_unscored"] or totals["n_failed"]:
             out.print(
-                f"[yellow]{name}[/]: {totals['n_unscored']} unscored ({totals['unscored_rate']:.1%}) and "
+                f"[yellow]{terminal_text(name)}[/]: {totals['n_unscored']} unscored ({totals['unscored_rate']:.1%}) and "
                 f"{totals['n_failed']} failed ({totals['failed_rate']:.1%}) samples excluded from the means"
             )
         for note in scores.get("notes", []):
-            out.print(f"[dim]{name}: {terminal_text(note)}[/]")
+            out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
 
