@@ -10,7 +10,8 @@ Layout (stable; other tools read it)::
 
 Without ``--name``, a run looks under ``--out`` for the newest *unfinished* run with the same
 fingerprint (and the same prompt, see :func:`prompt_change`) and continues it, so the same command
-resumes a killed run; otherwise it starts a new directory named from its components and a timestamp.
+resumes a killed run (never one that another process is working in); otherwise it starts a new
+directory named from its components and a timestamp (``-2``, ``-3``, ... when that name is taken).
 
 The harness touches nothing that is not a run: ``--name`` is one plain folder name (never a path),
 a folder that exists without a harness ``run.json`` is never written into or cleared, and
