@@ -31,7 +31,7 @@ import sys
 import zlib
 from typing import Any
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: rendered listings show control characters escaped
 KEPT_FILES = 16  # environments whose listings are kept
 # entries of a sys.path directory that can add, remove or change a plugin
 DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")

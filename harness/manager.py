@@ -121,7 +121,9 @@ def plugin_name(spec: str) -> str:
 
 
 def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    from harness.terminal import inert
+
+    print(f"warning: {inert(message)}", file=sys.stderr)
 
 
 # The harness's own packages: a crash there is the harness's bug, whoever's plugin was running.
@@ -140,6 +142,50 @@ def _alias_file_module(module: object, stem: str) -> None:
         taken = True
     if not taken:
         sys.modules[stem] = module  # type: ignore[assignment]
+
+
+def _load_file(target: str) -> ModuleType:
+    """A plugin file, imported under a private name (and, when free, its own: see below)."""
+    path = Path(target).expanduser().resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no plugin file at {path}")
+    module_name = f"harness_local_plugin_{Path(target).stem}"
+    module_spec = importlib.util.spec_from_file_location(module_name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"{path} is not a Python file (a plugin file ends in .py)")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    module_spec.loader.exec_module(module)
+    _alias_file_module(module, Path(target).stem)
+    return module
+
+
+def _load_module(target: str, is_path: bool, spec: str) -> ModuleType:
+    if spec.endswith(":"):  # else `p1.py:` is imported as the module `p1.py:` ("No module named 'p1'")
+        raise ValueError(f"{spec!r} names no attribute after ':' (write {spec[:-1]!r}, or {spec}NAME)")
+    return _load_file(target) if is_path else importlib.import_module(target)
+
+
+def _plugin_object(module: ModuleType, attr: str, spec: str) -> object:
+    """The object ``spec`` names in ``module``: the module itself, or its attribute (a class is
+    instantiated: hook methods bind to an instance). An attribute without a single ``harness_*``
+    hook (a number, a string, a typo for another name) is refused rather than listed as ok."""
+    plugin: object = module
+    for part in filter(None, attr.split(".")):
+        if not hasattr(plugin, part):
+            raise AttributeError(f"{spec!r}: there is no attribute {part!r}")
+        plugin = getattr(plugin, part)
+    if isinstance(plugin, type):
+        plugin = plugin()
+    if attr and not any(name.startswith("harness_") for name in dir(plugin)):
+        raise TypeError(f"{spec!r} is {type(plugin).__name__} {_short_repr(plugin)}, not a plugin: "
+                        "it has no harness_* hook functions")
+    return plugin
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class PluginManager:
@@ -219,24 +265,7 @@ class PluginManager:
             self._infos[name] = info
             return info
         try:
-            if is_path:
-                path = Path(target).expanduser().resolve()
-                if not path.is_file():
-                    raise FileNotFoundError(f"no plugin file at {path}")
-                module_name = f"harness_local_plugin_{Path(target).stem}"
-                module_spec = importlib.util.spec_from_file_location(module_name, path)
-                assert module_spec is not None and module_spec.loader is not None
-                module = importlib.util.module_from_spec(module_spec)
-                sys.modules[module_name] = module
-                module_spec.loader.exec_module(module)
-                _alias_file_module(module, Path(target).stem)
-            else:
-                module = importlib.import_module(target)
-            plugin: object = module
-            for part in filter(None, attr.split(".")):
-                plugin = getattr(plugin, part)
-            if isinstance(plugin, type):  # hook methods bind to an instance
-                plugin = plugin()
+            plugin = _plugin_object(_load_module(target, is_path, spec), attr, spec)
         except Exception as exc:
             self._broken(info, exc, "failed to load")
             return info

@@ -60,7 +60,9 @@ def cache_key(**parts: Any) -> str:
 
 
 def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    from harness.terminal import inert
+
+    print(f"warning: {inert(message)}", file=sys.stderr, flush=True)
 
 
 class ResponseCache:

@@ -29,7 +29,6 @@ class ApiProgress:
     def start(self, total: int) -> None:
         if not self.enabled:
             return
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -41,13 +40,15 @@ class ApiProgress:
         )
         from rich.text import Text
 
+        from harness.terminal import make_console
+
         class RateColumn(ProgressColumn):
             def render(self, task: Any) -> Text:
                 speed = task.finished_speed or task.speed
                 return Text(f"{speed:.1f}/s" if speed else "-/s")
 
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             RateColumn(),
@@ -55,7 +56,7 @@ class ApiProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[failures]} failed · spend {task.fields[spend]}"),
-            console=Console(stderr=True),
+            console=make_console(stderr=True),
             transient=False,
         )
         self._progress.start()

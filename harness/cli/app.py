@@ -9,7 +9,6 @@ module attribute ``app`` is the whole app, built on first use (tests, embedding)
 
 from __future__ import annotations
 
-import json
 import sys
 from importlib import import_module
 from typing import Annotated
@@ -21,6 +20,7 @@ from harness.cli.context import console, manager, registry  # noqa: F401 (regist
 from harness.cli.context import extra_plugins as _extra_plugins
 from harness.cli.help import PanelGroup, root_help_only
 from harness.errors import HarnessError
+from harness.terminal import json_text
 
 # module -> the commands its register() adds, in the order the root help lists them
 # (tests/core/test_cli_command_modules.py holds this to what each module registers)
@@ -97,7 +97,7 @@ def list_components(
         return
     if as_json:
         keys = ("kind", "name", "aliases", "plugin", "description")
-        typer.echo(json.dumps([{k: row[k] for k in keys} for row in rows], ensure_ascii=False, indent=2))
+        typer.echo(json_text([{k: row[k] for k in keys} for row in rows], indent=2))
         return
     from rich.markup import escape  # names and descriptions come from plugins: data, not markup
     from rich.table import Table
@@ -142,7 +142,7 @@ def list_plugins(
     """List plugins: name, version, hooks implemented, and status (ok, broken, disabled)."""
     infos = manager().plugins()
     if as_json:
-        typer.echo(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
+        typer.echo(json_text([i.to_dict() for i in infos], indent=2))
         return
     from rich.markup import escape
     from rich.table import Table

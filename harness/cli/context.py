@@ -24,6 +24,7 @@ def registry() -> Any:
 
 
 def console(stderr: bool = False) -> Any:
-    from rich.console import Console
+    """The console a command prints through: emoji codes off, control characters shown escaped."""
+    from harness.terminal import make_console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return make_console(stderr=stderr, soft_wrap=False)

@@ -9,13 +9,14 @@ of the cache; ``--mirror`` / ``$HARNESS_MIRROR`` replace the download URLs' base
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from harness.cli.options import DataDirOption, MirrorOption, create_dataset
+from harness.report.escape import terminal_text
+from harness.terminal import json_text
 
 data_app = typer.Typer(name="data", help="Fetch, list and inspect datasets.", no_args_is_help=True)
 
@@ -54,7 +55,7 @@ def fetch(
         directory = download_source(source, mirror=mirror, progress=True)
         what = f"{n} file(s) downloaded and verified in {directory}"
     out = console()
-    out.print(f"[green]ok[/] {source.name}: {what}", markup=True, soft_wrap=True)
+    out.print(f"[green]ok[/] {terminal_text(source.name)}: {terminal_text(what)}", markup=True, soft_wrap=True)
     for file in source.files:
         out.print(f"  {file.name}  sha256 {file.sha256[:16]}…", markup=False)
 
@@ -76,7 +77,7 @@ def list_sources(
         for spec in registry().specs("dataset")
     ]
     if as_json:
-        typer.echo(json.dumps({"sources": statuses, "datasets": datasets}, ensure_ascii=False, indent=2))
+        typer.echo(json_text({"sources": statuses, "datasets": datasets}, indent=2))
         _fail_on_corrupt(corrupt)
         return
     from rich.table import Table
@@ -134,7 +135,7 @@ def show(
     categories = reg.categories()
     order = sorted(counts, key=lambda c: (categories[c].group if c in categories else c, c))
     if as_json:
-        typer.echo(json.dumps({c: counts[c] for c in order}, ensure_ascii=False, indent=2))
+        typer.echo(json_text({c: counts[c] for c in order}, indent=2))
         return
     from rich.table import Table
 

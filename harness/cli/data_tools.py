@@ -8,7 +8,6 @@ files (see :mod:`harness.data.clean`). Both take a registered dataset name or a 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from harness.cli.options import DataDirOption, MirrorOption, create_dataset
+from harness.terminal import json_text
 
 
 def _load_records(name: str, data_dir: Path | None, mirror: str | None) -> tuple[str, list[Any]]:
@@ -71,7 +71,7 @@ def stats(
         except OSError as exc:
             raise UsageError(f"--html {html}: cannot write: {exc.strerror or exc}") from None
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        typer.echo(json_text(result, indent=2))
         return
     from rich.table import Table
 
@@ -107,9 +107,9 @@ def stats(
     out = console()
     out.print(table)
     for note in result["notes"]:
-        out.print(f"[dim]{note}[/]")
+        out.print(note, style="dim", markup=False)
     if paper:
-        out.print(f"[dim]paper %: {result['paper']['source']}[/]")
+        out.print(f"paper %: {result['paper']['source']}", style="dim", markup=False)
     if html is not None:
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
 
@@ -201,7 +201,7 @@ def clean(
                                  embedder=built_embedder)
         write_outputs(kept, result, out, report_path)
     if as_json:
-        typer.echo(json.dumps({k: v for k, v in result.items() if k != "drops"}, ensure_ascii=False, indent=2))
+        typer.echo(json_text({k: v for k, v in result.items() if k != "drops"}, indent=2))
         return
     from rich import box
     from rich.table import Table

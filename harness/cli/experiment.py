@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from harness.terminal import json_text
 
 
 def experiment(
@@ -72,7 +73,7 @@ def experiment(
     rows = summary_rows(results)
     path = write_summary(out, rows)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json_text(rows, indent=2))
     else:
         for table in experiments_side_by_side(rows, width=out_console.width):
             out_console.print(table)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -20,7 +22,7 @@ from typer.core import TyperGroup
 
 class PanelGroup(TyperGroup):
     """The root group: in plain help each command's whole first sentence, wrapped (click's own
-    cuts it to what fits on one line, often mid-phrase, with "...")."""
+    cuts it to what fits on one line, often mid-phrase, with "..."); usage errors made inert."""
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
@@ -31,6 +33,29 @@ class PanelGroup(TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _inert_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _inert_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _inert_usage_errors() -> Iterator[None]:
+    """typer prints a usage error (``No such option: --x<ESC>[2J``, a file that does not exist) as
+    it was raised, in a panel of its own: its message is made inert first (:mod:`harness.terminal`).
+    Subcommands are parsed and run inside the root group's ``invoke``, so this covers them too."""
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(getattr(exc, "message", None), str) and hasattr(exc, "format_message"):
+            from harness.terminal import inert
+
+            exc.message = inert(exc.message)  # type: ignore[attr-defined]
+        raise
 
 
 def _takes_nothing() -> None:

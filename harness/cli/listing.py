@@ -1,6 +1,7 @@
 """The text of ``harness list``: one line per component, grouped by kind, fitted to the terminal.
 
 Plain string formatting (no rich): the short listing is the common case and must start fast.
+Names and descriptions come from plugins: control characters are shown escaped (:mod:`harness.terminal`).
 ``--long`` keeps the full table (aliases, plugin, whole descriptions) and ``--json`` the data.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from typing import Any
+
+from harness.terminal import inert
 
 NAME_WIDTH = 30  # the longest name column; longer names are cut with "…"
 
@@ -58,7 +61,7 @@ def short_listing(rows: list[dict[str, Any]], width: int) -> str:
             label = row["name"] + (":<arg>" if row.get("parametric") else "")
             if row["aliases"]:
                 label += f" ({', '.join(row['aliases'])})"
-            labels.append(_cut(label, NAME_WIDTH))
+            labels.append(_cut(inert(label), NAME_WIDTH))
         column = max(display_width(label) for label in labels)
         lines.append(f"{kind} ({len(group)})")
         seen: set[tuple[str, str]] = set()
@@ -68,8 +71,8 @@ def short_listing(rows: list[dict[str, Any]], width: int) -> str:
                 if key in seen:
                     continue
                 seen.add(key)
-                note = f"[clash: {', '.join(sorted(providers[key]))}]"
+                note = inert(f"[clash: {', '.join(sorted(providers[key]))}]")
             else:
-                note = row["description"]
+                note = inert(row["description"])
             lines.append(_cut(f"  {_pad(label, column)}  {note}".rstrip(), width - 1))
     return "\n".join(lines) + "\n"

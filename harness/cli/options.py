@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +20,15 @@ MirrorOption = Annotated[
 
 def create_dataset(registry: Any, name: str, data_dir: Path | None, mirror: str | None) -> tuple[Any, Any]:
     """The registered dataset ``name`` (its spec and the built dataset) with the ``--data-dir`` and
-    ``--mirror`` given, each a usage error for a dataset that does not take it."""
-    from harness.errors import UsageError
+    ``--mirror`` it takes, decided as ``harness run`` decides; given on the command line (not from
+    ``HARNESS_DATA_DIR`` / ``HARNESS_MIRROR``) to a dataset that does not take it, a usage error."""
+    from harness.runs.components import create_dataset as build
 
-    spec = registry.get("dataset", name)
-    options = {}
-    for key, value in (("data_dir", data_dir), ("mirror", mirror)):
-        if value is None:
-            continue
-        if key not in spec.options:
-            raise UsageError(f"dataset {spec.name!r} takes no --{key.replace('_', '-')}")
-        options[key] = value
-    return spec, registry.create("dataset", name, **options)
+    given = {"data_dir": (data_dir, "HARNESS_DATA_DIR"), "mirror": (mirror, "HARNESS_MIRROR")}
+    refuse = tuple(key for key, (value, env) in given.items() if _from_command_line(value, env))
+    return registry.get("dataset", name), build(registry, name, data_dir=data_dir, mirror=mirror, refuse=refuse)
+
+
+def _from_command_line(value: object, envvar: str) -> bool:
+    """Whether an option's value was typed, not taken from ``envvar`` (typer merges the two)."""
+    return value is not None and str(value) != os.environ.get(envvar)

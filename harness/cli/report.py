@@ -8,11 +8,12 @@ of judgments of the same answers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from harness.terminal import inert, json_text
 
 JudgmentsOption = Annotated[
     str,
@@ -44,7 +45,7 @@ def report(
         scores = write_report(run_dir, judgments_file=judgments, n_resamples=resamples, seed=seed)
         rows.append((scores["run"]["name"], scores))
     if as_json:
-        typer.echo(json.dumps([scores for _, scores in rows], ensure_ascii=False, indent=2))
+        typer.echo(json_text([scores for _, scores in rows], indent=2))
         return
     from harness.report.escape import terminal_text
 
@@ -58,11 +59,11 @@ def report(
         totals = scores["totals"]
         if totals["n_unscored"] or totals["n_failed"]:
             out.print(
-                f"[yellow]{name}[/]: {totals['n_unscored']} unscored ({totals['unscored_rate']:.1%}) and "
+                f"[yellow]{terminal_text(name)}[/]: {totals['n_unscored']} unscored ({totals['unscored_rate']:.1%}) and "
                 f"{totals['n_failed']} failed ({totals['failed_rate']:.1%}) samples excluded from the means"
             )
         for note in scores.get("notes", []):
-            out.print(f"[dim]{name}: {terminal_text(note)}[/]")
+            out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
 
@@ -180,13 +181,13 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
     for note in notes:  # on stderr with --json, which stays one JSON document
         console(stderr=as_json).print(terminal_text(note), markup=False)
     if as_json:
-        typer.echo(json.dumps([{"a": a, "b": b, **r} for a, b, r in results], ensure_ascii=False, indent=2, default=str))
+        typer.echo(json_text([{"a": a, "b": b, **r} for a, b, r in results], indent=2, default=str))
         return
     console().print(agreement_table(results))
     for a, b, result in results:
         if result["mapped_to_0_1"]:
             console().print(f"{a} ({result['scale_a']}) and {b} ({result['scale_b']}) are on different "
-                            "scales: both were mapped linearly onto 0..1 first.")
+                            "scales: both were mapped linearly onto 0..1 first.", markup=False)
 
 
 def compare(
@@ -254,7 +255,7 @@ def compare(
             "runs": [{"name": n, "scores": s} for n, s in zip(names, scores, strict=True)],
             "comparisons": [{"a": names[0], "b": n, **c} for n, c in zip(names[1:], comparisons, strict=True)],
         }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        typer.echo(json_text(payload, indent=2))
         return
     out = console()
     _print_headlines(out, list(zip(names, scores, strict=True)))
@@ -287,10 +288,10 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
 
     out = console()
     result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
-                              log=lambda m: typer.echo(m, err=True) if as_json else out.print(m, markup=False),
+                              log=lambda m: typer.echo(inert(m), err=True) if as_json else out.print(m, markup=False),
                               n_resamples=resamples, seed=seed)
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json_text(result, indent=2, default=str))
         return
 
     def line(label: str, r: dict[str, Any]) -> str:

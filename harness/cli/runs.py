@@ -6,11 +6,12 @@ of every run that failed and a note for every stale one. Fits 80 columns (long n
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from harness.terminal import json_text
 
 
 def runs(
@@ -31,7 +32,7 @@ def runs(
     except OSError as exc:
         raise UsageError(f"cannot read {folder}: {exc.strerror or exc}") from None
     if as_json:
-        typer.echo(json.dumps([run.to_dict() for run in found], ensure_ascii=False, indent=2))
+        typer.echo(json_text([run.to_dict() for run in found], indent=2))
         return
     out = console()
     if not found:

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from harness.terminal import inert
+
 HP = "Hyper-parameters (default: the paper's Table 3)"
 DATA = "Data"
 SYS = "DeepSpeed and checkpoints"
@@ -84,8 +86,8 @@ def train(
                                  master_addr=master_addr, master_port=master_port, no_ssh=no_ssh)
         note = check_hostfile(Path(hostfile), nodes=nodes, gpus=gpus) if nodes > 1 and launcher == "deepspeed" else None
         if note:
-            typer.echo(note, err=True)
-        typer.echo(command)
+            typer.echo(inert(note), err=True)
+        typer.echo(inert(command))
         return
     # Flags left at False are "not given": the trainer's defaults decide.
     config = {k: v for k, v in options.items() if v is not None and v is not False}

@@ -6,7 +6,6 @@ the commands (sentencepiece, torch and transformers load only when a command run
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ from typing import Annotated
 import typer
 
 from harness.errors import UsageError
+from harness.terminal import json_text
 
 
 def _corpus_files(paths: list[Path], text_fields: list[str] | None):
@@ -218,7 +218,7 @@ def tokenizer_stats_command(
         lines = list(islice(lines, max_lines))
     results = tokenizer_stats(named, lines)
     if as_json:
-        typer.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        typer.echo(json_text([r.to_dict() for r in results], indent=2))
         return
     from rich.table import Table
 

@@ -200,14 +200,17 @@ def _progress(enabled: bool):
         TransferSpeedColumn,
     )
 
+    from harness.terminal import make_console
+
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
         disable=not enabled,
         transient=True,
+        console=make_console(),
     )
 
 

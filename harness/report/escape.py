@@ -11,7 +11,8 @@ every piece of such text through the function for its format here, so the rules 
 * :func:`markdown_text` -- ``<``, ``>`` and ``&`` become entities, Markdown's punctuation (``|``
   included, so a table keeps its columns) is backslash-escaped, newlines become spaces;
 * :func:`html_text` -- ``html.escape`` with quotes (also safe inside attributes);
-* :func:`terminal_text` -- rich markup escaped, so ``[bold]`` is printed as written.
+* :func:`terminal_text` -- rich markup escaped, so ``[bold]`` is printed as written, and control
+  characters shown escaped (every console: :mod:`harness.terminal`).
 
 A leaf module: imports only the standard library (rich only when :func:`terminal_text` runs).
 """
@@ -49,7 +50,10 @@ def html_text(value: Any) -> str:
 
 
 def terminal_text(value: Any) -> str:
-    """``value`` as literal text in a rich console string or table cell (markup escaped)."""
+    """``value`` as literal text in a rich console string or table cell: markup escaped, control
+    and bidi characters shown as escapes (the console does that too; :mod:`harness.terminal`)."""
     from rich.markup import escape
 
-    return escape("" if value is None else str(value))
+    from harness.terminal import inert
+
+    return escape(inert(value))

@@ -25,6 +25,7 @@ from harness.generation.lengths import LengthChoice, apply_length, check_lengths
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
+from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
@@ -68,35 +69,6 @@ class RunResult:
     failed: int = 0
     scores: dict[str, Any] | None = None
     judge_stats: dict[str, Any] = field(default_factory=dict)
-
-
-def create_component(registry: ComponentRegistry, kind: str, name: str, *, strict: dict[str, Any] | None = None,
-                     lenient: dict[str, Any] | None = None) -> Any:
-    """Build a component, passing only the options its factory accepts.
-
-    ``strict`` options were set explicitly by the user: if the factory cannot take one, that is a
-    usage error (``--tokenizer`` on a model that has no use for it). ``lenient`` options are
-    defaults that a component may ignore.
-    """
-    reg, arg = registry.lookup(kind, name)
-    factory = reg.factory_callable()
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        params = {}
-    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    accepted = set(reg.spec.options) | set(params)
-    options: dict[str, Any] = {}
-    for key, value in (lenient or {}).items():
-        if value is not None and (takes_all or key in accepted):
-            options[key] = value
-    for key, value in (strict or {}).items():
-        if value is None:
-            continue
-        if not takes_all and key not in accepted:
-            raise UsageError(f"{kind} {name!r} does not take the option {key!r}")
-        options[key] = value
-    return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
 
 
 def select_samples(samples: Sequence[EvalSample], config: RunConfig, known_categories: Sequence[str]) -> list[EvalSample]:
@@ -163,8 +135,11 @@ def _progress(enabled: bool):
         TimeRemainingColumn,
     )
 
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), disable=not enabled, transient=False)
+    from harness.terminal import make_console
+
+    return Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled, transient=False,
+                    console=make_console())
 
 
 def generation_record(sample: EvalSample, generation: Generation) -> dict[str, Any]:
@@ -486,7 +461,7 @@ def load_samples(config: RunConfig, registry: ComponentRegistry, source: Any = N
         check_temperatures(samples, config.dataset)
         check_lengths(samples, config.dataset)
         return select_samples(samples, config, list(run_categories(config, registry, samples)))
-    dataset = create_component(registry, "dataset", config.dataset, lenient={"data_dir": config.data_dir})
+    dataset = create_dataset(registry, config.dataset, data_dir=config.data_dir)
     samples = dataset.load()
     check_temperatures(samples, config.dataset)
     check_lengths(samples, config.dataset)

@@ -7,8 +7,9 @@ so every rank batches exactly the same list), generate their share and stop. Wit
 nothing distributed is imported or set up.
 
 ``accelerate launch --cpu --num_processes N`` starts *one* process: accelerate runs several CPU
-processes only through MPI (``--mpirun_hostfile``). That silent drop is caught here and reported
-with the commands that do start N CPU ranks.
+processes only through MPI (``--mpirun_hostfile``); so does ``--num_processes N`` without
+``--multi_gpu`` on a machine with fewer GPUs. That silent drop is caught here and reported with the
+commands that do start N ranks.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from harness.errors import UsageError
 from harness.generation.hf import WORLD_SIZE_VARS, distributed_state, launched_world_size
 
 CPU_LAUNCH_HINT = (
-    "On CPU, start the ranks with `torchrun --nproc-per-node N -m harness run ...` or "
+    "Start the ranks with `torchrun --nproc-per-node N -m harness run ...` or "
     "`accelerate launch --multi_gpu --num_processes N -m harness run ...` (without GPUs the ranks "
-    "talk over gloo). If you meant one process, unset MASTER_ADDR."
+    "talk over gloo). If you meant one process, give --num_processes 1 (or unset MASTER_ADDR)."
 )
 
 
@@ -55,17 +56,27 @@ class Ranks:
 
 
 def check_launch() -> None:
-    """Refuse the single process that ``accelerate launch --cpu --num_processes N>1`` starts."""
+    """Refuse the single process that ``accelerate launch --num_processes N>1`` starts without
+    ``--multi_gpu`` on a machine with fewer than N GPUs, or with ``--cpu``: accelerate's simple
+    launcher (it always sets ``ACCELERATE_USE_CPU``) sets ``MASTER_ADDR`` only when asked for N > 1
+    processes, and a real launch of N ranks sets ``WORLD_SIZE``."""
     if (
-        os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("true", "1")
-        and "MASTER_ADDR" in os.environ  # accelerate sets it only when asked for N > 1 processes
-        and not any(name in os.environ for name in WORLD_SIZE_VARS)
+        "ACCELERATE_USE_CPU" not in os.environ
+        or "MASTER_ADDR" not in os.environ
+        or any(name in os.environ for name in WORLD_SIZE_VARS)
     ):
+        return
+    if os.environ["ACCELERATE_USE_CPU"].lower() in ("true", "1"):
         raise UsageError(
             "accelerate launch --cpu started one process, not the --num_processes asked for: "
             "accelerate starts several CPU processes only through MPI (--mpirun_hostfile).",
             hint=CPU_LAUNCH_HINT,
         )
+    raise UsageError(
+        "accelerate launch started one process, not the --num_processes asked for: without --multi_gpu "
+        "it starts several only on a machine with that many GPUs.",
+        hint=CPU_LAUNCH_HINT,
+    )
 
 
 def current() -> Ranks:

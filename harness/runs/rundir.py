@@ -10,7 +10,8 @@ Layout (stable; other tools read it)::
 
 Without ``--name``, a run looks under ``--out`` for the newest *unfinished* run with the same
 fingerprint (and the same prompt, see :func:`prompt_change`) and continues it, so the same command
-resumes a killed run; otherwise it starts a new directory named from its components and a timestamp.
+resumes a killed run (never one that another process is working in); otherwise it starts a new
+directory named from its components and a timestamp (``-2``, ``-3``, ... when that name is taken).
 
 The harness touches nothing that is not a run: ``--name`` is one plain folder name (never a path),
 a folder that exists without a harness ``run.json`` is never written into or cleared, and
@@ -39,7 +40,7 @@ import yaml
 from harness import __version__
 from harness.errors import HarnessError, UsageError
 from harness.runs.config import RunConfig
-from harness.runs.lock import LOCK_FILE, run_dir_lock
+from harness.runs.lock import LOCK_FILE, RunDirBusy, run_dir_lock
 from harness.runs.records import read_json_object, write_json_atomic, write_text_atomic
 
 RUN_FILE = "run.json"
@@ -202,9 +203,8 @@ class RunClaim:
                 if meta.get("fingerprint") == fingerprint and meta.get("status") != "complete"
                 and prompt_change(meta.get("prompt"), prompt) is None
             ]
-            if unfinished:
-                run_dir = max(unfinished)[1]
-                self._lock(run_dir)
+            run_dir = self._resumable([path for _, path in sorted(unfinished, reverse=True)])
+            if run_dir is not None:
                 meta, resumed = read_run(run_dir), True
             else:
                 run_dir, meta, resumed = self._new_dir(out), None, False
@@ -215,6 +215,25 @@ class RunClaim:
 
     def _lock(self, run_dir: Path) -> None:
         self._stack.enter_context(run_dir_lock(run_dir, command=self.command))
+
+    def _resumable(self, candidates: list[Path]) -> Path | None:
+        """The newest unfinished run no other process works in, locked; ``None`` if there is none.
+
+        Why: the same command started while an identical run works would otherwise pick that run
+        (same fingerprint, ``running``) and stop at its lock; it starts a run of its own instead.
+        A run that completed between the scan and the lock is not resumed either."""
+        for run_dir in candidates:
+            held = ExitStack()
+            try:
+                held.enter_context(run_dir_lock(run_dir, command=self.command))
+            except RunDirBusy:
+                continue
+            if read_run(run_dir).get("status") == "complete":
+                held.close()
+                continue
+            self._stack.enter_context(held.pop_all())
+            return run_dir
+        return None
 
     def _check_named(self, run_dir: Path) -> tuple[bool, dict[str, Any] | None]:
         """(resumes?, the existing run's meta or None) for ``--out/--name``; refuses what is not ours."""

@@ -173,16 +173,25 @@ def strip_local_rank(argv: list[str]) -> list[str]:
 
 
 def one_rank_trap(env: Mapping[str, str]) -> str | None:
-    """Why this process would wrongly train alone: ``accelerate launch --cpu --num_processes N``
-    (N > 1) without ``mpirun`` starts one process with ``MASTER_*`` set but no ``RANK``."""
-    if env.get("ACCELERATE_USE_CPU", "").lower() not in ("true", "1") or "RANK" in env:
+    """Why this process would wrongly train alone: accelerate's simple launcher (it always sets
+    ``ACCELERATE_USE_CPU``) started one process with ``MASTER_*`` set but no ``RANK`` -- for
+    ``--cpu --num_processes N`` without ``mpirun``, or ``--num_processes N`` without ``--multi_gpu``
+    on a machine with fewer than N GPUs."""
+    if "ACCELERATE_USE_CPU" not in env or "RANK" in env:
         return None
     if "MASTER_PORT" not in env or any(k in env for k in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE")):
         return None
-    return (
-        "accelerate launch --cpu starts one process and leaves the others to mpirun, so this would train "
-        "on one rank, not on --num_processes ranks.\nDrop --cpu: 'accelerate launch --multi_gpu "
-        "--num_processes N -m harness.cli.launch ...' (what 'harness train ... --print-launch "
-        "--launcher accelerate --gpus N' prints) starts N ranks, CPU ranks (gloo) on a machine without GPUs."
+    if env["ACCELERATE_USE_CPU"].lower() in ("true", "1"):
+        why = ("accelerate launch --cpu starts one process and leaves the others to mpirun, so this would "
+               "train on one rank, not on --num_processes ranks.\nDrop --cpu: ")
+    else:
+        why = ("accelerate launch started one process: without --multi_gpu it starts several only on a machine "
+               "with that many GPUs, so this would train on one rank, not on --num_processes ranks.\nAdd "
+               "--multi_gpu: ")
+    return why + (
+        "'accelerate launch --multi_gpu --num_processes N -m harness.cli.launch ...' (what 'harness train ... "
+        "--print-launch --launcher accelerate --gpus N' prints) starts N ranks, CPU ranks (gloo) on a machine "
+        "without GPUs."
     )
+
 

@@ -67,9 +67,9 @@ class DeepSpeedTrainer:
 
 
 def _console():
-    from rich.console import Console
+    from harness.terminal import make_console
 
-    return Console(stderr=True, highlight=False)
+    return make_console(stderr=True)
 
 
 def _versions() -> dict[str, str]:

@@ -79,13 +79,16 @@ def _progress(show: bool):
         return nullcontext(None)
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from harness.terminal import make_console
+
     return Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.completed:,}"),
         TimeElapsedColumn(),
         transient=False,
+        console=make_console(),
     )
 
 

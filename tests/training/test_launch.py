@@ -134,7 +134,8 @@ def test_accelerate_cpu_one_process_trap_is_refused(tmp_path):
     assert proc.returncode != 0
     assert "accelerate launch --cpu starts one process" in proc.stderr and "Drop --cpu" in proc.stderr
     assert not (tmp_path / "o").exists()
-    assert one_rank_trap({"ACCELERATE_USE_CPU": "False", "MASTER_PORT": "1"}) is None
+    assert "Add --multi_gpu" in one_rank_trap({"ACCELERATE_USE_CPU": "False", "MASTER_PORT": "1"})
+    assert one_rank_trap({"ACCELERATE_USE_CPU": "False"}) is None  # --num_processes 1: no MASTER_PORT
     assert one_rank_trap({"ACCELERATE_USE_CPU": "True", "MASTER_PORT": "1", "RANK": "0"}) is None
     assert one_rank_trap({"ACCELERATE_USE_CPU": "True", "MASTER_PORT": "1", "OMPI_COMM_WORLD_SIZE": "2"}) is None
 
