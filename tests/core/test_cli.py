@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import __version__
+from tests.harness_cli import run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "transformers", "deepspeed", "litellm", "sentencepiece", "datasets", "accelerate", "vllm")
@@ -18,8 +19,7 @@ HEAVY = ("torch", "transformers", "deepspeed", "litellm", "sentencepiece", "data
 
 def harness(*args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
-                          env=full_env, timeout=120)
+    proc = run_harness(args, env=full_env)
     if check and proc.returncode != 0:
         raise AssertionError(f"harness {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
