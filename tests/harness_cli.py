@@ -152,14 +152,16 @@ def _environment(env: Mapping[str, str | None] | None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _python_path(pythonpath: str) -> Iterator[None]:
-    """``PYTHONPATH`` entries the test process lacks go first on ``sys.path`` for the call; the
-    modules and distributions found there are forgotten after it."""
+    """``PYTHONPATH`` entries the test process lacks go first on ``sys.path`` for the call, and a
+    module they shadow is imported from them (a test hides a library with a stand-in package), as in
+    a new process; the modules and distributions found there are forgotten after it."""
     import importlib
 
     added = [str(Path(p).resolve()) for p in pythonpath.split(os.pathsep) if p]
     added = [p for p in added if p not in sys.path]
     sys.path[:0] = added
     importlib.invalidate_caches()
+    shadowed = _unload_shadowed(added)
     before = set(sys.modules)
     try:
         yield
@@ -168,7 +170,23 @@ def _python_path(pythonpath: str) -> Iterator[None]:
             with contextlib.suppress(ValueError):
                 sys.path.remove(entry)
         _drop_new_modules(before)
+        for name in shadowed:
+            sys.modules.pop(name, None)
+        sys.modules.update(shadowed)
         importlib.invalidate_caches()
+
+
+def _unload_shadowed(entries: list[str]) -> dict[str, object]:
+    """Take out of ``sys.modules`` (to put back after the call) the loaded packages and modules that
+    a ``PYTHONPATH`` entry holds one of the same name of."""
+    names = set()
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            names |= {Path(n).stem for n in os.listdir(entry) if n.endswith(".py") or Path(entry, n, "__init__.py").is_file()}
+    taken = {k: v for k, v in sys.modules.items() if k.split(".")[0] in names}
+    for name in taken:
+        del sys.modules[name]
+    return taken
 
 
 def _drop_new_modules(before: set[str]) -> None:

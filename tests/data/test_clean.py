@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.harness_cli import run_harness
 
 
 def harness(*argv: str, columns: int = 80, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "COLUMNS": str(columns), "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True, env=full,
-                          timeout=600)
+    return run_harness(argv, env=full, timeout=600)
 
 
 def jsonl(path: Path) -> list[dict]:
