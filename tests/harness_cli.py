@@ -24,13 +24,13 @@ import io
 import logging
 import os
 import signal
+import subprocess
 import sys
 import traceback
 import types
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from subprocess import CompletedProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 # modules under these stay loaded after a call (libraries, the harness itself); any other module a
@@ -76,15 +76,27 @@ class _CurrentStderr:
 
 def run_harness(args: Sequence[str], *, env: Mapping[str, str | None] | None = None,
                 cwd: str | os.PathLike | None = None, input: str | None = None,  # noqa: A002
-                timeout: float | None = None) -> CompletedProcess:
+                timeout: float | None = None, process: bool = False, **popen: object) -> subprocess.CompletedProcess:
     """``python -m harness *args`` in-process; ``env`` (when given) is the whole environment, a
-    ``None`` value removing a variable. ``timeout`` is accepted for the subprocess helpers'
-    signatures and not enforced."""
+    ``None`` value removing a variable. ``timeout`` is enforced only in a process.
+
+    ``process=True`` (or any other ``subprocess.run`` option, e.g. ``preexec_fn``) runs a real
+    process instead, for what only a new process shows: import-time output of a library, resource
+    limits, dropped capabilities."""
     argv = [str(a) for a in args]
+    if process or popen:
+        return _in_a_process(argv, env, cwd, input, timeout, popen)
     out, err = _Capture(), _Capture()
     with _process_state(argv, env, cwd, input, out, err):
         code = _exit_code(argv, err)
-    return CompletedProcess([sys.executable, "-m", "harness", *argv], code, out.text(), err.text())
+    return subprocess.CompletedProcess([sys.executable, "-m", "harness", *argv], code, out.text(), err.text())
+
+
+def _in_a_process(argv: list[str], env, cwd, input: str | None, timeout: float | None,  # noqa: A002
+                  popen: dict) -> subprocess.CompletedProcess:
+    full = None if env is None else {k: str(v) for k, v in env.items() if v is not None}
+    return subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True, env=full,
+                          cwd=cwd, input=input, timeout=timeout, **popen)
 
 
 def _exit_code(argv: list[str], err: _Capture) -> int:

@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ import pytest
 from harness.experiments import find_experiments
 from harness.paper.table5 import load_table5
 from harness.scoring import TABLE5_COLUMNS
+from tests.harness_cli import run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIRS = (ROOT / "configs" / "table2", ROOT / "configs" / "table2-mini")
@@ -37,8 +37,7 @@ def _env(harness_home: Path, columns: int = 80) -> dict[str, str]:
 
 
 def _harness(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    return run_harness(args, env=env, timeout=timeout)
 
 
 def _assert_fits(text: str, width: int) -> None:
