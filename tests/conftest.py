@@ -10,7 +10,7 @@
 * ``cli(*args, env=, cwd=, input=)`` runs ``harness ...`` in this process (``tests/harness_cli.py``)
   and returns a ``CompletedProcess`` with the exit code, stdout and stderr the process would have had;
   every CLI helper of a test module delegates to :func:`tests.harness_cli.run_harness`.
-* ``serial`` tests run alone, after the others (``pytest_collection_modifyitems`` below).
+* ``serial`` tests must run alone: the README's test command runs them in a second pytest, without -n.
 """
 
 from __future__ import annotations

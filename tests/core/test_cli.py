@@ -107,6 +107,8 @@ def installed_example(tmp_path_factory) -> Path:
     return target
 
 
+# pip builds the example in its source folder: one worker at a time
+@pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_installs_and_registers(installed_example):
     env = {"PYTHONPATH": str(installed_example)}
     rows = json.loads(harness("list", "--json", env=env, check=True).stdout)
@@ -120,6 +122,7 @@ def test_example_plugin_installs_and_registers(installed_example):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_judge_runs_in_the_pipeline(installed_example, tmp_path, harness_home):
     env = {"PYTHONPATH": str(installed_example), "HARNESS_HOME": str(harness_home)}
     proc = harness("run", "--model", "tiny-llama", "--dataset", "demo", "--judge", "length", "--limit", "4",
