@@ -229,13 +229,9 @@ def _fresh_manager() -> Iterator[None]:
         set_manager(None)
         context.extra_plugins[:] = []
         _clear_process_caches()
-        _end_process_group()
-
-
-def _end_process_group() -> None:
-    """A one-rank ``harness train`` leaves its process group to the exit handler; end it as exit would."""
-    if "harness.process_group" in sys.modules:
-        sys.modules["harness.process_group"]._destroy_if_initialized()
+        # A one-rank `harness train` leaves its process group up (a process's exit handler ends it):
+        # it stays for the next in-process training, as for the tests that call the trainer directly;
+        # ending it would leave DeepSpeed's cached groups pointing at a destroyed one.
 
 
 def _clear_process_caches() -> None:

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.harness_cli import run_harness
 
 
@@ -40,6 +42,7 @@ def planted(shared: Path, tmp_path: Path, n: int = 200) -> tuple[Path, dict[str,
     return path, {"planted-exact": "belle-5", "planted-near": "belle-10"}
 
 
+@pytest.mark.slow  # MinHash over the real BELLE and Alpaca files
 def test_belle_and_alpaca_files_planted_duplicates_caught_deterministically(shared_data: Path, tmp_path: Path):
     plant, expected = planted(shared_data, tmp_path)
     inputs = [str(plant), str(shared_data / "belle" / "Belle_open_source_1k.json"),

@@ -122,6 +122,7 @@ def test_eval_only_experiment_side_by_side_with_verdict(tmp_path, harness_home, 
         assert "different setup: not comparable" in (out / "chatgpt-standin" / "eval" / report).read_text("utf-8")
 
 
+@pytest.mark.slow  # trains the miniature, then evaluates it
 def test_trained_miniature_is_marked_substitute_data_everywhere(tmp_path, harness_home, shared_data):
     """Table 2 row 8 in miniature (tiny-llama, one optimizer step on the 1k samples, 4 questions, ref-f1)."""
     config = ROOT / "configs" / "table2-mini" / "08_llama-ext_zh-alpaca-3.5-4_sharegpt_belle.yaml"

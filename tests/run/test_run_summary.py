@@ -47,6 +47,7 @@ def finished(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     return cwd, proc
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_run_ends_with_the_category_table_and_the_report_path(finished):
     cwd, proc = finished
     lines = proc.stdout.splitlines()
@@ -62,6 +63,7 @@ def test_run_ends_with_the_category_table_and_the_report_path(finished):
     assert lines[-1] == f"report: {report}" and (cwd / report).is_file()
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_normal_output_has_no_third_party_noise(finished):
     _, proc = finished
     output = proc.stdout + proc.stderr
@@ -69,6 +71,7 @@ def test_normal_output_has_no_third_party_noise(finished):
     assert not [line for line in output.splitlines() if "WARNING" in line or "Warning:" in line], output
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_verbose_shows_it(tmp_path):
     args = [a if a != "code,rewrite,generation" else "code" for a in RUN]
     proc = _harness([*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home", process=True)  # = harness -v run ...
@@ -76,6 +79,7 @@ def test_verbose_shows_it(tmp_path):
     assert "Setting accelerator" in proc.stdout + proc.stderr  # built on a fresh home: DeepSpeed was imported
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_report_without_argument_takes_the_latest_run(finished, tmp_path):
     cwd, _ = finished
     home = tmp_path / "home"
