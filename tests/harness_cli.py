@@ -63,15 +63,18 @@ class _Capture(io.TextIOWrapper):
         return self.buffer.getvalue().decode("utf-8", errors="replace")  # type: ignore[attr-defined]
 
 
-class _CurrentStderr:
+class _Current:
     """Stands in for a stream a logging handler captured during a call: writes go to whatever
-    ``sys.stderr`` is when they happen (the next call's capture, or pytest's)."""
+    ``sys.stdout``/``sys.stderr`` is when they happen (the next call's capture, or pytest's)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def write(self, text: str) -> int:
-        return sys.stderr.write(text)
+        return getattr(sys, self.name).write(text)
 
     def flush(self) -> None:
-        sys.stderr.flush()
+        getattr(sys, self.name).flush()
 
 
 def run_harness(args: Sequence[str], *, env: Mapping[str, str | None] | None = None,
@@ -88,7 +91,7 @@ def run_harness(args: Sequence[str], *, env: Mapping[str, str | None] | None = N
         return _in_a_process(argv, env, cwd, input, timeout, popen)
     out, err = _Capture(), _Capture()
     with _process_state(argv, env, cwd, input, out, err):
-        code = _exit_code(argv, err)
+        code = _exit_code(argv)
     return subprocess.CompletedProcess([sys.executable, "-m", "harness", *argv], code, out.text(), err.text())
 
 
@@ -99,7 +102,7 @@ def _in_a_process(argv: list[str], env, cwd, input: str | None, timeout: float |
                           cwd=cwd, input=input, timeout=timeout, **popen)
 
 
-def _exit_code(argv: list[str], err: _Capture) -> int:
+def _exit_code(argv: list[str]) -> int:
     """What the process's exit status would be: ``SystemExit``'s code, else 1 with the traceback
     (the interpreter prints an uncaught exception's traceback on stderr and exits 1)."""
     from harness.cli.app import main
@@ -107,14 +110,14 @@ def _exit_code(argv: list[str], err: _Capture) -> int:
     try:
         main(argv)
     except SystemExit as exc:
-        return _system_exit_code(exc.code, err)
+        return _system_exit_code(exc.code)
     except BaseException:  # noqa: BLE001 - a process reports every uncaught exception this way
         sys.stderr.write(traceback.format_exc())
         return 1
     return 0
 
 
-def _system_exit_code(code: object, err: _Capture) -> int:
+def _system_exit_code(code: object) -> int:
     if code is None:
         return 0
     if isinstance(code, int):
@@ -278,13 +281,14 @@ def _logging_and_warnings(out: _Capture, err: _Capture) -> Iterator[None]:
             _rebind_handlers(out, err)
 
 
-def _rebind_handlers(*streams: _Capture) -> None:
+def _rebind_handlers(out: _Capture, err: _Capture) -> None:
+    """A handler a call created on its stdout/stderr (a library's first import) writes to the current ones."""
     loggers = [logging.getLogger(), *(v for v in logging.root.manager.loggerDict.values()
                                       if isinstance(v, logging.Logger))]
     for logger in loggers:
         for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and any(handler.stream is s for s in streams):
-                handler.stream = _CurrentStderr()
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (out, err):
+                handler.stream = _Current("stdout" if handler.stream is out else "stderr")
 
 
 @contextlib.contextmanager
