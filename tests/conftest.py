@@ -7,6 +7,10 @@
 * ``static_server(directory)`` serves a directory over real HTTP on 127.0.0.1 (the download
   path is tested against it, never the internet); ``fresh_cache`` is an empty ``HARNESS_HOME``.
 * ``gpu`` tests skip cleanly without CUDA.
+* ``cli(*args, env=, cwd=, input=)`` runs ``harness ...`` in this process (``tests/harness_cli.py``)
+  and returns a ``CompletedProcess`` with the exit code, stdout and stderr the process would have had;
+  every CLI helper of a test module delegates to :func:`tests.harness_cli.run_harness`.
+* ``serial`` tests must run alone: the README's test command runs them in a second pytest, without -n.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from harness.paths import shared_data_dir
+from tests.harness_cli import run_harness
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,6 +87,17 @@ def static_server() -> Iterator:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def cli():
+    """``harness *args`` in-process; ``env`` adds to (a ``None`` value removes from) the environment."""
+
+    def run(*args: str, env: dict[str, str | None] | None = None, cwd: Path | str | None = None,
+            input: str | None = None):  # noqa: A002 - subprocess.run's name
+        return run_harness(args, env={**os.environ, **(env or {})}, cwd=cwd, input=input)
+
+    return run
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness.paths import shared_data_dir
+from tests.harness_cli import run_harness
 
 RUN = ("run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--limit", "2", "--no-progress")
 
@@ -27,9 +28,10 @@ RUN = ("run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo",
 def harness(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             obey_permissions: bool = False) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "COLUMNS": "80", **(env or {})}
-    preexec = _drop_permission_override if obey_permissions and os.geteuid() == 0 else None
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=300, preexec_fn=preexec)
+    if obey_permissions and os.geteuid() == 0:  # root's capabilities are dropped in a child process only
+        return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
+                              env=full_env, cwd=cwd, timeout=300, preexec_fn=_drop_permission_override)
+    return run_harness(args, env=full_env, cwd=cwd, timeout=300)
 
 
 def _drop_permission_override() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import __version__
+from tests.harness_cli import run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "transformers", "deepspeed", "litellm", "sentencepiece", "datasets", "accelerate", "vllm")
@@ -18,8 +19,7 @@ HEAVY = ("torch", "transformers", "deepspeed", "litellm", "sentencepiece", "data
 
 def harness(*args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
-                          env=full_env, timeout=120)
+    proc = run_harness(args, env=full_env)
     if check and proc.returncode != 0:
         raise AssertionError(f"harness {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -107,6 +107,8 @@ def installed_example(tmp_path_factory) -> Path:
     return target
 
 
+# pip builds the example in its source folder: one worker at a time
+@pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_installs_and_registers(installed_example):
     env = {"PYTHONPATH": str(installed_example)}
     rows = json.loads(harness("list", "--json", env=env, check=True).stdout)
@@ -120,6 +122,7 @@ def test_example_plugin_installs_and_registers(installed_example):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_judge_runs_in_the_pipeline(installed_example, tmp_path, harness_home):
     env = {"PYTHONPATH": str(installed_example), "HARNESS_HOME": str(harness_home)}
     proc = harness("run", "--model", "tiny-llama", "--dataset", "demo", "--judge", "length", "--limit", "4",

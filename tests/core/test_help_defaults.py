@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 import typer
 
 from harness.cli.app import app
+from tests.harness_cli import run_harness
 
 WIDTH = 80
 
@@ -52,8 +51,7 @@ def _has_default(option) -> bool:
 
 def _help(path: list[str]) -> str:
     env = {**os.environ, "COLUMNS": str(WIDTH), "TERM": "dumb"}
-    proc = subprocess.run([sys.executable, "-m", "harness", *path, "--help"], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = run_harness([*path, "--help"], env=env, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 

@@ -13,13 +13,14 @@ import sys
 
 import pytest
 
+from tests.harness_cli import run_harness
+
 LIGHT_FORBIDDEN = ("typer.rich_utils", "rich.markdown", "pygments", "markdown_it")
 
 
 def harness(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "80"}
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return run_harness(args, env=env, timeout=120)
 
 
 def test_root_help_imports_no_rich_help_machinery():

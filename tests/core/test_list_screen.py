@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from harness.cli.listing import display_width, short_listing
+from tests.harness_cli import run_harness
 
 
 def harness(*args: str, columns: int) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": str(columns)}
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = run_harness(args, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return proc
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
+
+from tests.harness_cli import run_harness
 
 
 def list_json(env: dict) -> tuple[list[dict], str]:
-    proc = subprocess.run([sys.executable, "-m", "harness", "list", "--json"], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    proc = run_harness(["list", "--json"], env={**os.environ, **env}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout), proc.stderr
 
@@ -55,8 +54,7 @@ def test_rendered_table_is_cached_with_the_rows(tmp_path):
     env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
 
     def table(*args):
-        proc = subprocess.run([sys.executable, "-m", "harness", "list", "--long", *args], capture_output=True, text=True,
-                              env=env, timeout=120)
+        proc = run_harness(["list", "--long", *args], env=env, timeout=120)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 

@@ -19,18 +19,17 @@ def reset_manager() -> Iterator[None]:
 
 @pytest.fixture
 def cli():
-    """Run ``python -m harness ...`` in a subprocess (the real entry point, real exit codes)."""
+    """Run ``harness ...`` in-process (``tests/harness_cli.py``: the entry point's exit codes and output)."""
     import os
     import subprocess
-    import sys
+
+    from tests.harness_cli import run_harness
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
         for key, value in list(full_env.items()):
             if value is None:
                 del full_env[key]
-        return subprocess.run(
-            [sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=full_env, timeout=120
-        )
+        return run_harness(args, env=full_env, timeout=120)
 
     return run

@@ -11,12 +11,12 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.testing import ChatCompletionsServer
+from tests.harness_cli import run_harness
 
 
 def _env(home: Path, base_url: str = "http://127.0.0.1:9/v1") -> dict:
@@ -31,8 +31,7 @@ def harness(tmp_path: Path, dataset: Path | str, *extra: str, base_url: str | No
     args = ["run", "--model", "litellm:gen-model", "--dataset", str(dataset), "--judge", "ref-f1",
             "--out", str(tmp_path / "runs"), "--name", name, "--no-progress", *extra]
     env = _env(tmp_path / "home", *([base_url] if base_url else []))
-    return subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
-                          timeout=240, cwd=tmp_path)
+    return run_harness(args, env=env, timeout=240, cwd=tmp_path)
 
 
 def write_lines(path: Path, *lines: str) -> Path:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+
+from tests.harness_cli import run_harness
 
 
 def harness(*argv: str, columns: int = 80, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full = {**os.environ, "COLUMNS": str(columns), "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True, env=full,
-                          timeout=600)
+    return run_harness(argv, env=full, timeout=600)
 
 
 def jsonl(path: Path) -> list[dict]:
@@ -40,6 +42,7 @@ def planted(shared: Path, tmp_path: Path, n: int = 200) -> tuple[Path, dict[str,
     return path, {"planted-exact": "belle-5", "planted-near": "belle-10"}
 
 
+@pytest.mark.slow  # MinHash over the real BELLE and Alpaca files
 def test_belle_and_alpaca_files_planted_duplicates_caught_deterministically(shared_data: Path, tmp_path: Path):
     plant, expected = planted(shared_data, tmp_path)
     inputs = [str(plant), str(shared_data / "belle" / "Belle_open_source_1k.json"),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
+
+from tests.harness_cli import run_harness
 
 
 def harness(*argv: str, columns: int = 80) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": str(columns)}
-    return subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True, env=env)
+    return run_harness(argv, env=env)
 
 
 def test_belle_eval_figure1_matches_the_paper_and_lengths_are_exact(shared_data: Path, tmp_path: Path) -> None:

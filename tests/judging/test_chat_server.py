@@ -61,6 +61,7 @@ def test_fault_rate_is_seeded():
     assert 5 <= first.get("429", 0) + first.get("500", 0) <= 35
 
 
+@pytest.mark.serial  # a wall-clock bound: other tests on the cores would stretch it
 def test_latency_overlaps_across_concurrent_requests():
     with ChatCompletionsServer(latency=0.2) as server, httpx.Client(limits=httpx.Limits(max_connections=32)) as client:
         post(server.base_url, client=client)
@@ -73,6 +74,7 @@ def test_latency_overlaps_across_concurrent_requests():
         assert elapsed < 1.2, elapsed  # 2 waves of 0.2 s; serial would take 6.4 s
 
 
+@pytest.mark.serial  # a wall-clock bound
 def test_hang_fault_accepts_and_never_answers():
     with ChatCompletionsServer(fail_first=1, faults=("hang",)) as server:
         start = time.perf_counter()

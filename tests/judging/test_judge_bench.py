@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "judge_throughput.py"
 
 
+@pytest.mark.slow  # bench/judge.py in a fresh interpreter: runs of hundreds of judged samples (~30 s)
 def test_judge_benchmark_runs_and_keeps_its_accounting():
     result = subprocess.run(
         [sys.executable, str(BENCH), "--n", "120", "--latency", "0.02", "--serial-subset", "10", "--repeats", "2",

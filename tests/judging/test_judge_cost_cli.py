@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.api.cost import token_cost
 from harness.testing import ChatCompletionsServer
+from tests.harness_cli import run_harness
 
 N = 3
 
@@ -28,8 +28,7 @@ def harness(tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str
                 "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"})
     args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
             "--judge-api-base", judge_url, "--out", str(tmp_path / "runs"), "--name", name, "--no-progress", *extra]
-    return subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
-                          timeout=240)
+    return run_harness(args, env=env, timeout=240)
 
 
 @pytest.fixture(scope="module")

@@ -334,6 +334,7 @@ def test_default_cache_lives_in_harness_home(harness_home: Path):
     assert ApiSettings().cache_path == harness_home / "judge_cache.sqlite"
 
 
+@pytest.mark.serial  # a wall-clock bound: other tests on the cores would stretch it
 def test_timeouts_are_bounded_and_end_failed(make_judge):
     import time
 

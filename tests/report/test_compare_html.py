@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 from harness.scoring.cases import pick_cases
+from tests.harness_cli import run_harness
 
 
 def cli(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "80"})
+    return run_harness(argv, env={**os.environ, "COLUMNS": "80"})
 
 
 def _scores(run: Path) -> dict[str, tuple[str, float | None]]:

@@ -201,6 +201,7 @@ def typing(text: str) -> list[str]:
     return [text[:k] for k in range(1, len(text) + 1)] + [text[:k] for k in range(len(text) - 1, -1, -1)]
 
 
+@pytest.mark.serial  # a wall-clock bound: other tests on the cores would stretch it
 def test_search_keystroke_under_50ms(browser, big_report):
     """Per keystroke at 1,000 samples: the input handler itself, and the filter run (from its start
     to the toggled rows laid out) once typing pauses, typing and erasing (erasing a narrow search

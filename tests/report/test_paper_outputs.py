@@ -12,20 +12,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.paper.table5 import load_table5
+from tests.harness_cli import run_harness
 
 ROW = "llama-ext_zh-alpaca-3.5-4_sharegpt_belle-3.5"
 
 
 def cli(*args: str, columns: int = 80) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": str(columns)}
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return run_harness(args, env=env, timeout=300)
 
 
 def linked_run(make_run, directory: Path, name: str, *, row: str = ROW, seed: int = 0) -> Path:

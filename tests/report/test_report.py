@@ -7,18 +7,18 @@ import io
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from harness.errors import DataError
 from harness.report import write_report
 from harness.scoring import TABLE5_COLUMNS
+from tests.harness_cli import run_harness
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, timeout=120)
+    return run_harness(args, env=env, timeout=120)
 
 
 def test_write_report_files_and_scores_format(tmp_path, make_run):

@@ -14,12 +14,12 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.chat_model import QWEN2_CHAT_TEMPLATE, make_chat_model_dir
+from tests.harness_cli import run_harness
 
 # a user's own template: Llama-2-chat-like, with BOS written by the template itself
 USER_JINJA = (
@@ -49,8 +49,7 @@ def tokenizer(chat_model_dir):
 def harness(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "80", "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return run_harness(args, env=env, timeout=600)
 
 
 def run_args(model: str, out: Path, *extra: str) -> list[str]:

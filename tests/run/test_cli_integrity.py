@@ -32,6 +32,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.harness_cli import run_harness
+
 PLUGIN = '''
 """Test plugin: a dataset, an echo model and generator, and judges that misbehave on purpose."""
 import json, os, time
@@ -183,8 +185,7 @@ def _env(harness_home: Path, plugin: Path, **extra: str) -> dict[str, str]:
 
 
 def _harness(args: list[str], env: dict[str, str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=300, **kwargs)
+    return run_harness(args, env=env, cwd=cwd, timeout=300, **kwargs)
 
 
 def _strict_json(path: Path):

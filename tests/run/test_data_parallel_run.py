@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # three launches of two fresh interpreters each (~1 min on 2 cores)
+# three launches of two fresh interpreters each (~1 min on 2 cores), one with a kill timed against them
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 RUN = ["-m", "harness", "run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo",
        "--limit", "12", "--greedy", "--max-new-tokens", "24", "--batch-size", "1", "--no-progress"]

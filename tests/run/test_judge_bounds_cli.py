@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.api.openai_http import TRUNCATION_MARKER
 from harness.testing import ChatCompletionsServer
+from tests.harness_cli import run_harness
 
 SECRET = "sk-test-secret-XYZ"
 N = 4
@@ -31,8 +31,7 @@ def _env(home: Path, gen: ChatCompletionsServer, **extra: str) -> dict:
 
 
 def harness(args: list[str], env: dict, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return run_harness(args, env=env, timeout=timeout)
 
 
 def run_args(out: Path, name: str, judge_base: str, *extra: str, limit: int = N) -> list[str]:

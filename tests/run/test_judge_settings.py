@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
@@ -21,12 +20,12 @@ from harness.runs.config import RunConfig
 from harness.runs.pipeline import create_judge
 from harness.specs import JudgeSpec
 from harness.testing import ChatCompletionsServer
+from tests.harness_cli import run_harness
 
 
 def harness(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
     env = env or {**os.environ, "COLUMNS": "80"}
-    return subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
-                          timeout=240)
+    return run_harness(args, env=env, timeout=240)
 
 
 def test_settings_round_trip_through_run_json_and_resume(tmp_path):

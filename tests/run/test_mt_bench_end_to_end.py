@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.testing import ChatCompletionsServer
+from tests.harness_cli import run_harness
 
 SECRET = "sk-test-DO-NOT-WRITE-ME-mtbench"
 MULTI_TURN_MARK = "<|The Start of Assistant A's Conversation with User|>"
@@ -39,8 +39,7 @@ def test_mt_bench_run_offline(tmp_path, shared_data, harness_home):
         args = ["run", "--model", "tiny-llama", "--dataset", "mt-bench", "--judge", "mt-bench-single",
                 "--judge-api-base", server.base_url, "--data-dir", str(shared_data), "--max-new-tokens", "8",
                 "--greedy", "--out", str(tmp_path / "runs"), "--name", "mtb", "--no-progress"]
-        proc = subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
-                              timeout=900)
+        proc = run_harness(args, env=env, timeout=900)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         requests = server.requests
     assert len(requests) == 160
@@ -108,8 +107,7 @@ def test_compare_two_runs_with_the_pairwise_judge(tmp_path, shared_data, harness
            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"}
 
     def harness(*args: str) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "harness", *args], env=env, capture_output=True, text=True,
-                              timeout=600)
+        proc = run_harness(args, env=env, timeout=600)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc
 

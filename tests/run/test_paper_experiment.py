@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ import pytest
 from harness.experiments import find_experiments
 from harness.paper.table5 import load_table5
 from harness.scoring import TABLE5_COLUMNS
+from tests.harness_cli import run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIRS = (ROOT / "configs" / "table2", ROOT / "configs" / "table2-mini")
@@ -37,8 +37,7 @@ def _env(harness_home: Path, columns: int = 80) -> dict[str, str]:
 
 
 def _harness(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    return run_harness(args, env=env, timeout=timeout)
 
 
 def _assert_fits(text: str, width: int) -> None:
@@ -123,6 +122,7 @@ def test_eval_only_experiment_side_by_side_with_verdict(tmp_path, harness_home, 
         assert "different setup: not comparable" in (out / "chatgpt-standin" / "eval" / report).read_text("utf-8")
 
 
+@pytest.mark.slow  # trains the miniature, then evaluates it
 def test_trained_miniature_is_marked_substitute_data_everywhere(tmp_path, harness_home, shared_data):
     """Table 2 row 8 in miniature (tiny-llama, one optimizer step on the 1k samples, 4 questions, ref-f1)."""
     config = ROOT / "configs" / "table2-mini" / "08_llama-ext_zh-alpaca-3.5-4_sharegpt_belle.yaml"

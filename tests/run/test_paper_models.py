@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.paper.models import model_note
+from tests.harness_cli import run_harness
 
 RUN = ["--dataset", "demo", "--judge", "ref-f1", "--limit", "3", "--max-new-tokens", "4", "--greedy",
        "--no-progress"]
@@ -32,8 +32,7 @@ def _env(harness_home: Path) -> dict[str, str]:
 
 
 def _harness(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return run_harness(args, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")

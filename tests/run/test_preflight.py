@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness_cli import run_harness
+
 BASE = ["run", "--model", "tiny-llama", "--dataset", "demo", "--limit", "1", "--max-new-tokens", "4", "--greedy",
         "--no-progress"]
 
@@ -36,8 +38,7 @@ def _env(harness_home: Path, **extra: str) -> dict[str, str]:
 
 def _harness(args: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "harness", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    proc = run_harness(args, env=env, cwd=cwd, timeout=600)
     return proc, time.monotonic() - started
 
 

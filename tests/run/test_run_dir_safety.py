@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness_cli import run_harness
+
 DEMO = ["run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--limit", "3",
         "--max-new-tokens", "4", "--no-progress"]
 
@@ -25,8 +27,7 @@ def _env(harness_home: Path) -> dict[str, str]:
 
 
 def _harness(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    return run_harness(args, env=env, cwd=cwd, timeout=600)
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "../x", "/tmp/abs", "a/b", "a\\b", "a\x01b", "x" * 256])

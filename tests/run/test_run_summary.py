@@ -16,10 +16,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.harness_cli import run_harness
 
 RUN = ["run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--categories",
        "code,rewrite,generation", "--max-new-tokens", "8", "--greedy"]
@@ -32,20 +33,21 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _harness(args: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=_env(home), capture_output=True,
-                          text=True, timeout=600)
+def _harness(args: list[str], cwd: Path, home: Path, *, process: bool = False) -> subprocess.CompletedProcess:
+    """In-process; ``process=True`` where what a new process prints at import time is the point."""
+    return run_harness(args, cwd=cwd, env=_env(home), timeout=600, process=process)
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """One run with the default --out (runs/ under the working folder) on a fresh HARNESS_HOME."""
     cwd = tmp_path_factory.mktemp("work")
-    proc = _harness([*RUN, "--name", "first"], cwd, tmp_path_factory.mktemp("home"))
+    proc = _harness([*RUN, "--name", "first"], cwd, tmp_path_factory.mktemp("home"), process=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return cwd, proc
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_run_ends_with_the_category_table_and_the_report_path(finished):
     cwd, proc = finished
     lines = proc.stdout.splitlines()
@@ -61,6 +63,7 @@ def test_run_ends_with_the_category_table_and_the_report_path(finished):
     assert lines[-1] == f"report: {report}" and (cwd / report).is_file()
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_normal_output_has_no_third_party_noise(finished):
     _, proc = finished
     output = proc.stdout + proc.stderr
@@ -68,13 +71,15 @@ def test_normal_output_has_no_third_party_noise(finished):
     assert not [line for line in output.splitlines() if "WARNING" in line or "Warning:" in line], output
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_verbose_shows_it(tmp_path):
     args = [a if a != "code,rewrite,generation" else "code" for a in RUN]
-    proc = _harness([*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home")  # = harness -v run ...
+    proc = _harness([*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home", process=True)  # = harness -v run ...
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Setting accelerator" in proc.stdout + proc.stderr  # built on a fresh home: DeepSpeed was imported
 
 
+@pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_report_without_argument_takes_the_latest_run(finished, tmp_path):
     cwd, _ = finished
     home = tmp_path / "home"

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness.training.launch import launch_command, one_rank_trap, strip_local_rank, train_argv
+from tests.harness_cli import run_harness
 
 
 def test_train_argv_omits_unset_and_false():
@@ -46,11 +49,8 @@ def test_accelerate_command():
 
 
 def _print_launch(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "harness", "train", "--model", "llama", "--data", "sharegpt", "--out", "o",
-         "--print-launch", *args],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, "COLUMNS": "80"},
-    )
+    return run_harness(["train", "--model", "llama", "--data", "sharegpt", "--out", "o", "--print-launch", *args],
+                       cwd=cwd, env={**os.environ, "COLUMNS": "80"})
 
 
 def test_cli_prints_multi_node_commands_and_checks_the_hostfile(tmp_path):
@@ -121,6 +121,7 @@ def test_a_hostile_hostfile_is_one_clear_error(tmp_path):
             hostfile.unlink()
 
 
+@pytest.mark.slow  # the real accelerate launcher starting a fresh interpreter that imports torch
 def test_accelerate_cpu_one_process_trap_is_refused(tmp_path):
     """``accelerate launch --cpu --num_processes 2`` starts one process (MPI is expected to start the
     rest); the entry point refuses rather than train a world of one."""
@@ -146,11 +147,10 @@ def test_strip_local_rank():
 
 
 def test_cli_prints_the_launch_command():
-    out = subprocess.run(
-        [sys.executable, "-m", "harness", "train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
-         "--out", "o", "--zero-stage", "3", "--print-launch", "--gpus", "8"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
+    proc = run_harness(["train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
+                        "--out", "o", "--zero-stage", "3", "--print-launch", "--gpus", "8"])
+    proc.check_returncode()
+    out = proc.stdout.strip()
     assert shlex.split(out) == [
         "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch", "--model", "tiny-llama",
         "--data", "zh(alpaca-3.5&4)", "--out", "o", "--zero-stage", "3",

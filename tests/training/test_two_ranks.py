@@ -30,7 +30,7 @@ import pytest
 
 from harness.training.distributed import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # two ranks (processes) of their own on 2 cores
 
 STEPS = 4
 LOSS_TOL = 1e-5  # absolute, per logged step; losses are about 6.9

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli.app import app
+from tests.harness_cli import run_harness
 
 from .conftest import TINY_VOCAB, build_tiny_llama_dir
 
@@ -139,7 +140,7 @@ def test_bad_invocations_exit_2():
         ["extend-vocab", "--base-tokenizer", "/no/such/file.model", "--corpus", "c.txt", "--out", "x"],
     ]
     for argv in cases:
-        result = subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True)
+        result = run_harness(argv)
         assert result.returncode == 2, (argv, result.stdout, result.stderr)
         assert "error" in result.stderr and "Traceback" not in result.stderr
 
