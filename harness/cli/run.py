@@ -16,15 +16,19 @@ RUN = "Run directory"
 DEADLINE_HELP = "Seconds one judge request may take, retries included."
 REPLY_HELP = "Bytes of a judge reply kept; a longer one is stored cut, unscored 'reply too large'."
 FAILURES_HELP = "Stop the run after this many judge requests in a row got no reply."
+BATCH_HELP = "Send the judge's requests as one OpenAI batch (half the price, results within 24 h)."
+BATCH_WAIT_HELP = "Seconds to wait on the batch; then the run ends 'waiting' and the same command polls it."
 
 
-def _judge_settings(model, api_base, concurrency, repeats, no_cache, max_cost, deadline, max_reply, max_failures):
+def _judge_settings(model, api_base, concurrency, repeats, no_cache, max_cost, deadline, max_reply, max_failures,
+                    batch=False, batch_wait=None):
     """The ``--judge-*`` options as the typed object the judge receives (None: not given here)."""
     from harness.judging.settings import JudgeSettings
 
     return JudgeSettings(model=model, api_base=api_base, concurrency=concurrency, repeats=repeats,
                          use_cache=False if no_cache else None, max_cost=max_cost, deadline=deadline,
-                         max_reply_bytes=max_reply, max_consecutive_failures=max_failures)
+                         max_reply_bytes=max_reply, max_consecutive_failures=max_failures,
+                         batch=True if batch else None, batch_wait=batch_wait)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -62,6 +66,8 @@ def run(
     judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, show_default="180", min=0.001, rich_help_panel=JUDGE)] = None,
     judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, show_default="65536", min=1024, rich_help_panel=JUDGE)] = None,
     judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, show_default="20", min=1, rich_help_panel=JUDGE)] = None,
+    judge_batch: Annotated[bool, typer.Option("--judge-batch", help=BATCH_HELP, rich_help_panel=JUDGE)] = False,
+    judge_batch_wait: Annotated[float | None, typer.Option(help=BATCH_WAIT_HELP, show_default="until it ends", min=0.001, rich_help_panel=JUDGE)] = None,
     out: Annotated[str | None, typer.Option(help="Parent directory of run directories.", show_default="runs", rich_help_panel=RUN)] = None,
     name: Annotated[str | None, typer.Option(help="Run directory name.", show_default="MODEL_DATASET_JUDGE_TIMESTAMP", rich_help_panel=RUN)] = None,
     force: Annotated[bool, typer.Option("--force", help="Discard an existing run of another configuration under --name.", rich_help_panel=RUN)] = False,
@@ -85,7 +91,8 @@ def run(
         "prompt_template": prompt_template, "system_prompt": system_prompt,
         "force": force or None, "progress": False if no_progress else None,
         **_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
-                          judge_deadline, judge_max_reply, judge_max_failures).run_config_items(),
+                          judge_deadline, judge_max_reply, judge_max_failures, judge_batch,
+                          judge_batch_wait).run_config_items(),
         "preflight": False if no_preflight else None,
     }
     if config is None and model is None:
@@ -172,6 +179,8 @@ def judge_command(
     judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, show_default="180", min=0.001)] = None,
     judge_max_reply: Annotated[int | None, typer.Option(help=REPLY_HELP, show_default="65536", min=1024)] = None,
     judge_max_failures: Annotated[int | None, typer.Option(help=FAILURES_HELP, show_default="20", min=1)] = None,
+    judge_batch: Annotated[bool, typer.Option("--judge-batch", help=BATCH_HELP)] = False,
+    judge_batch_wait: Annotated[float | None, typer.Option(help=BATCH_WAIT_HELP, show_default="until it ends", min=0.001)] = None,
     judgments_file: Annotated[str | None, typer.Option(help="Output file name in the run directory.", show_default="judgments-<judge>.jsonl")] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
@@ -182,7 +191,8 @@ def judge_command(
     path, judged = rejudge(
         run_dir, judge,
         settings=_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
-                                 judge_deadline, judge_max_reply, judge_max_failures),
+                                 judge_deadline, judge_max_reply, judge_max_failures, judge_batch,
+                                 judge_batch_wait),
         judgments_file=judgments_file, log=lambda msg: out_console.print(msg, markup=False),
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)

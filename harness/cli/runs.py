@@ -18,7 +18,7 @@ def runs(
     folder: Annotated[Path, typer.Argument(metavar="[DIR]", help="A folder of run directories (--out of harness run), or one run.")] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list, one object per run.")] = False,
 ) -> None:
-    """List runs with their status: complete, incomplete, failed, interrupted, running or stale."""
+    """List runs with their status: complete, incomplete, failed, interrupted, waiting (on a judge batch), running or stale."""
     from harness.cli.context import console
     from harness.errors import UsageError
     from harness.report.escape import terminal_text
@@ -47,7 +47,8 @@ def runs(
     table.add_column("judge", overflow="fold", ratio=1)
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("updated (UTC)", no_wrap=True)
-    style = {"complete": "green", "failed": "red", "interrupted": "yellow", "incomplete": "yellow", "stale": "yellow"}
+    style = {"complete": "green", "failed": "red", "interrupted": "yellow", "incomplete": "yellow", "stale": "yellow",
+             "waiting": "cyan"}
     for run in found:
         status = terminal_text(run.status)
         table.add_row(

@@ -91,7 +91,7 @@ class LLMJudge:
             self.scale = ScoreScale.from_value(scale if scale is not None else self.template.scale)
         except ValueError as exc:
             raise UsageError(f"judge {name!r}: {exc}") from None
-        api_options = {k: v for k, v in js.options().items() if k not in ("repeats", "temperature")}
+        api_options = {k: v for k, v in js.options().items() if k not in ("repeats", "temperature", "batch", "batch_wait")}
         self.settings = ApiSettings.from_options(
             **{**api_options, "model": js.model or self.template.model},
             api_key_env=api_key_env,
@@ -107,6 +107,11 @@ class LLMJudge:
         takes the key (:func:`harness.api.preflight.check_endpoint`), else a UsageError now."""
         from harness.api.preflight import check_endpoint
 
+        if self.judge_settings.batch:  # the Batch API, not a chat completion (harness.judging.batch_judge)
+            from harness.judging.batch_preflight import check_batch_endpoint
+
+            return check_batch_endpoint(self.client, timeout=min(timeout, self.settings.timeout),
+                                        what=f"judge {self.name!r}")
         check_endpoint(self.client, timeout=min(timeout, self.settings.timeout), what=f"judge {self.name!r}")
 
     # ------------------------------------------------------------------------------ describing

@@ -30,6 +30,8 @@ RUN_CONFIG_KEYS: dict[str, str] = {
     "use_cache": "use_cache",
     "max_cost": "max_cost",
     "progress": "progress",
+    "batch": "judge_batch",
+    "batch_wait": "judge_batch_wait",
 }
 
 
@@ -40,7 +42,9 @@ class JudgeSettings:
     ``model``/``api_base``: the chat model and OpenAI-compatible base URL; ``concurrency``: requests
     in flight; ``repeats``: verdicts per answer; ``deadline``: seconds per request with its retries;
     ``max_reply_bytes``: bytes of a reply kept; ``max_consecutive_failures``: requests in a row
-    without a reply before the run stops; ``max_cost``: USD after which judging stops cleanly.
+    without a reply before the run stops; ``max_cost``: USD after which judging stops cleanly;
+    ``batch``: send the requests as one OpenAI batch (:mod:`harness.judging.batch_judge`);
+    ``batch_wait``: seconds to wait on it before the run ends ``waiting``.
     """
 
     model: str | None = None
@@ -56,13 +60,16 @@ class JudgeSettings:
     use_cache: bool | None = None
     max_cost: float | None = None
     progress: bool | None = None
+    batch: bool | None = None
+    batch_wait: float | None = None
 
     def __post_init__(self) -> None:
         # The same bounds as RunConfig and ApiSettings, checked here too so that a judge built
         # from code (a test, a plugin) fails the same way as one built from the command line.
         lower = {"concurrency": (1, False), "repeats": (1, False), "max_retries": (0, False),
                  "temperature": (0, False), "timeout": (0, True), "deadline": (0, True),
-                 "max_reply_bytes": (1024, False), "max_consecutive_failures": (1, False), "max_cost": (0, True)}
+                 "max_reply_bytes": (1024, False), "max_consecutive_failures": (1, False), "max_cost": (0, True),
+                 "batch_wait": (0, True)}
         for name, (bound, strict) in lower.items():
             value = getattr(self, name)
             if value is None:

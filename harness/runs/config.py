@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 OPERATIONAL = frozenset(
     {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
      "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
-     "judge_api_base", "device_map", "paper_row", "preflight"}
+     "judge_api_base", "device_map", "paper_row", "preflight", "judge_batch", "judge_batch_wait"}
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
@@ -81,6 +81,10 @@ class RunConfig(BaseModel):
     judge_max_reply: int | None = Field(default=None, ge=1024, description="bytes of a reply kept")
     judge_max_failures: int | None = Field(default=None, ge=1,
                                            description="requests in a row without a reply before the run stops")
+    judge_batch: bool = Field(default=False, description="send the judge's requests as one OpenAI batch "
+                              "(half the price; results within 24 h)")
+    judge_batch_wait: float | None = Field(default=None, gt=0, description="seconds to wait on a batch before "
+                                           "the run ends 'waiting' (the same command polls it again)")
     use_cache: bool = True
     max_cost: float | None = Field(default=None, gt=0)
     out: str = "runs"

@@ -4,8 +4,9 @@ Why a listing reads the lock too: ``run.json`` says ``running`` while a run work
 it if the process was killed outright (SIGKILL, power loss) -- the one case no handler can record.
 A run whose ``run.json`` says ``running`` while no process holds its lock is therefore listed as
 ``stale``: it is not working, and the same command resumes it. Everything else is what ``run.json``
-says: ``complete``, ``incomplete`` (some judgments failed), ``failed`` (with the error) or
-``interrupted`` (Ctrl-C, SIGTERM). Listing writes nothing.
+says: ``complete``, ``incomplete`` (some judgments failed), ``failed`` (with the error),
+``interrupted`` (Ctrl-C, SIGTERM) or ``waiting`` (on a judge batch past ``--judge-batch-wait``; a run
+with a batch recorded says "waiting on batch <id> (n/m done)"). Listing writes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import loads
+from harness.runs.batch_record import waiting_note
 from harness.runs.lock import is_held
 from harness.runs.rundir import RUN_FILE
 
@@ -58,6 +60,9 @@ def summarise(run_dir: Path) -> RunSummary:
         status = STALE
         error = ("run.json says running but no process holds the run's lock (killed outright?); "
                  "run the same command again to resume")
+    waiting = waiting_note(meta)
+    if waiting and status != "complete":
+        error = f"{waiting}; run the same command again to poll it" if status != "running" else waiting
 
     def text(key: str) -> str | None:
         value = meta.get(key)

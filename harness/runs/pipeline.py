@@ -410,7 +410,16 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             out.append(record)
             judged += 1
 
-        judge.judge(items, on_result=on_result)
+        from harness.runs.batch_record import BatchRecordStore
+
+        store = BatchRecordStore(run_dir, judgments_file)
+        # one OpenAI batch, its id kept in run.json (harness.judging.batch_judge); a recorded one is polled
+        if config.judge_batch or store.load() is not None:
+            from harness.judging.batch_judge import judge_batched
+
+            judge_batched(judge, items, on_result=on_result, store=store, log=log, wait=config.judge_batch_wait)
+        else:
+            judge.judge(items, on_result=on_result)
     stats = getattr(judge, "stats", None)
     stats = dict(stats) if isinstance(stats, dict) else (vars(stats) if stats is not None else {})
     if stats.get("completed"):  # a judge that called an API: what it cost, priced as who answered

@@ -370,9 +370,10 @@ def record_outcome(run_dir: Path, config: RunConfig, exc: BaseException) -> None
     the run is what the user sees.
     """
     interrupted = isinstance(exc, KeyboardInterrupt)
+    status = getattr(exc, "run_status", None) or ("interrupted" if interrupted else "failed")  # or "waiting"
     try:
-        write_run_meta(run_dir, config, status="interrupted" if interrupted else "failed",
-                       extra=None if interrupted else {"error": describe_error(exc)})
+        write_run_meta(run_dir, config, status=status,
+                       extra=None if status != "failed" else {"error": describe_error(exc)})
     except Exception:  # noqa: BLE001 - the original error matters more
         pass
 

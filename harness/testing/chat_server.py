@@ -4,7 +4,8 @@ Why a real server rather than a mock of litellm: the judge's behaviour that matt
 connection reuse, retries on 429/5xx/dropped connections, ``Retry-After``, malformed bodies) lives in
 the HTTP path, which mocks skip. This server answers ``POST /v1/chat/completions`` with scripted
 replies after an injected latency (and ``GET /v1/models`` with one model, for preflight checks), and injects faults at a seeded rate, so third-party plugin
-authors can test their own judges and API generators offline the same way.
+authors can test their own judges and API generators offline the same way. It also serves the
+Batch API (``/v1/files``, ``/v1/batches``: :mod:`harness.testing.batch_api`).
 
 It runs an aiohttp application on its own event loop in a background thread: one thread serves
 any number of concurrent requests (the latency is an ``asyncio.sleep``), so 16+ requests in
@@ -32,7 +33,8 @@ request after the first ``fail_after``: a server that goes down mid-run):
 ``１．０``...), to try a judge's parser and range check on any number without writing a reply.
 
 A hostile or broken server, field by field: ``model_name``, ``finish_reason`` and
-``error_message`` (the message of the injected ``500``) are sent as given, and ``usage`` replaces
+``error_message`` (the message of the injected ``500`` and of a failed batch) are sent as given,
+and ``usage`` replaces
 the token counts the server reports (``{"prompt_tokens": -5}``, ``{"completion_tokens": NaN}``):
 a client must scrub every string it keeps and must not price nonsense.
 """
@@ -112,6 +114,8 @@ class ChatCompletionsServer:
         finish_reason: str = "stop",
         usage: dict[str, Any] | None = None,
         error_message: str = "Internal server error (injected)",
+        batch_outcome: str = "completed",
+        batch_polls: int = 2,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -131,6 +135,9 @@ class ChatCompletionsServer:
         self.finish_reason = finish_reason
         self.usage = dict(usage or {})
         self.error_message = error_message
+        from harness.testing.batch_api import BatchApi
+
+        self.batch = BatchApi(self, outcome=batch_outcome, polls=batch_polls)  # /v1/files and /v1/batches
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.oversized_bytes = oversized_bytes
@@ -209,6 +216,7 @@ class ChatCompletionsServer:
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/models", self._models)
         app.router.add_get("/_stats", self._stats)
+        self.batch.add_routes(app)
         ready = threading.Event()
         errors: list[BaseException] = []
 
@@ -446,6 +454,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help='JSON replacing the reported token counts, e.g. \'{"prompt_tokens": -5}\'')
     parser.add_argument("--error-message", default="Internal server error (injected)",
                         help="the message of the injected 500")
+    parser.add_argument("--batch-outcome", default="completed", choices=("completed", "expired", "failed"),
+                        help="how a batch (POST /v1/batches) ends: every request answered, half, or none")
+    parser.add_argument("--batch-polls", type=int, default=2, help="polls a batch stays in_progress")
     args = parser.parse_args(argv)
     if args.reply is not None and args.score is not None:
         parser.error("give --reply or --score, not both")
@@ -465,6 +476,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         finish_reason=args.finish_reason,
         usage=args.usage,
         error_message=args.error_message,
+        batch_outcome=args.batch_outcome,
+        batch_polls=args.batch_polls,
     )
     with server:
         print(server.base_url, flush=True)
