@@ -32,13 +32,13 @@ OBJECT_BYTES = 256 * 1024
 # Per result line beyond the reply itself: custom_id, request id, status, the envelope.
 LINE_OVERHEAD = 4096
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 
 
 def checked_id(value: Any, what: str) -> str:
     """``value`` when it is a plain id (letters, digits, ``_.:-``), else a :class:`HarnessError`:
     a server's id goes into a URL path and into run.json, so ``../`` or a slash never does."""
-    if isinstance(value, str) and _ID.match(value) and value not in (".", ".."):
+    if isinstance(value, str) and _ID.fullmatch(value) and value not in (".", ".."):
         return value
     raise HarnessError(f"the batch server sent an invalid {what} ({str(value)[:60]!r}); nothing was recorded")
 
