@@ -155,3 +155,30 @@ def test_the_answering_model_from_a_batch_is_scrubbed(tmp_path, gen):
     text = (tmp_path / "runs" / "b" / "judgments.jsonl").read_text(encoding="utf-8")
     assert KEY not in text and KEY not in result.stdout + result.stderr
     assert all(r["meta"]["cost"] is None for r in judgments(tmp_path))  # no price for that model: unpriced
+
+
+def test_judge_batch_in_a_config_file_and_harness_judge_batches_too(tmp_path, gen):
+    config = tmp_path / "run.yaml"
+    config.write_text("judge_batch: true\njudge_batch_wait: 60\n", encoding="utf-8")
+    with ChatCompletionsServer() as judge:
+        first = harness(tmp_path, gen, judge, "--config", str(config))
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert run_json(tmp_path)["config"]["judge_batch"] is True
+        env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": KEY,
+               "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+        again = run_harness(["judge", str(tmp_path / "runs" / "b"), "--judge", "gpt35", "--judgments-file",
+                             "judgments-again.jsonl", "--judge-api-base", judge.base_url, "--no-cache",
+                             "--judge-batch"], env=env)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert judge.batch.batches_created == 2 and judge.n_requests == 0
+    lines = (tmp_path / "runs" / "b" / "judgments-again.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["meta"]["batch_id"] for x in lines] == ["batch_2"] * N
+
+
+def test_a_judge_model_litellm_routes_is_refused_before_generating(tmp_path, gen):
+    with ChatCompletionsServer() as judge:
+        result = harness(tmp_path, gen, judge, "--judge-model", "o3-mini")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "--judge-batch needs an OpenAI-compatible endpoint" in result.stderr
+        assert "Traceback" not in result.stderr and gen.n_requests == 0
+        assert judge.batch.batches_created == 0 and judge.n_requests == 0
