@@ -271,11 +271,27 @@ def judge_batched(judge: Any, items: Sequence[JudgeItem], *, on_result: Callable
         store.save(record)
         log(f"judging: batch {record['id']} created ({len(pending)} requests); recorded in run.json")
     elif record is not None:
+        _check_same_endpoint(client, record)
         log(f"judging: polling batch {record['id']} recorded in run.json (nothing is sent again)")
     answers = _collect(judge, client, record, pending, store, log, wait) if record is not None else {}
     _judge_with(judge, items, answers, record, on_result)
     if record is not None:
         store.clear()
+        if isinstance(getattr(judge, "stats", None), dict):  # run.json's judge_stats say which batch answered
+            judge.stats["batch"] = {"id": record["id"], "status": record.get("status"), "requests": len(pending),
+                                    "answered": len(answers)}
+
+
+def _check_same_endpoint(client: ChatClient, record: dict[str, Any]) -> None:
+    """A recorded batch lives on the server it was sent to: polling another would not find it."""
+    from harness.api.secrets import redact_url
+
+    sent_to, now = record.get("api_base"), redact_url(client.settings.api_base)
+    if sent_to != now:
+        raise UsageError(f"batch {record['id']} (recorded in run.json) was sent to {sent_to or 'the default endpoint'}"
+                         f", not {now or 'the default endpoint'}",
+                         hint=f"give --judge-api-base {sent_to} to collect it" if sent_to else
+                         "drop --judge-api-base to collect it")
 
 
 def _collect(judge: Any, client: ChatClient, record: dict[str, Any], pending: dict[str, dict[str, Any]],

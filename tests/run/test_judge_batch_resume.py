@@ -69,6 +69,8 @@ def test_a_batch_run_sends_no_chat_completion_and_prices_at_the_batch_price(tmp_
         assert r["meta"]["cost"] == pytest.approx(full / 2)
     assert "batch batch_1 created" in result.stdout and "in_progress" in result.stdout
     assert "judge_batches" not in run_json(tmp_path) or not run_json(tmp_path)["judge_batches"]
+    assert run_json(tmp_path)["judge_stats"]["batch"] == {"id": "batch_1", "status": "completed", "requests": N,
+                                                          "answered": N}
 
 
 def test_a_run_killed_after_creating_the_batch_polls_the_same_batch(tmp_path, gen, monkeypatch):
@@ -182,3 +184,20 @@ def test_a_judge_model_litellm_routes_is_refused_before_generating(tmp_path, gen
         assert "--judge-batch needs an OpenAI-compatible endpoint" in result.stderr
         assert "Traceback" not in result.stderr and gen.n_requests == 0
         assert judge.batch.batches_created == 0 and judge.n_requests == 0
+
+
+def test_a_recorded_batch_is_polled_only_where_it_was_sent(tmp_path, gen, monkeypatch):
+    real = batch_judge._Poller.final
+
+    async def killed(self):
+        raise KeyboardInterrupt
+
+    with ChatCompletionsServer() as judge, ChatCompletionsServer() as other:
+        monkeypatch.setattr(batch_judge._Poller, "final", killed)
+        assert harness(tmp_path, gen, judge).returncode == 130
+        monkeypatch.setattr(batch_judge._Poller, "final", real)
+        elsewhere = harness(tmp_path, gen, other)
+        assert elsewhere.returncode == 2, elsewhere.stdout + elsewhere.stderr
+        assert f"was sent to {judge.base_url}" in elsewhere.stderr and "Traceback" not in elsewhere.stderr
+        assert other.batch.batches_created == 0 and other.n_requests == 0
+        assert run_json(tmp_path)["judge_batches"]["judgments.jsonl"]["id"] == "batch_1"
