@@ -201,3 +201,14 @@ def test_a_recorded_batch_is_polled_only_where_it_was_sent(tmp_path, gen, monkey
         assert f"was sent to {judge.base_url}" in elsewhere.stderr and "Traceback" not in elsewhere.stderr
         assert other.batch.batches_created == 0 and other.n_requests == 0
         assert run_json(tmp_path)["judge_batches"]["judgments.jsonl"]["id"] == "batch_1"
+
+
+def test_preflight_of_a_server_without_a_batch_api_is_exit_2_before_generating(tmp_path, gen):
+    with ChatCompletionsServer() as judge:
+        class NoBatches:  # the same server under a path where it serves nothing
+            base_url = judge.base_url.removesuffix("/v1") + "/no-batches"
+
+        result = harness(tmp_path, gen, NoBatches)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "has no Batch API" in result.stderr and "Traceback" not in result.stderr
+        assert gen.n_requests == 0 and judge.n_requests == 0
