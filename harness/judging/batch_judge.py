@@ -223,17 +223,23 @@ async def _results(http: BatchHttp, client: ChatClient, batch: dict[str, Any],
         return {}
     content = await http.content(file_id, results_cap(len(pending), client.settings.max_reply_bytes))
     answers: dict[str, ChatResponse] = {}
-    for number, text in enumerate(content.decode("utf-8", errors="replace").splitlines(), 1):
-        try:
-            line = json.loads(text) if text.strip() else None
-        except ValueError:
-            raise HarnessError(f"batch {batch.get('id')}: line {number} of its results file is not JSON") from None
+    for text in content.decode("utf-8", errors="replace").splitlines():
+        line = _json_line(text)
         key = line.get("custom_id") if isinstance(line, dict) else None
-        if isinstance(key, str) and key in pending and key not in answers:
+        if isinstance(key, str) and key in pending and key not in answers:  # ours, and once
             reply = _reply(line, client)
             if reply is not None:
                 answers[key] = reply
     return answers
+
+
+def _json_line(text: str) -> Any:
+    """One results line, or ``None`` when it is not JSON: its request counts as unanswered (and is
+    sent again as an ordinary request), never as a reply."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _session(client: ChatClient, work: Callable[[BatchHttp], Any]) -> Any:

@@ -111,3 +111,30 @@ def test_batch_price_is_litellms_batch_price_else_half_the_chat_price():
     assert batch_cost(["gpt-3.5-turbo"], 1000, 100) == pytest.approx(
         token_cost(["gpt-3.5-turbo"], 1000, 100) * BATCH_DISCOUNT)
     assert batch_cost(["my-local-model"], 1000, 100) is None  # unpriced, as ordinary replies
+
+
+def test_results_lines_that_are_not_ours_or_not_json_answer_nothing(tmp_path, monkeypatch):
+    from harness.api import ApiSettings, ChatClient
+    from harness.judging.batch_judge import _results
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    with ChatCompletionsServer() as server:
+        settings = ApiSettings.from_options(api_base=server.base_url, cache_path=tmp_path / "cache.sqlite")
+        client = ChatClient(settings, namespace="judge:t")
+        good = server.batch._result({"custom_id": "key-0", "body": {"messages": []}}, 0)
+        foreign = server.batch._result({"custom_id": "not-ours", "body": {"messages": []}}, 1)
+        failed = {**server.batch._result({"custom_id": "key-2", "body": {}}, 2), "response": {"status_code": 500}}
+        lines = [json.dumps(good), "{not json", json.dumps(foreign), json.dumps(failed), json.dumps(good)]
+        server.batch.files["file-out"] = ("\n".join(lines) + "\n").encode("utf-8")
+        pending = {k: body for k, body in REQUESTS}
+
+        async def main():
+            try:
+                return await _results(BatchHttp(client.direct, timeout=10), client, {"output_file_id": "file-out"},
+                                      pending)
+            finally:
+                await client.aclose()
+
+        answers = asyncio.run(main())
+    assert list(answers) == ["key-0"] and answers["key-0"].text.startswith("得分")
+    assert client.stats.completed == 1  # the repeated line is not a second reply
