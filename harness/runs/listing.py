@@ -60,9 +60,10 @@ def summarise(run_dir: Path) -> RunSummary:
         status = STALE
         error = ("run.json says running but no process holds the run's lock (killed outright?); "
                  "run the same command again to resume")
-    waiting = waiting_note(meta)
-    if waiting and status != "complete":
-        error = f"{waiting}; run the same command again to poll it" if status != "running" else waiting
+    waiting = waiting_note(meta)  # harness run's batch, or a harness judge's (a complete run's too)
+    if waiting:
+        waiting = f"{waiting}; run the same command again to poll it" if status != "running" else waiting
+        error = f"{error}; {waiting}" if error else waiting
 
     def text(key: str) -> str | None:
         value = meta.get(key)
