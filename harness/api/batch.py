@@ -31,6 +31,9 @@ COMPLETION_WINDOW = "24h"
 OBJECT_BYTES = 256 * 1024
 # Per result line beyond the reply itself: custom_id, request id, status, the envelope.
 LINE_OVERHEAD = 4096
+# OpenAI's limits on one batch's input file.
+MAX_REQUESTS = 50_000
+MAX_INPUT_BYTES = 200 * 1024 * 1024
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from harness.api import batch as batch_api
 from harness.api.batch import TERMINAL, BatchHttp, checked_id, request_lines, results_cap
 from harness.api.client import ChatClient, ChatResponse
 from harness.api.openai_http import MalformedReply, parse_completion
@@ -141,10 +142,20 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-async def _create(http: BatchHttp, client: ChatClient, pending: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    file_id = await http.upload(request_lines(list(pending.items())))
+def _input_file(pending: dict[str, dict[str, Any]]) -> bytes:
+    """The JSONL input file, within OpenAI's limits on one batch (else exit 2, nothing sent)."""
+    content = request_lines(list(pending.items()))
+    if len(pending) > batch_api.MAX_REQUESTS or len(content) > batch_api.MAX_INPUT_BYTES:
+        raise UsageError(f"{len(pending)} judge requests ({len(content)} bytes) are over one batch's limits "
+                         f"({batch_api.MAX_REQUESTS} requests, {batch_api.MAX_INPUT_BYTES} bytes)",
+                         hint="judge in parts (--limit, --categories), or drop --judge-batch")
+    return content
+
+
+async def _create(http: BatchHttp, client: ChatClient, content: bytes, n_requests: int) -> dict[str, Any]:
+    file_id = await http.upload(content)
     batch = await http.create(file_id)
-    return _record_of(batch, file_id, len(pending), client)
+    return _record_of(batch, file_id, n_requests, client)
 
 
 class _Poller:
@@ -270,8 +281,9 @@ def judge_batched(judge: Any, items: Sequence[JudgeItem], *, on_result: Callable
     record = store.load()
     if record is None and pending:
         _check_budget(judge, items, log)
+        content = _input_file(pending)
         try:
-            record = _session(client, lambda http: _create(http, client, pending))
+            record = _session(client, lambda http: _create(http, client, content, len(pending)))
         except Exception as exc:
             raise _wrap_failure(client, exc, "the batch could not be created") from None
         store.save(record)

@@ -212,3 +212,14 @@ def test_preflight_of_a_server_without_a_batch_api_is_exit_2_before_generating(t
         assert result.returncode == 2, result.stdout + result.stderr
         assert "has no Batch API" in result.stderr and "Traceback" not in result.stderr
         assert gen.n_requests == 0 and judge.n_requests == 0
+
+
+def test_more_requests_than_one_batch_takes_is_exit_2_before_sending(tmp_path, gen, monkeypatch):
+    import harness.api.batch as batch_api
+
+    monkeypatch.setattr(batch_api, "MAX_REQUESTS", N - 1)  # OpenAI's limit is 50,000
+    with ChatCompletionsServer() as judge:
+        result = harness(tmp_path, gen, judge)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"{N} judge requests" in result.stderr and "over one batch's limits" in result.stderr
+        assert judge.batch.batches_created == 0 and not judge.batch.files
