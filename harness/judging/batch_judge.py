@@ -39,6 +39,7 @@ from harness.protocols import JudgeItem, Judgment
 
 POLL_FIRST = 2.0
 POLL_MAX = 60.0
+POLL_FAILURES = 5  # transient poll failures in a row before the run stops (the batch stays recorded)
 # OpenAI's Batch API costs half the chat price; used where litellm's price map has no *_batches price.
 BATCH_DISCOUNT = 0.5
 
@@ -166,7 +167,8 @@ class _Poller:
         self.http, self.client, self.record, self.store, self.log = http, client, record, store, log
         self.deadline = None if wait is None else time.monotonic() + wait
         self.wait = wait
-        self.seen: tuple[Any, ...] = ()
+        self.seen: tuple[Any, ...] = ("validating", 0, 0, 0)
+        self.failures = 0
 
     def _note(self, batch: dict[str, Any]) -> None:
         counts = batch.get("request_counts") if isinstance(batch.get("request_counts"), dict) else {}
@@ -181,13 +183,29 @@ class _Poller:
             self.log(f"judging: batch {self.record['id']} {inert(status)}: {now[1]}/{now[3] or self.record['requests']}"
                      f" done, {now[2]} failed")
 
+    async def _retrieve(self) -> dict[str, Any] | None:
+        """The batch now, or ``None`` after a transient failure (a 5xx, a 429, a dropped connection):
+        a wait of hours must not end at one failed poll; :data:`POLL_FAILURES` in a row do."""
+        from harness.api.retry import is_retryable
+
+        try:
+            batch = await self.http.retrieve(self.record["id"])
+        except Exception as exc:
+            self.failures += 1
+            if not is_retryable(exc) or self.failures >= POLL_FAILURES:
+                raise
+            return None
+        self.failures = 0
+        return batch
+
     async def final(self) -> dict[str, Any]:
         interval = POLL_FIRST
         while True:
-            batch = await self.http.retrieve(self.record["id"])
-            self._note(batch)
-            if batch.get("status") in TERMINAL:
-                return batch
+            batch = await self._retrieve()
+            if batch is not None:
+                self._note(batch)
+                if batch.get("status") in TERMINAL:
+                    return batch
             if self.deadline is not None and time.monotonic() + interval > self.deadline:
                 raise BatchWaiting(
                     f"judging: batch {self.record['id']} is still {self.seen[0]} ({self.seen[1]}/"
@@ -291,7 +309,7 @@ def judge_batched(judge: Any, items: Sequence[JudgeItem], *, on_result: Callable
     elif record is not None:
         _check_same_endpoint(client, record)
         log(f"judging: polling batch {record['id']} recorded in run.json (nothing is sent again)")
-    answers = _collect(judge, client, record, pending, store, log, wait) if record is not None else {}
+    answers = _collect(client, record, pending, store, log, wait) if record is not None else {}
     _judge_with(judge, items, answers, record, on_result)
     if record is not None:
         store.clear()
@@ -312,7 +330,7 @@ def _check_same_endpoint(client: ChatClient, record: dict[str, Any]) -> None:
                          "drop --judge-api-base to collect it")
 
 
-def _collect(judge: Any, client: ChatClient, record: dict[str, Any], pending: dict[str, dict[str, Any]],
+def _collect(client: ChatClient, record: dict[str, Any], pending: dict[str, dict[str, Any]],
              store: Any, log: Callable[[str], None], wait: float | None) -> dict[str, ChatResponse]:
     async def work(http: BatchHttp) -> tuple[dict[str, Any], dict[str, ChatResponse]]:
         batch = await _Poller(http, client, record, store, log, wait).final()

@@ -12,7 +12,7 @@ As OpenAI's: ``POST /v1/files`` (multipart, ``purpose=batch``), ``POST /v1/batch
 ``finalizing``, then ``outcome``: ``completed`` (every request answered), ``expired`` (the first
 half answered, the rest in the error file as ``batch_expired``) or ``failed`` (``errors`` carries
 ``error_message``). Result bodies are the server's chat completions: its ``model_name`` and token
-counts (``usage``).
+counts (``usage``). ``failing_polls`` makes the next N polls answer 500.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class BatchApi:
         self.server = server
         self.outcome = outcome
         self.polls = polls
+        self.failing_polls = 0  # the next N polls answer 500 (a server's bad minute)
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self._steps: dict[str, int] = {}
@@ -105,6 +106,9 @@ class BatchApi:
         if batch is None:
             return _error(404, "no such batch")
         with self._lock:
+            if self.failing_polls > 0:
+                self.failing_polls -= 1
+                return _error(500, "the batch service is unavailable (injected)")
             self._steps[batch["id"]] += 1
             self._advance(batch, self._steps[batch["id"]])
         return web.json_response(_public(batch))

@@ -223,3 +223,17 @@ def test_more_requests_than_one_batch_takes_is_exit_2_before_sending(tmp_path, g
         assert result.returncode == 2, result.stdout + result.stderr
         assert f"{N} judge requests" in result.stderr and "over one batch's limits" in result.stderr
         assert judge.batch.batches_created == 0 and not judge.batch.files
+
+
+def test_a_few_failed_polls_are_waited_out_and_many_end_the_run_resumably(tmp_path, gen):
+    with ChatCompletionsServer() as judge:
+        judge.batch.failing_polls = batch_judge.POLL_FAILURES
+        first = harness(tmp_path, gen, judge)
+        assert first.returncode == 1, first.stdout + first.stderr
+        assert "polling batch batch_1 failed" in first.stderr and "HTTP 500" in first.stderr
+        assert run_json(tmp_path)["judge_batches"]["judgments.jsonl"]["id"] == "batch_1"
+        judge.batch.failing_polls = batch_judge.POLL_FAILURES - 1
+        again = harness(tmp_path, gen, judge)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert judge.batch.batches_created == 1 and judge.n_requests == 0
+    assert len(judgments(tmp_path)) == N
