@@ -307,6 +307,10 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
         out.print(line(category, row), markup=False)
     out.print("win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
               markup=False)
+    from harness.report.judge_trust import pairwise_lines
+
+    for note in pairwise_lines(result):
+        out.print(inert(note), markup=False)
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:

@@ -60,5 +60,59 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     outcomes = combine(verdicts)
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
+    stats = dict(getattr(judge, "stats", {}) or {})
+    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats),
+                        n_resamples=n_resamples, seed=seed)
     return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
-            "stats": dict(getattr(judge, "stats", {}) or {})}
+            **trust, "stats": stats}
+
+
+def judge_models(judge: Any, stats: dict[str, Any]) -> list[str]:
+    """The model the judge asked for and every model that answered it (the provider may re-point a name)."""
+    asked = getattr(getattr(judge, "settings", None), "model", None) or getattr(judge, "model", None)
+    answered = stats.get("answering_models") if isinstance(stats.get("answering_models"), dict) else {}
+    return [str(m) for m in ([asked] if asked else []) + list(answered or {})]
+
+
+def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[str, dict[str, Any]],
+                runs: tuple[Path, Path], judges: list[str], *, n_resamples: int, seed: int) -> dict[str, Any]:
+    """The judge's biases on this comparison, self-preference, and the length-controlled win rate."""
+    from harness.scoring.family import self_preference
+    from harness.scoring.length_controlled import difficulty_from_scores, length_controlled_win_rate
+    from harness.scoring.pairwise_bias import answer_lengths, pairwise_bias
+
+    bias = pairwise_bias(items, verdicts, outcomes, n_resamples=n_resamples, seed=seed)
+    bias["self_preference"] = self_preference(judges, [run_model(r) for r in runs])
+    lengths = answer_lengths(items)
+    decided = sorted(k for k, row in outcomes.items() if row["outcome"] is not None and k in lengths)
+    preference = [{"b": 1.0, "a": 0.0}.get(outcomes[k]["outcome"], 0.5) for k in decided]
+    difficulty = difficulty_from_scores(decided, [pointwise_scores(r) for r in runs])
+    lc = length_controlled_win_rate(preference, [lengths[k][1] - lengths[k][0] for k in decided], difficulty,
+                                    n_resamples=n_resamples, seed=seed)
+    return {"judge_bias": bias, "length_controlled": lc}
+
+
+def run_model(run_dir: Path) -> str:
+    from harness.runs.rundir import read_run
+
+    return str(read_run(run_dir).get("model") or "")
+
+
+def pointwise_scores(run_dir: Path) -> dict[str, float]:
+    """The run's pointwise scores by judged id (mean over repeats), for instruction difficulty; empty
+    when the run has no readable judgments."""
+    from harness.runs.records import read_jsonl
+    from harness.runs.rundir import JUDGMENTS
+    from harness.scoring.bias import scored_value
+
+    path = Path(run_dir) / JUDGMENTS
+    try:
+        records = read_jsonl(path)
+    except UsageError:  # unreadable judgments: the GLM goes without the difficulty column (it says so)
+        return {}
+    by_id: dict[str, list[float]] = {}
+    for record in records:
+        value = scored_value(record, None) if isinstance(record, dict) else None
+        if value is not None:
+            by_id.setdefault(str(record.get("id")), []).append(value)
+    return {k: sum(v) / len(v) for k, v in by_id.items()}

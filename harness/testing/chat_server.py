@@ -446,9 +446,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help='JSON replacing the reported token counts, e.g. \'{"prompt_tokens": -5}\'')
     parser.add_argument("--error-message", default="Internal server error (injected)",
                         help="the message of the injected 500")
+    parser.add_argument("--prefer", choices=("first", "longer"), default=None,
+                        help="a scripted pairwise judge: always [[A]] (first), or the longer answer (longer)")
     args = parser.parse_args(argv)
-    if args.reply is not None and args.score is not None:
-        parser.error("give --reply or --score, not both")
+    if sum(x is not None for x in (args.reply, args.score, args.prefer)) > 1:
+        parser.error("give one of --reply, --score, --prefer")
+    if args.prefer is not None:
+        from harness.testing.pair_rules import preference_reply
+
+        args.reply = preference_reply(args.prefer)
     server = ChatCompletionsServer(
         args.reply,
         latency=args.latency,
