@@ -60,6 +60,9 @@ def pairwise_lines(result: Mapping[str, Any]) -> list[str]:
     if lc.get("estimate") is not None:
         lines.append(f"length-controlled win rate of b {lc['estimate']:.3f} ({lc['ci_low']:.3f}–{lc['ci_high']:.3f}) "
                      f"beside the raw {result.get('win_rate_b') or 0:.3f} (AlpacaEval 2 GLM, length term at 0)")
+        if lc.get("separated_by_length"):
+            lines.append("length decided every non-tied pair: length and quality cannot be told apart here, "
+                         "so read the length-controlled rate by its interval")
     bias = result.get("judge_bias") or {}
     texts = {"position_first_wins": "the first-shown answer wins", "flip_rate": "the winner flips with the order in",
              "length_longer_wins": "the longer answer wins"}

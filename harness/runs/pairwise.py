@@ -61,17 +61,20 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
     stats = dict(getattr(judge, "stats", {}) or {})
-    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats),
+    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats, verdicts),
                         n_resamples=n_resamples, seed=seed)
     return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
             **trust, "stats": stats}
 
 
-def judge_models(judge: Any, stats: dict[str, Any]) -> list[str]:
-    """The model the judge asked for and every model that answered it (the provider may re-point a name)."""
+def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:
+    """The model the judge asked for and every model that answered it (the provider may re-point a
+    name): from the client's counts and from each verdict's ``meta`` (which cached replies keep)."""
     asked = getattr(getattr(judge, "settings", None), "model", None) or getattr(judge, "model", None)
     answered = stats.get("answering_models") if isinstance(stats.get("answering_models"), dict) else {}
-    return [str(m) for m in ([asked] if asked else []) + list(answered or {})]
+    recorded = {v.meta.get("answering_model") for v in verdicts if isinstance(v.meta, dict)}
+    names = ([asked] if asked else []) + list(answered or {}) + [m for m in recorded if isinstance(m, str) and m]
+    return sorted({str(m) for m in names if m != "?"})
 
 
 def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[str, dict[str, Any]],

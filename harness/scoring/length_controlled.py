@@ -39,6 +39,7 @@ MIN_FOR_CV = 10  # fewer instructions than this: no cross-validation, C fixed as
 FIXED_C = 100.0
 N_SPLITS = 5
 MIN_PAIRS = 3
+TINY_WEIGHT = 1e-9
 MAX_RESAMPLES = 500  # each replicate is a refit: the CI uses at most this many
 
 
@@ -57,8 +58,11 @@ def _duplicated(x: np.ndarray, preference: np.ndarray) -> tuple[np.ndarray, np.n
     """Every row twice, labelled 1 weighted by the preference and 0 by its complement (as AlpacaEval's
     ``fit_LogisticRegressionCV(is_ytrue_proba=True)``), with the row's group for grouped folds."""
     groups = np.arange(len(x))
-    return (np.vstack([x, x]), np.concatenate([np.ones(len(x)), np.zeros(len(x))]),
-            np.concatenate([preference, 1.0 - preference]), np.concatenate([groups, groups]))
+    # a zero weight is raised to a negligible one: liblinear drops zero-weight rows, and a class left
+    # without rows (every preference 1) is an error there, not a fit
+    weights = np.clip(np.concatenate([preference, 1.0 - preference]), TINY_WEIGHT, None)
+    return (np.vstack([x, x]), np.concatenate([np.ones(len(x)), np.zeros(len(x))]), weights,
+            np.concatenate([groups, groups]))
 
 
 def choose_c(x: np.ndarray, preference: np.ndarray, seed: int) -> float:
@@ -115,7 +119,18 @@ def length_controlled_win_rate(preference: Sequence[float], length_diff: Sequenc
                   (rng.integers(0, len(p), size=len(p)) for _ in range(min(n_resamples, MAX_RESAMPLES)))]
     low, high = percentile_interval(np.array(replicates))
     return {**out, "estimate": fit_predict(x, p, c, seed), "ci_low": low, "ci_high": high, "C": c,
-            "n_resamples": min(n_resamples, MAX_RESAMPLES)}
+            "n_resamples": min(n_resamples, MAX_RESAMPLES), "separated_by_length": separated(p, x[:, 1])}
+
+
+def separated(preference: np.ndarray, length_term: np.ndarray) -> bool:
+    """Whether length alone decides every non-tied pair (always the longer, or always the shorter,
+    answer won). Then the data cannot tell length from quality: the rate is set by the penalty and
+    only its (wide) interval is informative."""
+    decided = (preference != 0.5) & (length_term != 0)
+    if not decided.any():
+        return False
+    longer_won = (preference[decided] == 1.0) == (length_term[decided] > 0)
+    return bool(longer_won.all() or not longer_won.any())
 
 
 def _method(with_difficulty: bool) -> str:
