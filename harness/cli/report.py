@@ -64,6 +64,10 @@ def report(
             )
         for note in scores.get("notes", []):
             out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
+        from harness.report.judge_trust import pointwise_lines
+
+        for note in pointwise_lines(scores.get("judge_bias")):
+            out.print(f"{name}: {terminal_text(note)}", markup=False)
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
 

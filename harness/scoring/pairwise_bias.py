@@ -68,5 +68,5 @@ def pairwise_bias(items: Sequence[PairItem], verdicts: Sequence[PairVerdict],
         "position_first_wins": share("position_first_wins", first, decisive),
         "flip_rate": share("flip_rate", flips, np.ones_like(flips)),
         "length_longer_wins": share("length_longer_wins", longer, np.ones_like(longer)),
-        "thresholds": {k: thresholds[k] for k in ("position_first_wins", "flip_rate", "length_longer_wins")},
+        "thresholds": {k: thresholds[k] for k in ("minimum", "position_first_wins", "flip_rate", "length_longer_wins")},
     }
