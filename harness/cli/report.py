@@ -278,9 +278,10 @@ def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> No
     """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
     prints them: a figure shown as "–" must say why."""
     from harness.report.escape import terminal_text
+    from harness.report.judge_trust import pointwise_lines
 
     for name, run_scores in zip(names, scores, strict=True):
-        for note in run_scores.get("notes", []):
+        for note in run_scores.get("notes", []) + pointwise_lines(run_scores.get("judge_bias")):
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
 
 

@@ -77,7 +77,21 @@ def pairwise_lines(result: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def trust_html(bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = None) -> str:
+def figure_lines(bias: Mapping[str, Any] | None) -> list[str]:
+    """Every overall figure in words with its flag, and the self-preference verdict (report.md)."""
+    if not bias:
+        return []
+    lines = [f"{label}: {_ci(bias[key], key != 'length_correlation')}"
+             f"{' — flagged' if bias[key].get('flagged') else ''}"
+             for key, label in LABELS.items() if isinstance(bias.get(key), Mapping)]
+    sp = bias.get("self_preference") or {}
+    lines.append(self_preference_line(sp) or ("no evaluated model is of the judge's family" if sp.get("checked")
+                                               else "the judge's model is not recorded: self-preference not checked"))
+    return lines + [str(v) for v in (bias.get("thresholds") or {}).values()]
+
+
+def trust_html(bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = None,
+               title: str = "Trusting the judge") -> str:
     """A "Trusting the judge" section: every figure with its CI and flag, escaped."""
     if not bias:
         return ""
@@ -101,5 +115,7 @@ def trust_html(bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = No
                                         else "The judge's model is not recorded: self-preference not checked.")
     extra += f"<p>{escape(line)} Rule: {escape(str(sp.get('rule', '')))}</p>"
     rules = "".join(f"<li>{escape(str(v))}</li>" for v in (bias.get("thresholds") or {}).values())
-    return (f'<section id="judge-trust"><h2>Trusting the judge</h2><table><tr><th>figure</th><th>estimate</th>'
+    anchor = "judge-trust" if title == "Trusting the judge" else "judge-trust-" + "".join(
+        c if c.isalnum() else "-" for c in title)
+    return (f'<section id="{escape(anchor)}" class="judge-trust"><h2>{escape(title)}</h2><table><tr><th>figure</th><th>estimate</th>'
             f"<th>flagged</th></tr>{body}</table>{extra}<ul>{rules}</ul></section>")

@@ -75,8 +75,10 @@ def test_length_biased_judge_is_flagged_everywhere(tmp_path):
     parser = _Section()
     parser.feed(html)
     assert "judge-trust" in parser.ids
-    section = html[html.index('<section id="judge-trust">'):html.index("</section>")]
+    section = html[html.index('<section id="judge-trust"'):html.index("</section>")]
     assert "Trusting the judge" in section and "flagged" in section and "+1.00" in section
+    markdown = (run / "report.md").read_text(encoding="utf-8")
+    assert "## Trusting the judge" in markdown and "score vs answer length (Spearman rho): \\+1.00" in markdown
 
 
 def test_unbiased_judge_is_not_flagged_and_self_preference_is_named(tmp_path):
@@ -91,3 +93,17 @@ def test_unbiased_judge_is_not_flagged_and_self_preference_is_named(tmp_path):
     assert family["flagged"] is True and family["judge_models"] == ["openai/gpt-4o", "openai/gpt-4o-0125"]
     assert {m["why"] for m in family["same_family"]} == {"provider prefix 'openai'"}
     assert "self-preference risk" in proc.stdout and "provider prefix 'openai'" in proc.stdout
+
+
+def test_compare_shows_each_runs_judge_checks(tmp_path):
+    biased = write_run(tmp_path / "biased", length_follows_score=True)
+    fair = write_run(tmp_path / "fair", length_follows_score=False)
+    page = tmp_path / "compare.html"
+    proc = cli("compare", str(fair), str(biased), "--resamples", "200", "--html", str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert "biased: judge bias: score follows answer length" in proc.stdout
+    assert "fair: judge bias" not in proc.stdout
+    html = page.read_text(encoding="utf-8")
+    assert 'id="judge-trust-Trusting-the-judge--biased"' in html and "Trusting the judge: fair" in html
+    payload = json.loads(cli("compare", str(fair), str(biased), "--resamples", "200", "--json").stdout)
+    assert [r["scores"]["judge_bias"]["length_correlation"]["flagged"] for r in payload["runs"]] == [False, True]
