@@ -33,19 +33,21 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
     "length_longer_wins": (0.5, 0.1),  # P(longer wins) outside 0.4..0.6, CI excluding 0.5
 }
 MIN_N = 3  # fewer observations than this: no figure (None)
-MIN_FLAG_N = 10  # fewer than this: the figure is shown but never flagged (its bootstrap CI is unreliable)
+MIN_FLAG_N = 10  # fewer: a correlation or P(...) is shown but never flagged (its bootstrap CI is unreliable)
 REASONS_KEPT = 5  # the most common reasons for no score, each cut to REASON_CHARS
 REASON_CHARS = 120
 
 
 def flagged(name: str, estimate: float | None, low: float | None, high: float | None, n: int) -> bool:
-    """Whether a figure passes its threshold: far enough from "no bias", its CI excludes it, and it
-    rests on at least MIN_FLAG_N observations."""
-    if estimate is None or low is None or high is None or n < MIN_FLAG_N:
+    """Whether a figure passes its threshold: a share at or above its margin; a correlation or
+    probability far enough from "no bias", its CI excluding it, from at least MIN_FLAG_N observations."""
+    if estimate is None or low is None or high is None:
         return False
     null, margin = THRESHOLDS[name]
-    if name in ("unscored_share", "flip_rate"):  # one-sided: any share at or above the margin
+    if name in ("unscored_share", "flip_rate"):  # a plain share: the count is the fact, at any n
         return estimate >= margin
+    if n < MIN_FLAG_N:
+        return False
     return abs(estimate - null) >= margin and not (low <= null <= high)
 
 
@@ -186,7 +188,7 @@ def _judge_models(meta: Any) -> list[str]:
 def describe_thresholds() -> dict[str, str]:
     """The flag rules in words, written beside the figures so a reader of the JSON has them."""
     return {
-        "minimum": f"a figure from fewer than {MIN_FLAG_N} observations is shown but never flagged",
+        "minimum": f"a correlation or P(...) from fewer than {MIN_FLAG_N} observations is shown but never flagged",
         "length_correlation": "flagged when |Spearman rho| >= 0.3 and its 95% CI excludes 0",
         "unscored_share": "flagged when 5% or more of judgments have no usable score",
         "position_first_wins": "flagged when P(first shown wins) is outside 0.4..0.6 and its 95% CI excludes 0.5",
