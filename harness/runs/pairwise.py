@@ -89,9 +89,13 @@ def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[st
     lengths = answer_lengths(items)
     decided = sorted(k for k, row in outcomes.items() if row["outcome"] is not None and k in lengths)
     preference = [{"b": 1.0, "a": 0.0}.get(outcomes[k]["outcome"], 0.5) for k in decided]
-    difficulty = difficulty_from_scores(decided, [pointwise_scores(r) for r in runs])
+    scored = [pointwise_scores(r) for r in runs]
+    difficulty = difficulty_from_scores(decided, [s for s, _ in scored])
     lc = length_controlled_win_rate(preference, [lengths[k][1] - lengths[k][0] for k in decided], difficulty,
                                     n_resamples=n_resamples, seed=seed)
+    problems = "; ".join(p for _, p in scored if p) or "a run scored fewer than half of the compared items"
+    lc["instruction_difficulty"] = ("from both runs' pointwise scores (judgments.jsonl)" if difficulty is not None
+                                    else f"left out: {problems}")
     return {"judge_bias": bias, "length_controlled": lc}
 
 
@@ -101,21 +105,23 @@ def run_model(run_dir: Path) -> str:
     return str(read_run(run_dir).get("model") or "")
 
 
-def pointwise_scores(run_dir: Path) -> dict[str, float]:
-    """The run's pointwise scores by judged id (mean over repeats), for instruction difficulty; empty
-    when the run has no readable judgments."""
+def pointwise_scores(run_dir: Path) -> tuple[dict[str, float], str | None]:
+    """The run's pointwise scores by judged id (mean over repeats), for instruction difficulty, and
+    why there are none (no judgments file, or an unreadable one: then the GLM goes without it)."""
     from harness.runs.records import read_jsonl
     from harness.runs.rundir import JUDGMENTS
     from harness.scoring.bias import scored_value
 
     path = Path(run_dir) / JUDGMENTS
+    if not path.is_file():
+        return {}, f"{path} is absent"
     try:
         records = read_jsonl(path)
-    except UsageError:  # unreadable judgments: the GLM goes without the difficulty column (it says so)
-        return {}
+    except UsageError as exc:
+        return {}, str(exc)
     by_id: dict[str, list[float]] = {}
     for record in records:
-        value = scored_value(record, None) if isinstance(record, dict) else None
+        value = scored_value(record, None)
         if value is not None:
             by_id.setdefault(str(record.get("id")), []).append(value)
-    return {k: sum(v) / len(v) for k, v in by_id.items()}
+    return {k: sum(v) / len(v) for k, v in by_id.items()}, None

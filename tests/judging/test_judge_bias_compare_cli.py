@@ -34,11 +34,16 @@ def write_run(directory: Path, name: str, model: str, verbose: bool) -> Path:
     return directory
 
 
-def compare(tmp_path: Path, shared_data: Path, harness_home: Path, rule: str, model_b: str = "tiny-llama"):
+def compare(tmp_path: Path, shared_data: Path, harness_home: Path, rule: str, model_b: str = "tiny-llama",
+            scored: bool = False):
     if not (shared_data / "mtbench" / "judge_prompts.jsonl").is_file():
         pytest.skip("../shared/data/mtbench is absent")
     a = write_run(tmp_path / "a", "a", "tiny-llama", False)
     b = write_run(tmp_path / "b", "b", model_b, True)
+    for run in (a, b) if scored else ():  # pointwise scores: item i is harder the larger i is
+        (run / "judgments.jsonl").write_text("".join(
+            json.dumps({"id": f"w{i:02d}", "category": "writing", "score": 10 - i / 5, "status": "scored"}) + "\n"
+            for i in range(N)), encoding="utf-8")
     env = {**os.environ, "HARNESS_HOME": str(harness_home), "OPENAI_API_KEY": "sk-test-bias", "COLUMNS": "80"}
     with ChatCompletionsServer(reply=preference_reply(rule), model_name="gpt-4-0613") as server:
         base = ["compare", str(a), str(b), "--judge", "mt-bench-pair", "--judge-api-base", server.base_url,
@@ -72,13 +77,16 @@ def test_longer_preferring_judge_is_flagged_and_lc_moves_toward_truth(tmp_path, 
     assert raw == pytest.approx(0.8)
     assert lc["estimate"] is not None and abs(lc["estimate"] - 0.5) < abs(raw - 0.5)
     assert lc["ci_low"] <= lc["estimate"] <= lc["ci_high"] and lc["n"] == N and lc["separated_by_length"] is True
+    assert lc["instruction_difficulty"].startswith("left out: ") and "judgments.jsonl is absent" in lc["instruction_difficulty"]
     assert "judge bias: the longer answer wins 100%" in out
     assert "length-controlled win rate of b" in out and "raw 0.800" in out
     assert "length decided every non-tied pair" in out
 
 
 def test_same_family_judge_is_named_with_its_rule(tmp_path, shared_data, harness_home):
-    out, result = compare(tmp_path, shared_data, harness_home, "longer", model_b="gpt-4o-mini")
+    out, result = compare(tmp_path, shared_data, harness_home, "longer", model_b="gpt-4o-mini", scored=True)
+    lc = result["length_controlled"]  # both runs scored pointwise: the GLM has its difficulty column
+    assert "instruction_difficulty" in lc["method"] and lc["instruction_difficulty"].startswith("from both runs")
     family = result["judge_bias"]["self_preference"]
     assert family["flagged"] is True and "provider prefix" in family["rule"]
     assert {m["model"] for m in family["same_family"]} == {"gpt-4o-mini"}
