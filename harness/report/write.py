@@ -77,9 +77,16 @@ def scores_for_run(
         scores["published"] = published
     scores["judge_bias"] = pointwise_bias(run.judgments, run.generations, scale=scores.get("scale"),
                                           models=[m for m in (scores["run"].get("model"),) if m],
+                                          configured_judge=_configured_judge_model(run_config),
                                           n_resamples=n_resamples, seed=seed)
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
+
+
+def _configured_judge_model(config: Any) -> str | None:
+    """The run's ``--judge-model`` as run.json recorded it (None when it used the judge's default)."""
+    value = config.get("judge_model") if isinstance(config, Mapping) else None
+    return value if isinstance(value, str) and value else None
 
 
 def run_headline(run: RunDir) -> str:

@@ -164,11 +164,14 @@ def _reason(record: Mapping[str, Any], scale: Mapping[str, Any] | None) -> str:
 
 def pointwise_bias(judgments: Sequence[Mapping[str, Any]], generations: Mapping[str, Mapping[str, Any]], *,
                    scale: Mapping[str, Any] | None = None, models: Sequence[str] = (),
-                   n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """A pointwise run's bias section (``scores.json`` ``judge_bias``)."""
+                   configured_judge: str | None = None, n_resamples: int = DEFAULT_RESAMPLES,
+                   seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """A pointwise run's bias section (``scores.json`` ``judge_bias``). The judge's models: those its
+    judgments recorded (asked for and answering), and ``configured_judge`` (the run's --judge-model)."""
     from harness.scoring.family import self_preference
 
-    judge_models = sorted({str(m) for r in judgments for m in _judge_models(r.get("meta"))})
+    judge_models = sorted({str(m) for r in judgments for m in _judge_models(r.get("meta"))}
+                          | ({configured_judge} if configured_judge else set()))
     return {
         "length_correlation": length_correlation(judgments, generations, scale=scale, n_resamples=n_resamples,
                                                  seed=seed),

@@ -38,7 +38,7 @@ def write_run(directory: Path, *, length_follows_score: bool, model: str = "tiny
         judgments.append({"id": sample.id, "category": sample.category, "score": None if unscored else score,
                           "status": "unscored" if unscored else "scored", "raw": "",
                           "reason": "no score found\x1b[31m" if unscored else "", "judge": "belle", "repeat": 0,
-                          "meta": {"judge_model": judge_model, "answering_model": judge_model + "-0125"}})
+                          "meta": {"judge_model": judge_model, "answering_model": judge_model + "-0125"} if judge_model else {}})
     for name, records in (("generations.jsonl", gens), ("judgments.jsonl", judgments)):
         (directory / name).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return directory
@@ -107,3 +107,14 @@ def test_compare_shows_each_runs_judge_checks(tmp_path):
     assert 'id="judge-trust-Trusting-the-judge--biased"' in html and "Trusting the judge: fair" in html
     payload = json.loads(cli("compare", str(fair), str(biased), "--resamples", "200", "--json").stdout)
     assert [r["scores"]["judge_bias"]["length_correlation"]["flagged"] for r in payload["runs"]] == [False, True]
+
+
+def test_configured_judge_model_counts_when_judgments_record_none(tmp_path):
+    run = write_run(tmp_path / "old", length_follows_score=False, model="gpt-4o-mini", judge_model="")
+    meta = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    (run / "run.json").write_text(json.dumps({**meta, "config": {"judge_model": "gpt-4o"}}), encoding="utf-8")
+    proc = cli("report", str(run), "--resamples", "200")
+    assert proc.returncode == 0, proc.stderr
+    family = json.loads((run / "scores.json").read_text(encoding="utf-8"))["judge_bias"]["self_preference"]
+    assert family["judge_models"] == ["gpt-4o"]
+    assert family["flagged"] is True and family["same_family"][0]["why"] == "name stem 'gpt'"
