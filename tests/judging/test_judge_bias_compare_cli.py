@@ -91,3 +91,18 @@ def test_same_family_judge_is_named_with_its_rule(tmp_path, shared_data, harness
     assert family["flagged"] is True and "provider prefix" in family["rule"]
     assert {m["model"] for m in family["same_family"]} == {"gpt-4o-mini"}
     assert "self-preference risk" in out and "name stem 'gpt'" in out
+
+
+def test_scripted_pair_judges_read_single_and_multi_turn_prompts():
+    single = "[The Start of Assistant A's Answer]\nshort\n[The End of Assistant A's Answer]\n\n" \
+             "[The Start of Assistant B's Answer]\nmuch longer\n[The End of Assistant B's Answer]"
+    multi = ("<|The Start of Assistant A's Conversation with User|>\n### Assistant A:\nlong long long\n"
+             "<|The End of Assistant A's Conversation with User|>\n"
+             "<|The Start of Assistant B's Conversation with User|>\n### Assistant B:\nshort\n"
+             "<|The End of Assistant B's Conversation with User|>")
+    longer, first = preference_reply("longer"), preference_reply("first")
+    body = lambda text: {"messages": [{"role": "user", "content": text}]}  # noqa: E731
+    assert longer(body(single)).endswith("[[B]]") and longer(body(multi)).endswith("[[A]]")
+    assert first(body(single)).endswith("[[A]]") and "No pair" in longer(body("no answers here"))
+    with pytest.raises(ValueError):
+        preference_reply("shorter")
