@@ -2,7 +2,9 @@
 
 Reads both runs' ``generations.jsonl`` (single answers or per-turn conversations), builds both
 orders of every sample (or turn) answered in both runs, lets the pairwise judge give its verdicts
-and combines them (see :mod:`harness.judging.pairwise`). It writes nothing into the run
+and combines them (see :mod:`harness.judging.pairwise`), then measures the judge on this comparison
+(position, order and length bias, self-preference: :mod:`harness.scoring.pairwise_bias`) and fits
+the length-controlled win rate (:mod:`harness.scoring.length_controlled`). It writes nothing into the run
 directories; the judge's replies are cached (``$HARNESS_HOME``), so running it again costs nothing.
 """
 
