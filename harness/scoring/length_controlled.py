@@ -110,7 +110,7 @@ def length_controlled_win_rate(preference: Sequence[float], length_diff: Sequenc
     p = np.asarray(preference, dtype=float)
     x = design(np.asarray(length_diff, dtype=float), None if difficulty is None else np.asarray(difficulty, float))
     out: dict[str, Any] = {"estimate": None, "ci_low": None, "ci_high": None, "n": len(p),
-                           "method": _method(difficulty is not None)}
+                           "method": _method(difficulty is not None, len(p) >= MIN_FOR_CV)}
     if len(p) < MIN_PAIRS:
         return out
     c = choose_c(x, p, seed)
@@ -133,11 +133,12 @@ def separated(preference: np.ndarray, length_term: np.ndarray) -> bool:
     return bool(longer_won.all() or not longer_won.any())
 
 
-def _method(with_difficulty: bool) -> str:
+def _method(with_difficulty: bool, cross_validated: bool) -> str:
     terms = "model + tanh(std(len_b - len_a))" + (" + instruction_difficulty" if with_difficulty else "")
+    penalty = f"C by {N_SPLITS}-fold grouped CV" if cross_validated else f"C fixed at {FIXED_C:g} (too few for CV)"
     return (f"AlpacaEval 2 length-controlled GLM: logit P(b preferred) ~ {terms} (no intercept), L1-penalised, "
-            "C by 5-fold grouped CV; predicted with the length term at 0 and averaged over instructions; "
-            "95% percentile bootstrap over instructions")
+            f"{penalty}; predicted with the length term at 0 and averaged over instructions; "
+            "95% percentile bootstrap over instructions, refitting at that C")
 
 
 def difficulty_from_scores(ids: Sequence[str], scores: Sequence[Mapping[str, float]]) -> list[float] | None:
