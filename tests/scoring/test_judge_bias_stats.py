@@ -8,10 +8,21 @@ import pytest
 
 from harness.judging.pairwise import combine
 from harness.protocols import EvalSample, PairItem, PairVerdict
-from harness.scoring.bias import length_correlation, spearman_interval, unscored_share
+from harness.scoring.bias import average_ranks, length_correlation, spearman_interval, unscored_share
 from harness.scoring.family import shared_family
 from harness.scoring.length_controlled import difficulty_from_scores, length_controlled_win_rate
 from harness.scoring.pairwise_bias import pairwise_bias
+
+
+def test_average_ranks_and_rho_match_scipy():
+    from scipy.stats import rankdata, spearmanr
+
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 6, size=(50, 40)).astype(float)  # many ties
+    np.testing.assert_allclose(average_ranks(values), rankdata(values, axis=-1))
+    x, y = values[0], values[1] + rng.normal(size=40)
+    rho, _ = spearman_interval(x, y, rng, 10)
+    assert rho == pytest.approx(spearmanr(x, y).statistic)
 
 
 def test_spearman_interval_flags_only_a_real_correlation():
