@@ -254,7 +254,8 @@ class MTBenchPairJudge:
             verdict = fastchat_winner(reply.text)
             return PairVerdict(id=item.sample.id, order=item.order, verdict=verdict, raw=reply.text, judge=self.name,
                                reason="" if verdict else "no [[A]], [[B]] or [[C]] in the reply",
-                               meta={**meta, "cache_hit": reply.cached, "cost": reply.cost})
+                               meta={**meta, "cache_hit": reply.cached, "cost": reply.cost,
+                                     "answering_model": reply.model})
 
         progress = ApiProgress(f"judging pairs ({self.name})", enabled=self.settings.progress,
                                failures=lambda: 0, spend=lambda: self.client.stats.to_dict()["cost"])

@@ -64,6 +64,10 @@ def report(
             )
         for note in scores.get("notes", []):
             out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
+        from harness.report.judge_trust import pointwise_lines
+
+        for note in pointwise_lines(scores.get("judge_bias")):
+            out.print(f"{name}: {terminal_text(note)}", markup=False)
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
 
@@ -220,6 +224,7 @@ def compare(
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
     from harness.cli.context import console
     from harness.errors import UsageError
+    from harness.report.escape import terminal_text
     from harness.report.rundir import read_run_dir
     from harness.report.tables import deltas, paper_comparison, table5
     from harness.report.write import scores_for_run
@@ -262,6 +267,11 @@ def compare(
     out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
+    from harness.report.judge_trust import pointwise_lines
+
+    for name, run_scores in zip(names, scores, strict=True):  # how far each run's judge can be trusted
+        for note in pointwise_lines(run_scores.get("judge_bias")):
+            out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
     for name, run_scores in zip(names, scores, strict=True):
         if run_scores.get("paper"):  # linked to a published row: the paper's figures, under the verdict
             out.print(paper_comparison(run_scores["paper"], name=name))
@@ -274,7 +284,6 @@ def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> No
     """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
     prints them: a figure shown as "–" must say why."""
     from harness.report.escape import terminal_text
-
     for name, run_scores in zip(names, scores, strict=True):
         for note in run_scores.get("notes", []):
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
@@ -307,6 +316,10 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
         out.print(line(category, row), markup=False)
     out.print("win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
               markup=False)
+    from harness.report.judge_trust import pairwise_lines
+
+    for note in pairwise_lines(result):
+        out.print(inert(note), markup=False)
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:

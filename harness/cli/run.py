@@ -152,6 +152,10 @@ def _print_scores(scores, run_dir: Path) -> None:
     others = "others" in (scores.get("column_order") or ())  # else w/o others is the macro again
     console().print(f"{macro_name(scores)}: {fmt(macro)}" + (f"   macro ave w/o others: {fmt(macro_wo)}" if others else ""),
                     markup=False)
+    from harness.report.judge_trust import pointwise_lines
+
+    for note in pointwise_lines(scores.get("judge_bias")):
+        console().print(terminal_text(note), markup=False)
 
 
 def _print_paper(model: str, scores) -> None:

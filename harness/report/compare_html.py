@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.report.html import FONT_STACK, esc, fmt, lang_attr, paper_html
+from harness.report.judge_trust import trust_html
 
 STYLE = """
 body{font-family:FONTS;margin:1.5em;color:#222;
@@ -141,6 +142,7 @@ def render_compare_html(
 {_scores_table(names, scores)}
 {paper}
 {"".join(sections)}
+{"".join(trust_html(s.get("judge_bias"), title=f"Trusting the judge: {n}") for n, s in zip(names, scores, strict=True))}
 </body>
 </html>
 """

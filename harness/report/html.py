@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report.escape import html_text
+from harness.report.judge_trust import trust_html
 from harness.report.rundir import RunDir
 from harness.scales import ScoreScale, check_record
 from harness.specs import CategorySpec
@@ -519,6 +520,7 @@ except others. 95% intervals: {esc(boot['method'])} bootstrap, {boot['n_resample
 {_category_table_html(scores)}
 {turns_html(scores)}
 {published_html(scores)}
+{trust_html(scores.get("judge_bias"))}
 <h2>Samples</h2>
 <div class="filters" id="filters" hidden>
 <label>category <select id="category-filter"><option value="">all</option>{options}</select></label>

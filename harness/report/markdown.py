@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report.escape import markdown_text
+from harness.report.judge_trust import figure_lines
 from harness.report.rundir import RunDir
 from harness.scoring.headline import macro_name
 
@@ -160,6 +161,9 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         f"{boot['method']} bootstrap, {boot['n_resamples']} resamples, seed {boot['seed']}.",
     ]
     out += turns_markdown(scores) + published_markdown(scores)
+    trust = figure_lines(scores.get("judge_bias"))
+    if trust:
+        out += ["", "## Trusting the judge", ""] + [f"- {_cell(line)}" for line in trust]
     if run.notes:
         out += ["", "## Notes", ""] + [f"- {_cell(note)}" for note in run.notes]
     return "\n".join(out) + "\n"

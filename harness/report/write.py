@@ -18,6 +18,7 @@ from harness.report.markdown import render_markdown
 from harness.report.rundir import JUDGMENTS, RUN_CONFIG, RunDir, read_run_dir
 from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.aggregate import score_judgments
+from harness.scoring.bias import pointwise_bias
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from harness.scoring.turns import has_turns, turn_scores
 from harness.specs import CategorySpec
@@ -74,8 +75,18 @@ def scores_for_run(
     published = published_for_run(scores["run"], run_config, run.config.get("decoding"))
     if published is not None:
         scores["published"] = published
+    scores["judge_bias"] = pointwise_bias(run.judgments, run.generations, scale=scores.get("scale"),
+                                          models=[m for m in (scores["run"].get("model"),) if m],
+                                          configured_judge=_configured_judge_model(run_config),
+                                          n_resamples=n_resamples, seed=seed)
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
+
+
+def _configured_judge_model(config: Any) -> str | None:
+    """The run's ``--judge-model`` as run.json recorded it (None when it used the judge's default)."""
+    value = config.get("judge_model") if isinstance(config, Mapping) else None
+    return value if isinstance(value, str) and value else None
 
 
 def run_headline(run: RunDir) -> str:

@@ -2,7 +2,9 @@
 
 Reads both runs' ``generations.jsonl`` (single answers or per-turn conversations), builds both
 orders of every sample (or turn) answered in both runs, lets the pairwise judge give its verdicts
-and combines them (see :mod:`harness.judging.pairwise`). It writes nothing into the run
+and combines them (see :mod:`harness.judging.pairwise`), then measures the judge on this comparison
+(position, order and length bias, self-preference: :mod:`harness.scoring.pairwise_bias`) and fits
+the length-controlled win rate (:mod:`harness.scoring.length_controlled`). It writes nothing into the run
 directories; the judge's replies are cached (``$HARNESS_HOME``), so running it again costs nothing.
 """
 
@@ -60,5 +62,68 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     outcomes = combine(verdicts)
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
+    stats = dict(getattr(judge, "stats", {}) or {})
+    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats, verdicts),
+                        n_resamples=n_resamples, seed=seed)
     return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
-            "stats": dict(getattr(judge, "stats", {}) or {})}
+            **trust, "stats": stats}
+
+
+def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:
+    """The model the judge asked for and every model that answered it (the provider may re-point a
+    name): from the client's counts and from each verdict's ``meta`` (which cached replies keep)."""
+    asked = getattr(getattr(judge, "settings", None), "model", None) or getattr(judge, "model", None)
+    answered = stats.get("answering_models") if isinstance(stats.get("answering_models"), dict) else {}
+    recorded = {v.meta.get("answering_model") for v in verdicts if isinstance(v.meta, dict)}
+    names = ([asked] if asked else []) + list(answered or {}) + [m for m in recorded if isinstance(m, str) and m]
+    return sorted({str(m) for m in names if m != "?"})
+
+
+def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[str, dict[str, Any]],
+                runs: tuple[Path, Path], judges: list[str], *, n_resamples: int, seed: int) -> dict[str, Any]:
+    """The judge's biases on this comparison, self-preference, and the length-controlled win rate."""
+    from harness.scoring.family import self_preference
+    from harness.scoring.length_controlled import difficulty_from_scores, length_controlled_win_rate
+    from harness.scoring.pairwise_bias import answer_lengths, pairwise_bias
+
+    bias = pairwise_bias(items, verdicts, outcomes, n_resamples=n_resamples, seed=seed)
+    bias["self_preference"] = self_preference(judges, [run_model(r) for r in runs])
+    lengths = answer_lengths(items)
+    decided = sorted(k for k, row in outcomes.items() if row["outcome"] is not None and k in lengths)
+    preference = [{"b": 1.0, "a": 0.0}.get(outcomes[k]["outcome"], 0.5) for k in decided]
+    scored = [pointwise_scores(r) for r in runs]
+    difficulty = difficulty_from_scores(decided, [s for s, _ in scored])
+    lc = length_controlled_win_rate(preference, [lengths[k][1] - lengths[k][0] for k in decided], difficulty,
+                                    n_resamples=n_resamples, seed=seed)
+    problems = "; ".join(p for _, p in scored if p) or "a run scored fewer than half of the compared items"
+    lc["instruction_difficulty"] = ("from both runs' pointwise scores (judgments.jsonl)" if difficulty is not None
+                                    else f"left out: {problems}")
+    return {"judge_bias": bias, "length_controlled": lc}
+
+
+def run_model(run_dir: Path) -> str:
+    from harness.runs.rundir import read_run
+
+    return str(read_run(run_dir).get("model") or "")
+
+
+def pointwise_scores(run_dir: Path) -> tuple[dict[str, float], str | None]:
+    """The run's pointwise scores by judged id (mean over repeats), for instruction difficulty, and
+    why there are none (no judgments file, or an unreadable one: then the GLM goes without it)."""
+    from harness.runs.records import read_jsonl
+    from harness.runs.rundir import JUDGMENTS
+    from harness.scoring.bias import scored_value
+
+    path = Path(run_dir) / JUDGMENTS
+    if not path.is_file():
+        return {}, f"{path} is absent"
+    try:
+        records = read_jsonl(path)
+    except UsageError as exc:
+        return {}, str(exc)
+    by_id: dict[str, list[float]] = {}
+    for record in records:
+        value = scored_value(record, None)
+        if value is not None:
+            by_id.setdefault(str(record.get("id")), []).append(value)
+    return {k: sum(v) / len(v) for k, v in by_id.items()}, None

@@ -457,9 +457,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-outcome", default="completed", choices=("completed", "expired", "failed"),
                         help="how a batch (POST /v1/batches) ends: every request answered, half, or none")
     parser.add_argument("--batch-polls", type=int, default=2, help="polls a batch stays in_progress")
+    parser.add_argument("--prefer", choices=("first", "longer"), default=None,
+                        help="a scripted pairwise judge: always [[A]] (first), or the longer answer (longer)")
     args = parser.parse_args(argv)
-    if args.reply is not None and args.score is not None:
-        parser.error("give --reply or --score, not both")
+    if sum(x is not None for x in (args.reply, args.score, args.prefer)) > 1:
+        parser.error("give one of --reply, --score, --prefer")
+    if args.prefer is not None:
+        from harness.testing.pair_rules import preference_reply
+
+        args.reply = preference_reply(args.prefer)
     server = ChatCompletionsServer(
         args.reply,
         latency=args.latency,
