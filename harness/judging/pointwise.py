@@ -101,10 +101,10 @@ class AuthoredTemplate:
 
     def __init__(self, judge: PointwiseLLMJudge) -> None:
         self.judge = judge
-        cls = type(judge)
-        self.name = judge.template_name or cls.name or kebab(cls.__name__)
-        self.model, self.temperature, self.max_tokens = cls.model, cls.temperature, cls.max_tokens
-        self.scale, self.repair = cls.scale, cls.repair
+        # read before LLMJudge.__init__ sets the instance's own scale and temperature
+        self.name = judge.template_name or judge.name or kebab(type(judge).__name__)
+        self.model, self.temperature, self.max_tokens = judge.model, judge.temperature, judge.max_tokens
+        self.scale, self.repair = judge.scale, judge.repair
         shaping = {"fingerprint": judge.fingerprint(), "max_tokens": self.max_tokens, "repair": self.repair}
         self.hash = hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False,
                                               default=repr).encode()).hexdigest()
