@@ -14,8 +14,9 @@ import typer
 new_app = typer.Typer(name="new", help="Start a plugin package (a judge or a dataset), ready to install and test.",
                       no_args_is_help=True)
 
-NameArg = Annotated[str, typer.Argument(help="The component's name, also the package's and the folder's: "
-                                             "lower-case letters, digits, - or _ (e.g. my-judge).")]
+NameArg = Annotated[str, typer.Argument(
+    metavar="NAME", help="The component's name, also the package's and the folder's: lower-case letters, "
+                         "digits, - or _ (e.g. my-judge).")]
 DirOption = Annotated[Path | None, typer.Option("--dir", help="Write the package here (a new or empty folder; "
                                                              "default ./NAME).")]
 

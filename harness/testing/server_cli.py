@@ -11,7 +11,7 @@ import json
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.testing.chat_server import FAULT_KINDS, OVERSIZED_BYTES, ChatCompletionsServer
 from harness.testing.replies import RepliesFileError, load_replies
@@ -69,7 +69,7 @@ def _parser() -> Any:
     return parser
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """One line on stderr, control characters shown escaped, and exit 2."""
     from harness.terminal import inert
 
@@ -93,7 +93,6 @@ def _server(args: Any) -> ChatCompletionsServer:
             finish_reason=args.finish_reason, usage=args.usage, error_message=args.error_message, port=args.port)
     except ValueError as exc:
         _fail(str(exc))
-        raise  # unreachable: _fail exits
 
 
 def main(argv: Sequence[str] | None = None) -> None:

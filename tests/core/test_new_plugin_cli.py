@@ -128,3 +128,10 @@ def test_the_package_installs_lists_and_its_own_tests_pass(cli, tmp_path, kind, 
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=package,
                            env=_env_with(site), capture_output=True, text=True, timeout=300)
     assert tests.returncode == 0 and f"{passed} passed" in tests.stdout, tests.stdout[-3000:] + tests.stderr
+
+
+def test_a_hostile_dir_is_named_escaped(cli, tmp_path):
+    (tmp_path / "f\x1b[2J").write_text("x", encoding="utf-8")
+    proc = cli("new", "judge", "my-judge", "--dir", str(tmp_path / "f\x1b[2J"))
+    assert proc.returncode == 2 and "f\\x1b[2J exists and is not a folder" in proc.stderr
+    assert "\x1b" not in proc.stderr
