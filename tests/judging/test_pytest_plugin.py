@@ -92,6 +92,6 @@ def test_loading_the_plugin_imports_nothing_heavy():
     """pytest loads every pytest11 plugin for every run: this one must cost nothing until used."""
     code = (f"import sys, json, {PLUGIN}; "
             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'aiohttp', 'litellm', 'torch', 'transformers', 'pydantic', 'httpx', 'harness_plugins'})))")
+            "{'aiohttp', 'asyncio', 'litellm', 'torch', 'transformers', 'pydantic', 'httpx', 'harness_plugins'})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(out.stdout) == []
