@@ -295,6 +295,9 @@ class Judge(Protocol):
     Optional: ``preflight(*, timeout)`` -- a judge that calls a service checks it there (one cheap
     request) and raises :class:`~harness.errors.UsageError` if it cannot work; ``harness run``
     calls it before generating (:mod:`harness.runs.preflight`). Offline judges need none.
+    Optional: ``stats`` -- a plain dict of str keys to JSON values, stored in ``run.json`` after
+    ``judge()`` returns (an entry that is not JSON is left out, with one line saying so).
+    An LLM judge need not implement this protocol by hand: see :class:`harness.PointwiseLLMJudge`.
     """
 
     name: str

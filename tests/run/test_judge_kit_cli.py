@@ -105,3 +105,13 @@ def test_stats_that_are_not_json_are_left_out_with_one_line(setup):
     text = " ".join((proc.stdout + proc.stderr).split())
     assert "stats entries that are not JSON values were not stored: 'lock'" in text
     assert json.loads((out / "r" / "run.json").read_text())["judge_stats"] == {"n": 2}
+
+
+def test_belles_judge_reads_a_final_label_written_as_a_dict_key(setup):
+    """``parse_score`` knew 综合得分 but not inside a dict (``'综合得分': 0.6``): no score found."""
+    env, data, out = setup
+    with ChatCompletionsServer(reply="分析…… {'事实正确性': 0.7, '综合得分': 0.6}") as judge_server:
+        proc = run_harness(run_args(data, out, "gpt35", "--judge-api-base", judge_server.base_url), env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    judgments = [json.loads(line) for line in next((out / "r").glob("judgments*.jsonl")).read_text().splitlines()]
+    assert [(j["score"], j["meta"]["parse_rule"]) for j in judgments] == [(0.6, "final-label")] * 2
