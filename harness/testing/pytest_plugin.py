@@ -9,7 +9,9 @@ Installed with harness, so a plugin's test suite needs nothing else::
 
 Fixtures: ``judge_server`` (a started :class:`~harness.testing.judge_server.JudgeServer` on a free
 port, stopped after the test) and ``make_judge_server`` (more servers, each with any
-:class:`~harness.testing.ChatCompletionsServer` option: faults, latency, scores...). The module
+:class:`~harness.testing.ChatCompletionsServer` option: faults, latency, scores...). The marker
+``@pytest.mark.judge_replies("得分: 0.9", rules={...})`` (or ``file="replies.jsonl"``) sets what
+``judge_server`` answers, as ``judge_server.serve(...)`` would. The module
 imports nothing but pytest when it loads (pytest loads it for every run, this project's included);
 the server and judges are imported by the fixtures that use them.
 """
@@ -20,6 +22,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "judge_replies(*replies, rules=None, file=None): what the judge_server "
+                            "fixture answers (harness.testing)")
 
 
 @pytest.fixture
@@ -40,7 +47,11 @@ def make_judge_server() -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
-def judge_server(make_judge_server: Callable[..., Any]) -> Any:
+def judge_server(make_judge_server: Callable[..., Any], request: pytest.FixtureRequest) -> Any:
     """A started test server (``.url``, ``.serve(...)``, ``.requests``, ``.prompts``, ``.judge(...)``)
-    answering a BELLE-style ``得分: 1.0`` until told otherwise."""
-    return make_judge_server()
+    answering a BELLE-style ``得分: 1.0`` until told otherwise (``judge_replies`` marker, ``.serve``)."""
+    server = make_judge_server()
+    marker = request.node.get_closest_marker("judge_replies")
+    if marker is not None:
+        server.serve(*marker.args, **marker.kwargs)
+    return server

@@ -45,6 +45,12 @@ def test_default_reply_and_a_judge_object(judge_server):
     assert judgment.score == 1.0 and judgment.status == "scored"
 
 
+@pytest.mark.judge_replies("得分: 0.4", rules={"诗": "得分: 0.6"})
+def test_the_marker_sets_the_replies(judge_server):
+    judgments = judge_server.judge("gpt35", [{"question": "一首诗", "answer": "a"}, {"question": "x", "answer": "a"}])
+    assert [j.score for j in sorted(judgments, key=lambda j: j.id)] == [0.6, 0.4]
+
+
 def test_replies_file(judge_server):
     judge_server.serve(file="replies.jsonl")
     judgments = judge_server.judge("gpt35", [{"question": "一首诗", "answer": "a"}, {"question": "x", "answer": "a"}])
@@ -77,8 +83,9 @@ def test_a_suite_with_no_conftest_gets_the_fixtures(pytester):
     (what ``pytest`` in the plugin's folder is)."""
     pytester.makefile(".jsonl", replies='{"reply": "得分: 0.7", "match": "诗"}\n{"reply": "得分: 0.1"}\n')
     pytester.makepyfile(test_judge=SUITE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", timeout=300)
-    result.assert_outcomes(passed=6)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "--strict-markers",
+                                           timeout=300)
+    result.assert_outcomes(passed=7)
 
 
 def test_disabling_the_plugin_removes_the_fixture(pytester):
