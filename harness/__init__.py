@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "hookimpl"]
+# The judge-authoring kit (README "Writing an LLM judge"), imported on first use.
+JUDGE_KIT = (
+    "EvalSample", "JudgeItem", "Judgment", "PairItem", "PairVerdict", "PairwiseLLMJudge", "ParsedScore",
+    "ParsedVerdict", "PointwiseLLMJudge", "Score", "ScoreScale", "Unscored", "assistant", "bracket_rating",
+    "dict_key", "label_number", "letter_verdict", "system", "user",
+)
+__all__ = ["__version__", "hookimpl", *JUDGE_KIT]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +26,8 @@ def __getattr__(name: str) -> Any:
         from harness.hookspecs import hookimpl
 
         return hookimpl
+    if name in JUDGE_KIT:
+        import harness.judging
+
+        return getattr(harness.judging, name)
     raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -397,16 +397,17 @@ class PluginManager:
         return dirs
 
     def _yaml_registrations(self) -> list[Registration]:
-        """Categories from every registry directory. A bad file in a plugin's directory breaks only
+        """Categories and YAML judges from every registry directory. A bad file in a plugin's directory breaks only
         that plugin (a warning naming the file); one under ``HARNESS_REGISTRY_PATH`` is the user's
         own input and an error naming the file."""
+        from harness.judge_files import judge_specs
         from harness.registry_files import RegistryFileError
         from harness.registry_plain import load_category_specs
 
         out: list[Registration] = []
         for directory, plugin in self.registry_dirs():
             try:
-                specs = load_category_specs(directory)
+                specs = [*load_category_specs(directory), *judge_specs(directory)]
             except RegistryFileError as exc:
                 info = self._infos.get(plugin)
                 if info is None:

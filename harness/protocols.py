@@ -113,6 +113,31 @@ class JudgeItem:
     turn: int = 0
     answers: tuple[str, ...] = ()
 
+    @property
+    def question(self) -> str:
+        """The question judged (for turn k of a multi-turn sample, turn k's)."""
+        return self.sample.question
+
+    @property
+    def reference(self) -> str:
+        return self.sample.reference
+
+    @property
+    def category(self) -> str:
+        return self.sample.category
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The dataset's own fields for this sample (the same under ``harness run`` and ``harness judge``)."""
+        return self.sample.meta
+
+    def conversation(self) -> list[dict[str, str]]:
+        """The conversation judged, as chat messages: every user turn so far and the model's answers."""
+        turns = self.sample.turns[: self.turn] if self.turn else (self.sample.question,)
+        answers = self.answers or (self.answer,)
+        return [m for q, a in zip(turns, answers, strict=False)
+                for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
+
 
 @dataclass(frozen=True)
 class PairItem:
@@ -149,6 +174,11 @@ class PairVerdict:
         if self.verdict is not None and self.verdict not in PAIR_VERDICTS:
             raise ValueError(f"a pair verdict is one of {PAIR_VERDICTS} or None, not {self.verdict!r}")
 
+    @classmethod
+    def for_item(cls, item: PairItem, verdict: str | None, *, judge: str, **fields: Any) -> PairVerdict:
+        """The verdict on ``item`` (its id and order filled in); ``fields``: raw, reason, meta."""
+        return cls(id=item.sample.id, order=item.order, verdict=verdict, judge=judge, **fields)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -158,7 +188,8 @@ JUDGMENT_STATUSES = ("scored", "unscored", "failed")
 
 @dataclass(frozen=True)
 class Judgment:
-    """A judge's verdict on one answer. ``score`` is in [0, 1] or ``None`` unless ``scored``.
+    """A judge's verdict on one answer. ``score`` is on the judge's declared scale (0..1 unless the
+    spec declares another, e.g. 1..10) when ``scored``, else ``None``.
 
     ``unscored``: the judge answered but no valid score could be read (the reason is kept).
     ``failed``: no answer was obtained (network, rate limits, budget); retried on the next run.
@@ -179,6 +210,15 @@ class Judgment:
             raise ValueError(f"judgment status must be one of {JUDGMENT_STATUSES}, not {self.status!r}")
         if (self.status == "scored") != (self.score is not None):
             raise ValueError("a judgment has a score exactly when its status is 'scored'")
+
+    @classmethod
+    def for_item(cls, item: JudgeItem, score: float | None, *, judge: str, reason: str = "",
+                 **fields: Any) -> Judgment:
+        """The judgment of ``item`` (its id, category and repeat filled in): ``scored`` when
+        ``score`` is a number, else ``unscored`` with ``reason``; ``fields``: raw, meta, status."""
+        status = fields.pop("status", "scored" if score is not None else "unscored")
+        return cls(id=item.sample.id, category=item.sample.category, score=score, status=status, judge=judge,
+                   reason=reason, repeat=item.repeat, **fields)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -255,6 +295,9 @@ class Judge(Protocol):
     Optional: ``preflight(*, timeout)`` -- a judge that calls a service checks it there (one cheap
     request) and raises :class:`~harness.errors.UsageError` if it cannot work; ``harness run``
     calls it before generating (:mod:`harness.runs.preflight`). Offline judges need none.
+    Optional: ``stats`` -- a plain dict of str keys to JSON values, stored in ``run.json`` after
+    ``judge()`` returns (an entry that is not JSON is left out, with one line saying so).
+    An LLM judge need not implement this protocol by hand: see :class:`harness.PointwiseLLMJudge`.
     """
 
     name: str

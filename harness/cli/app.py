@@ -32,6 +32,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "train": ("train",),
     "vocab": ("extend-vocab", "tokenizer-stats"),
     "experiment": ("experiment",),
+    "new": ("new",),
 }
 
 

@@ -166,12 +166,16 @@ class LLMJudge:
         """The score in a reply, on this judge's scale (BELLE's rules; a subclass may read its own)."""
         return parse_score(reply, self.scale)
 
-    def _read(self, reply: str) -> ParsedScore:
-        """:meth:`parse`, and a reply it cannot read ``unscored`` with the reason, never an
+    def _parse_for(self, reply: str, item: JudgeItem) -> ParsedScore:
+        """The reading of ``reply`` for ``item`` (a judge that reads per item overrides this)."""
+        return self.parse(reply)
+
+    def _read(self, reply: str, item: JudgeItem) -> ParsedScore:
+        """:meth:`_parse_for`, and a reply it cannot read ``unscored`` with the reason, never an
         exception: the reply is cached, so a parser that raised on it would end every rerun at
         the same judgment (the run could never be resumed)."""
         try:
-            return self.parse(reply)
+            return self._parse_for(reply, item)
         except Exception as exc:  # a plugin's parser, or ours, on a reply nobody foresaw
             return ParsedScore(None, None, reason=f"the reply could not be read ({type(exc).__name__}: {exc})"[:300])
 
@@ -239,7 +243,7 @@ class LLMJudge:
                 reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
                 return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=False,
                                       truncated=True)
-            parsed = self._read(first.text)
+            parsed = self._read(first.text, item)
             # no score, out of range or not a number: ask once more (unless the template has no repair turn)
             repaired = not parsed.ok and bool(self.template.repair)
             if repaired:
@@ -253,7 +257,7 @@ class LLMJudge:
                     reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
                     return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=True,
                                           repair_reply=second.text, truncated=True)
-                parsed = self._read(second.text)
+                parsed = self._read(second.text, item)
         except ApiFailure as exc:
             if exc.stopped and not replies:
                 return None

@@ -9,6 +9,7 @@ next line, or several scores (a per-point breakdown, then ``最终得分``). The
    is removed);
 2. if any label says *final* (``最终得分``, ``总得分``, ``综合得分``, ``Final score``...), the last of
    those wins (rule ``final-label``); otherwise the last labelled score (rule ``label``);
+   A label may be a quoted key, so a dict reply ``{'事实正确性': 7, '综合得分': 6}`` reads 6;
 3. a reply that is nothing but a number is that number (rule ``bare-number``).
 
 A number is read whole: sign, decimals and exponent (``1e-9``, ``0.8e1`` = 8, ``1e308``), and the
@@ -37,7 +38,7 @@ NUMBER = r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|nan(?![a-z])|inf(?:init
 # signs NFKC leaves alone: the minus sign U+2212 (a full-width U+FF0D already becomes "-")
 SIGNS = str.maketrans({"\u2212": "-"})
 SCORE_RE = re.compile(
-    rf"(?P<label>{FINAL_LABELS}|{PLAIN_LABELS})\s*(?:[:=]|为|是)?\s*"
+    rf"(?P<label>{FINAL_LABELS}|{PLAIN_LABELS})[\"'”’」]?\s*(?:[:=]|为|是)?\s*"
     rf"(?P<num>{NUMBER})(?:\s*/\s*(?P<den>{NUMBER}))?\s*(?P<unit>分|%)?",
     re.IGNORECASE,
 )

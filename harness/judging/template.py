@@ -86,6 +86,7 @@ def _template_dirs() -> list[Path]:
 @lru_cache(maxsize=32)
 def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
     """A template by name (``registry/judges/<name>.yaml`` in any registry dir) or by file path."""
+    from harness.judge_files import is_judge_file
     from harness.registry_yaml import load_yaml_model
 
     candidate = Path(name_or_path)
@@ -94,6 +95,8 @@ def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
     known: list[str] = []
     for directory in _template_dirs():
         for path in sorted((directory / "judges").glob("*.y*ml")):
+            if is_judge_file(path):  # a YAML judge (harness.judge_files), not a template
+                continue
             known.append(path.stem)
             if path.stem == name_or_path:
                 return load_yaml_model(path, JudgeTemplate)

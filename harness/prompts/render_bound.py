@@ -89,3 +89,10 @@ def _timer(where: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+def count_output(environment: Any) -> Any:
+    """``environment`` (a Jinja environment), with its renders counted against the bound of the
+    :func:`bounded_render` they run in."""
+    environment.concat = _concat
+    return environment

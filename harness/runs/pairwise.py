@@ -22,6 +22,7 @@ def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[s
     """A run's samples and generation records by id (conversations for a multi-turn run)."""
     from harness.runs.records import read_jsonl
     from harness.runs.rundir import GENERATIONS, read_run
+    from harness.runs.sample_records import sample_from_record
     from harness.runs.turns import samples_from_records
 
     read_run(run_dir)  # a usage error when this is not a run directory
@@ -31,8 +32,7 @@ def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[s
     if any("turn" in r for r in records):
         return samples_from_records(records)
     by_id = {str(r["id"]): r for r in records}
-    samples = [EvalSample(id=i, question=r["question"], category=r["category"], reference=r.get("reference", ""))
-               for i, r in by_id.items()]
+    samples = [sample_from_record(r) for r in by_id.values()]
     return samples, by_id
 
 
@@ -42,6 +42,7 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category."""
     from harness.judging.pairwise import combine, pair_items, win_rate
     from harness.manager import get_manager
+    from harness.runs.judge_stats import stored_stats
     from harness.runs.pipeline import create_component
 
     registry = (manager or get_manager()).registry
@@ -66,7 +67,7 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats, verdicts),
                         n_resamples=n_resamples, seed=seed)
     return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
-            **trust, "stats": stats}
+            **trust, "stats": stored_stats(judge, judge_name, log)}
 
 
 def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:

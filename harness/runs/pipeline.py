@@ -28,6 +28,7 @@ from harness.registry import ComponentRegistry
 from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
+from harness.runs.judge_stats import stored_stats
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
 from harness.runs.lock import run_dir_lock
 from harness.runs.preflight import check_context
@@ -43,6 +44,7 @@ from harness.runs.rundir import (
     read_run,
     write_run_meta,
 )
+from harness.runs.sample_records import sample_fields, sample_from_record
 from harness.runs.turns import (
     TURN_SEPARATOR,
     generate_by_turn,
@@ -148,6 +150,7 @@ def generation_record(sample: EvalSample, generation: Generation) -> dict[str, A
         "category": sample.category,
         "question": sample.question,
         "reference": sample.reference,
+        **sample_fields(sample),
     }
     record.update({k: v for k, v in generation.to_dict().items() if k != "id"})
     return record
@@ -420,8 +423,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             judge_batched(judge, items, on_result=on_result, store=store, log=log, wait=config.judge_batch_wait)
         else:
             judge.judge(items, on_result=on_result)
-    stats = getattr(judge, "stats", None)
-    stats = dict(stats) if isinstance(stats, dict) else (vars(stats) if stats is not None else {})
+    stats = stored_stats(judge, judge_name or config.judge, log)
     if stats.get("completed"):  # a judge that called an API: what it cost, priced as who answered
         from harness.api.cost import UNKNOWN, describe_spend
 
@@ -619,8 +621,7 @@ def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgm
     generations = {r["id"]: r for r in records}
     if not generations:
         raise UsageError(f"{run_dir} has no generations to judge")
-    samples = [EvalSample(id=r["id"], question=r["question"], category=r["category"], reference=r.get("reference", ""))
-               for r in generations.values()]
+    samples = [sample_from_record(r) for r in generations.values()]
     if any("turn" in r for r in records):  # a multi-turn run: one line per turn (harness.runs.turns)
         samples, generations = samples_from_records(records)
     name = judgments_file or default_judgments_file(judge)

@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.protocols import EvalSample, Generation, JudgeItem
+from harness.runs.sample_records import sample_from_record
 
 TURN_SEPARATOR = ":turn"
 
@@ -197,9 +198,9 @@ def samples_from_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[Eva
             continue
         ordered = [by_turn[k] for k in range(1, count + 1)]
         references = tuple(str(r.get("reference") or "") for r in ordered)
-        sample = EvalSample(id=sid, question=str(ordered[0]["question"]), category=str(ordered[0]["category"]),
-                            reference=references[0], turns=tuple(str(r["question"]) for r in ordered),
-                            references=references if any(references) else ())
+        sample = sample_from_record(ordered[0], id=sid, reference=references[0],
+                                    turns=tuple(str(r["question"]) for r in ordered),
+                                    references=references if any(references) else ())
         samples.append(sample)
         conversations[sid] = conversation_record(sample, by_turn)
     return samples, conversations

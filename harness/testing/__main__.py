@@ -1,5 +1,5 @@
-"""``python -m harness.testing``: serve the OpenAI-compatible test server (see chat_server.main)."""
+"""``python -m harness.testing``: serve the OpenAI-compatible test server (see server_cli.main)."""
 
-from harness.testing.chat_server import main
+from harness.testing.server_cli import main
 
 main()

@@ -51,6 +51,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from harness.testing.replies import NoReplyMatches
+
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
 FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers", "exponent_score", "nan_score")
 # the replies of the score faults: well-formed completions whose score no judge may accept
@@ -76,8 +78,9 @@ class ChatCompletionsServer:
     """``with ChatCompletionsServer(reply=..., latency=0.1, fault_rate=0.1) as server: server.base_url``
 
     ``reply``: a string, a list of strings (served in order, cycling), or a callable taking the
-    request body (a dict) and returning the reply text. ``latency`` (seconds) is waited before every
-    answer, faults included. ``fault_rate`` is the probability that a request gets one of
+    request body (a dict) and returning the reply text, such as a :class:`~harness.testing.Replies`
+    script (replies picked by the prompt; one that raises :class:`NoReplyMatches` gets a 400).
+    ``latency`` (seconds) is waited before every answer, faults included. ``fault_rate`` is the probability that a request gets one of
     ``faults`` (chosen uniformly, from a ``random.Random(seed)``), see :data:`FAULT_KINDS` and the
     module docstring: ``"429"`` (with ``Retry-After`` and ``retry-after-ms`` headers of
     ``retry_after`` seconds), ``"500"``, ``"malformed"``, ``"drop"``, ``"hang"``, ``"oversized"``
@@ -87,7 +90,8 @@ class ChatCompletionsServer:
     every request after the first N a fault (a server going down mid-run). ``model_name`` is
     what replies report in their ``model`` field, ``finish_reason`` their finish reason; ``usage``
     replaces the token counts they report (any value, NaN included); ``error_message`` is the
-    message of the injected ``500``.
+    message of the injected ``500``. ``port`` is the port to listen on (0, the default: a free one;
+    :attr:`base_url` says which).
 
     ``requests`` holds the received request bodies (thread-safe snapshot; the last
     ``keep_requests`` of them when that is set, all by default), ``request_headers`` their headers,
@@ -116,6 +120,7 @@ class ChatCompletionsServer:
         error_message: str = "Internal server error (injected)",
         batch_outcome: str = "completed",
         batch_polls: int = 2,
+        port: int = 0,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -154,6 +159,7 @@ class ChatCompletionsServer:
         self._thread: threading.Thread | None = None
         self._runner: Any = None
         self._sock: socket.socket | None = None
+        self.requested_port = port
         self.port: int | None = None
 
     # ----------------------------------------------------------------------------- public view
@@ -207,7 +213,11 @@ class ChatCompletionsServer:
 
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+        try:
+            self._sock.bind(("127.0.0.1", self.requested_port))
+        except OSError:
+            self._sock.close()
+            raise
         self.port = self._sock.getsockname()[1]
         self._loop = asyncio.new_event_loop()
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -369,7 +379,11 @@ class ChatCompletionsServer:
         elif fault in SCORE_FAULT_REPLIES:
             text = SCORE_FAULT_REPLIES[fault]
         else:
-            text = self._next_reply(body)
+            try:
+                text = self._next_reply(body)
+            except NoReplyMatches as exc:
+                error = {"error": {"message": str(exc), "type": "invalid_request_error"}}
+                return web.json_response(error, status=400)
         return web.json_response(self._completion(text, body))
 
     def _completion(self, text: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -413,85 +427,3 @@ class ChatCompletionsServer:
         except (ConnectionError, RuntimeError):
             pass  # the client stopped reading: what a careful client does
         return response
-
-
-def _usage_option(text: str) -> dict[str, Any]:
-    """``--usage``: a JSON object (argparse reports anything else as an invalid value)."""
-    value = json.loads(text)
-    if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
-    return value
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Serve until killed, printing the base URL: for benchmarks that keep the server's CPU off the
-    client's core, and for trying a plugin by hand (``GET /_stats`` returns the counters)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m harness.testing", description=main.__doc__,
-        epilog="faults: 429 (with Retry-After), 500, malformed (a 200 that is not JSON), drop (connection "
-               "closed), hang (accepted, never answered), oversized (a 200 whose reply is --oversized-bytes "
-               "long), echo_headers (a 200 whose reply quotes the request headers, Authorization included), "
-               "exponent_score (a 200 scoring 得分: 1e308), nan_score (a 200 scoring 得分: NaN). "
-               "Every request a fault: --fault-rate 1 --faults nan_score")
-    parser.add_argument("--reply", default=None, help="fixed reply text (default: a BELLE-style score)")
-    parser.add_argument("--score", default=None,
-                        help="the score the default reply gives, written as given (e.g. 0.8e1, 1e-9, NaN)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault per request")
-    parser.add_argument("--faults", default="429,500", help="comma-separated: " + ",".join(FAULT_KINDS))
-    parser.add_argument("--fail-first", type=int, default=0, help="the first N requests are faults")
-    parser.add_argument("--fail-after", type=int, default=None, help="every request after the first N is a fault")
-    parser.add_argument("--retry-after", type=float, default=0.05)
-    parser.add_argument("--oversized-bytes", type=int, default=OVERSIZED_BYTES)
-    parser.add_argument("--keep-requests", type=int, default=0,
-                        help="request bodies kept for inspection (default 0: memory stays flat)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
-    parser.add_argument("--finish-reason", default="stop")
-    parser.add_argument("--usage", type=_usage_option, default=None,
-                        help='JSON replacing the reported token counts, e.g. \'{"prompt_tokens": -5}\'')
-    parser.add_argument("--error-message", default="Internal server error (injected)",
-                        help="the message of the injected 500")
-    parser.add_argument("--batch-outcome", default="completed", choices=("completed", "expired", "failed"),
-                        help="how a batch (POST /v1/batches) ends: every request answered, half, or none")
-    parser.add_argument("--batch-polls", type=int, default=2, help="polls a batch stays in_progress")
-    parser.add_argument("--prefer", choices=("first", "longer"), default=None,
-                        help="a scripted pairwise judge: always [[A]] (first), or the longer answer (longer)")
-    args = parser.parse_args(argv)
-    if sum(x is not None for x in (args.reply, args.score, args.prefer)) > 1:
-        parser.error("give one of --reply, --score, --prefer")
-    if args.prefer is not None:
-        from harness.testing.pair_rules import preference_reply
-
-        args.reply = preference_reply(args.prefer)
-    server = ChatCompletionsServer(
-        args.reply,
-        latency=args.latency,
-        fault_rate=args.fault_rate,
-        faults=tuple(f for f in args.faults.split(",") if f),
-        fail_first=args.fail_first,
-        fail_after=args.fail_after,
-        retry_after=args.retry_after,
-        seed=args.seed,
-        model_name=args.model_name,
-        oversized_bytes=args.oversized_bytes,
-        keep_requests=args.keep_requests,
-        score=args.score,
-        finish_reason=args.finish_reason,
-        usage=args.usage,
-        error_message=args.error_message,
-        batch_outcome=args.batch_outcome,
-        batch_polls=args.batch_polls,
-    )
-    with server:
-        print(server.base_url, flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()

@@ -138,11 +138,11 @@ def test_single_turn_item_uses_single_v1(mtbench):
 
     judge = MTBenchSingleJudge(data_dir=mtbench.parent, api_base="http://127.0.0.1:9", use_cache=False)
     item = JudgeItem(sample=EvalSample(id="x", question="Q?", category="generation"), answer="A.")
-    assert judge.template.prompt_name(item) == "single-v1"
+    assert judge.prompt_name(item) == "single-v1"
     assert "[Question]\nQ?\n\n[The Start of Assistant's Answer]\nA.\n" in judge.template.messages(item)[1]["content"]
     # a sample rebuilt from generations.jsonl (harness judge) has no meta: the category id decides
     rebuilt = JudgeItem(sample=EvalSample(id="y", question="Q?", category="mt-bench-math", reference="R"), answer="A.")
-    assert judge.template.prompt_name(rebuilt) == "single-math-v1"
+    assert judge.prompt_name(rebuilt) == "single-math-v1"
 
 
 def test_no_mt_bench_code_in_the_core():
