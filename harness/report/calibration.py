@@ -1,0 +1,77 @@
+"""A run directory and human labels -> the calibration figures (``harness calibrate``, and the
+calibrated figure ``harness report`` shows beside the judge's).
+
+The labels come from the file the user names (checked line by line, then stored in the run's
+``calibration.json``) or, without one, from what was stored; either way the figures are computed
+from the run's judgments as they are now.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.errors import DataError, UsageError
+from harness.report.rundir import JUDGMENTS, RunDir, read_run_dir
+from harness.runs.calibration_file import CALIBRATION_FILE, HINT, load_stored, store_labels
+from harness.runs.labels import read_labels
+from harness.scales import check_score
+from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from harness.scoring.calibration import calibrate
+from harness.scoring.samples import FoldedJudgments, fold_records
+
+PAIRWISE_HINT = ("harness runs hold a pointwise judge's scores; pairwise verdicts (a, b, tie) have no judge "
+                 "verdicts in a run directory to be compared with. Give scores on the judge's scale.")
+
+
+def _stored_values(run_dir: Path, stored: dict[str, Any], folded: FoldedJudgments) -> dict[str, float]:
+    """The stored labels, checked again against the run's ids and scale (the file may be hand-edited)."""
+    values: dict[str, float] = {}
+    for sample_id, value in stored["labels"].items():
+        score, reason = check_score(value, folded.scale)
+        if sample_id not in folded.outcomes or score is None:
+            problem = reason or "not a sample of this run"
+            raise DataError(f"{run_dir / CALIBRATION_FILE}: label of id {sample_id[:80]!r}: {problem}", hint=HINT)
+        values[sample_id] = score
+    return values
+
+
+def _labels_for(run: RunDir, folded: FoldedJudgments, labels_path: Path | None) -> tuple[dict[str, float], dict[str, Any]]:
+    """The labels to use and where they came from (``source``, ``sha256``)."""
+    if labels_path is not None:
+        labels = read_labels(labels_path, known_ids=folded.outcomes.keys(), scale=folded.scale)
+        if labels.kind != "pointwise":
+            raise DataError(f"{labels_path}: verdict labels, but this run's judge scores answers pointwise",
+                            hint=PAIRWISE_HINT)
+        if not (run.path / "run.json").is_file():
+            raise UsageError(f"{run.path} is not a harness run directory (no run.json); the labels are not stored")
+        store_labels(run.path, labels, judgments_file=run.judgments_file)
+        return labels.values, {"labels_file": str(labels_path), "labels_sha256": labels.sha256}
+    stored = load_stored(run.path)
+    if stored is None:
+        raise UsageError(f"{run.path} has no stored human labels", hint="Give them: harness calibrate RUN_DIR --labels FILE")
+    return _stored_values(run.path, stored, folded), {"labels_file": stored.get("labels_file"),
+                                                      "labels_sha256": stored.get("labels_sha256")}
+
+
+def calibrate_run(run_dir: Path, *, labels_path: Path | None = None, judgments_file: str = JUDGMENTS,
+                  n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """The calibration figures of ``run_dir`` (``labels_path``: new labels, stored first)."""
+    run = read_run_dir(run_dir, judgments_file=judgments_file)
+    folded = fold_records(run.judgments)
+    if folded.scale.kind != "pointwise":
+        raise UsageError(f"{run.path}: its judge is {folded.scale.kind}; calibrate needs a pointwise judge's scores",
+                         hint=PAIRWISE_HINT)
+    values, source = _labels_for(run, folded, labels_path)
+    figures = calibrate(folded.outcomes, values, folded.scale, n_resamples=n_resamples, seed=seed)
+    return {**figures, "run": run.describe(), **source, "notes": list(run.notes)}
+
+
+def stored_calibration(run: RunDir, folded: FoldedJudgments, *, n_resamples: int = DEFAULT_RESAMPLES,
+                       seed: int = DEFAULT_SEED) -> dict[str, Any] | None:
+    """The figures from the labels stored in ``run`` for its judgments file (``None`` without any)."""
+    stored = load_stored(run.path)
+    if stored is None or stored.get("judgments_file") != run.judgments_file:
+        return None
+    values = _stored_values(run.path, stored, folded)
+    return calibrate(folded.outcomes, values, folded.scale, n_resamples=n_resamples, seed=seed)
