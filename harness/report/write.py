@@ -74,8 +74,25 @@ def scores_for_run(
     published = published_for_run(scores["run"], run_config, run.config.get("decoding"))
     if published is not None:
         scores["published"] = published
+    calibration = calibration_for_run(run, n_resamples=n_resamples, seed=seed)
+    if calibration is not None:
+        scores["calibration"] = calibration
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
+
+
+def calibration_for_run(run: RunDir, *, n_resamples: int, seed: int) -> dict[str, Any] | None:
+    """The figures from the human labels ``harness calibrate`` stored in the run (``None`` without
+    any); a damaged ``calibration.json`` is a note, not a report that fails."""
+    from harness.errors import DataError
+    from harness.report.calibration import stored_calibration
+    from harness.scoring.samples import fold_records
+
+    try:
+        return stored_calibration(run, fold_records(run.judgments), n_resamples=n_resamples, seed=seed)
+    except DataError as exc:
+        run.notes.append(f"calibration not shown: {exc.args[0]}")
+        return None
 
 
 def run_headline(run: RunDir) -> str:
