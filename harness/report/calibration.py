@@ -64,7 +64,7 @@ def calibrate_run(run_dir: Path, *, labels_path: Path | None = None, judgments_f
                          hint=PAIRWISE_HINT)
     values, source = _labels_for(run, folded, labels_path)
     figures = calibrate(folded.outcomes, values, folded.scale, n_resamples=n_resamples, seed=seed)
-    return {**figures, "run": run.describe(), **source, "notes": list(run.notes)}
+    return {**figures, "run": run.describe(), **source, "notes": [*run.notes, *figures["notes"]]}
 
 
 def stored_calibration(run: RunDir, folded: FoldedJudgments, *, n_resamples: int = DEFAULT_RESAMPLES,

@@ -38,6 +38,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.calibration_html import calibration_html
 from harness.report.escape import html_text
 from harness.report.rundir import RunDir
 from harness.scales import ScoreScale, check_record
@@ -518,6 +519,7 @@ except others. 95% intervals: {esc(boot['method'])} bootstrap, {boot['n_resample
 {render_chart(scores)}
 {_category_table_html(scores)}
 {turns_html(scores)}
+{calibration_html(scores)}
 {published_html(scores)}
 <h2>Samples</h2>
 <div class="filters" id="filters" hidden>

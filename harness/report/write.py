@@ -77,6 +77,7 @@ def scores_for_run(
     calibration = calibration_for_run(run, n_resamples=n_resamples, seed=seed)
     if calibration is not None:
         scores["calibration"] = calibration
+        run.notes.extend(calibration["notes"])
     scores["notes"] = list(run.notes)  # with a note on stored labels that could not be used
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores

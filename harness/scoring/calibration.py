@@ -75,17 +75,35 @@ def calibrate_group(outcomes: list[SampleOutcome], labels: Mapping[str, float], 
     }
 
 
+def uneven_labels_note(groups: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """A note when the labels are spread over the categories unlike the run's samples (chi-square
+    test of labelled vs not, p < 0.01): the overall figure then leans on the labelled categories."""
+    from scipy.stats import chi2_contingency
+
+    table = np.array([[g["n_labels"], g["n"] - g["n_labels"]] for g in groups.values() if g["n"]], dtype=float)
+    if table.shape[0] < 2 or table[:, 0].sum() == 0 or table[:, 1].sum() == 0:
+        return None
+    p_value = float(chi2_contingency(table).pvalue)
+    if p_value >= 0.01:
+        return None
+    return (f"labels are not spread over the categories as the run's samples are (chi-square p = {p_value:.2g}): "
+            "the overall figures assume a random sample of the run; rely on the per-category ones")
+
+
 def calibrate(outcomes: Mapping[str, SampleOutcome], labels: Mapping[str, float], scale: ScoreScale, *,
               n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """``{"overall": {...}, "categories": {"<id>": {...}}, "scale", "confidence"}`` for a run."""
+    """``{"overall": {...}, "categories": {"<id>": {...}}, "scale", "confidence", "notes"}`` for a run."""
     options = {"n_resamples": n_resamples, "seed": seed}
     by_category: dict[str, list[SampleOutcome]] = {}
     for outcome in outcomes.values():
         by_category.setdefault(outcome.category, []).append(outcome)
+    categories = {c: calibrate_group(group, labels, scale, **options) for c, group in sorted(by_category.items())}
+    note = uneven_labels_note(categories)
     return {
         "schema": SCHEMA,
         "overall": calibrate_group(list(outcomes.values()), labels, scale, **options),
-        "categories": {c: calibrate_group(group, labels, scale, **options) for c, group in sorted(by_category.items())},
+        "categories": categories,
+        "notes": [note] if note else [],
         "scale": scale.to_dict(),
         "confidence": CONFIDENCE,
         "ppi": "power-tuned prediction-powered mean (PPI++), normal interval",

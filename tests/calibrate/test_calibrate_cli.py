@@ -65,6 +65,7 @@ def test_terminal_tables_and_the_report_show_the_calibrated_figure(biased):
     scores = json.loads((run / "scores.json").read_text(encoding="utf-8"))
     assert scores["calibration"]["overall"]["ppi_mean"] == json.loads(again.stdout)["overall"]["ppi_mean"]
     assert "Calibrated against people" in (run / "report.md").read_text(encoding="utf-8")
+    assert 'id="calibration"' in (run / "report.html").read_text(encoding="utf-8")
 
 
 def test_csv_labels_give_the_same_figures(biased, tmp_path):
@@ -160,3 +161,15 @@ def test_the_report_recomputes_after_the_run_is_judged_again(biased):
     (run / "judgments.jsonl").write_text("".join(json.dumps(r) + "\n" for r in shifted), encoding="utf-8")
     after = json.loads(harness(run, "--json").stdout)["overall"]
     assert after["judge_mean"] == 10.0 and after["judge_mean"] != before["judge_mean"]
+
+
+def test_labels_from_one_category_only_are_said_to_skew_the_overall(tmp_path):
+    people, judge = people_and_judge(300, bias=1.0, noise=1.0, seed=6)
+    ids = write_scored_run(tmp_path / "run", judge)
+    math_only = [i for i in range(300) if i % 3 == 0][:60]  # categories go in turn: every third is math
+    labels = write_labels(tmp_path / "l.jsonl", [ids[i] for i in math_only], people[math_only])
+    result = harness(tmp_path / "run", "--labels", labels, "--json")
+    figures = json.loads(result.stdout)
+    assert figures["categories"]["math"]["n_labels"] == 60 and figures["categories"]["code"]["n_labels"] == 0
+    assert any("not spread over the categories" in note for note in figures["notes"])
+    assert figures["categories"]["code"]["ppi_mean"] is None and figures["categories"]["code"]["spearman"] is None
