@@ -45,11 +45,14 @@ def _labels_for(run: RunDir, folded: FoldedJudgments, labels_path: Path | None) 
                             hint=PAIRWISE_HINT)
         if not (run.path / "run.json").is_file():
             raise UsageError(f"{run.path} is not a harness run directory (no run.json); the labels are not stored")
-        store_labels(run.path, labels, judgments_file=run.judgments_file)
+        store_labels(run.path, labels, judgments_file=run.judgments_file, scale=folded.scale.to_dict())
         return labels.values, {"labels_file": str(labels_path), "labels_sha256": labels.sha256}
     stored = load_stored(run.path)
     if stored is None:
         raise UsageError(f"{run.path} has no stored human labels", hint="Give them: harness calibrate RUN_DIR --labels FILE")
+    if stored.get("scale") != folded.scale.to_dict():
+        raise UsageError(f"{run.path / CALIBRATION_FILE}: the stored labels are not on {run.judgments_file}'s scale "
+                         f"({folded.scale.label})", hint="Give labels on this judge's scale: --labels FILE")
     return _stored_values(run.path, stored, folded), {"labels_file": stored.get("labels_file"),
                                                       "labels_sha256": stored.get("labels_sha256")}
 
@@ -69,9 +72,11 @@ def calibrate_run(run_dir: Path, *, labels_path: Path | None = None, judgments_f
 
 def stored_calibration(run: RunDir, folded: FoldedJudgments, *, n_resamples: int = DEFAULT_RESAMPLES,
                        seed: int = DEFAULT_SEED) -> dict[str, Any] | None:
-    """The figures from the labels stored in ``run`` for its judgments file (``None`` without any)."""
+    """The figures from the labels stored in ``run`` (``None`` without any, or when they are on
+    another scale than this judgments file's judge: labels are of samples, so they calibrate every
+    judge of the run that scores on their scale)."""
     stored = load_stored(run.path)
-    if stored is None or stored.get("judgments_file") != run.judgments_file:
+    if stored is None or stored.get("scale") != folded.scale.to_dict():
         return None
     values = _stored_values(run.path, stored, folded)
     return calibrate(folded.outcomes, values, folded.scale, n_resamples=n_resamples, seed=seed)

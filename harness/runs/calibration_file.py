@@ -42,8 +42,9 @@ def load_stored(run_dir: Path) -> dict[str, Any] | None:
     return data
 
 
-def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str) -> Path:
-    """Write ``labels`` into ``run_dir``'s calibration file, holding the run directory's lock."""
+def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str, scale: dict[str, Any]) -> Path:
+    """Write ``labels`` into ``run_dir``'s calibration file, holding the run directory's lock.
+    ``scale``: the judge's scale they were checked against (they calibrate any judge on it)."""
     run_dir = Path(run_dir)
     path = run_dir / CALIBRATION_FILE
     if path.is_symlink() or (path.exists() and not path.is_file()):
@@ -54,6 +55,7 @@ def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str) -> Path:
         "labels_sha256": labels.sha256,
         "kind": labels.kind,
         "judgments_file": judgments_file,
+        "scale": scale,
         "stored_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "labels": labels.values,
     }

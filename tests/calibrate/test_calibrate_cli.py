@@ -173,3 +173,23 @@ def test_labels_from_one_category_only_are_said_to_skew_the_overall(tmp_path):
     assert figures["categories"]["math"]["n_labels"] == 60 and figures["categories"]["code"]["n_labels"] == 0
     assert any("not spread over the categories" in note for note in figures["notes"])
     assert figures["categories"]["code"]["ppi_mean"] is None and figures["categories"]["code"]["spearman"] is None
+
+
+def test_stored_labels_calibrate_another_judge_of_the_run_on_the_same_scale(biased):
+    run, labels, people, _ = biased
+    assert harness(run, "--labels", labels).returncode == 0
+    lines = (run / "judgments.jsonl").read_text(encoding="utf-8").splitlines()
+    second = [json.loads(line) | {"judge": "k", "score": 10.0} for line in lines]
+    (run / "judgments-k.jsonl").write_text("".join(json.dumps(r) + "\n" for r in second), encoding="utf-8")
+    other = harness(run, "--judgments", "judgments-k.jsonl", "--json")
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout)["overall"]["judge_mean"] == 10.0
+    report = run_harness(["report", str(run), "--judgments", "judgments-k.jsonl"])
+    assert report.returncode == 0 and "calibrated against 100 human labels" in report.stdout
+
+
+def test_a_missing_labels_file_is_exit_2(biased, tmp_path):
+    run, _, _, _ = biased
+    for missing in (tmp_path / "nope.jsonl", tmp_path):
+        result = harness(run, "--labels", missing)
+        assert result.returncode == 2 and str(missing) in result.stderr and "Traceback" not in result.stderr
