@@ -34,7 +34,7 @@ def means_table(result: Mapping[str, Any]) -> Table:
                   caption="ppi: the people's mean over every scored sample, from the labels and the judge; "
                           "labels CI: from the labels alone")
     for name in ("category", "n", "labels", "judge", "people", "ppi", "ppi CI", "labels CI"):
-        table.add_column(name, justify="left" if name == "category" else "right")
+        table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
     for name, g in _rows(result):
         table.add_row(name, str(g["n"]), str(g["n_labels"]), _number(g["judge_mean"], d), _number(g["human_mean"], d),
                       _number(g["ppi_mean"], d), _interval(g["ppi_ci"], d), _interval(g["human_only_ci"], d))
@@ -47,7 +47,7 @@ def agreement_table(result: Mapping[str, Any]) -> Table:
                   caption="kappa: quadratic weights on the scale's points; exact, ±1: share of labels on the "
                           "judge's point or within one; --json for every interval")
     for name in ("category", "labels", "bias", "spearman", "pearson", "kappa", "exact", "±1"):
-        table.add_column(name, justify="left" if name == "category" else "right")
+        table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
     d = _decimals(result)
     for name, g in _rows(result):
         table.add_row(name, str(g["n_labels"]), _number(g["judge_bias"], d), _number(g["spearman"], 2),

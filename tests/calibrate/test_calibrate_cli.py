@@ -193,3 +193,20 @@ def test_a_missing_labels_file_is_exit_2(biased, tmp_path):
     for missing in (tmp_path / "nope.jsonl", tmp_path):
         result = harness(run, "--labels", missing)
         assert result.returncode == 2 and str(missing) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_hostile_category_names_are_shown_inert(tmp_path):
+    people, judge = people_and_judge(40, bias=1.0, noise=1.0, seed=8)
+    ids = write_scored_run(tmp_path / "run", judge)
+    path = tmp_path / "run" / "judgments.jsonl"
+    hostile = "[bold red]x[/]\x1b[2J<script>"
+    records = [json.loads(line) | {"category": hostile} for line in path.read_text(encoding="utf-8").splitlines()]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    labels = write_labels(tmp_path / "l.jsonl", ids[:20], people[:20])
+    shown = harness(tmp_path / "run", "--labels", labels)
+    assert shown.returncode == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "[bold" in shown.stdout and "\\x1b" in shown.stdout
+    assert run_harness(["report", str(tmp_path / "run")]).returncode == 0
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    calibration = html[html.index('id="calibration"'):]
+    assert "&lt;script&gt;" in calibration and "J<script>" not in html
