@@ -8,6 +8,9 @@ from the run's judgments as they are now.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,33 @@ PAIRWISE_HINT = ("harness runs hold a pointwise judge's scores; pairwise verdict
                  "verdicts in a run directory to be compared with. Give scores on the judge's scale.")
 
 
-def _stored_values(run_dir: Path, stored: dict[str, Any], folded: FoldedJudgments) -> dict[str, float]:
-    """The stored labels, checked again against the run's ids and scale (the file may be hand-edited)."""
+def answer_digests(run: RunDir, ids: Iterable[str]) -> dict[str, str]:
+    """sha256 of each of ``ids``' answers (its turns, for a conversation), as the run holds them now."""
+    digests = {}
+    for sample_id in ids:
+        record = run.generations.get(sample_id)
+        if record is not None:
+            answer = record.get("answer", record.get("turns"))
+            digests[sample_id] = hashlib.sha256(json.dumps(answer, ensure_ascii=False).encode()).hexdigest()
+    return digests
+
+
+def _check_answers(run: RunDir, stored: dict[str, Any]) -> None:
+    """Labels judge answers: an answer regenerated since it was labelled makes its label meaningless."""
+    recorded = stored.get("answers_sha256") or {}
+    now = answer_digests(run, recorded)
+    changed = sorted(i for i, digest in recorded.items() if now.get(i) != digest)
+    if changed:
+        raise DataError(f"{run.path / CALIBRATION_FILE}: {len(changed)} labelled answer(s) changed since they were "
+                        f"labelled (first: id {changed[0][:80]!r}); the labels are of the old answers",
+                        hint="Label the new answers and give them: harness calibrate RUN_DIR --labels FILE")
+
+
+def _stored_values(run: RunDir, stored: dict[str, Any], folded: FoldedJudgments) -> dict[str, float]:
+    """The stored labels, checked again against the run's ids, answers and scale (the file may be
+    hand-edited, the run regenerated)."""
+    _check_answers(run, stored)
+    run_dir = run.path
     values: dict[str, float] = {}
     for sample_id, value in stored["labels"].items():
         score, reason = check_score(value, folded.scale)
@@ -45,7 +73,8 @@ def _labels_for(run: RunDir, folded: FoldedJudgments, labels_path: Path | None) 
                             hint=PAIRWISE_HINT)
         if not (run.path / "run.json").is_file():
             raise UsageError(f"{run.path} is not a harness run directory (no run.json); the labels are not stored")
-        store_labels(run.path, labels, judgments_file=run.judgments_file, scale=folded.scale.to_dict())
+        store_labels(run.path, labels, judgments_file=run.judgments_file, scale=folded.scale.to_dict(),
+                     answers=answer_digests(run, labels.values))
         return labels.values, {"labels_file": str(labels_path), "labels_sha256": labels.sha256}
     stored = load_stored(run.path)
     if stored is None:
@@ -53,7 +82,7 @@ def _labels_for(run: RunDir, folded: FoldedJudgments, labels_path: Path | None) 
     if stored.get("scale") != folded.scale.to_dict():
         raise UsageError(f"{run.path / CALIBRATION_FILE}: the stored labels are not on {run.judgments_file}'s scale "
                          f"({folded.scale.label})", hint="Give labels on this judge's scale: --labels FILE")
-    return _stored_values(run.path, stored, folded), {"labels_file": stored.get("labels_file"),
+    return _stored_values(run, stored, folded), {"labels_file": stored.get("labels_file"),
                                                       "labels_sha256": stored.get("labels_sha256")}
 
 
@@ -78,5 +107,5 @@ def stored_calibration(run: RunDir, folded: FoldedJudgments, *, n_resamples: int
     stored = load_stored(run.path)
     if stored is None or stored.get("scale") != folded.scale.to_dict():
         return None
-    values = _stored_values(run.path, stored, folded)
+    values = _stored_values(run, stored, folded)
     return calibrate(folded.outcomes, values, folded.scale, n_resamples=n_resamples, seed=seed)

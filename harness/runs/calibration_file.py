@@ -42,9 +42,11 @@ def load_stored(run_dir: Path) -> dict[str, Any] | None:
     return data
 
 
-def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str, scale: dict[str, Any]) -> Path:
+def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str, scale: dict[str, Any],
+                 answers: dict[str, str]) -> Path:
     """Write ``labels`` into ``run_dir``'s calibration file, holding the run directory's lock.
-    ``scale``: the judge's scale they were checked against (they calibrate any judge on it)."""
+    ``scale``: the judge's scale they were checked against (they calibrate any judge on it);
+    ``answers``: the sha256 of each labelled answer, so labels of answers since regenerated are caught."""
     run_dir = Path(run_dir)
     path = run_dir / CALIBRATION_FILE
     if path.is_symlink() or (path.exists() and not path.is_file()):
@@ -58,6 +60,7 @@ def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str, scale: d
         "scale": scale,
         "stored_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "labels": labels.values,
+        "answers_sha256": answers,
     }
     with run_dir_lock(run_dir, command="harness calibrate"):
         load_stored(run_dir)  # an existing file that is not ours stops here, untouched

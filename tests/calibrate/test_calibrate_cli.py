@@ -210,3 +210,20 @@ def test_hostile_category_names_are_shown_inert(tmp_path):
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     calibration = html[html.index('id="calibration"'):]
     assert "&lt;script&gt;" in calibration and "J<script>" not in html
+
+
+def test_labels_of_answers_since_regenerated_are_not_used(biased):
+    run, labels, _, ids = biased
+    (run / "generations.jsonl").write_text(
+        "".join(json.dumps({"id": i, "category": "math", "question": "q", "answer": "old"}) + "\n" for i in ids),
+        encoding="utf-8")
+    assert harness(run, "--labels", labels).returncode == 0
+    assert harness(run, "--json").returncode == 0
+    (run / "generations.jsonl").write_text(
+        "".join(json.dumps({"id": i, "category": "math", "question": "q", "answer": "new"}) + "\n" for i in ids),
+        encoding="utf-8")
+    stale = harness(run, "--json")
+    assert stale.returncode == 2 and "changed since they were labelled" in stale.stderr
+    report = run_harness(["report", str(run)])
+    assert report.returncode == 0 and "calibrated against" not in report.stdout
+    assert "changed since they were labelled" in " ".join(report.stdout.split())
