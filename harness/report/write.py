@@ -87,6 +87,10 @@ def calibration_for_run(run: RunDir, *, n_resamples: int, seed: int) -> dict[str
     """The figures from the human labels ``harness calibrate`` stored in the run (``None`` without
     any); a damaged ``calibration.json`` is a note, not a report that fails."""
     from harness.errors import DataError
+    from harness.runs.calibration_file import CALIBRATION_FILE
+
+    if not (run.path / CALIBRATION_FILE).exists():  # most runs: nothing to import or compute
+        return None
     from harness.report.calibration import stored_calibration
     from harness.scoring.samples import fold_records
 
