@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "runs": ("runs",),
     "data": ("data",),
     "report": ("report", "compare"),
+    "calibrate": ("calibrate",),
     "train": ("train",),
     "vocab": ("extend-vocab", "tokenizer-stats"),
     "experiment": ("experiment",),

@@ -62,6 +62,9 @@ def report(
                 f"[yellow]{terminal_text(name)}[/]: {totals['n_unscored']} unscored ({totals['unscored_rate']:.1%}) and "
                 f"{totals['n_failed']} failed ({totals['failed_rate']:.1%}) samples excluded from the means"
             )
+        calibrated = calibration_line(scores)
+        if calibrated:
+            out.print(f"{terminal_text(name)}: {calibrated}", markup=False, soft_wrap=True)
         for note in scores.get("notes", []):
             out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
         from harness.report.judge_trust import pointwise_lines
@@ -70,6 +73,16 @@ def report(
             out.print(f"{name}: {terminal_text(note)}", markup=False)
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
         out.print(f"report: {run_dir / 'report.html'}", markup=False)
+
+
+def calibration_line(scores: dict[str, Any]) -> str | None:
+    """The judge's mean beside the people's estimated one, when ``harness calibrate`` stored labels."""
+    overall = (scores.get("calibration") or {}).get("overall")
+    if not overall or overall.get("ppi_mean") is None:
+        return None
+    low, high = overall["ppi_ci"]
+    return (f"calibrated against {overall['n_labels']} human labels: people's mean {overall['ppi_mean']:.3f} "
+            f"(95% CI {low:.3f}-{high:.3f}, prediction-powered) beside the judge's {overall['judge_mean']:.3f}")
 
 
 def _print_headlines(out: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:

@@ -38,6 +38,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.calibration_html import calibration_html
 from harness.report.escape import html_text
 from harness.report.judge_trust import trust_html
 from harness.report.rundir import RunDir
@@ -519,6 +520,7 @@ except others. 95% intervals: {esc(boot['method'])} bootstrap, {boot['n_resample
 {render_chart(scores)}
 {_category_table_html(scores)}
 {turns_html(scores)}
+{calibration_html(scores)}
 {published_html(scores)}
 {trust_html(scores.get("judge_bias"))}
 <h2>Samples</h2>

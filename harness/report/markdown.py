@@ -109,6 +109,26 @@ def published_markdown(scores: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def calibration_markdown(scores: Mapping[str, Any]) -> list[str]:
+    """The judge's mean beside the people's, estimated from the labels ``harness calibrate`` stored."""
+    calibration = scores.get("calibration")
+    if not calibration:
+        return []
+    out = ["", "## Calibrated against people (harness calibrate)", "",
+           "| category | judge mean | people, labelled | people, prediction-powered (95% CI) | labels only (95% CI) "
+           "| labels | spearman | kappa |", "|---|---|---|---|---|---|---|---|"]
+    rows = [*((_code(c), g) for c, g in calibration["categories"].items()), ("**overall**", calibration["overall"])]
+    for name, g in rows:
+        ppi, alone = g["ppi_ci"] or [None, None], g["human_only_ci"] or [None, None]
+        out.append(f"| {name} | {fmt(g['judge_mean'])} | {fmt(g['human_mean'])} | {fmt(g['ppi_mean'])} "
+                   f"({fmt(ppi[0])}–{fmt(ppi[1])}) | {fmt(alone[0])}–{fmt(alone[1])} | "
+                   f"{g['n_labels']} | {fmt(g['spearman'])} | {fmt(g['kappa'])} |")
+    out += ["", "The prediction-powered figure estimates the people's mean over every scored sample from the human "
+            "labels and the judge's scores (Angelopoulos et al., 2023); it assumes the labelled samples are a "
+            "random sample of the run's."]
+    return out
+
+
 def headline_markdown(scores: Mapping[str, Any]) -> list[str]:
     """The figure the run is quoted by, with what it averages and how its interval resamples."""
     headline = scores.get("headline")
@@ -160,7 +180,7 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         "rates reported. `others` pools math and code. 95% intervals: "
         f"{boot['method']} bootstrap, {boot['n_resamples']} resamples, seed {boot['seed']}.",
     ]
-    out += turns_markdown(scores) + published_markdown(scores)
+    out += turns_markdown(scores) + calibration_markdown(scores) + published_markdown(scores)
     trust = figure_lines(scores.get("judge_bias"))
     if trust:
         out += ["", "## Trusting the judge", ""] + [f"- {_cell(line)}" for line in trust]

@@ -79,6 +79,11 @@ def scores_for_run(
                                           models=[m for m in (scores["run"].get("model"),) if m],
                                           configured_judge=_configured_judge_model(run_config),
                                           n_resamples=n_resamples, seed=seed)
+    calibration = calibration_for_run(run, n_resamples=n_resamples, seed=seed)
+    if calibration is not None:
+        scores["calibration"] = calibration
+        run.notes.extend(calibration["notes"])
+    scores["notes"] = list(run.notes)  # with a note on stored labels that could not be used
     paper = comparison_for_run(run_config, run.judgments, scores)
     return {**scores, "paper": paper} if paper is not None else scores
 
@@ -87,6 +92,24 @@ def _configured_judge_model(config: Any) -> str | None:
     """The run's ``--judge-model`` as run.json recorded it (None when it used the judge's default)."""
     value = config.get("judge_model") if isinstance(config, Mapping) else None
     return value if isinstance(value, str) and value else None
+
+
+def calibration_for_run(run: RunDir, *, n_resamples: int, seed: int) -> dict[str, Any] | None:
+    """The figures from the human labels ``harness calibrate`` stored in the run (``None`` without
+    any); a damaged ``calibration.json`` is a note, not a report that fails."""
+    from harness.errors import DataError
+    from harness.runs.calibration_file import CALIBRATION_FILE
+
+    if not (run.path / CALIBRATION_FILE).exists():  # most runs: nothing to import or compute
+        return None
+    from harness.report.calibration import stored_calibration
+    from harness.scoring.samples import fold_records
+
+    try:
+        return stored_calibration(run, fold_records(run.judgments), n_resamples=n_resamples, seed=seed)
+    except DataError as exc:
+        run.notes.append(f"calibration not shown: {exc.args[0]}")
+        return None
 
 
 def run_headline(run: RunDir) -> str:

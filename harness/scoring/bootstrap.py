@@ -54,3 +54,10 @@ def shifted_p_value(replicates: np.ndarray, observed: float) -> float:
     centred = replicates - observed
     extreme = int(np.count_nonzero(np.abs(centred) >= abs(observed) - 1e-12))
     return (extreme + 1) / (replicates.size + 1)
+
+
+def replicate_indices(size: int, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """``n_resamples`` rows of with-replacement indices into ``size`` paired items, for a statistic
+    of pairs (a correlation, a kappa) that is no sum: each row is one bootstrap replicate."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, size, size=(n_resamples, size))
