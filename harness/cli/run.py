@@ -125,7 +125,7 @@ def _print_scores(scores, run_dir: Path) -> None:
     from harness.report.escape import terminal_text
     from harness.report.rundir import read_judgments
     from harness.report.summary import category_lines, summary_table
-    from harness.runs.rundir import JUDGMENTS
+    from harness.runs.layout import JUDGMENTS
     from harness.scoring.headline import headline_text, macro_name
 
     headline = headline_text(scores.get("headline"))

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import loads
+from harness.runs.layout import RUN_FILE
 from harness.runs.lock import is_held
-from harness.runs.rundir import RUN_FILE
 
 STALE = "stale"
 

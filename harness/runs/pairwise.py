@@ -18,12 +18,13 @@ from harness.protocols import EvalSample, PairVerdict
 
 def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[str, Any]]]:
     """A run's samples and generation records by id (conversations for a multi-turn run)."""
-    from harness.runs.records import read_jsonl
-    from harness.runs.rundir import GENERATIONS, read_run
+    from harness.runs.layout import GENERATIONS
+    from harness.runs.records import read_record_dicts
+    from harness.runs.rundir import read_run
     from harness.runs.turns import samples_from_records
 
     read_run(run_dir)  # a usage error when this is not a run directory
-    records = read_jsonl(Path(run_dir) / GENERATIONS)
+    records = read_record_dicts(Path(run_dir) / GENERATIONS)
     if not records:
         raise UsageError(f"{run_dir} has no generations to compare")
     if any("turn" in r for r in records):
