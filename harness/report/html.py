@@ -5,6 +5,9 @@ the sample filters): no external JS, CSS or fonts, so it opens offline, from an 
 CI artifact. Every piece of run data is HTML-escaped -- questions, answers and judge replies are
 untrusted text (a model may well answer with ``<script>``). The script only toggles rows and, once
 it has run, marks ``<html data-report-ready="1">`` (the browser test checks that mark).
+The markup is ``templates/report.html.j2`` (its pieces: ``report_parts.html.j2``), the CSS and
+script ``static/report.css`` and ``static/report.js``, inlined when the page is written; this
+module computes what the template lays out (chart geometry, sample rows).
 
 What a reader on any screen gets (each point is checked in headless chromium by
 ``tests/report/test_html_browser.py``):
@@ -37,7 +40,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from harness.report.cells import fmt, score_text
+from harness.report.cells import fmt
 from harness.report.cells import lang_attr as lang_attr
 from harness.report.escape import html_text
 from harness.report.rundir import RunDir
@@ -52,7 +55,8 @@ MARGIN_TOP = 16
 LABEL_SPACE = 92
 
 
-esc = html_text  # every piece of run data goes through the one escaping module (harness.report.escape)
+# for a fragment still built in Python: every piece of run data goes through the one escaping module
+esc = html_text
 
 # Latin UI fonts first, then a CJK font for each desktop system: Linux (Noto CJK / Source Han, the same
 # font under two names; WenQuanYi), macOS (PingFang, Hiragino) and Windows (Microsoft YaHei).
@@ -63,11 +67,6 @@ FONT_STACK = ('system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Sou
 # category #1f5fa8 6.4:1, pooled column (others) #b35806 4.9:1, macro average #2e7d32 5.1:1.
 BAR_COLOURS = {"category": "#1f5fa8", "column": "#b35806", "macro": "#2e7d32"}
 BAR_KIND_NAMES = {"category": "category", "column": "pooled column (others = math + code)", "macro": "macro average"}
-
-
-def fmt_score(value: Any) -> str:
-    """:func:`score_text`, HTML-escaped."""
-    return esc(score_text(value))
 
 
 def chart_bars(scores: Mapping[str, Any]) -> list[dict[str, Any]]:
