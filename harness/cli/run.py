@@ -74,6 +74,7 @@ def run(
     """
     from harness.cli.context import console
     from harness.runs.config import RunConfig
+    from harness.runs.layout import REPORT_HTML
     from harness.runs.pipeline import run_eval
 
     overrides = {
@@ -104,7 +105,7 @@ def run(
     _print_scores(result.scores, result.run_dir)
     _print_paper(cfg.model, result.scores)
     out_console.print(f"run directory: {result.run_dir}", markup=False)
-    out_console.print(f"report: {result.run_dir / 'report.html'}", markup=False)
+    out_console.print(f"report: {result.run_dir / REPORT_HTML}", markup=False)
     if result.status != "complete":
         _failed_exit(result.failed)
 
