@@ -131,10 +131,10 @@ def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str,
                    train_overrides: dict[str, Any] | None = None, log: Callable[[str], None] = print,
                    manager=None) -> ExperimentResult:
     """Train (unless done) and evaluate (resuming) one experiment."""
+    from harness.io import write_json_atomic
     from harness.manager import get_manager
     from harness.runs.config import RunConfig
     from harness.runs.pipeline import run_eval
-    from harness.runs.records import write_json_atomic
 
     manager = manager or get_manager()
     exp_dir = out_root / spec.name
@@ -263,9 +263,10 @@ def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:
 
 def write_summary(out_root: Path, rows: list[dict[str, Any]]) -> Path:
     """``summary.json`` and ``summary.html`` (measured beside published, with verdicts) in ``out_root``."""
+    from harness.io import write_text_atomic
     from harness.report.experiment_html import render_experiments_html
 
     path = out_root / "summary.json"
-    path.write_text(json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    (out_root / "summary.html").write_text(render_experiments_html(rows), encoding="utf-8")
+    write_text_atomic(path, json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    write_text_atomic(out_root / "summary.html", render_experiments_html(rows))
     return path

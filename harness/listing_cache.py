@@ -31,6 +31,8 @@ import sys
 import zlib
 from typing import Any
 
+from harness.io import write_text_atomic
+
 CACHE_VERSION = 4  # 4: rendered listings show control characters escaped
 KEPT_FILES = 16  # environments whose listings are kept
 # entries of a sys.path directory that can add, remove or change a plugin
@@ -146,10 +148,7 @@ def _write(data: dict[str, Any]) -> None:
     path = cache_file()
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(data, ensure_ascii=False))
         _remove_old_files()
     except OSError:
         pass  # a read-only home just means no cache

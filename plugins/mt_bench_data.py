@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.protocols import EvalSample
 
@@ -60,7 +60,7 @@ def _turns(record: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
 def load_references(path: Path) -> dict[int, tuple[str, ...]]:
     """``reference_answer/gpt-4.jsonl``: question id -> GPT-4's answer to each turn (choice 0)."""
     found: dict[int, tuple[str, ...]] = {}
-    for line_no, record in read_jsonl(path):
+    for line_no, record in read_jsonl_records(path):
         where = f"{path} line {line_no}"
         choices = record.get("choices")
         if not isinstance(record.get("question_id"), int) or not isinstance(choices, list) or not choices:
@@ -72,7 +72,7 @@ def load_references(path: Path) -> dict[int, tuple[str, ...]]:
 def load_judge_prompts(path: Path) -> dict[str, dict[str, Any]]:
     """``judge_prompts.jsonl``: name -> record, as FastChat's ``load_judge_prompts`` returns it."""
     prompts: dict[str, dict[str, Any]] = {}
-    for line_no, record in read_jsonl(path):
+    for line_no, record in read_jsonl_records(path):
         where = f"{path} line {line_no}"
         for key in ("name", "type", "system_prompt", "prompt_template", "output_format"):
             if not isinstance(record.get(key), str):
@@ -86,7 +86,7 @@ def load_mt_bench(directory: Path) -> list[EvalSample]:
     references = load_references(references_path)
     samples: list[EvalSample] = []
     seen: set[int] = set()
-    for line_no, record in read_jsonl(questions_path):
+    for line_no, record in read_jsonl_records(questions_path):
         where = f"{questions_path} line {line_no}"
         qid, category = record.get("question_id"), record.get("category")
         if not isinstance(qid, int) or qid in seen:

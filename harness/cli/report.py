@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.runs.layout import JUDGMENTS, REPORT_HTML
 from harness.terminal import inert, json_text
 
 JudgmentsOption = Annotated[
@@ -28,7 +29,7 @@ def report(
         list[Path] | None,
         typer.Argument(help="Run directories. [default: the latest run under runs/]", show_default=False),
     ] = None,
-    judgments: JudgmentsOption = "judgments.jsonl",
+    judgments: JudgmentsOption = JUDGMENTS,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON (list, one per run).")] = False,
     resamples: ResamplesOption = 2000,
     seed: SeedOption = 0,
@@ -72,7 +73,7 @@ def report(
         for note in pointwise_lines(scores.get("judge_bias")):
             out.print(f"{name}: {terminal_text(note)}", markup=False)
         out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
-        out.print(f"report: {run_dir / 'report.html'}", markup=False)
+        out.print(f"report: {run_dir / REPORT_HTML}", markup=False)
 
 
 def calibration_line(scores: dict[str, Any]) -> str | None:
@@ -212,7 +213,7 @@ def compare(
     judges: Annotated[
         bool, typer.Option("--judges", help="Judge agreement: RUN_DIR with two judgments files, or two judgments files.")
     ] = False,
-    judgments: JudgmentsOption = "judgments.jsonl",
+    judgments: JudgmentsOption = JUDGMENTS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     resamples: ResamplesOption = 2000,
     seed: SeedOption = 0,

@@ -80,6 +80,7 @@ def run(
     """
     from harness.cli.context import console
     from harness.runs.config import RunConfig
+    from harness.runs.layout import REPORT_HTML
     from harness.runs.pipeline import run_eval
 
     overrides = {
@@ -111,7 +112,7 @@ def run(
     _print_scores(result.scores, result.run_dir)
     _print_paper(cfg.model, result.scores)
     out_console.print(f"run directory: {result.run_dir}", markup=False)
-    out_console.print(f"report: {result.run_dir / 'report.html'}", markup=False)
+    out_console.print(f"report: {result.run_dir / REPORT_HTML}", markup=False)
     if result.status != "complete":
         _failed_exit(result.failed)
 
@@ -132,7 +133,7 @@ def _print_scores(scores, run_dir: Path) -> None:
     from harness.report.escape import terminal_text
     from harness.report.rundir import read_judgments
     from harness.report.summary import category_lines, summary_table
-    from harness.runs.rundir import JUDGMENTS
+    from harness.runs.layout import JUDGMENTS
     from harness.scoring.headline import headline_text, macro_name
 
     headline = headline_text(scores.get("headline"))

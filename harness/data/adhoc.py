@@ -5,7 +5,7 @@ pinned input like BELLE's set, so every row is checked before anything runs and 
 reported with its line (a JSON array: its item and line; a CSV: its line), up to
 :data:`MAX_REPORTED` of them at once, so one edit fixes them all:
 
-* ``.jsonl``: one JSON object per line (read by :func:`harness.data.jsonl.read_jsonl`);
+* ``.jsonl``: one JSON object per line (read by :func:`harness.data.jsonl.read_jsonl_records`);
 * ``.json``: one JSON array of objects;
 * ``.csv``: a header row naming the fields, then one row per sample.
 

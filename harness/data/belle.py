@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
@@ -92,7 +92,7 @@ def _string_field(record: dict, key: str, where: str, *, required: bool = True) 
 def load_prompts(path: Path, index: Mapping[str, str]) -> dict[str, str]:
     """``eval_prompt.json``: category id -> prompt. Unknown or repeated classes are errors."""
     prompts: dict[str, str] = {}
-    for line_no, record in read_jsonl(path):
+    for line_no, record in read_jsonl_records(path):
         where = f"{path} line {line_no}"
         category = _map_class(record.get("class"), index, where)
         prompt = _string_field(record, "prompt", where)
@@ -123,7 +123,7 @@ def load_belle_eval(
     set_path = directory / eval_set_file
     samples: list[EvalSample] = []
     seen_questions: dict[str, int] = {}
-    for line_no, record in read_jsonl(set_path):
+    for line_no, record in read_jsonl_records(set_path):
         where = f"{set_path} line {line_no}"
         raw_class = record.get("class")
         category = _map_class(raw_class, index, where)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
@@ -36,7 +36,7 @@ class DemoEvalDataset:
             categories = get_registry().categories()
         path = resources.files("harness.data").joinpath(DEMO_FILE)
         with resources.as_file(path) as real_path:
-            records = read_jsonl(real_path, label=f"harness/data/{DEMO_FILE}")
+            records = read_jsonl_records(real_path, label=f"harness/data/{DEMO_FILE}")
         samples = []
         for line_no, record in records:
             if record["category"] not in categories:

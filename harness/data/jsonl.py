@@ -42,7 +42,7 @@ class JsonlRecords:
 JSONL_HINT = "Each line must be one JSON object in UTF-8: fix or remove that line."
 
 
-def read_jsonl(path: Path | str, *, tolerate_torn_tail: bool = False, label: str | None = None) -> JsonlRecords:
+def read_jsonl_records(path: Path | str, *, tolerate_torn_tail: bool = False, label: str | None = None) -> JsonlRecords:
     """Parse every non-blank line of ``path`` as a JSON object.
 
     Raises :class:`DataError` ``"<file> line N: <problem>: <text>"`` on a line that is not valid
@@ -60,7 +60,7 @@ def read_jsonl(path: Path | str, *, tolerate_torn_tail: bool = False, label: str
 
 def parse_jsonl(raw: bytes, *, path: Path | str, label: str | None = None,
                 tolerate_torn_tail: bool = False) -> JsonlRecords:
-    """:func:`read_jsonl` on bytes already read (a caller that hashes them parses the same bytes)."""
+    """:func:`read_jsonl_records` on bytes already read (a caller that hashes them parses the same bytes)."""
     path = Path(path)
     name = label or str(path)
     try:

@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.scoring.columns import column_label, column_order
 from harness.specs import CategorySpec
+from harness.table_columns import column_label, column_order
 
 # Ji et al. 2023, Figure 1 (page 4): percentages printed on the pie chart, math and code pooled.
 PAPER_FIGURE1_PERCENT: dict[str, int] = {

@@ -41,8 +41,8 @@ def pair_items(samples: Sequence[EvalSample], conversations_a: Mapping[str, Mapp
                conversations_b: Mapping[str, Mapping[str, Any]]) -> list[PairItem]:
     """Both orders of every turn answered in both runs. ``conversations_*`` map sample id to a
     generation record: a single answer (``answer``) or a conversation (``turns``, see
-    :mod:`harness.runs.turns`)."""
-    from harness.runs.turns import turn_id, turn_reference, turn_text
+    :mod:`harness.sample_turns`)."""
+    from harness.sample_turns import turn_id, turn_reference, turn_text
 
     items: list[PairItem] = []
     for sample in samples:

@@ -8,6 +8,7 @@
 """
 
 from harness.report.rundir import RunDir, judgments_files, read_run_dir
-from harness.report.write import REPORT_FILES, report_file_names, scores_for_run, write_report
+from harness.report.write import scores_for_run, write_report
+from harness.runs.layout import REPORT_FILES, report_file_names
 
 __all__ = ["REPORT_FILES", "RunDir", "judgments_files", "read_run_dir", "report_file_names", "scores_for_run", "write_report"]

@@ -19,14 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import loads
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.runs.judgment_lines import read_judgment_lines
-from harness.runs.turns import turn_id
-
-RUN_CONFIG = "run.json"
-GENERATIONS = "generations.jsonl"
-JUDGMENTS = "judgments.jsonl"
+from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILE
+from harness.sample_turns import turn_id
 
 
 @dataclass
@@ -94,7 +91,7 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
         raise DataError(f"{path}: not a run directory")
     notes: list[str] = []
     config: dict[str, Any] = {}
-    config_path = path / RUN_CONFIG
+    config_path = path / RUN_FILE
     if config_path.is_file():
         try:
             loaded = loads(config_path.read_text(encoding="utf-8"))
@@ -107,7 +104,7 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
             raise DataError(f"{config_path}:1: expected a JSON object", hint=DAMAGED_HINT)
         config = loaded
     else:
-        notes.append(f"{RUN_CONFIG} is missing; the run is named after its directory")
+        notes.append(f"{RUN_FILE} is missing; the run is named after its directory")
     judgments_path = Path(judgments_file) if Path(judgments_file).is_absolute() else path / judgments_file
     if not judgments_path.is_file():
         raise DataError(f"{judgments_path}: no judgments file", hint="Judge the run first (harness run / harness judge).")
@@ -115,7 +112,7 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
     generations: dict[str, dict[str, Any]] = {}
     generations_path = path / GENERATIONS
     if generations_path.is_file():
-        records = read_jsonl(generations_path, tolerate_torn_tail=True)
+        records = read_jsonl_records(generations_path, tolerate_torn_tail=True)
         if records.torn_last_line is not None:
             notes.append(f"{GENERATIONS}: ignored a torn last line ({records.torn_last_line})")
         for record in records.dicts():

@@ -5,42 +5,24 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
+from harness.io import write_text_atomic
 from harness.paper.side_by_side import comparison_for_run
 from harness.report.csv_export import render_csv
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
-from harness.report.rundir import JUDGMENTS, RUN_CONFIG, RunDir, read_run_dir
+from harness.report.rundir import RunDir, read_run_dir
+from harness.runs.layout import JUDGMENTS, RUN_FILE, report_file_names
 from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.aggregate import score_judgments
 from harness.scoring.bias import pointwise_bias
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from harness.scoring.turns import has_turns, turn_scores
 from harness.specs import CategorySpec
-
-REPORT_FILES = ("scores.json", "scores.csv", "report.md", "report.html")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:  # disk full, interrupted: leave no temporary file behind
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def report_file_names(judgments_file: str = JUDGMENTS) -> list[str]:
-    """The files :func:`write_report` writes for ``judgments_file`` (another judge's get a suffix)."""
-    name = Path(judgments_file).name
-    suffix = "" if name == JUDGMENTS else "-" + Path(name).stem.removeprefix("judgments-")
-    return [f"scores{suffix}.json", f"scores{suffix}.csv", f"report{suffix}.md", f"report{suffix}.html"]
 
 
 def scores_for_run(
@@ -163,8 +145,8 @@ def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None 
 def _check_ours(run_dir: Path) -> None:
     """Report files go only into a harness run directory: a folder without ``run.json`` may hold a
     ``report.md`` of the user's, and the harness never writes into a folder it did not create."""
-    if not (run_dir / RUN_CONFIG).is_file():
-        raise UsageError(f"{run_dir} is not a harness run directory (no {RUN_CONFIG}); the harness never writes "
+    if not (run_dir / RUN_FILE).is_file():
+        raise UsageError(f"{run_dir} is not a harness run directory (no {RUN_FILE}); the harness never writes "
                          "report files into such a folder",
                          hint="harness compare reads it without writing; or copy the judgments into a run directory.")
 
@@ -196,5 +178,5 @@ def write_report(
              render_markdown(run, scores), render_html(run, scores, categories))
     outputs = dict(zip(names, texts, strict=True))
     for name, text in outputs.items():
-        _write_atomic(run_dir / name, text)
+        write_text_atomic(run_dir / name, text)
     return scores

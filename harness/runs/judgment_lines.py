@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 
 STATUS_RANK = {"scored": 2, "unscored": 1, "failed": 0}
@@ -86,7 +86,7 @@ def _conflicts(numbered: list[tuple[int, dict[str, Any]]]) -> list[str]:
 def read_judgment_lines(path: Path | str) -> JudgmentLines:
     """Read and check ``path`` (a torn last line is tolerated); a bad line is a :class:`DataError`."""
     path = Path(path)
-    parsed = read_jsonl(path, tolerate_torn_tail=True)
+    parsed = read_jsonl_records(path, tolerate_torn_tail=True)
     for line_no, record in parsed:
         problem = line_problem(record)
         if problem:

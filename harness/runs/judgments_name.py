@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
-from harness.runs.rundir import GENERATIONS, JUDGMENTS, RUN_FILES, name_problem
+from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILES, default_judgments_file
+from harness.runs.rundir import name_problem
 
 SUFFIX = ".jsonl"
 _RESERVED = {GENERATIONS: "the run's answers", JUDGMENTS: "the run's own judgments (harness run writes it)"}
@@ -23,7 +24,7 @@ _RESERVED = {GENERATIONS: "the run's answers", JUDGMENTS: "the run's own judgmen
 
 def _hint(judge: str) -> str:
     return (f"--judgments-file names a judgments file of the run's own: a new file name ending in {SUFFIX} "
-            f"(the default is judgments-{judge}.jsonl).")
+            f"(the default is {default_judgments_file(judge)}).")
 
 
 def _name_problem(name: str) -> str | None:

@@ -17,8 +17,8 @@ from typing import Any
 
 from harness.data.json_text import loads
 from harness.runs.batch_record import waiting_note
+from harness.runs.layout import RUN_FILE
 from harness.runs.lock import is_held
-from harness.runs.rundir import RUN_FILE
 
 STALE = "stale"
 

@@ -23,8 +23,7 @@ from typing import Any
 
 from harness.data.json_text import loads
 from harness.errors import UsageError
-
-LOCK_FILE = "run.lock"
+from harness.runs.layout import LOCK_FILE
 
 
 class RunDirBusy(UsageError):

@@ -20,13 +20,14 @@ from harness.protocols import EvalSample, PairVerdict
 
 def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[str, Any]]]:
     """A run's samples and generation records by id (conversations for a multi-turn run)."""
-    from harness.runs.records import read_jsonl
-    from harness.runs.rundir import GENERATIONS, read_run
+    from harness.runs.layout import GENERATIONS
+    from harness.runs.records import read_record_dicts
+    from harness.runs.rundir import read_run
     from harness.runs.sample_records import sample_from_record
     from harness.runs.turns import samples_from_records
 
     read_run(run_dir)  # a usage error when this is not a run directory
-    records = read_jsonl(Path(run_dir) / GENERATIONS)
+    records = read_record_dicts(Path(run_dir) / GENERATIONS)
     if not records:
         raise UsageError(f"{run_dir} has no generations to compare")
     if any("turn" in r for r in records):
@@ -111,15 +112,15 @@ def run_model(run_dir: Path) -> str:
 def pointwise_scores(run_dir: Path) -> tuple[dict[str, float], str | None]:
     """The run's pointwise scores by judged id (mean over repeats), for instruction difficulty, and
     why there are none (no judgments file, or an unreadable one: then the GLM goes without it)."""
-    from harness.runs.records import read_jsonl
-    from harness.runs.rundir import JUDGMENTS
+    from harness.runs.layout import JUDGMENTS
+    from harness.runs.records import read_record_dicts
     from harness.scoring.bias import scored_value
 
     path = Path(run_dir) / JUDGMENTS
     if not path.is_file():
         return {}, f"{path} is absent"
     try:
-        records = read_jsonl(path)
+        records = read_record_dicts(path)
     except UsageError as exc:
         return {}, str(exc)
     by_id: dict[str, list[float]] = {}

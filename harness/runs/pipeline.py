@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from harness.errors import HarnessError, UsageError
 from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
 from harness.generation.lengths import LengthChoice, apply_length, check_lengths, choose_length
+from harness.io import write_jsonl_atomic
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
@@ -30,14 +31,12 @@ from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judge_stats import stored_stats
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
+from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILE, default_judgments_file, report_file_names
 from harness.runs.lock import run_dir_lock
 from harness.runs.preflight import check_context
 from harness.runs.ranks import Ranks
-from harness.runs.records import JsonlAppender, read_jsonl, rewrite_jsonl_atomic
+from harness.runs.records import JsonlAppender, read_record_dicts
 from harness.runs.rundir import (
-    GENERATIONS,
-    JUDGMENTS,
-    RUN_FILE,
     RunClaim,
     add_run_files,
     check_run_name,
@@ -46,12 +45,12 @@ from harness.runs.rundir import (
 )
 from harness.runs.sample_records import sample_fields, sample_from_record
 from harness.runs.turns import (
-    TURN_SEPARATOR,
     generate_by_turn,
     is_multi_turn,
     samples_from_records,
     turn_items,
 )
+from harness.sample_turns import TURN_SEPARATOR
 from harness.scales import ScoreScale, check_judgment, resolve_scale
 
 if TYPE_CHECKING:
@@ -266,7 +265,7 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
                                     progress=progress, record_for=generation_record, appender=JsonlAppender,
                                     decoding=decoding)
     by_id = {s.id: s for s in samples}
-    done = {r["id"]: r for r in read_jsonl(path) if isinstance(r.get("id"), str) and r["id"] in by_id} \
+    done = {r["id"]: r for r in read_record_dicts(path) if isinstance(r.get("id"), str) and r["id"] in by_id} \
         if ranks.is_main else {}
     # Every rank must batch the very same list: rank 0's reading of the file decides.
     todo_ids = ranks.broadcast([s.id for s in samples if s.id not in done] if ranks.is_main else None)
@@ -342,7 +341,7 @@ def compact_judgments(path: Path, log: Callable[[str], None] | None = None) -> l
         if is_better(record, best.get(key)):
             best[key] = record
     if len(best) != len(records):
-        rewrite_jsonl_atomic(path, list(best.values()))
+        write_jsonl_atomic(path, list(best.values()))
     return list(best.values())
 
 
@@ -594,14 +593,9 @@ def rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None = None,
         return _rejudge(run_dir, judge, settings=settings, judgments_file=judgments_file, manager=manager, log=log)
 
 
-def default_judgments_file(judge: str) -> str:
-    return f"judgments-{judge}.jsonl"
-
-
 def _check_judgments_file(run_dir: Path, name: str, judge: str) -> None:
     """``--judgments-file`` names a judgments file of the run's own (:mod:`harness.runs.judgments_name`);
     a folder that is not a run is refused first, before anything is written there."""
-    from harness.report import report_file_names
     from harness.runs.judgments_name import check_judgments_file
 
     check_judgments_file(run_dir, name, meta=read_run(run_dir), judge=judge, writes=report_file_names(name))
@@ -617,7 +611,7 @@ def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgm
     overrides = settings.run_config_items() if settings is not None else {}
     config = RunConfig.model_validate({**meta["config"], **overrides, "judge": judge})
     check_api_base(config, str(Path(run_dir) / RUN_FILE))
-    records = read_jsonl(Path(run_dir) / GENERATIONS)
+    records = read_record_dicts(Path(run_dir) / GENERATIONS)
     generations = {r["id"]: r for r in records}
     if not generations:
         raise UsageError(f"{run_dir} has no generations to judge")
@@ -626,7 +620,6 @@ def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgm
         samples, generations = samples_from_records(records)
     name = judgments_file or default_judgments_file(judge)
     _check_judgments_file(Path(run_dir), name, judge)  # again, now that no one else can change the folder
-    from harness.report import report_file_names
 
     add_run_files(Path(run_dir), [name, *report_file_names(name)])  # ours, so --force may remove them
     judged, stats = judge_stage(config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge)

@@ -4,7 +4,8 @@ Each record is one line written with a single ``write`` on a file opened in appe
 flushed and fsynced, so a record is either wholly on disk or not at all -- except the very last
 line of a file whose writer was killed mid-write, which may be torn. Readers skip a torn last line
 (and only the last: a bad line in the middle is real corruption and an error); writers cut it off
-before appending so the next record starts on a fresh line.
+before appending so the next record starts on a fresh line. Whole-file rewrites are
+:mod:`harness.io`'s.
 """
 
 from __future__ import annotations
@@ -17,16 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import loads
+from harness.io import FileTooLarge, read_bytes_bounded
+
+# run.json and its kind hold settings and counts, never records: anything larger is not the harness's
+MAX_JSON_OBJECT_BYTES = 64 * 2**20
 
 
-def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
-    """All complete records of ``path`` (``[]`` if absent); a torn last line is ignored."""
-    from harness.data.jsonl import read_jsonl as read_records
+def read_record_dicts(path: Path | str) -> list[dict[str, Any]]:
+    """All complete records of ``path`` as dicts (``[]`` if absent); a torn last line is ignored.
+
+    (Line numbers and what was skipped: :func:`harness.data.jsonl.read_jsonl_records`.)"""
+    from harness.data.jsonl import read_jsonl_records
 
     path = Path(path)
     if not path.exists():
         return []
-    return read_records(path, tolerate_torn_tail=True).dicts()
+    return read_jsonl_records(path, tolerate_torn_tail=True).dicts()
 
 
 def repair_tail(path: Path) -> int:
@@ -98,7 +105,9 @@ def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
 
     hint = hint or "The file is damaged: restore it from a copy, or remove it and run again."
     try:
-        data = loads(path.read_bytes().decode("utf-8"))
+        data = loads(read_bytes_bounded(path, MAX_JSON_OBJECT_BYTES).decode("utf-8"))
+    except FileTooLarge as exc:
+        raise UsageError(str(exc), hint=hint) from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not UTF-8 (offset {exc.start})", hint=hint) from None
     except json.JSONDecodeError as exc:
@@ -106,35 +115,3 @@ def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError(f"{path}:1: expected a JSON object, got {type(data).__name__}", hint=hint)
     return data
-
-
-def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: readers never see half a file.
-
-    If the write fails (disk full, interrupted), the temporary file is removed and ``path`` is
-    left as it was.
-    """
-    tmp = _temp_path(path)
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` via a temporary file and a rename: readers never see half a file."""
-    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def rewrite_jsonl_atomic(path: Path, records: list[dict[str, Any]]) -> None:
-    """Replace ``path`` with exactly ``records`` (temporary file + rename; no temporary file left on error)."""
-    write_text_atomic(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))

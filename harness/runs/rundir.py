@@ -1,12 +1,6 @@
 """A run directory: where one evaluation's records live, and how a run finds it again.
 
-Layout (stable; other tools read it)::
-
-    run.json             resolved config, fingerprint, prompt sent, versions, seeds, status, stats
-    config.yaml          the resolved config again, as a file `harness run --config` accepts
-    generations.jsonl    one record per sample: id, category, question, reference, answer, ...
-    judgments.jsonl      one record per sample (and repeat): id, category, score, status, raw, ...
-    scores.json, report.md, scores.csv, report.html     written by the scoring/report step
+Its files are named in :mod:`harness.runs.layout`.
 
 Without ``--name``, a run looks under ``--out`` for the newest *unfinished* run with the same
 fingerprint (and the same prompt, see :func:`prompt_change`) and continues it, so the same command
@@ -39,19 +33,13 @@ import yaml
 
 from harness import __version__
 from harness.errors import HarnessError, UsageError
+from harness.io import temp_target, write_json_atomic, write_text_atomic
 from harness.runs.config import RunConfig
-from harness.runs.lock import LOCK_FILE, RunDirBusy, run_dir_lock
-from harness.runs.records import read_json_object, write_json_atomic, write_text_atomic
+from harness.runs.layout import CONFIG_FILE, LOCK_FILE, RUN_FILE, RUN_FILES
+from harness.runs.lock import RunDirBusy, run_dir_lock
+from harness.runs.records import read_json_object
 
-RUN_FILE = "run.json"
-CONFIG_FILE = "config.yaml"
-GENERATIONS = "generations.jsonl"
-JUDGMENTS = "judgments.jsonl"
-# what `harness run` writes (the report names are harness.report.write.REPORT_FILES)
-RUN_FILES = (RUN_FILE, CONFIG_FILE, GENERATIONS, JUDGMENTS, "scores.json", "scores.csv", "report.md", "report.html")
 MAX_NAME_BYTES = 255
-# the temporary files of write_json_atomic / rewrite_jsonl_atomic / the report writer
-_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?:\d+\.tmp|tmp-\d+)")
 KEY_PACKAGES = ("torch", "transformers", "tokenizers", "sentencepiece", "accelerate", "deepspeed", "litellm",
                 "pluggy", "pydantic", "numpy", "vllm")
 
@@ -139,7 +127,7 @@ def _foreign_entries(run_dir: Path) -> list[str]:
     own = {LOCK_FILE}
     return sorted(
         e.name for e in run_dir.iterdir()
-        if e.name not in own and not ((m := _TEMP_NAME.fullmatch(e.name)) and m["name"] in RUN_FILES)
+        if e.name not in own and temp_target(e.name) not in RUN_FILES
     )
 
 
@@ -333,7 +321,7 @@ def discard_records(run_dir: Path, meta: dict[str, Any]) -> list[str]:
                              "through it", hint="Move it away yourself, or use another --name.")
         targets.append(path)
     temps = [e for e in run_dir.iterdir()
-             if (m := _TEMP_NAME.fullmatch(e.name)) and m["name"] in names and e.is_file() and not e.is_symlink()]
+             if temp_target(e.name) in names and e.is_file() and not e.is_symlink()]
     removed = []
     for path in [*temps, *sorted(targets, key=lambda p: p.name == RUN_FILE)]:
         path.unlink()

@@ -26,27 +26,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.protocols import EvalSample, Generation, JudgeItem
 from harness.runs.sample_records import sample_from_record
-
-TURN_SEPARATOR = ":turn"
-
-
-def turn_id(sample_id: str, turn: int) -> str:
-    """The id a turn is judged (and reported) under: ``81:turn2``."""
-    return f"{sample_id}{TURN_SEPARATOR}{turn}"
-
-
-def n_turns(sample: EvalSample) -> int:
-    return len(sample.turns) or 1
-
-
-def turn_text(sample: EvalSample, turn: int) -> str:
-    return sample.turns[turn - 1] if sample.turns else sample.question
-
-
-def turn_reference(sample: EvalSample, turn: int) -> str:
-    if sample.references:
-        return sample.references[turn - 1] if turn <= len(sample.references) else ""
-    return sample.reference if turn == 1 else ""
+from harness.sample_turns import n_turns, turn_id, turn_reference, turn_text
 
 
 def turn_sample(sample: EvalSample, turn: int, answers: Sequence[str]) -> EvalSample:
@@ -97,10 +77,10 @@ def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, l
     gets them (:func:`harness.generation.decoding.apply_decoding`). Returns
     ``({sample id: conversation record}, turns generated now)``.
     """
-    from harness.runs.records import read_jsonl
+    from harness.runs.records import read_record_dicts
 
     by_id = {s.id: s for s in samples}
-    on_disk = read_turns(read_jsonl(path), by_id) if ranks.is_main else {}
+    on_disk = read_turns(read_record_dicts(path), by_id) if ranks.is_main else {}
     built: tuple[Any, Any, str] | None = None
     solo = False  # several processes, but a generator that does not shard: rank 0 does every turn
     made = 0

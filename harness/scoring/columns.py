@@ -1,10 +1,4 @@
-"""The report's columns and the paper's two macro averages, defined once.
-
-BELLE's Table 5 reports nine columns: ``others`` (math and code together), rewrite,
-classification, generation, summarization, extract, open qa, brainstorming, closed qa. A column is
-a category *group* (``CategorySpec.group``): every category is its own group except math and
-code, whose YAML puts them in ``others``. Third-party categories become extra columns after the
-nine, in name order.
+"""How the report's columns (:mod:`harness.table_columns`) are scored, and the paper's two macro averages.
 
 Definitions (what the Table 5 test checks against the published figures):
 
@@ -21,30 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-OTHERS = "others"
-TABLE5_COLUMNS: tuple[str, ...] = (
-    "others",
-    "rewrite",
-    "classification",
-    "generation",
-    "summarization",
-    "extract",
-    "open_qa",
-    "brainstorming",
-    "closed_qa",
-)
-TABLE5_LABELS: dict[str, str] = {
-    "others": "others",
-    "open_qa": "open qa",
-    "closed_qa": "closed qa",
-}
-
-
-def column_order(groups: Iterable[str]) -> list[str]:
-    """Table 5 order for the nine known columns, then any other group by name."""
-    present = set(groups)
-    known = [c for c in TABLE5_COLUMNS if c in present]
-    return known + sorted(present - set(TABLE5_COLUMNS))
+from harness.table_columns import OTHERS as OTHERS
+from harness.table_columns import TABLE5_COLUMNS as TABLE5_COLUMNS
+from harness.table_columns import TABLE5_LABELS as TABLE5_LABELS
+from harness.table_columns import column_label as column_label
+from harness.table_columns import column_order as column_order
 
 
 def macro_from_columns(columns: Mapping[str, float | None]) -> tuple[float | None, float | None]:
@@ -54,13 +29,6 @@ def macro_from_columns(columns: Mapping[str, float | None]) -> tuple[float | Non
     rest = [value for name, value in scored.items() if name != OTHERS]
     macro_wo = sum(rest) / len(rest) if rest else None
     return macro, macro_wo
-
-
-def column_label(group: str, display_names: Mapping[str, str]) -> str:
-    """A column's header: the Table 5 label, else the display name of its only category."""
-    if group in TABLE5_LABELS:
-        return TABLE5_LABELS[group]
-    return display_names.get(group, group)
 
 
 def paper_columns(rows: Iterable[Mapping[str, Any]]) -> tuple[list[str], dict[str, str]]:

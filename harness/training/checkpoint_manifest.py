@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError
+from harness.io import write_text_atomic
 
 MANIFEST_NAME = "harness_manifest.json"
 LATEST_NAME = "latest"
@@ -59,12 +60,6 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    from harness.runs.records import write_text_atomic
-
-    write_text_atomic(path, text)
 
 
 def _entries(tag_dir: Path) -> list[tuple[str, Path]]:
@@ -104,7 +99,7 @@ def write_manifest(ckpt_dir: Path | str, tag: str) -> Path:
         files[name] = {"size": entry.stat().st_size, "sha256": sha256_file(entry)}
     manifest = {"format": FORMAT, "tag": tag, "files": files}
     path = tag_dir / MANIFEST_NAME
-    _write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path
 
 
@@ -112,7 +107,7 @@ def write_latest(ckpt_dir: Path | str, tag: str) -> None:
     """Point ``latest`` at ``tag`` (after its manifest exists), atomically."""
     if not TAG_RE.fullmatch(tag):
         raise ValueError(f"not a checkpoint tag: {tag!r}")
-    _write_atomic(Path(ckpt_dir) / LATEST_NAME, tag)
+    write_text_atomic(Path(ckpt_dir) / LATEST_NAME, tag)
 
 
 def seal_checkpoint(ckpt_dir: Path | str, tag: str) -> Path:

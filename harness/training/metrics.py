@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from harness.io import write_text_atomic
+
 # Dense bf16 peak TFLOP/s by device-name fragment (first match wins; order matters).
 PEAK_BF16_TFLOPS: tuple[tuple[str, float], ...] = (
     ("H200", 989.0),
@@ -65,7 +67,7 @@ class TrainLog:
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 if line.strip() and json.loads(line).get("step", 0) <= resume_step:
                     kept.append(line)
-        self.path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        write_text_atomic(self.path, "".join(line + "\n" for line in kept))  # a crash keeps the old log
         self.writer = None
         self.tensorboard_reason: str | None = None
         if tensorboard:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.manager import get_registry
 from harness.scoring.columns import TABLE5_COLUMNS
@@ -38,17 +38,17 @@ def test_jsonl_errors_and_torn_tail(tmp_path):
     path = tmp_path / "j.jsonl"
     path.write_text('{"a": 1}\n{"a": 2}\n{"a": 3, "b"', encoding="utf-8")
     with pytest.raises(DataError, match=r"j\.jsonl line 3: invalid JSON"):
-        read_jsonl(path)
-    records = read_jsonl(path, tolerate_torn_tail=True)
+        read_jsonl_records(path)
+    records = read_jsonl_records(path, tolerate_torn_tail=True)
     assert [r["a"] for r in records.dicts()] == [1, 2] and records.torn_last_line == 3
     # a bad line that is not the last one is an error even when tolerating a torn tail
     path.write_text('{"a": 1}\n{"a": \n{"a": 3}\n', encoding="utf-8")
     with pytest.raises(DataError, match="line 2"):
-        read_jsonl(path, tolerate_torn_tail=True)
+        read_jsonl_records(path, tolerate_torn_tail=True)
     # a bad last line followed by a newline was written whole: not a torn append
     path.write_text('{"a": 1}\n[1, 2\n', encoding="utf-8")
     with pytest.raises(DataError, match="line 2"):
-        read_jsonl(path, tolerate_torn_tail=True)
+        read_jsonl_records(path, tolerate_torn_tail=True)
     path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
     with pytest.raises(DataError, match="line 2: expected a JSON object, got list"):
-        read_jsonl(path)
+        read_jsonl_records(path)

@@ -9,7 +9,7 @@ import pytest
 from harness.errors import UsageError
 from harness.runs.config import RunConfig
 from harness.runs.pipeline import rejudge, run_eval
-from harness.runs.records import read_jsonl
+from harness.runs.records import read_record_dicts
 
 from .conftest import EchoGenerator, ScriptedJudge
 
@@ -72,7 +72,7 @@ def test_torn_last_line_is_tolerated(tmp_path, manager):
     path = tmp_path / "runs" / "torn" / "judgments.jsonl"
     with path.open("ab") as fh:
         fh.write(b'{"id": "s004", "category": "qa", "sco')  # killed mid-write
-    assert len(read_jsonl(path)) == 4
+    assert len(read_record_dicts(path)) == 4
     ScriptedJudge.interrupt_after = None
     run_eval(config, manager=manager, log=lambda m: None)
     records = lines(path)

@@ -15,7 +15,6 @@ Both are written through a temporary file and a rename, so a crash leaves the ol
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -135,10 +134,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def write_outputs(kept: Sequence[CleanItem], report: dict[str, Any], out: Path, report_path: Path) -> None:
-    from harness.runs.records import write_json_atomic, write_text_atomic
+    from harness.io import write_json_atomic, write_jsonl_atomic
 
     try:
-        write_text_atomic(out, "".join(json.dumps(item.record, ensure_ascii=False) + "\n" for item in kept))
+        write_jsonl_atomic(out, (item.record for item in kept))
         write_json_atomic(report_path, report)
     except OSError as exc:
         raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
