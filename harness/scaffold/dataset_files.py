@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import EvalSample
-from harness.data.jsonl import read_jsonl
+from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
@@ -43,7 +43,7 @@ class ${dataset_class}:
         """Every question in file order; a bad line stops the run (exit 2), naming
         the file and line."""
         samples, seen = [], set()
-        for line, record in read_jsonl(self.path):
+        for line, record in read_jsonl_records(self.path):
             where = f"{self.path} line {line}"
             sample = _sample(record, where)
             if sample.id in seen:
