@@ -153,7 +153,10 @@ class LLMJudge:
             if self.client.is_cached(self.client.key_for(messages, self.params, self._key_extra(item))):
                 continue
             n_uncached += 1
-            prompt_tokens += litellm.token_counter(model=self.client.model_id, messages=messages)
+            try:
+                prompt_tokens += litellm.token_counter(model=self.client.model_id, messages=messages)
+            except Exception:  # e.g. a tokenizer litellm would download, offline: no estimate, no failure
+                return None
         if n_uncached == 0:
             return 0.0
         return token_cost(

@@ -113,3 +113,16 @@ def test_a_pairwise_judge_reports_one_verdict_per_order(tmp_path):
     assert by_order["ab"].verdict == "A" and by_order["ba"].verdict is None
     assert "[[A]]" in by_order["ba"].reason and by_order["ab"].judge == "preference"
     assert judge.stats["decided"] == 1 and judge.stats["undecided"] == 1
+
+
+def test_no_cost_estimate_rather_than_a_failed_run_when_the_tokenizer_cannot_load(monkeypatch):
+    """Offline, litellm downloads some tokenizers (gpt-4o-mini's o200k_base) on first use and raises
+    a ConnectionError: the estimate is then unknown, and judging goes on."""
+    from harness.api.litellm_import import import_litellm
+
+    def offline(**_):
+        raise ConnectionError("Max retries exceeded with url: /encodings/o200k_base.tiktoken")
+
+    monkeypatch.setattr(import_litellm(), "token_counter", offline)
+    judge = RubricJudge(api_base="http://127.0.0.1:9", use_cache=False)
+    assert judge.estimate_cost(items(1)) is None

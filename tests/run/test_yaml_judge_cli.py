@@ -35,7 +35,7 @@ def dataset(tmp_path: Path) -> Path:
 
 def run_args(data: Path, out: Path, judge_url: str) -> list[str]:
     return ["run", "--model", "litellm:gen-model", "--dataset", str(data), "--judge", "rubric-zh",
-            "--judge-api-base", judge_url, "--out", str(out), "--name", "r", "--no-progress"]
+            "--judge-api-base", judge_url, "--out", str(out), "--name", "r", "--no-progress", "--no-cache"]
 
 
 def test_the_yaml_judge_is_listed(tmp_path, harness_home):
