@@ -146,7 +146,7 @@ class DatasetSpec(ComponentSpec):
 
     ``headline`` says how the one figure a run on this dataset is quoted by is aggregated
     (:mod:`harness.scoring.headline`): ``"macro"``, the mean of the column means (BELLE's tables), or
-    ``"pooled"``, the mean over every scored item (FastChat's MT-Bench score: every (question, turn)).
+    ``"pooled"``, the mean over every scored item (FastChat's single-judge score: every (question, turn)).
     """
 
     kind: ClassVar[str] = "dataset"

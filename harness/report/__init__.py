@@ -7,8 +7,23 @@
 * :mod:`.escape`     the one place that makes untrusted text inert per format (CSV, Markdown, HTML, terminal)
 """
 
-from harness.report.rundir import RunDir, judgments_files, read_run_dir
-from harness.report.write import scores_for_run, write_report
-from harness.runs.layout import REPORT_FILES, report_file_names
+from __future__ import annotations
 
-__all__ = ["REPORT_FILES", "RunDir", "judgments_files", "read_run_dir", "report_file_names", "scores_for_run", "write_report"]
+import importlib
+from typing import Any
+
+# Imported on first use: importing a leaf such as ``harness.report.escape`` (which the CLI's
+# commands do) must not load the renderers, the paper tables and pydantic with it.
+_EXPORTS = {
+    "REPORT_FILES": "harness.runs.layout", "report_file_names": "harness.runs.layout",
+    "RunDir": "harness.report.rundir", "judgments_files": "harness.report.rundir",
+    "read_run_dir": "harness.report.rundir", "scores_for_run": "harness.report.write",
+    "write_report": "harness.report.write",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'harness.report' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -13,13 +13,13 @@ that is not the harness's (another schema, not JSON) is never overwritten.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import loads
 from harness.errors import DataError, UsageError
+from harness.io import write_text_atomic
 from harness.runs.labels import Labels
 from harness.runs.lock import run_dir_lock
 
@@ -64,11 +64,5 @@ def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str, scale: d
     }
     with run_dir_lock(run_dir, command="harness calibrate"):
         load_stored(run_dir)  # an existing file that is not ours stops here, untouched
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     return path

@@ -29,7 +29,7 @@ A figure with no scored sample has ``mean``, ``ci_low`` and ``ci_high`` ``null``
 the largest number of scored judge repeats of a sample and ``repeat_sd`` the mean within-sample
 standard deviation of repeated scores (``null`` without repeats). See :mod:`.columns` for the
 column and macro definitions, :mod:`.headline` for the headline (the figure the terminal, the
-CSV and the reports lead with: ``macro``, or ``pooled`` as FastChat's MT-Bench score is).
+CSV and the reports lead with: ``macro``, or ``pooled`` as FastChat's single-judge score is).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Why declared per dataset: benchmarks quote different aggregates, and with unequal numbers of scored
 items per category they differ. BELLE's tables give ``macro ave``, the unweighted mean of the
-column means. FastChat's MT-Bench score (``fastchat/llm_judge/show_result.py``, single mode) is the
+column means. FastChat's single-judge score (``fastchat/llm_judge/show_result.py``, single mode) is the
 mean ``score`` over every row of the judgment file after dropping unrated rows (``-1``): the mean
 over every scored (question, turn) pair, pooled across categories and turns.
 
@@ -52,7 +52,7 @@ def question_ids(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def macro_name(scores: Mapping[str, Any]) -> str:
-    """``macro ave`` in words: of category means when every column is one category (MT-Bench)."""
+    """``macro ave`` in words: of category means when every column is one category (a multi-turn benchmark's)."""
     columns = scores.get("columns") or {}
     single = all(len(row.get("categories") or ()) <= 1 for row in columns.values())
     return f"macro ave (mean of {'category' if single else 'column'} means)"

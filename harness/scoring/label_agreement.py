@@ -9,7 +9,7 @@ integers) and a tenth of the scale on a narrower one (0..1: 0, 0.1, ... 1). "Wit
 such step.
 
 Pairwise (verdicts ``a``, ``b``, ``tie``): the share of samples where judge and people give the same
-verdict, with ties and without them, as FastChat's MT-Bench agreement counts it
+verdict, with ties and without them, as FastChat's human-agreement script counts it
 (fastchat/llm_judge/compute_agreement.py: "with tie" counts every pair, a tie agreeing only with a
 tie; "without tie" leaves out every pair where either side said tie).
 """

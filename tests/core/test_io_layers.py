@@ -19,7 +19,9 @@ RENAME_EXCEPTIONS = {
     "harness.api.cache": "a corrupt response cache moved aside, never deleted",
 }
 # the layers above the run pipeline: the only modules that may import harness.runs / harness.report
-ABOVE_RUNS = ("harness.cli", "harness.__main__", "harness.runs", "harness.report", "harness.experiments")
+# (harness.testing: the judge author's kit builds a judge exactly as `harness run` does)
+ABOVE_RUNS = ("harness.cli", "harness.__main__", "harness.runs", "harness.report", "harness.experiments",
+              "harness.testing")
 # components reaching up into a peer they sit below
 FORBIDDEN = {
     "harness.data": ("harness.scoring", "harness.judging"),
