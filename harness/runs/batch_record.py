@@ -13,8 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.runs.records import read_json_object, write_json_atomic
-from harness.runs.rundir import RUN_FILE, RUN_JSON_HINT
+from harness.io import write_json_atomic
+from harness.runs.layout import RUN_FILE
+from harness.runs.records import read_json_object
+from harness.runs.rundir import RUN_JSON_HINT
 
 KEY = "judge_batches"
 
