@@ -30,6 +30,7 @@ RUN_CONFIG_KEYS: dict[str, str] = {
     "use_cache": "use_cache",
     "max_cost": "max_cost",
     "progress": "progress",
+    "pacing": "judge_pacing",
 }
 
 
@@ -40,7 +41,8 @@ class JudgeSettings:
     ``model``/``api_base``: the chat model and OpenAI-compatible base URL; ``concurrency``: requests
     in flight; ``repeats``: verdicts per answer; ``deadline``: seconds per request with its retries;
     ``max_reply_bytes``: bytes of a reply kept; ``max_consecutive_failures``: requests in a row
-    without a reply before the run stops; ``max_cost``: USD after which judging stops cleanly.
+    without a reply before the run stops; ``max_cost``: USD after which judging stops cleanly;
+    ``pacing``: ``auto`` (paced from the server's rate-limit headers) or ``off``.
     """
 
     model: str | None = None
@@ -56,6 +58,7 @@ class JudgeSettings:
     use_cache: bool | None = None
     max_cost: float | None = None
     progress: bool | None = None
+    pacing: str | None = None
 
     def __post_init__(self) -> None:
         # The same bounds as RunConfig and ApiSettings, checked here too so that a judge built
@@ -63,6 +66,9 @@ class JudgeSettings:
         lower = {"concurrency": (1, False), "repeats": (1, False), "max_retries": (0, False),
                  "temperature": (0, False), "timeout": (0, True), "deadline": (0, True),
                  "max_reply_bytes": (1024, False), "max_consecutive_failures": (1, False), "max_cost": (0, True)}
+        if self.pacing is not None and self.pacing not in ("auto", "off"):
+            raise UsageError(f"judge setting 'pacing' must be auto or off, not {self.pacing!r}",
+                             hint="set judge_pacing to auto or off")
         for name, (bound, strict) in lower.items():
             value = getattr(self, name)
             if value is None:

@@ -28,6 +28,11 @@ request after the first ``fail_after``: a server that goes down mid-run):
   and far outside any scale: a parser that drops exponents reads 1, a careful judge rejects it;
 * ``nan_score``: a 200 whose reply scores ``得分: NaN``: never a number a judge may report.
 
+Rate limits (``rpm=``/``tpm=``, ``--rpm N``/``--tpm N``): token buckets of N requests / tokens a
+minute (:mod:`harness.testing.rate_limits`), ``bucket_fill`` full at the first request; every answer
+carries OpenAI's ``x-ratelimit-*`` headers, and a request over a limit is answered 429 at once,
+with ``Retry-After``, counted as ``rate_limited``.
+
 ``score=`` (``--score``) sets the score the normal reply gives (``0.8e1``, ``1e-9``, ``-0.5``,
 ``１．０``...), to try a judge's parser and range check on any number without writing a reply.
 
@@ -48,6 +53,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from harness.testing.rate_limits import RateLimits, charged_tokens
 
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
 FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers", "exponent_score", "nan_score")
@@ -85,7 +92,8 @@ class ChatCompletionsServer:
     every request after the first N a fault (a server going down mid-run). ``model_name`` is
     what replies report in their ``model`` field, ``finish_reason`` their finish reason; ``usage``
     replaces the token counts they report (any value, NaN included); ``error_message`` is the
-    message of the injected ``500``.
+    message of the injected ``500``. ``rpm``/``tpm``: rate limits a minute, enforced with 429s and
+    told in ``x-ratelimit-*`` headers, the buckets ``bucket_fill`` full at the start.
 
     ``requests`` holds the received request bodies (thread-safe snapshot; the last
     ``keep_requests`` of them when that is set, all by default), ``request_headers`` their headers,
@@ -112,6 +120,9 @@ class ChatCompletionsServer:
         finish_reason: str = "stop",
         usage: dict[str, Any] | None = None,
         error_message: str = "Internal server error (injected)",
+        rpm: int | None = None,
+        tpm: int | None = None,
+        bucket_fill: float = 1.0,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -132,6 +143,8 @@ class ChatCompletionsServer:
         self.usage = dict(usage or {})
         self.error_message = error_message
         self._rng = random.Random(seed)
+        self.rate_limits = (RateLimits(rpm=rpm, tpm=tpm, fill=bucket_fill)
+                            if rpm is not None or tpm is not None else None)
         self._lock = threading.Lock()
         self.oversized_bytes = oversized_bytes
         self._requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)
@@ -302,7 +315,13 @@ class ChatCompletionsServer:
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             if fault == "hang":
                 self._counts[fault] += 1
+        limited: dict[str, str] | None = None
         try:
+            if self.rate_limits is not None and fault is None:
+                allowed, limited = self.rate_limits.take(time.monotonic(), charged_tokens(body))
+                if not allowed:
+                    fault = "rate_limited"
+                    return self._over_limit(limited)
             if self.latency:
                 await asyncio.sleep(self.latency)
             if fault == "hang":
@@ -310,12 +329,21 @@ class ChatCompletionsServer:
                 return web.Response(status=503)
             if fault == "oversized":
                 return await self._oversized(request, body)
-            return self._respond(fault, body, request)
+            response = self._respond(fault, body, request)
+            response.headers.update(limited or {})
+            return response
         finally:
             with self._lock:
                 self._in_flight -= 1
                 if fault != "hang":
                     self._counts[fault or "ok"] += 1
+
+    def _over_limit(self, headers: dict[str, str]) -> Any:
+        from aiohttp import web
+
+        error = {"error": {"message": "Rate limit reached (harness.testing --rpm/--tpm)", "type": "requests",
+                           "code": "rate_limit_exceeded"}}
+        return web.json_response(error, status=429, headers=headers)
 
     async def _models(self, request: Any) -> Any:
         """``GET /v1/models``, as OpenAI-compatible servers answer it: what ``harness run``'s
@@ -440,6 +468,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--keep-requests", type=int, default=0,
                         help="request bodies kept for inspection (default 0: memory stays flat)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rpm", type=int, default=None, help="requests a minute (a token bucket; 429 when over)")
+    parser.add_argument("--tpm", type=int, default=None,
+                        help="tokens a minute (prompt characters + max_tokens; 429 when over)")
+    parser.add_argument("--bucket-fill", type=float, default=1.0,
+                        help="how full the rate-limit buckets start, 0 to 1 (default 1, as a fresh account)")
     parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
     parser.add_argument("--finish-reason", default="stop")
     parser.add_argument("--usage", type=_usage_option, default=None,
@@ -449,6 +482,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.reply is not None and args.score is not None:
         parser.error("give --reply or --score, not both")
+    if any(limit is not None and limit < 1 for limit in (args.rpm, args.tpm)):
+        parser.error("--rpm and --tpm must be at least 1")
     server = ChatCompletionsServer(
         args.reply,
         latency=args.latency,
@@ -465,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         finish_reason=args.finish_reason,
         usage=args.usage,
         error_message=args.error_message,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        bucket_fill=args.bucket_fill,
     )
     with server:
         print(server.base_url, flush=True)
