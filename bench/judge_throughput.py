@@ -12,7 +12,10 @@
 3. a second run from the cache: zero requests;
 4. scale: 10,000 judgments at concurrency 256 with 10% faults (429, 500, malformed, dropped
    connections), 0 lost and 0 doubled, and the peak RSS at 10,000 against the peak at 1,000 (each
-   measured in a fresh subprocess; target ratio at most 1.2).
+   measured in a fresh subprocess; target ratio at most 1.2);
+5. at a rate limit: 1,000 judgments against ``--rpm 600`` (429 with ``Retry-After`` when over) at
+   ``--judge-concurrency 64``, paced from the rate-limit headers (target: at least 90% of the
+   allowed rate, at most 2% of requests answered 429) beside the same run with ``--judge-pacing off``.
 
 Prints wall times and ratios to the ideal (n x latency / concurrency). By default the server runs
 in a child process (``python -m harness.testing``) so its CPU does not compete with the judge's
@@ -28,6 +31,7 @@ compare, and the other clients measured in the same run are the reference.
     python bench/judge_throughput.py [--n 1000] [--latency 0.1] [--serial-subset 100] [--repeats 3]
                                      [--in-process] [--scale-n 10000] [--scale-base 1000]
                                      [--scale-concurrency 256] [--no-scale] [--no-compare]
+                                     [--rpm 600] [--rate-n 1000] [--no-rate-limit] [--only-rate-limit]
 """
 
 from __future__ import annotations
@@ -47,12 +51,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from harness.judging.llm_judge import LLMJudge
+from harness.judging.settings import JudgeSettings
 from harness.protocols import EvalSample, JudgeItem
 
 LIMIT = 1.10  # wall time / ideal at concurrency 16
 CPU_LIMIT_MS = 3.5  # client CPU per judgment
 RSS_LIMIT = 1.2  # peak RSS at scale_n / at scale_base
 SCALE_FAULTS = ("429", "500", "malformed", "drop")
+RATE_SHARE = 0.90  # judgments per second / the allowed rate, paced from the headers
+RATE_429_SHARE = 0.02  # requests answered 429, paced
 
 
 def make_items(n: int) -> list[JudgeItem]:
@@ -96,6 +103,9 @@ class Server:
                 "--fault-rate", str(self.options.get("fault_rate", 0)),
                 "--faults", ",".join(self.options.get("faults", ("429", "500"))),
                 "--retry-after", str(self.options.get("retry_after", 0.05)), "--seed", str(self.options.get("seed", 0))]
+        for option in ("rpm", "tpm", "bucket_fill"):
+            if self.options.get(option) is not None:
+                args += ["--" + option.replace("_", "-"), str(self.options[option])]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         try:
             self.base_url = proc.stdout.readline().strip()
@@ -128,9 +138,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def judge_run(server: Server, items, *, concurrency: int, cache_path: Path, use_cache: bool):
+def judge_run(server: Server, items, *, concurrency: int, cache_path: Path, use_cache: bool,
+              settings: JudgeSettings | None = None, max_retries: int | None = 8):
     judge = LLMJudge(api_base=server.base_url, concurrency=concurrency, cache_path=cache_path,
-                     use_cache=use_cache, progress=False, max_retries=8)
+                     use_cache=use_cache, progress=False, max_retries=max_retries, settings=settings)
     before = server.stats()["counts"]
     out = []
     start, cpu_start, workers_start = time.perf_counter(), time.process_time(), _children_cpu()
@@ -309,6 +320,36 @@ def scale_section(args) -> bool:
     return ok
 
 
+def rate_limit_section(args) -> bool:
+    """Section 5: judging at a provider's rate limit (``--rpm``, 429 with ``Retry-After`` when over),
+    each pacing mode against a fresh server whose bucket starts empty, with retries enough (50, a
+    10-minute deadline) that the run without pacing finishes too (with the defaults it stops after
+    20 requests in a row are refused). The allowed rate is ``rpm / 60`` a second over the wall time."""
+    print(f"  rate limit: {args.rate_n} judgments against --rpm {args.rpm} ({args.rpm / 60:g}/s, bucket empty "
+          f"at the start), {args.latency * 1000:.0f} ms latency, --judge-concurrency {args.rate_concurrency}")
+    ok = True
+    items = make_items(args.rate_n)
+    tmp = Path(tempfile.mkdtemp(prefix="judge-rate-"))
+    for pacing in ("auto", "off"):
+        with Server(in_process=False, latency=args.latency, rpm=args.rpm, bucket_fill=0).running() as server:
+            wall, out, stats, delta = judge_run(server, items, concurrency=args.rate_concurrency,
+                                                cache_path=tmp / f"{pacing}.sqlite", use_cache=False,
+                                                settings=JudgeSettings(pacing=pacing, deadline=600,
+                                                                       max_consecutive_failures=10_000),
+                                                max_retries=50)
+        scored = sum(j.status == "scored" for j in out)
+        sent = sum(delta.values())
+        limited = delta.get("rate_limited", 0)
+        share = scored / (wall * args.rpm / 60)
+        fine = scored == args.rate_n and share >= RATE_SHARE and limited <= RATE_429_SHARE * sent
+        if pacing == "auto":
+            ok &= fine
+        verdict = ("PASS" if fine else "FAIL") if pacing == "auto" else "(reference)"
+        print(f"    --judge-pacing {pacing:4s}: {scored}/{args.rate_n} scored in {wall:.1f} s = {share:.1%} of the "
+              f"allowed rate; {sent} requests, {limited} answered 429 ({limited / max(1, sent):.1%}) -> {verdict}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
@@ -324,6 +365,11 @@ def main() -> int:
     parser.add_argument("--scale-n", type=int, default=10_000)
     parser.add_argument("--scale-base", type=int, default=1_000, help="the size peak RSS at --scale-n is compared to")
     parser.add_argument("--scale-concurrency", type=int, default=256)
+    parser.add_argument("--rpm", type=int, default=600, help="section 5: the server's requests a minute")
+    parser.add_argument("--rate-n", type=int, default=1000, help="section 5: judgments at the rate limit")
+    parser.add_argument("--rate-concurrency", type=int, default=64, help="section 5: --judge-concurrency")
+    parser.add_argument("--no-rate-limit", action="store_true", help="skip section 5 (about 4 minutes)")
+    parser.add_argument("--only-rate-limit", action="store_true", help="run section 5 alone")
     parser.add_argument("--child-scale", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -331,6 +377,10 @@ def main() -> int:
     if args.child_scale is not None:
         scale_child(args.child_scale, args.base_url, args.scale_concurrency)
         return 0
+    if args.only_rate_limit:
+        ok = rate_limit_section(args)
+        print("overall:", "PASS" if ok else "FAIL")
+        return 0 if ok else 1
     items = make_items(args.n)
     tmp = Path(tempfile.mkdtemp(prefix="judge-bench-"))
     ok = True
@@ -436,6 +486,8 @@ def main() -> int:
               f"-> {'PASS' if cached_ok else 'FAIL'}")
     if not args.no_scale:
         ok &= scale_section(args)
+    if not args.no_rate_limit:
+        ok &= rate_limit_section(args)
     print("overall:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

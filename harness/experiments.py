@@ -62,6 +62,8 @@ class ExperimentSpec(BaseModel):
     trainer: str = "deepspeed"
     train: dict[str, Any] | None = None
     eval: dict[str, Any] = Field(default_factory=dict)
+    # job resources for --executor slurm (gpus, nodes, time_min, partition); options on the command line win
+    slurm: dict[str, Any] | None = None
     source: str | None = Field(default=None, exclude=True)
 
     def published(self) -> PublishedRow | None:

@@ -37,7 +37,8 @@ from harness.api.openai_http import (
     RawReply,
     usage_fields,
 )
-from harness.api.retry import is_retryable, wait_retry_after_or_backoff
+from harness.api.pacing import Pacer, estimated_tokens
+from harness.api.retry import is_retryable, response_headers, status_of, wait_retry_after_or_backoff
 from harness.api.secrets import PLACEHOLDER_KEY, PROVIDER_KEY_ENV, SecretScrubber, configured_secrets
 from harness.api.settings import ApiSettings
 from harness.errors import UsageError
@@ -225,6 +226,9 @@ class ChatClient:
                 api_base=settings.api_base, model=wire_model, api_key=self.__api_key,
                 concurrency=settings.concurrency, max_reply_bytes=settings.max_reply_bytes, headers=_openai_headers(),
             )
+        # starts paced from the server's rate-limit headers (harness.api.pacing); off: concurrency only
+        self.pacer = (Pacer(ceiling=settings.concurrency, max_wait=settings.retry_after_max)
+                      if settings.pacing == "auto" else None)
         self._failures_in_a_row = 0
         self.stopped_reason: str | None = None
 
@@ -350,7 +354,21 @@ class ChatClient:
 
     async def _attempt(self, messages: list[dict[str, str]], params: dict[str, Any],
                        timeout: float) -> tuple[RawReply, float | None]:
-        """One request, bounded as a whole by ``timeout`` (a server that trickles bytes too)."""
+        """One request, bounded as a whole by ``timeout`` (a server that trickles bytes too), started
+        when the pacer allows (the wait is not part of the timeout)."""
+        if self.pacer is None:
+            return await self._bounded_attempt(messages, params, timeout)
+        async with self.pacer.slot(estimated_tokens(messages, params)) as done:
+            try:
+                result = await self._bounded_attempt(messages, params, timeout)
+            except Exception as exc:
+                done(status_of(exc), response_headers(exc))
+                raise
+            done(200, result[0].rate_headers)
+        return result
+
+    async def _bounded_attempt(self, messages: list[dict[str, str]], params: dict[str, Any],
+                               timeout: float) -> tuple[RawReply, float | None]:
         try:
             async with asyncio.timeout(timeout):
                 if self.direct is not None:

@@ -22,7 +22,7 @@ import functools
 import json
 import re
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -68,6 +68,13 @@ class RawReply:
     finish_reason: str | None
     truncated: bool = False
     usage_problem: str | None = None  # token counts that are not counts (see harness.api.cost.token_count)
+    rate_headers: dict[str, str] | None = None  # the x-ratelimit-* headers, for harness.api.pacing
+
+
+def rate_headers(headers: Any) -> dict[str, str]:
+    """The ``x-ratelimit-*`` headers of a reply (at most 16, values cut to 64 characters)."""
+    found = {str(k).lower(): str(v)[:64] for k, v in headers.items() if str(k).lower().startswith("x-ratelimit-")}
+    return dict(list(found.items())[:16])
 
 
 def completions_url(api_base: str) -> str:
@@ -256,11 +263,12 @@ class OpenAICompatibleClient:
             if not 200 <= response.status < 300:
                 _raise_for_status(response, await read_capped(response, ERROR_BODY_BYTES))
             raw, overflow = await read_capped(response, self.body_limit)
+            limits = rate_headers(response.headers)
         if overflow:
             prefix = content_prefix(raw)
             return RawReply(text=prefix, model=None, prompt_tokens=None, completion_tokens=None,
-                            finish_reason=None, truncated=True)
-        return parse_completion(raw)
+                            finish_reason=None, truncated=True, rate_headers=limits)
+        return replace(parse_completion(raw), rate_headers=limits)
 
     async def get_models(self, *, timeout: float) -> None:
         """``GET {api_base}/models``: the cheapest request that proves the endpoint is there and

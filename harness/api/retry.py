@@ -73,6 +73,16 @@ def retry_after_seconds(exc: BaseException) -> float | None:
     return None
 
 
+def response_headers(exc: BaseException) -> dict[str, str] | None:
+    """The first header mapping the exception carries (lower-cased names), for the pacer."""
+    for headers in _headers_of(exc):
+        try:
+            return {str(k).lower(): str(v) for k, v in dict(headers).items()}
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 def status_of(exc: BaseException) -> int | None:
     status = getattr(exc, "status_code", None)
     return status if isinstance(status, int) else None

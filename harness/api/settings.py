@@ -16,6 +16,9 @@ from harness.api.secrets import redact_url
 from harness.errors import UsageError
 from harness.paths import harness_home
 
+# auto: pace starts from the server's rate-limit headers (harness.api.pacing); off: concurrency only
+PACING_MODES = ("auto", "off")
+
 
 def default_cache_path() -> Path:
     return harness_home() / "judge_cache.sqlite"
@@ -38,7 +41,9 @@ class ApiSettings:
     stops sending and says so (what finished is kept; running it again resumes). For the judge,
     ``harness run``/``harness judge`` set them with ``--judge-deadline``, ``--judge-max-reply`` and
     ``--judge-max-failures`` (RunConfig's ``judge_deadline``, ``judge_max_reply``,
-    ``judge_max_failures``).
+    ``judge_max_failures``). ``pacing`` (``--judge-pacing``): ``auto`` paces the starts of
+    requests from the server's rate-limit headers (:mod:`harness.api.pacing`), ``concurrency``
+    staying the ceiling; ``off`` keeps ``concurrency`` requests in flight from the start.
     """
 
     model: str = "gpt-3.5-turbo"
@@ -57,6 +62,7 @@ class ApiSettings:
     deadline: float = 180.0
     max_reply_bytes: int = 64 * 1024
     max_consecutive_failures: int = 20
+    pacing: str = "auto"
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -71,6 +77,8 @@ class ApiSettings:
             raise UsageError(f"max_reply_bytes must be at least 1024, not {self.max_reply_bytes}")
         if self.max_consecutive_failures < 1:
             raise UsageError(f"max_consecutive_failures must be at least 1, not {self.max_consecutive_failures}")
+        if self.pacing not in PACING_MODES:
+            raise UsageError(f"pacing must be one of {', '.join(PACING_MODES)}, not {self.pacing!r}")
         if self.max_cost is not None and self.max_cost < 0:
             raise UsageError(f"max_cost must be 0 or more, not {self.max_cost}")
         object.__setattr__(self, "cache_path", Path(self.cache_path).expanduser())
@@ -101,6 +109,7 @@ class ApiSettings:
             "deadline": self.deadline,
             "max_reply_bytes": self.max_reply_bytes,
             "max_consecutive_failures": self.max_consecutive_failures,
+            "pacing": self.pacing,
             "use_cache": self.use_cache,
             "cache_path": str(self.cache_path),
             "max_cost": self.max_cost,

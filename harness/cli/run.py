@@ -18,17 +18,18 @@ REPLY_HELP = "Bytes of a judge reply kept; a longer one is stored cut, unscored 
 FAILURES_HELP = "Stop the run after this many judge requests in a row got no reply."
 BATCH_HELP = "Send the judge's requests as one OpenAI batch (half the price, results within 24 h)."
 BATCH_WAIT_HELP = "Seconds to wait on the batch; then the run ends 'waiting' and the same command polls it."
+PACING_HELP = "auto: pace judge requests from the server's rate-limit headers; off: keep --judge-concurrency in flight."
 
 
 def _judge_settings(model, api_base, concurrency, repeats, no_cache, max_cost, deadline, max_reply, max_failures,
-                    batch=False, batch_wait=None):
+                    batch=False, batch_wait=None, pacing=None):
     """The ``--judge-*`` options as the typed object the judge receives (None: not given here)."""
     from harness.judging.settings import JudgeSettings
 
     return JudgeSettings(model=model, api_base=api_base, concurrency=concurrency, repeats=repeats,
                          use_cache=False if no_cache else None, max_cost=max_cost, deadline=deadline,
                          max_reply_bytes=max_reply, max_consecutive_failures=max_failures,
-                         batch=True if batch else None, batch_wait=batch_wait)
+                         batch=True if batch else None, batch_wait=batch_wait, pacing=pacing)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -59,7 +60,8 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Random seed.", show_default="42")] = None,
     judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls.", show_default="the judge's own, gpt-3.5-turbo for gpt35", rich_help_panel=JUDGE)] = None,
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL (or OPENAI_BASE_URL).", rich_help_panel=JUDGE)] = None,
-    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests.", show_default="16", min=1, rich_help_panel=JUDGE)] = None,
+    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests (the ceiling when paced).", show_default="16", min=1, rich_help_panel=JUDGE)] = None,
+    judge_pacing: Annotated[str | None, typer.Option(help=PACING_HELP, show_default="auto", rich_help_panel=JUDGE)] = None,
     judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", show_default="1", min=1, rich_help_panel=JUDGE)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the judge cache.", rich_help_panel=JUDGE)] = False,
     max_cost: Annotated[float | None, typer.Option(help="Stop judging cleanly once this many USD are spent.", rich_help_panel=JUDGE)] = None,
@@ -93,7 +95,7 @@ def run(
         "force": force or None, "progress": False if no_progress else None,
         **_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
                           judge_deadline, judge_max_reply, judge_max_failures, judge_batch,
-                          judge_batch_wait).run_config_items(),
+                          judge_batch_wait, judge_pacing).run_config_items(),
         "preflight": False if no_preflight else None,
     }
     if config is None and model is None:
@@ -177,7 +179,8 @@ def judge_command(
     judge: Annotated[str, typer.Option(help="The judge to apply.")],
     judge_model: Annotated[str | None, typer.Option(help="litellm model the judge calls.", show_default="the judge's own")] = None,
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.", show_default="the run's")] = None,
-    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests.", show_default="the run's", min=1)] = None,
+    judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests (the ceiling when paced).", show_default="the run's", min=1)] = None,
+    judge_pacing: Annotated[str | None, typer.Option(help=PACING_HELP, show_default="auto")] = None,
     judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times.", show_default="the run's", min=1)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
     max_cost: Annotated[float | None, typer.Option()] = None,
@@ -197,7 +200,7 @@ def judge_command(
         run_dir, judge,
         settings=_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
                                  judge_deadline, judge_max_reply, judge_max_failures, judge_batch,
-                                 judge_batch_wait),
+                                 judge_batch_wait, judge_pacing),
         judgments_file=judgments_file, log=lambda msg: out_console.print(msg, markup=False),
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)

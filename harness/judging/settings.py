@@ -32,6 +32,7 @@ RUN_CONFIG_KEYS: dict[str, str] = {
     "progress": "progress",
     "batch": "judge_batch",
     "batch_wait": "judge_batch_wait",
+    "pacing": "judge_pacing",
 }
 
 
@@ -45,6 +46,7 @@ class JudgeSettings:
     without a reply before the run stops; ``max_cost``: USD after which judging stops cleanly;
     ``batch``: send the requests as one OpenAI batch (:mod:`harness.judging.batch_judge`);
     ``batch_wait``: seconds to wait on it before the run ends ``waiting``.
+    ``pacing``: ``auto`` (paced from the server's rate-limit headers) or ``off``.
     """
 
     model: str | None = None
@@ -62,6 +64,7 @@ class JudgeSettings:
     progress: bool | None = None
     batch: bool | None = None
     batch_wait: float | None = None
+    pacing: str | None = None
 
     def __post_init__(self) -> None:
         # The same bounds as RunConfig and ApiSettings, checked here too so that a judge built
@@ -70,6 +73,9 @@ class JudgeSettings:
                  "temperature": (0, False), "timeout": (0, True), "deadline": (0, True),
                  "max_reply_bytes": (1024, False), "max_consecutive_failures": (1, False), "max_cost": (0, True),
                  "batch_wait": (0, True)}
+        if self.pacing is not None and self.pacing not in ("auto", "off"):
+            raise UsageError(f"judge setting 'pacing' must be auto or off, not {self.pacing!r}",
+                             hint="set judge_pacing to auto or off")
         for name, (bound, strict) in lower.items():
             value = getattr(self, name)
             if value is None:

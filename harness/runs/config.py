@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import UsageError
 from harness.registry_yaml import format_validation_error, read_yaml
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 OPERATIONAL = frozenset(
     {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
      "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
-     "judge_api_base", "device_map", "paper_row", "preflight", "judge_batch", "judge_batch_wait"}
+     "judge_api_base", "device_map", "paper_row", "preflight", "judge_batch", "judge_batch_wait",
+     "judge_pacing"}
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
@@ -85,6 +86,8 @@ class RunConfig(BaseModel):
                               "(half the price; results within 24 h)")
     judge_batch_wait: float | None = Field(default=None, gt=0, description="seconds to wait on a batch before "
                                            "the run ends 'waiting' (the same command polls it again)")
+    judge_pacing: Literal["auto", "off"] | None = Field(
+        default=None, description="auto: pace requests from the server's rate-limit headers; off: concurrency only")
     use_cache: bool = True
     max_cost: float | None = Field(default=None, gt=0)
     out: str = "runs"
@@ -97,6 +100,12 @@ class RunConfig(BaseModel):
         description="the published Table 5 row (registry/paper/table5.yaml) the report compares this run with; "
         "default: the model's own row, if its recipe names one",
     )
+
+    @field_validator("judge_pacing", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        """YAML reads a bare ``off`` as false (and ``on`` as true): the user meant the mode."""
+        return {False: "off", True: "auto"}.get(value, value) if isinstance(value, bool) else value
 
     @classmethod
     def from_sources(cls, config_file: Path | None, overrides: dict[str, Any]) -> RunConfig:

@@ -29,6 +29,11 @@ request after the first ``fail_after``: a server that goes down mid-run):
   and far outside any scale: a parser that drops exponents reads 1, a careful judge rejects it;
 * ``nan_score``: a 200 whose reply scores ``得分: NaN``: never a number a judge may report.
 
+Rate limits (``rpm=``/``tpm=``, ``--rpm N``/``--tpm N``): token buckets of N requests / tokens a
+minute (:mod:`harness.testing.rate_limits`), ``bucket_fill`` full at the first request; every answer
+carries OpenAI's ``x-ratelimit-*`` headers, and a request over a limit is answered 429 at once,
+with ``Retry-After``, counted as ``rate_limited``.
+
 ``score=`` (``--score``) sets the score the normal reply gives (``0.8e1``, ``1e-9``, ``-0.5``,
 ``１．０``...), to try a judge's parser and range check on any number without writing a reply.
 
@@ -52,6 +57,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.testing.replies import NoReplyMatches
+from harness.testing.rate_limits import RateLimits, charged_tokens
 
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
 FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers", "exponent_score", "nan_score")
@@ -91,7 +97,8 @@ class ChatCompletionsServer:
     what replies report in their ``model`` field, ``finish_reason`` their finish reason; ``usage``
     replaces the token counts they report (any value, NaN included); ``error_message`` is the
     message of the injected ``500``. ``port`` is the port to listen on (0, the default: a free one;
-    :attr:`base_url` says which).
+    :attr:`base_url` says which); ``rpm``/``tpm``: rate limits a minute, enforced with 429s and
+    told in ``x-ratelimit-*`` headers, the buckets ``bucket_fill`` full at the start.
 
     ``requests`` holds the received request bodies (thread-safe snapshot; the last
     ``keep_requests`` of them when that is set, all by default), ``request_headers`` their headers,
@@ -121,6 +128,9 @@ class ChatCompletionsServer:
         batch_outcome: str = "completed",
         batch_polls: int = 2,
         port: int = 0,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        bucket_fill: float = 1.0,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -144,6 +154,8 @@ class ChatCompletionsServer:
 
         self.batch = BatchApi(self, outcome=batch_outcome, polls=batch_polls)  # /v1/files and /v1/batches
         self._rng = random.Random(seed)
+        self.rate_limits = (RateLimits(rpm=rpm, tpm=tpm, fill=bucket_fill)
+                            if rpm is not None or tpm is not None else None)
         self._lock = threading.Lock()
         self.oversized_bytes = oversized_bytes
         self._requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)
@@ -320,7 +332,13 @@ class ChatCompletionsServer:
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             if fault == "hang":
                 self._counts[fault] += 1
+        limited: dict[str, str] | None = None
         try:
+            if self.rate_limits is not None and fault is None:
+                allowed, limited = self.rate_limits.take(time.monotonic(), charged_tokens(body))
+                if not allowed:
+                    fault = "rate_limited"
+                    return self._over_limit(limited)
             if self.latency:
                 await asyncio.sleep(self.latency)
             if fault == "hang":
@@ -328,12 +346,21 @@ class ChatCompletionsServer:
                 return web.Response(status=503)
             if fault == "oversized":
                 return await self._oversized(request, body)
-            return self._respond(fault, body, request)
+            response = self._respond(fault, body, request)
+            response.headers.update(limited or {})
+            return response
         finally:
             with self._lock:
                 self._in_flight -= 1
                 if fault != "hang":
                     self._counts[fault or "ok"] += 1
+
+    def _over_limit(self, headers: dict[str, str]) -> Any:
+        from aiohttp import web
+
+        error = {"error": {"message": "Rate limit reached (harness.testing --rpm/--tpm)", "type": "requests",
+                           "code": "rate_limit_exceeded"}}
+        return web.json_response(error, status=429, headers=headers)
 
     async def _models(self, request: Any) -> Any:
         """``GET /v1/models``, as OpenAI-compatible servers answer it: what ``harness run``'s

@@ -60,6 +60,11 @@ def _parser() -> Any:
     parser.add_argument("--keep-requests", type=int, default=0,
                         help="request bodies kept for inspection (default 0: memory stays flat)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rpm", type=int, default=None, help="requests a minute (a token bucket; 429 when over)")
+    parser.add_argument("--tpm", type=int, default=None,
+                        help="tokens a minute (prompt characters + max_tokens; 429 when over)")
+    parser.add_argument("--bucket-fill", type=float, default=1.0,
+                        help="how full the rate-limit buckets start, 0 to 1 (default 1, as a fresh account)")
     parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
     parser.add_argument("--finish-reason", default="stop")
     parser.add_argument("--usage", type=_usage_option, default=None,
@@ -100,7 +105,8 @@ def _server(args: Any) -> ChatCompletionsServer:
             fail_after=args.fail_after, retry_after=args.retry_after, seed=args.seed, model_name=args.model_name,
             oversized_bytes=args.oversized_bytes, keep_requests=args.keep_requests, score=args.score,
             finish_reason=args.finish_reason, usage=args.usage, error_message=args.error_message, port=args.port,
-            batch_outcome=args.batch_outcome, batch_polls=args.batch_polls)
+            batch_outcome=args.batch_outcome, batch_polls=args.batch_polls,
+            rpm=args.rpm, tpm=args.tpm, bucket_fill=args.bucket_fill)
     except ValueError as exc:
         _fail(str(exc))
 
@@ -112,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     given = [f"--{name}" for name in ("reply", "replies", "score", "prefer") if getattr(args, name) is not None]
     if len(given) > 1:
         parser.error(f"give one of --reply, --replies, --score and --prefer, not {' and '.join(given)}")
+    if any(limit is not None and limit < 1 for limit in (args.rpm, args.tpm)):
+        parser.error("--rpm and --tpm must be at least 1")
     server = _server(args)
     try:
         server.start()
