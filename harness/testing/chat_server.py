@@ -56,8 +56,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from harness.testing.replies import NoReplyMatches
 from harness.testing.rate_limits import RateLimits, charged_tokens
+from harness.testing.replies import NoReplyMatches
 
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
 FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers", "exponent_score", "nan_score")
