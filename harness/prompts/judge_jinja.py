@@ -1,5 +1,5 @@
 """Rendering a YAML judge's message templates: Jinja's immutable sandbox (no attribute tricks, no
-mutation), undefined names are errors (a typo never renders as empty text), and the render is
+mutation, bounded ``*`` and ``**``), undefined names are errors (a typo never renders as empty text), and the render is
 bounded in characters and time (:mod:`harness.prompts.render_bound`)."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from harness.errors import UsageError
 @lru_cache(maxsize=1)
 def environment() -> Any:
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    from harness.prompts.bounded_sandbox import BoundedSandbox
     from harness.prompts.render_bound import count_output
 
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     return count_output(env)
 
 

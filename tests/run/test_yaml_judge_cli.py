@@ -81,6 +81,9 @@ def test_a_bad_yaml_judge_is_exit_2_naming_file_and_line(tmp_path, harness_home,
 @pytest.mark.parametrize("content, says", [
     ("{{ quesiton }}", "'quesiton' is undefined"),
     ("{{ ''.__class__.__mro__ }}", "cannot be rendered"),
+    # built before any output is counted: refused by the operator, never allocated
+    ("{{ 'x' * 10**10 }}", "is over 1,000,000"),
+    ("{{ 7 ** 100000000 }}", "bits"),
 ])
 def test_a_template_that_cannot_render_is_exit_2_naming_the_file(tmp_path, harness_home, content, says):
     (tmp_path / "reg" / "judges").mkdir(parents=True)
