@@ -248,6 +248,7 @@ def compare(
         compare_judgments(loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed, headline=headline)
         for other in loaded[1:]
     ]
+    _add_judge_differences(comparisons, names, loaded)
     if html is not None:
         _write_compare_html(html, names, loaded, scores, comparisons, cases)
     if as_json:
@@ -262,12 +263,32 @@ def compare(
     out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
+        _print_judge_difference(out, comparison)
     for name, run_scores in zip(names, scores, strict=True):
         if run_scores.get("paper"):  # linked to a published row: the paper's figures, under the verdict
             out.print(paper_comparison(run_scores["paper"], name=name))
     _print_notes(out, names, scores)
     if html is not None:
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
+
+
+def _add_judge_differences(comparisons: list[dict[str, Any]], names: list[str], loaded: list[Any]) -> None:
+    """``judge_differs`` on each comparison whose two runs different judge backends answered."""
+    from harness.runs.judge_drift import judge_difference
+
+    base = (names[0], loaded[0].judgments)
+    for comparison, name, run in zip(comparisons, names[1:], loaded[1:], strict=True):
+        found = judge_difference(base, (name, run.judgments))
+        if found:
+            comparison["judge_differs"] = found
+
+
+def _print_judge_difference(out: Any, comparison: dict[str, Any]) -> None:
+    from harness.report.escape import terminal_text
+    from harness.runs.judge_drift import difference_lines
+
+    for line in difference_lines(comparison.get("judge_differs") or {}):
+        out.print(terminal_text(line), markup=False)
 
 
 def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> None:

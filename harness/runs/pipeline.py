@@ -28,6 +28,7 @@ from harness.registry import ComponentRegistry
 from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
+from harness.runs.judge_drift import change_lines, drift_record
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
 from harness.runs.lock import run_dir_lock
 from harness.runs.preflight import check_context
@@ -561,9 +562,12 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
 
     result.scores = write_report(run_dir, judgments_file=JUDGMENTS,
                                  categories=run_categories(config, registry, samples))
+    drift = drift_record(records)
+    for line in change_lines(drift["judge_drift"]["changes"]):
+        log(line)
     previous = read_run(run_dir).get("judge_stats_history", [])
     write_run_meta(run_dir, config, status=result.status,
-                   extra={"judge_stats": result.judge_stats,
+                   extra={**drift, "judge_stats": result.judge_stats,
                           "judge_stats_history": [*previous, result.judge_stats] if result.judge_stats else previous,
                           "n_failed": result.failed})
     return result

@@ -35,6 +35,11 @@ A hostile or broken server, field by field: ``model_name``, ``finish_reason`` an
 ``error_message`` (the message of the injected ``500``) are sent as given, and ``usage`` replaces
 the token counts the server reports (``{"prompt_tokens": -5}``, ``{"completion_tokens": NaN}``):
 a client must scrub every string it keeps and must not price nonsense.
+
+A judge that changes behind its name: ``fingerprint`` is the ``system_fingerprint`` every reply
+sends (none by default), and ``fingerprint_after=(N, "fp_b")`` sends ``fp_b`` from request N+1 on
+(``--fingerprint fp_a --fingerprint-after N fp_b``); ``echo_model`` answers as the model the
+request asked for (a jury of several judge models on one server).
 """
 
 from __future__ import annotations
@@ -112,6 +117,9 @@ class ChatCompletionsServer:
         finish_reason: str = "stop",
         usage: dict[str, Any] | None = None,
         error_message: str = "Internal server error (injected)",
+        fingerprint: str | None = None,
+        fingerprint_after: tuple[int, str] | None = None,
+        echo_model: bool = False,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -131,6 +139,9 @@ class ChatCompletionsServer:
         self.finish_reason = finish_reason
         self.usage = dict(usage or {})
         self.error_message = error_message
+        self.fingerprint = fingerprint
+        self.fingerprint_after = fingerprint_after
+        self.echo_model = echo_model
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.oversized_bytes = oversized_bytes
@@ -364,6 +375,12 @@ class ChatCompletionsServer:
             text = self._next_reply(body)
         return web.json_response(self._completion(text, body))
 
+    def _fingerprint(self) -> str | None:
+        """The ``system_fingerprint`` for the request being answered (counted from 1)."""
+        if self.fingerprint_after is not None and self._n_requests > self.fingerprint_after[0]:
+            return self.fingerprint_after[1]
+        return self.fingerprint
+
     def _completion(self, text: str, body: dict[str, Any]) -> dict[str, Any]:
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
         usage = {
@@ -372,17 +389,22 @@ class ChatCompletionsServer:
             "total_tokens": max(1, prompt_chars) + max(1, len(text)),
         }
         usage.update(self.usage)
-        return {
+        asked = body.get("model")
+        completion = {
             "id": f"chatcmpl-{self._n_requests}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": self.model_name,
+            "model": asked if self.echo_model and isinstance(asked, str) else self.model_name,
             "choices": [
                 {"index": 0, "message": {"role": "assistant", "content": text},
                  "finish_reason": self.finish_reason}
             ],
             "usage": usage,
         }
+        fingerprint = self._fingerprint()
+        if fingerprint is not None:
+            completion["system_fingerprint"] = fingerprint
+        return completion
 
     async def _oversized(self, request: Any, body: dict[str, Any]) -> Any:
         """A chat completion with a reply text of ``oversized_bytes``, streamed in 64 KB pieces
@@ -413,6 +435,15 @@ def _usage_option(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
+
+
+def _fingerprint_after(parser: Any, value: list[str] | None) -> tuple[int, str] | None:
+    """``--fingerprint-after N FP`` as ``(N, FP)``; N must be a whole number >= 0."""
+    if value is None:
+        return None
+    if not value[0].isdigit():
+        parser.error(f"--fingerprint-after: N must be a whole number >= 0, not {value[0]!r}")
+    return int(value[0]), value[1]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -446,6 +477,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help='JSON replacing the reported token counts, e.g. \'{"prompt_tokens": -5}\'')
     parser.add_argument("--error-message", default="Internal server error (injected)",
                         help="the message of the injected 500")
+    parser.add_argument("--fingerprint", default=None, help="the system_fingerprint every reply sends")
+    parser.add_argument("--fingerprint-after", nargs=2, metavar=("N", "FP"), default=None,
+                        help="send FP as system_fingerprint from request N+1 on (the judge changed mid-run)")
+    parser.add_argument("--echo-model", action="store_true", help="answer as the model the request names")
     args = parser.parse_args(argv)
     if args.reply is not None and args.score is not None:
         parser.error("give --reply or --score, not both")
@@ -465,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         finish_reason=args.finish_reason,
         usage=args.usage,
         error_message=args.error_message,
+        fingerprint=args.fingerprint,
+        fingerprint_after=_fingerprint_after(parser, args.fingerprint_after),
+        echo_model=args.echo_model,
     )
     with server:
         print(server.base_url, flush=True)
