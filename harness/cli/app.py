@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "runs": ("runs",),
     "data": ("data",),
     "report": ("report", "compare"),
+    "judge_check": ("judge-check",),
     "train": ("train",),
     "vocab": ("extend-vocab", "tokenizer-stats"),
     "experiment": ("experiment",),
