@@ -131,8 +131,11 @@ def _judgment_sets(paths: list[Path], notes: list[str]) -> list[tuple[str, list[
     if len(sets) == 1:
         # one file holding several judges: split it by the 'judge' field
         name, records = sets[0]
+        jurors = sorted({r["juror"] for r in records if isinstance(r.get("juror"), str)})
         judges = sorted({str(r.get("judge") or "") for r in records})
-        if len(judges) > 1:
+        if len(jurors) > 1:  # a jury run: one set per juror (the judge model)
+            sets = [(f"{name}:{j}", [r for r in records if r.get("juror") == j]) for j in jurors]
+        elif len(judges) > 1:
             sets = [(f"{name}:{j}", [r for r in records if str(r.get("judge") or "") == j]) for j in judges]
     if len(sets) < 2:
         raise UsageError(

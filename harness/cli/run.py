@@ -142,9 +142,24 @@ def _print_scores(scores, run_dir: Path) -> None:
             value = value.get("mean")
         return "-" if value is None else f"{value:.3f}"
 
+    _print_jury(scores.get("jury"))
     others = "others" in (scores.get("column_order") or ())  # else w/o others is the macro again
     console().print(f"{macro_name(scores)}: {fmt(macro)}" + (f"   macro ave w/o others: {fmt(macro_wo)}" if others else ""),
                     markup=False)
+
+
+def _print_jury(jury) -> None:
+    """A jury run: who the jurors were, how their verdicts were combined, and how far they agree."""
+    if not jury:
+        return
+    from harness.cli.context import console
+    from harness.report.escape import terminal_text
+
+    alpha = jury.get("krippendorff_alpha_interval")
+    console().print(terminal_text(
+        f"jury of {len(jury['jurors'])} ({', '.join(jury['jurors'])}), {jury['aggregation']} of their scores; "
+        f"agreement: Krippendorff's alpha (interval) {'–' if alpha is None else f'{alpha:.3f}'} over "
+        f"{jury['units_by_two_or_more']} items scored by two or more"), markup=False)
 
 
 def _print_paper(model: str, scores) -> None:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.errors import HarnessError, UsageError
 from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
 from harness.generation.lengths import LengthChoice, apply_length, check_lengths, choose_length
+from harness.judging.settings import JudgeSettings, jury_models
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
@@ -30,6 +31,7 @@ from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judge_drift import change_lines, drift_record
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
+from harness.runs.jury import jury_stage
 from harness.runs.lock import run_dir_lock
 from harness.runs.preflight import check_context
 from harness.runs.ranks import Ranks
@@ -52,9 +54,6 @@ from harness.runs.turns import (
     turn_items,
 )
 from harness.scales import ScoreScale, check_judgment, resolve_scale
-
-if TYPE_CHECKING:
-    from harness.judging.settings import JudgeSettings
 
 FINAL_STATUSES = ("scored", "unscored")
 
@@ -121,8 +120,11 @@ def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str
     """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
     from harness.runs.preflight import check_judge, check_model
 
-    judge = create_judge(registry, config.judge, config.judge_settings(), run_options={"data_dir": config.data_dir})
-    check_judge(judge, config.judge, log)
+    settings = config.judge_settings()
+    for juror in jury_models(config.judge_model) or [None]:  # every juror of a jury answers
+        own = settings if juror is None else replace(settings, model=juror)
+        judge = create_judge(registry, config.judge, own, run_options={"data_dir": config.data_dir})
+        check_judge(judge, config.judge if juror is None else f"{config.judge} ({juror})", log)
     check_model(model, log)
 
 
@@ -360,8 +362,27 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
                 generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
                 log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
     path = run_dir / judgments_file
-    categories = run_categories(config, registry, samples)
     final = {judgment_key(r) for r in compact_judgments(path, log) if r.get("status") in FINAL_STATUSES}
+    jurors = jury_models(config.judge_model)
+    if jurors:
+        def judge_as(juror: str, done: set[tuple[Any, ...]], settings: JudgeSettings,
+                     stop: str | None) -> tuple[int, dict[str, Any]]:
+            return _judge_with(config, registry, samples, generations, path, log, judge_name, done, settings,
+                               juror, stop)
+
+        return jury_stage(config.judge_settings(), jurors, final, judge_as, log)
+    return _judge_with(config, registry, samples, generations, path, log, judge_name, final,
+                       config.judge_settings())
+
+
+def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+                generations: dict[str, dict[str, Any]], path: Path, log: Callable[[str], None],
+                judge_name: str | None, final: set[tuple[Any, ...]], settings: JudgeSettings,
+                juror: str | None = None, stop: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Judge every (id, repeat) not in ``final`` with one judge (one ``juror`` of a jury, whose
+    lines say so), appending each verdict to ``path`` as it comes; with ``stop`` (a jury's budget
+    spent) nothing is sent and each is ``failed`` with that reason, to be retried by the next run."""
+    categories = run_categories(config, registry, samples)
     items: list[JudgeItem] = []
     turn_of: dict[str, int] = {}  # judged id -> turn, for the turns of multi-turn samples
     for sample in samples:
@@ -378,12 +399,12 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             if (sample.id, repeat) not in final:
                 items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
                                        category_prompt=category.prompt, gold_shown=category.gold_shown, repeat=repeat))
+    by = f" ({juror})" if juror else ""
     if not items:
-        log("judging: every answer already has a verdict")
+        log(f"judging{by}: every answer already has a verdict")
         return 0, {}
-    log(f"judging: {len(items)} to do, {len(final)} already on disk")
-    judge = create_judge(registry, judge_name or config.judge, config.judge_settings(),
-                         run_options={"data_dir": config.data_dir})
+    log(f"judging{by}: {len(items)} to do, {len(final)} already on disk")
+    judge = create_judge(registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir})
     scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
@@ -391,8 +412,8 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         if cost:  # None: unknown price; 0: an offline judge
             # at the configured model's price: a server may answer as another model (priced as that one)
             priced_as = getattr(getattr(judge, "settings", None), "model", None)
-            log(f"judging: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
-                + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
+            log(f"judging{by}: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
+                + (f" (limit ${settings.max_cost:.2f})" if settings.max_cost else ""))
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
     with JsonlAppender(path) as out:
@@ -408,16 +429,25 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             record = {**check_judgment(judgment, scale).to_dict(), "scale": scale.to_dict()}
             if judgment.id in turn_of:
                 record.update(turn=turn_of[judgment.id], sample_id=judgment.id.rsplit(TURN_SEPARATOR, 1)[0])
+            if juror is not None:
+                record["juror"] = juror
             out.append(record)
             judged += 1
 
-        judge.judge(items, on_result=on_result)
+        if stop is None:
+            judge.judge(items, on_result=on_result)
+        else:
+            for item in items:
+                on_result(Judgment(id=item.sample.id, category=item.sample.category, score=None, status="failed",
+                                   raw="", judge=judge_name or config.judge, reason=stop, repeat=item.repeat,
+                                   meta={"judge_model": settings.model}))
+            return judged, {}
     stats = getattr(judge, "stats", None)
     stats = dict(stats) if isinstance(stats, dict) else (vars(stats) if stats is not None else {})
     if stats.get("completed"):  # a judge that called an API: what it cost, priced as who answered
         from harness.api.cost import UNKNOWN, describe_spend
 
-        log(f"judging: cost {describe_spend(stats)}")
+        log(f"judging{by}: cost {describe_spend(stats)}")
         if stats.get("cost") is None:
             stats["cost"] = UNKNOWN  # run.json says so in words: never read as free
     return judged, stats
@@ -477,6 +507,7 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     ends as ``failed`` (with the error) or ``interrupted`` (Ctrl-C, SIGTERM) when the run does.
     """
     check_run_name(config.name)  # before any work: a bad --name is a usage error, never a path
+    jury_models(config.judge_model)  # and a bad jury (a,,b or a,a)
     source = dataset_file(config)
     if source is not None:
         config = with_dataset_file(config, source)
@@ -563,6 +594,8 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     result.scores = write_report(run_dir, judgments_file=JUDGMENTS,
                                  categories=run_categories(config, registry, samples))
     drift = drift_record(records)
+    if result.scores and result.scores.get("jury"):
+        drift["jury"] = result.scores["jury"]
     for line in change_lines(drift["judge_drift"]["changes"]):
         log(line)
     previous = read_run(run_dir).get("judge_stats_history", [])
