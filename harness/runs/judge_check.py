@@ -93,13 +93,13 @@ def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overri
     path = run_dir / judgments_file
     if not path.is_file():
         raise UsageError(f"{path} does not exist", hint="name the run's judgments file with --judgments")
-    chosen = sample_judgments(read_judgment_lines(path).records, n, seed)
+    chosen = sample_judgments(_one_juror(read_judgment_lines(path).records, config, path), n, seed)
     if not chosen:
         raise UsageError(f"{path} has no scored judgments to check")
     scale = ScoreScale.from_value(chosen[0].get("scale"))
     log(f"judge-check: asking {config.judge_model or 'the judge'} again for {len(chosen)} items (seed {seed})")
     fresh = _rejudge(config, registry, _items(config, registry, run_dir, chosen), scale)
-    pairs = [(r, fresh.get(judgment_key(r))) for r in chosen]
+    pairs = [(r, fresh.get(judgment_key(r)[:2])) for r in chosen]  # a juror's line: (id, repeat, juror)
     both = [(r["score"], f["score"]) for r, f in pairs if f is not None and f.get("status") == "scored"]
     result = pointwise_agreement([a for a, _ in both], [b for _, b in both], low=scale.low, high=scale.high,
                                  resamples=resamples, seed=seed)
@@ -111,6 +111,19 @@ def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overri
                              "missing": len(chosen) - len(now)},
             "mean_then": _mean([a for a, _ in both]), "mean_now": _mean([b for _, b in both]),
             **result, "drift": _moved(answering_counts(chosen), answering_counts(now))}
+
+
+def _one_juror(records: list[dict[str, Any]], config: RunConfig, path: Path) -> list[dict[str, Any]]:
+    """A jury run is checked one juror at a time: the one ``--judge-model`` names."""
+    from harness.judging.settings import jury_models
+
+    jurors = sorted({r["juror"] for r in records if "juror" in r})
+    if not jurors and not jury_models(config.judge_model):
+        return records
+    if config.judge_model not in jurors:
+        raise UsageError(f"{path} was judged by a jury ({', '.join(jurors)}); check one juror at a time",
+                         hint="name it with --judge-model")
+    return [r for r in records if r.get("juror") == config.judge_model]
 
 
 def _mean(values: list[float]) -> float | None:

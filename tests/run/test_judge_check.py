@@ -97,3 +97,26 @@ def test_a_judgments_path_outside_the_run_is_exit_2(judged_run):
     run_dir, env = judged_run
     result = run_harness(["judge-check", str(run_dir), "--judgments", "../x.jsonl"], env=env, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_a_jury_run_is_checked_one_juror_at_a_time(tmp_path):
+    from tests.run.test_jury import by_model
+
+    with ChatCompletionsServer(reply="这是模型的回答。") as gen:
+        env = _env(tmp_path / "home", gen)
+        with ChatCompletionsServer(by_model, echo_model=True, keep_requests=None) as judge:
+            out = tmp_path / "runs"
+            args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", "4", "--judge", "gpt35",
+                    "--judge-api-base", judge.base_url, "--judge-model", "judge-a,judge-b", "--out", str(out),
+                    "--name", "a", "--no-progress"]
+            assert run_harness(args, env=env, timeout=240).returncode == 0
+            refused = run_harness(["judge-check", str(out / "a")], env=env, timeout=60)
+            assert refused.returncode == 2 and "--judge-model" in refused.stderr
+            before = judge.n_requests
+            checked = run_harness(["judge-check", str(out / "a"), "--judge-model", "judge-b", "--json"],
+                                  env=env, timeout=240)
+            bodies = judge.requests[before:]
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["sampled"] == 4 and report["measures"]["exact"]["value"] == 1.0
+    assert {b["model"] for b in bodies} == {"judge-b"}

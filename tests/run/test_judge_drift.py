@@ -114,7 +114,23 @@ def test_compare_of_runs_by_the_same_backend_says_nothing(tmp_path, gen_server):
     assert shown.returncode == 0 and "judged by different" not in shown.stdout
 
 
-def test_server_option_parses_and_rejects_a_bad_count(capsys):
+def test_server_option_rejects_a_bad_count(capsys):
     with pytest.raises(SystemExit) as exit_info:
         server_main(["--fingerprint", "fp_a", "--fingerprint-after", "many", "fp_b"])
-    assert exit_info.value.code == 2 and "--fingerprint-after" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and "N must be a whole number" in capsys.readouterr().err
+
+
+def test_server_changes_fingerprint_after_n_and_echoes_the_model():
+    import urllib.request
+
+    def ask(base: str, model: str) -> dict:
+        body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode()
+        request = urllib.request.Request(base + "/chat/completions", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    with ChatCompletionsServer(fingerprint="fp_a", fingerprint_after=(1, "fp_b"), echo_model=True) as server:
+        replies = [ask(server.base_url, m) for m in ("judge-a", "judge-b")]
+    assert [r["system_fingerprint"] for r in replies] == ["fp_a", "fp_b"]
+    assert [r["model"] for r in replies] == ["judge-a", "judge-b"]
