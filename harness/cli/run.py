@@ -57,6 +57,7 @@ def run(
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL (or OPENAI_BASE_URL).", rich_help_panel=JUDGE)] = None,
     judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests.", show_default="16", min=1, rich_help_panel=JUDGE)] = None,
     judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", show_default="1", min=1, rich_help_panel=JUDGE)] = None,
+    jury_aggregation: Annotated[str | None, typer.Option(help="With --judge-model a,b,c (a jury): mean or median of the jurors' scores.", show_default="mean", rich_help_panel=JUDGE)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the judge cache.", rich_help_panel=JUDGE)] = False,
     max_cost: Annotated[float | None, typer.Option(help="Stop judging cleanly once this many USD are spent.", rich_help_panel=JUDGE)] = None,
     judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, show_default="180", min=0.001, rich_help_panel=JUDGE)] = None,
@@ -86,7 +87,7 @@ def run(
         "force": force or None, "progress": False if no_progress else None,
         **_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
                           judge_deadline, judge_max_reply, judge_max_failures).run_config_items(),
-        "preflight": False if no_preflight else None,
+        "preflight": False if no_preflight else None, "jury_aggregation": jury_aggregation,
     }
     if config is None and model is None:
         raise typer.BadParameter("give --model (or a --config file that names one)", param_hint="--model")

@@ -113,10 +113,11 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
     if not judgments_path.is_file():
         raise DataError(f"{judgments_path}: no judgments file", hint="Judge the run first (harness run / harness judge).")
     judgments = read_judgments(judgments_path, notes)
-    from harness.scoring.jury import aggregate, jury_agreement
+    from harness.scoring.jury import aggregate, jury_aggregation, jury_agreement
 
-    jury = jury_agreement(judgments)
-    judgments = aggregate(judgments)  # a jury's verdicts: one record per (id, repeat)
+    how = jury_aggregation(config)
+    jury = jury_agreement(judgments, how)
+    judgments = aggregate(judgments, how)  # a jury's verdicts: one record per (id, repeat)
     generations: dict[str, dict[str, Any]] = {}
     generations_path = path / GENERATIONS
     if generations_path.is_file():

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 OPERATIONAL = frozenset(
     {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
      "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
-     "judge_api_base", "device_map", "paper_row", "preflight"}
+     "judge_api_base", "device_map", "paper_row", "preflight", "jury_aggregation"}
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
@@ -69,7 +69,9 @@ class RunConfig(BaseModel):
     batch_size: int = Field(default=8, ge=1)
     seed: int = 42
     judge: str = "gpt35"
-    judge_model: str | None = None
+    judge_model: str | None = None  # a,b,c: a jury (harness.runs.jury)
+    # how a jury's verdicts on one item become one (None: mean); scoring only, so not in the fingerprint
+    jury_aggregation: Literal["mean", "median"] | None = None
     judge_api_base: str | None = None
     judge_concurrency: int = Field(default=16, ge=1)
     judge_repeats: int = Field(default=1, ge=1)

@@ -2,7 +2,7 @@
 
 A jury run's judgment lines carry ``juror`` (the judge model that gave the verdict). Before the
 usual scoring, the jurors' verdicts on one (id, repeat) become one record (:func:`aggregate`):
-the ``mean`` of the scores the jurors gave (jurors that gave none are left out and counted in
+the ``mean`` (or ``median``: ``--jury-aggregation``) of the scores the jurors gave (jurors that gave none are left out and counted in
 ``meta.jurors_unscored``); no juror scored it: ``unscored`` if any juror's verdict is final, else
 ``failed``. The record keeps each juror's score (``meta.jurors``). How far the jurors agree is
 Krippendorff's alpha (interval), over every (id, repeat) at least two jurors scored, as
@@ -54,7 +54,14 @@ def aggregate(records: list[dict[str, Any]], how: str = "mean") -> list[dict[str
             for lines in _by_unit(records).values()]
 
 
-def jury_agreement(records: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+def jury_aggregation(run_meta: Mapping[str, Any]) -> str:
+    """The aggregation ``run.json`` records (``config.jury_aggregation``), ``mean`` by default."""
+    config = run_meta.get("config")
+    how = config.get("jury_aggregation") if isinstance(config, Mapping) else None
+    return how if how in AGGREGATIONS else "mean"
+
+
+def jury_agreement(records: Iterable[Mapping[str, Any]], how: str = "mean") -> dict[str, Any] | None:
     """The jurors, and Krippendorff's alpha (interval) between them (``None`` for one judge)."""
     records = [r for r in records if isinstance(r.get("juror"), str)]
     if not records:
@@ -69,7 +76,7 @@ def jury_agreement(records: Iterable[Mapping[str, Any]]) -> dict[str, Any] | Non
         if r.get("status") == "scored" and isinstance(r.get("score"), (int, float)) and math.isfinite(r["score"]):
             data[jurors.index(r["juror"]), column[(r["id"], r.get("repeat") or 0)]] = float(r["score"])
     paired = int((np.sum(~np.isnan(data), axis=0) >= 2).sum())
-    return {"jurors": jurors, "aggregation": "mean", "units_by_two_or_more": paired,
+    return {"jurors": jurors, "aggregation": how, "units_by_two_or_more": paired,
             "krippendorff_alpha_interval": _alpha(data) if paired >= 2 else None}
 
 

@@ -129,3 +129,30 @@ def test_compare_judges_splits_a_jury_run_by_juror(tmp_path, gen_server):
     result = run_harness(["compare", "--judges", str(out / "a" / "judgments.jsonl"), "--json"], env=env, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "judge-a" in result.stdout and "judge-b" in result.stdout
+
+
+def test_median_aggregation_is_declared_and_used(tmp_path, gen_server):
+    import statistics
+
+    out = tmp_path / "runs"
+    with ChatCompletionsServer(by_model, echo_model=True) as judge:
+        result = run_harness(run_args(out, judge.base_url, "judge-a,judge-b,judge-c", "--jury-aggregation", "median"),
+                             env=_env(tmp_path / "h", gen_server), timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    judgments = lines(out / "a" / "judgments.jsonl")
+    per_item: dict[str, list[float]] = {}
+    for j in judgments:
+        per_item.setdefault(j["id"], []).append(j["score"])
+    expected = statistics.fmean(statistics.median(v) for v in per_item.values())
+    scores = json.loads((out / "a" / "scores.json").read_text(encoding="utf-8"))
+    assert scores["jury"]["aggregation"] == "median" and len(scores["jury"]["jurors"]) == 3
+    weighted = sum(c["mean"] * c["n"] for c in scores["categories"].values() if c.get("n")) / N
+    assert weighted == pytest.approx(expected)
+    assert "median of their scores" in " ".join(result.stdout.split())
+
+
+def test_an_unknown_aggregation_is_exit_2(tmp_path, gen_server):
+    result = run_harness(run_args(tmp_path / "runs", "http://127.0.0.1:9/v1", "judge-a,judge-b",
+                                  "--jury-aggregation", "mode"), env=_env(tmp_path / "h", gen_server), timeout=60)
+    assert result.returncode == 2 and "jury_aggregation" in result.stderr.replace("-", "_")
+    assert "Traceback" not in result.stderr
