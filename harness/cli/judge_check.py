@@ -69,6 +69,7 @@ def _print(out: Any, result: dict[str, Any]) -> None:
         table.add_column(column)
     for key, label in MEASURES:
         entry = result["measures"][key]
+        label = f"within {result['unit']:g} (1 point)" if key == "within_1" and result["unit"] != 1 else label
         table.add_row(label, *_cell(entry), str(entry["n"]))
     out.print(table)
     missed = result["not_rescored"]

@@ -77,7 +77,7 @@ def test_a_changed_judge_disagrees_and_is_said_to_have_moved(judged_run):
     assert f"{N} of {N} items scored again" in text  # --n 50 on a run of 8: all of them
     assert "system_fingerprint: MOVED (then: fp_a; now: fp_b)" in text
     assert "answering model: MOVED" in text and "gpt-3.5-turbo-1106" in text
-    assert "exact agreement" in text and "within 1 point" in text
+    assert "exact agreement" in text and "within 0.1 (1 point)" in text  # BELLE's 0..1: a point is 0.1
     assert _digest(run_dir) == before
 
 
