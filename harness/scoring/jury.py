@@ -36,7 +36,8 @@ def _one(lines: list[Mapping[str, Any]], how: str) -> dict[str, Any]:
     scored = {r["juror"]: float(r["score"]) for r in lines if r.get("status") == "scored"}
     base = {k: v for k, v in lines[0].items() if k not in ("juror", "score", "raw", "meta", "reason")}
     meta = {"jurors": scored, "aggregation": how,
-            "jurors_unscored": sorted(r["juror"] for r in lines if r.get("status") != "scored")}
+            "jurors_unscored": sorted(r["juror"] for r in lines if r.get("status") != "scored"),
+            **_who_answered(lines)}
     if scored:
         return {**base, "status": "scored", "score": AGGREGATIONS[how](list(scored.values())), "reason": "",
                 "meta": meta}
@@ -44,6 +45,18 @@ def _one(lines: list[Mapping[str, Any]], how: str) -> dict[str, Any]:
     status = "unscored" if final else "failed"
     reason = (final or lines)[0].get("reason", "")
     return {**base, "status": status, "score": None, "reason": f"no juror scored it ({reason})", "meta": meta}
+
+
+def _who_answered(lines: list[Mapping[str, Any]]) -> dict[str, str]:
+    """The jurors' answering models and fingerprints, joined, so that ``compare`` still sees when
+    two jury runs were judged by different backends (:mod:`harness.runs.judge_drift`)."""
+    found = {}
+    for key in ("answering_model", "system_fingerprint"):
+        values = {r["meta"].get(key) for r in lines if isinstance(r.get("meta"), Mapping)}
+        values = sorted(v for v in values if isinstance(v, str) and v)
+        if values:
+            found[key] = " + ".join(values)
+    return found
 
 
 def aggregate(records: list[dict[str, Any]], how: str = "mean") -> list[dict[str, Any]]:

@@ -156,3 +156,18 @@ def test_an_unknown_aggregation_is_exit_2(tmp_path, gen_server):
                                   "--jury-aggregation", "mode"), env=_env(tmp_path / "h", gen_server), timeout=60)
     assert result.returncode == 2 and "jury_aggregation" in result.stderr.replace("-", "_")
     assert "Traceback" not in result.stderr
+
+
+def test_compare_of_two_juries_says_when_their_backends_differ(tmp_path, gen_server):
+    env = _env(tmp_path / "h", gen_server)
+    with ChatCompletionsServer(by_model, echo_model=True, fingerprint="fp_a") as judge:
+        assert run_harness(run_args(tmp_path / "one", judge.base_url, "judge-a,judge-b"), env=env,
+                           timeout=240).returncode == 0
+    with ChatCompletionsServer(by_model, echo_model=True, fingerprint="fp_b") as judge:
+        assert run_harness(run_args(tmp_path / "two", judge.base_url, "judge-a,judge-b", "--no-cache"), env=env,
+                           timeout=240).returncode == 0
+    shown = run_harness(["compare", str(tmp_path / "one" / "a"), str(tmp_path / "two" / "a"), "--json"], env=env,
+                        timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    differs = json.loads(shown.stdout)["comparisons"][0]["judge_differs"]
+    assert set(differs) == {"fingerprints"}  # the same jurors answered, behind other backends
