@@ -87,8 +87,7 @@ def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overri
     from harness.runs.pipeline import check_api_base
     from harness.scoring.agreement_measures import pointwise_agreement
 
-    meta = read_run(run_dir)
-    config = RunConfig.model_validate({**meta["config"], **overrides})
+    config = _run_config(run_dir, overrides)
     check_api_base(config, str(run_dir / RUN_FILE))
     path = run_dir / judgments_file
     if not path.is_file():
@@ -124,6 +123,23 @@ def _one_juror(records: list[dict[str, Any]], config: RunConfig, path: Path) -> 
         raise UsageError(f"{path} was judged by a jury ({', '.join(jurors)}); check one juror at a time",
                          hint="name it with --judge-model")
     return [r for r in records if r.get("juror") == config.judge_model]
+
+
+def _run_config(run_dir: Path, overrides: dict[str, Any]) -> RunConfig:
+    """The run's configuration from ``run.json``, with the command line's overrides; a damaged
+    one is exit 2 naming the file."""
+    from pydantic import ValidationError
+
+    from harness.registry_yaml import format_validation_error
+
+    stored = read_run(run_dir).get("config")
+    where = run_dir / RUN_FILE
+    if not isinstance(stored, dict):
+        raise UsageError(f"{where}: 'config' must be a mapping of run options", hint="this is no finished run")
+    try:
+        return RunConfig.model_validate({**stored, **overrides})
+    except ValidationError as exc:
+        raise UsageError(format_validation_error(where, exc, what="run options")) from None
 
 
 def _mean(values: list[float]) -> float | None:

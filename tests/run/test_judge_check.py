@@ -120,3 +120,12 @@ def test_a_jury_run_is_checked_one_juror_at_a_time(tmp_path):
     report = json.loads(checked.stdout)
     assert report["sampled"] == 4 and report["measures"]["exact"]["value"] == 1.0
     assert {b["model"] for b in bodies} == {"judge-b"}
+
+
+@pytest.mark.parametrize("content", ['{"config": 5}', '{"config": {"judge_repeats": "many"}}', "[]"])
+def test_a_damaged_run_json_is_exit_2_naming_it(tmp_path, content):
+    (tmp_path / "run.json").write_text(content, encoding="utf-8")
+    result = run_harness(["judge-check", str(tmp_path)], env={**os.environ, "HARNESS_HOME": str(tmp_path / "h")},
+                         timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "run.json" in result.stderr
