@@ -42,7 +42,8 @@ def sample_judgments(records: list[dict[str, Any]], n: int, seed: int) -> list[d
 def _items(config: RunConfig, registry: Any, run_dir: Path, chosen: list[dict[str, Any]]) -> list[JudgeItem]:
     from harness.runs.pipeline import run_categories
 
-    generations = {r["id"]: r for r in read_jsonl(run_dir / GENERATIONS) if isinstance(r.get("id"), str)}
+    generations = {r["id"]: r for r in read_jsonl(run_dir / GENERATIONS) if isinstance(r.get("id"), str)
+                   and all(isinstance(r.get(k), str) for k in ("question", "category", "answer"))}
     if any("turn" in r for r in chosen) or any("turns" in r for r in generations.values()):
         raise UsageError(f"{run_dir}: judge-check does not handle multi-turn runs yet")
     samples = {i: EvalSample(id=i, question=r["question"], category=r["category"],
@@ -52,7 +53,8 @@ def _items(config: RunConfig, registry: Any, run_dir: Path, chosen: list[dict[st
     for record in chosen:
         sample = samples.get(record["id"])
         if sample is None or sample.category not in categories:
-            raise UsageError(f"{run_dir / GENERATIONS}: no answer for judged id {record['id']!r}")
+            raise UsageError(f"{run_dir / GENERATIONS}: no answer (with its question and category) for judged "
+                             f"id {record['id']!r}")
         category = categories[sample.category]
         items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
                                category_prompt=category.prompt, gold_shown=category.gold_shown,

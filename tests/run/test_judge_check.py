@@ -129,3 +129,16 @@ def test_a_damaged_run_json_is_exit_2_naming_it(tmp_path, content):
                          timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "run.json" in result.stderr
+
+
+def test_an_answer_missing_from_the_run_is_exit_2(judged_run):
+    run_dir, env = judged_run
+    path = run_dir / "generations.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        del record["question"]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    result = run_harness(["judge-check", str(run_dir), "--judge-api-base", "http://127.0.0.1:9/v1"], env=env,
+                         timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "generations.jsonl" in result.stderr
