@@ -8,7 +8,8 @@ rather than a ``KeyError`` in one command and a wrong figure in another.
 One ``(id, repeat)`` is counted once: the line of the best status (scored over unscored over
 failed), the later among equals -- a ``failed`` line followed by its retry is the normal case. Two
 *different* verdicts for one pair are not (a hand edit, files pasted together): they are listed in
-``conflicts`` so that every reader says which line it used.
+``conflicts`` so that every reader says which line it used. A jury's line names its ``juror`` (a
+non-empty text): each juror judges every pair, so its unit is (id, repeat, juror).
 """
 
 from __future__ import annotations

@@ -184,3 +184,17 @@ def test_one_max_cost_covers_the_whole_jury(tmp_path, gen_server):
     assert asked and set(asked) == {"gpt-4o-mini"}  # the second juror found the limit spent: sent nothing
     second = [j for j in lines(out / "a" / "judgments.jsonl") if j["juror"] == "gpt-3.5-turbo"]
     assert len(second) == N and all(j["status"] == "failed" and "max cost" in j["reason"] for j in second)
+
+
+def test_a_bad_juror_field_is_exit_2_naming_the_line(tmp_path, gen_server):
+    out = tmp_path / "runs"
+    env = _env(tmp_path / "h", gen_server)
+    with ChatCompletionsServer(by_model, echo_model=True) as judge:
+        assert run_harness(run_args(out, judge.base_url, "judge-a,judge-b"), env=env, timeout=240).returncode == 0
+    path = out / "a" / "judgments.jsonl"
+    records = lines(path)
+    records[2]["juror"] = 5
+    path.write_text("".join(json.dumps(j, ensure_ascii=False) + "\n" for j in records), encoding="utf-8")
+    result = run_harness(["report", str(out / "a")], env=env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "line 3" in result.stderr and "juror" in result.stderr and "Traceback" not in result.stderr
