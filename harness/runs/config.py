@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import UsageError
 from harness.registry_yaml import format_validation_error, read_yaml
@@ -116,6 +116,14 @@ class RunConfig(BaseModel):
         except UsageError as exc:
             raise UsageError(f"{config_file or 'command line'}: {exc.args[0]}", hint=exc.hint) from None
         return config
+
+    @field_validator("judge_model", mode="before")
+    @classmethod
+    def _jury_list(cls, value: Any) -> Any:
+        """YAML may list a jury (``judge_model: [a, b]``): kept as ``a,b``, as the CLI writes it."""
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return ",".join(value)
+        return value
 
     @property
     def one_decoding(self) -> bool:

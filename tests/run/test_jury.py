@@ -198,3 +198,16 @@ def test_a_bad_juror_field_is_exit_2_naming_the_line(tmp_path, gen_server):
     result = run_harness(["report", str(out / "a")], env=env, timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "line 3" in result.stderr and "juror" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_jury_listed_in_yaml_is_the_same_jury(tmp_path, gen_server):
+    out = tmp_path / "runs"
+    with ChatCompletionsServer(by_model, echo_model=True) as judge:
+        config = tmp_path / "run.yaml"
+        config.write_text(f"model: litellm:gen-model\ndataset: demo\nlimit: {N}\njudge_api_base: {judge.base_url}\n"
+                          "judge_model: [judge-a, judge-b]\njury_aggregation: median\n", encoding="utf-8")
+        result = run_harness(["run", "--config", str(config), "--out", str(out), "--name", "a", "--no-progress"],
+                             env=_env(tmp_path / "h", gen_server), timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {j["juror"] for j in lines(out / "a" / "judgments.jsonl")} == {"judge-a", "judge-b"}
+    assert json.loads((out / "a" / "scores.json").read_text(encoding="utf-8"))["jury"]["aggregation"] == "median"
