@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.judging.settings import JudgeSettings
+if TYPE_CHECKING:
+    from harness.judging.settings import JudgeSettings
 
-JudgeAs = Callable[[str, set[tuple[Any, ...]], JudgeSettings, str | None], tuple[int, dict[str, Any]]]
+JudgeAs = Callable[[str, set[tuple[Any, ...]], "JudgeSettings", str | None], tuple[int, dict[str, Any]]]
 MAX_COST_REASON = "max cost reached (the jurors before this one spent the limit)"
 
 

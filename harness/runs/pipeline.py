@@ -17,12 +17,11 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError, UsageError
 from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
 from harness.generation.lengths import LengthChoice, apply_length, check_lengths, choose_length
-from harness.judging.settings import JudgeSettings, jury_models
 from harness.manager import PluginManager
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
@@ -31,7 +30,6 @@ from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judge_drift import change_lines, drift_record
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
-from harness.runs.jury import jury_stage
 from harness.runs.lock import run_dir_lock
 from harness.runs.preflight import check_context
 from harness.runs.ranks import Ranks
@@ -54,6 +52,9 @@ from harness.runs.turns import (
     turn_items,
 )
 from harness.scales import ScoreScale, check_judgment, resolve_scale
+
+if TYPE_CHECKING:
+    from harness.judging.settings import JudgeSettings
 
 FINAL_STATUSES = ("scored", "unscored")
 
@@ -118,6 +119,7 @@ def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings
 
 def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
     """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
+    from harness.judging.settings import jury_models
     from harness.runs.preflight import check_judge, check_model
 
     settings = config.judge_settings()
@@ -361,10 +363,14 @@ def _judge_scale(registry: ComponentRegistry, name: str, judge: Any) -> ScoreSca
 def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
                 generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
                 log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
+    from harness.judging.settings import jury_models
+
     path = run_dir / judgments_file
     final = {judgment_key(r) for r in compact_judgments(path, log) if r.get("status") in FINAL_STATUSES}
     jurors = jury_models(config.judge_model)
     if jurors:
+        from harness.runs.jury import jury_stage
+
         def judge_as(juror: str, done: set[tuple[Any, ...]], settings: JudgeSettings,
                      stop: str | None) -> tuple[int, dict[str, Any]]:
             return _judge_with(config, registry, samples, generations, path, log, judge_name, done, settings,
@@ -506,6 +512,8 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     The run directory is locked for the whole run (one writer per directory), and ``run.json``
     ends as ``failed`` (with the error) or ``interrupted`` (Ctrl-C, SIGTERM) when the run does.
     """
+    from harness.judging.settings import jury_models
+
     check_run_name(config.name)  # before any work: a bad --name is a usage error, never a path
     jury_models(config.judge_model)  # and a bad jury (a,,b or a,a)
     source = dataset_file(config)
