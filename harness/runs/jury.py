@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from harness.judging.settings import JudgeSettings
 
 JudgeAs = Callable[[str, set[tuple[Any, ...]], "JudgeSettings", str | None], tuple[int, dict[str, Any]]]
+EstimateAs = Callable[[set[tuple[Any, ...]], "JudgeSettings"], float | None]
 MAX_COST_REASON = "max cost reached (the jurors before this one spent the limit)"
 
 
@@ -44,10 +45,25 @@ def combined_stats(per_juror: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "answering_models": dict(models)}
 
 
+def log_estimate(settings: JudgeSettings, jurors: list[str], final: set[tuple[Any, ...]],
+                 estimate_as: EstimateAs, log: Callable[[str], None]) -> None:
+    """Before any juror is asked: what the whole jury's missing verdicts should cost, against the limit."""
+    costs = {juror: estimate_as(juror_done(final, juror), replace(settings, model=juror, max_cost=None))
+             for juror in jurors}
+    unknown = sorted(j for j, c in costs.items() if c is None)
+    limit = f" (limit ${settings.max_cost:.2f} for the whole jury)" if settings.max_cost else ""
+    if unknown:
+        log(f"judging: the jury's cost cannot be estimated (no price for {', '.join(unknown)}){limit}")
+    elif sum(costs.values()):
+        log(f"judging: the jury's estimated cost ${sum(costs.values()):.4f}, every juror counted{limit}")
+
+
 def jury_stage(settings: JudgeSettings, jurors: list[str], final: set[tuple[Any, ...]], judge_as: JudgeAs,
-               log: Callable[[str], None]) -> tuple[int, dict[str, Any]]:
+               log: Callable[[str], None], estimate_as: EstimateAs | None = None) -> tuple[int, dict[str, Any]]:
     """Judge with every juror in turn; the verdicts written, and the jury's stats."""
     log(f"judging with a jury of {len(jurors)}: {', '.join(jurors)}")
+    if estimate_as is not None:
+        log_estimate(settings, jurors, final, estimate_as, log)
     judged, per_juror, spent = 0, {}, 0.0
     for juror in jurors:
         left = None if settings.max_cost is None else settings.max_cost - spent

@@ -376,18 +376,19 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             return _judge_with(config, registry, samples, generations, path, log, judge_name, done, settings,
                                juror, stop)
 
-        return jury_stage(config.judge_settings(), jurors, final, judge_as, log)
+        def estimate_as(done: set[tuple[Any, ...]], settings: JudgeSettings) -> float | None:
+            return _estimate(config, registry, samples, generations, judge_name, done, settings)
+
+        return jury_stage(config.judge_settings(), jurors, final, judge_as, log, estimate_as)
     return _judge_with(config, registry, samples, generations, path, log, judge_name, final,
                        config.judge_settings())
 
 
-def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
-                generations: dict[str, dict[str, Any]], path: Path, log: Callable[[str], None],
-                judge_name: str | None, final: set[tuple[Any, ...]], settings: JudgeSettings,
-                juror: str | None = None, stop: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Judge every (id, repeat) not in ``final`` with one judge (one ``juror`` of a jury, whose
-    lines say so), appending each verdict to ``path`` as it comes; with ``stop`` (a jury's budget
-    spent) nothing is sent and each is ``failed`` with that reason, to be retried by the next run."""
+def _judge_items(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+                 generations: dict[str, dict[str, Any]], final: set[tuple[Any, ...]]
+                 ) -> tuple[list[JudgeItem], dict[str, int]]:
+    """The items to judge (the (id, repeat) pairs not in ``final``), and the turn of each judged id
+    of a multi-turn sample."""
     categories = run_categories(config, registry, samples)
     items: list[JudgeItem] = []
     turn_of: dict[str, int] = {}  # judged id -> turn, for the turns of multi-turn samples
@@ -405,6 +406,29 @@ def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             if (sample.id, repeat) not in final:
                 items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
                                        category_prompt=category.prompt, gold_shown=category.gold_shown, repeat=repeat))
+    return items, turn_of
+
+
+def _estimate(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+              generations: dict[str, dict[str, Any]], judge_name: str | None, final: set[tuple[Any, ...]],
+              settings: JudgeSettings) -> float | None:
+    """What judging the pairs not in ``final`` would cost with ``settings`` (``None``: unknown)."""
+    items, _ = _judge_items(config, registry, samples, generations, final)
+    if not items:
+        return 0.0
+    judge = create_judge(registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir})
+    estimate = getattr(judge, "estimate_cost", None)
+    return estimate(items) if callable(estimate) else 0.0
+
+
+def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+                generations: dict[str, dict[str, Any]], path: Path, log: Callable[[str], None],
+                judge_name: str | None, final: set[tuple[Any, ...]], settings: JudgeSettings,
+                juror: str | None = None, stop: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Judge every (id, repeat) not in ``final`` with one judge (one ``juror`` of a jury, whose
+    lines say so), appending each verdict to ``path`` as it comes; with ``stop`` (a jury's budget
+    spent) nothing is sent and each is ``failed`` with that reason, to be retried by the next run."""
+    items, turn_of = _judge_items(config, registry, samples, generations, final)
     by = f" ({juror})" if juror else ""
     if not items:
         log(f"judging{by}: every answer already has a verdict")

@@ -185,6 +185,8 @@ def test_one_max_cost_covers_the_whole_jury(tmp_path, gen_server):
     assert asked and set(asked) == {"gpt-3.5-turbo"}, result.stderr  # the second juror found the limit spent
     second = [j for j in lines(out / "a" / "judgments.jsonl") if j["juror"] == "gpt-4"]
     assert len(second) == N and all(j["status"] == "failed" and "max cost" in j["reason"] for j in second)
+    text = " ".join(result.stdout.split())
+    assert "the jury's estimated cost $" in text and "every juror counted (limit $0.00 for the whole jury)" in text
 
 
 def test_a_bad_juror_field_is_exit_2_naming_the_line(tmp_path, gen_server):
