@@ -50,11 +50,16 @@ DIRECT_PROVIDERS = frozenset({"openai"})
 # direct client would not, so these names keep the litellm route whatever their endpoint.
 REASONING_MODEL = re.compile(r"^(o[1-9]\d*|gpt-5)(?![a-z0-9])", re.IGNORECASE)
 MAX_COST_REASON = "max cost reached"
+# What a server says about itself (its model name, its ``system_fingerprint``) is kept and printed
+# to this length: a name, never a payload.
+MAX_SERVER_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)
 class ChatResponse:
-    """A reply. ``model`` is the model that actually answered, as the response reports it.
+    """A reply. ``model`` is the model that actually answered, as the response reports it;
+    ``fingerprint`` its ``system_fingerprint`` (the provider's backend configuration: when it moves,
+    the model behind the name may judge differently), ``None`` where the provider sends none.
     ``truncated``: the reply was over ``max_reply_bytes`` and ``text`` is its beginning, marked."""
 
     text: str
@@ -66,11 +71,13 @@ class ChatResponse:
     attempts: int
     finish_reason: str | None = None
     truncated: bool = False
+    fingerprint: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "model": self.model,
+            "system_fingerprint": self.fingerprint,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost": self.cost,
@@ -116,6 +123,7 @@ class ApiStats:
     invalid_usage_responses: int = 0
     invalid_usage: str | None = None  # the first token count that was not a count, as an example
     answering_models: Counter[str] = field(default_factory=Counter)
+    fingerprints: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,6 +147,7 @@ class ApiStats:
                 "invalid_usage_responses": self.invalid_usage_responses,
                 "invalid_usage": self.invalid_usage,
                 "answering_models": dict(self.answering_models),
+                "fingerprints": dict(self.fingerprints),
             }
 
 
@@ -249,7 +258,7 @@ class ChatClient:
             return None  # an entry this version did not write is fetched again
         reply = self._scrubbed(RawReply(
             text=payload["text"], model=_text_or_none(payload.get("model")),
-            finish_reason=_text_or_none(payload.get("finish_reason")),
+            fingerprint=_text_or_none(payload.get("system_fingerprint")), finish_reason=_text_or_none(payload.get("finish_reason")),
             **usage_fields(payload.get("prompt_tokens"), payload.get("completion_tokens"))))
         with self.stats._lock:
             self.stats.cache_hits += 1
@@ -259,6 +268,7 @@ class ChatClient:
             text=reply.text, model=reply.model, prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens, cost=cost if _is_spend(cost) and not reply.usage_problem else None,
             cached=True, attempts=0, finish_reason=reply.finish_reason, truncated=bool(payload.get("truncated")),
+            fingerprint=reply.fingerprint,
         )
 
     def _scrubbed(self, reply: RawReply) -> RawReply:
@@ -267,8 +277,13 @@ class ChatClient:
         their pieces and base64 forms) before anything keeps or prints it. A server can name
         itself anything, the key included."""
         return replace(reply, text=self.scrub(reply.text, truncated=reply.truncated),
-                       model=self.scrub(reply.model) if reply.model else None,
+                       model=self._server_name(reply.model),
+                       fingerprint=self._server_name(reply.fingerprint),
                        finish_reason=self.scrub(reply.finish_reason) if reply.finish_reason else None)
+
+    def _server_name(self, value: str | None) -> str | None:
+        """A name the server gives itself (model, fingerprint): scrubbed, then capped."""
+        return self.scrub(value)[:MAX_SERVER_NAME_CHARS] if value else None
 
     def is_cached(self, key: str) -> bool:
         return self.cache is not None and self.cache.get(key) is not None
@@ -401,6 +416,7 @@ class ChatClient:
         reply = RawReply(
             text=_text_or_none(getattr(choice.message, "content", None)) or "",
             model=_text_or_none(getattr(response, "model", None)),
+            fingerprint=_text_or_none(getattr(response, "system_fingerprint", None)),
             finish_reason=_text_or_none(getattr(choice, "finish_reason", None)),
             **usage_fields(getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)),
         )
@@ -462,6 +478,7 @@ class ChatClient:
             attempts=attempts,
             finish_reason=reply.finish_reason,
             truncated=truncated,
+            fingerprint=reply.fingerprint,
         )
         with self.stats._lock:
             self._failures_in_a_row = 0
@@ -478,6 +495,8 @@ class ChatClient:
             else:
                 self.stats.cost += cost
             self.stats.answering_models[answering or "?"] += 1
+            if reply.fingerprint:
+                self.stats.fingerprints[reply.fingerprint] += 1
         if self.cache is not None and key is not None and not truncated:
             # a cut reply is not kept: with a larger max_reply_bytes the next run fetches it whole
             self.cache.put(key, self.namespace, result.to_payload())

@@ -69,6 +69,7 @@ class RawReply:
     truncated: bool = False
     usage_problem: str | None = None  # token counts that are not counts (see harness.api.cost.token_count)
     rate_headers: dict[str, str] | None = None  # the x-ratelimit-* headers, for harness.api.pacing
+    fingerprint: str | None = None  # the provider's ``system_fingerprint`` (its backend configuration), if sent
 
 
 def rate_headers(headers: Any) -> dict[str, str]:
@@ -161,9 +162,11 @@ def parse_completion(raw: bytes) -> RawReply:
     content = message.get("content")
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     model = data.get("model")
+    fingerprint = data.get("system_fingerprint")
     return RawReply(
         text=content if isinstance(content, str) else "",
         model=model if isinstance(model, str) and model else None,
+        fingerprint=fingerprint if isinstance(fingerprint, str) and fingerprint else None,
         finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
         **usage_fields(usage.get("prompt_tokens"), usage.get("completion_tokens")),
     )

@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "data": ("data",),
     "report": ("report", "compare"),
     "calibrate": ("calibrate",),
+    "judge_check": ("judge-check",),
     "train": ("train",),
     "vocab": ("extend-vocab", "tokenizer-stats"),
     "experiment": ("experiment",),

@@ -149,8 +149,11 @@ def _judgment_sets(paths: list[Path], notes: list[str]) -> list[tuple[str, list[
     if len(sets) == 1:
         # one file holding several judges: split it by the 'judge' field
         name, records = sets[0]
+        jurors = sorted({r["juror"] for r in records if isinstance(r.get("juror"), str)})
         judges = sorted({str(r.get("judge") or "") for r in records})
-        if len(judges) > 1:
+        if len(jurors) > 1:  # a jury run: one set per juror (the judge model)
+            sets = [(f"{name}:{j}", [r for r in records if r.get("juror") == j]) for j in jurors]
+        elif len(judges) > 1:
             sets = [(f"{name}:{j}", [r for r in records if str(r.get("judge") or "") == j]) for j in judges]
     if len(sets) < 2:
         raise UsageError(
@@ -267,6 +270,7 @@ def compare(
         compare_judgments(loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed, headline=headline)
         for other in loaded[1:]
     ]
+    _add_judge_differences(comparisons, names, loaded)
     if html is not None:
         _write_compare_html(html, names, loaded, scores, comparisons, cases)
     if as_json:
@@ -281,6 +285,7 @@ def compare(
     out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
+        _print_judge_difference(out, comparison)
     from harness.report.judge_trust import pointwise_lines
 
     for name, run_scores in zip(names, scores, strict=True):  # how far each run's judge can be trusted
@@ -292,6 +297,25 @@ def compare(
     _print_notes(out, names, scores)
     if html is not None:
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
+
+
+def _add_judge_differences(comparisons: list[dict[str, Any]], names: list[str], loaded: list[Any]) -> None:
+    """``judge_differs`` on each comparison whose two runs different judge backends answered."""
+    from harness.runs.judge_drift import judge_difference
+
+    base = (names[0], loaded[0].judgments)
+    for comparison, name, run in zip(comparisons, names[1:], loaded[1:], strict=True):
+        found = judge_difference(base, (name, run.judgments))
+        if found:
+            comparison["judge_differs"] = found
+
+
+def _print_judge_difference(out: Any, comparison: dict[str, Any]) -> None:
+    from harness.report.escape import terminal_text
+    from harness.runs.judge_drift import difference_lines
+
+    for line in difference_lines(comparison.get("judge_differs") or {}):
+        out.print(terminal_text(line), markup=False)
 
 
 def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> None:

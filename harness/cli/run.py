@@ -63,6 +63,7 @@ def run(
     judge_concurrency: Annotated[int | None, typer.Option(help="Concurrent judge requests (the ceiling when paced).", show_default="16", min=1, rich_help_panel=JUDGE)] = None,
     judge_pacing: Annotated[str | None, typer.Option(help=PACING_HELP, show_default="auto", rich_help_panel=JUDGE)] = None,
     judge_repeats: Annotated[int | None, typer.Option(help="Judge each answer K times and report the spread.", show_default="1", min=1, rich_help_panel=JUDGE)] = None,
+    jury_aggregation: Annotated[str | None, typer.Option(help="With --judge-model a,b,c (a jury): mean or median of the jurors' scores.", show_default="mean", rich_help_panel=JUDGE)] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the judge cache.", rich_help_panel=JUDGE)] = False,
     max_cost: Annotated[float | None, typer.Option(help="Stop judging cleanly once this many USD are spent.", rich_help_panel=JUDGE)] = None,
     judge_deadline: Annotated[float | None, typer.Option(help=DEADLINE_HELP, show_default="180", min=0.001, rich_help_panel=JUDGE)] = None,
@@ -96,7 +97,7 @@ def run(
         **_judge_settings(judge_model, judge_api_base, judge_concurrency, judge_repeats, no_cache, max_cost,
                           judge_deadline, judge_max_reply, judge_max_failures, judge_batch,
                           judge_batch_wait, judge_pacing).run_config_items(),
-        "preflight": False if no_preflight else None,
+        "preflight": False if no_preflight else None, "jury_aggregation": jury_aggregation,
     }
     if config is None and model is None:
         raise typer.BadParameter("give --model (or a --config file that names one)", param_hint="--model")
@@ -152,6 +153,7 @@ def _print_scores(scores, run_dir: Path) -> None:
             value = value.get("mean")
         return "-" if value is None else f"{value:.3f}"
 
+    _print_jury(scores.get("jury"))
     others = "others" in (scores.get("column_order") or ())  # else w/o others is the macro again
     console().print(f"{macro_name(scores)}: {fmt(macro)}" + (f"   macro ave w/o others: {fmt(macro_wo)}" if others else ""),
                     markup=False)
@@ -159,6 +161,20 @@ def _print_scores(scores, run_dir: Path) -> None:
 
     for note in pointwise_lines(scores.get("judge_bias")):
         console().print(terminal_text(note), markup=False)
+
+
+def _print_jury(jury) -> None:
+    """A jury run: who the jurors were, how their verdicts were combined, and how far they agree."""
+    if not jury:
+        return
+    from harness.cli.context import console
+    from harness.report.escape import terminal_text
+
+    alpha = jury.get("krippendorff_alpha_interval")
+    console().print(terminal_text(
+        f"jury of {len(jury['jurors'])} ({', '.join(jury['jurors'])}), {jury['aggregation']} of their scores; "
+        f"agreement: Krippendorff's alpha (interval) {'–' if alpha is None else f'{alpha:.3f}'} over "
+        f"{jury['units_by_two_or_more']} items scored by two or more"), markup=False)
 
 
 def _print_paper(model: str, scores) -> None:

@@ -16,7 +16,9 @@ the same command again judges them.
 
 Every judgment's ``meta`` records what a careful reader needs to trust or discount it: the model
 that actually answered (gpt-3.5-turbo is an alias the provider re-points and is being retired), the
-template name and hash, the parse rule, tokens, cost, whether it came from the cache, and attempts.
+template name and hash, the parse rule, tokens, cost, whether it came from the cache, and attempts;
+and, where the provider sends one, its ``system_fingerprint`` (the same name can be served by a
+changed backend: :mod:`harness.runs.judge_drift` reads both to say when the judge moved).
 """
 
 from __future__ import annotations
@@ -299,6 +301,8 @@ class LLMJudge:
             "cache_hit": bool(replies) and all(r.cached for r in replies),
             "attempts": sum(r.attempts for r in replies) + attempts_extra,
         }
+        if replies and replies[0].fingerprint:  # only where the provider sends one: drift is read from it
+            base["system_fingerprint"] = replies[0].fingerprint
         return Judgment(
             id=item.sample.id,
             category=item.sample.category,

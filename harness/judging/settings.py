@@ -111,3 +111,17 @@ class JudgeSettings:
     def options(self) -> dict[str, Any]:
         """The settings that are set, under their field names (the keywords of older judges)."""
         return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+def jury_models(model: str | None) -> list[str]:
+    """The jurors of ``--judge-model a,b,c`` (``judge_model: a,b,c`` in YAML): every judge model
+    judges every item. One model (or none) is no jury: ``[]``. A model named twice is a usage
+    error (its verdicts would be counted twice)."""
+    if not model or "," not in model:
+        return []
+    names = [m.strip() for m in model.split(",")]
+    if any(not m for m in names):
+        raise UsageError(f"--judge-model {model!r} has an empty model name", hint="write a,b,c with no empty part")
+    if len(set(names)) != len(names):
+        raise UsageError(f"--judge-model {model!r} names a model twice", hint="name each juror once")
+    return names

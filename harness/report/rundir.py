@@ -36,6 +36,7 @@ class RunDir:
     judgments: list[dict[str, Any]]
     judgments_file: str = JUDGMENTS
     notes: list[str] = field(default_factory=list)
+    jury: dict[str, Any] | None = None  # the jurors and their agreement (harness.scoring.jury)
 
     @property
     def name(self) -> str:
@@ -109,6 +110,11 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
     if not judgments_path.is_file():
         raise DataError(f"{judgments_path}: no judgments file", hint="Judge the run first (harness run / harness judge).")
     judgments = read_judgments(judgments_path, notes)
+    from harness.scoring.jury import aggregate, jury_aggregation, jury_agreement
+
+    how = jury_aggregation(config)
+    jury = jury_agreement(judgments, how)
+    judgments = aggregate(judgments, how)  # a jury's verdicts: one record per (id, repeat)
     generations: dict[str, dict[str, Any]] = {}
     generations_path = path / GENERATIONS
     if generations_path.is_file():
@@ -129,4 +135,5 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
         judgments=judgments,
         judgments_file=judgments_path.name,
         notes=notes,
+        jury=jury,
     )

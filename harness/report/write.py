@@ -47,6 +47,8 @@ def scores_for_run(
             f"within {scale['low']:g}..{scale['high']:g}; they count as unscored (first: {rejected[0]})"
         )
     scores = {**scores, "run": run.describe(), "notes": list(run.notes)}
+    if run.jury is not None:  # only a jury run: a single judge's scores.json is unchanged
+        scores["jury"] = run.jury
     if has_turns(run.judgments):  # multi-turn samples: per-turn columns (harness.scoring.turns)
         scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
         scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)

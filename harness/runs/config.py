@@ -26,7 +26,7 @@ OPERATIONAL = frozenset(
     {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
      "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
      "judge_api_base", "device_map", "paper_row", "preflight", "judge_batch", "judge_batch_wait",
-     "judge_pacing"}
+     "judge_pacing", "jury_aggregation"}
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
@@ -70,7 +70,9 @@ class RunConfig(BaseModel):
     batch_size: int = Field(default=8, ge=1)
     seed: int = 42
     judge: str = "gpt35"
-    judge_model: str | None = None
+    judge_model: str | None = None  # a,b,c: a jury (harness.runs.jury)
+    # how a jury's verdicts on one item become one (None: mean); scoring only, so not in the fingerprint
+    jury_aggregation: Literal["mean", "median"] | None = None
     judge_api_base: str | None = None
     judge_concurrency: int = Field(default=16, ge=1)
     judge_repeats: int = Field(default=1, ge=1)
@@ -127,6 +129,14 @@ class RunConfig(BaseModel):
         except UsageError as exc:
             raise UsageError(f"{config_file or 'command line'}: {exc.args[0]}", hint=exc.hint) from None
         return config
+
+    @field_validator("judge_model", mode="before")
+    @classmethod
+    def _jury_list(cls, value: Any) -> Any:
+        """YAML may list a jury (``judge_model: [a, b]``): kept as ``a,b``, as the CLI writes it."""
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return ",".join(value)
+        return value
 
     @property
     def one_decoding(self) -> bool:

@@ -8,7 +8,8 @@ rather than a ``KeyError`` in one command and a wrong figure in another.
 One ``(id, repeat)`` is counted once: the line of the best status (scored over unscored over
 failed), the later among equals -- a ``failed`` line followed by its retry is the normal case. Two
 *different* verdicts for one pair are not (a hand edit, files pasted together): they are listed in
-``conflicts`` so that every reader says which line it used.
+``conflicts`` so that every reader says which line it used. A jury's line names its ``juror`` (a
+non-empty text): each juror judges every pair, so its unit is (id, repeat, juror).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ HINT = ("Each line of a judgments file is one judgment: a text 'id', a 'category
         "(scored, unscored or failed) and, if any, a whole-number 'repeat' >= 0. Fix or remove that line.")
 
 
-def judgment_key(record: dict[str, Any]) -> tuple[str, int]:
-    """``(id, repeat)`` of a checked record: the unit judged once (a missing repeat is 0)."""
-    return record["id"], record.get("repeat") or 0
+def judgment_key(record: dict[str, Any]) -> tuple[Any, ...]:
+    """``(id, repeat)`` of a checked record: the unit judged once (a missing repeat is 0); a jury's
+    line (``juror``: the judge model) is ``(id, repeat, juror)``: each juror judges every unit."""
+    key = (record["id"], record.get("repeat") or 0)
+    return (*key, record["juror"]) if "juror" in record else key
 
 
 def line_problem(record: dict[str, Any]) -> str | None:
@@ -41,6 +44,8 @@ def line_problem(record: dict[str, Any]) -> str | None:
         return f"'status' must be one of {', '.join(STATUS_RANK)}"
     if repeat is not None and (type(repeat) is not int or repeat < 0):
         return f"'repeat' must be a whole number >= 0, not {str(repeat)[:40]!r}"
+    if "juror" in record and (not isinstance(record["juror"], str) or not record["juror"]):
+        return "'juror' must be a non-empty text (the judge model)"
     return None
 
 
@@ -73,13 +78,14 @@ def _conflicts(numbered: list[tuple[int, dict[str, Any]]]) -> list[str]:
         if record["status"] != "failed":
             seen.setdefault(judgment_key(record), []).append((line_no, record))
     found = []
-    for (sample_id, repeat), lines in seen.items():
+    for (sample_id, repeat, *juror), lines in seen.items():
         if len({(r["status"], repr(r.get("score"))) for _, r in lines}) > 1:
             used = None
             for line_no, record in lines:
                 used = (line_no, record) if used is None or is_better(record, used[1]) else used
             numbers = ", ".join(str(n) for n, _ in lines)
-            found.append(f"id {sample_id!r} repeat {repeat}: lines {numbers}, line {used[0]} used")
+            by = f" juror {juror[0]!r}" if juror else ""
+            found.append(f"id {sample_id!r} repeat {repeat}{by}: lines {numbers}, line {used[0]} used")
     return found
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judge_stats import stored_stats
+from harness.runs.judge_drift import change_lines, drift_record
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
 from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILE, default_judgments_file, report_file_names
 from harness.runs.lock import run_dir_lock
@@ -119,10 +120,14 @@ def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings
 
 def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
     """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
+    from harness.judging.settings import jury_models
     from harness.runs.preflight import check_judge, check_model
 
-    judge = create_judge(registry, config.judge, config.judge_settings(), run_options={"data_dir": config.data_dir})
-    check_judge(judge, config.judge, log)
+    settings = config.judge_settings()
+    for juror in jury_models(config.judge_model) or [None]:  # every juror of a jury answers
+        own = settings if juror is None else replace(settings, model=juror)
+        judge = create_judge(registry, config.judge, own, run_options={"data_dir": config.data_dir})
+        check_judge(judge, config.judge if juror is None else f"{config.judge} ({juror})", log)
     check_model(model, log)
 
 
@@ -360,9 +365,33 @@ def _judge_scale(registry: ComponentRegistry, name: str, judge: Any) -> ScoreSca
 def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
                 generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
                 log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
+    from harness.judging.settings import jury_models
+
     path = run_dir / judgments_file
-    categories = run_categories(config, registry, samples)
     final = {judgment_key(r) for r in compact_judgments(path, log) if r.get("status") in FINAL_STATUSES}
+    jurors = jury_models(config.judge_model)
+    if jurors:
+        from harness.runs.jury import jury_stage
+
+        def judge_as(juror: str, done: set[tuple[Any, ...]], settings: JudgeSettings,
+                     stop: str | None) -> tuple[int, dict[str, Any]]:
+            return _judge_with(config, registry, samples, generations, path, log, judge_name, done, settings,
+                               juror, stop)
+
+        def estimate_as(done: set[tuple[Any, ...]], settings: JudgeSettings) -> float | None:
+            return _estimate(config, registry, samples, generations, judge_name, done, settings)
+
+        return jury_stage(config.judge_settings(), jurors, final, judge_as, log, estimate_as)
+    return _judge_with(config, registry, samples, generations, path, log, judge_name, final,
+                       config.judge_settings())
+
+
+def _judge_items(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+                 generations: dict[str, dict[str, Any]], final: set[tuple[Any, ...]]
+                 ) -> tuple[list[JudgeItem], dict[str, int]]:
+    """The items to judge (the (id, repeat) pairs not in ``final``), and the turn of each judged id
+    of a multi-turn sample."""
+    categories = run_categories(config, registry, samples)
     items: list[JudgeItem] = []
     turn_of: dict[str, int] = {}  # judged id -> turn, for the turns of multi-turn samples
     for sample in samples:
@@ -379,12 +408,35 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             if (sample.id, repeat) not in final:
                 items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
                                        category_prompt=category.prompt, gold_shown=category.gold_shown, repeat=repeat))
+    return items, turn_of
+
+
+def _estimate(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+              generations: dict[str, dict[str, Any]], judge_name: str | None, final: set[tuple[Any, ...]],
+              settings: JudgeSettings) -> float | None:
+    """What judging the pairs not in ``final`` would cost with ``settings`` (``None``: unknown)."""
+    items, _ = _judge_items(config, registry, samples, generations, final)
     if not items:
-        log("judging: every answer already has a verdict")
+        return 0.0
+    judge = create_judge(registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir})
+    estimate = getattr(judge, "estimate_cost", None)
+    return estimate(items) if callable(estimate) else 0.0
+
+
+def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
+                generations: dict[str, dict[str, Any]], path: Path, log: Callable[[str], None],
+                judge_name: str | None, final: set[tuple[Any, ...]], settings: JudgeSettings,
+                juror: str | None = None, stop: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Judge every (id, repeat) not in ``final`` with one judge (one ``juror`` of a jury, whose
+    lines say so), appending each verdict to ``path`` as it comes; with ``stop`` (a jury's budget
+    spent) nothing is sent and each is ``failed`` with that reason, to be retried by the next run."""
+    items, turn_of = _judge_items(config, registry, samples, generations, final)
+    by = f" ({juror})" if juror else ""
+    if not items:
+        log(f"judging{by}: every answer already has a verdict")
         return 0, {}
-    log(f"judging: {len(items)} to do, {len(final)} already on disk")
-    judge = create_judge(registry, judge_name or config.judge, config.judge_settings(),
-                         run_options={"data_dir": config.data_dir})
+    log(f"judging{by}: {len(items)} to do, {len(final)} already on disk")
+    judge = create_judge(registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir})
     scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
@@ -392,8 +444,8 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         if cost:  # None: unknown price; 0: an offline judge
             # at the configured model's price: a server may answer as another model (priced as that one)
             priced_as = getattr(getattr(judge, "settings", None), "model", None)
-            log(f"judging: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
-                + (f" (limit ${config.max_cost:.2f})" if config.max_cost else ""))
+            log(f"judging{by}: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
+                + (f" (limit ${settings.max_cost:.2f})" if settings.max_cost else ""))
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
     with JsonlAppender(path) as out:
@@ -409,9 +461,17 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             record = {**check_judgment(judgment, scale).to_dict(), "scale": scale.to_dict()}
             if judgment.id in turn_of:
                 record.update(turn=turn_of[judgment.id], sample_id=judgment.id.rsplit(TURN_SEPARATOR, 1)[0])
+            if juror is not None:
+                record["juror"] = juror
             out.append(record)
             judged += 1
 
+        if stop is not None:
+            for item in items:
+                on_result(Judgment(id=item.sample.id, category=item.sample.category, score=None, status="failed",
+                                   raw="", judge=judge_name or config.judge, reason=stop, repeat=item.repeat,
+                                   meta={"judge_model": settings.model}))
+            return judged, {}
         from harness.runs.batch_record import BatchRecordStore
 
         store = BatchRecordStore(run_dir, judgments_file)
@@ -426,7 +486,7 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
     if stats.get("completed"):  # a judge that called an API: what it cost, priced as who answered
         from harness.api.cost import UNKNOWN, describe_spend
 
-        log(f"judging: cost {describe_spend(stats)}")
+        log(f"judging{by}: cost {describe_spend(stats)}")
         if stats.get("cost") is None:
             stats["cost"] = UNKNOWN  # run.json says so in words: never read as free
     return judged, stats
@@ -485,7 +545,12 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
     The run directory is locked for the whole run (one writer per directory), and ``run.json``
     ends as ``failed`` (with the error) or ``interrupted`` (Ctrl-C, SIGTERM) when the run does.
     """
+    from harness.judging.settings import jury_models
+
     check_run_name(config.name)  # before any work: a bad --name is a usage error, never a path
+    if jury_models(config.judge_model) and config.judge_batch:  # and a bad jury (a,,b or a,a)
+        raise UsageError("--judge-batch sends one judge model's requests: give one --judge-model, not a jury",
+                         hint="judge with the jury without --judge-batch, or one juror at a time")
     source = dataset_file(config)
     if source is not None:
         config = with_dataset_file(config, source)
@@ -571,9 +636,14 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
 
     result.scores = write_report(run_dir, judgments_file=JUDGMENTS,
                                  categories=run_categories(config, registry, samples))
+    drift = drift_record(records)
+    if result.scores and result.scores.get("jury"):
+        drift["jury"] = result.scores["jury"]
+    for line in change_lines(drift["judge_drift"]["changes"]):
+        log(line)
     previous = read_run(run_dir).get("judge_stats_history", [])
     write_run_meta(run_dir, config, status=result.status,
-                   extra={"judge_stats": result.judge_stats,
+                   extra={**drift, "judge_stats": result.judge_stats,
                           "judge_stats_history": [*previous, result.judge_stats] if result.judge_stats else previous,
                           "n_failed": result.failed})
     return result

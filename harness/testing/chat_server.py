@@ -42,6 +42,11 @@ A hostile or broken server, field by field: ``model_name``, ``finish_reason`` an
 and ``usage`` replaces
 the token counts the server reports (``{"prompt_tokens": -5}``, ``{"completion_tokens": NaN}``):
 a client must scrub every string it keeps and must not price nonsense.
+
+A judge that changes behind its name: ``fingerprint`` is the ``system_fingerprint`` every reply
+sends (none by default), and ``fingerprint_after=(N, "fp_b")`` sends ``fp_b`` from request N+1 on
+(``--fingerprint fp_a --fingerprint-after N fp_b``); ``echo_model`` answers as the model the
+request asked for (a jury of several judge models on one server).
 """
 
 from __future__ import annotations
@@ -131,6 +136,9 @@ class ChatCompletionsServer:
         rpm: int | None = None,
         tpm: int | None = None,
         bucket_fill: float = 1.0,
+        fingerprint: str | None = None,
+        fingerprint_after: tuple[int, str] | None = None,
+        echo_model: bool = False,
     ) -> None:
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -153,6 +161,9 @@ class ChatCompletionsServer:
         from harness.testing.batch_api import BatchApi
 
         self.batch = BatchApi(self, outcome=batch_outcome, polls=batch_polls)  # /v1/files and /v1/batches
+        self.fingerprint = fingerprint
+        self.fingerprint_after = fingerprint_after
+        self.echo_model = echo_model
         self._rng = random.Random(seed)
         self.rate_limits = (RateLimits(rpm=rpm, tpm=tpm, fill=bucket_fill)
                             if rpm is not None or tpm is not None else None)
@@ -413,6 +424,12 @@ class ChatCompletionsServer:
                 return web.json_response(error, status=400)
         return web.json_response(self._completion(text, body))
 
+    def _fingerprint(self) -> str | None:
+        """The ``system_fingerprint`` for the request being answered (counted from 1)."""
+        if self.fingerprint_after is not None and self._n_requests > self.fingerprint_after[0]:
+            return self.fingerprint_after[1]
+        return self.fingerprint
+
     def _completion(self, text: str, body: dict[str, Any]) -> dict[str, Any]:
         prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
         usage = {
@@ -421,17 +438,22 @@ class ChatCompletionsServer:
             "total_tokens": max(1, prompt_chars) + max(1, len(text)),
         }
         usage.update(self.usage)
-        return {
+        asked = body.get("model")
+        completion = {
             "id": f"chatcmpl-{self._n_requests}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": self.model_name,
+            "model": asked if self.echo_model and isinstance(asked, str) else self.model_name,
             "choices": [
                 {"index": 0, "message": {"role": "assistant", "content": text},
                  "finish_reason": self.finish_reason}
             ],
             "usage": usage,
         }
+        fingerprint = self._fingerprint()
+        if fingerprint is not None:
+            completion["system_fingerprint"] = fingerprint
+        return completion
 
     async def _oversized(self, request: Any, body: dict[str, Any]) -> Any:
         """A chat completion with a reply text of ``oversized_bytes``, streamed in 64 KB pieces

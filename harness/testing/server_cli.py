@@ -60,6 +60,10 @@ def _parser() -> Any:
     parser.add_argument("--keep-requests", type=int, default=0,
                         help="request bodies kept for inspection (default 0: memory stays flat)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fingerprint", default=None, help="the system_fingerprint every reply sends")
+    parser.add_argument("--fingerprint-after", nargs=2, metavar=("N", "FP"), default=None,
+                        help="send FP as system_fingerprint from request N+1 on (the judge changed mid-run)")
+    parser.add_argument("--echo-model", action="store_true", help="answer as the model the request names")
     parser.add_argument("--rpm", type=int, default=None, help="requests a minute (a token bucket; 429 when over)")
     parser.add_argument("--tpm", type=int, default=None,
                         help="tokens a minute (prompt characters + max_tokens; 429 when over)")
@@ -77,6 +81,15 @@ def _parser() -> Any:
     parser.add_argument("--prefer", choices=("first", "longer"), default=None,
                         help="a scripted pairwise judge: always [[A]] (first), or the longer answer (longer)")
     return parser
+
+
+def _fingerprint_after(text: list[str] | None) -> tuple[int, str] | None:
+    """``--fingerprint-after N FP`` as ``(N, FP)``; N must be a whole number >= 0."""
+    if text is None:
+        return None
+    if not text[0].isdigit():
+        _fail(f"--fingerprint-after: N must be a whole number >= 0, not {text[0]!r}")
+    return int(text[0]), text[1]
 
 
 def _fail(message: str) -> NoReturn:
@@ -106,7 +119,8 @@ def _server(args: Any) -> ChatCompletionsServer:
             oversized_bytes=args.oversized_bytes, keep_requests=args.keep_requests, score=args.score,
             finish_reason=args.finish_reason, usage=args.usage, error_message=args.error_message, port=args.port,
             batch_outcome=args.batch_outcome, batch_polls=args.batch_polls,
-            rpm=args.rpm, tpm=args.tpm, bucket_fill=args.bucket_fill)
+            rpm=args.rpm, tpm=args.tpm, bucket_fill=args.bucket_fill, fingerprint=args.fingerprint,
+            fingerprint_after=_fingerprint_after(args.fingerprint_after), echo_model=args.echo_model)
     except ValueError as exc:
         _fail(str(exc))
 

@@ -9,7 +9,7 @@ import pytest
 
 from harness.api.pacing import parse_duration
 from harness.testing import ChatCompletionsServer
-from harness.testing.chat_server import main as server_main
+from harness.testing.server_cli import main as server_main
 
 
 def post(base_url: str, content: str = "hi", **extra) -> httpx.Response:
