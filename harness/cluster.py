@@ -90,7 +90,7 @@ def read_job(exp_dir: Path) -> dict[str, Any] | None:
 
 
 def write_job(exp_dir: Path, **fields: Any) -> None:
-    from harness.runs.records import write_json_atomic
+    from harness.io import write_json_atomic
 
     exp_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(exp_dir / JOB_FILE, {**(read_job(exp_dir) or {}), **fields})

@@ -21,8 +21,9 @@ from harness.protocols import EvalSample, JudgeItem, Judgment
 from harness.runs.config import RunConfig
 from harness.runs.judge_drift import answering_counts
 from harness.runs.judgment_lines import judgment_key, read_judgment_lines
-from harness.runs.records import read_jsonl
-from harness.runs.rundir import GENERATIONS, RUN_FILE, read_run
+from harness.runs.layout import GENERATIONS, RUN_FILE
+from harness.runs.records import read_record_dicts
+from harness.runs.rundir import read_run
 from harness.scales import ScoreScale, check_judgment, check_record
 
 
@@ -42,7 +43,7 @@ def sample_judgments(records: list[dict[str, Any]], n: int, seed: int) -> list[d
 def _items(config: RunConfig, registry: Any, run_dir: Path, chosen: list[dict[str, Any]]) -> list[JudgeItem]:
     from harness.runs.pipeline import run_categories
 
-    generations = {r["id"]: r for r in read_jsonl(run_dir / GENERATIONS) if isinstance(r.get("id"), str)
+    generations = {r["id"]: r for r in read_record_dicts(run_dir / GENERATIONS) if isinstance(r.get("id"), str)
                    and all(isinstance(r.get(k), str) for k in ("question", "category", "answer"))}
     if any("turn" in r for r in chosen) or any("turns" in r for r in generations.values()):
         raise UsageError(f"{run_dir}: judge-check does not handle multi-turn runs yet")

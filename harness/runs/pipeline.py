@@ -29,8 +29,8 @@ from harness.registry import ComponentRegistry
 from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
-from harness.runs.judge_stats import stored_stats
 from harness.runs.judge_drift import change_lines, drift_record
+from harness.runs.judge_stats import stored_stats
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
 from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILE, default_judgments_file, report_file_names
 from harness.runs.lock import run_dir_lock
@@ -474,7 +474,7 @@ def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
             return judged, {}
         from harness.runs.batch_record import BatchRecordStore
 
-        store = BatchRecordStore(run_dir, judgments_file)
+        store = BatchRecordStore(path.parent, path.name)
         # one OpenAI batch, its id kept in run.json (harness.judging.batch_judge); a recorded one is polled
         if config.judge_batch or store.load() is not None:
             from harness.judging.batch_judge import judge_batched
