@@ -115,6 +115,11 @@ def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], ju
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
     stats = combined_stats(per_juror_stats)
+    if stats["completed"]:
+        from harness.api.cost import UNKNOWN
+
+        cost = stats["cost"]
+        log(f"pairwise judging: jury cost {f'${cost:.4f}' if isinstance(cost, (int, float)) else UNKNOWN}")
     judges = sorted(set(jurors) | set(judge_models(None, stats, verdicts)))
     trust = judge_trust(items, verdicts, outcomes, runs, judges, n_resamples=n_resamples, seed=seed,
                         flip_rows=juror_rows(per_juror))

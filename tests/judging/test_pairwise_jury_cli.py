@@ -49,8 +49,11 @@ def compare(runs, shared_data, harness_home, *extra: str):
         base = ["compare", str(runs[0]), str(runs[1]), "--judge", "mt-bench-pair", "--judge-api-base",
                 server.base_url, "--data-dir", str(shared_data), "--resamples", "200", *extra]
         text = run_harness(base, env=env)
+        sent = server.n_requests
         as_json = run_harness([*base, "--json"], env=env)
+        assert server.n_requests == sent  # the second time every juror's verdicts come from the cache
         asked = sorted({r.get("model") for r in server.requests})
+        assert sent == 2 * N * len(asked)  # every juror, every pair, both orders
     return text, as_json, asked
 
 
