@@ -233,7 +233,13 @@ def compare(
     judge_api_base: Annotated[
         str | None, typer.Option("--judge-api-base", help="OpenAI-compatible base URL for --judge.")
     ] = None,
-    judge_model: Annotated[str | None, typer.Option("--judge-model", help="Model for --judge.")] = None,
+    judge_model: Annotated[
+        str | None, typer.Option("--judge-model", help="Model for --judge; a,b,c: a jury (every model judges every pair).")
+    ] = None,
+    jury_aggregation: Annotated[
+        str | None, typer.Option(help="With --judge and --judge-model a,b,c: majority (the only pairwise one).",
+                                 show_default="majority")
+    ] = None,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Local data files a --judge reads (its prompts).")
     ] = None,
@@ -251,8 +257,10 @@ def compare(
         if judges or html is not None or len(runs) != 2:
             raise UsageError("compare --judge takes exactly two run directories (and no --judges or --html)")
         _compare_pairwise(runs, judge, as_json, resamples, seed,
-                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir})
+                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir}, jury_aggregation)
         return
+    if jury_aggregation is not None:
+        raise UsageError("--jury-aggregation is for compare --judge with --judge-model a,b,c")
     if judges:
         if html is not None:
             raise UsageError("--html is for comparing runs, not with --judges")
@@ -328,7 +336,7 @@ def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> No
 
 
 def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: int, seed: int,
-                      options: dict[str, Any]) -> None:
+                      options: dict[str, Any], aggregation: str | None = None) -> None:
     """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
     from harness.cli.app import console
     from harness.runs.pairwise import compare_pairwise
@@ -336,7 +344,7 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
     out = console()
     result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
                               log=lambda m: typer.echo(inert(m), err=True) if as_json else out.print(m, markup=False),
-                              n_resamples=resamples, seed=seed)
+                              n_resamples=resamples, seed=seed, aggregation=aggregation)
     if as_json:
         typer.echo(json_text(result, indent=2, default=str))
         return
@@ -354,7 +362,10 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
         out.print(line(category, row), markup=False)
     out.print("win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
               markup=False)
-    from harness.report.judge_trust import pairwise_lines
+    from harness.report.judge_trust import jury_lines, pairwise_lines
+
+    for note in jury_lines(result.get("jury")):
+        out.print(inert(note), markup=False)
 
     for note in pairwise_lines(result):
         out.print(inert(note), markup=False)

@@ -119,3 +119,17 @@ def trust_html(bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = No
         c if c.isalnum() else "-" for c in title)
     return (f'<section id="{escape(anchor)}" class="judge-trust"><h2>{escape(title)}</h2><table><tr><th>figure</th><th>estimate</th>'
             f"<th>flagged</th></tr>{body}</table>{extra}<ul>{rules}</ul></section>")
+
+
+def jury_lines(jury: Mapping[str, Any] | None) -> list[str]:
+    """Terminal lines for a pairwise jury (``compare --judge --judge-model a,b,c``): who judged, how
+    the outcomes were combined, how far the jurors agree, and each juror's own win rate of b."""
+    if not jury:
+        return []
+    alpha = jury.get("krippendorff_alpha_nominal")
+    rates = ", ".join(f"{j} {'–' if r is None else f'{r:.3f}'}" for j, r in jury["win_rate_b"].items())
+    return [f"jury of {len(jury['jurors'])} ({', '.join(jury['jurors'])}), {jury['aggregation']} of their "
+            f"outcomes ({jury['no_majority']} pairs with no majority counted as ties); agreement: "
+            f"Krippendorff's alpha (nominal) {'–' if alpha is None else f'{alpha:.3f}'} over "
+            f"{jury['pairs_by_two_or_more']} pairs decided by two or more",
+            f"win rate of b by juror: {rates}"]

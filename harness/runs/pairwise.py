@@ -39,12 +39,15 @@ def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[s
 
 def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict[str, Any] | None = None,
                      manager: Any = None, log: Callable[[str], None] = print, n_resamples: int = 2000,
-                     seed: int = 0) -> dict[str, Any]:
-    """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category."""
+                     seed: int = 0, aggregation: str | None = None) -> dict[str, Any]:
+    """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category.
+    A ``model`` option naming several models (``a,b,c``) is a jury (:mod:`harness.scoring.pairwise_jury`)."""
     from harness.judging.pairwise import combine, pair_items, win_rate
+    from harness.judging.settings import jury_models
     from harness.manager import get_manager
     from harness.runs.judge_stats import stored_stats
     from harness.runs.pipeline import create_component
+    from harness.scoring.pairwise_jury import pairwise_aggregation
 
     registry = (manager or get_manager()).registry
     spec = registry.get("judge", judge_name)
@@ -57,6 +60,11 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     items = pair_items(samples_a, conv_a, conv_b)
     if not items:
         raise UsageError(f"{run_a} and {run_b} have no sample answered in both")
+    how = pairwise_aggregation(aggregation)
+    jurors = jury_models((options or {}).get("model"))
+    if jurors:
+        return _compare_by_jury(registry, judge_name, options or {}, jurors, how, items, (run_a, run_b),
+                                log=log, n_resamples=n_resamples, seed=seed)
     judge = create_component(registry, "judge", judge_name, lenient=options or {})
     log(f"pairwise judging: {len(items) // 2} pairs, both orders ({len(items)} verdicts)")
     verdicts: list[PairVerdict] = []
@@ -71,6 +79,56 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
             **trust, "stats": stored_stats(judge, judge_name, log)}
 
 
+def ask_jurors(registry: Any, judge_name: str, options: dict[str, Any], jurors: list[str], items: list[Any],
+               log: Callable[[str], None]) -> tuple[list[PairVerdict], dict[str, dict[str, Any]]]:
+    """Every juror's verdicts on every item (its judge built with ``model`` = the juror, so each
+    juror has its own cache entries), each verdict's ``meta.juror`` set, and each juror's stats."""
+    from dataclasses import replace
+
+    from harness.runs.judge_stats import stored_stats
+    from harness.runs.pipeline import create_component
+
+    lenient = {k: v for k, v in options.items() if k != "model"}
+    verdicts: list[PairVerdict] = []
+    stats: dict[str, dict[str, Any]] = {}
+    for juror in jurors:  # strict: a judge that cannot take a model must not judge as every juror
+        judge = create_component(registry, "judge", judge_name, strict={"model": juror}, lenient=lenient)
+        judge.judge_pairs(items, on_result=lambda v, j=juror: verdicts.append(
+            replace(v, meta={**(v.meta if isinstance(v.meta, dict) else {}), "juror": j})))
+        stats[juror] = stored_stats(judge, f"{judge_name} ({juror})", log)
+    return verdicts, stats
+
+
+def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], jurors: list[str], how: str,
+                     items: list[Any], runs: tuple[Path, Path], *, log: Callable[[str], None], n_resamples: int,
+                     seed: int) -> dict[str, Any]:
+    """``compare --judge`` with a jury: the win rate, CI and judge bias of the jury's majority outcomes."""
+    from harness.judging.pairwise import win_rate
+    from harness.runs.jury import combined_stats
+    from harness.scoring.pairwise_jury import juror_outcomes, juror_rows, jury_agreement, jury_outcomes
+
+    log(f"pairwise judging with a jury of {len(jurors)} ({', '.join(jurors)}): {len(items) // 2} pairs, "
+        f"both orders ({len(items)} verdicts per juror)")
+    verdicts, per_juror_stats = ask_jurors(registry, judge_name, options, jurors, items, log)
+    per_juror = juror_outcomes(verdicts)
+    outcomes = jury_outcomes(per_juror)
+    categories = {item.sample.id: item.sample.category for item in items}
+    result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
+    stats = combined_stats(per_juror_stats)
+    if stats["completed"]:
+        from harness.api.cost import UNKNOWN
+
+        cost = stats["cost"]
+        log(f"pairwise judging: jury cost {f'${cost:.4f}' if isinstance(cost, (int, float)) else UNKNOWN}")
+    judges = sorted(set(jurors) | set(judge_models(None, stats, verdicts)))
+    trust = judge_trust(items, verdicts, outcomes, runs, judges, n_resamples=n_resamples, seed=seed,
+                        flip_rows=juror_rows(per_juror))
+    jury = jury_agreement(per_juror, jurors, how)
+    jury["no_majority"] = sum(bool(r["no_majority"]) for r in outcomes.values())
+    return {"a": str(runs[0]), "b": str(runs[1]), "judge": judge_name, "n_pairs": len(items) // 2, **result,
+            **trust, "jury": jury, "stats": stats}
+
+
 def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:
     """The model the judge asked for and every model that answered it (the provider may re-point a
     name): from the client's counts and from each verdict's ``meta`` (which cached replies keep)."""
@@ -82,13 +140,14 @@ def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict])
 
 
 def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[str, dict[str, Any]],
-                runs: tuple[Path, Path], judges: list[str], *, n_resamples: int, seed: int) -> dict[str, Any]:
+                runs: tuple[Path, Path], judges: list[str], *, n_resamples: int, seed: int,
+                flip_rows: dict[str, Any] | None = None) -> dict[str, Any]:
     """The judge's biases on this comparison, self-preference, and the length-controlled win rate."""
     from harness.scoring.family import self_preference
     from harness.scoring.length_controlled import difficulty_from_scores, length_controlled_win_rate
     from harness.scoring.pairwise_bias import answer_lengths, pairwise_bias
 
-    bias = pairwise_bias(items, verdicts, outcomes, n_resamples=n_resamples, seed=seed)
+    bias = pairwise_bias(items, verdicts, outcomes, n_resamples=n_resamples, seed=seed, flip_rows=flip_rows)
     bias["self_preference"] = self_preference(judges, [run_model(r) for r in runs])
     lengths = answer_lengths(items)
     decided = sorted(k for k, row in outcomes.items() if row["outcome"] is not None and k in lengths)

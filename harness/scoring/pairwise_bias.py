@@ -52,11 +52,12 @@ def _longer_wins(outcomes: Mapping[str, Mapping[str, Any]], lengths: Mapping[str
 
 def pairwise_bias(items: Sequence[PairItem], verdicts: Sequence[PairVerdict],
                   outcomes: Mapping[str, Mapping[str, Any]], *, n_resamples: int = DEFAULT_RESAMPLES,
-                  seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """Position bias, flip rate and length bias of one pairwise comparison (``compare --json``)."""
+                  seed: int = DEFAULT_SEED, flip_rows: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Position bias, flip rate and length bias of one pairwise comparison (``compare --json``).
+    ``flip_rows``: the rows whose order flips count (a jury: every juror's), else ``outcomes``."""
     rng = np.random.default_rng(seed)
     first, decisive = _position_counts(verdicts)
-    flips = _flips(outcomes)
+    flips = _flips(outcomes if flip_rows is None else flip_rows)
     longer = _longer_wins(outcomes, answer_lengths(items))
 
     def share(name: str, hits: np.ndarray, totals: np.ndarray) -> dict[str, Any]:
