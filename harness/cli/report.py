@@ -237,6 +237,10 @@ def compare(
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Local data files a --judge reads (its prompts).")
     ] = None,
+    verdicts: Annotated[
+        Path | None, typer.Option("--verdicts", help="With --judge: write every pair's outcome to this JSONL file "
+                                                     "(for harness calibrate FILE --labels LABELS).")
+    ] = None,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
     from harness.cli.context import console
@@ -251,8 +255,10 @@ def compare(
         if judges or html is not None or len(runs) != 2:
             raise UsageError("compare --judge takes exactly two run directories (and no --judges or --html)")
         _compare_pairwise(runs, judge, as_json, resamples, seed,
-                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir})
+                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir}, verdicts)
         return
+    if verdicts is not None:
+        raise UsageError("--verdicts is for compare --judge (a pairwise judge)")
     if judges:
         if html is not None:
             raise UsageError("--html is for comparing runs, not with --judges")
@@ -328,15 +334,19 @@ def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> No
 
 
 def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: int, seed: int,
-                      options: dict[str, Any]) -> None:
+                      options: dict[str, Any], verdicts: Path | None = None) -> None:
     """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
     from harness.cli.app import console
     from harness.runs.pairwise import compare_pairwise
 
+    if verdicts is not None:  # refused before any judging, not after
+        from harness.runs.pair_verdicts import check_target
+
+        check_target(verdicts, runs)
     out = console()
     result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
                               log=lambda m: typer.echo(inert(m), err=True) if as_json else out.print(m, markup=False),
-                              n_resamples=resamples, seed=seed)
+                              n_resamples=resamples, seed=seed, verdicts_path=verdicts)
     if as_json:
         typer.echo(json_text(result, indent=2, default=str))
         return

@@ -54,3 +54,17 @@ def agreement_table(result: Mapping[str, Any]) -> Table:
                       _number(g["pearson"], 2), _number(g["kappa"], 2), _number(g["exact_agreement"], 2),
                       _number(g["within_1_agreement"], 2))
     return table
+
+
+def pair_agreement_table(result: Mapping[str, Any]) -> Table:
+    """Per category: FastChat's agreement of the judge's outcomes with people's verdicts."""
+    table = Table(title="judge vs people on the labelled pairs",
+                  caption="with ties: every labelled pair; without: pairs where neither said tie "
+                          "(FastChat); --json for every interval")
+    for name in ("category", "labels", "bias", "with ties", "n", "without ties", "n "):
+        table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
+    for name, g in _rows(result):
+        table.add_row(name, str(g["n_labels"]), _number(g["judge_bias"], 3), _number(g["agreement_with_ties"], 2),
+                      str(g["agreement_with_ties_n"]), _number(g["agreement_without_ties"], 2),
+                      str(g["agreement_without_ties_n"]))
+    return table

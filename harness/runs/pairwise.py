@@ -39,8 +39,9 @@ def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[s
 
 def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict[str, Any] | None = None,
                      manager: Any = None, log: Callable[[str], None] = print, n_resamples: int = 2000,
-                     seed: int = 0) -> dict[str, Any]:
-    """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category."""
+                     seed: int = 0, verdicts_path: Path | None = None) -> dict[str, Any]:
+    """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category;
+    ``verdicts_path``: also write every pair's outcome there (:mod:`harness.runs.pair_verdicts`)."""
     from harness.judging.pairwise import combine, pair_items, win_rate
     from harness.manager import get_manager
     from harness.runs.judge_stats import stored_stats
@@ -65,8 +66,13 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
     stats = dict(getattr(judge, "stats", {}) or {})
-    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats, verdicts),
-                        n_resamples=n_resamples, seed=seed)
+    models = judge_models(judge, stats, verdicts)
+    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), models, n_resamples=n_resamples, seed=seed)
+    if verdicts_path is not None:
+        from harness.runs.pair_verdicts import pair_records, write_verdicts
+
+        write_verdicts(verdicts_path, (run_a, run_b), judge_name,
+                       pair_records(outcomes, verdicts, categories, judge_name, models))
     return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
             **trust, "stats": stored_stats(judge, judge_name, log)}
 
