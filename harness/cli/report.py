@@ -368,6 +368,8 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
 
     for note in pairwise_lines(result):
         out.print(inert(note), markup=False)
+    if verdicts is not None:
+        out.print(inert(f"wrote {verdicts} (harness calibrate {verdicts} --labels FILE)"), markup=False, soft_wrap=True)
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:

@@ -163,5 +163,6 @@ def test_foreign_file_is_never_overwritten(compared, tmp_path):
     assert inside.returncode == 2 and not (runs[0] / "verdicts.jsonl").exists()
     again = compare(verdicts)  # its own file: written again
     assert again.returncode == 0, again.stderr
+    assert f"wrote {verdicts}" in again.stdout.replace("\n", "")
     not_verdicts = harness("calibrate", foreign, "--labels", foreign)
     assert not_verdicts.returncode == 2 and "notes.jsonl" in not_verdicts.stderr
