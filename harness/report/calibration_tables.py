@@ -33,6 +33,10 @@ def means_table(result: Mapping[str, Any]) -> Table:
     table = Table(title="people's mean: judge, labels, prediction-powered (95% CI)",
                   caption="ppi: the people's mean over every scored sample, from the labels and the judge; "
                           "labels CI: from the labels alone")
+    if (result.get("scale") or {}).get("kind") == "pairwise":
+        table.title = "people's win rate of B: judge, labels, prediction-powered (95% CI)"
+        table.caption = ("b = 1, tie = 0.5, a = 0; n: the judge's decided pairs; ppi: the people's win rate over "
+                         "them, from the labels and the judge; labels CI: from the labels alone")
     for name in ("category", "n", "labels", "judge", "people", "ppi", "ppi CI", "labels CI"):
         table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
     for name, g in _rows(result):

@@ -115,7 +115,7 @@ def test_agreement_and_ppi_correct_the_length_bias(compared, tmp_path):
         assert group["n"] == N // 2 and group["n_labels"] == N // 4 and group["agreement_with_ties"] == pytest.approx(0.6)
     shown = harness("calibrate", verdicts, "--labels", labels)
     assert shown.returncode == 0, shown.stderr
-    assert "with ties" in shown.stdout and "ppi CI" in shown.stdout
+    assert "with ties" in shown.stdout and "ppi CI" in shown.stdout and "win rate of B" in shown.stdout
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
 
 
@@ -166,3 +166,19 @@ def test_foreign_file_is_never_overwritten(compared, tmp_path):
     assert f"wrote {verdicts}" in again.stdout.replace("\n", "")
     not_verdicts = harness("calibrate", foreign, "--labels", foreign)
     assert not_verdicts.returncode == 2 and "notes.jsonl" in not_verdicts.stderr
+
+
+def test_csv_labels_and_a_corrupt_verdicts_line(compared, tmp_path):
+    _, verdicts, _ = compared
+    labels = tmp_path / "people.csv"
+    labels.write_text("id,verdict,annotator\n" + "".join(f"{pair_id(i)},{PEOPLE[i % 5]},x\n" for i in range(10)),
+                      encoding="utf-8")
+    result = harness("calibrate", verdicts, "--labels", labels, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["overall"]["n_labels"] == 10
+    assert harness("calibrate", verdicts).returncode == 2  # a verdicts file needs --labels
+    lines = verdicts.read_text(encoding="utf-8").splitlines()
+    lines[2] = '{"id": "w01", "outcome": "\\u001b[31mmaybe"}'
+    verdicts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    broken = harness("calibrate", verdicts, "--labels", labels)
+    assert broken.returncode == 2 and f"{verdicts} line 3" in broken.stderr and "\x1b" not in broken.stderr
