@@ -5,7 +5,8 @@ orders of every sample (or turn) answered in both runs, lets the pairwise judge 
 and combines them (see :mod:`harness.judging.pairwise`), then measures the judge on this comparison
 (position, order and length bias, self-preference: :mod:`harness.scoring.pairwise_bias`) and fits
 the length-controlled win rate (:mod:`harness.scoring.length_controlled`). It writes nothing into the run
-directories; the judge's replies are cached (``$HARNESS_HOME``), so running it again costs nothing.
+directories (``--verdicts FILE`` writes each pair's outcome to a file of the user's naming, for
+``harness calibrate``); the judge's replies are cached (``$HARNESS_HOME``), so running it again costs nothing.
 """
 
 from __future__ import annotations
