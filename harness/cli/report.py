@@ -243,6 +243,10 @@ def compare(
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Local data files a --judge reads (its prompts).")
     ] = None,
+    verdicts: Annotated[
+        Path | None, typer.Option("--verdicts", help="With --judge: write every pair's outcome to this JSONL file "
+                                                     "(for harness calibrate FILE --labels LABELS).")
+    ] = None,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
     from harness.cli.context import console
@@ -257,10 +261,13 @@ def compare(
         if judges or html is not None or len(runs) != 2:
             raise UsageError("compare --judge takes exactly two run directories (and no --judges or --html)")
         _compare_pairwise(runs, judge, as_json, resamples, seed,
-                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir}, jury_aggregation)
+                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir}, jury_aggregation,
+                          verdicts)
         return
     if jury_aggregation is not None:
         raise UsageError("--jury-aggregation is for compare --judge with --judge-model a,b,c")
+    if verdicts is not None:
+        raise UsageError("--verdicts is for compare --judge (a pairwise judge)")
     if judges:
         if html is not None:
             raise UsageError("--html is for comparing runs, not with --judges")
@@ -336,15 +343,19 @@ def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> No
 
 
 def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: int, seed: int,
-                      options: dict[str, Any], aggregation: str | None = None) -> None:
+                      options: dict[str, Any], aggregation: str | None = None, verdicts: Path | None = None) -> None:
     """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
     from harness.cli.app import console
     from harness.runs.pairwise import compare_pairwise
 
+    if verdicts is not None:  # refused before any judging, not after
+        from harness.runs.pair_verdicts import check_target
+
+        check_target(verdicts, runs)
     out = console()
     result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
                               log=lambda m: typer.echo(inert(m), err=True) if as_json else out.print(m, markup=False),
-                              n_resamples=resamples, seed=seed, aggregation=aggregation)
+                              n_resamples=resamples, seed=seed, aggregation=aggregation, verdicts_path=verdicts)
     if as_json:
         typer.echo(json_text(result, indent=2, default=str))
         return
@@ -369,6 +380,8 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
 
     for note in pairwise_lines(result):
         out.print(inert(note), markup=False)
+    if verdicts is not None:
+        out.print(inert(f"wrote {verdicts} (harness calibrate {verdicts} --labels FILE)"), markup=False, soft_wrap=True)
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:

@@ -23,8 +23,9 @@ from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from harness.scoring.calibration import calibrate
 from harness.scoring.samples import FoldedJudgments, fold_records
 
-PAIRWISE_HINT = ("harness runs hold a pointwise judge's scores; pairwise verdicts (a, b, tie) have no judge "
-                 "verdicts in a run directory to be compared with. Give scores on the judge's scale.")
+PAIRWISE_HINT = ("A run directory holds a pointwise judge's scores: give scores on the judge's scale. Verdicts "
+                 "(a, b, tie) calibrate a pairwise judge: harness compare RUN_A RUN_B --judge <pairwise> "
+                 "--verdicts FILE, then harness calibrate FILE --labels LABELS.")
 
 
 def answer_digests(run: RunDir, ids: Iterable[str]) -> dict[str, str]:

@@ -114,20 +114,24 @@ def _check_id(record: dict[str, Any], where: str, known: Collection[str], seen: 
     return sample_id
 
 
-def read_labels(path: Path | str, *, known_ids: Collection[str], scale: ScoreScale) -> Labels:
+def read_labels(path: Path | str, *, known_ids: Collection[str], scale: ScoreScale,
+                expect: str | None = None) -> Labels:
     """Read and check ``path`` (``.csv`` by its suffix, else JSON Lines) against the run's ids and
-    the judge's scale; any bad line is a :class:`DataError` naming the file and line."""
+    the judge's scale; any bad line is a :class:`DataError` naming the file and line. ``expect``
+    (``pointwise`` or ``pairwise``): the only kind of label accepted."""
     path = Path(path)
     raw = _raw(path)
     rows = _csv_rows(raw, path) if path.suffix.lower() == ".csv" else parse_jsonl(raw, path=path, label=str(path)).records
     if not rows:
         raise _fail(str(path), "the labels file has no label")
-    labels = Labels(path=path, kind=_kind(rows[0][1], f"{path} line {rows[0][0]}"), sha256=hashlib.sha256(raw).hexdigest())
+    kind = expect or _kind(rows[0][1], f"{path} line {rows[0][0]}")
+    labels = Labels(path=path, kind=kind, sha256=hashlib.sha256(raw).hexdigest())
     seen: dict[str, str] = {}
     for line_no, record in rows:
         where = f"{path} line {line_no}"
         if _kind(record, where) != labels.kind:
-            raise _fail(where, f"the file's first label is {labels.kind}; one file holds one kind of label")
+            first = f"this judge needs {kind} labels" if expect else f"the file's first label is {kind}"
+            raise _fail(where, f"{first}; one file holds one kind of label")
         sample_id = _check_id(record, where, known_ids, seen)
         labels.values[sample_id] = _value(record, labels.kind, scale, where)
         seen[sample_id] = f"line {line_no}"

@@ -5,7 +5,8 @@ orders of every sample (or turn) answered in both runs, lets the pairwise judge 
 and combines them (see :mod:`harness.judging.pairwise`), then measures the judge on this comparison
 (position, order and length bias, self-preference: :mod:`harness.scoring.pairwise_bias`) and fits
 the length-controlled win rate (:mod:`harness.scoring.length_controlled`). It writes nothing into the run
-directories; the judge's replies are cached (``$HARNESS_HOME``), so running it again costs nothing.
+directories (``--verdicts FILE`` writes each pair's outcome to a file of the user's naming, for
+``harness calibrate``); the judge's replies are cached (``$HARNESS_HOME``), so running it again costs nothing.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[s
 
 def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict[str, Any] | None = None,
                      manager: Any = None, log: Callable[[str], None] = print, n_resamples: int = 2000,
-                     seed: int = 0, aggregation: str | None = None) -> dict[str, Any]:
+                     seed: int = 0, aggregation: str | None = None, verdicts_path: Path | None = None) -> dict[str, Any]:
     """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category.
-    A ``model`` option naming several models (``a,b,c``) is a jury (:mod:`harness.scoring.pairwise_jury`)."""
+    A ``model`` option naming several models (``a,b,c``) is a jury (:mod:`harness.scoring.pairwise_jury`);
+    ``verdicts_path``: also write every pair's outcome there (:mod:`harness.runs.pair_verdicts`)."""
     from harness.judging.pairwise import combine, pair_items, win_rate
     from harness.judging.settings import jury_models
     from harness.manager import get_manager
@@ -64,7 +66,7 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     jurors = jury_models((options or {}).get("model"))
     if jurors:
         return _compare_by_jury(registry, judge_name, options or {}, jurors, how, items, (run_a, run_b),
-                                log=log, n_resamples=n_resamples, seed=seed)
+                                log=log, n_resamples=n_resamples, seed=seed, verdicts_path=verdicts_path)
     judge = create_component(registry, "judge", judge_name, lenient=options or {})
     log(f"pairwise judging: {len(items) // 2} pairs, both orders ({len(items)} verdicts)")
     verdicts: list[PairVerdict] = []
@@ -73,10 +75,21 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
     stats = dict(getattr(judge, "stats", {}) or {})
-    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), judge_models(judge, stats, verdicts),
-                        n_resamples=n_resamples, seed=seed)
+    models = judge_models(judge, stats, verdicts)
+    trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), models, n_resamples=n_resamples, seed=seed)
+    _save_verdicts(verdicts_path, (run_a, run_b), judge_name, outcomes, verdicts, categories, models)
     return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
             **trust, "stats": stored_stats(judge, judge_name, log)}
+
+
+def _save_verdicts(path: Path | None, runs: tuple[Path, Path], judge_name: str, outcomes: dict[str, Any],
+                   verdicts: list[PairVerdict], categories: dict[str, str], models: list[str]) -> None:
+    """Every pair's final outcome into ``path`` (for ``harness calibrate``), when one is given."""
+    if path is None:
+        return
+    from harness.runs.pair_verdicts import pair_records, write_verdicts
+
+    write_verdicts(path, runs, judge_name, pair_records(outcomes, verdicts, categories, judge_name, models))
 
 
 def ask_jurors(registry: Any, judge_name: str, options: dict[str, Any], jurors: list[str], items: list[Any],
@@ -101,8 +114,9 @@ def ask_jurors(registry: Any, judge_name: str, options: dict[str, Any], jurors: 
 
 def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], jurors: list[str], how: str,
                      items: list[Any], runs: tuple[Path, Path], *, log: Callable[[str], None], n_resamples: int,
-                     seed: int) -> dict[str, Any]:
-    """``compare --judge`` with a jury: the win rate, CI and judge bias of the jury's majority outcomes."""
+                     seed: int, verdicts_path: Path | None = None) -> dict[str, Any]:
+    """``compare --judge`` with a jury: the win rate, CI and judge bias of the jury's majority outcomes
+    (the outcomes ``verdicts_path``, when given, keeps)."""
     from harness.judging.pairwise import win_rate
     from harness.runs.jury import combined_stats
     from harness.scoring.pairwise_jury import juror_outcomes, juror_rows, jury_agreement, jury_outcomes
@@ -125,6 +139,7 @@ def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], ju
                         flip_rows=juror_rows(per_juror))
     jury = jury_agreement(per_juror, jurors, how)
     jury["no_majority"] = sum(bool(r["no_majority"]) for r in outcomes.values())
+    _save_verdicts(verdicts_path, runs, judge_name, outcomes, verdicts, categories, judges)
     return {"a": str(runs[0]), "b": str(runs[1]), "judge": judge_name, "n_pairs": len(items) // 2, **result,
             **trust, "jury": jury, "stats": stats}
 

@@ -32,7 +32,7 @@ def _rounded_ci(ci: tuple[float, float] | list[float] | None) -> list[float] | N
     return None if ci is None else [float(ci[0]), float(ci[1])]
 
 
-def _estimates(human: np.ndarray, judge_labelled: np.ndarray, judge_unlabelled: np.ndarray) -> dict[str, Any]:
+def people_mean_estimates(human: np.ndarray, judge_labelled: np.ndarray, judge_unlabelled: np.ndarray) -> dict[str, Any]:
     """The people's mean: from the labels alone, and prediction-powered (``None`` with < 2 labels)."""
     if human.size < 2:
         return {"ppi_mean": None, "ppi_ci": None, "ppi_lambda": None, "human_only_ci": None}
@@ -70,7 +70,7 @@ def calibrate_group(outcomes: list[SampleOutcome], labels: Mapping[str, float], 
         "judge_mean_labelled": float(judge_labelled.mean()) if judge_labelled.size else None,
         "human_mean": float(human.mean()) if human.size else None,
         "judge_bias": float((judge_labelled - human).mean()) if human.size else None,
-        **_estimates(human, judge_labelled, judge_unlabelled),
+        **people_mean_estimates(human, judge_labelled, judge_unlabelled),
         **_agreement(judge_labelled, human, scale, n_resamples, seed),
     }
 
