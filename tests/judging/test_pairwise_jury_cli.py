@@ -99,3 +99,13 @@ def test_pointwise_or_unknown_aggregation_is_a_usage_error(runs, shared_data, ha
     assert text.returncode == 2 and "Traceback" not in text.stderr
     assert f"--jury-aggregation {how!r} is not a pairwise aggregation" in text.stderr
     assert asked == []  # refused before any juror was asked
+
+
+def test_a_jury_saves_its_majority_outcomes_for_calibrate(runs, shared_data, harness_home, tmp_path):
+    saved = tmp_path / "verdicts.jsonl"
+    text, _, _ = compare(runs, shared_data, harness_home, "--judge-model", "judge-b1,judge-b2,judge-a",
+                         "--verdicts", str(saved))
+    assert text.returncode == 0, text.stderr
+    lines = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    pairs = [r for r in lines if "outcome" in r]
+    assert len(pairs) == N and {r["outcome"] for r in pairs} == {"b"}  # the jury's, not one juror's
