@@ -84,7 +84,7 @@ def test_missing_file_and_conflicting_options_exit_2(tmp_path, capsys):
     assert exit_info.value.code == 2 and "nope.txt: cannot read" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["--replies", str(tmp_path / "nope.txt"), "--reply", "x"])
-    assert exit_info.value.code == 2 and "give one of --reply, --replies and --score" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and "give one of --reply, --replies, --score and --prefer" in capsys.readouterr().err
 
 
 def test_load_replies_error_is_a_value_error_for_python_callers(tmp_path):
