@@ -119,7 +119,7 @@ def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], ju
     (the outcomes ``verdicts_path``, when given, keeps)."""
     from harness.judging.pairwise import win_rate
     from harness.runs.jury import combined_stats
-    from harness.scoring.pairwise_jury import juror_outcomes, juror_rows, jury_agreement, jury_outcomes
+    from harness.scoring.pairwise_jury import juror_rows, jury_agreement, jury_outcomes
 
     log(f"pairwise judging with a jury of {len(jurors)} ({', '.join(jurors)}): {len(items) // 2} pairs, "
         f"both orders ({len(items)} verdicts per juror)")
@@ -142,6 +142,16 @@ def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], ju
     _save_verdicts(verdicts_path, runs, judge_name, outcomes, verdicts, categories, judges)
     return {"a": str(runs[0]), "b": str(runs[1]), "judge": judge_name, "n_pairs": len(items) // 2, **result,
             **trust, "jury": jury, "stats": stats}
+
+
+def juror_outcomes(verdicts: list[PairVerdict]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Juror -> judged id -> its outcome row (both orders combined), from each verdict's ``meta.juror``."""
+    from harness.judging.pairwise import combine
+
+    by_juror: dict[str, list[PairVerdict]] = {}
+    for verdict in verdicts:
+        by_juror.setdefault(str(verdict.meta["juror"]), []).append(verdict)
+    return {juror: combine(own) for juror, own in by_juror.items()}
 
 
 def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:

@@ -1,7 +1,7 @@
 """A pairwise jury: several judge models judge every pair, the majority decides.
 
 Each juror's two orders give its outcome for a pair (a flipped verdict is a tie, as
-:func:`harness.judging.pairwise.combine` decides for one judge). The jury's outcome is the outcome
+``harness.judging.pairwise.combine`` decides for one judge; the run layer combines them). The jury's outcome is the outcome
 more than half of the jurors that decided the pair gave; a pair where no outcome has such a majority
 (a, b and tie once each; or two jurors split) is a tie, and one no juror decided stays undecided.
 How far the jurors agree is Krippendorff's alpha at the nominal level over their per-pair outcomes
@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.errors import UsageError
-from harness.protocols import PairVerdict
 
 AGGREGATIONS = ("majority",)
 CODES = {"a": 0.0, "b": 1.0, "tie": 2.0}
@@ -27,16 +26,6 @@ def pairwise_aggregation(how: str | None) -> str:
         return "majority"
     raise UsageError(f"--jury-aggregation {how!r} is not a pairwise aggregation",
                      hint="a pairwise jury takes majority; mean and median combine pointwise scores (harness run)")
-
-
-def juror_outcomes(verdicts: Sequence[PairVerdict]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Juror -> judged id -> its outcome row (both orders combined), from each verdict's ``meta.juror``."""
-    from harness.judging.pairwise import combine
-
-    by_juror: dict[str, list[PairVerdict]] = {}
-    for verdict in verdicts:
-        by_juror.setdefault(str(verdict.meta["juror"]), []).append(verdict)
-    return {juror: combine(own) for juror, own in by_juror.items()}
 
 
 def majority(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
