@@ -18,8 +18,10 @@ the process was killed outright.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import socket
 import sys
 import time
 import unicodedata
@@ -131,6 +133,21 @@ def _foreign_entries(run_dir: Path) -> list[str]:
     )
 
 
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+
+
+def _os_failure(exc: OSError) -> HarnessError:
+    """An OS error as one clear line: a disk's (full, quota, too large, read-only, a file's) is said
+    to be one; anything else (a refused connection, a name that does not resolve) is not."""
+    network = isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror, socket.herror))
+    if not network and (exc.errno in _DISK_ERRNOS or exc.filename is not None):
+        return HarnessError(f"the run failed writing to disk: {exc}",
+                            hint="Finished samples are kept; free some space (or fix the folder) and run the same "
+                                 "command again to resume.")
+    return HarnessError(f"the run failed: {exc}",
+                        hint="Finished samples are kept; fix the cause and run the same command again to resume.")
+
+
 class RunClaim:
     """The run directory a run works in, held for as long as the run works there.
 
@@ -159,11 +176,7 @@ class RunClaim:
         finally:
             self._stack.close()
         if isinstance(exc, OSError):
-            raise HarnessError(
-                f"the run failed writing to disk: {exc}",
-                hint="Finished samples are kept; free some space (or fix the folder) and run the same command "
-                     "again to resume.",
-            ) from exc
+            raise _os_failure(exc) from exc
 
     def open(self, prompt: dict[str, Any] | None = None) -> tuple[Path, bool]:
         """Choose, create and lock the run directory; returns it and whether the run resumes.

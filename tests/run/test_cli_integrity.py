@@ -106,6 +106,17 @@ class Boom:
         raise RuntimeError("the judge exploded on purpose")
 
 
+class Unreachable:
+    """An API judge whose server refuses the connection (an OSError that is no disk's)."""
+    name = "unreachable"
+
+    def __init__(self, **_):
+        pass
+
+    def judge(self, items, *, on_result):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
 class Sleepy:
     """Judges the first item, says so in a marker file, then works until it is stopped."""
     name = "sleepy"
@@ -141,6 +152,7 @@ def harness_register_judges(register):
     register(JudgeSpec(name="weird", factory=Weird, description="NaN, inf, 7.0 and 0.5"))
     register(JudgeSpec(name="boom", factory=Boom, description="raises"))
     register(JudgeSpec(name="sleepy", factory=Sleepy, description="works until stopped"))
+    register(JudgeSpec(name="unreachable", factory=Unreachable, description="connection refused"))
 
 
 @hookimpl
@@ -489,3 +501,12 @@ def test_runs_on_a_missing_folder_exits_2_and_an_empty_one_says_so(tmp_path, har
     (tmp_path / "empty").mkdir()
     empty = _harness(["runs", str(tmp_path / "empty")], env, tmp_path)
     assert empty.returncode == 0 and "no runs in" in empty.stdout
+
+
+def test_a_refused_connection_is_not_called_a_disk_failure(tmp_path, harness_home, plugin):
+    env, out = _env(harness_home, plugin), tmp_path / "runs"
+    proc = _harness([*RUN, "--judge", "unreachable", "--out", str(out), "--name", "u"], env, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    _no_traceback(proc)
+    assert "writing to disk" not in proc.stderr and "Connection refused" in proc.stderr, proc.stderr
+    assert _run_json(out / "u")["status"] == "failed"
