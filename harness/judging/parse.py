@@ -86,7 +86,17 @@ def _value(match: re.Match[str]) -> tuple[float | None, str]:
     return num, suffix
 
 
+def mixed_digit_scripts(written: str) -> bool:
+    """Whether ``written``'s digits come from more than one script (``٧5``): then it is no one number
+    (``float`` would read it as 75)."""
+    return len({ord(c) - unicodedata.decimal(c) for c in written if c.isdecimal()}) > 1
+
+
 def _checked(match: re.Match[str], rule: str, scale: ScoreScale) -> ParsedScore:
+    written = match.group("num") + (match.group("den") or "")
+    if mixed_digit_scripts(written):
+        shown = written if len(written) <= 12 else written[:12] + "..."
+        return ParsedScore(None, rule, reason=f"the score {ascii(shown)} mixes digits of different scripts")
     value, suffix = _value(match)
     rule += suffix
     if value is None:
