@@ -90,7 +90,6 @@ def test_help_fits_80_columns_and_the_root_help_lists_new(cli):
 
 def test_the_generated_code_is_ruff_clean_at_ruffs_defaults(cli, tmp_path):
     """What a plugin author's linter says first: nothing (default line length 88, isort, pyflakes)."""
-    pytest.importorskip("ruff")
     for kind, name in (("judge", "my-judge"), ("dataset", "qa-set")):
         assert cli("new", kind, name, cwd=tmp_path).returncode == 0
         out = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP", "."],
