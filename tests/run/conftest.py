@@ -6,6 +6,7 @@ are simple so that a test can predict every record and count every call.
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -137,3 +138,17 @@ def manager(categories_dir: Path):
     pm.register(TestPlugin(), name="test-plugin")
     yield pm
     pm.unregister("test-plugin")
+
+
+def lines(path: Path) -> list[dict]:
+    """The JSON lines of a run file (judgments, generations)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def gen_server():
+    """An OpenAI-compatible server answering as the model under test (``litellm:gen-model``)."""
+    from harness.testing import ChatCompletionsServer
+
+    with ChatCompletionsServer(reply="这是模型的回答。") as server:
+        yield server

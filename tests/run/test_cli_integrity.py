@@ -117,6 +117,24 @@ class Unreachable:
         raise ConnectionRefusedError(111, "Connection refused")
 
 
+class Gate:
+    """With GATE_MARKER set: says so in that file, then waits for GATE_OPEN to exist (60 s at most)."""
+    name = "gate"
+
+    def __init__(self, **_):
+        pass
+
+    def judge(self, items, *, on_result):
+        if os.environ.get("GATE_MARKER"):
+            Path(os.environ["GATE_MARKER"]).write_text("waiting", encoding="utf-8")
+            deadline = time.monotonic() + 60
+            while not Path(os.environ["GATE_OPEN"]).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        for it in items:
+            on_result(Judgment(id=it.sample.id, category=it.sample.category, score=0.5, status="scored",
+                               raw="0.5", judge=self.name, repeat=it.repeat))
+
+
 class Sleepy:
     """Judges the first item, says so in a marker file, then works until it is stopped."""
     name = "sleepy"
@@ -153,6 +171,7 @@ def harness_register_judges(register):
     register(JudgeSpec(name="boom", factory=Boom, description="raises"))
     register(JudgeSpec(name="sleepy", factory=Sleepy, description="works until stopped"))
     register(JudgeSpec(name="unreachable", factory=Unreachable, description="connection refused"))
+    register(JudgeSpec(name="gate", factory=Gate, description="waits while told to"))
 
 
 @hookimpl
@@ -173,6 +192,10 @@ RUN = ["run", "--model", "echo-model", "--dataset", "plugin-eval", "--no-progres
 
 @pytest.fixture
 def plugin(tmp_path: Path) -> Path:
+    return write_plugin(tmp_path)
+
+
+def write_plugin(tmp_path: Path) -> Path:
     """The plugin module, its samples (one per hostile category) and its registry YAML, in tmp_path."""
     root = tmp_path / "plugin"
     (root / "registry" / "categories").mkdir(parents=True)

@@ -17,6 +17,7 @@ import pytest
 from harness.testing import ChatCompletionsServer
 from harness.testing.server_cli import main as server_main
 from tests.harness_cli import run_harness
+from tests.run.conftest import lines
 
 SECRET = "sk-test-secret-drift"
 N = 6
@@ -33,16 +34,6 @@ def run_args(out: Path, name: str, judge_base: str, *extra: str) -> list[str]:
     return ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
             "--judge-api-base", judge_base, "--judge-concurrency", "1", "--out", str(out), "--name", name,
             "--no-progress", *extra]
-
-
-def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-@pytest.fixture
-def gen_server():
-    with ChatCompletionsServer(reply="这是模型的回答。") as server:
-        yield server
 
 
 def test_fingerprint_change_mid_run_is_recorded_counted_and_named(tmp_path, gen_server):

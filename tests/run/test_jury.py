@@ -18,6 +18,7 @@ import pytest
 from harness.scoring.jury import jury_agreement
 from harness.testing import ChatCompletionsServer
 from tests.harness_cli import run_harness
+from tests.run.conftest import lines
 
 N = 6
 
@@ -42,16 +43,6 @@ def run_args(out: Path, base: str, models: str, *extra: str) -> list[str]:
     return ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
             "--judge-api-base", base, "--judge-model", models, "--out", str(out), "--name", "a", "--no-progress",
             *extra]
-
-
-def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-@pytest.fixture
-def gen_server():
-    with ChatCompletionsServer(reply="这是模型的回答。") as server:
-        yield server
 
 
 def test_every_juror_judges_every_item_and_the_run_scores_their_mean(tmp_path, gen_server):
