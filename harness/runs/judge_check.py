@@ -2,7 +2,7 @@
 
 A fixed, seeded sample of the run's scored judgments (default 50) is judged again, with the run's
 judge and settings, never from the cache (a cached reply would only repeat the verdict on disk),
-and the new scores are set against the ones on disk (:mod:`harness.scoring.agreement_measures`).
+and the new scores are set against the ones on disk (the measures ``harness calibrate`` reports, :mod:`harness.scoring.label_agreement`).
 Beside the measures: which models and ``system_fingerprint`` values answered then and now, and
 whether they moved. Nothing in the run directory is written or changed: the check reads
 ``run.json``, ``generations.jsonl`` and the judgments file, and prints.
@@ -84,11 +84,30 @@ def _moved(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) 
             for key in ("answering_models", "fingerprints")}
 
 
+# judge-check's names for the figures of harness.scoring.label_agreement.pointwise_agreement
+MEASURE_KEYS = {"spearman": "spearman", "pearson": "pearson", "kappa_quadratic": "kappa", "exact": "exact_agreement",
+                "within_1": "within_1_agreement"}
+
+
+def agreement(then: list[float], now: list[float], scale: ScoreScale, *, resamples: int,
+              seed: int) -> dict[str, Any]:
+    """The scores on disk against today's, as ``harness calibrate`` measures judge against people;
+    ``unit`` is one point of the scale (``within_1``)."""
+    from harness.scoring.label_agreement import pointwise_agreement, scale_step
+
+    figures = pointwise_agreement(then, now, scale, n_resamples=resamples, seed=seed)
+    measures = {}
+    for ours, theirs in MEASURE_KEYS.items():
+        entry = figures[theirs]
+        low, high = entry["ci"] or (None, None)
+        measures[ours] = {"value": entry["value"], "ci_low": low, "ci_high": high, "n": entry["n"]}
+    return {"n": len(then), "unit": scale_step(scale), "measures": measures}
+
+
 def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overrides: dict[str, Any],
                 registry: Any, resamples: int = 1000, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Re-judge a seeded sample of ``run_dir``'s scored judgments; the agreement and the drift."""
     from harness.runs.pipeline import check_api_base
-    from harness.scoring.agreement_measures import pointwise_agreement
 
     config = _run_config(run_dir, overrides)
     check_api_base(config, str(run_dir / RUN_FILE))
@@ -103,8 +122,7 @@ def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overri
     fresh = _rejudge(config, registry, _items(config, registry, run_dir, chosen), scale)
     pairs = [(r, fresh.get(judgment_key(r)[:2])) for r in chosen]  # a juror's line: (id, repeat, juror)
     both = [(r["score"], f["score"]) for r, f in pairs if f is not None and f.get("status") == "scored"]
-    result = pointwise_agreement([a for a, _ in both], [b for _, b in both], low=scale.low, high=scale.high,
-                                 resamples=resamples, seed=seed)
+    result = agreement([a for a, _ in both], [b for _, b in both], scale, resamples=resamples, seed=seed)
     now = [f for _, f in pairs if f is not None]
     return {"run": str(run_dir), "judgments_file": judgments_file, "sampled": len(chosen), "seed": seed,
             "scale": scale.to_dict(), "rescored": len(both),
