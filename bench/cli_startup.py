@@ -29,8 +29,12 @@ GOALS = ("harness --help", "harness list")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--limit", type=float, default=3.0,
-                        help="ratio that `harness --help` and `harness list` must stay under")
+    parser.add_argument(
+        "--limit",
+        type=float,
+        default=3.0,
+        help="ratio that `harness --help` and `harness list` must stay under",
+    )
     args = parser.parse_args()
 
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
@@ -55,6 +59,7 @@ def main() -> int:
         print(f"{name} / python -c pass = {ratio:.2f}x ({verdict} the {args.limit:g}x goal)")
         over += [name] if ratio > args.limit else []
     return 1 if over else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

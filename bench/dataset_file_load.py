@@ -26,8 +26,18 @@ CATEGORIES = {"open_qa": CategorySpec(name="open_qa", source_names=("open qa",))
 
 
 def write_files(directory: Path, rows: int) -> dict[str, Path]:
-    records = [json.dumps({"id": i, "question": f"问题 {i}: 法国的首都是哪里？", "reference": "巴黎",
-                           "category": "open qa"}, ensure_ascii=False) for i in range(rows)]
+    records = [
+        json.dumps(
+            {
+                "id": i,
+                "question": f"问题 {i}: 法国的首都是哪里？",
+                "reference": "巴黎",
+                "category": "open qa",
+            },
+            ensure_ascii=False,
+        )
+        for i in range(rows)
+    ]
     jsonl, array = directory / "rows.jsonl", directory / "rows.json"
     jsonl.write_text("\n".join(records) + "\n", encoding="utf-8")
     array.write_text("[\n" + ",\n".join(records) + "\n]\n", encoding="utf-8")

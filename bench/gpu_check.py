@@ -43,16 +43,36 @@ HERE = Path(__file__).resolve()
 
 # LLaMA shapes (vocab 32,000: the shared LLaMA tokenizer). 1B is TinyLlama-1.1B's shape.
 SHAPES: dict[str, dict[str, int]] = {
-    "7b": dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-               num_key_value_heads=32),
-    "1b": dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22, num_attention_heads=32,
-               num_key_value_heads=4),
+    "7b": dict(
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        num_key_value_heads=32,
+    ),
+    "1b": dict(
+        hidden_size=2048,
+        intermediate_size=5632,
+        num_hidden_layers=22,
+        num_attention_heads=32,
+        num_key_value_heads=4,
+    ),
 }
 DRY_SHAPES: dict[str, dict[str, int]] = {
-    "7b": dict(hidden_size=64, intermediate_size=176, num_hidden_layers=2, num_attention_heads=4,
-               num_key_value_heads=4),
-    "1b": dict(hidden_size=32, intermediate_size=88, num_hidden_layers=2, num_attention_heads=4,
-               num_key_value_heads=2),
+    "7b": dict(
+        hidden_size=64,
+        intermediate_size=176,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+    ),
+    "1b": dict(
+        hidden_size=32,
+        intermediate_size=88,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    ),
 }
 VOCAB = 32000
 
@@ -74,12 +94,23 @@ class Plan:
     @classmethod
     def make(cls, args: argparse.Namespace) -> Plan:
         if args.dry_run:
-            base = dict(n_questions=8, max_new_tokens=8, single_questions=2, batch_size=4, max_length=64,
-                        train_steps=3, max_samples=16, budget_s=840.0)
+            base = dict(
+                n_questions=8,
+                max_new_tokens=8,
+                single_questions=2,
+                batch_size=4,
+                max_length=64,
+                train_steps=3,
+                max_samples=16,
+                budget_s=840.0,
+            )
         else:
             base = {}
-        given = {k: v for k, v in vars(args).items()
-                 if k in cls.__dataclass_fields__ and k != "dry_run" and v is not None}
+        given = {
+            k: v
+            for k, v in vars(args).items()
+            if k in cls.__dataclass_fields__ and k != "dry_run" and v is not None
+        }
         return cls(dry_run=args.dry_run, **{**base, **given})
 
 
@@ -133,7 +164,9 @@ def part_env(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     }
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(0)
-        env.update(gpu=props.name, gpu_count=torch.cuda.device_count(), gpu_memory_bytes=int(props.total_memory))
+        env.update(
+            gpu=props.name, gpu_count=torch.cuda.device_count(), gpu_memory_bytes=int(props.total_memory)
+        )
     return env
 
 
@@ -149,8 +182,16 @@ def part_build(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     on_cuda = torch.cuda.is_available()
     dtype = torch.bfloat16 if on_cuda else torch.float32
-    config = LlamaConfig(vocab_size=VOCAB, max_position_embeddings=4096, rms_norm_eps=1e-5, **shape,
-                         bos_token_id=1, eos_token_id=2, pad_token_id=0, tie_word_embeddings=False)
+    config = LlamaConfig(
+        vocab_size=VOCAB,
+        max_position_embeddings=4096,
+        rms_norm_eps=1e-5,
+        **shape,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+        tie_word_embeddings=False,
+    )
     config.dtype = dtype
     start = time.perf_counter()
     torch.manual_seed(0)
@@ -171,7 +212,11 @@ def part_build(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
         json.dumps({k: TOKENIZER_CONFIG[k] for k in ("bos_token", "eos_token", "unk_token", "pad_token")}),
         encoding="utf-8",
     )
-    return {"n_params": count, "seconds": time.perf_counter() - start, "dtype": str(dtype).removeprefix("torch.")}
+    return {
+        "n_params": count,
+        "seconds": time.perf_counter() - start,
+        "dtype": str(dtype).removeprefix("torch."),
+    }
 
 
 def load_questions(n: int) -> list[str]:
@@ -201,8 +246,12 @@ def part_generate_hf(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     model = get_registry().create("model", f"hf:{args.model_dir}")
     questions = load_questions(plan.n_questions)
     samples = [EvalSample(id=f"q{i}", question=q, category="bench") for i, q in enumerate(questions)]
-    generator = HFGenerator(batch_size=plan.batch_size, max_new_tokens=plan.max_new_tokens,
-                            min_new_tokens=plan.max_new_tokens, greedy=True)
+    generator = HFGenerator(
+        batch_size=plan.batch_size,
+        max_new_tokens=plan.max_new_tokens,
+        min_new_tokens=plan.max_new_tokens,
+        greedy=True,
+    )
     hf_model, tokenizer = generator.load(model)
     items = generator.prepare(model, tokenizer, samples)
 
@@ -229,9 +278,17 @@ def part_generate_hf(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     return {
         "device": str(hf_model.device),
         "dtype": str(hf_model.dtype).removeprefix("torch."),
-        "single": {"prompts": min(plan.single_questions, len(items)), "tokens": single_tokens, "seconds": single_s},
-        "batched": {"prompts": len(results), "tokens": batched_tokens, "seconds": batched_s,
-                    "batch_size": plan.batch_size},
+        "single": {
+            "prompts": min(plan.single_questions, len(items)),
+            "tokens": single_tokens,
+            "seconds": single_s,
+        },
+        "batched": {
+            "prompts": len(results),
+            "tokens": batched_tokens,
+            "seconds": batched_s,
+            "batch_size": plan.batch_size,
+        },
     }
 
 
@@ -246,8 +303,12 @@ def part_generate_vllm(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     model = get_registry().create("model", f"hf:{args.model_dir}")
     questions = load_questions(plan.n_questions)
     samples = [EvalSample(id=f"q{i}", question=q, category="bench") for i, q in enumerate(questions)]
-    generator = VLLMGenerator(batch_size=max(plan.n_questions, 1), max_new_tokens=plan.max_new_tokens,
-                              min_new_tokens=plan.max_new_tokens, greedy=True)
+    generator = VLLMGenerator(
+        batch_size=max(plan.n_questions, 1),
+        max_new_tokens=plan.max_new_tokens,
+        min_new_tokens=plan.max_new_tokens,
+        greedy=True,
+    )
     start = time.perf_counter()
     generator.generate(model, samples[:2], on_result=lambda g: None)  # engine start, CUDA graphs
     startup_s = time.perf_counter() - start
@@ -255,8 +316,12 @@ def part_generate_vllm(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     start = time.perf_counter()
     generator.generate(model, samples, on_result=results.append)
     seconds = time.perf_counter() - start
-    return {"prompts": len(results), "tokens": sum(g.n_new_tokens or 0 for g in results), "seconds": seconds,
-            "startup_seconds": startup_s}
+    return {
+        "prompts": len(results),
+        "tokens": sum(g.n_new_tokens or 0 for g in results),
+        "seconds": seconds,
+        "startup_seconds": startup_s,
+    }
 
 
 def measured_peak_flops(dtype_name: str) -> float:
@@ -293,14 +358,28 @@ def part_train(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     built = part_build(args, plan) if not (Path(args.model_dir) / "config.json").is_file() else None
     on_cuda = torch.cuda.is_available()
     micro, accum = args.micro, args.accum
-    out = Path(args.model_dir).parent / f"train-{args.shape}-zero{args.zero}{'-offload' if args.offload else ''}"
+    out = (
+        Path(args.model_dir).parent
+        / f"train-{args.shape}-zero{args.zero}{'-offload' if args.offload else ''}"
+    )
     shared = shared_data_dir()
     DeepSpeedTrainer().train(
-        model=f"hf:{args.model_dir}", out=str(out), data="sharegpt", data_dir=str(shared) if shared else None,
-        max_samples=plan.max_samples, max_steps=plan.train_steps, lr=1e-5, warmup_ratio=0.0,
-        max_length=plan.max_length, global_batch_size=micro * accum, micro_batch_size=micro,
-        zero_stage=args.zero, offload=args.offload, gradient_checkpointing=args.gradient_checkpointing,
-        progress=False, save_outputs=False,
+        model=f"hf:{args.model_dir}",
+        out=str(out),
+        data="sharegpt",
+        data_dir=str(shared) if shared else None,
+        max_samples=plan.max_samples,
+        max_steps=plan.train_steps,
+        lr=1e-5,
+        warmup_ratio=0.0,
+        max_length=plan.max_length,
+        global_batch_size=micro * accum,
+        micro_batch_size=micro,
+        zero_stage=args.zero,
+        offload=args.offload,
+        gradient_checkpointing=args.gradient_checkpointing,
+        progress=False,
+        save_outputs=False,
     )
     log = read_log(out)
     config = json.loads((out / "train_config.json").read_text(encoding="utf-8"))
@@ -311,7 +390,8 @@ def part_train(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     peak = peak_flops(device_name)
     if peak is not None:
         peak_source = (
-            "HARNESS_PEAK_TFLOPS" if os.environ.get("HARNESS_PEAK_TFLOPS")
+            "HARNESS_PEAK_TFLOPS"
+            if os.environ.get("HARNESS_PEAK_TFLOPS")
             else f"data-sheet dense bf16 peak of {device_name} (harness.training.metrics)"
         )
     else:
@@ -320,12 +400,21 @@ def part_train(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
         peak_source = f"measured {dtype_name} matmul rate on {device_name or 'this CPU'} (no data-sheet peak)"
     n = int(config["n_params"])
     return {
-        "n_params": n, "tokens_per_s": tokens_per_s, "peak_flops": peak, "peak_source": peak_source,
+        "n_params": n,
+        "tokens_per_s": tokens_per_s,
+        "peak_flops": peak,
+        "peak_source": peak_source,
         "mfu_6n": 6.0 * n * tokens_per_s / peak,
         "mfu_logged": statistics.median(logged_mfu) if logged_mfu else None,
-        "precision": config["precision"], "zero_stage": config["deepspeed_config"]["zero_optimization"]["stage"],
-        "offload": args.offload, "micro_batch": micro, "grad_accum": accum, "steps": len(log),
-        "steps_timed": len(steady), "max_length": plan.max_length, "n_samples": config["n_samples"],
+        "precision": config["precision"],
+        "zero_stage": config["deepspeed_config"]["zero_optimization"]["stage"],
+        "offload": args.offload,
+        "micro_batch": micro,
+        "grad_accum": accum,
+        "steps": len(log),
+        "steps_timed": len(steady),
+        "max_length": plan.max_length,
+        "n_samples": config["n_samples"],
         "built": built,
     }
 
@@ -339,8 +428,14 @@ def part_prebuild(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start}
 
 
-PARTS = {"env": part_env, "prebuild": part_prebuild, "build": part_build, "generate-hf": part_generate_hf,
-         "generate-vllm": part_generate_vllm, "train": part_train}
+PARTS = {
+    "env": part_env,
+    "prebuild": part_prebuild,
+    "build": part_build,
+    "generate-hf": part_generate_hf,
+    "generate-vllm": part_generate_vllm,
+    "train": part_train,
+}
 
 
 def run_part(args: argparse.Namespace) -> int:
@@ -356,8 +451,10 @@ def run_part(args: argparse.Namespace) -> int:
 
         traceback.print_exc()
         oom = "out of memory" in str(exc).lower() or type(exc).__name__ == "OutOfMemoryError"
-        result = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                  "oom": oom}
+        result = {
+            "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
+            "oom": oom,
+        }
     Path(args.result).write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0
 
@@ -382,10 +479,14 @@ class Driver:
         cmd = [sys.executable, str(HERE), "--part", part, "--result", str(self.work / f"{label}.json")]
         return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
 
-    def part(self, label: str, part: str, *, minimum_s: float, cap_s: float, **options: Any) -> dict[str, Any]:
+    def part(
+        self, label: str, part: str, *, minimum_s: float, cap_s: float, **options: Any
+    ) -> dict[str, Any]:
         left = self.remaining()
         if left < minimum_s:
-            return {"error": f"skipped: {left:.0f}s of the {self.plan.budget_s:.0f}s budget left, needs ~{minimum_s:.0f}s"}
+            return {
+                "error": f"skipped: {left:.0f}s of the {self.plan.budget_s:.0f}s budget left, needs ~{minimum_s:.0f}s"
+            }
         result_path = self.work / f"{label}.json"
         log_path = self.work / f"{label}.log"
         self.logs[label] = log_path
@@ -399,7 +500,9 @@ class Driver:
         # The dry run only proves the parts run (on a busy CI machine): no caps but the budget.
         timeout = left if self.plan.dry_run else min(cap_s, left)
         start = time.monotonic()
-        print(f"[{time.strftime('%H:%M:%S')}] {label} (up to {timeout:.0f}s) ...", file=sys.stderr, flush=True)
+        print(
+            f"[{time.strftime('%H:%M:%S')}] {label} (up to {timeout:.0f}s) ...", file=sys.stderr, flush=True
+        )
         env = dict(os.environ)
         if self.plan.dry_run:
             env["CUDA_VISIBLE_DEVICES"] = ""  # the dry run is the CPU path, GPU or not
@@ -434,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="tiny shapes on CPU, fp32 (what CI runs)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure here")
     parser.add_argument("--budget-s", type=float, default=None, help="time budget of the whole run [470]")
-    parser.add_argument("--work-dir", type=Path, default=None, help="keep models and logs here (default: a temp dir, removed)")
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="keep models and logs here (default: a temp dir, removed)"
+    )
     parser.add_argument("--n-questions", type=int, default=None)
     parser.add_argument("--max-new-tokens", type=int, default=None)
     parser.add_argument("--single-questions", type=int, default=None)
@@ -473,8 +578,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print_table(plan, figures)
     if args.json:
-        args.json.write_text(json.dumps({"plan": asdict(plan), **figures}, indent=2, default=str) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"plan": asdict(plan), **figures}, indent=2, default=str) + "\n", encoding="utf-8"
+        )
     # A ZeRO-2 attempt that did not fit is a finding, not a failure, when ZeRO-3 then ran.
     failed = [k for k, v in figures.items() if k != "sft_7b_zero2" and isinstance(v, dict) and "error" in v]
     return 1 if failed else 0
@@ -494,25 +600,51 @@ def measure(driver: Driver) -> dict[str, Any]:
     if not zero2:  # the offload path needs DeepSpeed's CPU Adam: compile it while the GPU works
         prebuild = driver.background("prebuild-cpu-adam", "prebuild")
     model7 = driver.work / "llama-7b-shaped"
-    figures["build_7b"] = driver.part("build-7b", "build", minimum_s=20, cap_s=240, shape="7b", model_dir=model7)
+    figures["build_7b"] = driver.part(
+        "build-7b", "build", minimum_s=20, cap_s=240, shape="7b", model_dir=model7
+    )
     if "error" in figures["build_7b"]:
-        figures["generate_hf"] = figures["generate_vllm"] = figures["sft_7b"] = {"error": "no 7B model (build failed)"}
+        figures["generate_hf"] = figures["generate_vllm"] = figures["sft_7b"] = {
+            "error": "no 7B model (build failed)"
+        }
     else:
-        figures["generate_hf"] = driver.part("generate-hf", "generate-hf", minimum_s=30, cap_s=200,
-                                             model_dir=model7)
-        figures["generate_vllm"] = driver.part("generate-vllm", "generate-vllm", minimum_s=30, cap_s=200,
-                                               model_dir=model7)
+        figures["generate_hf"] = driver.part(
+            "generate-hf", "generate-hf", minimum_s=30, cap_s=200, model_dir=model7
+        )
+        figures["generate_vllm"] = driver.part(
+            "generate-vllm", "generate-vllm", minimum_s=30, cap_s=200, model_dir=model7
+        )
     model1 = driver.work / "llama-1b-shaped"
-    figures["sft_1b"] = driver.part("sft-1b-zero2", "train", minimum_s=30, cap_s=180, shape="1b",
-                                    model_dir=model1, zero=2, micro=2 if dry else 4, accum=2)
+    figures["sft_1b"] = driver.part(
+        "sft-1b-zero2",
+        "train",
+        minimum_s=30,
+        cap_s=180,
+        shape="1b",
+        model_dir=model1,
+        zero=2,
+        micro=2 if dry else 4,
+        accum=2,
+    )
     if "error" not in figures["build_7b"]:
         if zero2:
-            figures["sft_7b"] = driver.part("sft-7b-zero2", "train", minimum_s=60, cap_s=260, shape="7b",
-                                            model_dir=model7, zero=2, micro=2, accum=2,
-                                            gradient_checkpointing=True)
+            figures["sft_7b"] = driver.part(
+                "sft-7b-zero2",
+                "train",
+                minimum_s=60,
+                cap_s=260,
+                shape="7b",
+                model_dir=model7,
+                zero=2,
+                micro=2,
+                accum=2,
+                gradient_checkpointing=True,
+            )
         else:
-            figures["sft_7b"] = {"skipped": f"does not fit: needs ~{need / 2**30:.0f} GiB, the GPU has "
-                                            f"{memory / 2**30:.0f} GiB"}
+            figures["sft_7b"] = {
+                "skipped": f"does not fit: needs ~{need / 2**30:.0f} GiB, the GPU has "
+                f"{memory / 2**30:.0f} GiB"
+            }
         if not dry and ("error" in figures["sft_7b"] or "skipped" in figures["sft_7b"]):
             figures["sft_7b_zero2"] = figures["sft_7b"]
             if prebuild is not None:  # CPU Adam, compiled in the background meanwhile
@@ -520,9 +652,19 @@ def measure(driver: Driver) -> dict[str, Any]:
                     prebuild.wait(timeout=max(1.0, driver.remaining() - 90))
                 except subprocess.TimeoutExpired:
                     prebuild.kill()
-            figures["sft_7b"] = driver.part("sft-7b-zero3-offload", "train", minimum_s=90, cap_s=400,
-                                            shape="7b", model_dir=model7, zero=3, offload=True, micro=8,
-                                            accum=1, gradient_checkpointing=True)
+            figures["sft_7b"] = driver.part(
+                "sft-7b-zero3-offload",
+                "train",
+                minimum_s=90,
+                cap_s=400,
+                shape="7b",
+                model_dir=model7,
+                zero=3,
+                offload=True,
+                micro=8,
+                accum=1,
+                gradient_checkpointing=True,
+            )
     return figures
 
 
@@ -536,9 +678,15 @@ def print_table(plan: Plan, figures: dict[str, Any], width: int = 80) -> None:
     if "error" in env:
         print(f"environment: {env['error']}")
     else:
-        gpu = f"{env['gpu']} x{env['gpu_count']}, {env['gpu_memory_bytes'] / 2**30:.0f} GiB" if env["gpu"] else "none"
+        gpu = (
+            f"{env['gpu']} x{env['gpu_count']}, {env['gpu_memory_bytes'] / 2**30:.0f} GiB"
+            if env["gpu"]
+            else "none"
+        )
         print(f"GPU: {gpu}; CUDA {env['cuda']}")
-        print(f"versions: torch {env['torch']}, transformers {env['transformers']}, DeepSpeed {env['deepspeed']},")
+        print(
+            f"versions: torch {env['torch']}, transformers {env['transformers']}, DeepSpeed {env['deepspeed']},"
+        )
         print(f"  vLLM {env['vllm']}, python {env['python']}")
     s7, s1 = ("7B-dry", "1B-dry") if plan.dry_run else ("7B", "1B")
     rows: list[tuple[str, str, str, str]] = []
@@ -551,11 +699,23 @@ def print_table(plan: Plan, figures: dict[str, Any], width: int = 80) -> None:
     else:
         single, batched = gen["single"], gen["batched"]
         base_rate = single["tokens"] / single["seconds"]
-        rows.append((f"{s7} gen: HF one-at-a-time", fmt_rate(base_rate), "1.0x",
-                     f"first {single['prompts']} of the {plan.n_questions} q, {gen['dtype']}"))
+        rows.append(
+            (
+                f"{s7} gen: HF one-at-a-time",
+                fmt_rate(base_rate),
+                "1.0x",
+                f"first {single['prompts']} of the {plan.n_questions} q, {gen['dtype']}",
+            )
+        )
         rate = batched["tokens"] / batched["seconds"]
-        rows.append((f"{s7} gen: HF batched ({batched['batch_size']})", fmt_rate(rate),
-                     f"{rate / base_rate:.1f}x", f"{workload}, {batched['seconds']:.1f}s"))
+        rows.append(
+            (
+                f"{s7} gen: HF batched ({batched['batch_size']})",
+                fmt_rate(rate),
+                f"{rate / base_rate:.1f}x",
+                f"{workload}, {batched['seconds']:.1f}s",
+            )
+        )
     vllm = figures.get("generate_vllm", {})
     if "skipped" in vllm:
         rows.append((f"{s7} gen: vLLM", "skipped", "-", vllm["skipped"]))
@@ -564,10 +724,19 @@ def print_table(plan: Plan, figures: dict[str, Any], width: int = 80) -> None:
     else:
         rate = vllm["tokens"] / vllm["seconds"]
         ratio = f"{rate / base_rate:.1f}x" if base_rate else "-"
-        rows.append((f"{s7} gen: vLLM", fmt_rate(rate), ratio,
-                     f"{workload}, {vllm['seconds']:.1f}s (+{vllm['startup_seconds']:.0f}s start)"))
-    attempted = {"sft_1b": "ZeRO-2", "sft_7b_zero2": "ZeRO-2",
-                 "sft_7b": "ZeRO-3+offload" if "sft_7b_zero2" in figures else "ZeRO-2"}
+        rows.append(
+            (
+                f"{s7} gen: vLLM",
+                fmt_rate(rate),
+                ratio,
+                f"{workload}, {vllm['seconds']:.1f}s (+{vllm['startup_seconds']:.0f}s start)",
+            )
+        )
+    attempted = {
+        "sft_1b": "ZeRO-2",
+        "sft_7b_zero2": "ZeRO-2",
+        "sft_7b": "ZeRO-3+offload" if "sft_7b_zero2" in figures else "ZeRO-2",
+    }
     mfu_lines = []
     for key, shape in (("sft_1b", s1), ("sft_7b_zero2", s7), ("sft_7b", s7)):
         sft = figures.get(key)
@@ -579,14 +748,24 @@ def print_table(plan: Plan, figures: dict[str, Any], width: int = 80) -> None:
             continue
         zero = f"ZeRO-{sft['zero_stage']}{'+offload' if sft['offload'] else ''}"
         label = f"{shape} SFT {sft['precision']} {zero}"
-        rows.append((label, fmt_rate(sft["tokens_per_s"]), f"{100 * sft['mfu_6n']:.1f}%",
-                     f"len<={sft['max_length']}, {sft['micro_batch']}x{sft['grad_accum']} seq/step, "
-                     f"{sft['steps_timed']} of {sft['steps']} steps timed"))
+        rows.append(
+            (
+                label,
+                fmt_rate(sft["tokens_per_s"]),
+                f"{100 * sft['mfu_6n']:.1f}%",
+                f"len<={sft['max_length']}, {sft['micro_batch']}x{sft['grad_accum']} seq/step, "
+                f"{sft['steps_timed']} of {sft['steps']} steps timed",
+            )
+        )
         mfu_lines.append(f"  {label}: 6 x N x tokens/s / peak")
-        mfu_lines.append(f"    = 6 x {sci(sft['n_params'])} x {sft['tokens_per_s']:,.1f} / {sci(sft['peak_flops'])}"
-                         f" = {100 * sft['mfu_6n']:.2f}%")
+        mfu_lines.append(
+            f"    = 6 x {sci(sft['n_params'])} x {sft['tokens_per_s']:,.1f} / {sci(sft['peak_flops'])}"
+            f" = {100 * sft['mfu_6n']:.2f}%"
+        )
         if sft["mfu_logged"]:
-            mfu_lines.append(f"    (trainer's log, attention included, 6N + 12 L h s: {100 * sft['mfu_logged']:.2f}%)")
+            mfu_lines.append(
+                f"    (trainer's log, attention included, 6N + 12 L h s: {100 * sft['mfu_logged']:.2f}%)"
+            )
         mfu_lines.append(f"    peak: {flops(sft['peak_flops'])}, {sft['peak_source']}")
     label_w = max(len(r[0]) for r in rows)
     head = f"{'measurement':<{label_w}}  {'tokens/s':>9}  {'x / MFU':>7}  "

@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 
-def plain_loop_tokens_per_s(model_dir: Path, samples, *, micro: int, accum: int, steps: int, lr: float) -> float:
+def plain_loop_tokens_per_s(
+    model_dir: Path, samples, *, micro: int, accum: int, steps: int, lr: float
+) -> float:
     """Tokens/s of a bare PyTorch loop on ``samples`` in the trainer's order (first step excluded)."""
     import torch
     from transformers import AutoModelForCausalLM
@@ -68,19 +70,37 @@ def overhead(args) -> dict:
 
     model_dir = Path(get_registry().create("model", args.model).local_path())
     options = dict(
-        model=args.model, data=args.data, data_dir=args.data_dir, max_samples=args.max_samples,
-        max_steps=args.steps, lr=1e-4, max_length=args.max_length, global_batch_size=args.micro * args.accum,
-        micro_batch_size=args.micro, zero_stage=2, precision="fp32", warmup_ratio=0.0,
+        model=args.model,
+        data=args.data,
+        data_dir=args.data_dir,
+        max_samples=args.max_samples,
+        max_steps=args.steps,
+        lr=1e-4,
+        max_length=args.max_length,
+        global_batch_size=args.micro * args.accum,
+        micro_batch_size=args.micro,
+        zero_stage=2,
+        precision="fp32",
+        warmup_ratio=0.0,
     )
     config = TrainConfig.from_kwargs(out="unused", **options)
     samples, _ = load_sft_samples(config, load_tokenizer(model_dir))
-    plain = plain_loop_tokens_per_s(model_dir, samples, micro=args.micro, accum=args.accum, steps=args.steps, lr=1e-4)
+    plain = plain_loop_tokens_per_s(
+        model_dir, samples, micro=args.micro, accum=args.accum, steps=args.steps, lr=1e-4
+    )
     with tempfile.TemporaryDirectory() as tmp:
         ds, _ = trainer_tokens_per_s(Path(tmp) / "out", **options)
     return {
-        "model": args.model, "data": args.data, "samples": len(samples), "steps": args.steps,
-        "micro_batch": args.micro, "grad_accum": args.accum, "max_length": args.max_length, "precision": "fp32",
-        "plain_tokens_per_s": round(plain, 1), "trainer_tokens_per_s": round(ds, 1),
+        "model": args.model,
+        "data": args.data,
+        "samples": len(samples),
+        "steps": args.steps,
+        "micro_batch": args.micro,
+        "grad_accum": args.accum,
+        "max_length": args.max_length,
+        "precision": "fp32",
+        "plain_tokens_per_s": round(plain, 1),
+        "trainer_tokens_per_s": round(ds, 1),
         "overhead_ratio": round(plain / ds, 3),
     }
 
@@ -98,8 +118,13 @@ def gpu_mfu(args) -> dict | None:
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "llama7b-shaped"
         config = LlamaConfig(
-            vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=args.layers,
-            num_attention_heads=32, num_key_value_heads=32, max_position_embeddings=4096,
+            vocab_size=32000,
+            hidden_size=4096,
+            intermediate_size=11008,
+            num_hidden_layers=args.layers,
+            num_attention_heads=32,
+            num_key_value_heads=32,
+            max_position_embeddings=4096,
         )
         with torch.device("cuda"):
             model = LlamaForCausalLM(config).to(torch.bfloat16)
@@ -110,14 +135,25 @@ def gpu_mfu(args) -> dict | None:
             if (tok_dir / name).is_file():
                 (model_dir / name).write_bytes((tok_dir / name).read_bytes())
         _, log = trainer_tokens_per_s(
-            Path(tmp) / "out", model=f"hf:{model_dir}", data=args.data, data_dir=args.data_dir,
-            max_steps=args.steps, lr=1e-5, max_length=args.gpu_max_length, global_batch_size=args.gpu_micro,
-            micro_batch_size=args.gpu_micro, zero_stage=2, precision="bf16", gradient_checkpointing=True,
+            Path(tmp) / "out",
+            model=f"hf:{model_dir}",
+            data=args.data,
+            data_dir=args.data_dir,
+            max_steps=args.steps,
+            lr=1e-5,
+            max_length=args.gpu_max_length,
+            global_batch_size=args.gpu_micro,
+            micro_batch_size=args.gpu_micro,
+            zero_stage=2,
+            precision="bf16",
+            gradient_checkpointing=True,
         )
     steady = log[2:] or log[1:]
     return {
-        "device": torch.cuda.get_device_name(0), "layers": f"{args.layers} of 32 (LLaMA-7B shape)",
-        "micro_batch": args.gpu_micro, "max_length": args.gpu_max_length,
+        "device": torch.cuda.get_device_name(0),
+        "layers": f"{args.layers} of 32 (LLaMA-7B shape)",
+        "micro_batch": args.gpu_micro,
+        "max_length": args.gpu_max_length,
         "tokens_per_s": round(statistics.median(r["tokens_per_s"] for r in steady), 1),
         "mfu": round(statistics.median(r.get("mfu", 0.0) for r in steady), 4),
     }

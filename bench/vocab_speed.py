@@ -65,7 +65,9 @@ def train_step_seconds(model, optimizer, batches: list[list[list[int]]]) -> floa
     from harness.training.sft_encoding import EncodedSample
 
     start = time.perf_counter()
-    for sequences in batches:  # the trainer's own padding: right-padded, pads masked out of attention and loss
+    for (
+        sequences
+    ) in batches:  # the trainer's own padding: right-padded, pads masked out of attention and loss
         batch = collate([EncodedSample(input_ids=seq, labels=seq) for seq in sequences], pad_token_id=0)
         optimizer.zero_grad(set_to_none=True)
         model(**batch).loss.backward()
@@ -81,8 +83,15 @@ def generation_seconds(model, pairs: list[tuple[list[int], int]]) -> float:
     with torch.no_grad():
         for prompt, n in pairs:
             ids = torch.tensor([prompt])
-            model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, min_new_tokens=n,
-                           do_sample=False, pad_token_id=0, eos_token_id=2)
+            model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=n,
+                min_new_tokens=n,
+                do_sample=False,
+                pad_token_id=0,
+                eos_token_id=2,
+            )
     return time.perf_counter() - start
 
 
@@ -101,26 +110,41 @@ def alternate(fn_a, fn_b, rounds: int) -> dict:
     for _ in range(rounds):
         a_times.append(fn_a())
         b_times.append(fn_b())
-    return {"llama_s": min(a_times), "ext_s": min(b_times), "ratio": min(b_times) / min(a_times),
-            "median_round_ratio": statistics.median(b / a for a, b in zip(a_times, b_times, strict=True)),
-            "llama_rounds_s": [round(t, 3) for t in a_times], "ext_rounds_s": [round(t, 3) for t in b_times]}
+    return {
+        "llama_s": min(a_times),
+        "ext_s": min(b_times),
+        "ratio": min(b_times) / min(a_times),
+        "median_round_ratio": statistics.median(b / a for a, b in zip(a_times, b_times, strict=True)),
+        "llama_rounds_s": [round(t, 3) for t in a_times],
+        "ext_rounds_s": [round(t, 3) for t in b_times],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ext", default="chinese-llama2", help="chinese-llama2 (default), llama-ext or a path")
-    parser.add_argument("--train-records", type=int, default=4, help="eval records in the timed training step")
+    parser.add_argument(
+        "--ext", default="chinese-llama2", help="chinese-llama2 (default), llama-ext or a path"
+    )
+    parser.add_argument(
+        "--train-records", type=int, default=4, help="eval records in the timed training step"
+    )
     parser.add_argument("--batch", type=int, default=4, help="records per training micro-batch")
     parser.add_argument("--gen-records", type=int, default=2, help="eval records whose answers are generated")
-    parser.add_argument("--answer-chars", type=int, default=100, help="cap on each generated answer, characters")
+    parser.add_argument(
+        "--answer-chars", type=int, default=100, help="cap on each generated answer, characters"
+    )
     parser.add_argument("--max-chars", type=int, default=600, help="cap on each training record, characters")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--ffn", type=int, default=344)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (1: a model this small gains nothing from more, and they contend)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1: a model this small gains nothing from more, and they contend)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
 
@@ -146,11 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     llama_tokens = [1 + len(llama.encode(t)) for t in texts]
     ext_tokens = [1 + len(ext.encode(t)) for t in texts]
     token_ratio = sum(ext_tokens) / sum(llama_tokens)
-    q_ratio = sum(len(ext.encode(r["question"])) for r in records) / sum(len(llama.encode(r["question"])) for r in records)
+    q_ratio = sum(len(ext.encode(r["question"])) for r in records) / sum(
+        len(llama.encode(r["question"])) for r in records
+    )
     print(f"tokenizers: LLaMA {llama.vocab_size:,} pieces vs EXT {ext.vocab_size:,} ({ext_label})")
-    print(f"tokens per sample, {len(records):,} BELLE eval records (question + answer): LLaMA "
-          f"{statistics.mean(llama_tokens):.1f} -> EXT {statistics.mean(ext_tokens):.1f}; ratio {token_ratio:.3f} "
-          f"(questions only {q_ratio:.3f}); paper {PAPER_TOKEN_RATIO} (733 -> 291 per line)")
+    print(
+        f"tokens per sample, {len(records):,} BELLE eval records (question + answer): LLaMA "
+        f"{statistics.mean(llama_tokens):.1f} -> EXT {statistics.mean(ext_tokens):.1f}; ratio {token_ratio:.3f} "
+        f"(questions only {q_ratio:.3f}); paper {PAPER_TOKEN_RATIO} (733 -> 291 per line)"
+    )
 
     # 2. training step
     shape = {"hidden": args.hidden, "layers": args.layers, "ffn": args.ffn, "heads": args.heads}
@@ -165,50 +193,82 @@ def main(argv: list[str] | None = None) -> int:
     llama_batches, ext_batches = batches(llama), batches(ext)
     opt_llama = torch.optim.AdamW(llama_model.parameters(), lr=1e-4)
     opt_ext = torch.optim.AdamW(ext_model.parameters(), lr=1e-4)
-    train = alternate(lambda: train_step_seconds(llama_model, opt_llama, llama_batches),
-                      lambda: train_step_seconds(ext_model, opt_ext, ext_batches), args.rounds)
+    train = alternate(
+        lambda: train_step_seconds(llama_model, opt_llama, llama_batches),
+        lambda: train_step_seconds(ext_model, opt_ext, ext_batches),
+        args.rounds,
+    )
     train_tokens = (sum(map(len, sum(llama_batches, []))), sum(map(len, sum(ext_batches, []))))
 
     def total_flops(vocab, seqs, hidden, layers, ffn):
         return sum(len(s) * flops_per_token(vocab, hidden, layers, ffn, len(s)) for s in seqs)
 
     flat_l, flat_e = sum(llama_batches, []), sum(ext_batches, [])
-    flops_small = (total_flops(ext.vocab_size, flat_e, args.hidden, args.layers, args.ffn)
-                   / total_flops(llama.vocab_size, flat_l, args.hidden, args.layers, args.ffn))
-    flops_7b = (total_flops(ext.vocab_size, flat_e, 4096, 32, 11008)
-                / total_flops(llama.vocab_size, flat_l, 4096, 32, 11008))
-    print(f"training step (fwd+bwd+AdamW), LLaMA shape hidden {args.hidden}, {args.layers} layers, FFN {args.ffn}; "
-          f"{len(chosen)} records, {train_tokens[0]:,} vs {train_tokens[1]:,} tokens: LLaMA {train['llama_s']:.2f}s, "
-          f"EXT {train['ext_s']:.2f}s (fastest of {args.rounds} rounds) -> time ratio {train['ratio']:.3f} ({change(train['ratio'])}; paper "
-          f"{1 - PAPER_TIME_RATIO:.0%} less); FLOPs ratio {flops_small:.3f} here, {flops_7b:.3f} at LLaMA-7B shape")
+    flops_small = total_flops(ext.vocab_size, flat_e, args.hidden, args.layers, args.ffn) / total_flops(
+        llama.vocab_size, flat_l, args.hidden, args.layers, args.ffn
+    )
+    flops_7b = total_flops(ext.vocab_size, flat_e, 4096, 32, 11008) / total_flops(
+        llama.vocab_size, flat_l, 4096, 32, 11008
+    )
+    print(
+        f"training step (fwd+bwd+AdamW), LLaMA shape hidden {args.hidden}, {args.layers} layers, FFN {args.ffn}; "
+        f"{len(chosen)} records, {train_tokens[0]:,} vs {train_tokens[1]:,} tokens: LLaMA {train['llama_s']:.2f}s, "
+        f"EXT {train['ext_s']:.2f}s (fastest of {args.rounds} rounds) -> time ratio {train['ratio']:.3f} ({change(train['ratio'])}; paper "
+        f"{1 - PAPER_TIME_RATIO:.0%} less); FLOPs ratio {flops_small:.3f} here, {flops_7b:.3f} at LLaMA-7B shape"
+    )
 
     # 3. generation of the gold answers
     with_answers = [r for r in records if r["std_answer"].strip()][: args.gen_records]
 
     def pairs(counter):
-        return [([1, *counter.encode(r["question"])], max(1, len(counter.encode(r["std_answer"][: args.answer_chars]))))
-                for r in with_answers]
+        return [
+            (
+                [1, *counter.encode(r["question"])],
+                max(1, len(counter.encode(r["std_answer"][: args.answer_chars]))),
+            )
+            for r in with_answers
+        ]
 
     llama_pairs, ext_pairs = pairs(llama), pairs(ext)
     for m in (llama_model, ext_model):
         m.eval()
         m.config.use_cache = True
-    gen = alternate(lambda: generation_seconds(llama_model, llama_pairs),
-                    lambda: generation_seconds(ext_model, ext_pairs), args.rounds)
+    gen = alternate(
+        lambda: generation_seconds(llama_model, llama_pairs),
+        lambda: generation_seconds(ext_model, ext_pairs),
+        args.rounds,
+    )
     gen_tokens = (sum(n for _, n in llama_pairs), sum(n for _, n in ext_pairs))
-    print(f"generation (KV cache, one record at a time), {len(with_answers)} gold answers of at most "
-          f"{args.answer_chars} chars, {gen_tokens[0]:,} vs {gen_tokens[1]:,} new tokens: LLaMA {gen['llama_s']:.2f}s, "
-          f"EXT {gen['ext_s']:.2f}s (fastest of {args.rounds} rounds) -> time ratio {gen['ratio']:.3f} ({change(gen['ratio'])}; paper "
-          f"{1 - PAPER_TIME_RATIO:.0%} less)")
-    print(f"summary: tokens x{token_ratio:.3f}, training time x{train['ratio']:.3f}, generation time "
-          f"x{gen['ratio']:.3f}; the paper's claim is x{PAPER_TIME_RATIO:.2f} (60% less)")
+    print(
+        f"generation (KV cache, one record at a time), {len(with_answers)} gold answers of at most "
+        f"{args.answer_chars} chars, {gen_tokens[0]:,} vs {gen_tokens[1]:,} new tokens: LLaMA {gen['llama_s']:.2f}s, "
+        f"EXT {gen['ext_s']:.2f}s (fastest of {args.rounds} rounds) -> time ratio {gen['ratio']:.3f} ({change(gen['ratio'])}; paper "
+        f"{1 - PAPER_TIME_RATIO:.0%} less)"
+    )
+    print(
+        f"summary: tokens x{token_ratio:.3f}, training time x{train['ratio']:.3f}, generation time "
+        f"x{gen['ratio']:.3f}; the paper's claim is x{PAPER_TIME_RATIO:.2f} (60% less)"
+    )
     figures = {
-        "ext": ext_label, "llama_vocab": llama.vocab_size, "ext_vocab": ext.vocab_size, "records": len(records),
-        "tokens_per_sample": {"llama": statistics.mean(llama_tokens), "ext": statistics.mean(ext_tokens),
-                              "ratio": token_ratio, "questions_ratio": q_ratio, "paper_ratio": PAPER_TOKEN_RATIO},
+        "ext": ext_label,
+        "llama_vocab": llama.vocab_size,
+        "ext_vocab": ext.vocab_size,
+        "records": len(records),
+        "tokens_per_sample": {
+            "llama": statistics.mean(llama_tokens),
+            "ext": statistics.mean(ext_tokens),
+            "ratio": token_ratio,
+            "questions_ratio": q_ratio,
+            "paper_ratio": PAPER_TOKEN_RATIO,
+        },
         "shape": shape,
-        "train": {**train, "records": len(chosen), "tokens": train_tokens, "flops_ratio": flops_small,
-                  "flops_ratio_llama_7b_shape": flops_7b},
+        "train": {
+            **train,
+            "records": len(chosen),
+            "tokens": train_tokens,
+            "flops_ratio": flops_small,
+            "flops_ratio_llama_7b_shape": flops_7b,
+        },
         "generation": {**gen, "records": len(with_answers), "new_tokens": gen_tokens},
         "paper_time_ratio": PAPER_TIME_RATIO,
     }

@@ -13,9 +13,25 @@ from typing import Any
 __version__ = "0.1.0"
 # The judge-authoring kit (README "Writing an LLM judge"), imported on first use.
 JUDGE_KIT = (
-    "EvalSample", "JudgeItem", "Judgment", "PairItem", "PairVerdict", "PairwiseLLMJudge", "ParsedScore",
-    "ParsedVerdict", "PointwiseLLMJudge", "Score", "ScoreScale", "Unscored", "assistant", "bracket_rating",
-    "dict_key", "label_number", "letter_verdict", "system", "user",
+    "EvalSample",
+    "JudgeItem",
+    "Judgment",
+    "PairItem",
+    "PairVerdict",
+    "PairwiseLLMJudge",
+    "ParsedScore",
+    "ParsedVerdict",
+    "PointwiseLLMJudge",
+    "Score",
+    "ScoreScale",
+    "Unscored",
+    "assistant",
+    "bracket_rating",
+    "dict_key",
+    "label_number",
+    "letter_verdict",
+    "system",
+    "user",
 )
 __all__ = ["__version__", "hookimpl", *JUDGE_KIT]
 

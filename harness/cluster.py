@@ -45,18 +45,26 @@ class JobResources:
         config = config or {}
         unknown = sorted(set(config) - set(vars(self)))
         if unknown:
-            raise UsageError(f"{where}: unknown slurm setting(s) {', '.join(map(str, unknown))}",
-                             hint=f"known: {', '.join(vars(self))}")
+            raise UsageError(
+                f"{where}: unknown slurm setting(s) {', '.join(map(str, unknown))}",
+                hint=f"known: {', '.join(vars(self))}",
+            )
         pick = {k: v if v is not None else config.get(k) for k, v in vars(self).items()}
         try:
-            params = {"timeout_min": _whole(pick["time_min"], 24 * 60), "nodes": _whole(pick["nodes"], 1),
-                      "gpus_per_node": _whole(pick["gpus"], 0), "tasks_per_node": 1}
+            params = {
+                "timeout_min": _whole(pick["time_min"], 24 * 60),
+                "nodes": _whole(pick["nodes"], 1),
+                "gpus_per_node": _whole(pick["gpus"], 0),
+                "tasks_per_node": 1,
+            }
         except ValueError as exc:
             raise UsageError(f"{where}: slurm setting {exc}") from None
         if params["nodes"] > 1:
-            raise UsageError(f"{where}: a row's job runs on one node",
-                             hint="multi-node training: sbatch with srun and the launcher `harness train "
-                                  "--print-launch` prints (README, 'Scaling out')")
+            raise UsageError(
+                f"{where}: a row's job runs on one node",
+                hint="multi-node training: sbatch with srun and the launcher `harness train "
+                "--print-launch` prints (README, 'Scaling out')",
+            )
         if pick["partition"]:
             params["slurm_partition"] = str(pick["partition"])
         return params
@@ -117,8 +125,13 @@ def run_row(source: str, out_root: str, overrides: dict[str, Any], train_overrid
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise RuntimeError(f"{exp_dir}: another job is running this row") from None
-        return run_experiment(spec, out_root=Path(out_root), overrides=overrides,
-                              train_overrides=train_overrides, log=lambda m: print(m, flush=True))
+        return run_experiment(
+            spec,
+            out_root=Path(out_root),
+            overrides=overrides,
+            train_overrides=train_overrides,
+            log=lambda m: print(m, flush=True),
+        )
 
 
 def job_state(record: dict[str, Any], folder: Path) -> str:
@@ -139,9 +152,16 @@ def make_executor(kind: str, out_root: Path, params: dict[str, Any]) -> Any:
     return executor
 
 
-def submit_rows(specs: list[Any], *, kind: str, out_root: Path, resources: JobResources,
-                overrides: dict[str, Any], train_overrides: dict[str, Any],
-                log: Callable[[str], None]) -> list[tuple[Any, Any]]:
+def submit_rows(
+    specs: list[Any],
+    *,
+    kind: str,
+    out_root: Path,
+    resources: JobResources,
+    overrides: dict[str, Any],
+    train_overrides: dict[str, Any],
+    log: Callable[[str], None],
+) -> list[tuple[Any, Any]]:
     """Submit each unfinished row not already live; ``[(spec, job)]`` of what was submitted."""
     if kind not in EXECUTORS:
         raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {kind!r}")
@@ -153,14 +173,22 @@ def submit_rows(specs: list[Any], *, kind: str, out_root: Path, resources: JobRe
             log(f"[{spec.name}] finished: skipped")
             continue
         if job_state(record, out_root / LOG_DIR) in LIVE_STATES:
-            log(f"[{spec.name}] job {record.get('job_id')} is still {record.get('state')}: not submitted again")
+            log(
+                f"[{spec.name}] job {record.get('job_id')} is still {record.get('state')}: not submitted again"
+            )
             continue
         params = resources.merged(spec.slurm, spec.source or spec.name)
         executor = make_executor(kind, out_root, params)
         executor.update_parameters(name=f"harness-{spec.name}")
         job = executor.submit(run_row, spec.source, str(out_root), overrides, train_overrides)
-        write_job(exp_dir, job_id=str(job.job_id), executor=kind, state="SUBMITTED",
-                  stdout=str(job.paths.stdout), stderr=str(job.paths.stderr))
+        write_job(
+            exp_dir,
+            job_id=str(job.job_id),
+            executor=kind,
+            state="SUBMITTED",
+            stdout=str(job.paths.stdout),
+            stderr=str(job.paths.stderr),
+        )
         log(f"[{spec.name}] submitted job {job.job_id} ({kind}); log: {job.paths.stdout}")
         submitted.append((spec, job))
     return submitted
@@ -189,9 +217,15 @@ def result_from_disk(spec: Any, out_root: Path) -> Any:
 
     exp_dir = out_root / spec.name
     record, scores = _json(exp_dir / "experiment.json"), _json(exp_dir / "eval" / "scores.json")
-    return ExperimentResult(spec=spec, exp_dir=exp_dir, trained=str(record.get("trained", "none")),
-                            eval_status=str(record.get("eval_status", "not run")), macro=record.get("macro"),
-                            macro_wo_others=record.get("macro_wo_others"), scores=scores or None)
+    return ExperimentResult(
+        spec=spec,
+        exp_dir=exp_dir,
+        trained=str(record.get("trained", "none")),
+        eval_status=str(record.get("eval_status", "not run")),
+        macro=record.get("macro"),
+        macro_wo_others=record.get("macro_wo_others"),
+        scores=scores or None,
+    )
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -212,6 +246,12 @@ def status_rows(specs: list[Any], out_root: Path) -> list[dict[str, str]]:
             state = "finished (in process)" if row_finished(exp_dir) else "not submitted"
             rows.append({"name": spec.name, "job": "-", "executor": "-", "state": state})
             continue
-        rows.append({"name": spec.name, "job": str(record.get("job_id", "?")),
-                     "executor": str(record.get("executor", "?")), "state": job_state(record, out_root / LOG_DIR)})
+        rows.append(
+            {
+                "name": spec.name,
+                "job": str(record.get("job_id", "?")),
+                "executor": str(record.get("executor", "?")),
+                "state": job_state(record, out_root / LOG_DIR),
+            }
+        )
     return rows

@@ -129,9 +129,15 @@ def _macro_value(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
-def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str, Any] | None = None,
-                   train_overrides: dict[str, Any] | None = None, log: Callable[[str], None] = print,
-                   manager=None) -> ExperimentResult:
+def run_experiment(
+    spec: ExperimentSpec,
+    *,
+    out_root: Path,
+    overrides: dict[str, Any] | None = None,
+    train_overrides: dict[str, Any] | None = None,
+    log: Callable[[str], None] = print,
+    manager=None,
+) -> ExperimentResult:
     """Train (unless done) and evaluate (resuming) one experiment."""
     from harness.io import write_json_atomic
     from harness.manager import get_manager
@@ -150,12 +156,17 @@ def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str,
             trained = "skipped (done)"
             log(f"[{spec.name}] training already done: {model_dir}")
         else:
-            train_options = {**spec.train, **{k: v for k, v in (train_overrides or {}).items() if v is not None}}
+            train_options = {
+                **spec.train,
+                **{k: v for k, v in (train_overrides or {}).items() if v is not None},
+            }
             resume = model_dir.is_dir() and any(model_dir.iterdir())
             log(f"[{spec.name}] {'resuming' if resume else 'starting'} training into {model_dir}")
             trainer = manager.registry.create("trainer", spec.trainer)
             result = trainer.train(**train_options, out=str(model_dir), resume=resume)
-            write_json_atomic(done, result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)})
+            write_json_atomic(
+                done, result.to_dict() if hasattr(result, "to_dict") else {"result": str(result)}
+            )
             trained = "trained"
         eval_options["model"] = f"hf:{model_dir.resolve()}"
     if spec.paper.table5 and not eval_options.get("paper_row"):
@@ -163,19 +174,35 @@ def run_experiment(spec: ExperimentSpec, *, out_root: Path, overrides: dict[str,
         # is judged from the run's own records (train_config.json beside the model, judge, subset)
         eval_options["paper_row"] = spec.paper.table5
     if "model" not in eval_options:
-        raise UsageError(f"{spec.source or spec.name}: the eval section needs a model when there is no train section")
+        raise UsageError(
+            f"{spec.source or spec.name}: the eval section needs a model when there is no train section"
+        )
     config = RunConfig.model_validate({**eval_options, "out": str(exp_dir), "name": "eval"})
     run = run_eval(config, manager=manager, log=lambda m: log(f"[{spec.name}] {m}"))
     scores = run.scores or {}
-    result = ExperimentResult(spec=spec, exp_dir=exp_dir, trained=trained, eval_status=run.status,
-                              macro=_macro_value(scores.get("macro")),
-                              macro_wo_others=_macro_value(scores.get("macro_wo_others")),
-                              scores=scores or None, extra={"eval_options": eval_options})
-    write_json_atomic(exp_dir / "experiment.json", {
-        "name": spec.name, "source": spec.source, "trained": trained, "eval_status": run.status,
-        "run_dir": str(run.run_dir), "macro": result.macro, "macro_wo_others": result.macro_wo_others,
-        "paper": side_by_side(result),
-    })
+    result = ExperimentResult(
+        spec=spec,
+        exp_dir=exp_dir,
+        trained=trained,
+        eval_status=run.status,
+        macro=_macro_value(scores.get("macro")),
+        macro_wo_others=_macro_value(scores.get("macro_wo_others")),
+        scores=scores or None,
+        extra={"eval_options": eval_options},
+    )
+    write_json_atomic(
+        exp_dir / "experiment.json",
+        {
+            "name": spec.name,
+            "source": spec.source,
+            "trained": trained,
+            "eval_status": run.status,
+            "run_dir": str(run.run_dir),
+            "macro": result.macro,
+            "macro_wo_others": result.macro_wo_others,
+            "paper": side_by_side(result),
+        },
+    )
     return result
 
 
@@ -187,10 +214,14 @@ def configured_setup(spec: ExperimentSpec, eval_options: dict[str, Any] | None =
     categories = options.get("categories")
     model = None if spec.train is not None else options.get("model")
     return MeasuredSetup(
-        model=model, released_row=recipe_paper_row(model),
-        dataset=str(options.get("dataset") or "belle-eval"), limit=options.get("limit"),
-        categories=tuple(categories) if categories else None, judge=str(options.get("judge") or "gpt35"),
-        judge_model=options.get("judge_model"), trained=spec.train,
+        model=model,
+        released_row=recipe_paper_row(model),
+        dataset=str(options.get("dataset") or "belle-eval"),
+        limit=options.get("limit"),
+        categories=tuple(categories) if categories else None,
+        judge=str(options.get("judge") or "gpt35"),
+        judge_model=options.get("judge_model"),
+        trained=spec.train,
     )
 
 
@@ -224,13 +255,23 @@ def side_by_side(result: ExperimentResult) -> dict[str, Any]:
 
     def measured(label: str, value: dict[str, Any] | None) -> dict[str, Any]:
         mean = None if value is None else value.get("mean")
-        return {"label": label, "published": None, "measured": mean, "delta": None,
-                "n": None if value is None else value.get("n")}
+        return {
+            "label": label,
+            "published": None,
+            "measured": mean,
+            "delta": None,
+            "n": None if value is None else value.get("n"),
+        }
 
     columns = scores.get("columns") or {}
     return {
-        "row": None, "paper_model": None, "paper_data": None, "source": None, "comparable": False,
-        "verdict": NO_PUBLISHED_ROW, "differences": [],
+        "row": None,
+        "paper_model": None,
+        "paper_data": None,
+        "source": None,
+        "comparable": False,
+        "verdict": NO_PUBLISHED_ROW,
+        "differences": [],
         "columns": {g: measured(c.get("label", g), c) for g, c in columns.items()},
         "macro": measured("macro ave", scores.get("macro")),
         "macro_wo_others": measured("macro ave w/o others", scores.get("macro_wo_others")),
@@ -247,19 +288,26 @@ def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:
     for r in results:
         published = r.spec.published()
         paper = side_by_side(r)
-        rows.append({
-            "name": r.spec.name,
-            "model": (r.spec.train or {}).get("model") or r.spec.eval.get("model"),
-            "paper_row": None if published is None else published.id,
-            "paper_model": None if published is None else published.model,
-            "data": (r.spec.train or {}).get("data") or (published.data if published else None) or "-",
-            "macro": r.macro, "paper_macro": None if published is None else published.macro,
-            "macro_wo_others": r.macro_wo_others,
-            "paper_macro_wo_others": None if published is None else published.macro_wo_others,
-            "comparable": paper["comparable"], "verdict": paper["verdict"], "differences": paper["differences"],
-            "trained": r.trained, "eval": r.eval_status, "run_dir": str(r.exp_dir / "eval"),
-            "paper": paper,
-        })
+        rows.append(
+            {
+                "name": r.spec.name,
+                "model": (r.spec.train or {}).get("model") or r.spec.eval.get("model"),
+                "paper_row": None if published is None else published.id,
+                "paper_model": None if published is None else published.model,
+                "data": (r.spec.train or {}).get("data") or (published.data if published else None) or "-",
+                "macro": r.macro,
+                "paper_macro": None if published is None else published.macro,
+                "macro_wo_others": r.macro_wo_others,
+                "paper_macro_wo_others": None if published is None else published.macro_wo_others,
+                "comparable": paper["comparable"],
+                "verdict": paper["verdict"],
+                "differences": paper["differences"],
+                "trained": r.trained,
+                "eval": r.eval_status,
+                "run_dir": str(r.exp_dir / "eval"),
+                "paper": paper,
+            }
+        )
     return rows
 
 

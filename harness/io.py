@@ -42,7 +42,7 @@ def temp_target(name: str) -> str | None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:  # a write may be short (a nearly full disk): write the rest, or fail
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -32,8 +32,20 @@ from typing import Any
 from harness.registry_files import RegistryFileError, read_yaml, yaml_files
 
 READERS = ("label_number", "bracket_rating", "dict_key")
-FIELDS = ("name", "description", "scale", "model", "temperature", "max_tokens", "reader", "data", "messages",
-          "variants", "repair", "source")
+FIELDS = (
+    "name",
+    "description",
+    "scale",
+    "model",
+    "temperature",
+    "max_tokens",
+    "reader",
+    "data",
+    "messages",
+    "variants",
+    "repair",
+    "source",
+)
 ROLES = ("system", "user", "assistant")
 
 
@@ -57,8 +69,15 @@ class JudgeFile:
     @property
     def hash(self) -> str:
         """What shapes the replies: the prompts, the data they look up, the reader, max_tokens."""
-        shaping = {"messages": self.messages, "variants": self.variants, "data": self.data, "reader": self.reader,
-                   "max_tokens": self.max_tokens, "repair": self.repair, "scale": self.scale}
+        shaping = {
+            "messages": self.messages,
+            "variants": self.variants,
+            "data": self.data,
+            "reader": self.reader,
+            "max_tokens": self.max_tokens,
+            "repair": self.repair,
+            "scale": self.scale,
+        }
         return hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def messages_for(self, category: str) -> tuple[tuple[str, str], ...]:
@@ -83,8 +102,10 @@ class _Checker:
         self.path, self.data, self.lines = path, data, _lines(path)
 
     def fail(self, key: str, problem: str) -> RegistryFileError:
-        return RegistryFileError(f"{self.path}:{self.lines.get(key, 1)}: {key}: {problem}",
-                                 hint="See README 'A judge in YAML only' for the fields.")
+        return RegistryFileError(
+            f"{self.path}:{self.lines.get(key, 1)}: {key}: {problem}",
+            hint="See README 'A judge in YAML only' for the fields.",
+        )
 
     def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
@@ -94,29 +115,52 @@ class _Checker:
 
     def scale(self) -> tuple[float, float]:
         value = self.data.get("scale", [1, 10])
-        ok = isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) and value[0] < value[1]
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            and value[0] < value[1]
+        )
         if not ok:
             raise self.fail("scale", f"expected [low, high] with low < high, got {value!r}")
         return float(value[0]), float(value[1])
 
     def reader(self) -> tuple[str, tuple[str, ...]]:
         value = self.data.get("reader", "label_number")
-        name, args = (value, []) if isinstance(value, str) else (next(iter(value.items())) if isinstance(
-            value, dict) and len(value) == 1 else (None, None))
+        name, args = (
+            (value, [])
+            if isinstance(value, str)
+            else (next(iter(value.items())) if isinstance(value, dict) and len(value) == 1 else (None, None))
+        )
         args = [args] if isinstance(args, str) else args
-        if name not in READERS or not isinstance(args, list) or not all(isinstance(a, str) and a for a in args) \
-                or (name == "dict_key" and len(args) != 1) or (name == "bracket_rating" and args):
-            raise self.fail("reader", f"expected one of {', '.join(READERS)} (dict_key with its key, "
-                                      f"label_number with labels), got {value!r}")
+        if (
+            name not in READERS
+            or not isinstance(args, list)
+            or not all(isinstance(a, str) and a for a in args)
+            or (name == "dict_key" and len(args) != 1)
+            or (name == "bracket_rating" and args)
+        ):
+            raise self.fail(
+                "reader",
+                f"expected one of {', '.join(READERS)} (dict_key with its key, "
+                f"label_number with labels), got {value!r}",
+            )
         return name, tuple(args)
 
     def messages(self, key: str, value: Any) -> tuple[tuple[str, str], ...]:
         from harness.prompts.judge_jinja import check_template
 
-        ok = isinstance(value, list) and value and all(
-            isinstance(m, dict) and set(m) == {"role", "content"} and m["role"] in ROLES
-            and isinstance(m["content"], str) for m in value)
+        ok = (
+            isinstance(value, list)
+            and value
+            and all(
+                isinstance(m, dict)
+                and set(m) == {"role", "content"}
+                and m["role"] in ROLES
+                and isinstance(m["content"], str)
+                for m in value
+            )
+        )
         if not ok:
             raise self.fail(key, "expected a list of {role: system|user|assistant, content: text}")
         for message in value:
@@ -127,8 +171,9 @@ class _Checker:
 
     def variants(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         value = self.data.get("variants", {})
-        if not isinstance(value, dict) or not all(isinstance(v, dict) and set(v) == {"messages"}
-                                                  for v in value.values()):
+        if not isinstance(value, dict) or not all(
+            isinstance(v, dict) and set(v) == {"messages"} for v in value.values()
+        ):
             raise self.fail("variants", "expected {category: {messages: [...]}}")
         return tuple((str(c), self.messages("variants", v["messages"])) for c, v in sorted(value.items()))
 
@@ -157,12 +202,20 @@ def load_judge_file(path: Path | str) -> JudgeFile:
         json.dumps(data.get("data"), allow_nan=False)
     except (TypeError, ValueError):
         raise check.fail("data", "expected plain YAML values (text, numbers, lists, mappings)") from None
-    return JudgeFile(path=str(path), name=name, description=check.text("description", ""), scale=check.scale(),
-                     model=check.text("model", "gpt-4o-mini"), temperature=float(_number(check, "temperature", 0.0,
-                                                                                         (int, float))),
-                     max_tokens=_number(check, "max_tokens", None, (int,)), reader=check.reader(),
-                     data=data.get("data"), messages=check.messages("messages", data.get("messages")),
-                     variants=check.variants(), repair=check.text("repair", ""))
+    return JudgeFile(
+        path=str(path),
+        name=name,
+        description=check.text("description", ""),
+        scale=check.scale(),
+        model=check.text("model", "gpt-4o-mini"),
+        temperature=float(_number(check, "temperature", 0.0, (int, float))),
+        max_tokens=_number(check, "max_tokens", None, (int,)),
+        reader=check.reader(),
+        data=data.get("data"),
+        messages=check.messages("messages", data.get("messages")),
+        variants=check.variants(),
+        repair=check.text("repair", ""),
+    )
 
 
 def is_judge_file(path: Path) -> bool:
@@ -183,6 +236,14 @@ def judge_specs(registry_dir: Path | str) -> list[Any]:
     """A :class:`~harness.specs.JudgeSpec` per YAML judge (built lazily, as any plugin judge)."""
     from harness.specs import JudgeSpec
 
-    return [JudgeSpec(name=f.name, factory="harness.judging.yaml_judge:YamlJudge", options={"path": f.path},
-                      description=f.description or f"YAML judge ({Path(f.path).name})", scale=f.scale,
-                      judge_kind="pointwise") for f in judge_files(registry_dir)]
+    return [
+        JudgeSpec(
+            name=f.name,
+            factory="harness.judging.yaml_judge:YamlJudge",
+            options={"path": f.path},
+            description=f.description or f"YAML judge ({Path(f.path).name})",
+            scale=f.scale,
+            judge_kind="pointwise",
+        )
+        for f in judge_files(registry_dir)
+    ]

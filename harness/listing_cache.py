@@ -54,8 +54,14 @@ def cache_file() -> str:
 def _environment() -> list[Any]:
     from harness import __version__
 
-    return [CACHE_VERSION, __version__, sys.executable, sys.path, os.environ.get("HARNESS_DISABLE_PLUGINS", ""),
-            os.environ.get("HARNESS_REGISTRY_PATH", "")]
+    return [
+        CACHE_VERSION,
+        __version__,
+        sys.executable,
+        sys.path,
+        os.environ.get("HARNESS_DISABLE_PLUGINS", ""),
+        os.environ.get("HARNESS_REGISTRY_PATH", ""),
+    ]
 
 
 def _stat(path: str) -> list[Any]:
@@ -87,13 +93,19 @@ def _path_entries(directory: str, packages: list[str]) -> list[list[Any]]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    return [_stat(os.path.join(directory, name)) for name in names
-            if name.endswith(DISTRIBUTION_SUFFIXES) or name.startswith("__editable__")
-            or name.partition(".")[0] in packages]
+    return [
+        _stat(os.path.join(directory, name))
+        for name in names
+        if name.endswith(DISTRIBUTION_SUFFIXES)
+        or name.startswith("__editable__")
+        or name.partition(".")[0] in packages
+    ]
 
 
 def _packages(plugin_modules: list[str]) -> list[str]:
-    return sorted({"harness", "harness_plugins", "harness_registry", *(m.partition(".")[0] for m in plugin_modules)})
+    return sorted(
+        {"harness", "harness_plugins", "harness_registry", *(m.partition(".")[0] for m in plugin_modules)}
+    )
 
 
 def _watched_paths(plugin_modules: list[str], registry_dirs: list[str]) -> list[str]:
@@ -184,21 +196,32 @@ def store_listing(rows: list[dict[str, Any]], plugin_modules: list[str], registr
     if os.environ.get("HARNESS_PLUGINS"):
         return
     packages = _packages(plugin_modules)
-    _write({
-        "environment": _environment(),
-        "snapshot": [_stat(p) for p in _watched_paths(plugin_modules, registry_dirs)],
-        "path_dirs": [[_stat(d), _path_entries(d, packages)] for d in _path_dirs()],
-        "packages": packages,
-        "rows": rows,
-        "rendered": {},
-    })
+    _write(
+        {
+            "environment": _environment(),
+            "snapshot": [_stat(p) for p in _watched_paths(plugin_modules, registry_dirs)],
+            "path_dirs": [[_stat(d), _path_entries(d, packages)] for d in _path_dirs()],
+            "packages": packages,
+            "rows": rows,
+            "rendered": {},
+        }
+    )
 
 
 # A rendered table is a function of the rows and of what the terminal looks like; caching it under
 # those inputs saves importing and running rich's table layout (most of what is left of
 # `harness list` once the rows are cached).
-TERMINAL_VARIABLES = ("TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE",
-                      "COLUMNS", "LINES", "JUPYTER_COLUMNS")
+TERMINAL_VARIABLES = (
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+    "LINES",
+    "JUPYTER_COLUMNS",
+)
 
 
 def render_key(kind: str | None) -> str:

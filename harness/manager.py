@@ -93,7 +93,9 @@ def _as_paths(value: Any) -> list[Path]:
     if value is None:
         return []
     if isinstance(value, (str, os.PathLike)) or not isinstance(value, (list, tuple)):
-        raise TypeError(f"harness_registry_paths must return a list of directories, got {type(value).__name__}")
+        raise TypeError(
+            f"harness_registry_paths must return a list of directories, got {type(value).__name__}"
+        )
     bad = [p for p in value if not isinstance(p, (str, os.PathLike))]
     if bad:
         raise TypeError(f"harness_registry_paths must return a list of directories, got an item {bad[0]!r}")
@@ -178,8 +180,10 @@ def _plugin_object(module: ModuleType, attr: str, spec: str) -> object:
     if isinstance(plugin, type):
         plugin = plugin()
     if attr and not any(name.startswith("harness_") for name in dir(plugin)):
-        raise TypeError(f"{spec!r} is {type(plugin).__name__} {_short_repr(plugin)}, not a plugin: "
-                        "it has no harness_* hook functions")
+        raise TypeError(
+            f"{spec!r} is {type(plugin).__name__} {_short_repr(plugin)}, not a plugin: "
+            "it has no harness_* hook functions"
+        )
     return plugin
 
 
@@ -208,15 +212,19 @@ class PluginManager:
         self._pm.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
         self._warn_enabled = warn
-        self.disabled = set(disabled if disabled is not None else _split_env(os.environ.get("HARNESS_DISABLE_PLUGINS")))
+        self.disabled = set(
+            disabled if disabled is not None else _split_env(os.environ.get("HARNESS_DISABLE_PLUGINS"))
+        )
         env_paths = _split_env(os.environ.get("HARNESS_REGISTRY_PATH", "").replace(os.pathsep, ","))
         self.registry_paths = [Path(p) for p in (registry_paths if registry_paths is not None else env_paths)]
         if registry_paths is None and warn:
             for path in self.registry_paths:
                 if not path.is_dir():  # a typo would otherwise just hide the user's categories
                     what = "is a file, not a folder" if path.exists() else "does not exist"
-                    _warn(f"HARNESS_REGISTRY_PATH: {path} {what} (ignored; it should name a registry folder "
-                          "with categories/, sources/ ...)")
+                    _warn(
+                        f"HARNESS_REGISTRY_PATH: {path} {what} (ignored; it should name a registry folder "
+                        "with categories/, sources/ ...)"
+                    )
         self._registry: ComponentRegistry | None = None
         if load_entry_points:
             self._load_entry_points()
@@ -240,8 +248,12 @@ class PluginManager:
             if ep.name in seen:  # the same distribution visible twice on sys.path
                 continue
             seen.add(ep.name)
-            info = PluginInfo(name=ep.name, source="entry-point", dist=getattr(ep, "dist", None),
-                              target=ep.value.partition(":")[0])
+            info = PluginInfo(
+                name=ep.name,
+                source="entry-point",
+                dist=getattr(ep, "dist", None),
+                target=ep.value.partition(":")[0],
+            )
             if ep.name in self.disabled:
                 info.status = "disabled"
                 self._infos[ep.name] = info
@@ -299,7 +311,9 @@ class PluginManager:
             impl_name
             for impl_name in dir(self._pm.hook)
             if impl_name.startswith("harness_")
-            and any(impl.plugin_name == info.name for impl in getattr(self._pm.hook, impl_name).get_hookimpls())
+            and any(
+                impl.plugin_name == info.name for impl in getattr(self._pm.hook, impl_name).get_hookimpls()
+            )
         )
         self._infos[info.name] = info
         self._registry = None
@@ -312,7 +326,8 @@ class PluginManager:
         for info in self._infos.values():
             info.clashes = [
                 f"{kind} {name!r} (also: {', '.join(p for p in plugins if p != info.name) or 'itself'})"
-                for (kind, name), plugins in clashes.items() if info.name in plugins
+                for (kind, name), plugins in clashes.items()
+                if info.name in plugins
             ]
         return sorted(self._infos.values(), key=lambda i: i.name)
 
@@ -332,7 +347,11 @@ class PluginManager:
         if not owners and self._registry is not None:  # only what this run already imported
             for registration in self._registry.registrations():
                 factory = registration.spec.factory
-                module = factory.partition(":")[0] if isinstance(factory, str) else getattr(factory, "__module__", "")
+                module = (
+                    factory.partition(":")[0]
+                    if isinstance(factory, str)
+                    else getattr(factory, "__module__", "")
+                )
                 if module and module.split(".")[0] == top:
                     owners.add(registration.plugin)
         return owners.pop() if len(owners) == 1 else None
@@ -357,8 +376,14 @@ class PluginManager:
                     continue
                 collected: list[Registration] = []
 
-                def register(spec: ComponentSpec, *, _kind=kind, _plugin=impl.plugin_name, _out=collected,
-                             _hook=hook_name) -> None:
+                def register(
+                    spec: ComponentSpec,
+                    *,
+                    _kind=kind,
+                    _plugin=impl.plugin_name,
+                    _out=collected,
+                    _hook=hook_name,
+                ) -> None:
                     expected = SPEC_TYPES[_kind]
                     if not isinstance(spec, expected):
                         raise TypeError(
@@ -369,8 +394,11 @@ class PluginManager:
                 try:
                     impl.function(register=register)
                 except Exception as exc:
-                    self._broken(self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
-                                 exc, f"raised in {hook_name}")
+                    self._broken(
+                        self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
+                        exc,
+                        f"raised in {hook_name}",
+                    )
                     registrations = [r for r in registrations if r.plugin != impl.plugin_name]
                     continue
                 registrations.extend(collected)
@@ -389,8 +417,11 @@ class PluginManager:
             try:
                 paths = _as_paths(impl.function())
             except Exception as exc:
-                self._broken(self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
-                             exc, "raised in harness_registry_paths")
+                self._broken(
+                    self._infos.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "registered")),
+                    exc,
+                    "raised in harness_registry_paths",
+                )
                 continue
             dirs.extend((p, impl.plugin_name) for p in paths)
         dirs.extend((p, f"HARNESS_REGISTRY_PATH:{p}") for p in self.registry_paths)

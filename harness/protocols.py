@@ -135,8 +135,11 @@ class JudgeItem:
         """The conversation judged, as chat messages: every user turn so far and the model's answers."""
         turns = self.sample.turns[: self.turn] if self.turn else (self.sample.question,)
         answers = self.answers or (self.answer,)
-        return [m for q, a in zip(turns, answers, strict=False)
-                for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
+        return [
+            m
+            for q, a in zip(turns, answers, strict=False)
+            for m in ({"role": "user", "content": q}, {"role": "assistant", "content": a})
+        ]
 
 
 @dataclass(frozen=True)
@@ -212,13 +215,22 @@ class Judgment:
             raise ValueError("a judgment has a score exactly when its status is 'scored'")
 
     @classmethod
-    def for_item(cls, item: JudgeItem, score: float | None, *, judge: str, reason: str = "",
-                 **fields: Any) -> Judgment:
+    def for_item(
+        cls, item: JudgeItem, score: float | None, *, judge: str, reason: str = "", **fields: Any
+    ) -> Judgment:
         """The judgment of ``item`` (its id, category and repeat filled in): ``scored`` when
         ``score`` is a number, else ``unscored`` with ``reason``; ``fields``: raw, meta, status."""
         status = fields.pop("status", "scored" if score is not None else "unscored")
-        return cls(id=item.sample.id, category=item.sample.category, score=score, status=status, judge=judge,
-                   reason=reason, repeat=item.repeat, **fields)
+        return cls(
+            id=item.sample.id,
+            category=item.sample.category,
+            score=score,
+            status=status,
+            judge=judge,
+            reason=reason,
+            repeat=item.repeat,
+            **fields,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -75,7 +75,9 @@ class ComponentRegistry:
 
     def clashes(self) -> dict[tuple[str, str], list[str]]:
         """``{(kind, name): [plugins that claim it, sorted]}`` for every name claimed twice or more."""
-        return {key: sorted(dict.fromkeys(r.plugin for r in regs)) for key, regs in sorted(self._clashes.items())}
+        return {
+            key: sorted(dict.fromkeys(r.plugin for r in regs)) for key, regs in sorted(self._clashes.items())
+        }
 
     def clash_error(self, kind: str, name: str) -> DuplicateComponentError:
         regs = self._clashes[(kind, name)]
@@ -86,15 +88,17 @@ class ComponentRegistry:
         return DuplicateComponentError(
             f"{kind} {name!r} is registered by more than one plugin: {who}",
             hint="Rename one of them, or turn a plugin off with HARNESS_DISABLE_PLUGINS=<name> "
-                 "(`harness plugins` shows every clash).",
+            "(`harness plugins` shows every clash).",
         )
 
     # --------------------------------------------------------------------------------- listing
 
     def registrations(self, kind: str | None = None) -> list[Registration]:
         """Registrations sorted by kind (in :data:`KINDS` order) then name."""
-        kinds = [kind] if kind else [k for k in KINDS if k in self._primary] + sorted(
-            k for k in self._primary if k not in KINDS
+        kinds = (
+            [kind]
+            if kind
+            else [k for k in KINDS if k in self._primary] + sorted(k for k in self._primary if k not in KINDS)
         )
         return [reg for k in kinds for reg in self._primary.get(k, [])]
 

@@ -25,8 +25,9 @@ def read_yaml(path: Path | str) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RegistryFileError(f"{path}: cannot read: {exc.strerror or exc}",
-                                hint="Check the path and its permissions.") from None
+        raise RegistryFileError(
+            f"{path}: cannot read: {exc.strerror or exc}", hint="Check the path and its permissions."
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -46,16 +47,19 @@ def read_yaml(path: Path | str) -> Any:
         else:
             where = str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise RegistryFileError(f"{where}: not valid YAML: {problem}",
-                                hint="Fix the YAML syntax at that line.") from None
+        raise RegistryFileError(
+            f"{where}: not valid YAML: {problem}", hint="Fix the YAML syntax at that line."
+        ) from None
 
 
 def read_mapping(path: Path | str, schema: str) -> dict[str, Any]:
     """``path`` parsed, which must be a mapping (``schema`` names what it should hold, for the hint)."""
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise RegistryFileError(f"{path}:1: expected a mapping at the top level, got {type(data).__name__}",
-                                hint=f"Write the file as `key: value` lines (see {schema}'s fields).")
+        raise RegistryFileError(
+            f"{path}:1: expected a mapping at the top level, got {type(data).__name__}",
+            hint=f"Write the file as `key: value` lines (see {schema}'s fields).",
+        )
     return data
 
 

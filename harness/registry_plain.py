@@ -119,12 +119,16 @@ def checked_values(path: Path, rules: dict[str, Rule], model: str) -> dict[str, 
 
 def load_category_specs(registry_dir: Path | str) -> list[CategorySpec]:
     """All categories under ``registry_dir/categories``, validated as ``CategoryDef``."""
-    return [CategorySpec.from_registry(checked_values(p, CATEGORY_RULES, "harness.registry_yaml:CategoryDef"))
-            for p in yaml_files(Path(registry_dir) / "categories")]
+    return [
+        CategorySpec.from_registry(checked_values(p, CATEGORY_RULES, "harness.registry_yaml:CategoryDef"))
+        for p in yaml_files(Path(registry_dir) / "categories")
+    ]
 
 
 @lru_cache(maxsize=1)
 def builtin_recipe_values() -> tuple[dict[str, Any], ...]:
     """The fields of the recipes in the project's ``registry/models/``, validated as ``ModelRecipe``."""
-    return tuple(checked_values(p, RECIPE_RULES, "harness.models.hub:ModelRecipe")
-                 for p in yaml_files(builtin_registry_dir() / "models"))
+    return tuple(
+        checked_values(p, RECIPE_RULES, "harness.models.hub:ModelRecipe")
+        for p in yaml_files(builtin_registry_dir() / "models")
+    )

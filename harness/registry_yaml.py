@@ -81,7 +81,9 @@ class SourceFile(BaseModel):
     url: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int | None = None
-    compression: str | None = Field(default=None, description="'xz' or 'gz' if the URL serves a compressed file")
+    compression: str | None = Field(
+        default=None, description="'xz' or 'gz' if the URL serves a compressed file"
+    )
 
 
 class SourceDef(BaseModel):

@@ -123,8 +123,10 @@ def check_judgment(judgment: Any, scale: ScoreScale = DEFAULT_SCALE) -> Any:
     score, reason = check_score(judgment.score, scale)
     if score is not None:
         return judgment if type(judgment.score) is float else replace(judgment, score=score)
-    meta = {**(judgment.meta if isinstance(judgment.meta, Mapping) else {}),
-            "rejected_score": describe_value(judgment.score)}
+    meta = {
+        **(judgment.meta if isinstance(judgment.meta, Mapping) else {}),
+        "rejected_score": describe_value(judgment.score),
+    }
     return replace(judgment, score=None, status="unscored", reason=reason, meta=meta)
 
 
@@ -161,6 +163,11 @@ def check_record(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
         score, reason = check_score(record.get("score"), scale)
         if score is not None:
             return record, ""
-    unscored = {**record, "status": "unscored", "score": None, "reason": f"{reason} (rejected when read)",
-                "rejected_score": describe_value(record.get("score"))}
+    unscored = {
+        **record,
+        "status": "unscored",
+        "score": None,
+        "reason": f"{reason} (rejected when read)",
+        "rejected_score": describe_value(record.get("score")),
+    }
     return unscored, reason

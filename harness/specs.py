@@ -21,8 +21,19 @@ from typing import Any, ClassVar
 from harness.kinds import KINDS
 from harness.scales import JUDGE_KINDS, ScoreScale
 
-__all__ = ["KINDS", "ComponentSpec", "DatasetSpec", "ModelSpec", "TrainerSpec", "GeneratorSpec", "JudgeSpec",
-           "CategorySpec", "EmbedderSpec", "SPEC_TYPES", "import_string"]
+__all__ = [
+    "KINDS",
+    "ComponentSpec",
+    "DatasetSpec",
+    "ModelSpec",
+    "TrainerSpec",
+    "GeneratorSpec",
+    "JudgeSpec",
+    "CategorySpec",
+    "EmbedderSpec",
+    "SPEC_TYPES",
+    "import_string",
+]
 
 
 # How a dataset's headline figure is aggregated (harness.scoring.headline); the first is the default.
@@ -96,7 +107,7 @@ class ComponentSpec:
                 f"{self.kind} {self.name!r} cannot be built: its factory {self.factory!r} does not import "
                 f"({type(exc).__name__}: {exc})",
                 hint="Install the plugin's missing dependency or fix the plugin; `harness plugins` shows who "
-                     "provides it, HARNESS_DISABLE_PLUGINS=<name> turns a plugin off.",
+                "provides it, HARNESS_DISABLE_PLUGINS=<name> turns a plugin off.",
             ) from None
 
     def unavailable_reason(self) -> str | None:
@@ -114,7 +125,7 @@ class ComponentSpec:
                 f"{self.kind} {self.name!r}: its availability check {self.available!r} does not import "
                 f"({type(exc).__name__}: {exc})",
                 hint="Fix the plugin that registers it (`harness list --long` names it), or disable it with "
-                     "HARNESS_DISABLE_PLUGINS=<name>.",
+                "HARNESS_DISABLE_PLUGINS=<name>.",
             ) from None
         return check()
 
@@ -161,9 +172,13 @@ class DatasetSpec(ComponentSpec):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.headline not in HEADLINES:
-            raise ValueError(f"dataset {self.name!r}: headline must be one of {', '.join(HEADLINES)}, "
-                             f"not {self.headline!r}")
-        object.__setattr__(self, "published", _frozen_mapping({k: float(v) for k, v in dict(self.published).items()}))
+            raise ValueError(
+                f"dataset {self.name!r}: headline must be one of {', '.join(HEADLINES)}, "
+                f"not {self.headline!r}"
+            )
+        object.__setattr__(
+            self, "published", _frozen_mapping({k: float(v) for k, v in dict(self.published).items()})
+        )
 
 
 @dataclass(frozen=True)
@@ -205,8 +220,10 @@ class JudgeSpec(ComponentSpec):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.judge_kind not in JUDGE_KINDS:
-            raise ValueError(f"judge {self.name!r}: judge_kind must be one of {', '.join(JUDGE_KINDS)}, "
-                             f"not {self.judge_kind!r}")
+            raise ValueError(
+                f"judge {self.name!r}: judge_kind must be one of {', '.join(JUDGE_KINDS)}, "
+                f"not {self.judge_kind!r}"
+            )
         try:
             scale = ScoreScale.from_value(self.scale, kind=self.judge_kind)
         except ValueError as exc:

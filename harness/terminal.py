@@ -74,4 +74,3 @@ def make_console(stderr: bool = False, **options: Any) -> Any:
     """The console to print through: emoji codes off, no highlighting, text inert (see above)."""
     options.setdefault("highlight", False)
     return _console_class()(stderr=stderr, emoji=False, **options)
-

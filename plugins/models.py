@@ -66,6 +66,6 @@ def harness_register_embedders(register) -> None:
             factory="harness.models.embedder:CausalLMEmbedder",
             parametric=True,
             description="mean-pooled last-layer hidden states of a registered causal LM, lm-mean:<model> "
-                        "(default tiny-llama)",
+            "(default tiny-llama)",
         )
     )

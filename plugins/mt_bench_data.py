@@ -30,8 +30,16 @@ NEED_REF_CATS = ("math", "reasoning", "coding")
 CATEGORY_PREFIX = "mt-bench-"
 # fastchat/llm_judge/common.py temperature_config: the temperature each category's answers are
 # sampled at (gen_model_answer.py; 0 is greedy there). Every MT-Bench category is listed.
-TEMPERATURES = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
-                "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
+TEMPERATURES = {
+    "writing": 0.7,
+    "roleplay": 0.7,
+    "extraction": 0.0,
+    "math": 0.0,
+    "coding": 0.0,
+    "reasoning": 0.0,
+    "stem": 0.1,
+    "humanities": 0.1,
+}
 
 # fastchat/llm_judge/gen_model_answer.py: --max-new-token defaults to 1024 ("The maximum number of
 # new generated tokens"), per turn. The user's own --max-new-tokens still wins.
@@ -46,8 +54,9 @@ def source_directory(data_dir: Path | str | None = None, mirror: str | None = No
     """The verified files: local copies under ``data_dir`` (or ``$HARNESS_DATA_DIR``), else the cache."""
     from harness.data.fetch import fetch_source
 
-    return fetch_source(SOURCE, data_dir=Path(data_dir) if data_dir is not None else None, mirror=mirror,
-                        progress=False)
+    return fetch_source(
+        SOURCE, data_dir=Path(data_dir) if data_dir is not None else None, mirror=mirror, progress=False
+    )
 
 
 def _turns(record: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -92,23 +101,36 @@ def load_mt_bench(directory: Path) -> list[EvalSample]:
         if not isinstance(qid, int) or qid in seen:
             raise DataError(f"{where}: 'question_id' must be an integer used once, got {qid!r}")
         if category not in CATEGORIES:
-            raise DataError(f"{where}: unknown category {category!r}", hint=f"MT-Bench's: {', '.join(CATEGORIES)}")
+            raise DataError(
+                f"{where}: unknown category {category!r}", hint=f"MT-Bench's: {', '.join(CATEGORIES)}"
+            )
         seen.add(qid)
         turns = _turns(record, "turns", where)
         refs: tuple[str, ...] = ()
         if category in NEED_REF_CATS:
             if qid not in references:
-                raise DataError(f"{where}: {category} question {qid} has no reference answer in {references_path}")
+                raise DataError(
+                    f"{where}: {category} question {qid} has no reference answer in {references_path}"
+                )
             refs = references[qid]
             if len(refs) != len(turns):
-                raise DataError(f"{references_path}: question {qid} has {len(refs)} reference turns for "
-                                f"{len(turns)} question turns")
-        samples.append(EvalSample(
-            id=f"{SOURCE}-{qid}", question=turns[0], category=category_id(category),
-            reference=refs[0] if refs else "", turns=turns, references=refs,
-            meta={"question_id": qid, "mt_bench_category": category},
-            temperature=TEMPERATURES[category], max_new_tokens=MAX_NEW_TOKENS,
-        ))
+                raise DataError(
+                    f"{references_path}: question {qid} has {len(refs)} reference turns for "
+                    f"{len(turns)} question turns"
+                )
+        samples.append(
+            EvalSample(
+                id=f"{SOURCE}-{qid}",
+                question=turns[0],
+                category=category_id(category),
+                reference=refs[0] if refs else "",
+                turns=turns,
+                references=refs,
+                meta={"question_id": qid, "mt_bench_category": category},
+                temperature=TEMPERATURES[category],
+                max_new_tokens=MAX_NEW_TOKENS,
+            )
+        )
     stray = sorted(set(references) - seen)
     if stray:
         raise DataError(f"{references_path}: reference answers for unknown questions {stray[:5]}")

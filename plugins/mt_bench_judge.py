@@ -51,15 +51,21 @@ class FastChatPrompts:
     model, temperature, max_tokens, version = "gpt-4", 0.0, 2048, "fastchat"
     names: tuple[str, ...] = ()
 
-    def __init__(self, *, data_dir: Path | str | None = None, mirror: str | None = None, **options: Any) -> None:
-        self.prompts = pick_prompts(load_judge_prompts(source_directory(data_dir, mirror) / JUDGE_PROMPTS), self.names)
+    def __init__(
+        self, *, data_dir: Path | str | None = None, mirror: str | None = None, **options: Any
+    ) -> None:
+        self.prompts = pick_prompts(
+            load_judge_prompts(source_directory(data_dir, mirror) / JUDGE_PROMPTS), self.names
+        )
         super().__init__(**options)
 
     def fingerprint(self) -> Any:
         return {"prompts": self.prompts, "max_tokens": self.max_tokens}
 
     def prompt_name(self, item: Any) -> str:
-        category = item.sample.meta.get("mt_bench_category") or item.sample.category.removeprefix(CATEGORY_PREFIX)
+        category = item.sample.meta.get("mt_bench_category") or item.sample.category.removeprefix(
+            CATEGORY_PREFIX
+        )
         kind = "math-v1" if category in NEED_REF_CATS else self.names[0].split("-", 1)[1]
         return f"{self.names[0].split('-')[0]}-{kind}" + ("-multi-turn" if (item.turn or 1) > 1 else "")
 
@@ -74,7 +80,9 @@ class FastChatPrompts:
         kwargs: dict[str, str] = {}
         if "math" in prompt["name"]:
             if len(refs) < turn:
-                raise DataError(f"{item.sample.id}: {prompt['name']} needs a reference answer for turn {turn}")
+                raise DataError(
+                    f"{item.sample.id}: {prompt['name']} needs a reference answer for turn {turn}"
+                )
             kwargs.update({f"ref_answer_{k}": refs[k - 1] for k in range(1, turn + 1)})
         if turn == 2:
             kwargs.update(question_1=turns[0], question_2=turns[1])

@@ -93,8 +93,12 @@ def static_server() -> Iterator:
 def cli():
     """``harness *args`` in-process; ``env`` adds to (a ``None`` value removes from) the environment."""
 
-    def run(*args: str, env: dict[str, str | None] | None = None, cwd: Path | str | None = None,
-            input: str | None = None):  # noqa: A002 - subprocess.run's name
+    def run(
+        *args: str,
+        env: dict[str, str | None] | None = None,
+        cwd: Path | str | None = None,
+        input: str | None = None,
+    ):  # noqa: A002 - subprocess.run's name
         return run_harness(args, env={**os.environ, **(env or {})}, cwd=cwd, input=input)
 
     return run

@@ -38,10 +38,26 @@ ROOT = Path(__file__).resolve().parents[1]
 # process ending would drop it
 _KEPT_PREFIXES = tuple(
     str(Path(p).resolve()) + os.sep
-    for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, ROOT / "harness", ROOT / "plugins", ROOT / "registry"}
+    for p in {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        ROOT / "harness",
+        ROOT / "plugins",
+        ROOT / "registry",
+    }
 )
-_SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None),
-                             getattr(signal, "SIGUSR1", None), getattr(signal, "SIGUSR2", None)) if s is not None)
+_SIGNALS = tuple(
+    s
+    for s in (
+        signal.SIGINT,
+        signal.SIGTERM,
+        getattr(signal, "SIGHUP", None),
+        getattr(signal, "SIGUSR1", None),
+        getattr(signal, "SIGUSR2", None),
+    )
+    if s is not None
+)
 
 
 _MAIN = types.ModuleType("__main__")
@@ -52,8 +68,9 @@ class _Capture(io.TextIOWrapper):
     """A text stream with a ``.buffer`` (some code writes bytes), decoded as a pipe would be."""
 
     def __init__(self) -> None:
-        super().__init__(io.BytesIO(), encoding="utf-8", errors="backslashreplace", newline=None,
-                         write_through=True)
+        super().__init__(
+            io.BytesIO(), encoding="utf-8", errors="backslashreplace", newline=None, write_through=True
+        )
 
     def isatty(self) -> bool:
         return False
@@ -77,9 +94,16 @@ class _Current:
         getattr(sys, self.name).flush()
 
 
-def run_harness(args: Sequence[str], *, env: Mapping[str, str | None] | None = None,
-                cwd: str | os.PathLike | None = None, input: str | None = None,  # noqa: A002
-                timeout: float | None = None, process: bool = False, **popen: object) -> subprocess.CompletedProcess:
+def run_harness(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str | None] | None = None,
+    cwd: str | os.PathLike | None = None,
+    input: str | None = None,  # noqa: A002
+    timeout: float | None = None,
+    process: bool = False,
+    **popen: object,
+) -> subprocess.CompletedProcess:
     """``python -m harness *args`` in-process; ``env`` (when given) is the whole environment, a
     ``None`` value removing a variable. ``timeout`` is enforced only in a process.
 
@@ -95,11 +119,25 @@ def run_harness(args: Sequence[str], *, env: Mapping[str, str | None] | None = N
     return subprocess.CompletedProcess([sys.executable, "-m", "harness", *argv], code, out.text(), err.text())
 
 
-def _in_a_process(argv: list[str], env, cwd, input: str | None, timeout: float | None,  # noqa: A002
-                  popen: dict) -> subprocess.CompletedProcess:
+def _in_a_process(
+    argv: list[str],
+    env,
+    cwd,
+    input: str | None,
+    timeout: float | None,  # noqa: A002
+    popen: dict,
+) -> subprocess.CompletedProcess:
     full = None if env is None else {k: str(v) for k, v in env.items() if v is not None}
-    return subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True, env=full,
-                          cwd=cwd, input=input, timeout=timeout, **popen)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *argv],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=cwd,
+        input=input,
+        timeout=timeout,
+        **popen,
+    )
 
 
 def _exit_code(argv: list[str]) -> int:
@@ -127,8 +165,14 @@ def _system_exit_code(code: object) -> int:
 
 
 @contextlib.contextmanager
-def _process_state(argv: list[str], env: Mapping[str, str | None] | None, cwd, input: str | None,  # noqa: A002
-                   out: _Capture, err: _Capture) -> Iterator[None]:
+def _process_state(
+    argv: list[str],
+    env: Mapping[str, str | None] | None,
+    cwd,
+    input: str | None,  # noqa: A002
+    out: _Capture,
+    err: _Capture,
+) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         stack.enter_context(_environment(env))
         stack.enter_context(_python_path(os.environ.get("PYTHONPATH", "")))
@@ -197,7 +241,11 @@ def _unload_shadowed(entries: list[str]) -> dict[str, object]:
     names = set()
     for entry in entries:
         with contextlib.suppress(OSError):
-            names |= {Path(n).stem for n in os.listdir(entry) if n.endswith(".py") or Path(entry, n, "__init__.py").is_file()}
+            names |= {
+                Path(n).stem
+                for n in os.listdir(entry)
+                if n.endswith(".py") or Path(entry, n, "__init__.py").is_file()
+            }
     taken = {k: v for k, v in sys.modules.items() if k.split(".")[0] in names}
     for name in taken:
         del sys.modules[name]
@@ -283,8 +331,10 @@ def _logging_and_warnings(out: _Capture, err: _Capture) -> Iterator[None]:
 
 def _rebind_handlers(out: _Capture, err: _Capture) -> None:
     """A handler a call created on its stdout/stderr (a library's first import) writes to the current ones."""
-    loggers = [logging.getLogger(), *(v for v in logging.root.manager.loggerDict.values()
-                                      if isinstance(v, logging.Logger))]
+    loggers = [
+        logging.getLogger(),
+        *(v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)),
+    ]
     for logger in loggers:
         for handler in logger.handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream in (out, err):

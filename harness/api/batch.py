@@ -59,8 +59,10 @@ def results_cap(n_requests: int, max_reply_bytes: int) -> int:
 
 def request_lines(requests: list[tuple[str, dict[str, Any]]]) -> bytes:
     """The JSONL input file: one ``{"custom_id", "method", "url", "body"}`` per request."""
-    lines = (json.dumps({"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}, ensure_ascii=False)
-             for key, body in requests)
+    lines = (
+        json.dumps({"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}, ensure_ascii=False)
+        for key, body in requests
+    )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -76,14 +78,21 @@ class BatchHttp:
         import aiohttp
 
         session = self.direct._current_session()
-        async with session.request(method, api_url(self.direct.url, path), allow_redirects=False,
-                                   timeout=aiohttp.ClientTimeout(total=self.timeout), **self.direct._proxy,
-                                   **kwargs) as response:
+        async with session.request(
+            method,
+            api_url(self.direct.url, path),
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            **self.direct._proxy,
+            **kwargs,
+        ) as response:
             if not 200 <= response.status < 300:
                 _raise_for_status(response, await read_capped(response, ERROR_BODY_BYTES))
             raw, overflow = await read_capped(response, limit)
         if overflow:
-            raise HarnessError(f"the batch server's answer to {method} {path} is over {limit} bytes; not read")
+            raise HarnessError(
+                f"the batch server's answer to {method} {path} is over {limit} bytes; not read"
+            )
         return raw
 
     async def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -104,7 +113,9 @@ class BatchHttp:
         writer.append("batch").set_content_disposition("form-data", name="purpose")
         part = writer.append(content, {"Content-Type": "application/jsonl"})
         part.set_content_disposition("form-data", name="file", filename="harness-judge-batch.jsonl")
-        data = await self._object("POST", "/files", data=writer, headers={"Content-Type": writer.content_type})
+        data = await self._object(
+            "POST", "/files", data=writer, headers={"Content-Type": writer.content_type}
+        )
         return checked_id(data.get("id"), "file id")
 
     async def create(self, input_file_id: str) -> dict[str, Any]:

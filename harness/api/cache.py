@@ -36,7 +36,6 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 
-
 def _enable_wal(conn: sqlite3.Connection, *, patience: float = 30.0) -> None:
     """Switch to WAL, waiting out another process doing the same. Two processes opening a new cache
     file at once (two runs) make SQLite answer "database is locked" at once
@@ -80,8 +79,10 @@ class ResponseCache:
             from harness.errors import UsageError
 
             self.close()
-            raise UsageError(f"cannot use the response cache {self.path}: {exc}",
-                             hint="fix its permissions, or pass --no-cache") from None
+            raise UsageError(
+                f"cannot use the response cache {self.path}: {exc}",
+                hint="fix its permissions, or pass --no-cache",
+            ) from None
         except sqlite3.DatabaseError as exc:  # not a database, or corrupt
             self.moved_to = self._move_aside(exc)
             self._connection()
@@ -100,8 +101,10 @@ class ResponseCache:
             side = self.path.with_name(self.path.name + suffix)
             if side.exists():
                 side.replace(target.with_name(target.name + suffix))
-        _warn(f"the response cache {self.path} is corrupt ({exc});\n"
-              f"  moved aside to {target.name}, starting a fresh cache")
+        _warn(
+            f"the response cache {self.path} is corrupt ({exc});\n"
+            f"  moved aside to {target.name}, starting a fresh cache"
+        )
         return target
 
     def _connection(self, *, check: bool = False) -> sqlite3.Connection:
@@ -122,8 +125,10 @@ class ResponseCache:
     def _broken(self, exc: sqlite3.DatabaseError) -> None:
         if not self.disabled:
             self.disabled = True
-            _warn(f"the response cache {self.path} failed ({exc});\n"
-                  "  not using it for the rest of this run (the next run will check it)")
+            _warn(
+                f"the response cache {self.path} failed ({exc});\n"
+                "  not using it for the rest of this run (the next run will check it)"
+            )
 
     def get(self, key: str) -> dict[str, Any] | None:
         if self.disabled:

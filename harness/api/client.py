@@ -140,7 +140,9 @@ class ApiStats:
                 "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 # None when some response had no known price: a partial sum would understate spend.
-                "cost": None if self.unpriced_responses or self.invalid_usage_responses else round(self.cost, 8),
+                "cost": None
+                if self.unpriced_responses or self.invalid_usage_responses
+                else round(self.cost, 8),
                 "cost_known_part": round(self.cost, 8),
                 "unpriced_responses": self.unpriced_responses,
                 "unpriced_models": dict(self.unpriced_models),
@@ -198,7 +200,10 @@ def resolve_api_key(settings: ApiSettings, provider: str) -> str | None:
 def _openai_headers() -> dict[str, str]:
     """What the OpenAI SDK would add from the environment (organisation, project)."""
     headers = {}
-    for env_name, header in (("OPENAI_ORGANIZATION", "OpenAI-Organization"), ("OPENAI_PROJECT", "OpenAI-Project")):
+    for env_name, header in (
+        ("OPENAI_ORGANIZATION", "OpenAI-Organization"),
+        ("OPENAI_PROJECT", "OpenAI-Project"),
+    ):
         if os.environ.get(env_name):
             headers[header] = os.environ[env_name]
     return headers
@@ -210,7 +215,12 @@ def _text_or_none(value: Any) -> str | None:
 
 def _is_spend(value: Any) -> bool:
     """A cost that can be added up: a finite number >= 0 (litellm's own figure, a cached one)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 class ChatClient:
@@ -221,8 +231,11 @@ class ChatClient:
         self.namespace = namespace
         self.model_id, self.provider, wire_model = resolve_model(settings.model, settings.api_base)
         self.__api_key = resolve_api_key(settings, self.provider)
-        self.scrub = SecretScrubber(configured_secrets(api_key=self.__api_key, api_key_env=settings.api_key_env,
-                                                       api_base=settings.api_base))
+        self.scrub = SecretScrubber(
+            configured_secrets(
+                api_key=self.__api_key, api_key_env=settings.api_key_env, api_base=settings.api_base
+            )
+        )
         # Everything that decides where a request goes, for the cache key.
         self.endpoint = (settings.api_base or "").rstrip("/") or f"{self.provider}:default"
         self.budget = Budget(settings.max_cost)
@@ -232,12 +245,19 @@ class ChatClient:
         self.direct: OpenAICompatibleClient | None = None
         if uses_direct_client(self.provider, wire_model):
             self.direct = OpenAICompatibleClient(
-                api_base=settings.api_base, model=wire_model, api_key=self.__api_key,
-                concurrency=settings.concurrency, max_reply_bytes=settings.max_reply_bytes, headers=_openai_headers(),
+                api_base=settings.api_base,
+                model=wire_model,
+                api_key=self.__api_key,
+                concurrency=settings.concurrency,
+                max_reply_bytes=settings.max_reply_bytes,
+                headers=_openai_headers(),
             )
         # starts paced from the server's rate-limit headers (harness.api.pacing); off: concurrency only
-        self.pacer = (Pacer(ceiling=settings.concurrency, max_wait=settings.retry_after_max)
-                      if settings.pacing == "auto" else None)
+        self.pacer = (
+            Pacer(ceiling=settings.concurrency, max_wait=settings.retry_after_max)
+            if settings.pacing == "auto"
+            else None
+        )
         self._failures_in_a_row = 0
         self.stopped_reason: str | None = None
 
@@ -245,8 +265,12 @@ class ChatClient:
 
     def key_for(self, messages: list[dict[str, str]], params: dict[str, Any], extra: dict[str, Any]) -> str:
         return cache_key(
-            namespace=self.namespace, endpoint=self.endpoint, model=self.settings.model, messages=messages,
-            params=params, **extra,
+            namespace=self.namespace,
+            endpoint=self.endpoint,
+            model=self.settings.model,
+            messages=messages,
+            params=params,
+            **extra,
         )
 
     def lookup(self, key: str) -> ChatResponse | None:
@@ -256,18 +280,29 @@ class ChatClient:
         payload = self.cache.get(key)
         if payload is None or not isinstance(payload.get("text"), str):
             return None  # an entry this version did not write is fetched again
-        reply = self._scrubbed(RawReply(
-            text=payload["text"], model=_text_or_none(payload.get("model")),
-            fingerprint=_text_or_none(payload.get("system_fingerprint")), finish_reason=_text_or_none(payload.get("finish_reason")),
-            **usage_fields(payload.get("prompt_tokens"), payload.get("completion_tokens"))))
+        reply = self._scrubbed(
+            RawReply(
+                text=payload["text"],
+                model=_text_or_none(payload.get("model")),
+                fingerprint=_text_or_none(payload.get("system_fingerprint")),
+                finish_reason=_text_or_none(payload.get("finish_reason")),
+                **usage_fields(payload.get("prompt_tokens"), payload.get("completion_tokens")),
+            )
+        )
         with self.stats._lock:
             self.stats.cache_hits += 1
             self.stats.completed += 1
         cost = payload.get("cost")
         return ChatResponse(
-            text=reply.text, model=reply.model, prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens, cost=cost if _is_spend(cost) and not reply.usage_problem else None,
-            cached=True, attempts=0, finish_reason=reply.finish_reason, truncated=bool(payload.get("truncated")),
+            text=reply.text,
+            model=reply.model,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            cost=cost if _is_spend(cost) and not reply.usage_problem else None,
+            cached=True,
+            attempts=0,
+            finish_reason=reply.finish_reason,
+            truncated=bool(payload.get("truncated")),
             fingerprint=reply.fingerprint,
         )
 
@@ -276,10 +311,13 @@ class ChatClient:
         from it scrubbed of the secrets (:mod:`harness.api.secrets`: the key, URL credentials,
         their pieces and base64 forms) before anything keeps or prints it. A server can name
         itself anything, the key included."""
-        return replace(reply, text=self.scrub(reply.text, truncated=reply.truncated),
-                       model=self._server_name(reply.model),
-                       fingerprint=self._server_name(reply.fingerprint),
-                       finish_reason=self.scrub(reply.finish_reason) if reply.finish_reason else None)
+        return replace(
+            reply,
+            text=self.scrub(reply.text, truncated=reply.truncated),
+            model=self._server_name(reply.model),
+            fingerprint=self._server_name(reply.fingerprint),
+            finish_reason=self.scrub(reply.finish_reason) if reply.finish_reason else None,
+        )
 
     def _server_name(self, value: str | None) -> str | None:
         """A name the server gives itself (model, fingerprint): scrubbed, then capped."""
@@ -339,7 +377,9 @@ class ChatClient:
         started = time.monotonic()
         retrying = AsyncRetrying(
             stop=stop_after_attempt(settings.max_retries + 1) | stop_before_delay(settings.deadline),
-            wait=wait_retry_after_or_backoff(settings.backoff_initial, settings.backoff_max, settings.retry_after_max),
+            wait=wait_retry_after_or_backoff(
+                settings.backoff_initial, settings.backoff_max, settings.retry_after_max
+            ),
             retry=retry_if_exception(is_retryable),
             reraise=True,
         )
@@ -353,8 +393,9 @@ class ChatClient:
                         self.stats.requests += 1
                         self.stats.retries += attempts > 1
                     budget_left = settings.deadline - (time.monotonic() - started)
-                    reply, litellm_cost = await self._attempt(messages, params, max(0.01, min(settings.timeout,
-                                                                                             budget_left)))
+                    reply, litellm_cost = await self._attempt(
+                        messages, params, max(0.01, min(settings.timeout, budget_left))
+                    )
         except ApiFailure:
             with self.stats._lock:
                 self.stats.budget_stops += 1
@@ -367,8 +408,9 @@ class ChatClient:
             raise ApiFailure(reason, attempts=attempts) from None
         return self._record(key, reply, litellm_cost, attempts)
 
-    async def _attempt(self, messages: list[dict[str, str]], params: dict[str, Any],
-                       timeout: float) -> tuple[RawReply, float | None]:
+    async def _attempt(
+        self, messages: list[dict[str, str]], params: dict[str, Any], timeout: float
+    ) -> tuple[RawReply, float | None]:
         """One request, bounded as a whole by ``timeout`` (a server that trickles bytes too), started
         when the pacer allows (the wait is not part of the timeout)."""
         if self.pacer is None:
@@ -382,8 +424,9 @@ class ChatClient:
             done(200, result[0].rate_headers)
         return result
 
-    async def _bounded_attempt(self, messages: list[dict[str, str]], params: dict[str, Any],
-                               timeout: float) -> tuple[RawReply, float | None]:
+    async def _bounded_attempt(
+        self, messages: list[dict[str, str]], params: dict[str, Any], timeout: float
+    ) -> tuple[RawReply, float | None]:
         try:
             async with asyncio.timeout(timeout):
                 if self.direct is not None:
@@ -394,8 +437,9 @@ class ChatClient:
             raise RequestTimeout(f"no complete reply within {timeout:g} s") from None
         return self._scrubbed(reply), litellm_cost
 
-    async def _litellm_attempt(self, messages: list[dict[str, str]], params: dict[str, Any],
-                               timeout: float) -> tuple[RawReply, float | None]:
+    async def _litellm_attempt(
+        self, messages: list[dict[str, str]], params: dict[str, Any], timeout: float
+    ) -> tuple[RawReply, float | None]:
         litellm = import_litellm()
         response = await litellm.acompletion(
             model=self.model_id,
@@ -422,8 +466,13 @@ class ChatClient:
         )
         return reply, float(litellm_cost) if _is_spend(litellm_cost) else None
 
-    def _price(self, answering: str | None, prompt_tokens: int | None, completion_tokens: int | None,
-               litellm_cost: float | None) -> float | None:
+    def _price(
+        self,
+        answering: str | None,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        litellm_cost: float | None,
+    ) -> float | None:
         """USD for one reply, priced as the model that *answered* (the reply's ``model``); the
         configured model only when the reply names none. A stand-in server answering as
         ``my-local-model`` behind a ``gpt-3.5-turbo`` configuration costs ``None`` (unknown),
@@ -443,8 +492,10 @@ class ChatClient:
     def _unpriced_why(self, reply: RawReply) -> str:
         if reply.usage_problem:
             return f"the reply reported invalid token counts ({reply.usage_problem})"
-        return (f"the reply came from {reply.model or self.settings.model!r}, which has no price in litellm's "
-                "price map (or the reply had no token counts)")
+        return (
+            f"the reply came from {reply.model or self.settings.model!r}, which has no price in litellm's "
+            "price map (or the reply had no token counts)"
+        )
 
     def _failed(self, reason: str) -> None:
         with self.stats._lock:
@@ -454,7 +505,9 @@ class ChatClient:
             if self._failures_in_a_row >= limit and self.stopped_reason is None:
                 self.stopped_reason = f"stopped after {limit} requests in a row got no reply (last: {reason})"
 
-    def _record(self, key: str | None, reply: RawReply, litellm_cost: float | None, attempts: int) -> ChatResponse:
+    def _record(
+        self, key: str | None, reply: RawReply, litellm_cost: float | None, attempts: int
+    ) -> ChatResponse:
         limit = self.settings.max_reply_bytes
         text = reply.text  # scrubbed at the door (_scrubbed)
         truncated = reply.truncated or (len(text) > limit // 4 and len(text.encode("utf-8")) > limit)
@@ -463,11 +516,17 @@ class ChatClient:
             text = self.scrub(cut, truncated=True) + TRUNCATION_MARKER.format(limit=limit)
         prompt_tokens, completion_tokens = reply.prompt_tokens, reply.completion_tokens
         answering = reply.model
-        cost = None if reply.usage_problem else self._price(answering, prompt_tokens, completion_tokens, litellm_cost)
+        cost = (
+            None
+            if reply.usage_problem
+            else self._price(answering, prompt_tokens, completion_tokens, litellm_cost)
+        )
         self.budget.add(cost)
         if cost is None and self.settings.max_cost is not None and self.stopped_reason is None:
             # a cap that cannot be measured is no cap: stop sending rather than spend blind
-            self.stopped_reason = f"{UNENFORCEABLE}: {self._unpriced_why(reply)}; drop --max-cost to run without a cap"
+            self.stopped_reason = (
+                f"{UNENFORCEABLE}: {self._unpriced_why(reply)}; drop --max-cost to run without a cap"
+            )
         result = ChatResponse(
             text=text,
             model=answering,

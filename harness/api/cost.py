@@ -41,7 +41,9 @@ def token_cost(model_candidates: list[str], prompt_tokens: int, completion_token
 
 
 @lru_cache(maxsize=4096)  # a run repeats the same few token counts
-def _token_cost(model_candidates: tuple[str, ...], prompt_tokens: int, completion_tokens: int) -> float | None:
+def _token_cost(
+    model_candidates: tuple[str, ...], prompt_tokens: int, completion_tokens: int
+) -> float | None:
     litellm = import_litellm()
     for model in model_candidates:
         if not model or not _priced(model):
@@ -78,8 +80,10 @@ def describe_spend(stats: dict) -> str:
     models = ", ".join(sorted(stats.get("answering_models") or {}))
     cost = stats.get("cost")
     if stats.get("invalid_usage_responses"):
-        return (f"{UNKNOWN} ({stats['invalid_usage_responses']} replies reported invalid token counts, "
-                f"e.g. {stats.get('invalid_usage')})")
+        return (
+            f"{UNKNOWN} ({stats['invalid_usage_responses']} replies reported invalid token counts, "
+            f"e.g. {stats.get('invalid_usage')})"
+        )
     if isinstance(cost, (int, float)) and not stats.get("unpriced_responses"):
         return f"${cost:.4f}" + (f" ({models})" if models else "")
     unpriced = ", ".join(sorted(stats.get("unpriced_models") or {})) or models or "?"

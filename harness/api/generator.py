@@ -68,7 +68,9 @@ class LiteLLMGenerator:
             "max_retries": max_retries,
             "progress": progress,
         }
-        self.temperature = 0.0 if greedy else (PAPER_TEMPERATURE if temperature is None else float(temperature))
+        self.temperature = (
+            0.0 if greedy else (PAPER_TEMPERATURE if temperature is None else float(temperature))
+        )
         self.top_p = top_p
         self.max_new_tokens = max_new_tokens
         self.seed = seed
@@ -147,8 +149,14 @@ class LiteLLMGenerator:
         )
         samples = list(samples)
         try:
-            run_jobs(samples, one, deliver, concurrency=settings.concurrency, progress=progress,
-                     finalize=client.aclose)
+            run_jobs(
+                samples,
+                one,
+                deliver,
+                concurrency=settings.concurrency,
+                progress=progress,
+                finalize=client.aclose,
+            )
         finally:
             self.stats = {
                 "generator": self.name,

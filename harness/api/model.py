@@ -21,8 +21,14 @@ from harness.errors import UsageError
 class LiteLLMModel:
     default_generator = "litellm"
 
-    def __init__(self, arg: str | None = None, *, prompt_template: str | None = None,
-                 system_prompt: str | None = None, **_: Any) -> None:
+    def __init__(
+        self,
+        arg: str | None = None,
+        *,
+        prompt_template: str | None = None,
+        system_prompt: str | None = None,
+        **_: Any,
+    ) -> None:
         if not arg:
             raise UsageError(
                 "model 'litellm' needs a model id: litellm:<model>, e.g. litellm:gpt-3.5-turbo",
@@ -49,8 +55,13 @@ class LiteLLMModel:
         """The chat messages sent: an optional system message, the earlier turns of a multi-turn
         sample (``history``, as real user/assistant messages), then the question."""
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
-        earlier = [{"role": m["role"], "content": self.format_prompt(m["content"]) if m["role"] == "user" else m["content"]}
-                   for m in history]
+        earlier = [
+            {
+                "role": m["role"],
+                "content": self.format_prompt(m["content"]) if m["role"] == "user" else m["content"],
+            }
+            for m in history
+        ]
         return [*system, *earlier, {"role": "user", "content": self.format_prompt(question)}]
 
     def describe_prompt(self, example_question: str) -> dict[str, Any]:

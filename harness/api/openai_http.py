@@ -69,12 +69,16 @@ class RawReply:
     truncated: bool = False
     usage_problem: str | None = None  # token counts that are not counts (see harness.api.cost.token_count)
     rate_headers: dict[str, str] | None = None  # the x-ratelimit-* headers, for harness.api.pacing
-    fingerprint: str | None = None  # the provider's ``system_fingerprint`` (its backend configuration), if sent
+    fingerprint: str | None = (
+        None  # the provider's ``system_fingerprint`` (its backend configuration), if sent
+    )
 
 
 def rate_headers(headers: Any) -> dict[str, str]:
     """The ``x-ratelimit-*`` headers of a reply (at most 16, values cut to 64 characters)."""
-    found = {str(k).lower(): str(v)[:64] for k, v in headers.items() if str(k).lower().startswith("x-ratelimit-")}
+    found = {
+        str(k).lower(): str(v)[:64] for k, v in headers.items() if str(k).lower().startswith("x-ratelimit-")
+    }
     return dict(list(found.items())[:16])
 
 
@@ -116,7 +120,7 @@ def content_prefix(partial: bytes) -> str:
     match = _CONTENT_KEY.search(text)
     if match is None:
         return text
-    rest = text[match.end():]
+    rest = text[match.end() :]
     escaped = _JSON_STRING_PREFIX.match(rest)
     try:
         decoded = json.loads('"' + (escaped.group(0) if escaped else "") + '"')
@@ -177,8 +181,11 @@ def usage_fields(prompt: Any, completion: Any) -> dict[str, Any]:
     dropped and said (``usage_problem``), so the reply's cost is unknown, never negative."""
     prompt_tokens, prompt_problem = token_count("prompt_tokens", prompt)
     completion_tokens, completion_problem = token_count("completion_tokens", completion)
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "usage_problem": prompt_problem or completion_problem}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "usage_problem": prompt_problem or completion_problem,
+    }
 
 
 @functools.cache
@@ -220,8 +227,16 @@ class OpenAICompatibleClient:
     that names where the server points.
     """
 
-    def __init__(self, *, api_base: str | None, model: str, api_key: str | None, concurrency: int,
-                 max_reply_bytes: int, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_base: str | None,
+        model: str,
+        api_key: str | None,
+        concurrency: int,
+        max_reply_bytes: int,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url, basic_auth = split_credentials(completions_url(api_base or OPENAI_API_BASE))
         self.model = model
         self.max_reply_bytes = max_reply_bytes
@@ -240,13 +255,16 @@ class OpenAICompatibleClient:
         import aiohttp
 
         secure = urlsplit(self.url).scheme == "https"
-        connector = aiohttp.TCPConnector(limit=max(1, self.concurrency), ssl=_tls_context() if secure else True)
+        connector = aiohttp.TCPConnector(
+            limit=max(1, self.concurrency), ssl=_tls_context() if secure else True
+        )
         # Timeouts are set per request; this is only the fallback. trust_env stays off: it would
         # look the proxy and ~/.netrc up again in a thread for every request (two thread hops, a
         # few ms of latency each under load), and a netrc entry would clash with the
         # Authorization header; the proxy is looked up once here instead.
-        self._session = aiohttp.ClientSession(connector=connector, headers=self._headers,
-                                              timeout=aiohttp.ClientTimeout(total=60.0))
+        self._session = aiohttp.ClientSession(
+            connector=connector, headers=self._headers, timeout=aiohttp.ClientTimeout(total=60.0)
+        )
         self._proxy = env_proxy(self.url)
         self._loop = asyncio.get_running_loop()
         return self._session
@@ -256,21 +274,37 @@ class OpenAICompatibleClient:
             return self._open_session()
         return self._session
 
-    async def chat(self, messages: list[dict[str, str]], params: dict[str, Any], *, timeout: float) -> RawReply:
+    async def chat(
+        self, messages: list[dict[str, str]], params: dict[str, Any], *, timeout: float
+    ) -> RawReply:
         import aiohttp
 
-        body = json.dumps({"model": self.model, "messages": messages, **params}, ensure_ascii=False).encode("utf-8")
+        body = json.dumps({"model": self.model, "messages": messages, **params}, ensure_ascii=False).encode(
+            "utf-8"
+        )
         session = self._current_session()
-        async with session.post(self.url, data=body, timeout=aiohttp.ClientTimeout(total=timeout),
-                                allow_redirects=False, **self._proxy) as response:
+        async with session.post(
+            self.url,
+            data=body,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=False,
+            **self._proxy,
+        ) as response:
             if not 200 <= response.status < 300:
                 _raise_for_status(response, await read_capped(response, ERROR_BODY_BYTES))
             raw, overflow = await read_capped(response, self.body_limit)
             limits = rate_headers(response.headers)
         if overflow:
             prefix = content_prefix(raw)
-            return RawReply(text=prefix, model=None, prompt_tokens=None, completion_tokens=None,
-                            finish_reason=None, truncated=True, rate_headers=limits)
+            return RawReply(
+                text=prefix,
+                model=None,
+                prompt_tokens=None,
+                completion_tokens=None,
+                finish_reason=None,
+                truncated=True,
+                rate_headers=limits,
+            )
         return replace(parse_completion(raw), rate_headers=limits)
 
     async def get_models(self, *, timeout: float) -> None:
@@ -281,8 +315,9 @@ class OpenAICompatibleClient:
         parts = urlsplit(self.url)
         url = urlunsplit(parts._replace(path=parts.path.removesuffix("/chat/completions") + "/models"))
         session = self._current_session()
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False,
-                               **self._proxy) as response:
+        async with session.get(
+            url, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False, **self._proxy
+        ) as response:
             raw = await read_capped(response, ERROR_BODY_BYTES)  # a long model list is not needed
             _raise_for_status(response, raw)
 

@@ -175,7 +175,10 @@ class PaceState:
         if wait < MIN_WAIT_S:
             return 0.0
         if wait > self.max_wait:
-            self._say("wait", f"rate-limit headers ask for a wait of {wait:g} s; waiting {self.max_wait:g} s at most")
+            self._say(
+                "wait",
+                f"rate-limit headers ask for a wait of {wait:g} s; waiting {self.max_wait:g} s at most",
+            )
             return self.max_wait
         return wait
 
@@ -187,7 +190,9 @@ class PaceState:
         self.requests.started(now, 1)
         self.tokens.started(now, tokens)
 
-    def finished(self, now: float, started_at: float, status: int | None, headers: Mapping[str, Any] | None) -> None:
+    def finished(
+        self, now: float, started_at: float, status: int | None, headers: Mapping[str, Any] | None
+    ) -> None:
         """A reply (or a failure: ``status`` None) to a request started at ``started_at``."""
         self.in_flight = max(0, self.in_flight - 1)
         lowered = _lowered(headers)
@@ -250,8 +255,14 @@ class Pacer:
     for tests.
     """
 
-    def __init__(self, *, ceiling: int, max_wait: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        ceiling: int,
+        max_wait: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
         self.state = PaceState(ceiling=ceiling, max_wait=max_wait)
         self.clock, self.sleep = clock, sleep
         self._gate: asyncio.Lock | None = None

@@ -25,8 +25,17 @@ from harness.errors import UsageError
 # Statuses that prove the endpoint is there and took the request's credentials.
 ANSWERED = frozenset({400, 422, 429})
 # litellm's exception classes for "no answer at all" (they carry a made-up status 500)
-NO_ANSWER = frozenset({"APIConnectionError", "Timeout", "RequestTimeout", "ConnectError", "ConnectTimeout",
-                       "ReadTimeout", "RemoteProtocolError"})
+NO_ANSWER = frozenset(
+    {
+        "APIConnectionError",
+        "Timeout",
+        "RequestTimeout",
+        "ConnectError",
+        "ConnectTimeout",
+        "ReadTimeout",
+        "RemoteProtocolError",
+    }
+)
 SKIP_HINT = "To start anyway (the judgments will fail and can be retried later), add --no-preflight."
 
 
@@ -67,19 +76,24 @@ def problem(client: ChatClient, exc: BaseException, *, what: str, option: str) -
         return None
     if status in (401, 403):
         env = f"Set a valid key in {key_env}" if key_env else "Check the provider's credentials"
-        return UsageError(f"{what}: {where} refused the API key ({reason})",
-                          hint=f"{env} (keys are read from the environment only).\n{SKIP_HINT}")
+        return UsageError(
+            f"{what}: {where} refused the API key ({reason})",
+            hint=f"{env} (keys are read from the environment only).\n{SKIP_HINT}",
+        )
     if status == 404:
         return UsageError(
             f"{what}: {where} has no chat API for model {client.settings.model!r} ({reason})",
             hint=f"Check {option} (an OpenAI-compatible base URL usually ends in /v1) and --judge-model.\n{SKIP_HINT}",
         )
-    return UsageError(f"{what}: {where} answered with an error ({reason})",
-                      hint=f"Try again when the server is healthy.\n{SKIP_HINT}")
+    return UsageError(
+        f"{what}: {where} answered with an error ({reason})",
+        hint=f"Try again when the server is healthy.\n{SKIP_HINT}",
+    )
 
 
-def check_endpoint(client: ChatClient, *, timeout: float = 10.0, what: str = "judge",
-                   option: str = "--judge-api-base") -> None:
+def check_endpoint(
+    client: ChatClient, *, timeout: float = 10.0, what: str = "judge", option: str = "--judge-api-base"
+) -> None:
     """Send :meth:`ChatClient.ping` once; raise the :class:`UsageError` of :func:`problem`."""
 
     async def ping() -> Any:

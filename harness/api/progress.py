@@ -60,7 +60,9 @@ class ApiProgress:
             transient=False,
         )
         self._progress.start()
-        self._task = self._progress.add_task(self.description, total=total, failures=0, spend=self._spend_text())
+        self._task = self._progress.add_task(
+            self.description, total=total, failures=0, spend=self._spend_text()
+        )
 
     def _spend_text(self) -> str:
         spend = self._spend()

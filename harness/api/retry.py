@@ -98,7 +98,9 @@ def is_retryable(exc: BaseException) -> bool:
         return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.ClientConnectorCertificateError)):
         return False
-    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError, MalformedReply)):
+    if isinstance(
+        exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError, MalformedReply)
+    ):
         return True
     from harness.api.litellm_import import import_litellm
 

@@ -53,8 +53,22 @@ SHORT_FIELD = 64
 
 
 # Query parameters that carry a credential in a URL (``?api_key=...``, Azure's ``?key=...``).
-SECRET_QUERY_KEYS = frozenset({"api_key", "apikey", "api-key", "key", "token", "access_token", "auth",
-                               "password", "secret", "sig", "signature", "code"})
+SECRET_QUERY_KEYS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "api-key",
+        "key",
+        "token",
+        "access_token",
+        "auth",
+        "password",
+        "secret",
+        "sig",
+        "signature",
+        "code",
+    }
+)
 
 
 def url_password(url: str | None) -> str | None:
@@ -129,7 +143,7 @@ def base64_forms(secret: str) -> set[str]:
     forms = set()
     for shift in range(3):
         encoded = base64.b64encode(bytes(shift) + raw).decode("ascii")
-        core = encoded[-(-8 * shift // 6):8 * (shift + len(raw)) // 6]  # characters wholly inside
+        core = encoded[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]  # characters wholly inside
         forms |= {core, core.replace("+", "-").replace("/", "_")}
     return forms
 
@@ -138,7 +152,7 @@ def pieces(secrets: Iterable[str]) -> frozenset[str]:
     """Every run of :data:`PIECE_LENGTH` characters of every long secret: a server that splits a
     key across fields (half in ``model``, half in ``finish_reason``) leaves a piece in each."""
     long_ones = [s for s in secrets if len(s) >= PIECE_SOURCE_LENGTH]
-    return frozenset(s[i:i + PIECE_LENGTH] for s in long_ones for i in range(len(s) - PIECE_LENGTH + 1))
+    return frozenset(s[i : i + PIECE_LENGTH] for s in long_ones for i in range(len(s) - PIECE_LENGTH + 1))
 
 
 def covered_spans(text: str, found: frozenset[str]) -> list[tuple[int, int]]:
@@ -149,7 +163,9 @@ def covered_spans(text: str, found: frozenset[str]) -> list[tuple[int, int]]:
     stride = 1 if len(text) <= SHORT_FIELD else PIECE_STRIDE
     spans: list[tuple[int, int]] = []
     for probe in range(0, len(text) - PIECE_LENGTH + 1, stride):
-        if (spans and probe + PIECE_LENGTH <= spans[-1][1]) or text[probe:probe + PIECE_LENGTH] not in found:
+        if (spans and probe + PIECE_LENGTH <= spans[-1][1]) or text[
+            probe : probe + PIECE_LENGTH
+        ] not in found:
             continue
         start, end = _grown(text, probe, found)
         if spans and start <= spans[-1][1]:
@@ -161,9 +177,9 @@ def covered_spans(text: str, found: frozenset[str]) -> list[tuple[int, int]]:
 
 def _grown(text: str, probe: int, found: frozenset[str]) -> tuple[int, int]:
     start, end = probe, probe + PIECE_LENGTH
-    while start > 0 and text[start - 1:start - 1 + PIECE_LENGTH] in found:
+    while start > 0 and text[start - 1 : start - 1 + PIECE_LENGTH] in found:
         start -= 1
-    while end < len(text) and text[end + 1 - PIECE_LENGTH:end + 1] in found:
+    while end < len(text) and text[end + 1 - PIECE_LENGTH : end + 1] in found:
         end += 1
     return start, end
 

@@ -76,7 +76,9 @@ class ApiSettings:
         if self.max_reply_bytes < 1024:
             raise UsageError(f"max_reply_bytes must be at least 1024, not {self.max_reply_bytes}")
         if self.max_consecutive_failures < 1:
-            raise UsageError(f"max_consecutive_failures must be at least 1, not {self.max_consecutive_failures}")
+            raise UsageError(
+                f"max_consecutive_failures must be at least 1, not {self.max_consecutive_failures}"
+            )
         if self.pacing not in PACING_MODES:
             raise UsageError(f"pacing must be one of {', '.join(PACING_MODES)}, not {self.pacing!r}")
         if self.max_cost is not None and self.max_cost < 0:

@@ -47,17 +47,27 @@ def _version_callback(value: bool) -> None:
 def root(
     version: Annotated[
         bool | None,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
+        ),
     ] = None,
     plugin: Annotated[
         list[str] | None,
-        typer.Option("--plugin", "-p", help="Load an extra plugin: module, module:attr or .py path; repeatable, "
-                     "before or after the command."),
+        typer.Option(
+            "--plugin",
+            "-p",
+            help="Load an extra plugin: module, module:attr or .py path; repeatable, "
+            "before or after the command.",
+        ),
     ] = None,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="Also show third-party log messages and warnings (DeepSpeed, "
-                     "transformers, torch); or set HARNESS_VERBOSE=1."),
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also show third-party log messages and warnings (DeepSpeed, "
+            "transformers, torch); or set HARNESS_VERBOSE=1.",
+        ),
     ] = False,
 ) -> None:
     """Evaluate and fine-tune instruction-following LLMs with LLM judges (reproduces BELLE)."""
@@ -67,9 +77,16 @@ def root(
 
 
 def list_components(
-    kind: Annotated[str | None, typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category, embedder.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")] = False,
-    long: Annotated[bool, typer.Option("--long", "-l", help="A table with aliases, plugin and whole descriptions.")] = False,
+    kind: Annotated[
+        str | None,
+        typer.Argument(help="Only this kind: dataset, model, trainer, generator, judge, category, embedder."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Emit JSON: a list of {kind, name, aliases, plugin, description}.")
+    ] = False,
+    long: Annotated[
+        bool, typer.Option("--long", "-l", help="A table with aliases, plugin and whole descriptions.")
+    ] = False,
 ) -> None:
     """List the registered components, one line each, grouped by kind (--long: with the plugin that provides each)."""
     from harness.kinds import KINDS
@@ -77,7 +94,9 @@ def list_components(
     if kind is not None:
         kind = kind.rstrip("s") if kind.rstrip("s") in KINDS else kind
         if kind not in KINDS:
-            raise typer.BadParameter(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND")
+            raise typer.BadParameter(
+                f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND"
+            )
     from harness import listing_cache
 
     render_key = None
@@ -111,8 +130,13 @@ def list_components(
     previous = None
     for row in rows:
         name = row["name"] + (":<arg>" if row.get("parametric") else "")
-        table.add_row(row["kind"] if row["kind"] != previous else "", escape(name), escape(", ".join(row["aliases"])),
-                      escape(row["plugin"]), escape(row["description"]))
+        table.add_row(
+            row["kind"] if row["kind"] != previous else "",
+            escape(name),
+            escape(", ".join(row["aliases"])),
+            escape(row["plugin"]),
+            escape(row["description"]),
+        )
         previous = row["kind"]
     out = console()
     with out.capture() as captured:
@@ -154,7 +178,9 @@ def list_plugins(
     for col in ("name", "version", "source", "hooks", "status"):
         table.add_column(col, overflow="fold")
     for i in infos:
-        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(i.status, f"[red]broken[/]: {escape(i.error or '')}")
+        status = {"ok": "[green]ok[/]", "disabled": "[yellow]disabled[/]"}.get(
+            i.status, f"[red]broken[/]: {escape(i.error or '')}"
+        )
         if i.clashes:
             status += ", [red]clash[/]"
         hooks = ", ".join(h.removeprefix("harness_").removeprefix("register_") for h in i.hooks)
@@ -163,8 +189,11 @@ def list_plugins(
     out.print(table)
     clashes = sorted({f"{i.name}: {c}" for i in infos for c in i.clashes})
     if clashes:
-        out.print("clashes (a command that uses one of these names fails until one plugin is renamed or "
-                  "disabled with HARNESS_DISABLE_PLUGINS):", markup=False)
+        out.print(
+            "clashes (a command that uses one of these names fails until one plugin is renamed or "
+            "disabled with HARNESS_DISABLE_PLUGINS):",
+            markup=False,
+        )
         for line in clashes:
             out.print(f"  {line}", markup=False, soft_wrap=True)
 

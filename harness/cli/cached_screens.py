@@ -52,7 +52,11 @@ def root_help_key() -> str:
 
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
-    program = [sys.argv[0] if sys.argv else "", getattr(main, "__package__", None), getattr(spec, "name", None)]
+    program = [
+        sys.argv[0] if sys.argv else "",
+        getattr(main, "__package__", None),
+        getattr(spec, "name", None),
+    ]
     return listing_cache.render_key("help:" + json.dumps(program))
 
 
@@ -68,7 +72,9 @@ def _cached_text(argv: list[str]) -> str | None:
     if as_json:
         rows = listing_cache.load_listing()
         return None if rows is None else _json_text(rows, kind)
-    return listing_cache.load_rendered(listing_cache.render_key(("long:" if long else "short:") + (kind or "")))
+    return listing_cache.load_rendered(
+        listing_cache.render_key(("long:" if long else "short:") + (kind or ""))
+    )
 
 
 def print_cached_screen(argv: list[str]) -> bool:

@@ -12,17 +12,31 @@ from harness.terminal import json_text
 
 
 def calibrate(
-    run_dir: Annotated[Path, typer.Argument(help="The run directory whose judge is calibrated, or a verdicts file "
-                                                 "of harness compare --judge <pairwise> --verdicts FILE.")],
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="The run directory whose judge is calibrated, or a verdicts file "
+            "of harness compare --judge <pairwise> --verdicts FILE."
+        ),
+    ],
     labels: Annotated[
         Path | None,
-        typer.Option("--labels", help="Human labels: JSONL with id and score (on the judge's scale), or a CSV "
-                     "with an id,score header; for a verdicts file, id and verdict (a, b or tie). Stored in the "
-                     "run directory (calibration.json); without it, the labels stored before are used."),
+        typer.Option(
+            "--labels",
+            help="Human labels: JSONL with id and score (on the judge's scale), or a CSV "
+            "with an id,score header; for a verdicts file, id and verdict (a, b or tie). Stored in the "
+            "run directory (calibration.json); without it, the labels stored before are used.",
+        ),
     ] = None,
-    judgments: Annotated[str, typer.Option("--judgments", help="Judgments file inside the run directory.")] = "judgments.jsonl",
-    as_json: Annotated[bool, typer.Option("--json", help='Print one object: {"overall": {...}, "categories": {...}}.')] = False,
-    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples (agreement intervals).")] = 2000,
+    judgments: Annotated[
+        str, typer.Option("--judgments", help="Judgments file inside the run directory.")
+    ] = "judgments.jsonl",
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print one object: {"overall": {...}, "categories": {...}}.')
+    ] = False,
+    resamples: Annotated[
+        int, typer.Option("--resamples", min=100, help="Bootstrap resamples (agreement intervals).")
+    ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
 ) -> None:
     """Calibrate a run's judge against human labels: agreement, and a prediction-powered mean."""
@@ -31,7 +45,9 @@ def calibrate(
     else:
         from harness.report.calibration import calibrate_run
 
-        result = calibrate_run(run_dir, labels_path=labels, judgments_file=judgments, n_resamples=resamples, seed=seed)
+        result = calibrate_run(
+            run_dir, labels_path=labels, judgments_file=judgments, n_resamples=resamples, seed=seed
+        )
     if as_json:
         typer.echo(json_text(result, indent=2, allow_nan=False))
         return
@@ -45,7 +61,9 @@ def _calibrate_verdicts(path: Path, labels: Path | None, resamples: int, seed: i
     from harness.runs.pair_verdicts import HINT, read_header
 
     if read_header(path) is None:
-        raise UsageError(f"{path} is neither a run directory nor a verdicts file of harness compare", hint=HINT)
+        raise UsageError(
+            f"{path} is neither a run directory nor a verdicts file of harness compare", hint=HINT
+        )
     if labels is None:
         raise UsageError(f"{path}: a verdicts file needs --labels (people's verdicts: id, verdict a/b/tie)")
     return calibrate_verdicts(path, labels_path=labels, n_resamples=resamples, seed=seed)

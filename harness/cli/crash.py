@@ -43,7 +43,9 @@ def plugin_crash(exc: BaseException) -> PluginCrash | None:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         info = next((i for i in manager.plugins() if i.name == plugin), None)
-        version = f" ({info.distribution} {info.version})" if info is not None and info.dist is not None else ""
+        version = (
+            f" ({info.distribution} {info.version})" if info is not None and info.dist is not None else ""
+        )
         return PluginCrash(
             message=f"plugin {plugin!r} crashed: {what[:300]} (at {code.co_filename}:{tb.tb_lineno}, "
             f"in {code.co_name})",

@@ -20,6 +20,7 @@ from harness.terminal import json_text
 
 data_app = typer.Typer(name="data", help="Fetch, list and inspect datasets.", no_args_is_help=True)
 
+
 @data_app.command("fetch")
 def fetch(
     name: Annotated[str, typer.Argument(help="Data source name (see 'harness data list').")],
@@ -55,7 +56,9 @@ def fetch(
         directory = download_source(source, mirror=mirror, progress=True)
         what = f"{n} file(s) downloaded and verified in {directory}"
     out = console()
-    out.print(f"[green]ok[/] {terminal_text(source.name)}: {terminal_text(what)}", markup=True, soft_wrap=True)
+    out.print(
+        f"[green]ok[/] {terminal_text(source.name)}: {terminal_text(what)}", markup=True, soft_wrap=True
+    )
     for file in source.files:
         out.print(f"  {file.name}  sha256 {file.sha256[:16]}…", markup=False)
 
@@ -71,7 +74,9 @@ def list_sources(
     from harness.registry_dirs import all_sources
 
     statuses = [cache_status(source, verify=verify) for source in all_sources()]
-    corrupt = [(s["name"], s["path"], f["name"]) for s in statuses for f in s["files"] if f.get("verified") is False]
+    corrupt = [
+        (s["name"], s["path"], f["name"]) for s in statuses for f in s["files"] if f.get("verified") is False
+    ]
     datasets = [
         {"name": spec.name, "role": getattr(spec, "role", ""), "description": spec.description}
         for spec in registry().specs("dataset")
@@ -111,15 +116,21 @@ def _fail_on_corrupt(corrupt: list[tuple[str, str, str]]) -> None:
 
     err = console(stderr=True)
     for source, path, file in corrupt:
-        err.print(f"error: {Path(path) / file}: sha256 mismatch (modified or damaged); repair it with: "
-                  f"harness data fetch {source} --force", markup=False, soft_wrap=True)
+        err.print(
+            f"error: {Path(path) / file}: sha256 mismatch (modified or damaged); repair it with: "
+            f"harness data fetch {source} --force",
+            markup=False,
+            soft_wrap=True,
+        )
     raise typer.Exit(1)
 
 
 @data_app.command("show")
 def show(
     name: Annotated[str, typer.Argument(help="Dataset name (see 'harness list dataset').")],
-    as_json: Annotated[bool, typer.Option("--json", help="Emit an object mapping category id to count.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Emit an object mapping category id to count.")
+    ] = False,
     data_dir: DataDirOption = None,
     mirror: MirrorOption = None,
 ) -> None:
@@ -140,13 +151,20 @@ def show(
     from rich.table import Table
 
     table = Table(title=f"{spec.name}: {len(records)} records")
-    for col, justify in (("category", "left"), ("display name", "left"), ("column", "left"), ("count", "right"),
-                         ("with gold", "right")):
+    for col, justify in (
+        ("category", "left"),
+        ("display name", "left"),
+        ("column", "left"),
+        ("count", "right"),
+        ("with gold", "right"),
+    ):
         table.add_column(col, justify=justify)
     gold = Counter(getattr(r, "category", None) or "(none)" for r in records if getattr(r, "reference", ""))
     for c in order:
         cat = categories.get(c)
-        table.add_row(c, cat.display_name if cat else "", cat.group if cat else "", str(counts[c]), str(gold[c]))
+        table.add_row(
+            c, cat.display_name if cat else "", cat.group if cat else "", str(counts[c]), str(gold[c])
+        )
     console().print(table)
 
 

@@ -38,13 +38,19 @@ def _fmt(value: float | None) -> str:
 
 def stats(
     name: Annotated[str, typer.Argument(help="Dataset name (see 'harness list dataset') or a data file.")],
-    by: Annotated[str, typer.Option("--by", help="Group eval samples by 'column' (paper) or 'category'.")] = "column",
+    by: Annotated[
+        str, typer.Option("--by", help="Group eval samples by 'column' (paper) or 'category'.")
+    ] = "column",
     tokenizer: Annotated[
         Path | None,
-        typer.Option("--tokenizer", help="Also count tokens: a sentencepiece .model or a tokenizer directory."),
+        typer.Option(
+            "--tokenizer", help="Also count tokens: a sentencepiece .model or a tokenizer directory."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Write bar charts (Figures 1 and 3) to FILE.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write bar charts (Figures 1 and 3) to FILE.")
+    ] = None,
     data_dir: DataDirOption = None,
     mirror: MirrorOption = None,
 ) -> None:
@@ -61,8 +67,14 @@ def stats(
             raise UsageError(f"--tokenizer {tokenizer}: no such file or directory")
         count_tokens = token_counter(str(tokenizer))
     dataset, records = _load_records(name, data_dir, mirror)
-    result = dataset_stats(records, categories=registry().categories(), dataset=dataset, by=by,
-                           count_tokens=count_tokens, tokenizer=tokenizer.name if tokenizer else None)
+    result = dataset_stats(
+        records,
+        categories=registry().categories(),
+        dataset=dataset,
+        by=by,
+        count_tokens=count_tokens,
+        tokenizer=tokenizer.name if tokenizer else None,
+    )
     if html is not None:
         from harness.report.stats_html import render_stats_html
 
@@ -79,8 +91,11 @@ def stats(
     paper = result["paper"] is not None
     from rich import box
 
-    table = Table(title=f"{dataset}: {result['samples']} samples; lengths in chars" + (", tokens" if tokens else ""),
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=f"{dataset}: {result['samples']} samples; lengths in chars" + (", tokens" if tokens else ""),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column(result["by"], no_wrap=True, overflow="ellipsis", min_width=8)
     table.add_column("n", justify="right")
     table.add_column("%", justify="right")
@@ -129,8 +144,10 @@ def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) ->
             files.append(path)
             items.extend(read_file_items(path))
         elif name not in datasets and ("/" in name or path.suffix in (".json", ".jsonl", ".xz", ".gz")):
-            raise UsageError(f"{name}: no such file", hint="Give a JSON/JSONL file or a dataset name "
-                             "(see 'harness list dataset').")
+            raise UsageError(
+                f"{name}: no such file",
+                hint="Give a JSON/JSONL file or a dataset name (see 'harness list dataset').",
+            )
         else:
             dataset, records = _load_records(name, data_dir, mirror)
             items.extend(items_from_dataset(dataset, records))
@@ -138,31 +155,58 @@ def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) ->
 
 
 def clean(
-    names: Annotated[list[str], typer.Argument(help="Dataset names (see 'harness list dataset') or JSON/JSONL files.")],
-    out: Annotated[Path, typer.Option("--out", help="Write the kept samples here (JSON Lines, records as read).")],
-    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here (default: "
-                                                "OUT with the suffix .report.json).")] = None,
+    names: Annotated[
+        list[str], typer.Argument(help="Dataset names (see 'harness list dataset') or JSON/JSONL files.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Write the kept samples here (JSON Lines, records as read).")
+    ],
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="Write the JSON report here (default: OUT with the suffix .report.json)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out / --report if they exist.")] = False,
-    on: Annotated[str, typer.Option("--on", help="Compare the whole 'sample', the 'instruction' or the "
-                                    "'response'.")] = "sample",
-    threshold: Annotated[float, typer.Option("--threshold", help="Near duplicate: Jaccard similarity of token "
-                                             "shingles at least this.")] = 0.8,
+    on: Annotated[
+        str, typer.Option("--on", help="Compare the whole 'sample', the 'instruction' or the 'response'.")
+    ] = "sample",
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold", help="Near duplicate: Jaccard similarity of token shingles at least this."
+        ),
+    ] = 0.8,
     num_perm: Annotated[int, typer.Option("--num-perm", help="MinHash permutations.")] = 128,
     shingle: Annotated[int, typer.Option("--shingle", help="Tokens per shingle.")] = 3,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the MinHash permutations.")] = 1,
     no_near: Annotated[bool, typer.Option("--no-near", help="Skip near-duplicate removal.")] = False,
-    embedder: Annotated[str | None, typer.Option("--embedder", help="Also drop semantic duplicates with this "
-                                                 "embedder (see 'harness list embedder'), e.g. lm-mean:tiny-llama.")] = None,
-    semantic_threshold: Annotated[float, typer.Option("--semantic-threshold", help="Semantic duplicate: cosine "
-                                                      "similarity at least this.")] = 0.95,
-    perplexity_model: Annotated[str | None, typer.Option("--perplexity-model", help="Score every sample's "
-                                                         "perplexity with this causal LM (a model name).")] = None,
-    max_perplexity: Annotated[float | None, typer.Option("--max-perplexity", help="Drop samples whose "
-                                                         "perplexity is above this.")] = None,
+    embedder: Annotated[
+        str | None,
+        typer.Option(
+            "--embedder",
+            help="Also drop semantic duplicates with this "
+            "embedder (see 'harness list embedder'), e.g. lm-mean:tiny-llama.",
+        ),
+    ] = None,
+    semantic_threshold: Annotated[
+        float,
+        typer.Option("--semantic-threshold", help="Semantic duplicate: cosine similarity at least this."),
+    ] = 0.95,
+    perplexity_model: Annotated[
+        str | None,
+        typer.Option(
+            "--perplexity-model", help="Score every sample's perplexity with this causal LM (a model name)."
+        ),
+    ] = None,
+    max_perplexity: Annotated[
+        float | None, typer.Option("--max-perplexity", help="Drop samples whose perplexity is above this.")
+    ] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Tokens per sample the models read.")] = 512,
     top: Annotated[int, typer.Option("--top", help="Most frequent words and bigrams to report.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report (without the per-sample drops) "
-                                          "as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report (without the per-sample drops) as JSON.")
+    ] = False,
     data_dir: DataDirOption = None,
     mirror: MirrorOption = None,
 ) -> None:
@@ -176,10 +220,20 @@ def clean(
     from harness.data.clean.pipeline import clean as run_clean
     from harness.errors import UsageError
 
-    options = CleanOptions(on=on, threshold=threshold, num_perm=num_perm, shingle=shingle, seed=seed,
-                           near=not no_near, embedder=embedder, semantic_threshold=semantic_threshold,
-                           perplexity_model=perplexity_model, max_perplexity=max_perplexity,
-                           max_tokens=max_tokens, top=top)
+    options = CleanOptions(
+        on=on,
+        threshold=threshold,
+        num_perm=num_perm,
+        shingle=shingle,
+        seed=seed,
+        near=not no_near,
+        embedder=embedder,
+        semantic_threshold=semantic_threshold,
+        perplexity_model=perplexity_model,
+        max_perplexity=max_perplexity,
+        max_tokens=max_tokens,
+        top=top,
+    )
     options.check()
     report_path = report or out.with_name(out.stem + ".report.json")
     if report_path.resolve() == out.resolve():
@@ -197,8 +251,9 @@ def clean(
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
         items, files = _clean_items(names, data_dir, mirror)
         check_unique_ids(items)
-        kept, result = run_clean(items, options, inputs=[str(f) for f in files] or list(names),
-                                 embedder=built_embedder)
+        kept, result = run_clean(
+            items, options, inputs=[str(f) for f in files] or list(names), embedder=built_embedder
+        )
         write_outputs(kept, result, out, report_path)
     if as_json:
         typer.echo(json_text({k: v for k, v in result.items() if k != "drops"}, indent=2))
@@ -207,8 +262,13 @@ def clean(
     from rich.table import Table
 
     table = Table(title=f"{len(items)} samples -> {len(kept)} kept", box=box.SIMPLE_HEAD, pad_edge=False)
-    for col, justify in (("stage", "left"), ("in", "right"), ("dropped", "right"), ("kept", "right"),
-                         ("s", "right")):
+    for col, justify in (
+        ("stage", "left"),
+        ("in", "right"),
+        ("dropped", "right"),
+        ("kept", "right"),
+        ("s", "right"),
+    ):
         table.add_column(col, justify=justify)
     for s in result["stages"]:
         table.add_row(s["stage"], str(s["in"]), str(s["dropped"]), str(s["kept"]), f"{s['seconds']:.1f}")
@@ -216,15 +276,21 @@ def clean(
     con.print(table)
     for s in result["stages"]:
         if s["stage"] == "perplexity" and "median" in s:
-            con.print(f"perplexity ({s['model']}): min {s['min']:.1f}, median {s['median']:.1f}, "
-                      f"p90 {s['p90']:.1f}, max {s['max']:.1f}", markup=False)
+            con.print(
+                f"perplexity ({s['model']}): min {s['min']:.1f}, median {s['median']:.1f}, "
+                f"p90 {s['p90']:.1f}, max {s['max']:.1f}",
+                markup=False,
+            )
     before, after = result["diversity"]["input"], result["diversity"]["kept"]
 
     def d(x: dict, key: str) -> str:
         return "–" if x[key] is None else f"{x[key]:.3f}"
 
-    con.print(f"distinct-1/2/3: input {d(before, 'distinct_1')}/{d(before, 'distinct_2')}/{d(before, 'distinct_3')}"
-              f", kept {d(after, 'distinct_1')}/{d(after, 'distinct_2')}/{d(after, 'distinct_3')}", markup=False)
+    con.print(
+        f"distinct-1/2/3: input {d(before, 'distinct_1')}/{d(before, 'distinct_2')}/{d(before, 'distinct_3')}"
+        f", kept {d(after, 'distinct_1')}/{d(after, 'distinct_2')}/{d(after, 'distinct_3')}",
+        markup=False,
+    )
     words = " ".join(w for w, _ in after["top_words"][:10])
     con.print(f"top words (kept): {words}", markup=False, overflow="ellipsis", no_wrap=True)
     con.print("Chinese is counted in characters (no word segmenter).", markup=False, style="dim")

@@ -11,14 +11,23 @@ from typing import Annotated
 
 import typer
 
-new_app = typer.Typer(name="new", help="Start a plugin package (a judge or a dataset), ready to install and test.",
-                      no_args_is_help=True)
+new_app = typer.Typer(
+    name="new",
+    help="Start a plugin package (a judge or a dataset), ready to install and test.",
+    no_args_is_help=True,
+)
 
-NameArg = Annotated[str, typer.Argument(
-    metavar="NAME", help="The component's name, also the package's and the folder's: lower-case letters, "
-                         "digits, - or _ (e.g. my-judge).")]
-DirOption = Annotated[Path | None, typer.Option("--dir", help="Write the package here (a new or empty folder; "
-                                                             "default ./NAME).")]
+NameArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="NAME",
+        help="The component's name, also the package's and the folder's: lower-case letters, "
+        "digits, - or _ (e.g. my-judge).",
+    ),
+]
+DirOption = Annotated[
+    Path | None, typer.Option("--dir", help="Write the package here (a new or empty folder; default ./NAME).")
+]
 
 
 @new_app.command("judge")
@@ -42,7 +51,9 @@ def _write(kind: str, name: str, folder: Path | None) -> None:
     out.print(f"wrote the {kind} plugin {name} in {where}:", markup=False)
     for path in files:
         out.print(f"  {path.relative_to(where)}", markup=False)
-    out.print(f"next: pip install -e {where} && harness list {kind} && python -m pytest {where}", markup=False)
+    out.print(
+        f"next: pip install -e {where} && harness list {kind} && python -m pytest {where}", markup=False
+    )
 
 
 def register(app: typer.Typer) -> None:

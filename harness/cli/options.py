@@ -10,11 +10,15 @@ import typer
 
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", envvar="HARNESS_DATA_DIR", help="Use local copies of the files in DIR (verified)."),
+    typer.Option(
+        "--data-dir", envvar="HARNESS_DATA_DIR", help="Use local copies of the files in DIR (verified)."
+    ),
 ]
 MirrorOption = Annotated[
     str | None,
-    typer.Option("--mirror", envvar="HARNESS_MIRROR", help="Download from this base URL instead ({source} = name)."),
+    typer.Option(
+        "--mirror", envvar="HARNESS_MIRROR", help="Download from this base URL instead ({source} = name)."
+    ),
 ]
 
 
@@ -26,7 +30,9 @@ def create_dataset(registry: Any, name: str, data_dir: Path | None, mirror: str 
 
     given = {"data_dir": (data_dir, "HARNESS_DATA_DIR"), "mirror": (mirror, "HARNESS_MIRROR")}
     refuse = tuple(key for key, (value, env) in given.items() if _from_command_line(value, env))
-    return registry.get("dataset", name), build(registry, name, data_dir=data_dir, mirror=mirror, refuse=refuse)
+    return registry.get("dataset", name), build(
+        registry, name, data_dir=data_dir, mirror=mirror, refuse=refuse
+    )
 
 
 def _from_command_line(value: object, envvar: str) -> bool:

@@ -30,7 +30,9 @@ def report(
         typer.Argument(help="Run directories. [default: the latest run under runs/]", show_default=False),
     ] = None,
     judgments: JudgmentsOption = JUDGMENTS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON (list, one per run).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the scores as JSON (list, one per run).")
+    ] = False,
     resamples: ResamplesOption = 2000,
     seed: SeedOption = 0,
 ) -> None:
@@ -72,7 +74,11 @@ def report(
 
         for note in pointwise_lines(scores.get("judge_bias")):
             out.print(f"{name}: {terminal_text(note)}", markup=False)
-        out.print(f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}", markup=False, soft_wrap=True)
+        out.print(
+            f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}",
+            markup=False,
+            soft_wrap=True,
+        )
         out.print(f"report: {run_dir / REPORT_HTML}", markup=False)
 
 
@@ -82,8 +88,10 @@ def calibration_line(scores: dict[str, Any]) -> str | None:
     if not overall or overall.get("ppi_mean") is None:
         return None
     low, high = overall["ppi_ci"]
-    return (f"calibrated against {overall['n_labels']} human labels: people's mean {overall['ppi_mean']:.3f} "
-            f"(95% CI {low:.3f}-{high:.3f}, prediction-powered) beside the judge's {overall['judge_mean']:.3f}")
+    return (
+        f"calibrated against {overall['n_labels']} human labels: people's mean {overall['ppi_mean']:.3f} "
+        f"(95% CI {low:.3f}-{high:.3f}, prediction-powered) beside the judge's {overall['judge_mean']:.3f}"
+    )
 
 
 def _print_headlines(out: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:
@@ -106,8 +114,10 @@ def _same_headline(names: list[str], loaded: list[Any]) -> str:
     kinds = [run_headline(run) for run in loaded]
     for name, kind in zip(names[1:], kinds[1:], strict=True):
         if kind != kinds[0]:
-            raise UsageError(f"{names[0]} has a {kinds[0]} headline but {name} a {kind} one (their datasets "
-                             "aggregate it differently); compare runs of one dataset")
+            raise UsageError(
+                f"{names[0]} has a {kinds[0]} headline but {name} a {kind} one (their datasets "
+                "aggregate it differently); compare runs of one dataset"
+            )
     return kinds[0]
 
 
@@ -123,11 +133,15 @@ def _latest_run() -> Path:
     folder = Path(RunConfig.model_fields["out"].default)
     latest = latest_run(folder)
     if latest is None:
-        raise UsageError(f"no run directory given, and no runs under {folder.resolve()}",
-                         hint="Give one: harness report RUN_DIR (harness runs DIR lists the runs in a folder).")
+        raise UsageError(
+            f"no run directory given, and no runs under {folder.resolve()}",
+            hint="Give one: harness report RUN_DIR (harness runs DIR lists the runs in a folder).",
+        )
     when = f", updated {latest.updated_at[:16].replace('T', ' ')} UTC" if latest.updated_at else ""
-    console(stderr=True).print(f"reporting the latest run under {terminal_text(folder)}/: "
-                               f"{terminal_text(latest.path)} ({terminal_text(latest.status)}{when})")
+    console(stderr=True).print(
+        f"reporting the latest run under {terminal_text(folder)}/: "
+        f"{terminal_text(latest.path)} ({terminal_text(latest.status)}{when})"
+    )
     return latest.path
 
 
@@ -207,14 +221,22 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
     console().print(agreement_table(results))
     for a, b, result in results:
         if result["mapped_to_0_1"]:
-            console().print(f"{a} ({result['scale_a']}) and {b} ({result['scale_b']}) are on different "
-                            "scales: both were mapped linearly onto 0..1 first.", markup=False)
+            console().print(
+                f"{a} ({result['scale_a']}) and {b} ({result['scale_b']}) are on different "
+                "scales: both were mapped linearly onto 0..1 first.",
+                markup=False,
+            )
 
 
 def compare(
-    runs: Annotated[list[Path], typer.Argument(help="Run directories (the first is the baseline).", show_default=False)],
+    runs: Annotated[
+        list[Path], typer.Argument(help="Run directories (the first is the baseline).", show_default=False)
+    ],
     judges: Annotated[
-        bool, typer.Option("--judges", help="Judge agreement: RUN_DIR with two judgments files, or two judgments files.")
+        bool,
+        typer.Option(
+            "--judges", help="Judge agreement: RUN_DIR with two judgments files, or two judgments files."
+        ),
     ] = False,
     judgments: JudgmentsOption = JUDGMENTS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -222,30 +244,47 @@ def compare(
     seed: SeedOption = 0,
     html: Annotated[
         Path | None,
-        typer.Option("--html", help="Also write an HTML page with the questions the runs differ most on (Table 4)."),
+        typer.Option(
+            "--html", help="Also write an HTML page with the questions the runs differ most on (Table 4)."
+        ),
     ] = None,
-    cases: Annotated[int, typer.Option("--cases", min=1, max=100, help="Questions per category in --html.")] = 3,
+    cases: Annotated[
+        int, typer.Option("--cases", min=1, max=100, help="Questions per category in --html.")
+    ] = 3,
     judge: Annotated[
         str | None,
-        typer.Option("--judge", help="A pairwise judge: judge the two runs' answers against each other, both "
-                                     "orders (a flipped verdict is a tie); prints the win rate with a 95% CI."),
+        typer.Option(
+            "--judge",
+            help="A pairwise judge: judge the two runs' answers against each other, both "
+            "orders (a flipped verdict is a tie); prints the win rate with a 95% CI.",
+        ),
     ] = None,
     judge_api_base: Annotated[
         str | None, typer.Option("--judge-api-base", help="OpenAI-compatible base URL for --judge.")
     ] = None,
     judge_model: Annotated[
-        str | None, typer.Option("--judge-model", help="Model for --judge; a,b,c: a jury (every model judges every pair).")
+        str | None,
+        typer.Option(
+            "--judge-model", help="Model for --judge; a,b,c: a jury (every model judges every pair)."
+        ),
     ] = None,
     jury_aggregation: Annotated[
-        str | None, typer.Option(help="With --judge and --judge-model a,b,c: majority (the only pairwise one).",
-                                 show_default="majority")
+        str | None,
+        typer.Option(
+            help="With --judge and --judge-model a,b,c: majority (the only pairwise one).",
+            show_default="majority",
+        ),
     ] = None,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Local data files a --judge reads (its prompts).")
     ] = None,
     verdicts: Annotated[
-        Path | None, typer.Option("--verdicts", help="With --judge: write every pair's outcome to this JSONL file "
-                                                     "(for harness calibrate FILE --labels LABELS).")
+        Path | None,
+        typer.Option(
+            "--verdicts",
+            help="With --judge: write every pair's outcome to this JSONL file "
+            "(for harness calibrate FILE --labels LABELS).",
+        ),
     ] = None,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
@@ -260,9 +299,16 @@ def compare(
     if judge is not None:
         if judges or html is not None or len(runs) != 2:
             raise UsageError("compare --judge takes exactly two run directories (and no --judges or --html)")
-        _compare_pairwise(runs, judge, as_json, resamples, seed,
-                          {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir}, jury_aggregation,
-                          verdicts)
+        _compare_pairwise(
+            runs,
+            judge,
+            as_json,
+            resamples,
+            seed,
+            {"api_base": judge_api_base, "model": judge_model, "data_dir": data_dir},
+            jury_aggregation,
+            verdicts,
+        )
         return
     if jury_aggregation is not None:
         raise UsageError("--jury-aggregation is for compare --judge with --judge-model a,b,c")
@@ -282,7 +328,9 @@ def compare(
     headline = _same_headline(names, loaded)
     scores = [scores_for_run(run, n_resamples=resamples, seed=seed) for run in loaded]
     comparisons = [
-        compare_judgments(loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed, headline=headline)
+        compare_judgments(
+            loaded[0].judgments, other.judgments, n_resamples=resamples, seed=seed, headline=headline
+        )
         for other in loaded[1:]
     ]
     _add_judge_differences(comparisons, names, loaded)
@@ -291,13 +339,19 @@ def compare(
     if as_json:
         payload = {
             "runs": [{"name": n, "scores": s} for n, s in zip(names, scores, strict=True)],
-            "comparisons": [{"a": names[0], "b": n, **c} for n, c in zip(names[1:], comparisons, strict=True)],
+            "comparisons": [
+                {"a": names[0], "b": n, **c} for n, c in zip(names[1:], comparisons, strict=True)
+            ],
         }
         typer.echo(json_text(payload, indent=2))
         return
     out = console()
     _print_headlines(out, list(zip(names, scores, strict=True)))
-    out.print(table5(list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width))
+    out.print(
+        table5(
+            list(zip(names, scores, strict=True)), title="runs side by side (Table 5 layout)", width=out.width
+        )
+    )
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
         _print_judge_difference(out, comparison)
@@ -337,13 +391,22 @@ def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> No
     """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
     prints them: a figure shown as "–" must say why."""
     from harness.report.escape import terminal_text
+
     for name, run_scores in zip(names, scores, strict=True):
         for note in run_scores.get("notes", []):
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
 
 
-def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: int, seed: int,
-                      options: dict[str, Any], aggregation: str | None = None, verdicts: Path | None = None) -> None:
+def _compare_pairwise(
+    runs: list[Path],
+    judge: str,
+    as_json: bool,
+    resamples: int,
+    seed: int,
+    options: dict[str, Any],
+    aggregation: str | None = None,
+    verdicts: Path | None = None,
+) -> None:
     """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
     from harness.cli.app import console
     from harness.runs.pairwise import compare_pairwise
@@ -353,26 +416,44 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
 
         check_target(verdicts, runs)
     out = console()
-    result = compare_pairwise(runs[0], runs[1], judge, options={k: v for k, v in options.items() if v is not None},
-                              log=lambda m: typer.echo(inert(m), err=True) if as_json else out.print(m, markup=False),
-                              n_resamples=resamples, seed=seed, aggregation=aggregation, verdicts_path=verdicts)
+    result = compare_pairwise(
+        runs[0],
+        runs[1],
+        judge,
+        options={k: v for k, v in options.items() if v is not None},
+        log=lambda m: typer.echo(inert(m), err=True) if as_json else out.print(m, markup=False),
+        n_resamples=resamples,
+        seed=seed,
+        aggregation=aggregation,
+        verdicts_path=verdicts,
+    )
     if as_json:
         typer.echo(json_text(result, indent=2, default=str))
         return
 
     def line(label: str, r: dict[str, Any]) -> str:
-        rate = "–" if r["win_rate_b"] is None else f"{r['win_rate_b']:.3f} ({r['ci_low']:.3f}–{r['ci_high']:.3f})"
-        return (f"{label}: b wins {r['wins_b']}, a wins {r['wins_a']}, ties {r['ties']} "
-                f"({r['inconsistent']} flipped with the order), undecided {r['undecided']}; "
-                f"win rate of b {rate}")
+        rate = (
+            "–"
+            if r["win_rate_b"] is None
+            else f"{r['win_rate_b']:.3f} ({r['ci_low']:.3f}–{r['ci_high']:.3f})"
+        )
+        return (
+            f"{label}: b wins {r['wins_b']}, a wins {r['wins_a']}, ties {r['ties']} "
+            f"({r['inconsistent']} flipped with the order), undecided {r['undecided']}; "
+            f"win rate of b {rate}"
+        )
 
-    out.print(f"a = {runs[0]}\nb = {runs[1]}\njudge {judge}, {result['n_pairs']} pairs judged in both orders",
-              markup=False)
+    out.print(
+        f"a = {runs[0]}\nb = {runs[1]}\njudge {judge}, {result['n_pairs']} pairs judged in both orders",
+        markup=False,
+    )
     out.print(line("overall", result), markup=False)
     for category, row in result.get("categories", {}).items():
         out.print(line(category, row), markup=False)
-    out.print("win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
-              markup=False)
+    out.print(
+        "win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
+        markup=False,
+    )
     from harness.report.judge_trust import jury_lines, pairwise_lines
 
     for note in jury_lines(result.get("jury")):
@@ -381,7 +462,11 @@ def _compare_pairwise(runs: list[Path], judge: str, as_json: bool, resamples: in
     for note in pairwise_lines(result):
         out.print(inert(note), markup=False)
     if verdicts is not None:
-        out.print(inert(f"wrote {verdicts} (harness calibrate {verdicts} --labels FILE)"), markup=False, soft_wrap=True)
+        out.print(
+            inert(f"wrote {verdicts} (harness calibrate {verdicts} --labels FILE)"),
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
@@ -393,14 +478,26 @@ def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_cate
 
     base = loaded[0]
     picked = [
-        pick_cases(base.judgments, other.judgments, generations_a=base.generations,
-                   generations_b=other.generations, per_category=per_category)
+        pick_cases(
+            base.judgments,
+            other.judgments,
+            generations_a=base.generations,
+            generations_b=other.generations,
+            per_category=per_category,
+        )
         for other in loaded[1:]
     ]
     notes = [f"{name}: {note}" for name, run in zip(names, loaded, strict=True) for note in run.notes]
     display = {c: spec.display_name for c, spec in registry().categories().items()}
-    page = render_compare_html(names, [run.describe() for run in loaded], scores, comparisons, picked,
-                               display_names=display, notes=notes)
+    page = render_compare_html(
+        names,
+        [run.describe() for run in loaded],
+        scores,
+        comparisons,
+        picked,
+        display_names=display,
+        notes=notes,
+    )
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:

@@ -15,7 +15,12 @@ from harness.terminal import json_text
 
 
 def runs(
-    folder: Annotated[Path, typer.Argument(metavar="[DIR]", help="A folder of run directories (--out of harness run), or one run.")] = Path("runs"),
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="[DIR]", help="A folder of run directories (--out of harness run), or one run."
+        ),
+    ] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list, one object per run.")] = False,
 ) -> None:
     """List runs with their status: complete, incomplete, failed, interrupted, waiting (on a judge batch), running or stale."""
@@ -47,14 +52,21 @@ def runs(
     table.add_column("judge", overflow="fold", ratio=1)
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("updated (UTC)", no_wrap=True)
-    style = {"complete": "green", "failed": "red", "interrupted": "yellow", "incomplete": "yellow", "stale": "yellow",
-             "waiting": "cyan"}
+    style = {
+        "complete": "green",
+        "failed": "red",
+        "interrupted": "yellow",
+        "incomplete": "yellow",
+        "stale": "yellow",
+        "waiting": "cyan",
+    }
     for run in found:
         status = terminal_text(run.status)
         table.add_row(
             terminal_text(run.name),
             f"[{style[run.status]}]{status}[/]" if run.status in style else status,
-            terminal_text(run.model or "-"), terminal_text(run.judge or "-"),
+            terminal_text(run.model or "-"),
+            terminal_text(run.judge or "-"),
             "-" if run.n_samples is None else str(run.n_samples),
             (run.updated_at or "-")[:16].replace("T", " "),
         )

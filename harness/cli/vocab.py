@@ -56,25 +56,32 @@ def extend_vocab(
         typer.Option("--character-coverage", help="Share of characters covered.", show_default="0.9995"),
     ] = None,
     byte_fallback: Annotated[
-        bool | None, typer.Option("--byte-fallback/--no-byte-fallback", help="Byte fallback.", show_default="on")
+        bool | None,
+        typer.Option("--byte-fallback/--no-byte-fallback", help="Byte fallback.", show_default="on"),
     ] = None,
     normalization: Annotated[
-        str | None, typer.Option("--normalization", help="identity, nmt_nfkc, nfkc, ...", show_default="identity")
+        str | None,
+        typer.Option("--normalization", help="identity, nmt_nfkc, nfkc, ...", show_default="identity"),
     ] = None,
     split_by_script: Annotated[
         bool | None,
         typer.Option(
             "--split-by-script/--no-split-by-script",
-            help="Forbid pieces across Unicode scripts.", show_default="on",
+            help="Forbid pieces across Unicode scripts.",
+            show_default="on",
         ),
     ] = None,
     max_sentences: Annotated[
         int | None,
-        typer.Option("--max-sentences", help="Sample at most this many lines (seeded).", show_default="2000000"),
+        typer.Option(
+            "--max-sentences", help="Sample at most this many lines (seeded).", show_default="2000000"
+        ),
     ] = None,
     min_cjk_share: Annotated[
         float | None,
-        typer.Option("--min-cjk-share", help="Train only on lines at least this share CJK.", show_default="0"),
+        typer.Option(
+            "--min-cjk-share", help="Train only on lines at least this share CJK.", show_default="0"
+        ),
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Sampling and training seed.", show_default="42")

@@ -48,8 +48,10 @@ from harness.specs import CategorySpec
 SUFFIXES = (".jsonl", ".json", ".csv")
 TARGETS = ("question", "reference", "category", "id")
 MAX_REPORTED = 10
-FIELD_HINT = ("Fix those rows (or map the right fields with --field question=<f>,reference=<f>,category=<f>,id=<f>) "
-              "and run the same command again.")
+FIELD_HINT = (
+    "Fix those rows (or map the right fields with --field question=<f>,reference=<f>,category=<f>,id=<f>) "
+    "and run the same command again."
+)
 # BELLE prompts an ad-hoc category borrows (see the module docstring)
 GOLD_PROMPT_FROM, NO_GOLD_PROMPT_FROM = "open_qa", "generation"
 
@@ -65,8 +67,10 @@ def parse_fields(text: str | None) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in (text or "").split(","))):
         target, sep, source = (s.strip() for s in part.partition("="))
         if not sep or not target or not source:
-            raise UsageError(f"--field {part!r}: expected target=field, e.g. question=q",
-                             hint=f"Targets: {', '.join(TARGETS)}.")
+            raise UsageError(
+                f"--field {part!r}: expected target=field, e.g. question=q",
+                hint=f"Targets: {', '.join(TARGETS)}.",
+            )
         if target not in TARGETS:
             raise UsageError(f"--field: unknown target {target!r}", hint=f"Targets: {', '.join(TARGETS)}.")
         if target in mapping:
@@ -103,8 +107,10 @@ class AdhocDataset:
         :func:`~harness.data.size_cap.max_dataset_bytes` of them."""
         if self._raw is None:
             if not self.path.is_file():
-                raise UsageError(f"--dataset {self.path}: no such file",
-                                 hint="Give a .jsonl, .json or .csv file, or a registered dataset (harness list).")
+                raise UsageError(
+                    f"--dataset {self.path}: no such file",
+                    hint="Give a .jsonl, .json or .csv file, or a registered dataset (harness list).",
+                )
             self._raw = read_capped(self.path)
         return self._raw
 
@@ -114,8 +120,13 @@ class AdhocDataset:
 
     def record(self) -> dict[str, Any]:
         """What ``run.json`` records about the file (``dataset_file``)."""
-        return {"path": str(self.path.resolve()), "sha256": self.sha256, "bytes": len(self.read()),
-                "format": self.path.suffix.lower().lstrip("."), "fields": dict(self.fields)}
+        return {
+            "path": str(self.path.resolve()),
+            "sha256": self.sha256,
+            "bytes": len(self.read()),
+            "format": self.path.suffix.lower().lstrip("."),
+            "fields": dict(self.fields),
+        }
 
     def _rows(self) -> list[tuple[str, int, dict[str, Any]]]:
         """(where, line, row) for every row; where is ``"line N"`` or ``"item N (line L)"``."""
@@ -148,23 +159,40 @@ class AdhocDataset:
             raw_id = row.get(src["id"])
             sample_id = f"line-{line}" if raw_id in (None, "") else str(raw_id)
             if sample_id in first_seen:
-                problems.append(f"{self.path} {where}: duplicate id {sample_id!r} (first at {first_seen[sample_id]})")
+                problems.append(
+                    f"{self.path} {where}: duplicate id {sample_id!r} (first at {first_seen[sample_id]})"
+                )
                 continue
             first_seen[sample_id] = where
             category = row[src["category"]].strip()
             category = category if category in categories else by_source.get(category.casefold(), category)
-            samples.append(EvalSample(id=sample_id, question=row[src["question"]], category=category,
-                                      reference=row.get(src["reference"]) or "", meta={"where": where}))
+            samples.append(
+                EvalSample(
+                    id=sample_id,
+                    question=row[src["question"]],
+                    category=category,
+                    reference=row.get(src["reference"]) or "",
+                    meta={"where": where},
+                )
+            )
         if problems:
-            more = f"\n... and {len(problems) - MAX_REPORTED} more bad rows" if len(problems) > MAX_REPORTED else ""
-            raise DataError(f"{len(problems)} bad row(s) in {self.path}:\n" + "\n".join(problems[:MAX_REPORTED]) + more,
-                            hint=FIELD_HINT)
+            more = (
+                f"\n... and {len(problems) - MAX_REPORTED} more bad rows"
+                if len(problems) > MAX_REPORTED
+                else ""
+            )
+            raise DataError(
+                f"{len(problems)} bad row(s) in {self.path}:\n" + "\n".join(problems[:MAX_REPORTED]) + more,
+                hint=FIELD_HINT,
+            )
         if not samples:
             raise DataError(f"{self.path}: no rows", hint="A dataset file needs at least one question.")
         return samples
 
 
-def adhoc_categories(samples: list[EvalSample], registered: Mapping[str, CategorySpec]) -> dict[str, CategorySpec]:
+def adhoc_categories(
+    samples: list[EvalSample], registered: Mapping[str, CategorySpec]
+) -> dict[str, CategorySpec]:
     """A :class:`CategorySpec` for every category of ``samples`` that no plugin registers: its own
     group (its own report column, outside Table 5) and BELLE's open qa prompt with the gold answer
     shown when every sample of it has one, else the generation prompt without it."""
@@ -172,9 +200,14 @@ def adhoc_categories(samples: list[EvalSample], registered: Mapping[str, Categor
     for name in sorted({s.category for s in samples} - set(registered)):
         has_gold = all(s.reference.strip() for s in samples if s.category == name)
         borrowed = registered.get(GOLD_PROMPT_FROM if has_gold else NO_GOLD_PROMPT_FROM)
-        out[name] = CategorySpec(name=name, display_name=name, group=name, gold_shown=has_gold,
-                                 prompt=borrowed.prompt if borrowed else "",
-                                 description=f"ad-hoc category (judge prompt from {borrowed.name if borrowed else 'none'})")
+        out[name] = CategorySpec(
+            name=name,
+            display_name=name,
+            group=name,
+            gold_shown=has_gold,
+            prompt=borrowed.prompt if borrowed else "",
+            description=f"ad-hoc category (judge prompt from {borrowed.name if borrowed else 'none'})",
+        )
     return out
 
 
@@ -201,9 +234,14 @@ def _row_problems(row: dict[str, Any], src: Mapping[str, str], *, reference_requ
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", bool: "a boolean", type(None): "null", int: "an integer",
-            float: "a number"}.get(
-        type(value), f"a {type(value).__name__}")
+    return {
+        dict: "an object",
+        list: "a list",
+        bool: "a boolean",
+        type(None): "null",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), f"a {type(value).__name__}")
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -211,10 +249,10 @@ def _decode(path: Path, raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path} line {line}: not valid UTF-8 ({exc.reason})", hint="Save the file as UTF-8.") from None
+        raise DataError(
+            f"{path} line {line}: not valid UTF-8 ({exc.reason})", hint="Save the file as UTF-8."
+        ) from None
     return text[1:] if text.startswith("\ufeff") else text
-
-
 
 
 def _json_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:
@@ -222,8 +260,10 @@ def _json_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:
     lines = LineCounter(text)
     pos = skip_whitespace(text, 0)
     if not text.startswith("[", pos):
-        raise DataError(f"{path} line {lines.at(pos)}: expected a JSON array of objects",
-                        hint="A .json dataset is one array: [{\"question\": ...}, ...]; or use .jsonl.")
+        raise DataError(
+            f"{path} line {lines.at(pos)}: expected a JSON array of objects",
+            hint='A .json dataset is one array: [{"question": ...}, ...]; or use .jsonl.',
+        )
     rows: list[tuple[str, int, dict[str, Any]]] = []
     pos = skip_whitespace(text, pos + 1)
     item = 0
@@ -234,8 +274,10 @@ def _json_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:
         try:
             value, pos = raw_decode(decoder, text, pos, where=f"{path} {where}")
         except json.JSONDecodeError as exc:
-            raise DataError(f"{path} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
-                            hint="Fix the JSON (a validator shows the spot) and run again.") from None
+            raise DataError(
+                f"{path} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
+                hint="Fix the JSON (a validator shows the spot) and run again.",
+            ) from None
         if not isinstance(value, dict):
             raise DataError(f"{path} {where}: expected a JSON object, got {type(value).__name__}")
         rows.append((where, line, value))
@@ -254,8 +296,9 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise DataError(f"{path}: empty file", hint="A .csv dataset starts with a header row naming the fields.") \
-            from None
+        raise DataError(
+            f"{path}: empty file", hint="A .csv dataset starts with a header row naming the fields."
+        ) from None
     except csv.Error as exc:
         raise DataError(f"{path} line 1: not CSV ({exc})") from None
     header = [h.strip() for h in header]
@@ -270,8 +313,10 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, int, dict[str, Any]]]:
             raise DataError(f"{path} line {start}: not CSV ({exc})") from None
         if any(c.strip() for c in cells):
             if len(cells) != len(header):
-                raise DataError(f"{path} line {start}: {len(cells)} cells, the header has {len(header)}",
-                                hint="Quote cells that hold commas or line breaks.")
+                raise DataError(
+                    f"{path} line {start}: {len(cells)} cells, the header has {len(header)}",
+                    hint="Quote cells that hold commas or line breaks.",
+                )
             rows.append((f"line {start}", start, dict(zip(header, cells, strict=True))))
         start = reader.line_num + 1
     return rows

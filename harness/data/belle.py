@@ -99,7 +99,9 @@ def load_prompts(path: Path, index: Mapping[str, str]) -> dict[str, str]:
         if not prompt.strip():
             raise DataError(f"{where}: empty prompt for class {record.get('class')!r}")
         if category in prompts:
-            raise DataError(f"{where}: a second prompt for category {category!r} (class {record.get('class')!r})")
+            raise DataError(
+                f"{where}: a second prompt for category {category!r} (class {record.get('class')!r})"
+            )
         prompts[category] = prompt
     return prompts
 

@@ -40,7 +40,9 @@ class DemoEvalDataset:
         samples = []
         for line_no, record in records:
             if record["category"] not in categories:
-                raise DataError(f"harness/data/{DEMO_FILE} line {line_no}: unknown category {record['category']!r}")
+                raise DataError(
+                    f"harness/data/{DEMO_FILE} line {line_no}: unknown category {record['category']!r}"
+                )
             samples.append(
                 EvalSample(
                     id=record["id"],

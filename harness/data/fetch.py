@@ -69,7 +69,7 @@ def mirrored_url(source: SourceDef, file: SourceFile, mirror: str | None) -> str
     if not mirror:
         return file.url
     root = mirror.replace("{source}", source.name).rstrip("/")
-    return f"{root}/{file.url[len(base_url(source)):]}"
+    return f"{root}/{file.url[len(base_url(source)) :]}"
 
 
 def _decompressor(compression: str | None, where: str) -> Any:
@@ -225,8 +225,9 @@ def offline_hint(source: SourceDef) -> str:
     )
 
 
-def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: str, progress: Any,
-                   source: SourceDef) -> None:
+def _download_file(
+    client: Any, url: str, dest: Path, file: SourceFile, label: str, progress: Any, source: SourceDef
+) -> None:
     import httpx
 
     writer = _VerifyingWriter(dest, file, compression=file.compression, label=label)
@@ -236,7 +237,12 @@ def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: s
                 raise DataError(f"{label}: HTTP {response.status_code} from {url}")
             total = response.headers.get("content-length")
             declared = int(total) if total and total.isdigit() else None
-            if declared is not None and file.compression is None and file.size is not None and declared > file.size:
+            if (
+                declared is not None
+                and file.compression is None
+                and file.size is not None
+                and declared > file.size
+            ):
                 raise DataError(
                     f"{label}: {url} announces {declared} bytes, more than the declared {file.size}; not downloaded"
                 )
@@ -245,8 +251,9 @@ def _download_file(client: Any, url: str, dest: Path, file: SourceFile, label: s
                 writer.write(chunk)
                 progress.update(task, advance=len(chunk))
     except httpx.TransportError as exc:
-        raise DataError(f"{label}: download from {url} failed: {type(exc).__name__}: {exc}",
-                        hint=offline_hint(source)) from None
+        raise DataError(
+            f"{label}: download from {url} failed: {type(exc).__name__}: {exc}", hint=offline_hint(source)
+        ) from None
     except httpx.HTTPError as exc:
         raise DataError(f"{label}: download from {url} failed: {type(exc).__name__}: {exc}") from None
     finally:
@@ -289,7 +296,9 @@ def download_source(source: SourceDef, *, mirror: str | None = None, progress: b
         with httpx.Client(follow_redirects=True, timeout=TIMEOUT_S) as client:
             for file in source.files:
                 url = mirrored_url(source, file, mirror)
-                _download_file(client, url, stage / file.name, file, f"{source.name}/{file.name}", bar, source)
+                _download_file(
+                    client, url, stage / file.name, file, f"{source.name}/{file.name}", bar, source
+                )
         _commit(stage, target, [f.name for f in source.files])
     return target
 
@@ -326,16 +335,19 @@ def _digest(path: Path, compression: str | None) -> str:
     return digest
 
 
-def verify_file(path: Path, file: SourceFile, source: SourceDef, *, compression: str | None = None,
-                local: bool = False) -> None:
+def verify_file(
+    path: Path, file: SourceFile, source: SourceDef, *, compression: str | None = None, local: bool = False
+) -> None:
     """Raise a :class:`DataError` naming the file, both hashes and the repair when ``path`` is not
     the pinned content. ``local``: a copy in a data dir (the repair differs from the cache's)."""
     digest = _digest(path, compression)
     if digest == file.sha256:
         return
     if local:
-        hint = (f"Replace it with the file pinned in registry/sources/{source.name}.yaml, or drop\n"
-                f"--data-dir / HARNESS_DATA_DIR and use the cache:\n  harness data fetch {source.name} --force")
+        hint = (
+            f"Replace it with the file pinned in registry/sources/{source.name}.yaml, or drop\n"
+            f"--data-dir / HARNESS_DATA_DIR and use the cache:\n  harness data fetch {source.name} --force"
+        )
     else:
         hint = f"The cached copy was modified or damaged; repair it with:\n  harness data fetch {source.name} --force"
     raise DataError(
@@ -363,8 +375,11 @@ def _data_dir(data_dir: Path | str | None) -> Path | None:
 def _local_dirs(source: SourceDef, data_dir: Path) -> list[Path]:
     """Where local copies may be: ``data_dir``, ``data_dir/<source>``, then ``data_dir``'s immediate
     subdirectories (a data folder grouped by origin, like ``shared/data/{belle,alpaca,...}``)."""
-    subdirs = sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-        if data_dir.is_dir() else []
+    subdirs = (
+        sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if data_dir.is_dir()
+        else []
+    )
     return [data_dir, data_dir / source.name, *[d for d in subdirs if d.name != source.name]]
 
 
@@ -394,7 +409,7 @@ def _found_local(source: SourceDef, data_dir: Path) -> dict[str, tuple[Path, str
         raise DataError(
             f"{data_dir}: no local copy of {', '.join(missing)} for source {source.name!r}",
             hint=f"Looked in {data_dir}, {data_dir / source.name} and the folders directly under {data_dir} "
-                 "(also for .xz/.gz siblings).",
+            "(also for .xz/.gz siblings).",
         )
     return found
 

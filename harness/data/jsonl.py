@@ -42,7 +42,9 @@ class JsonlRecords:
 JSONL_HINT = "Each line must be one JSON object in UTF-8: fix or remove that line."
 
 
-def read_jsonl_records(path: Path | str, *, tolerate_torn_tail: bool = False, label: str | None = None) -> JsonlRecords:
+def read_jsonl_records(
+    path: Path | str, *, tolerate_torn_tail: bool = False, label: str | None = None
+) -> JsonlRecords:
     """Parse every non-blank line of ``path`` as a JSON object.
 
     Raises :class:`DataError` ``"<file> line N: <problem>: <text>"`` on a line that is not valid
@@ -58,8 +60,9 @@ def read_jsonl_records(path: Path | str, *, tolerate_torn_tail: bool = False, la
     return parse_jsonl(raw, path=path, label=name, tolerate_torn_tail=tolerate_torn_tail)
 
 
-def parse_jsonl(raw: bytes, *, path: Path | str, label: str | None = None,
-                tolerate_torn_tail: bool = False) -> JsonlRecords:
+def parse_jsonl(
+    raw: bytes, *, path: Path | str, label: str | None = None, tolerate_torn_tail: bool = False
+) -> JsonlRecords:
     """:func:`read_jsonl_records` on bytes already read (a caller that hashes them parses the same bytes)."""
     path = Path(path)
     name = label or str(path)
@@ -81,18 +84,22 @@ def parse_jsonl(raw: bytes, *, path: Path | str, label: str | None = None,
         try:
             record = loads(line)
         except TooComplex as exc:
-            raise DataError(f"{name} line {line_no}: invalid JSON ({exc.msg}): {_preview(line)}",
-                            hint=JSONL_HINT) from None
+            raise DataError(
+                f"{name} line {line_no}: invalid JSON ({exc.msg}): {_preview(line)}", hint=JSONL_HINT
+            ) from None
         except json.JSONDecodeError as exc:
             if tolerate_torn_tail and index == last_content and not ends_with_newline:
                 result.torn_last_line = line_no
                 continue
             raise DataError(
                 f"{name} line {line_no}: invalid JSON ({exc.msg} at column {exc.colno}; truncated line?): "
-                f"{_preview(line)}", hint=JSONL_HINT,
+                f"{_preview(line)}",
+                hint=JSONL_HINT,
             ) from None
         if not isinstance(record, dict):
-            raise DataError(f"{name} line {line_no}: expected a JSON object, got {type(record).__name__}: {_preview(line)}",
-                            hint=JSONL_HINT)
+            raise DataError(
+                f"{name} line {line_no}: expected a JSON object, got {type(record).__name__}: {_preview(line)}",
+                hint=JSONL_HINT,
+            )
         result.records.append((line_no, record))
     return result

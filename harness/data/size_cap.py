@@ -49,5 +49,7 @@ def read_capped(path: Path) -> bytes:
 
 
 def _too_large(message: str) -> DataError:
-    return DataError(message, hint=f"Set {ENV}=<bytes> to read a larger one; reading takes several times its size "
-                          "in memory.")
+    return DataError(
+        message,
+        hint=f"Set {ENV}=<bytes> to read a larger one; reading takes several times its size in memory.",
+    )

@@ -152,8 +152,12 @@ def dataset_stats(
     if kind == "eval" and by == "column":
         order = column_order(samples)
     elif kind == "eval":
-        rank = {g: i for i, g in enumerate(column_order({(categories[c].group if c in categories else c)
-                                                          for c in samples}))}
+        rank = {
+            g: i
+            for i, g in enumerate(
+                column_order({(categories[c].group if c in categories else c) for c in samples})
+            )
+        }
         order = sorted(samples, key=lambda c: (rank[categories[c].group if c in categories else c], c))
     else:
         order = sorted(samples)
@@ -167,21 +171,23 @@ def dataset_stats(
             label = column_label(key, display)
         else:
             label = display.get(key, key)
-        rows.append(GroupStats(
-            key=key,
-            label=label,
-            samples=samples[key],
-            share=samples[key] / total,
-            turns=turns[key],
-            instructions=instr.n,
-            instruction_chars=instr_chars,
-            instruction_tokens=instr_tokens,
-            with_gold=gold.n,
-            gold_chars=gold_chars,
-            gold_tokens=gold_tokens,
-            paper_percent=PAPER_FIGURE1_PERCENT.get(key) if paper else None,
-            categories=sorted(members[key]),
-        ))
+        rows.append(
+            GroupStats(
+                key=key,
+                label=label,
+                samples=samples[key],
+                share=samples[key] / total,
+                turns=turns[key],
+                instructions=instr.n,
+                instruction_chars=instr_chars,
+                instruction_tokens=instr_tokens,
+                with_gold=gold.n,
+                gold_chars=gold_chars,
+                gold_tokens=gold_tokens,
+                paper_percent=PAPER_FIGURE1_PERCENT.get(key) if paper else None,
+                categories=sorted(members[key]),
+            )
+        )
     all_instr, all_gold = _Lengths(), _Lengths()
     for instr, gold in sums.values():
         for mine, part in ((all_instr, instr), (all_gold, gold)):
@@ -213,8 +219,10 @@ def dataset_stats(
 
 def _notes(kind: str, by: str) -> list[str]:
     if kind == "conversation":
-        return ["training data has no categories: grouped by source; every human turn is an instruction, "
-                "every assistant turn a gold response"]
+        return [
+            "training data has no categories: grouped by source; every human turn is an instruction, "
+            "every assistant turn a gold response"
+        ]
     notes = ["gold length is the mean over samples with a non-empty gold answer ('with gold')"]
     if by == "column":
         notes.append("math and code are pooled as 'others', as in the paper's Figures 1 and 3")

@@ -42,7 +42,11 @@ def _split(ordered: list[PromptItem], batch_size: int) -> list[list[PromptItem]]
     batches: list[list[PromptItem]] = []
     for item in ordered:
         current = batches[-1] if batches else None
-        if current is None or len(current) >= batch_size or _too_much_padding(len(current[0].token_ids), item):
+        if (
+            current is None
+            or len(current) >= batch_size
+            or _too_much_padding(len(current[0].token_ids), item)
+        ):
             batches.append([item])
         else:
             current.append(item)

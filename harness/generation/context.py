@@ -26,8 +26,14 @@ from harness.protocols import EvalSample
 
 TRUNCATE_SIDES = ("left",)
 # config.json keys that hold a model's context length, most specific first
-CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "max_sequence_length",
-                "n_ctx")
+CONTEXT_KEYS = (
+    "max_position_embeddings",
+    "n_positions",
+    "max_seq_len",
+    "seq_length",
+    "max_sequence_length",
+    "n_ctx",
+)
 SHOWN = 5  # samples named in a refusal; the rest are counted
 
 
@@ -73,17 +79,20 @@ def model_context(model: Any) -> int | None:
 def check_room(context: int, new_tokens: int, model_name: str) -> None:
     """max_new_tokens alone must leave room for a prompt."""
     if new_tokens >= context:
-        raise UsageError(f"model {model_name!r}: {new_tokens} new tokens requested, but its context is "
-                         f"{context} tokens (prompt and answer together)",
-                         hint="Pass a smaller --max-new-tokens.")
+        raise UsageError(
+            f"model {model_name!r}: {new_tokens} new tokens requested, but its context is "
+            f"{context} tokens (prompt and answer together)",
+            hint="Pass a smaller --max-new-tokens.",
+        )
 
 
 def too_long(fits: Sequence[PromptFit], context: int) -> list[PromptFit]:
     return [fit for fit in fits if fit.total > context]
 
 
-def refusal(over: Sequence[PromptFit], n_samples: int, context: int, model_name: str,
-            length_source: str = "") -> UsageError:
+def refusal(
+    over: Sequence[PromptFit], n_samples: int, context: int, model_name: str, length_source: str = ""
+) -> UsageError:
     """Exit 2 naming the samples that do not fit and their lengths (and where the new tokens'
     number came from, when the caller knows)."""
     shown = ", ".join(f"{fit.id} ({fit.prompt_tokens} + {fit.new_tokens})" for fit in over[:SHOWN])
@@ -93,7 +102,8 @@ def refusal(over: Sequence[PromptFit], n_samples: int, context: int, model_name:
         f"(prompt tokens + max new tokens, counted with the model's tokenizer): {shown}{more}"
         + (f"; max new tokens from {length_source}" if length_source else ""),
         hint="Pass --truncate-prompts left to cut their oldest tokens (recorded per sample), a smaller "
-        "--max-new-tokens, or leave those samples out.")
+        "--max-new-tokens, or leave those samples out.",
+    )
 
 
 def measure(model: Any, samples: Sequence[EvalSample], default_new_tokens: int) -> list[PromptFit] | None:
@@ -115,6 +125,11 @@ def fit_ids(ids: Sequence[int], context: int, new_tokens: int, side: str) -> tup
     keep = context - new_tokens
     if len(ids) <= keep:
         return list(ids), None
-    kept = list(ids[len(ids) - keep:]) if keep > 0 else []
-    return kept, {"side": side, "tokens_before": len(ids), "tokens_after": len(kept), "context": context,
-                  "max_new_tokens": new_tokens}
+    kept = list(ids[len(ids) - keep :]) if keep > 0 else []
+    return kept, {
+        "side": side,
+        "tokens_before": len(ids),
+        "tokens_after": len(kept),
+        "context": context,
+        "max_new_tokens": new_tokens,
+    }

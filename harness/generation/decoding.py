@@ -36,39 +36,50 @@ def check_temperatures(samples: Sequence[EvalSample], dataset: str) -> None:
         value = sample.temperature
         if value is None:
             continue
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+        ok = (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value >= 0
+        )
         if not ok:
             raise UsageError(
                 f"dataset {dataset!r}: sample {sample.id!r} has temperature {value!r}; "
                 "it must be a finite number >= 0",
                 hint="0 means greedy, None the run's own. Fix what the dataset plugin sets as "
-                "EvalSample.temperature.")
+                "EvalSample.temperature.",
+            )
 
 
 def prescribed(samples: Sequence[EvalSample]) -> bool:
     return any(sample.temperature is not None for sample in samples)
 
 
-def apply_decoding(samples: Sequence[EvalSample], *, one_decoding: bool, generator: Any,
-                   generator_name: str) -> list[EvalSample]:
+def apply_decoding(
+    samples: Sequence[EvalSample], *, one_decoding: bool, generator: Any, generator_name: str
+) -> list[EvalSample]:
     """The samples as the generator gets them: with their prescribed temperatures, or without them
     when the run asked for one decoding for all (``one_decoding``)."""
     if not prescribed(samples):
         return list(samples)
     if one_decoding:
-        return [replace(sample, temperature=None) if sample.temperature is not None else sample
-                for sample in samples]
+        return [
+            replace(sample, temperature=None) if sample.temperature is not None else sample
+            for sample in samples
+        ]
     if not getattr(generator, "per_sample_temperature", False):
         raise UsageError(
             f"generator {generator_name!r} answers every sample at one temperature, but this dataset "
             "prescribes a temperature per sample (e.g. one per category)",
             hint="Pass --temperature T or --greedy to answer every sample alike (the report says so), "
-            "or use a generator that takes per-sample temperatures (hf, vllm, litellm).")
+            "or use a generator that takes per-sample temperatures (hf, vllm, litellm).",
+        )
     return list(samples)
 
 
-def describe_decoding(samples: Sequence[EvalSample], *, one_decoding: bool, greedy: bool,
-                      temperature: float) -> str:
+def describe_decoding(
+    samples: Sequence[EvalSample], *, one_decoding: bool, greedy: bool, temperature: float
+) -> str:
     """How a run's answers were decoded, in words (run.json and the report)."""
     own = "greedy" if greedy else f"temperature {temperature:g}"
     if not prescribed(samples):

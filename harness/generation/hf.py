@@ -52,7 +52,9 @@ def check_decoding(generator: str, max_new_tokens: Any, temperature: Any, greedy
     if int(max_new_tokens) < 1:
         raise UsageError(f"generator {generator!r}: max_new_tokens must be >= 1, got {max_new_tokens}")
     if not greedy and float(temperature) <= 0:
-        raise UsageError(f"generator {generator!r}: temperature must be > 0 (use greedy=true for argmax decoding)")
+        raise UsageError(
+            f"generator {generator!r}: temperature must be > 0 (use greedy=true for argmax decoding)"
+        )
 
 
 # torchrun / accelerate (WORLD_SIZE), and MPI as `accelerate launch --mpirun_hostfile` starts it.
@@ -203,8 +205,13 @@ class HFGenerator:
         finally:
             torch.set_num_threads(previous)
 
-    def _generation_config(self, hf_model: Any, tokenizer: Any, temperature: float | None = None,
-                           max_new_tokens: int | None = None) -> Any:
+    def _generation_config(
+        self,
+        hf_model: Any,
+        tokenizer: Any,
+        temperature: float | None = None,
+        max_new_tokens: int | None = None,
+    ) -> Any:
         """``temperature``/``max_new_tokens``: a sample's own (temperature 0 or nearly: greedy);
         ``None``: this generator's setting."""
         import copy
@@ -261,7 +268,9 @@ class HFGenerator:
                 input_ids=input_ids.to(device),
                 attention_mask=attention_mask.to(device),
                 generation_config=config,
-                **({"tokenizer": tokenizer} if self.stops else {}),  # transformers matches stop strings with it
+                **(
+                    {"tokenizer": tokenizer} if self.stops else {}
+                ),  # transformers matches stop strings with it
             )
         eos_ids = eos_id_set(config.eos_token_id)
         results = []
@@ -307,7 +316,10 @@ class HFGenerator:
         run's preflight refuses them earlier; this guards later turns and direct use."""
         if context is None:
             return items
-        fits = [PromptFit(item.id, len(item.token_ids), item.max_new_tokens or self.max_new_tokens) for item in items]
+        fits = [
+            PromptFit(item.id, len(item.token_ids), item.max_new_tokens or self.max_new_tokens)
+            for item in items
+        ]
         for budget in sorted({fit.new_tokens for fit in fits}):
             check_room(context, budget, model_name)
         over = too_long(fits, context)
@@ -331,8 +343,14 @@ class HFGenerator:
         else:
             encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
         return [
-            PromptItem(index=i, id=sample.id, prompt=prompt, token_ids=tuple(ids), temperature=sample.temperature,
-                       max_new_tokens=sample.max_new_tokens)
+            PromptItem(
+                index=i,
+                id=sample.id,
+                prompt=prompt,
+                token_ids=tuple(ids),
+                temperature=sample.temperature,
+                max_new_tokens=sample.max_new_tokens,
+            )
             for i, (sample, prompt, ids) in enumerate(zip(samples, prompts, encoded, strict=True))
         ]
 
@@ -378,8 +396,10 @@ class HFGenerator:
         world, rank = state.num_processes, state.process_index
         share = batches[rank::world]
         if self.log is not None:
-            self.log(f"generation: rank {rank} of {world}: {sum(len(b) for b in share)} of "
-                     f"{sum(len(b) for b in batches)} samples ({len(share)} of {len(batches)} batches)")
+            self.log(
+                f"generation: rank {rank} of {world}: {sum(len(b) for b in share)} of "
+                f"{sum(len(b) for b in batches)} samples ({len(share)} of {len(batches)} batches)"
+            )
         rounds = (len(batches) + world - 1) // world
         for round_number in range(rounds):
             number = round_number * world + rank

@@ -50,13 +50,17 @@ def check_lengths(samples: Sequence[EvalSample], dataset: str) -> None:
         if value is None:
             continue
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise UsageError(f"dataset {dataset!r}: sample {sample.id!r} has max_new_tokens {value!r}; "
-                             "it must be an integer >= 1",
-                             hint="None means the run's own. Fix what the dataset plugin sets as "
-                             "EvalSample.max_new_tokens.")
+            raise UsageError(
+                f"dataset {dataset!r}: sample {sample.id!r} has max_new_tokens {value!r}; "
+                "it must be an integer >= 1",
+                hint="None means the run's own. Fix what the dataset plugin sets as "
+                "EvalSample.max_new_tokens.",
+            )
 
 
-def choose_length(samples: Sequence[EvalSample], *, explicit: bool, configured: int, dataset: str) -> LengthChoice:
+def choose_length(
+    samples: Sequence[EvalSample], *, explicit: bool, configured: int, dataset: str
+) -> LengthChoice:
     """The user's explicit length, else the dataset's, else the configured default."""
     declared = {s.max_new_tokens for s in samples}
     if explicit:
@@ -66,13 +70,18 @@ def choose_length(samples: Sequence[EvalSample], *, explicit: bool, configured: 
     if len(declared) == 1:
         return LengthChoice(declared.pop(), f"the default of dataset {dataset!r}", from_dataset=True)
     if None in declared:
-        return LengthChoice(configured, f"the dataset {dataset!r}, per sample (else {HARNESS_DEFAULT})",
-                            per_sample=True, from_dataset=True)
+        return LengthChoice(
+            configured,
+            f"the dataset {dataset!r}, per sample (else {HARNESS_DEFAULT})",
+            per_sample=True,
+            from_dataset=True,
+        )
     return LengthChoice(None, f"the dataset {dataset!r}, per sample", per_sample=True, from_dataset=True)
 
 
-def apply_length(samples: Sequence[EvalSample], choice: LengthChoice, *, generator: Any = None,
-                 generator_name: str = "") -> list[EvalSample]:
+def apply_length(
+    samples: Sequence[EvalSample], choice: LengthChoice, *, generator: Any = None, generator_name: str = ""
+) -> list[EvalSample]:
     """The samples as the generator gets them: with their own lengths only where they differ (and
     the generator takes them), else without (the generator is built with ``choice.value``)."""
     if not choice.per_sample:
@@ -82,5 +91,6 @@ def apply_length(samples: Sequence[EvalSample], choice: LengthChoice, *, generat
             f"generator {generator_name!r} answers every sample at one length, but this dataset declares "
             "a max_new_tokens per sample",
             hint="Pass --max-new-tokens N to answer every sample alike, or use a generator that takes "
-            "per-sample lengths (hf, vllm, litellm).")
+            "per-sample lengths (hf, vllm, litellm).",
+        )
     return list(samples)

@@ -18,8 +18,9 @@ def first_stop(text: str, stops: Sequence[str]) -> int | None:
     return min(found) if found else None
 
 
-def trim_at_stop(new_ids: Sequence[int], decode: Callable[[Sequence[int]], str],
-                 stops: Sequence[str]) -> tuple[list[int], str | None]:
+def trim_at_stop(
+    new_ids: Sequence[int], decode: Callable[[Sequence[int]], str], stops: Sequence[str]
+) -> tuple[list[int], str | None]:
     """The generated ids through the token that completes the first stop string, and the answer
     text before that string; ``(new_ids, None)`` when no stop string was generated."""
     if not stops or first_stop(decode(new_ids), stops) is None:

@@ -23,8 +23,10 @@ def _with_history(method: Any, sample: EvalSample, *args: Any) -> Any:
     except TypeError as exc:
         if "history" not in str(exc):
             raise
-        raise UsageError(f"sample {sample.id}: the model cannot render earlier turns ({exc})",
-                         hint="A multi-turn dataset needs a model whose format_prompt/messages_for take history=.") from None
+        raise UsageError(
+            f"sample {sample.id}: the model cannot render earlier turns ({exc})",
+            hint="A multi-turn dataset needs a model whose format_prompt/messages_for take history=.",
+        ) from None
 
 
 def sample_prompt(model: Any, sample: EvalSample) -> str:

@@ -106,8 +106,9 @@ class VLLMGenerator:
     def close(self) -> None:
         self._engine = None
 
-    def _fit(self, model: Model, llm: Any, samples: Sequence[EvalSample],
-             ids: list[list[int]]) -> tuple[list[list[int]], list[dict | None]]:
+    def _fit(
+        self, model: Model, llm: Any, samples: Sequence[EvalSample], ids: list[list[int]]
+    ) -> tuple[list[list[int]], list[dict | None]]:
         """The prompts' ids fitted to the engine's context as the hf generator fits them
         (:mod:`harness.generation.context`): refused, or cut where ``truncate_prompts`` says."""
         from harness.generation.context import PromptFit, check_room, fit_ids, refusal, too_long
@@ -116,7 +117,10 @@ class VLLMGenerator:
         context = getattr(config, "max_model_len", None)
         if not isinstance(context, int):  # an engine that does not say: vLLM refuses such prompts itself
             return ids, [None] * len(ids)
-        fits = [PromptFit(s.id, len(one), s.max_new_tokens or self.max_new_tokens) for s, one in zip(samples, ids, strict=True)]
+        fits = [
+            PromptFit(s.id, len(one), s.max_new_tokens or self.max_new_tokens)
+            for s, one in zip(samples, ids, strict=True)
+        ]
         for budget in sorted({fit.new_tokens for fit in fits}):
             check_room(context, budget, model.name)
         over = too_long(fits, context)
@@ -124,7 +128,10 @@ class VLLMGenerator:
             raise refusal(over, len(fits), context, model.name)
         if not over:
             return ids, [None] * len(ids)
-        fitted = [fit_ids(one, context, fit.new_tokens, self.truncate_prompts) for one, fit in zip(ids, fits, strict=True)]
+        fitted = [
+            fit_ids(one, context, fit.new_tokens, self.truncate_prompts)
+            for one, fit in zip(ids, fits, strict=True)
+        ]
         return [one for one, _ in fitted], [cut for _, cut in fitted]
 
     def generate(
@@ -159,15 +166,21 @@ class VLLMGenerator:
 
         default = sampling(None, None)
         # one SamplingParams per prompt only where a sample has a temperature or length of its own
-        per_sample = [default if s.temperature is None and s.max_new_tokens is None
-                      else sampling(s.temperature, s.max_new_tokens) for s in samples]
+        per_sample = [
+            default
+            if s.temperature is None and s.max_new_tokens is None
+            else sampling(s.temperature, s.max_new_tokens)
+            for s in samples
+        ]
         prompts = [sample_prompt(model, sample) for sample in samples]
         cuts: list[dict | None] = [None] * len(samples)
         # The same token ids the hf generator and training use (template, BOS and all): vLLM is
         # given ids, not text, so it cannot add or drop special tokens of its own.
         inputs: list[Any] = prompts
         if callable(getattr(model, "prompt_token_ids", None)):
-            ids, cuts = self._fit(model, llm, samples, [sample_token_ids(model, sample) for sample in samples])
+            ids, cuts = self._fit(
+                model, llm, samples, [sample_token_ids(model, sample) for sample in samples]
+            )
             inputs = [{"prompt_token_ids": one} for one in ids]
         for start in range(0, len(samples), self.chunk_size):
             chunk = range(start, min(start + self.chunk_size, len(samples)))
@@ -183,12 +196,21 @@ class VLLMGenerator:
                         n_prompt_tokens=len(output.prompt_token_ids or ()),
                         n_new_tokens=len(completion.token_ids),
                         finish_reason=_finish_reason(completion),
-                        meta={"index": index, "generator": self.name,
-                              **({"temperature": samples[index].temperature}
-                                 if samples[index].temperature is not None else {}),
-                              **({"max_new_tokens": samples[index].max_new_tokens}
-                                 if samples[index].max_new_tokens else {}),
-                              **({"truncated": cuts[index]} if cuts[index] else {})},
+                        meta={
+                            "index": index,
+                            "generator": self.name,
+                            **(
+                                {"temperature": samples[index].temperature}
+                                if samples[index].temperature is not None
+                                else {}
+                            ),
+                            **(
+                                {"max_new_tokens": samples[index].max_new_tokens}
+                                if samples[index].max_new_tokens
+                                else {}
+                            ),
+                            **({"truncated": cuts[index]} if cuts[index] else {}),
+                        },
                     )
                 )
 

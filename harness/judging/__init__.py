@@ -28,9 +28,25 @@ Score = ParsedScore  # what a reader returns: ``.score`` (None when unscored), `
 
 # The plugin-author surface, also importable as ``from harness import ...``.
 AUTHORING = (
-    "EvalSample", "JudgeItem", "Judgment", "PairItem", "PairVerdict", "PairwiseLLMJudge", "ParsedScore",
-    "ParsedVerdict", "PointwiseLLMJudge", "Score", "ScoreScale", "Unscored", "assistant", "bracket_rating",
-    "dict_key", "label_number", "letter_verdict", "system", "user",
+    "EvalSample",
+    "JudgeItem",
+    "Judgment",
+    "PairItem",
+    "PairVerdict",
+    "PairwiseLLMJudge",
+    "ParsedScore",
+    "ParsedVerdict",
+    "PointwiseLLMJudge",
+    "Score",
+    "ScoreScale",
+    "Unscored",
+    "assistant",
+    "bracket_rating",
+    "dict_key",
+    "label_number",
+    "letter_verdict",
+    "system",
+    "user",
 )
 
 __all__ = [

@@ -59,10 +59,14 @@ def batch_cost(candidates: list[str], prompt_tokens: int, completion_tokens: int
     prices = import_litellm().model_cost
     for model in candidates:
         entry = prices.get(model) if model else None
-        if isinstance(entry, dict) and entry.get("input_cost_per_token_batches") is not None \
-                and entry.get("output_cost_per_token_batches") is not None:
-            return (prompt_tokens * float(entry["input_cost_per_token_batches"])
-                    + completion_tokens * float(entry["output_cost_per_token_batches"]))
+        if (
+            isinstance(entry, dict)
+            and entry.get("input_cost_per_token_batches") is not None
+            and entry.get("output_cost_per_token_batches") is not None
+        ):
+            return prompt_tokens * float(entry["input_cost_per_token_batches"]) + completion_tokens * float(
+                entry["output_cost_per_token_batches"]
+            )
         full = token_cost([model], prompt_tokens, completion_tokens) if model else None
         if full is not None:
             return full * BATCH_DISCOUNT
@@ -80,8 +84,13 @@ class _Answered:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
-    async def complete(self, messages: list[dict[str, str]], *, params: dict[str, Any],
-                       key_extra: dict[str, Any] | None = None) -> ChatResponse:
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        params: dict[str, Any],
+        key_extra: dict[str, Any] | None = None,
+    ) -> ChatResponse:
         answer = self.answers.get(self._client.key_for(messages, params, key_extra or {}))
         if answer is not None:
             return answer
@@ -91,12 +100,17 @@ class _Answered:
 def _batch_client(judge: Any) -> ChatClient:
     client = getattr(judge, "client", None)
     if not isinstance(client, ChatClient) or not hasattr(judge, "template"):
-        raise UsageError(f"judge {getattr(judge, 'name', '?')!r} cannot send a batch (--judge-batch needs an "
-                         "LLM judge such as gpt35)", hint="drop --judge-batch")
+        raise UsageError(
+            f"judge {getattr(judge, 'name', '?')!r} cannot send a batch (--judge-batch needs an "
+            "LLM judge such as gpt35)",
+            hint="drop --judge-batch",
+        )
     if client.direct is None:
-        raise UsageError(f"--judge-batch needs an OpenAI-compatible endpoint; {client.settings.model!r} goes "
-                         f"through litellm's {client.provider!r} route, which has no batch route here",
-                         hint="give --judge-api-base of an OpenAI-compatible server, or drop --judge-batch")
+        raise UsageError(
+            f"--judge-batch needs an OpenAI-compatible endpoint; {client.settings.model!r} goes "
+            f"through litellm's {client.provider!r} route, which has no batch route here",
+            hint="give --judge-api-base of an OpenAI-compatible server, or drop --judge-batch",
+        )
     return client
 
 
@@ -107,7 +121,11 @@ def _requests(judge: Any, items: Sequence[JudgeItem]) -> dict[str, dict[str, Any
     for item in items:
         key = _key(judge, item)
         if key not in pending and not client.is_cached(key):
-            pending[key] = {"model": client.direct.model, "messages": judge.template.messages(item), **judge.params}
+            pending[key] = {
+                "model": client.direct.model,
+                "messages": judge.template.messages(item),
+                **judge.params,
+            }
     return pending
 
 
@@ -124,19 +142,30 @@ def _check_budget(judge: Any, items: Sequence[JudgeItem], log: Callable[[str], N
     estimate *= BATCH_DISCOUNT
     log(f"judging: estimated batch cost ${estimate:.4f} (OpenAI's batch price: half the chat price)")
     if max_cost is not None and estimate > max_cost:
-        raise UsageError(f"the batch's estimated cost ${estimate:.4f} is over --max-cost ${max_cost:.2f}; a batch "
-                         "cannot be stopped once sent", hint="raise --max-cost, judge fewer samples, or drop "
-                         "--judge-batch (ordinary requests stop at the limit)")
+        raise UsageError(
+            f"the batch's estimated cost ${estimate:.4f} is over --max-cost ${max_cost:.2f}; a batch "
+            "cannot be stopped once sent",
+            hint="raise --max-cost, judge fewer samples, or drop "
+            "--judge-batch (ordinary requests stop at the limit)",
+        )
 
 
-def _record_of(batch: dict[str, Any], input_file_id: str, n_requests: int, client: ChatClient) -> dict[str, Any]:
+def _record_of(
+    batch: dict[str, Any], input_file_id: str, n_requests: int, client: ChatClient
+) -> dict[str, Any]:
     from harness.api.secrets import redact_url
 
     counts = batch.get("request_counts") if isinstance(batch.get("request_counts"), dict) else {}
-    return {"id": checked_id(batch.get("id"), "batch id"), "input_file_id": input_file_id, "requests": n_requests,
-            "created_at": int(time.time()), "status": client.scrub(str(batch.get("status")))[:40],
-            "completed": _count(counts.get("completed")), "failed": _count(counts.get("failed")),
-            "api_base": redact_url(client.settings.api_base)}
+    return {
+        "id": checked_id(batch.get("id"), "batch id"),
+        "input_file_id": input_file_id,
+        "requests": n_requests,
+        "created_at": int(time.time()),
+        "status": client.scrub(str(batch.get("status")))[:40],
+        "completed": _count(counts.get("completed")),
+        "failed": _count(counts.get("failed")),
+        "api_base": redact_url(client.settings.api_base),
+    }
 
 
 def _count(value: Any) -> int:
@@ -147,9 +176,11 @@ def _input_file(pending: dict[str, dict[str, Any]]) -> bytes:
     """The JSONL input file, within OpenAI's limits on one batch (else exit 2, nothing sent)."""
     content = request_lines(list(pending.items()))
     if len(pending) > batch_api.MAX_REQUESTS or len(content) > batch_api.MAX_INPUT_BYTES:
-        raise UsageError(f"{len(pending)} judge requests ({len(content)} bytes) are over one batch's limits "
-                         f"({batch_api.MAX_REQUESTS} requests, {batch_api.MAX_INPUT_BYTES} bytes)",
-                         hint="judge in parts (--limit, --categories), or drop --judge-batch")
+        raise UsageError(
+            f"{len(pending)} judge requests ({len(content)} bytes) are over one batch's limits "
+            f"({batch_api.MAX_REQUESTS} requests, {batch_api.MAX_INPUT_BYTES} bytes)",
+            hint="judge in parts (--limit, --categories), or drop --judge-batch",
+        )
     return content
 
 
@@ -162,8 +193,15 @@ async def _create(http: BatchHttp, client: ChatClient, content: bytes, n_request
 class _Poller:
     """Polls one batch to a final state, backing off, logging changes, saving counts to ``store``."""
 
-    def __init__(self, http: BatchHttp, client: ChatClient, record: dict[str, Any], store: Any,
-                 log: Callable[[str], None], wait: float | None) -> None:
+    def __init__(
+        self,
+        http: BatchHttp,
+        client: ChatClient,
+        record: dict[str, Any],
+        store: Any,
+        log: Callable[[str], None],
+        wait: float | None,
+    ) -> None:
         self.http, self.client, self.record, self.store, self.log = http, client, record, store, log
         self.deadline = None if wait is None else time.monotonic() + wait
         self.wait = wait
@@ -173,15 +211,22 @@ class _Poller:
     def _note(self, batch: dict[str, Any]) -> None:
         counts = batch.get("request_counts") if isinstance(batch.get("request_counts"), dict) else {}
         status = self.client.scrub(str(batch.get("status")))[:40]
-        now = (status, _count(counts.get("completed")), _count(counts.get("failed")), _count(counts.get("total")))
+        now = (
+            status,
+            _count(counts.get("completed")),
+            _count(counts.get("failed")),
+            _count(counts.get("total")),
+        )
         if now != self.seen:
             self.seen = now
             self.record.update(status=status, completed=now[1], failed=now[2])
             self.store.save(self.record)
             from harness.terminal import inert
 
-            self.log(f"judging: batch {self.record['id']} {inert(status)}: {now[1]}/{now[3] or self.record['requests']}"
-                     f" done, {now[2]} failed")
+            self.log(
+                f"judging: batch {self.record['id']} {inert(status)}: {now[1]}/{now[3] or self.record['requests']}"
+                f" done, {now[2]} failed"
+            )
 
     async def _retrieve(self) -> dict[str, Any] | None:
         """The batch now, or ``None`` after a transient failure (a 5xx, a 429, a dropped connection):
@@ -210,7 +255,8 @@ class _Poller:
                 raise BatchWaiting(
                     f"judging: batch {self.record['id']} is still {self.seen[0]} ({self.seen[1]}/"
                     f"{self.record['requests']} done) after waiting {self.wait:g} s; it is recorded in run.json",
-                    hint="run the same command again later to poll it (nothing is sent twice)")
+                    hint="run the same command again later to poll it (nothing is sent twice)",
+                )
             await asyncio.sleep(interval)
             interval = min(interval * 2, POLL_MAX)
 
@@ -237,15 +283,19 @@ def _reply(line: dict[str, Any], client: ChatClient) -> ChatResponse | None:
     reply = client._scrubbed(raw)
     cost = None
     if reply.prompt_tokens is not None and reply.completion_tokens is not None and not reply.usage_problem:
-        candidates = [reply.model, f"{client.provider}/{reply.model}"] if reply.model else \
-            [client.settings.model, client.model_id]
+        candidates = (
+            [reply.model, f"{client.provider}/{reply.model}"]
+            if reply.model
+            else [client.settings.model, client.model_id]
+        )
         cost = batch_cost(candidates, reply.prompt_tokens, reply.completion_tokens)
     key = line.get("custom_id")
     return client._record(key if client.cache is not None else None, reply, cost, 1)
 
 
-async def _results(http: BatchHttp, client: ChatClient, batch: dict[str, Any],
-                   pending: dict[str, dict[str, Any]]) -> dict[str, ChatResponse]:
+async def _results(
+    http: BatchHttp, client: ChatClient, batch: dict[str, Any], pending: dict[str, dict[str, Any]]
+) -> dict[str, ChatResponse]:
     """custom_id -> reply for every answered request of ours in the results file."""
     file_id = batch.get("output_file_id")
     if not file_id:
@@ -291,8 +341,15 @@ def _wrap_failure(client: ChatClient, exc: Exception, what: str) -> HarnessError
     return HarnessError(f"judging: {what}: {reason}", hint="run the same command again to resume")
 
 
-def judge_batched(judge: Any, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None], store: Any,
-                  log: Callable[[str], None], wait: float | None = None) -> None:
+def judge_batched(
+    judge: Any,
+    items: Sequence[JudgeItem],
+    *,
+    on_result: Callable[[Judgment], None],
+    store: Any,
+    log: Callable[[str], None],
+    wait: float | None = None,
+) -> None:
     """Judge ``items`` through one batch (see the module docstring); ``store`` keeps its record."""
     client = _batch_client(judge)
     pending = _requests(judge, items)
@@ -314,8 +371,12 @@ def judge_batched(judge: Any, items: Sequence[JudgeItem], *, on_result: Callable
     if record is not None:
         store.clear()
         if isinstance(getattr(judge, "stats", None), dict):  # run.json's judge_stats say which batch answered
-            judge.stats["batch"] = {"id": record["id"], "status": record.get("status"), "requests": len(pending),
-                                    "answered": len(answers)}
+            judge.stats["batch"] = {
+                "id": record["id"],
+                "status": record.get("status"),
+                "requests": len(pending),
+                "answered": len(answers),
+            }
 
 
 def _check_same_endpoint(client: ChatClient, record: dict[str, Any]) -> None:
@@ -324,14 +385,23 @@ def _check_same_endpoint(client: ChatClient, record: dict[str, Any]) -> None:
 
     sent_to, now = record.get("api_base"), redact_url(client.settings.api_base)
     if sent_to != now:
-        raise UsageError(f"batch {record['id']} (recorded in run.json) was sent to {sent_to or 'the default endpoint'}"
-                         f", not {now or 'the default endpoint'}",
-                         hint=f"give --judge-api-base {sent_to} to collect it" if sent_to else
-                         "drop --judge-api-base to collect it")
+        raise UsageError(
+            f"batch {record['id']} (recorded in run.json) was sent to {sent_to or 'the default endpoint'}"
+            f", not {now or 'the default endpoint'}",
+            hint=f"give --judge-api-base {sent_to} to collect it"
+            if sent_to
+            else "drop --judge-api-base to collect it",
+        )
 
 
-def _collect(client: ChatClient, record: dict[str, Any], pending: dict[str, dict[str, Any]],
-             store: Any, log: Callable[[str], None], wait: float | None) -> dict[str, ChatResponse]:
+def _collect(
+    client: ChatClient,
+    record: dict[str, Any],
+    pending: dict[str, dict[str, Any]],
+    store: Any,
+    log: Callable[[str], None],
+    wait: float | None,
+) -> dict[str, ChatResponse]:
     async def work(http: BatchHttp) -> tuple[dict[str, Any], dict[str, ChatResponse]]:
         batch = await _Poller(http, client, record, store, log, wait).final()
         if batch.get("status") not in ("completed", "expired"):
@@ -345,17 +415,26 @@ def _collect(client: ChatClient, record: dict[str, Any], pending: dict[str, dict
     status = batch.get("status")
     if status not in ("completed", "expired"):
         store.clear()
-        raise HarnessError(f"judging: batch {record['id']} {client.scrub(str(status))[:40]}: {_failure(batch, client)}",
-                           hint="run the same command again to send a new batch")
+        raise HarnessError(
+            f"judging: batch {record['id']} {client.scrub(str(status))[:40]}: {_failure(batch, client)}",
+            hint="run the same command again to send a new batch",
+        )
     missing = sum(key not in answers for key in pending)
     if missing:
-        log(f"judging: {missing} of {len(pending)} requests of batch {record['id']} got no answer ({status}); "
-            "sending them as ordinary chat requests (full price)")
+        log(
+            f"judging: {missing} of {len(pending)} requests of batch {record['id']} got no answer ({status}); "
+            "sending them as ordinary chat requests (full price)"
+        )
     return answers
 
 
-def _judge_with(judge: Any, items: Sequence[JudgeItem], answers: dict[str, ChatResponse],
-                record: dict[str, Any] | None, on_result: Callable[[Judgment], None]) -> None:
+def _judge_with(
+    judge: Any,
+    items: Sequence[JudgeItem],
+    answers: dict[str, ChatResponse],
+    record: dict[str, Any] | None,
+    on_result: Callable[[Judgment], None],
+) -> None:
     """The judge's own ``judge`` over every item, the batch's replies answering first requests;
     a judgment whose first reply came from the batch names it (``meta.batch_id``)."""
     client = judge.client

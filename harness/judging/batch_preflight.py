@@ -19,9 +19,11 @@ from harness.errors import UsageError
 def check_batch_endpoint(client: ChatClient, *, timeout: float = 10.0, what: str = "judge") -> None:
     """One ``GET /batches?limit=1``; a :class:`UsageError` that says what to do if it fails."""
     if client.direct is None:
-        raise UsageError(f"{what}: --judge-batch needs an OpenAI-compatible endpoint; {client.settings.model!r} "
-                         f"goes through litellm's {client.provider!r} route, which has no batch route here",
-                         hint="give --judge-api-base of an OpenAI-compatible server, or drop --judge-batch")
+        raise UsageError(
+            f"{what}: --judge-batch needs an OpenAI-compatible endpoint; {client.settings.model!r} "
+            f"goes through litellm's {client.provider!r} route, which has no batch route here",
+            hint="give --judge-api-base of an OpenAI-compatible server, or drop --judge-batch",
+        )
 
     async def ping() -> Any:
         try:
@@ -33,8 +35,10 @@ def check_batch_endpoint(client: ChatClient, *, timeout: float = 10.0, what: str
         run_sync(ping)
     except Exception as exc:  # every way a request can fail is classified, none escapes as a traceback
         if _status(exc) in (404, 405):
-            raise UsageError(f"{what}: {endpoint_label(client)} has no Batch API (GET /batches answered "
-                             f"{_status(exc)})", hint=f"drop --judge-batch for this server.\n{SKIP_HINT}") from None
+            raise UsageError(
+                f"{what}: {endpoint_label(client)} has no Batch API (GET /batches answered {_status(exc)})",
+                hint=f"drop --judge-batch for this server.\n{SKIP_HINT}",
+            ) from None
         error = problem(client, exc, what=what, option="--judge-api-base")
         if error is not None:
             raise error from None

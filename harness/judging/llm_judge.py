@@ -76,10 +76,21 @@ class LLMJudge:
         max_consecutive_failures: int | None = None,
         settings: JudgeSettings | None = None,
     ) -> None:
-        given = JudgeSettings(model=model, api_base=api_base, concurrency=concurrency, use_cache=use_cache,
-                              max_cost=max_cost, repeats=repeats, temperature=temperature, timeout=timeout,
-                              max_retries=max_retries, progress=progress, deadline=deadline,
-                              max_reply_bytes=max_reply_bytes, max_consecutive_failures=max_consecutive_failures)
+        given = JudgeSettings(
+            model=model,
+            api_base=api_base,
+            concurrency=concurrency,
+            use_cache=use_cache,
+            max_cost=max_cost,
+            repeats=repeats,
+            temperature=temperature,
+            timeout=timeout,
+            max_retries=max_retries,
+            progress=progress,
+            deadline=deadline,
+            max_reply_bytes=max_reply_bytes,
+            max_consecutive_failures=max_consecutive_failures,
+        )
         self.judge_settings = replace(given, **settings.options()) if settings is not None else given
         js = self.judge_settings
         self.name = name
@@ -93,7 +104,11 @@ class LLMJudge:
             self.scale = ScoreScale.from_value(scale if scale is not None else self.template.scale)
         except ValueError as exc:
             raise UsageError(f"judge {name!r}: {exc}") from None
-        api_options = {k: v for k, v in js.options().items() if k not in ("repeats", "temperature", "batch", "batch_wait")}
+        api_options = {
+            k: v
+            for k, v in js.options().items()
+            if k not in ("repeats", "temperature", "batch", "batch_wait")
+        }
         self.settings = ApiSettings.from_options(
             **{**api_options, "model": js.model or self.template.model},
             api_key_env=api_key_env,
@@ -112,8 +127,9 @@ class LLMJudge:
         if self.judge_settings.batch:  # the Batch API, not a chat completion (harness.judging.batch_judge)
             from harness.judging.batch_preflight import check_batch_endpoint
 
-            return check_batch_endpoint(self.client, timeout=min(timeout, self.settings.timeout),
-                                        what=f"judge {self.name!r}")
+            return check_batch_endpoint(
+                self.client, timeout=min(timeout, self.settings.timeout), what=f"judge {self.name!r}"
+            )
         check_endpoint(self.client, timeout=min(timeout, self.settings.timeout), what=f"judge {self.name!r}")
 
     # ------------------------------------------------------------------------------ describing
@@ -162,7 +178,9 @@ class LLMJudge:
         if n_uncached == 0:
             return 0.0
         return token_cost(
-            [self.settings.model, self.client.model_id], prompt_tokens, n_uncached * ESTIMATED_COMPLETION_TOKENS
+            [self.settings.model, self.client.model_id],
+            prompt_tokens,
+            n_uncached * ESTIMATED_COMPLETION_TOKENS,
         )
 
     # --------------------------------------------------------------------------------- judging
@@ -182,7 +200,9 @@ class LLMJudge:
         try:
             return self._parse_for(reply, item)
         except Exception as exc:  # a plugin's parser, or ours, on a reply nobody foresaw
-            return ParsedScore(None, None, reason=f"the reply could not be read ({type(exc).__name__}: {exc})"[:300])
+            return ParsedScore(
+                None, None, reason=f"the reply could not be read ({type(exc).__name__}: {exc})"[:300]
+            )
 
     def _is_cached(self, item: JudgeItem) -> bool:
         return self.client.is_cached(
@@ -212,8 +232,14 @@ class LLMJudge:
             on_result(judgment)
 
         try:
-            run_jobs(items, self._judge_one, deliver, concurrency=self.settings.concurrency, progress=progress,
-                     finalize=self.client.aclose)
+            run_jobs(
+                items,
+                self._judge_one,
+                deliver,
+                concurrency=self.settings.concurrency,
+                progress=progress,
+                finalize=self.client.aclose,
+            )
         finally:
             self.stats = {
                 "judge": self.name,
@@ -229,8 +255,11 @@ class LLMJudge:
 
             finished = counts["scored"] + counts["unscored"]
             if self.client.stopped_reason.startswith(UNENFORCEABLE):  # the user's choice to make: exit 2
-                raise UsageError(f"judging stopped: {self.client.stopped_reason}; {finished} judgments finished "
-                                 "and are kept", hint="run the same command again without --max-cost to finish")
+                raise UsageError(
+                    f"judging stopped: {self.client.stopped_reason}; {finished} judgments finished "
+                    "and are kept",
+                    hint="run the same command again without --max-cost to finish",
+                )
             raise HarnessError(
                 f"judging {self.client.stopped_reason}; {finished} judgments finished and are kept, "
                 f"{counts['failed']} failed, {counts['not_sent']} not sent",
@@ -246,8 +275,9 @@ class LLMJudge:
             replies.append(first)
             if first.truncated:  # a cut reply is no verdict; a repair turn would resend it
                 reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
-                return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=False,
-                                      truncated=True)
+                return self._judgment(
+                    item, None, "unscored", reason, replies, parse_rule=None, repaired=False, truncated=True
+                )
             parsed = self._read(first.text, item)
             # no score, out of range or not a number: ask once more (unless the template has no repair turn)
             repaired = not parsed.ok and bool(self.template.repair)
@@ -260,8 +290,17 @@ class LLMJudge:
                 replies.append(second)
                 if second.truncated:
                     reason = f"reply too large (over {self.settings.max_reply_bytes} bytes; stored truncated)"
-                    return self._judgment(item, None, "unscored", reason, replies, parse_rule=None, repaired=True,
-                                          repair_reply=second.text, truncated=True)
+                    return self._judgment(
+                        item,
+                        None,
+                        "unscored",
+                        reason,
+                        replies,
+                        parse_rule=None,
+                        repaired=True,
+                        repair_reply=second.text,
+                        truncated=True,
+                    )
                 parsed = self._read(second.text, item)
         except ApiFailure as exc:
             if exc.stopped and not replies:

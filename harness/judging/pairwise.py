@@ -37,8 +37,11 @@ def run_winner(verdict: str, order: str) -> str:
     return shown_first if verdict == "A" else shown_second
 
 
-def pair_items(samples: Sequence[EvalSample], conversations_a: Mapping[str, Mapping[str, Any]],
-               conversations_b: Mapping[str, Mapping[str, Any]]) -> list[PairItem]:
+def pair_items(
+    samples: Sequence[EvalSample],
+    conversations_a: Mapping[str, Mapping[str, Any]],
+    conversations_b: Mapping[str, Mapping[str, Any]],
+) -> list[PairItem]:
     """Both orders of every turn answered in both runs. ``conversations_*`` map sample id to a
     generation record: a single answer (``answer``) or a conversation (``turns``, see
     :mod:`harness.sample_turns`)."""
@@ -49,20 +52,35 @@ def pair_items(samples: Sequence[EvalSample], conversations_a: Mapping[str, Mapp
         rec_a, rec_b = conversations_a.get(sample.id), conversations_b.get(sample.id)
         if rec_a is None or rec_b is None:
             continue
-        answers_a = tuple(str(t["answer"]) for t in rec_a["turns"]) if "turns" in rec_a else (str(rec_a["answer"]),)
-        answers_b = tuple(str(t["answer"]) for t in rec_b["turns"]) if "turns" in rec_b else (str(rec_b["answer"]),)
+        answers_a = (
+            tuple(str(t["answer"]) for t in rec_a["turns"]) if "turns" in rec_a else (str(rec_a["answer"]),)
+        )
+        answers_b = (
+            tuple(str(t["answer"]) for t in rec_b["turns"]) if "turns" in rec_b else (str(rec_b["answer"]),)
+        )
         multi = "turns" in rec_a or "turns" in rec_b
         for turn in range(1, min(len(answers_a), len(answers_b)) + 1):
             judged = sample
             if multi:
                 from dataclasses import replace
 
-                judged = replace(sample, id=turn_id(sample.id, turn), question=turn_text(sample, turn),
-                                 reference=turn_reference(sample, turn))
+                judged = replace(
+                    sample,
+                    id=turn_id(sample.id, turn),
+                    question=turn_text(sample, turn),
+                    reference=turn_reference(sample, turn),
+                )
             for order in ORDERS:
                 first, second = (answers_a, answers_b) if order == "ab" else (answers_b, answers_a)
-                items.append(PairItem(sample=judged, answers_a=first[:turn], answers_b=second[:turn],
-                                      turn=turn if multi else 0, order=order))
+                items.append(
+                    PairItem(
+                        sample=judged,
+                        answers_a=first[:turn],
+                        answers_b=second[:turn],
+                        turn=turn if multi else 0,
+                        order=order,
+                    )
+                )
     return items
 
 
@@ -84,17 +102,28 @@ def combine(verdicts: Sequence[PairVerdict]) -> dict[str, dict[str, Any]]:
     return outcomes
 
 
-def win_rate(outcomes: Mapping[str, Mapping[str, Any]], *, categories: Mapping[str, str] | None = None,
-             n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def win_rate(
+    outcomes: Mapping[str, Mapping[str, Any]],
+    *,
+    categories: Mapping[str, str] | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """Counts and the win rate of run b over run a with its 95% bootstrap interval; per category too."""
 
     def summary(rows: list[Mapping[str, Any]], rng: np.random.Generator) -> dict[str, Any]:
         decided = [r["outcome"] for r in rows if r["outcome"] is not None]
         points = np.array([1.0 if o == "b" else 0.5 if o == "tie" else 0.0 for o in decided])
         out: dict[str, Any] = {
-            "n": len(decided), "wins_a": decided.count("a"), "wins_b": decided.count("b"),
-            "ties": decided.count("tie"), "inconsistent": sum(bool(r["inconsistent"]) for r in rows),
-            "undecided": len(rows) - len(decided), "win_rate_b": None, "ci_low": None, "ci_high": None,
+            "n": len(decided),
+            "wins_a": decided.count("a"),
+            "wins_b": decided.count("b"),
+            "ties": decided.count("tie"),
+            "inconsistent": sum(bool(r["inconsistent"]) for r in rows),
+            "undecided": len(rows) - len(decided),
+            "win_rate_b": None,
+            "ci_low": None,
+            "ci_high": None,
         }
         if len(points):
             replicates = points[rng.integers(0, len(points), size=(n_resamples, len(points)))].mean(axis=1)
@@ -110,5 +139,10 @@ def win_rate(outcomes: Mapping[str, Mapping[str, Any]], *, categories: Mapping[s
             category: summary([outcomes[i] for i in ids if categories.get(i) == category], rng)
             for category in sorted({categories[i] for i in ids if i in categories})
         }
-    result["bootstrap"] = {"method": "percentile", "n_resamples": n_resamples, "seed": seed, "confidence": 0.95}
+    result["bootstrap"] = {
+        "method": "percentile",
+        "n_resamples": n_resamples,
+        "seed": seed,
+        "confidence": 0.95,
+    }
     return result

@@ -66,7 +66,9 @@ class PairwiseLLMJudge(LLMJudge):
     def judge(self, items: Sequence[Any], *, on_result: Callable[[Any], None]) -> None:
         from harness.errors import UsageError
 
-        raise UsageError(f"judge {self.name!r} is pairwise", hint="use it with `harness compare A B --judge NAME`")
+        raise UsageError(
+            f"judge {self.name!r} is pairwise", hint="use it with `harness compare A B --judge NAME`"
+        )
 
     def judge_pairs(self, items: Sequence[PairItem], *, on_result: Callable[[PairVerdict], None]) -> None:
         """Judge every pair item; ``on_result`` gets each verdict as it completes."""
@@ -79,30 +81,58 @@ class PairwiseLLMJudge(LLMJudge):
             counts["decided" if verdict.verdict else "undecided"] += 1
             on_result(verdict)
 
-        progress = ApiProgress(f"judging pairs ({self.name})", enabled=self.settings.progress,
-                               failures=lambda: counts["undecided"], spend=lambda: self.client.stats.to_dict()["cost"])
+        progress = ApiProgress(
+            f"judging pairs ({self.name})",
+            enabled=self.settings.progress,
+            failures=lambda: counts["undecided"],
+            spend=lambda: self.client.stats.to_dict()["cost"],
+        )
         try:
-            run_jobs(items, self._verdict, deliver, concurrency=self.settings.concurrency, progress=progress,
-                     finalize=self.client.aclose)
+            run_jobs(
+                items,
+                self._verdict,
+                deliver,
+                concurrency=self.settings.concurrency,
+                progress=progress,
+                finalize=self.client.aclose,
+            )
         finally:
-            self.stats = {"judge": self.name, "template_hash": self.template_hash, "items": len(items), **counts,
-                          **self.client.stats.to_dict()}
+            self.stats = {
+                "judge": self.name,
+                "template_hash": self.template_hash,
+                "items": len(items),
+                **counts,
+                **self.client.stats.to_dict(),
+            }
 
     async def _verdict(self, item: PairItem) -> PairVerdict:
         from harness.api import ApiFailure
 
-        meta = {"template": self.template.name, "template_hash": self.template_hash, "turn": item.turn,
-                **self.verdict_meta(item)}
+        meta = {
+            "template": self.template.name,
+            "template_hash": self.template_hash,
+            "turn": item.turn,
+            **self.verdict_meta(item),
+        }
         try:
-            reply = await self.client.complete(self.template.messages(item), params=self.params,
-                                               key_extra={"template_hash": self.template_hash})
+            reply = await self.client.complete(
+                self.template.messages(item),
+                params=self.params,
+                key_extra={"template_hash": self.template_hash},
+            )
         except ApiFailure as exc:
             return PairVerdict.for_item(item, None, judge=self.name, reason=exc.reason, meta=meta)
         try:
             reading = as_verdict(self.read(reply.text, item))
         except Exception as exc:  # a plugin's reader on a reply nobody foresaw: no verdict, never a crash
             reading = ParsedVerdict(None, None, f"the reply could not be read ({type(exc).__name__})")
-        meta.update(judge_model=self.settings.model, answering_model=reply.model, cache_hit=reply.cached,
-                    cost=reply.cost, rule=reading.rule)
-        return PairVerdict.for_item(item, reading.verdict, judge=self.name, raw=reply.text, reason=reading.reason,
-                                    meta=meta)
+        meta.update(
+            judge_model=self.settings.model,
+            answering_model=reply.model,
+            cache_hit=reply.cached,
+            cost=reply.cost,
+            rule=reading.rule,
+        )
+        return PairVerdict.for_item(
+            item, reading.verdict, judge=self.name, raw=reply.text, reason=reading.reason, meta=meta
+        )

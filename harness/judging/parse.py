@@ -30,7 +30,9 @@ from dataclasses import dataclass
 
 from harness.scales import DEFAULT_SCALE, ScoreScale, check_score
 
-FINAL_LABELS = r"最终得分|最终分数|最终评分|最后得分|综合得分|综合评分|总得分|总评分|final\s+score|overall\s+score"
+FINAL_LABELS = (
+    r"最终得分|最终分数|最终评分|最后得分|综合得分|综合评分|总得分|总评分|final\s+score|overall\s+score"
+)
 PLAIN_LABELS = r"得分|分数|评分|score|rating"
 # sign, digits with an optional decimal part (or a leading point), an optional exponent; or NaN/inf
 # spelt out (read so that they are rejected, not skipped). Used with re.IGNORECASE.
@@ -44,8 +46,9 @@ SCORE_RE = re.compile(
 )
 SPELT_RE = re.compile(r"nan|inf", re.IGNORECASE)  # in a matched score: NaN or inf written as a word
 FINAL_RE = re.compile(rf"^(?:{FINAL_LABELS})$", re.IGNORECASE)
-BARE_RE = re.compile(rf"^\s*(?P<num>{NUMBER})(?:\s*/\s*(?P<den>{NUMBER}))?\s*(?P<unit>分|%)?\s*[。.]?\s*$",
-                     re.IGNORECASE)
+BARE_RE = re.compile(
+    rf"^\s*(?P<num>{NUMBER})(?:\s*/\s*(?P<den>{NUMBER}))?\s*(?P<unit>分|%)?\s*[。.]?\s*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def _checked(match: re.Match[str], rule: str, scale: ScoreScale) -> ParsedScore:
         return ParsedScore(None, rule, reason="the score has a zero denominator")
     score, reason = check_score(value, scale)
     if score is None:
-        if math.isinf(value) and not SPELT_RE.search(match.group(0)):  # digits too large for a float (1e400): a number, just far out of range
+        if math.isinf(value) and not SPELT_RE.search(
+            match.group(0)
+        ):  # digits too large for a float (1e400): a number, just far out of range
             written = match.group("num") + (f"/{match.group('den')}" if match.group("den") else "")
             reason = f"out of range: score {written} is outside {scale.label} (not clipped)"
         return ParsedScore(None, rule, reason=reason, value=value)

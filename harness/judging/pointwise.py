@@ -61,13 +61,22 @@ def check_messages(messages: Any, judge: str) -> list[dict[str, str]]:
     """``messages(item)``'s result, refused with one line unless a list of role/content strings."""
     from harness.errors import UsageError
 
-    ok = isinstance(messages, list) and messages and all(
-        isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")
-        and isinstance(m.get("content"), str) for m in messages)
+    ok = (
+        isinstance(messages, list)
+        and messages
+        and all(
+            isinstance(m, dict)
+            and m.get("role") in ("system", "user", "assistant")
+            and isinstance(m.get("content"), str)
+            for m in messages
+        )
+    )
     if not ok:
-        raise UsageError(f"judge {judge!r}: messages() must return a non-empty list of "
-                         "{'role': 'system'|'user'|'assistant', 'content': str}",
-                         hint="build them with harness.judging.system(...) and user(...)")
+        raise UsageError(
+            f"judge {judge!r}: messages() must return a non-empty list of "
+            "{'role': 'system'|'user'|'assistant', 'content': str}",
+            hint="build them with harness.judging.system(...) and user(...)",
+        )
     return messages
 
 
@@ -75,12 +84,19 @@ def fingerprint_of(judge: Any) -> dict[str, Any]:
     """A judge class's identity, version, and the source of its ``messages``/``read``/``reader``."""
     cls = type(judge)
     reader = cls.reader
-    return {"judge": f"{cls.__module__}.{cls.__qualname__}", "version": cls.version,
-            "messages": _source(cls.messages), "read": _source(cls.read),
-            "reader": getattr(reader, "spec", None) or (_source(reader) if reader else None)}
+    return {
+        "judge": f"{cls.__module__}.{cls.__qualname__}",
+        "version": cls.version,
+        "messages": _source(cls.messages),
+        "read": _source(cls.read),
+        "reader": getattr(reader, "spec", None) or (_source(reader) if reader else None),
+    }
 
 
-RUN_OPTIONS = ("data_dir", "mirror")  # what a run offers every judge; a judge without a use for them ignores them
+RUN_OPTIONS = (
+    "data_dir",
+    "mirror",
+)  # what a run offers every judge; a judge without a use for them ignores them
 
 
 def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -91,8 +107,10 @@ def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
     known = set(inspect.signature(LLMJudge.__init__).parameters) - {"self", "name", "template"}
     unknown = sorted(set(options) - known - set(RUN_OPTIONS))
     if unknown:
-        raise UsageError(f"judge {judge!r} does not take the option(s) {', '.join(unknown)}",
-                         hint=f"known: {', '.join(sorted(known))}")
+        raise UsageError(
+            f"judge {judge!r} does not take the option(s) {', '.join(unknown)}",
+            hint=f"known: {', '.join(sorted(known))}",
+        )
     return {k: v for k, v in options.items() if k in known}
 
 
@@ -106,8 +124,9 @@ class AuthoredTemplate:
         self.model, self.temperature, self.max_tokens = judge.model, judge.temperature, judge.max_tokens
         self.scale, self.repair = judge.scale, judge.repair
         shaping = {"fingerprint": judge.fingerprint(), "max_tokens": self.max_tokens, "repair": self.repair}
-        self.hash = hashlib.sha256(json.dumps(shaping, sort_keys=True, ensure_ascii=False,
-                                              default=repr).encode()).hexdigest()
+        self.hash = hashlib.sha256(
+            json.dumps(shaping, sort_keys=True, ensure_ascii=False, default=repr).encode()
+        ).hexdigest()
 
     def messages(self, item: JudgeItem) -> list[dict[str, str]]:
         return check_messages(self.judge.messages(item), self.judge.name)

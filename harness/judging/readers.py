@@ -88,8 +88,12 @@ def label_number(*labels: str) -> ScoreReader:
     if not labels:
         return _safe(parse_score, "label_number()")
     pattern = re.compile(
-        r"(?:" + "|".join(re.escape(normalise(label)) for label in labels) + r")[\"'”’」]?\s*(?:[:=：]|为|是)?\s*"
-        r"(?P<num>[-+]?(?:" + DIGITS + r"))(?:\s*/\s*(?P<den>" + DIGITS + r"))?", re.IGNORECASE)
+        r"(?:"
+        + "|".join(re.escape(normalise(label)) for label in labels)
+        + r")[\"'”’」]?\s*(?:[:=：]|为|是)?\s*"
+        r"(?P<num>[-+]?(?:" + DIGITS + r"))(?:\s*/\s*(?P<den>" + DIGITS + r"))?",
+        re.IGNORECASE,
+    )
 
     def read(reply: str, scale: ScoreScale) -> ParsedScore:
         matches = list(pattern.finditer(normalise(reply)))
@@ -102,7 +106,9 @@ def label_number(*labels: str) -> ScoreReader:
         negative = num.startswith("-")
         parsed = checked_digits(num.lstrip("-"), "label", scale)
         if negative and parsed.value:
-            return Unscored(f"out of range: score -{num.lstrip('-')} is outside {scale.label} (not clipped)", "label")
+            return Unscored(
+                f"out of range: score -{num.lstrip('-')} is outside {scale.label} (not clipped)", "label"
+            )
         return parsed
 
     return _safe(read, f"label_number{labels!r}")
@@ -142,8 +148,13 @@ OBJECT = re.compile(r"\{[^{}]*\}")  # an innermost {...}: nesting is read from t
 def dict_key(key: str) -> ScoreReader:
     """The number under ``key`` in the last ``{...}`` of the reply that has it: a Python dict
     (``{'综合得分': 6}``) or a JSON object (``{"overall": 6.5}``), anywhere in the reply."""
-    entry = re.compile(r"[\"'“‘]?" + re.escape(normalise(key)) + r"[\"'”’]?\s*[:：]\s*[\"']?(?P<num>-?(?:"
-                       + DIGITS + r"))[\"']?\s*[,，}]")
+    entry = re.compile(
+        r"[\"'“‘]?"
+        + re.escape(normalise(key))
+        + r"[\"'”’]?\s*[:：]\s*[\"']?(?P<num>-?(?:"
+        + DIGITS
+        + r"))[\"']?\s*[,，}]"
+    )
 
     def read(reply: str, scale: ScoreScale) -> ParsedScore:
         found = None
@@ -156,7 +167,9 @@ def dict_key(key: str) -> ScoreReader:
         if num.startswith("-"):
             value, _ = digits_value(num[1:])
             if value:
-                return Unscored(f"out of range: score {num} is outside {scale.label} (not clipped)", "dict-key")
+                return Unscored(
+                    f"out of range: score {num} is outside {scale.label} (not clipped)", "dict-key"
+                )
             num = num[1:]
         return checked_digits(num, "dict-key", scale)
 

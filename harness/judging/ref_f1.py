@@ -55,8 +55,14 @@ class RefF1Judge:
         sample = item.sample
         common = {"id": sample.id, "category": sample.category, "judge": self.name, "repeat": item.repeat}
         if not item.gold_shown or not characters(sample.reference):
-            why = "no gold answer is shown for this category" if not item.gold_shown else "the gold answer is empty"
-            return Judgment(score=None, status="unscored", reason=f"ref-f1 needs a gold answer: {why}", **common)
+            why = (
+                "no gold answer is shown for this category"
+                if not item.gold_shown
+                else "the gold answer is empty"
+            )
+            return Judgment(
+                score=None, status="unscored", reason=f"ref-f1 needs a gold answer: {why}", **common
+            )
         score = char_f1(item.answer, sample.reference)
         return Judgment(
             score=score,

@@ -69,24 +69,38 @@ class JudgeSettings:
     def __post_init__(self) -> None:
         # The same bounds as RunConfig and ApiSettings, checked here too so that a judge built
         # from code (a test, a plugin) fails the same way as one built from the command line.
-        lower = {"concurrency": (1, False), "repeats": (1, False), "max_retries": (0, False),
-                 "temperature": (0, False), "timeout": (0, True), "deadline": (0, True),
-                 "max_reply_bytes": (1024, False), "max_consecutive_failures": (1, False), "max_cost": (0, True),
-                 "batch_wait": (0, True)}
+        lower = {
+            "concurrency": (1, False),
+            "repeats": (1, False),
+            "max_retries": (0, False),
+            "temperature": (0, False),
+            "timeout": (0, True),
+            "deadline": (0, True),
+            "max_reply_bytes": (1024, False),
+            "max_consecutive_failures": (1, False),
+            "max_cost": (0, True),
+            "batch_wait": (0, True),
+        }
         if self.pacing is not None and self.pacing not in ("auto", "off"):
-            raise UsageError(f"judge setting 'pacing' must be auto or off, not {self.pacing!r}",
-                             hint="set judge_pacing to auto or off")
+            raise UsageError(
+                f"judge setting 'pacing' must be auto or off, not {self.pacing!r}",
+                hint="set judge_pacing to auto or off",
+            )
         for name, (bound, strict) in lower.items():
             value = getattr(self, name)
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise UsageError(f"judge setting {name!r} must be a number, not {value!r}",
-                                 hint=f"set {RUN_CONFIG_KEYS[name]} to a number")
+                raise UsageError(
+                    f"judge setting {name!r} must be a number, not {value!r}",
+                    hint=f"set {RUN_CONFIG_KEYS[name]} to a number",
+                )
             if value < bound or (strict and value == bound):
                 what = f"more than {bound}" if strict else f"at least {bound}"
-                raise UsageError(f"judge setting {name!r} must be {what}, not {value!r}",
-                                 hint=f"set {RUN_CONFIG_KEYS[name]} to {what}")
+                raise UsageError(
+                    f"judge setting {name!r} must be {what}, not {value!r}",
+                    hint=f"set {RUN_CONFIG_KEYS[name]} to {what}",
+                )
 
     @classmethod
     def from_options(cls, **options: Any) -> JudgeSettings:
@@ -95,7 +109,9 @@ class JudgeSettings:
         known = [f.name for f in fields(cls)]
         unknown = sorted(set(options) - set(known))
         if unknown:
-            raise UsageError(f"unknown judge setting(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
+            raise UsageError(
+                f"unknown judge setting(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}"
+            )
         return cls(**options)
 
     @classmethod
@@ -121,7 +137,9 @@ def jury_models(model: str | None) -> list[str]:
         return []
     names = [m.strip() for m in model.split(",")]
     if any(not m for m in names):
-        raise UsageError(f"--judge-model {model!r} has an empty model name", hint="write a,b,c with no empty part")
+        raise UsageError(
+            f"--judge-model {model!r} has an empty model name", hint="write a,b,c with no empty part"
+        )
     if len(set(names)) != len(names):
         raise UsageError(f"--judge-model {model!r} names a model twice", hint="name each juror once")
     return names

@@ -18,11 +18,22 @@ READERS = {"label_number": label_number, "bracket_rating": bracket_rating, "dict
 def template_context(item: JudgeItem, data: Any) -> dict[str, Any]:
     """What a YAML judge's templates can use (README "A judge in YAML only")."""
     conversation = item.conversation()
-    turns = [{"question": q["content"], "answer": a["content"]} for q, a in zip(conversation[::2],
-                                                                                 conversation[1::2], strict=False)]
-    return {"question": item.question, "answer": item.answer, "reference": item.reference,
-            "category": item.category, "category_prompt": item.category_prompt, "gold_shown": item.gold_shown,
-            "meta": dict(item.meta), "turn": item.turn, "turns": turns, "data": data}
+    turns = [
+        {"question": q["content"], "answer": a["content"]}
+        for q, a in zip(conversation[::2], conversation[1::2], strict=False)
+    ]
+    return {
+        "question": item.question,
+        "answer": item.answer,
+        "reference": item.reference,
+        "category": item.category,
+        "category_prompt": item.category_prompt,
+        "gold_shown": item.gold_shown,
+        "meta": dict(item.meta),
+        "turn": item.turn,
+        "turns": turns,
+        "data": data,
+    }
 
 
 class YamlJudge(PointwiseLLMJudge):
@@ -31,7 +42,12 @@ class YamlJudge(PointwiseLLMJudge):
     def __init__(self, *, path: str | Path, name: str | None = None, **options: Any) -> None:
         self.definition: JudgeFile = load_judge_file(path)
         d = self.definition
-        self.model, self.temperature, self.max_tokens, self.scale = d.model, d.temperature, d.max_tokens, d.scale
+        self.model, self.temperature, self.max_tokens, self.scale = (
+            d.model,
+            d.temperature,
+            d.max_tokens,
+            d.scale,
+        )
         self.repair, self.template_name = d.repair, f"{d.name} ({Path(d.path).name})"
         self.reader_fn = READERS[d.reader[0]](*d.reader[1])
         super().__init__(name=name or d.name, **options)
@@ -44,8 +60,10 @@ class YamlJudge(PointwiseLLMJudge):
 
         context = template_context(item, self.definition.data)
         where = f"{self.definition.path} ({item.sample.id})"
-        return [{"role": role, "content": render(source, context, where=where)}
-                for role, source in self.definition.messages_for(item.category)]
+        return [
+            {"role": role, "content": render(source, context, where=where)}
+            for role, source in self.definition.messages_for(item.category)
+        ]
 
     def read(self, reply: str, item: JudgeItem) -> ParsedScore:
         return self.reader_fn(reply, self.scale)

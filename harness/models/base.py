@@ -78,8 +78,10 @@ def load_tokenizer(path: Path | str) -> Any:
     return tokenizer
 
 
-TOKENIZER_HINT = ("Pass a Hugging Face tokenizer folder (tokenizer_config.json with tokenizer.model or "
-                  "tokenizer.json), e.g. one written by `harness extend-vocab`.")
+TOKENIZER_HINT = (
+    "Pass a Hugging Face tokenizer folder (tokenizer_config.json with tokenizer.model or "
+    "tokenizer.json), e.g. one written by `harness extend-vocab`."
+)
 
 
 def check_tokenizer_dir(tokenizer: str | Path) -> Path:
@@ -91,7 +93,9 @@ def check_tokenizer_dir(tokenizer: str | Path) -> Path:
     if path.is_dir():
         return path
     if path.exists():
-        raise UsageError(f"--tokenizer {path}: is a file; this model needs a tokenizer folder", hint=TOKENIZER_HINT)
+        raise UsageError(
+            f"--tokenizer {path}: is a file; this model needs a tokenizer folder", hint=TOKENIZER_HINT
+        )
     text = str(tokenizer)
     if path.is_absolute() or text.startswith((".", "~")) or text.count("/") > 1 or "\\" in text:
         raise UsageError(f"--tokenizer {path}: no such folder", hint=TOKENIZER_HINT)
@@ -153,8 +157,11 @@ class LocalModel:
 
             tokenizer = self.prompt_tokenizer()
             template = resolve_template(
-                requested=self.prompt_template, registry_entry=self.registry_template,
-                registry_source=self.registry_source, model_dir=self.local_path(), tokenizer=tokenizer,
+                requested=self.prompt_template,
+                registry_entry=self.registry_template,
+                registry_source=self.registry_source,
+                model_dir=self.local_path(),
+                tokenizer=tokenizer,
             )
             if self.system_prompt is not None and not supports_system(template, tokenizer):
                 raise UsageError(
@@ -178,12 +185,15 @@ class LocalModel:
 
         return render_text(self.template(), self.messages_for(question, history), self.prompt_tokenizer())
 
-    def prompt_token_ids(self, question: str, tokenizer: Any = None,
-                         history: Sequence[dict[str, str]] = ()) -> list[int]:
+    def prompt_token_ids(
+        self, question: str, tokenizer: Any = None, history: Sequence[dict[str, str]] = ()
+    ) -> list[int]:
         """The ids the model is prompted with: the same encoding ``harness train`` uses."""
         from harness.prompts.encode import prompt_ids
 
-        return prompt_ids(self.template(), self.messages_for(question, history), tokenizer or self.prompt_tokenizer())
+        return prompt_ids(
+            self.template(), self.messages_for(question, history), tokenizer or self.prompt_tokenizer()
+        )
 
     def stop_strings(self) -> list[str]:
         """The template's stop strings: an answer ends at the first one (FastChat's ``stop_str``)."""
@@ -234,8 +244,10 @@ class LocalModel:
             from harness.errors import UsageError
 
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise UsageError(f"--tokenizer {self.tokenizer_path}: not a tokenizer this model can load ({first})",
-                             hint=TOKENIZER_HINT) from None
+            raise UsageError(
+                f"--tokenizer {self.tokenizer_path}: not a tokenizer this model can load ({first})",
+                hint=TOKENIZER_HINT,
+            ) from None
 
     def load(self, *, dtype: Any = None, device_map: Any = None) -> tuple[Any, Any]:
         """``(model, tokenizer)`` in eval mode. fp32 on CPU unless a dtype is asked for."""

@@ -16,8 +16,16 @@ from typing import Any
 class CausalLMEmbedder:
     """:class:`harness.protocols.Embedder` over a registered causal LM, loaded on first use."""
 
-    def __init__(self, *, arg: str | None = None, model: str = "tiny-llama", layer: int = -1,
-                 max_tokens: int = 256, batch_size: int = 16, dtype: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        arg: str | None = None,
+        model: str = "tiny-llama",
+        layer: int = -1,
+        max_tokens: int = 256,
+        batch_size: int = 16,
+        dtype: str | None = None,
+    ) -> None:
         self.model_name = arg or model
         self.name = f"lm-mean:{self.model_name}"
         self.layer = layer
@@ -38,5 +46,11 @@ class CausalLMEmbedder:
         from harness.models.lm_text import mean_pooled
 
         lm, tokenizer = self._model()
-        return mean_pooled(lm, tokenizer, list(texts), layer=self.layer, max_tokens=self.max_tokens,
-                           batch_size=self.batch_size)
+        return mean_pooled(
+            lm,
+            tokenizer,
+            list(texts),
+            layer=self.layer,
+            max_tokens=self.max_tokens,
+            batch_size=self.batch_size,
+        )

@@ -166,8 +166,12 @@ class HubModel(LocalModel):
             raise UsageError("model 'hf' needs a Hub id or a directory: --model hf:<id-or-path>")
         name = self.recipe.name if self.recipe else f"hf:{arg or path}"
         super().__init__(
-            name, prompt_template=prompt_template, system_prompt=system_prompt, tokenizer=tokenizer,
-            dtype=dtype, device_map=device_map,
+            name,
+            prompt_template=prompt_template,
+            system_prompt=system_prompt,
+            tokenizer=tokenizer,
+            dtype=dtype,
+            device_map=device_map,
         )
         if self.recipe is not None:
             self.registry_template = self.recipe.prompt_template

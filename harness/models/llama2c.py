@@ -232,7 +232,10 @@ class Llama2cModel(LocalModel):
                 "model 'llama2c' needs a checkpoint: --model llama2c:<checkpoint.bin> --tokenizer tok.model"
             )
         super().__init__(
-            f"llama2c:{source}", prompt_template=prompt_template, system_prompt=system_prompt, dtype=dtype,
+            f"llama2c:{source}",
+            prompt_template=prompt_template,
+            system_prompt=system_prompt,
+            dtype=dtype,
             device_map=device_map,
         )
         self.checkpoint = Path(source).expanduser()

@@ -57,7 +57,12 @@ def load_causal_lm(name: str, *, dtype: str | None = None) -> tuple[Any, Any, st
 
 
 def forward_batches(
-    model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int = 512, batch_size: int = 16,
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    *,
+    max_tokens: int = 512,
+    batch_size: int = 16,
     hidden_states: bool = False,
 ) -> Iterator[tuple[list[int], Any, Any, Any]]:
     """Yield ``(indices, input_ids, attention_mask, outputs)`` per batch, texts grouped by length."""
@@ -81,14 +86,16 @@ def forward_batches(
         yield indices, ids, mask, outputs
 
 
-def perplexities(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int = 512,
-                 batch_size: int = 16) -> list[float]:
+def perplexities(
+    model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int = 512, batch_size: int = 16
+) -> list[float]:
     """exp(mean next-token negative log-likelihood) of each text; ``inf`` for a text of one token."""
     import torch
 
     result = [math.inf] * len(texts)
-    for indices, ids, mask, outputs in forward_batches(model, tokenizer, texts, max_tokens=max_tokens,
-                                                       batch_size=batch_size):
+    for indices, ids, mask, outputs in forward_batches(
+        model, tokenizer, texts, max_tokens=max_tokens, batch_size=batch_size
+    ):
         logits = outputs.logits[:, :-1].float()
         targets = ids[:, 1:]
         target_mask = mask[:, 1:].float()
@@ -101,15 +108,23 @@ def perplexities(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens
     return result
 
 
-def mean_pooled(model: Any, tokenizer: Any, texts: Sequence[str], *, layer: int = -1, max_tokens: int = 512,
-                batch_size: int = 16) -> Any:
+def mean_pooled(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    *,
+    layer: int = -1,
+    max_tokens: int = 512,
+    batch_size: int = 16,
+) -> Any:
     """A float32 numpy array ``(len(texts), hidden)``: the mean of one layer's hidden states over each
     text's real tokens (padding excluded). ``layer=-1`` is the last layer."""
     import numpy as np
 
     rows: list[Any] = [None] * len(texts)
-    for indices, _ids, mask, outputs in forward_batches(model, tokenizer, texts, max_tokens=max_tokens,
-                                                        batch_size=batch_size, hidden_states=True):
+    for indices, _ids, mask, outputs in forward_batches(
+        model, tokenizer, texts, max_tokens=max_tokens, batch_size=batch_size, hidden_states=True
+    ):
         states = outputs.hidden_states[layer].float()
         weights = mask.unsqueeze(-1).float()
         pooled = (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)

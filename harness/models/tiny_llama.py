@@ -135,8 +135,12 @@ class TinyLlamaModel(LocalModel):
         **_unused: Any,
     ) -> None:
         super().__init__(
-            name, prompt_template=prompt_template, system_prompt=system_prompt, tokenizer=tokenizer,
-            dtype=dtype, device_map=device_map,
+            name,
+            prompt_template=prompt_template,
+            system_prompt=system_prompt,
+            tokenizer=tokenizer,
+            dtype=dtype,
+            device_map=device_map,
         )
         self.recipe = recipe or TinyLlamaRecipe()
         self.path_override = Path(path).expanduser() if path else None

@@ -112,8 +112,11 @@ def _training_budget(trained: Mapping[str, Any], setup: PaperSetup) -> list[str]
         value = trained.get(key)
         if value is None:
             continue
-        same = abs(float(value) - float(published)) <= 1e-12 if isinstance(published, int | float) else (
-            str(value) == str(published))
+        same = (
+            abs(float(value) - float(published)) <= 1e-12
+            if isinstance(published, int | float)
+            else (str(value) == str(published))
+        )
         if not same:
             changes.append(f"{key} {value} (paper {published})")
     return [f"training: {', '.join(changes)}"] if changes else []
@@ -139,7 +142,9 @@ def differences(row: PublishedRow, setup: PaperSetup, measured: MeasuredSetup) -
             diffs += [f"substitute data: {note}" for note in notes] + problems
         diffs += _training_budget(measured.trained, setup)
     elif measured.released_row != row.id and (row.eval_model is None or measured.model != row.eval_model):
-        diffs.append(f"model: {measured.model} is not the model the paper published this row for ({row.label()})")
+        diffs.append(
+            f"model: {measured.model} is not the model the paper published this row for ({row.label()})"
+        )
     if measured.dataset != setup.dataset:
         diffs.append(f"eval set: {measured.dataset} instead of {setup.dataset}")
     n = measured.n_samples if measured.n_samples is not None else measured.limit

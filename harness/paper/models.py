@@ -22,12 +22,16 @@ def model_note(model: str | None) -> str | None:
     table = load_table5()
     if recipe.paper_row:
         row = table.row(recipe.paper_row)
-        return (f"{recipe.name} is the released model of the paper's row {row.label()} (Table 5); "
-                f"its published figures are shown beside the measured ones.")
+        return (
+            f"{recipe.name} is the released model of the paper's row {row.label()} (Table 5); "
+            f"its published figures are shown beside the measured ones."
+        )
     if recipe.stage != "base":
         return None
     rows = [r for r in table.rows if r.base_model == recipe.name]
     fine_tuned = f" ({len(rows)} rows of Table 5, e.g. {rows[0].label()})" if rows else ""
-    return (f"{recipe.name} is a base model (pre-trained, not instruction-tuned). The paper's figures are for "
-            f"models fine-tuned from it{fine_tuned}: run `harness experiment configs/table2/` to train and "
-            "evaluate them; these scores are not comparable with the paper's.")
+    return (
+        f"{recipe.name} is a base model (pre-trained, not instruction-tuned). The paper's figures are for "
+        f"models fine-tuned from it{fine_tuned}: run `harness experiment configs/table2/` to train and "
+        "evaluate them; these scores are not comparable with the paper's."
+    )

@@ -62,28 +62,39 @@ def _training_record(model: str | None, model_path: str | None) -> tuple[dict[st
     return config, None
 
 
-def measured_setup_for_run(config: Mapping[str, Any], judgments: list[Mapping[str, Any]],
-                           n_samples: int | None, row: PublishedRow) -> MeasuredSetup:
+def measured_setup_for_run(
+    config: Mapping[str, Any], judgments: list[Mapping[str, Any]], n_samples: int | None, row: PublishedRow
+) -> MeasuredSetup:
     """What a run directory's records say it did (``run.json``'s config, judgments, training record)."""
     model = config.get("model")
     trained, why_not = _training_record(model, config.get("model_path"))
     unknown: list[str] = []
     if trained is None and row.base_model is not None and recipe_paper_row(model) != row.id:
-        unknown.append(why_not or f"model {model}: no training record, so its training data cannot be checked")
+        unknown.append(
+            why_not or f"model {model}: no training record, so its training data cannot be checked"
+        )
     if trained is None and recipe_paper_row(model) == row.id and config.get("model_path"):
         # the released weights are encrypted diffs; nothing records that a local copy is them, decrypted
-        unknown.append(f"model weights: {config['model_path']} stands for {model}; not checked to be the "
-                       "released weights")
+        unknown.append(
+            f"model weights: {config['model_path']} stands for {model}; not checked to be the "
+            "released weights"
+        )
     judge_model = config.get("judge_model")
     answered = [m for m in _answering_models(judgments) if not m.startswith("gpt-3.5-turbo")]
     if answered:
         unknown.append(f"judge answered by {', '.join(answered)}, not gpt-3.5-turbo")
     categories = config.get("categories")
     return MeasuredSetup(
-        model=model, dataset=str(config.get("dataset") or "belle-eval"), n_samples=n_samples,
-        limit=config.get("limit"), categories=tuple(categories) if categories else None,
-        judge=str(config.get("judge") or "gpt35"), judge_model=judge_model, trained=trained,
-        released_row=recipe_paper_row(model), unknown=tuple(unknown),
+        model=model,
+        dataset=str(config.get("dataset") or "belle-eval"),
+        n_samples=n_samples,
+        limit=config.get("limit"),
+        categories=tuple(categories) if categories else None,
+        judge=str(config.get("judge") or "gpt35"),
+        judge_model=judge_model,
+        trained=trained,
+        released_row=recipe_paper_row(model),
+        unknown=tuple(unknown),
     )
 
 
@@ -94,13 +105,22 @@ def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredS
 
     def entry(label: str, published: float, measured: Mapping[str, Any] | None) -> dict[str, Any]:
         mean = None if measured is None else measured.get("mean")
-        return {"label": label, "published": published, "measured": mean,
-                "delta": None if mean is None else mean - published,
-                "n": None if measured is None else measured.get("n")}
+        return {
+            "label": label,
+            "published": published,
+            "measured": mean,
+            "delta": None if mean is None else mean - published,
+            "n": None if measured is None else measured.get("n"),
+        }
 
-    columns = {name: entry(scores["columns"].get(name, {}).get("label", TABLE5_LABELS.get(name, name)), value,
-                           scores["columns"].get(name))
-               for name, value in row.scores.items()}
+    columns = {
+        name: entry(
+            scores["columns"].get(name, {}).get("label", TABLE5_LABELS.get(name, name)),
+            value,
+            scores["columns"].get(name),
+        )
+        for name, value in row.scores.items()
+    }
     return {
         "row": row.id,
         "paper_model": row.model,
@@ -113,8 +133,9 @@ def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredS
     }
 
 
-def comparison_for_run(config: Mapping[str, Any], judgments: list[Mapping[str, Any]],
-                       scores: Mapping[str, Any]) -> dict[str, Any] | None:
+def comparison_for_run(
+    config: Mapping[str, Any], judgments: list[Mapping[str, Any]], scores: Mapping[str, Any]
+) -> dict[str, Any] | None:
     """The paper section for a run, or ``None`` when the run is linked to no published row."""
     row_id = config.get("paper_row") or recipe_paper_row(config.get("model"))
     if not row_id:

@@ -117,7 +117,8 @@ class PublishedTable(BaseModel):
         close = difflib.get_close_matches(row_id, ids, n=1)
         prefix = f"{where}: " if where else ""
         raise UsageError(
-            f"{prefix}no published Table 5 row {row_id!r}." + (f" Did you mean {close[0]!r}?" if close else ""),
+            f"{prefix}no published Table 5 row {row_id!r}."
+            + (f" Did you mean {close[0]!r}?" if close else ""),
             hint="Rows (registry/paper/table5.yaml): " + ", ".join(ids),
         )
 

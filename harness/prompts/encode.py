@@ -41,11 +41,16 @@ def check_messages(messages: Sequence[Message]) -> None:
             raise ValueError("a system message may only come first")
 
 
-def _apply_jinja(template: PromptTemplate, messages: Sequence[Message], tokenizer: Any, *,
-                 add_generation_prompt: bool) -> str:
+def _apply_jinja(
+    template: PromptTemplate, messages: Sequence[Message], tokenizer: Any, *, add_generation_prompt: bool
+) -> str:
     def render() -> Any:
-        return tokenizer.apply_chat_template(list(messages), chat_template=template.jinja,
-                                             add_generation_prompt=add_generation_prompt, tokenize=False)
+        return tokenizer.apply_chat_template(
+            list(messages),
+            chat_template=template.jinja,
+            add_generation_prompt=add_generation_prompt,
+            tokenize=False,
+        )
 
     where = template.source if template.origin == "file" else repr(template.name)
     try:
@@ -53,7 +58,9 @@ def _apply_jinja(template: PromptTemplate, messages: Sequence[Message], tokenize
     except RenderBoundError:
         raise
     except Exception as exc:  # jinja2 errors and the templates' own raise_exception(...)
-        raise UsageError(f"prompt template {template.name!r} cannot render this conversation: {exc}") from None
+        raise UsageError(
+            f"prompt template {template.name!r} cannot render this conversation: {exc}"
+        ) from None
     if not isinstance(text, str):  # pragma: no cover - tokenize=False always returns text
         raise UsageError(f"prompt template {template.name!r} rendered {type(text).__name__}, not text")
     return text
@@ -74,8 +81,12 @@ def supports_system(template: PromptTemplate, tokenizer: Any) -> bool:
         return template.system is not None
     probe = "harness-system-probe-7f3a"
     try:
-        text = _apply_jinja(template, [{"role": "system", "content": probe}, {"role": "user", "content": "hi"}],
-                            tokenizer, add_generation_prompt=True)
+        text = _apply_jinja(
+            template,
+            [{"role": "system", "content": probe}, {"role": "user", "content": "hi"}],
+            tokenizer,
+            add_generation_prompt=True,
+        )
     except RenderBoundError:
         raise
     except UsageError:
@@ -83,8 +94,13 @@ def supports_system(template: PromptTemplate, tokenizer: Any) -> bool:
     return probe in text
 
 
-def render_text(template: PromptTemplate, messages: Sequence[Message], tokenizer: Any | None, *,
-                add_generation_prompt: bool = True) -> str:
+def render_text(
+    template: PromptTemplate,
+    messages: Sequence[Message],
+    tokenizer: Any | None,
+    *,
+    add_generation_prompt: bool = True,
+) -> str:
     """The prompt as text (what run records show); BOS/EOS written as the tokenizer's strings."""
     check_messages(messages)
     if template.kind == "jinja":
@@ -105,8 +121,13 @@ def _encode(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer.encode(text, add_special_tokens=False)) if text else []
 
 
-def encode_messages(template: PromptTemplate, messages: Sequence[Message], tokenizer: Any, *,
-                    add_generation_prompt: bool = False) -> tuple[list[int], list[int]]:
+def encode_messages(
+    template: PromptTemplate,
+    messages: Sequence[Message],
+    tokenizer: Any,
+    *,
+    add_generation_prompt: bool = False,
+) -> tuple[list[int], list[int]]:
     """``(input_ids, labels)`` of a conversation; labels are ``-100`` except on answers (and the
     EOS/end-of-turn that ends each answer). ``add_generation_prompt`` asks for the assistant cue
     at the end (what a model is prompted with)."""
@@ -134,15 +155,22 @@ def encode_messages(template: PromptTemplate, messages: Sequence[Message], token
     return input_ids, labels
 
 
-def _encode_jinja(template: PromptTemplate, messages: Sequence[Message], tokenizer: Any, *,
-                  add_generation_prompt: bool) -> tuple[list[int], list[int]]:
-    full = _encode(tokenizer, _apply_jinja(template, messages, tokenizer, add_generation_prompt=add_generation_prompt))
+def _encode_jinja(
+    template: PromptTemplate, messages: Sequence[Message], tokenizer: Any, *, add_generation_prompt: bool
+) -> tuple[list[int], list[int]]:
+    full = _encode(
+        tokenizer, _apply_jinja(template, messages, tokenizer, add_generation_prompt=add_generation_prompt)
+    )
     labels = [IGNORE_INDEX] * len(full)
     for k, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
-        before = _encode(tokenizer, _apply_jinja(template, messages[:k], tokenizer, add_generation_prompt=True))
-        through = _encode(tokenizer, _apply_jinja(template, messages[: k + 1], tokenizer, add_generation_prompt=False))
+        before = _encode(
+            tokenizer, _apply_jinja(template, messages[:k], tokenizer, add_generation_prompt=True)
+        )
+        through = _encode(
+            tokenizer, _apply_jinja(template, messages[: k + 1], tokenizer, add_generation_prompt=False)
+        )
         if full[: len(before)] != before or full[: len(through)] != through or len(through) < len(before):
             raise UsageError(
                 f"prompt template {template.name!r}: the conversation rendered up to answer {k} is not a "

@@ -49,5 +49,7 @@ def render(source: str, context: dict[str, Any], *, where: str) -> str:
     except RenderBoundError:
         raise
     except (TemplateError, TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise UsageError(f"{where}: the template cannot be rendered: {type(exc).__name__}: {exc}"[:400],
-                         hint="Names available: " + ", ".join(sorted(context))) from None
+        raise UsageError(
+            f"{where}: the template cannot be rendered: {type(exc).__name__}: {exc}"[:400],
+            hint="Names available: " + ", ".join(sorted(context)),
+        ) from None

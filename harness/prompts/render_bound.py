@@ -67,7 +67,8 @@ def _counted(parts: Iterable[Any], state: dict[str, Any] | None) -> Iterator[Any
             raise RenderBoundError(
                 f"prompt template {state['where']}: rendering stopped "
                 + (f"past {state['limit']:,} characters" if too_long else f"after {MAX_RENDER_SECONDS:g} s"),
-                hint="A loop in the template runs without bound; fix the template.")
+                hint="A loop in the template runs without bound; fix the template.",
+            )
         yield part
 
 
@@ -79,8 +80,10 @@ def _timer(where: str) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: Any) -> None:
-        raise RenderBoundError(f"prompt template {where}: rendering stopped after {MAX_RENDER_SECONDS:g} s",
-                               hint="A loop in the template runs without bound; fix the template.")
+        raise RenderBoundError(
+            f"prompt template {where}: rendering stopped after {MAX_RENDER_SECONDS:g} s",
+            hint="A loop in the template runs without bound; fix the template.",
+        )
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, MAX_RENDER_SECONDS)

@@ -71,21 +71,32 @@ def read_record(model_dir: Path) -> PromptTemplate | None:
 def write_record(model_dir: Path, template: PromptTemplate) -> Path:
     """Write the template a model was trained with into its directory (``harness_prompt.json``)."""
     path = Path(model_dir) / PROMPT_RECORD
-    record = {**template.to_dict(), "sha256": template.sha256,
-              "note": "written by `harness train`: the prompt format this model was trained with"}
+    record = {
+        **template.to_dict(),
+        "sha256": template.sha256,
+        "note": "written by `harness train`: the prompt format this model was trained with",
+    }
     record.pop("origin", None)
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
-def resolve_template(*, requested: str | None, registry_entry: str | None, registry_source: str = "",
-                     model_dir: Path | None, tokenizer: Any) -> PromptTemplate:
+def resolve_template(
+    *,
+    requested: str | None,
+    registry_entry: str | None,
+    registry_source: str = "",
+    model_dir: Path | None,
+    tokenizer: Any,
+) -> PromptTemplate:
     """The template to use (see the module docstring for the order)."""
     if requested == TOKENIZER_TEMPLATE:
         found = tokenizer_template(tokenizer, where=str(model_dir or "the tokenizer"))
         if found is None:
-            raise UsageError(f"--prompt-template {TOKENIZER_TEMPLATE}: the tokenizer has no chat_template",
-                             hint="Name a registry template or give a .jinja file instead.")
+            raise UsageError(
+                f"--prompt-template {TOKENIZER_TEMPLATE}: the tokenizer has no chat_template",
+                hint="Name a registry template or give a .jinja file instead.",
+            )
         return found
     if requested:
         if "{question}" in requested:  # a one-string template given in code or a config

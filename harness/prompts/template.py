@@ -49,12 +49,15 @@ class TemplateDef(BaseModel):
     kind: Literal["text", "jinja"] = "text"
     user: str | None = Field(default=None, description="text: a user turn, with {content}")
     assistant: str = Field(default="{content}", description="text: an assistant turn, with {content}")
-    system: str | None = Field(default=None, description="text: a system message, with {content}; none: unsupported")
+    system: str | None = Field(
+        default=None, description="text: a system message, with {content}; none: unsupported"
+    )
     bos: bool = Field(default=True, description="text: a BOS token starts the sequence")
     eos_after_assistant: bool = Field(default=True, description="text: an EOS token ends every answer")
     jinja: str | None = Field(default=None, description="jinja: the chat template source")
-    stop: list[str] = Field(default_factory=list,
-                            description="an answer ends at the first of these strings (FastChat's stop_str)")
+    stop: list[str] = Field(
+        default_factory=list, description="an answer ends at the first of these strings (FastChat's stop_str)"
+    )
     notes: str = ""
 
     @model_validator(mode="after")
@@ -89,10 +92,14 @@ class PromptTemplate:
     bos: bool = True
     eos_after_assistant: bool = True
     jinja: str | None = None
-    stop: tuple[str, ...] = ()  # an answer ends at the first of these (not part of the sha256: not the prompt)
+    stop: tuple[
+        str, ...
+    ] = ()  # an answer ends at the first of these (not part of the sha256: not the prompt)
 
     @classmethod
-    def from_def(cls, definition: TemplateDef, *, origin: str = "registry", name: str | None = None) -> PromptTemplate:
+    def from_def(
+        cls, definition: TemplateDef, *, origin: str = "registry", name: str | None = None
+    ) -> PromptTemplate:
         return cls(
             name=name or definition.name,
             kind=definition.kind,
@@ -185,17 +192,24 @@ def jinja_file_template(path: Path | str) -> PromptTemplate:
     """A chat template read from a Jinja file (checked: exists, small, UTF-8, valid Jinja)."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UsageError(f"--prompt-template {path}: no such file", hint="Give a named template or a .jinja file.")
+        raise UsageError(
+            f"--prompt-template {path}: no such file", hint="Give a named template or a .jinja file."
+        )
     size = path.stat().st_size
     if size > MAX_TEMPLATE_BYTES:
-        raise UsageError(f"{path}: {size} bytes is too large for a chat template (limit {MAX_TEMPLATE_BYTES})")
+        raise UsageError(
+            f"{path}: {size} bytes is too large for a chat template (limit {MAX_TEMPLATE_BYTES})"
+        )
     try:
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})", hint="Save the template as UTF-8.") from None
+        raise UsageError(
+            f"{path}: not UTF-8 text (byte {exc.start})", hint="Save the template as UTF-8."
+        ) from None
     check_jinja(source, where=str(path))
-    return PromptTemplate(name=f"file:{path.resolve()}", kind="jinja", source=str(path.resolve()),
-                          origin="file", jinja=source)
+    return PromptTemplate(
+        name=f"file:{path.resolve()}", kind="jinja", source=str(path.resolve()), origin="file", jinja=source
+    )
 
 
 def check_jinja(source: str, *, where: str) -> None:
@@ -224,9 +238,17 @@ def resolve_requested(value: str) -> PromptTemplate:
 def inline_text_template(text: str, *, source: str) -> PromptTemplate:
     """A legacy one-string template with ``{question}`` (as model recipes once had)."""
     if "{question}" not in text:
-        raise UsageError(f"{source}: a prompt template string needs {{question}} (or name a registry template)")
-    return PromptTemplate(name="inline", kind="text", source=source, origin="inline",
-                          user=text.replace("{question}", "{content}"), bos=True)
+        raise UsageError(
+            f"{source}: a prompt template string needs {{question}} (or name a registry template)"
+        )
+    return PromptTemplate(
+        name="inline",
+        kind="text",
+        source=source,
+        origin="inline",
+        user=text.replace("{question}", "{content}"),
+        bos=True,
+    )
 
 
 def tokenizer_template(tokenizer: Any, *, where: str) -> PromptTemplate | None:
@@ -236,4 +258,6 @@ def tokenizer_template(tokenizer: Any, *, where: str) -> PromptTemplate | None:
         source = source.get("default")
     if not isinstance(source, str) or not source.strip():
         return None
-    return PromptTemplate(name=TOKENIZER_TEMPLATE, kind="jinja", source=where, origin="tokenizer", jinja=source)
+    return PromptTemplate(
+        name=TOKENIZER_TEMPLATE, kind="jinja", source=where, origin="tokenizer", jinja=source
+    )

@@ -15,9 +15,12 @@ from typing import Any
 # Imported on first use: importing a leaf such as ``harness.report.escape`` (which the CLI's
 # commands do) must not load the renderers, the paper tables and pydantic with it.
 _EXPORTS = {
-    "REPORT_FILES": "harness.runs.layout", "report_file_names": "harness.runs.layout",
-    "RunDir": "harness.report.rundir", "judgments_files": "harness.report.rundir",
-    "read_run_dir": "harness.report.rundir", "scores_for_run": "harness.report.write",
+    "REPORT_FILES": "harness.runs.layout",
+    "report_file_names": "harness.runs.layout",
+    "RunDir": "harness.report.rundir",
+    "judgments_files": "harness.report.rundir",
+    "read_run_dir": "harness.report.rundir",
+    "scores_for_run": "harness.report.write",
     "write_report": "harness.report.write",
 }
 __all__ = sorted(_EXPORTS)

@@ -22,17 +22,25 @@ def calibration_html(scores: Mapping[str, Any]) -> str:
     calibration = scores.get("calibration")
     if not calibration:
         return ""
-    rows = [*((esc(c), g) for c, g in calibration["categories"].items()), ("<b>overall</b>", calibration["overall"])]
+    rows = [
+        *((esc(c), g) for c, g in calibration["categories"].items()),
+        ("<b>overall</b>", calibration["overall"]),
+    ]
     body = "".join(
         f"<tr><td>{name}</td><td>{_fmt(g['judge_mean'])}</td><td>{_fmt(g['human_mean'])}</td>"
         f"<td><b>{_fmt(g['ppi_mean'])}</b> ({_interval(g['ppi_ci'])})</td><td>{_interval(g['human_only_ci'])}</td>"
         f"<td>{g['n_labels']} of {g['n']}</td><td>{_fmt(g['spearman'])}</td><td>{_fmt(g['kappa'])}</td></tr>"
-        for name, g in rows)
-    head = ("<th>category</th><th>judge mean</th><th>people, labelled</th><th>people, prediction-powered (95% CI)</th>"
-            "<th>labels only (95% CI)</th><th>labels</th><th>spearman</th><th>kappa</th>")
-    return ('<h2 id="calibration">Calibrated against people</h2><div class="scroll" tabindex="0" role="region" '
-            f'aria-label="calibration"><table class="scores"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            "</table></div><p><small>From the human labels stored by <code>harness calibrate</code>: the "
-            "prediction-powered figure estimates the people's mean over every scored sample from the labels and "
-            "the judge's scores (Angelopoulos et al., 2023), assuming the labelled samples are a random sample of "
-            "the run's.</small></p>")
+        for name, g in rows
+    )
+    head = (
+        "<th>category</th><th>judge mean</th><th>people, labelled</th><th>people, prediction-powered (95% CI)</th>"
+        "<th>labels only (95% CI)</th><th>labels</th><th>spearman</th><th>kappa</th>"
+    )
+    return (
+        '<h2 id="calibration">Calibrated against people</h2><div class="scroll" tabindex="0" role="region" '
+        f'aria-label="calibration"><table class="scores"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+        "</table></div><p><small>From the human labels stored by <code>harness calibrate</code>: the "
+        "prediction-powered figure estimates the people's mean over every scored sample from the labels and "
+        "the judge's scores (Angelopoulos et al., 2023), assuming the labelled samples are a random sample of "
+        "the run's.</small></p>"
+    )

@@ -36,11 +36,18 @@ def render_compare_html(
     each run after the first against the first."""
     order = scores[0]["column_order"]
     return render(
-        "compare.html.j2", names=list(names), runs=list(zip(names, runs, strict=True)),
-        scored=list(zip(names, scores, strict=True)), order=order,
+        "compare.html.j2",
+        names=list(names),
+        runs=list(zip(names, runs, strict=True)),
+        scored=list(zip(names, scores, strict=True)),
+        order=order,
         labels={g: scores[0]["columns"][g]["label"] for g in order},
-        sections=list(zip(names[1:], comparisons, cases, strict=True)), display_names=display_names,
-        notes=list(notes), direction=_direction,
-        trusts=[Markup(trust_html(s.get("judge_bias"), title=f"Trusting the judge: {n}"))
-                for n, s in zip(names, scores, strict=True)],
+        sections=list(zip(names[1:], comparisons, cases, strict=True)),
+        display_names=display_names,
+        notes=list(notes),
+        direction=_direction,
+        trusts=[
+            Markup(trust_html(s.get("judge_bias"), title=f"Trusting the judge: {n}"))
+            for n, s in zip(names, scores, strict=True)
+        ],
     )

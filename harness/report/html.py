@@ -64,19 +64,26 @@ esc = html_text
 
 # Latin UI fonts first, then a CJK font for each desktop system: Linux (Noto CJK / Source Han, the same
 # font under two names; WenQuanYi), macOS (PingFang, Hiragino) and Windows (Microsoft YaHei).
-FONT_STACK = ('system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Source Han Sans SC",'
-              '"WenQuanYi Micro Hei","PingFang SC","Hiragino Sans GB","Microsoft YaHei",sans-serif')
+FONT_STACK = (
+    'system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Source Han Sans SC",'
+    '"WenQuanYi Micro Hei","PingFang SC","Hiragino Sans GB","Microsoft YaHei",sans-serif'
+)
 
 # Bar fills, each at least 3:1 against the white page (WCAG 1.4.11 non-text contrast):
 # category #1f5fa8 6.4:1, pooled column (others) #b35806 4.9:1, macro average #2e7d32 5.1:1.
 BAR_COLOURS = {"category": "#1f5fa8", "column": "#b35806", "macro": "#2e7d32"}
-BAR_KIND_NAMES = {"category": "category", "column": "pooled column (others = math + code)", "macro": "macro average"}
+BAR_KIND_NAMES = {
+    "category": "category",
+    "column": "pooled column (others = math + code)",
+    "macro": "macro average",
+}
 
 
 def chart_bars(scores: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Bars in display order: every category, then pooled multi-category columns, then the macros."""
     bars = [
-        {"label": row["display_name"], "kind": "category", **_ci(row)} for row in scores["categories"].values()
+        {"label": row["display_name"], "kind": "category", **_ci(row)}
+        for row in scores["categories"].values()
     ]
     for row in scores["columns"].values():
         if len(row["categories"]) > 1:
@@ -87,7 +94,12 @@ def chart_bars(scores: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _ci(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {"mean": row.get("mean"), "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high"), "n": row.get("n")}
+    return {
+        "mean": row.get("mean"),
+        "ci_low": row.get("ci_low"),
+        "ci_high": row.get("ci_high"),
+        "n": row.get("n"),
+    }
 
 
 def nice_axis(scale: ScoreScale, top: float | None) -> tuple[float, float]:
@@ -148,12 +160,24 @@ def chart_model(scores: Mapping[str, Any]) -> dict[str, Any]:
         + " Bars: mean over scored samples; whiskers: 95% bootstrap confidence interval."
     )
     return {
-        "width": width, "height": height, "left": MARGIN_LEFT, "grid_end": width - 4, "tick_x": MARGIN_LEFT - 6,
-        "bar_width": BAR_WIDTH, "mid": f"{MARGIN_TOP + CHART_HEIGHT / 2:.1f}", "na_y": MARGIN_TOP + CHART_HEIGHT - 4,
-        "label_y": MARGIN_TOP + CHART_HEIGHT + 12, "note": note,
+        "width": width,
+        "height": height,
+        "left": MARGIN_LEFT,
+        "grid_end": width - 4,
+        "tick_x": MARGIN_LEFT - 6,
+        "bar_width": BAR_WIDTH,
+        "mid": f"{MARGIN_TOP + CHART_HEIGHT / 2:.1f}",
+        "na_y": MARGIN_TOP + CHART_HEIGHT - 4,
+        "label_y": MARGIN_TOP + CHART_HEIGHT + 12,
+        "note": note,
         "aria": f"Mean score per category with 95% confidence intervals, axis {scale.low:g} to {axis_max:g}",
-        "ticks": [{"y": f"{y(t):.1f}", "text_y": f"{y(t) + 4:.1f}", "label": f"{round(t, 6):g}"} for t in ticks],
-        "bars": [_bar_model(bar, MARGIN_LEFT + BAR_GAP + i * (BAR_WIDTH + BAR_GAP), y) for i, bar in enumerate(bars)],
+        "ticks": [
+            {"y": f"{y(t):.1f}", "text_y": f"{y(t) + 4:.1f}", "label": f"{round(t, 6):g}"} for t in ticks
+        ],
+        "bars": [
+            _bar_model(bar, MARGIN_LEFT + BAR_GAP + i * (BAR_WIDTH + BAR_GAP), y)
+            for i, bar in enumerate(bars)
+        ],
     }
 
 
@@ -164,9 +188,13 @@ def _bar_model(bar: Mapping[str, Any], x: float, y: Any) -> dict[str, Any]:
         return model
     top = y(bar["mean"])
     n = f", n={bar['n']}" if bar.get("n") is not None else ""
-    model.update(top=f"{top:.1f}", height=f"{MARGIN_TOP + CHART_HEIGHT - top:.1f}", mean_text=fmt(bar["mean"]),
-                 tooltip=f"{bar['label']}: {fmt(bar['mean'])} (95% CI {fmt(bar['ci_low'])}–{fmt(bar['ci_high'])}{n})",
-                 whiskers=[])
+    model.update(
+        top=f"{top:.1f}",
+        height=f"{MARGIN_TOP + CHART_HEIGHT - top:.1f}",
+        mean_text=fmt(bar["mean"]),
+        tooltip=f"{bar['label']}: {fmt(bar['mean'])} (95% CI {fmt(bar['ci_low'])}–{fmt(bar['ci_high'])}{n})",
+        whiskers=[],
+    )
     if bar["ci_low"] is not None and bar["ci_high"] is not None:
         lo, hi = f"{y(bar['ci_low']):.1f}", f"{y(bar['ci_high']):.1f}"
         model["whiskers"] = [(cx, lo, cx, hi), *((cx - 6, cap, cx + 6, cap) for cap in (lo, hi))]
@@ -222,24 +250,35 @@ def _sample_rows(
     for sample_id in sorted(set(by_id) | set(run.generations)):
         generation = run.generations.get(sample_id, {})
         # a NaN or out-of-range score on disk is shown as what it counts as: unscored, with the reason
-        judgments = sorted((check_record(j)[0] for j in by_id.get(sample_id, [])),
-                           key=lambda j: int(j.get("repeat") or 0))
+        judgments = sorted(
+            (check_record(j)[0] for j in by_id.get(sample_id, [])), key=lambda j: int(j.get("repeat") or 0)
+        )
         category = str(generation.get("category") or (judgments[0].get("category") if judgments else ""))
         spec = categories.get(category)
         display = (scores["categories"].get(category) or {}).get("display_name") or (
-            spec.display_name if spec is not None else category)
+            spec.display_name if spec is not None else category
+        )
         present[category] = display
-        scored = [float(j["score"]) for j in judgments if j.get("status") == "scored" and j.get("score") is not None]
+        scored = [
+            float(j["score"]) for j in judgments if j.get("status") == "scored" and j.get("score") is not None
+        ]
         statuses = sorted({str(j.get("status")) for j in judgments}) or ["not judged"]
         status = "scored" if scored else statuses[0]
-        rows.append({
-            "id": sample_id, "category": category, "display": display, "status": status,
-            "score": fmt(sum(scored) / len(scored)) if scored else status,
-            "question": generation.get("question"), "reference": generation.get("reference"),
-            "answer": generation.get("answer"), "judgments": judgments,
-            # the judge saw the gold answer only where the category's prompt shows it
-            "gold_shown": spec is None or spec.gold_shown,
-        })
+        rows.append(
+            {
+                "id": sample_id,
+                "category": category,
+                "display": display,
+                "status": status,
+                "score": fmt(sum(scored) / len(scored)) if scored else status,
+                "question": generation.get("question"),
+                "reference": generation.get("reference"),
+                "answer": generation.get("answer"),
+                "judgments": judgments,
+                # the judge saw the gold answer only where the category's prompt shows it
+                "gold_shown": spec is None or spec.gold_shown,
+            }
+        )
     return rows, present
 
 
@@ -258,7 +297,9 @@ def published_html(scores: Mapping[str, Any]) -> str:
     return str(_parts().published(scores))
 
 
-def render_html(run: RunDir, scores: Mapping[str, Any], categories: Mapping[str, CategorySpec] | None = None) -> str:
+def render_html(
+    run: RunDir, scores: Mapping[str, Any], categories: Mapping[str, CategorySpec] | None = None
+) -> str:
     """The whole ``report.html`` document. ``categories`` (the registry's when ``None``) says each
     category's display name and whether its judge saw the gold answer."""
     from harness.report.templating import render
@@ -269,9 +310,18 @@ def render_html(run: RunDir, scores: Mapping[str, Any], categories: Mapping[str,
         categories = get_registry().categories()
     rows, present = _sample_rows(run, scores, categories)
     return render(
-        "report.html.j2", run_name=run.name, info=[(k, v) for k, v in run.describe().items() if v is not None],
-        totals=scores["totals"], notes=run.notes, scores=scores, bootstrap=scores["bootstrap"],
-        chart=chart_model(scores), legend_kinds=_legend_kinds(), category_rows=_category_rows(scores),
-        category_options=sorted(present.items(), key=lambda item: (item[1], item[0])), sample_rows=rows,
-        calibration=Markup(calibration_html(scores)), trust=Markup(trust_html(scores.get("judge_bias"))),
+        "report.html.j2",
+        run_name=run.name,
+        info=[(k, v) for k, v in run.describe().items() if v is not None],
+        totals=scores["totals"],
+        notes=run.notes,
+        scores=scores,
+        bootstrap=scores["bootstrap"],
+        chart=chart_model(scores),
+        legend_kinds=_legend_kinds(),
+        category_rows=_category_rows(scores),
+        category_options=sorted(present.items(), key=lambda item: (item[1], item[0])),
+        sample_rows=rows,
+        calibration=Markup(calibration_html(scores)),
+        trust=Markup(trust_html(scores.get("judge_bias"))),
     )

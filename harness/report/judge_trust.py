@@ -30,7 +30,9 @@ def _ci(row: Mapping[str, Any], pct: bool) -> str:
 def self_preference_line(row: Mapping[str, Any] | None) -> str | None:
     if not row or not row.get("flagged"):
         return None
-    pairs = "; ".join(f"judge {m['judge_model']} and model {m['model']}: {m['why']}" for m in row["same_family"])
+    pairs = "; ".join(
+        f"judge {m['judge_model']} and model {m['model']}: {m['why']}" for m in row["same_family"]
+    )
     return f"self-preference risk: the judge is of one family with an evaluated model ({pairs})"
 
 
@@ -58,14 +60,21 @@ def pairwise_lines(result: Mapping[str, Any]) -> list[str]:
     lines = []
     lc = result.get("length_controlled") or {}
     if lc.get("estimate") is not None:
-        lines.append(f"length-controlled win rate of b {lc['estimate']:.3f} ({lc['ci_low']:.3f}–{lc['ci_high']:.3f}) "
-                     f"beside the raw {result.get('win_rate_b') or 0:.3f} (AlpacaEval 2 GLM, length term at 0)")
+        lines.append(
+            f"length-controlled win rate of b {lc['estimate']:.3f} ({lc['ci_low']:.3f}–{lc['ci_high']:.3f}) "
+            f"beside the raw {result.get('win_rate_b') or 0:.3f} (AlpacaEval 2 GLM, length term at 0)"
+        )
         if lc.get("separated_by_length"):
-            lines.append("length decided every non-tied pair: length and quality cannot be told apart here, "
-                         "so read the length-controlled rate by its interval")
+            lines.append(
+                "length decided every non-tied pair: length and quality cannot be told apart here, "
+                "so read the length-controlled rate by its interval"
+            )
     bias = result.get("judge_bias") or {}
-    texts = {"position_first_wins": "the first-shown answer wins", "flip_rate": "the winner flips with the order in",
-             "length_longer_wins": "the longer answer wins"}
+    texts = {
+        "position_first_wins": "the first-shown answer wins",
+        "flip_rate": "the winner flips with the order in",
+        "length_longer_wins": "the longer answer wins",
+    }
     for key, text in texts.items():
         row = bias.get(key) or {}
         if row.get("flagged"):
@@ -81,17 +90,27 @@ def figure_lines(bias: Mapping[str, Any] | None) -> list[str]:
     """Every overall figure in words with its flag, and the self-preference verdict (report.md)."""
     if not bias:
         return []
-    lines = [f"{label}: {_ci(bias[key], key != 'length_correlation')}"
-             f"{' — flagged' if bias[key].get('flagged') else ''}"
-             for key, label in LABELS.items() if isinstance(bias.get(key), Mapping)]
+    lines = [
+        f"{label}: {_ci(bias[key], key != 'length_correlation')}"
+        f"{' — flagged' if bias[key].get('flagged') else ''}"
+        for key, label in LABELS.items()
+        if isinstance(bias.get(key), Mapping)
+    ]
     sp = bias.get("self_preference") or {}
-    lines.append(self_preference_line(sp) or ("no evaluated model is of the judge's family" if sp.get("checked")
-                                               else "the judge's model is not recorded: self-preference not checked"))
+    lines.append(
+        self_preference_line(sp)
+        or (
+            "no evaluated model is of the judge's family"
+            if sp.get("checked")
+            else "the judge's model is not recorded: self-preference not checked"
+        )
+    )
     return lines + [str(v) for v in (bias.get("thresholds") or {}).values()]
 
 
-def trust_html(bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = None,
-               title: str = "Trusting the judge") -> str:
+def trust_html(
+    bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = None, title: str = "Trusting the judge"
+) -> str:
     """A "Trusting the judge" section: every figure with its CI and flag, escaped."""
     if not bias:
         return ""
@@ -105,20 +124,32 @@ def trust_html(bias: Mapping[str, Any] | None, lc: Mapping[str, Any] | None = No
             rows.append((f"{label}: {category}", sub, False))
     body = "".join(
         f"<tr><td>{escape(label)}</td><td>{escape(_ci(row, pct))}</td>"
-        f"<td>{'flagged' if row.get('flagged') else 'no'}</td></tr>" for label, row, pct in rows)
+        f"<td>{'flagged' if row.get('flagged') else 'no'}</td></tr>"
+        for label, row, pct in rows
+    )
     extra = ""
     if lc and lc.get("estimate") is not None:
-        extra += (f"<p>Length-controlled win rate of b: {lc['estimate']:.3f} "
-                  f"({lc['ci_low']:.3f}–{lc['ci_high']:.3f}). {escape(str(lc.get('method', '')))}</p>")
+        extra += (
+            f"<p>Length-controlled win rate of b: {lc['estimate']:.3f} "
+            f"({lc['ci_low']:.3f}–{lc['ci_high']:.3f}). {escape(str(lc.get('method', '')))}</p>"
+        )
     sp = bias.get("self_preference") or {}
-    line = self_preference_line(sp) or ("No evaluated model is of the judge's family." if sp.get("checked")
-                                        else "The judge's model is not recorded: self-preference not checked.")
+    line = self_preference_line(sp) or (
+        "No evaluated model is of the judge's family."
+        if sp.get("checked")
+        else "The judge's model is not recorded: self-preference not checked."
+    )
     extra += f"<p>{escape(line)} Rule: {escape(str(sp.get('rule', '')))}</p>"
     rules = "".join(f"<li>{escape(str(v))}</li>" for v in (bias.get("thresholds") or {}).values())
-    anchor = "judge-trust" if title == "Trusting the judge" else "judge-trust-" + "".join(
-        c if c.isalnum() else "-" for c in title)
-    return (f'<section id="{escape(anchor)}" class="judge-trust"><h2>{escape(title)}</h2><table><tr><th>figure</th><th>estimate</th>'
-            f"<th>flagged</th></tr>{body}</table>{extra}<ul>{rules}</ul></section>")
+    anchor = (
+        "judge-trust"
+        if title == "Trusting the judge"
+        else "judge-trust-" + "".join(c if c.isalnum() else "-" for c in title)
+    )
+    return (
+        f'<section id="{escape(anchor)}" class="judge-trust"><h2>{escape(title)}</h2><table><tr><th>figure</th><th>estimate</th>'
+        f"<th>flagged</th></tr>{body}</table>{extra}<ul>{rules}</ul></section>"
+    )
 
 
 def jury_lines(jury: Mapping[str, Any] | None) -> list[str]:
@@ -128,8 +159,10 @@ def jury_lines(jury: Mapping[str, Any] | None) -> list[str]:
         return []
     alpha = jury.get("krippendorff_alpha_nominal")
     rates = ", ".join(f"{j} {'–' if r is None else f'{r:.3f}'}" for j, r in jury["win_rate_b"].items())
-    return [f"jury of {len(jury['jurors'])} ({', '.join(jury['jurors'])}), {jury['aggregation']} of their "
-            f"outcomes ({jury['no_majority']} pairs with no majority counted as ties); agreement: "
-            f"Krippendorff's alpha (nominal) {'–' if alpha is None else f'{alpha:.3f}'} over "
-            f"{jury['pairs_by_two_or_more']} pairs decided by two or more",
-            f"win rate of b by juror: {rates}"]
+    return [
+        f"jury of {len(jury['jurors'])} ({', '.join(jury['jurors'])}), {jury['aggregation']} of their "
+        f"outcomes ({jury['no_majority']} pairs with no majority counted as ties); agreement: "
+        f"Krippendorff's alpha (nominal) {'–' if alpha is None else f'{alpha:.3f}'} over "
+        f"{jury['pairs_by_two_or_more']} pairs decided by two or more",
+        f"win rate of b by juror: {rates}",
+    ]

@@ -54,16 +54,22 @@ def paper_markdown(paper: Mapping[str, Any]) -> str:
     what = str(paper.get("paper_model") or "")
     if paper.get("paper_data") not in (None, "", "-"):
         what += f" on {paper['paper_data']}"
-    out = [f"## Published vs measured: {_cell(what)} (row `{_cell(paper.get('row'))}`)", "",
-           f"**{_cell(paper['verdict'])}**", ""]
+    out = [
+        f"## Published vs measured: {_cell(what)} (row `{_cell(paper.get('row'))}`)",
+        "",
+        f"**{_cell(paper['verdict'])}**",
+        "",
+    ]
     differences = paper.get("differences") or []
     if differences:
         out += [f"- {_cell(d)}" for d in differences] + [""]
     out += ["| column | measured | published | Δ | n |", "|---|---|---|---|---|"]
     for entry in [*paper["columns"].values(), paper["macro"], paper["macro_wo_others"]]:
         n = "" if entry.get("n") is None else str(entry["n"])
-        out.append(f"| {_cell(entry['label'])} | {fmt(entry['measured'])} | {fmt(entry['published'])} | "
-                   f"{_signed(entry['delta'])} | {n} |")
+        out.append(
+            f"| {_cell(entry['label'])} | {fmt(entry['measured'])} | {fmt(entry['published'])} | "
+            f"{_signed(entry['delta'])} | {n} |"
+        )
     if paper.get("source"):
         out += ["", f"Published: {_cell(paper['source'])}."]
     return "\n".join(out)
@@ -75,21 +81,34 @@ def turns_markdown(scores: Mapping[str, Any]) -> list[str]:
     if not turns or not turns.get("overall"):
         return []
     numbers = sorted(turns["overall"], key=int)
-    out = ["", "## Per turn", "", "| category | " + " | ".join(f"turn {t}" for t in numbers) + " | both turns |",
-           "|" + "---|" * (len(numbers) + 2)]
+    out = [
+        "",
+        "## Per turn",
+        "",
+        "| category | " + " | ".join(f"turn {t}" for t in numbers) + " | both turns |",
+        "|" + "---|" * (len(numbers) + 2),
+    ]
     for cid, row in scores["categories"].items():
         cells = [fmt(turns["categories"].get(cid, {}).get(t)) for t in numbers]
         out.append(f"| {_cell(row['display_name'])} | " + " | ".join(cells) + f" | {fmt(row['mean'])} |")
     overall = turns["overall"]
     total = scores["totals"]["n"]
     pooled = (sum(overall[t]["mean"] * overall[t]["n"] for t in numbers) / total) if total else None
-    out.append("| **overall** | " + " | ".join(
-        f"{fmt(overall[t]['mean'])} ({fmt(overall[t]['ci_low'])}–{fmt(overall[t]['ci_high'])})" for t in numbers)
-        + f" | {fmt(pooled)} |")
-    out += ["", "Each turn is judged on its own (the whole conversation shown); a category's figure pools both "
-            "turns, and overall is the mean over every scored turn"
-            + (" (the headline)" if (scores.get("headline") or {}).get("aggregation") == "pooled" else "")
-            + ". Turn intervals: 95% percentile bootstrap."]
+    out.append(
+        "| **overall** | "
+        + " | ".join(
+            f"{fmt(overall[t]['mean'])} ({fmt(overall[t]['ci_low'])}–{fmt(overall[t]['ci_high'])})"
+            for t in numbers
+        )
+        + f" | {fmt(pooled)} |"
+    )
+    out += [
+        "",
+        "Each turn is judged on its own (the whole conversation shown); a category's figure pools both "
+        "turns, and overall is the mean over every scored turn"
+        + (" (the headline)" if (scores.get("headline") or {}).get("aggregation") == "pooled" else "")
+        + ". Turn intervals: 95% percentile bootstrap.",
+    ]
     return out
 
 
@@ -98,14 +117,25 @@ def published_markdown(scores: Mapping[str, Any]) -> list[str]:
     published = scores.get("published")
     if not published:
         return []
-    out = ["", "## Published scores (for reference, not measured by this run)", "",
-           "| model | published overall |", "|---|---|"]
+    out = [
+        "",
+        "## Published scores (for reference, not measured by this run)",
+        "",
+        "| model | published overall |",
+        "|---|---|",
+    ]
     out += [f"| {_cell(name)} | {value:.2f} |" for name, value in published["scores"].items()]
-    out += ["", f"Source: {_cell(published['source'])}. Judge: {_code(published['judge'])}. "
-            f"{_cell(published['note'])}."]
+    out += [
+        "",
+        f"Source: {_cell(published['source'])}. Judge: {_code(published['judge'])}. "
+        f"{_cell(published['note'])}.",
+    ]
     if published.get("protocol"):
-        out += ["", f"Their answers: {_cell(published['protocol'])}. "
-                f"This run's answers: {_cell(published.get('run_decoding') or 'not recorded')}."]
+        out += [
+            "",
+            f"Their answers: {_cell(published['protocol'])}. "
+            f"This run's answers: {_cell(published.get('run_decoding') or 'not recorded')}.",
+        ]
     return out
 
 
@@ -114,18 +144,31 @@ def calibration_markdown(scores: Mapping[str, Any]) -> list[str]:
     calibration = scores.get("calibration")
     if not calibration:
         return []
-    out = ["", "## Calibrated against people (harness calibrate)", "",
-           "| category | judge mean | people, labelled | people, prediction-powered (95% CI) | labels only (95% CI) "
-           "| labels | spearman | kappa |", "|---|---|---|---|---|---|---|---|"]
-    rows = [*((_code(c), g) for c, g in calibration["categories"].items()), ("**overall**", calibration["overall"])]
+    out = [
+        "",
+        "## Calibrated against people (harness calibrate)",
+        "",
+        "| category | judge mean | people, labelled | people, prediction-powered (95% CI) | labels only (95% CI) "
+        "| labels | spearman | kappa |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rows = [
+        *((_code(c), g) for c, g in calibration["categories"].items()),
+        ("**overall**", calibration["overall"]),
+    ]
     for name, g in rows:
         ppi, alone = g["ppi_ci"] or [None, None], g["human_only_ci"] or [None, None]
-        out.append(f"| {name} | {fmt(g['judge_mean'])} | {fmt(g['human_mean'])} | {fmt(g['ppi_mean'])} "
-                   f"({fmt(ppi[0])}–{fmt(ppi[1])}) | {fmt(alone[0])}–{fmt(alone[1])} | "
-                   f"{g['n_labels']} | {fmt(g['spearman'])} | {fmt(g['kappa'])} |")
-    out += ["", "The prediction-powered figure estimates the people's mean over every scored sample from the human "
-            "labels and the judge's scores (Angelopoulos et al., 2023); it assumes the labelled samples are a "
-            "random sample of the run's."]
+        out.append(
+            f"| {name} | {fmt(g['judge_mean'])} | {fmt(g['human_mean'])} | {fmt(g['ppi_mean'])} "
+            f"({fmt(ppi[0])}–{fmt(ppi[1])}) | {fmt(alone[0])}–{fmt(alone[1])} | "
+            f"{g['n_labels']} | {fmt(g['spearman'])} | {fmt(g['kappa'])} |"
+        )
+    out += [
+        "",
+        "The prediction-powered figure estimates the people's mean over every scored sample from the human "
+        "labels and the judge's scores (Angelopoulos et al., 2023); it assumes the labelled samples are a "
+        "random sample of the run's.",
+    ]
     return out
 
 
@@ -134,9 +177,12 @@ def headline_markdown(scores: Mapping[str, Any]) -> list[str]:
     headline = scores.get("headline")
     if not headline:
         return []
-    return ["", f"**Headline: {fmt(headline['mean'])}** (95% CI {fmt(headline['ci_low'])}–"
-            f"{fmt(headline['ci_high'])}), {_cell(headline['name'])}, over {headline['n']} scored items; "
-            f"the interval resamples each {_cell(headline['bootstrap_unit'])}."]
+    return [
+        "",
+        f"**Headline: {fmt(headline['mean'])}** (95% CI {fmt(headline['ci_low'])}–"
+        f"{fmt(headline['ci_high'])}), {_cell(headline['name'])}, over {headline['n']} scored items; "
+        f"the interval resamples each {_cell(headline['bootstrap_unit'])}.",
+    ]
 
 
 def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
@@ -150,7 +196,9 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         f"({totals['unscored_rate']:.1%}), {totals['n_failed']} failed ({totals['failed_rate']:.1%}))"
     )
     scale = scores.get("scale") or {"low": 0.0, "high": 1.0, "kind": "pointwise"}
-    out.append(f"- **scale**: {scale['low']:g}..{scale['high']:g} ({_cell(scale['kind'])}, as the judge declared it)")
+    out.append(
+        f"- **scale**: {scale['low']:g}..{scale['high']:g} ({_cell(scale['kind'])}, as the judge declared it)"
+    )
     out += headline_markdown(scores)
     out += ["", "## Scores (Table 5 layout)", "", table5_markdown([(run.name, scores)]), ""]
     macro, macro_wo = scores["macro"], scores["macro_wo_others"]

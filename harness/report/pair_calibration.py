@@ -17,13 +17,22 @@ from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from harness.scoring.pair_calibration import calibrate_pairs
 
 
-def calibrate_verdicts(path: Path, *, labels_path: Path, n_resamples: int = DEFAULT_RESAMPLES,
-                       seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def calibrate_verdicts(
+    path: Path, *, labels_path: Path, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
+) -> dict[str, Any]:
     """The figures of the pairwise judge whose outcomes ``path`` holds, against ``labels_path``."""
     header, pairs = read_verdicts(path)
     check_runs_unchanged(path, header)
-    labels = read_labels(labels_path, known_ids=pairs.keys(), scale=ScoreScale(kind="pairwise"), expect="pairwise")
+    labels = read_labels(
+        labels_path, known_ids=pairs.keys(), scale=ScoreScale(kind="pairwise"), expect="pairwise"
+    )
     figures = calibrate_pairs(pairs, labels.values, n_resamples=n_resamples, seed=seed)
     runs = {side: header[side]["path"] for side in ("a", "b")}
-    return {**figures, "verdicts_file": str(path), "runs": runs, "judge": header.get("judge"),
-            "labels_file": str(labels_path), "labels_sha256": labels.sha256}
+    return {
+        **figures,
+        "verdicts_file": str(path),
+        "runs": runs,
+        "judge": header.get("judge"),
+        "labels_file": str(labels_path),
+        "labels_sha256": labels.sha256,
+    }

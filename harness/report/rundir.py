@@ -76,7 +76,9 @@ def read_judgments(path: Path, notes: list[str] | None = None) -> list[dict[str,
     lines = read_judgment_lines(path)
     if notes is not None:
         if lines.torn_last_line is not None:
-            notes.append(f"{path.name}: ignored a torn last line ({lines.torn_last_line}); the run was interrupted")
+            notes.append(
+                f"{path.name}: ignored a torn last line ({lines.torn_last_line}); the run was interrupted"
+            )
         if lines.conflict_note():
             notes.append(lines.conflict_note())
     return lines.records
@@ -97,8 +99,9 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
         try:
             loaded = loads(config_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise DataError(f"{config_path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})",
-                            hint=DAMAGED_HINT) from None
+            raise DataError(
+                f"{config_path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})", hint=DAMAGED_HINT
+            ) from None
         except UnicodeDecodeError as exc:
             raise DataError(f"{config_path}: not UTF-8 (offset {exc.start})", hint=DAMAGED_HINT) from None
         if not isinstance(loaded, dict):
@@ -108,7 +111,9 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
         notes.append(f"{RUN_FILE} is missing; the run is named after its directory")
     judgments_path = Path(judgments_file) if Path(judgments_file).is_absolute() else path / judgments_file
     if not judgments_path.is_file():
-        raise DataError(f"{judgments_path}: no judgments file", hint="Judge the run first (harness run / harness judge).")
+        raise DataError(
+            f"{judgments_path}: no judgments file", hint="Judge the run first (harness run / harness judge)."
+        )
     judgments = read_judgments(judgments_path, notes)
     from harness.scoring.jury import aggregate, jury_aggregation, jury_agreement
 

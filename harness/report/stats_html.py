@@ -51,16 +51,37 @@ def bar_chart(
         for index, (name, vals, texts) in enumerate(series):
             y = y0 + index * ROW_HEIGHT
             width = None if vals[row] is None else max(1.0, vals[row] * scale)
-            bars.append({"index": index, "name": name, "text": texts[row], "y": y, "text_y": y + BAR_HEIGHT - 3,
-                         "fill": SERIES_COLOURS[0] if index == 0 else hatch,
-                         "width": None if width is None else f"{width:.1f}",
-                         "text_x": None if width is None else f"{LABEL_WIDTH + width + 4:.1f}"})
+            bars.append(
+                {
+                    "index": index,
+                    "name": name,
+                    "text": texts[row],
+                    "y": y,
+                    "text_y": y + BAR_HEIGHT - 3,
+                    "fill": SERIES_COLOURS[0] if index == 0 else hatch,
+                    "width": None if width is None else f"{width:.1f}",
+                    "text_x": None if width is None else f"{LABEL_WIDTH + width + 4:.1f}",
+                }
+            )
         rows.append({"label": label, "y": f"{y0 + per_row / 2 + 1:.1f}", "bars": bars})
-    keys = [{"name": name, "fill": SERIES_COLOURS[0] if i == 0 else hatch, "hatched": i > 0}
-            for i, (name, _, _) in enumerate(series)]
-    return {"id": chart_id, "title": title, "width": LABEL_WIDTH + PLOT_WIDTH + VALUE_SPACE, "height": height,
-            "left": LABEL_WIDTH, "label_x": LABEL_WIDTH - 6, "axis_top": TOP - 4, "axis_bottom": height - 2,
-            "bar_height": BAR_HEIGHT, "hatch_colour": SERIES_COLOURS[1], "rows": rows, "legend": keys}
+    keys = [
+        {"name": name, "fill": SERIES_COLOURS[0] if i == 0 else hatch, "hatched": i > 0}
+        for i, (name, _, _) in enumerate(series)
+    ]
+    return {
+        "id": chart_id,
+        "title": title,
+        "width": LABEL_WIDTH + PLOT_WIDTH + VALUE_SPACE,
+        "height": height,
+        "left": LABEL_WIDTH,
+        "label_x": LABEL_WIDTH - 6,
+        "axis_top": TOP - 4,
+        "axis_bottom": height - 2,
+        "bar_height": BAR_HEIGHT,
+        "hatch_colour": SERIES_COLOURS[1],
+        "rows": rows,
+        "legend": keys,
+    }
 
 
 def render_stats_html(stats: Mapping[str, Any]) -> str:
@@ -71,40 +92,96 @@ def render_stats_html(stats: Mapping[str, Any]) -> str:
     unit = {"column": "column", "category": "category", "source": "source"}[stats["by"]]
     paper = stats.get("paper")
 
-    counts_series = [(
-        "share of samples (%)",
-        [100.0 * g["share"] for g in groups],
-        [f"{g['samples']} ({100 * g['share']:.1f}%)"
-         + (f"; paper {g['paper_percent']}%" if g.get("paper_percent") is not None else "") for g in groups],
-    )]
+    counts_series = [
+        (
+            "share of samples (%)",
+            [100.0 * g["share"] for g in groups],
+            [
+                f"{g['samples']} ({100 * g['share']:.1f}%)"
+                + (f"; paper {g['paper_percent']}%" if g.get("paper_percent") is not None else "")
+                for g in groups
+            ],
+        )
+    ]
 
     def length_series(chars_key: str, tokens_key: str) -> list[tuple[str, list, list]]:
-        series = [("characters", [g[chars_key] for g in groups],
-                   [_num(g[chars_key]) if g[chars_key] is not None else "no gold" for g in groups])]
+        series = [
+            (
+                "characters",
+                [g[chars_key] for g in groups],
+                [_num(g[chars_key]) if g[chars_key] is not None else "no gold" for g in groups],
+            )
+        ]
         if tokens:
-            series.append((f"tokens ({tokens})", [g[tokens_key] for g in groups],
-                           [_num(g[tokens_key]) if g[tokens_key] is not None else "no gold" for g in groups]))
+            series.append(
+                (
+                    f"tokens ({tokens})",
+                    [g[tokens_key] for g in groups],
+                    [_num(g[tokens_key]) if g[tokens_key] is not None else "no gold" for g in groups],
+                )
+            )
         return series
 
     figure1 = bar_chart("figure1", f"Samples per {unit} (Figure 1)", labels, counts_series)
-    figure3a = bar_chart("figure3a", "Average instruction length (Figure 3a)", labels,
-                         length_series("instruction_chars", "instruction_tokens"))
+    figure3a = bar_chart(
+        "figure3a",
+        "Average instruction length (Figure 3a)",
+        labels,
+        length_series("instruction_chars", "instruction_tokens"),
+    )
     gold_rows = [g for g in groups if g["with_gold"]]
-    figure3b = bar_chart(
-        "figure3b", "Average gold-response length, samples with gold only (Figure 3b)", [g["label"] for g in gold_rows],
-        [(name, [v for v, g in zip(vals, groups, strict=True) if g["with_gold"]],
-          [t for t, g in zip(texts, groups, strict=True) if g["with_gold"]])
-         for name, vals, texts in length_series("gold_chars", "gold_tokens")],
-    ) if gold_rows else None
+    figure3b = (
+        bar_chart(
+            "figure3b",
+            "Average gold-response length, samples with gold only (Figure 3b)",
+            [g["label"] for g in gold_rows],
+            [
+                (
+                    name,
+                    [v for v, g in zip(vals, groups, strict=True) if g["with_gold"]],
+                    [t for t, g in zip(texts, groups, strict=True) if g["with_gold"]],
+                )
+                for name, vals, texts in length_series("gold_chars", "gold_tokens")
+            ],
+        )
+        if gold_rows
+        else None
+    )
 
-    head = [unit, "samples", "share", *(["paper (Fig. 1)"] if paper else []), "instr. chars",
-            *(["instr. tokens"] if tokens else []), "with gold", "gold chars", *(["gold tokens"] if tokens else [])]
+    head = [
+        unit,
+        "samples",
+        "share",
+        *(["paper (Fig. 1)"] if paper else []),
+        "instr. chars",
+        *(["instr. tokens"] if tokens else []),
+        "with gold",
+        "gold chars",
+        *(["gold tokens"] if tokens else []),
+    ]
     rows = [
-        [g["label"], str(g["samples"]), f"{100 * g['share']:.1f}%",
-         *([f"{g['paper_percent']}%" if g["paper_percent"] is not None else "–"] if paper else []),
-         _num(g["instruction_chars"]), *([_num(g["instruction_tokens"])] if tokens else []),
-         str(g["with_gold"]), _num(g["gold_chars"]), *([_num(g["gold_tokens"])] if tokens else [])]
+        [
+            g["label"],
+            str(g["samples"]),
+            f"{100 * g['share']:.1f}%",
+            *([f"{g['paper_percent']}%" if g["paper_percent"] is not None else "–"] if paper else []),
+            _num(g["instruction_chars"]),
+            *([_num(g["instruction_tokens"])] if tokens else []),
+            str(g["with_gold"]),
+            _num(g["gold_chars"]),
+            *([_num(g["gold_tokens"])] if tokens else []),
+        ]
         for g in groups
     ]
-    return render("stats.html.j2", stats=stats, unit=unit, tokens=tokens, paper=paper, figure1=figure1,
-                  figure3a=figure3a, figure3b=figure3b, head=head, rows=rows)
+    return render(
+        "stats.html.j2",
+        stats=stats,
+        unit=unit,
+        tokens=tokens,
+        paper=paper,
+        figure1=figure1,
+        figure3a=figure3a,
+        figure3b=figure3b,
+        head=head,
+        rows=rows,
+    )

@@ -69,11 +69,18 @@ def category_lines(scores: Mapping[str, Any], judgments: Iterable[Mapping[str, A
         n = int(entry.get("n_samples") or 0)
         scored = int(entry.get("n") or 0)
         unscored, failed = int(entry.get("n_unscored") or 0), int(entry.get("n_failed") or 0)
-        lines.append(CategoryLine(
-            category=category, label=str(entry.get("display_name") or category), n=n, scored=scored,
-            unscored=unscored, failed=failed, reason=reasons.get(category, "") if unscored or failed else "",
-            score=entry.get("mean"),
-        ))
+        lines.append(
+            CategoryLine(
+                category=category,
+                label=str(entry.get("display_name") or category),
+                n=n,
+                scored=scored,
+                unscored=unscored,
+                failed=failed,
+                reason=reasons.get(category, "") if unscored or failed else "",
+                score=entry.get("mean"),
+            )
+        )
     return lines
 
 
@@ -100,9 +107,12 @@ def summary_table(lines: list[CategoryLine], totals: Mapping[str, Any]) -> Any:
         if show_failed:
             cells.append(str(line.failed))
         table.add_row(*cells, _fmt(line.score), _t(line.reason))
-    cells = ["all", str(totals.get("n_samples", sum(x.n for x in lines))),
-             str(totals.get("n", sum(x.scored for x in lines))),
-             str(totals.get("n_unscored", sum(x.unscored for x in lines)))]
+    cells = [
+        "all",
+        str(totals.get("n_samples", sum(x.n for x in lines))),
+        str(totals.get("n", sum(x.scored for x in lines))),
+        str(totals.get("n_unscored", sum(x.unscored for x in lines))),
+    ]
     if show_failed:
         cells.append(str(totals.get("n_failed", sum(x.failed for x in lines))))
     table.add_section()

@@ -21,8 +21,15 @@ def fmt(value: float | None, digits: int = 3) -> str:
 
 # Short headers for the nine Table 5 columns, so that the runs-as-rows layout fits 80 columns.
 ABBREVIATIONS = {
-    "others": "oth", "rewrite": "rew", "classification": "cls", "generation": "gen", "summarization": "sum",
-    "extract": "ext", "open_qa": "oQA", "brainstorming": "brn", "closed_qa": "cQA",
+    "others": "oth",
+    "rewrite": "rew",
+    "classification": "cls",
+    "generation": "gen",
+    "summarization": "sum",
+    "extract": "ext",
+    "open_qa": "oQA",
+    "brainstorming": "brn",
+    "closed_qa": "cQA",
 }
 CELL = 5  # "0.643"
 RUN_MIN = 12
@@ -36,8 +43,12 @@ def _abbreviation(group: str, label: str, taken: set[str]) -> str:
     return short
 
 
-def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (Table 5 layout)",
-           width: int | None = None) -> Table:
+def table5(
+    rows: list[tuple[str, Mapping[str, Any]]],
+    *,
+    title: str = "scores (Table 5 layout)",
+    width: int | None = None,
+) -> Table:
     """Table 5: runs as rows under abbreviated column headers (a legend explains them), as long as that
     fits ``width``; else categories as rows and one column per run, which fits any width."""
     order: list[str] = []
@@ -65,20 +76,39 @@ def table5(rows: list[tuple[str, Mapping[str, Any]]], *, title: str = "scores (T
         taken: set[str] = set()
         short = {g: _t(_abbreviation(g, raw_labels[g], taken)) for g in order}
         macro = " / ".join(dict.fromkeys(macro_name(s) for _, s in rows))  # of category or of column means
-        legend = ", ".join(f"{short[g]} = {labels[g]}" for g in order) + f", macro = {macro}, w/o = macro ave w/o others"
-        table = Table(title=title, caption="\n".join([legend, note, *ci_lines]), box=None, padding=(0, 1, 0, 0),
-                      pad_edge=False, caption_justify="left")
+        legend = (
+            ", ".join(f"{short[g]} = {labels[g]}" for g in order)
+            + f", macro = {macro}, w/o = macro ave w/o others"
+        )
+        table = Table(
+            title=title,
+            caption="\n".join([legend, note, *ci_lines]),
+            box=None,
+            padding=(0, 1, 0, 0),
+            pad_edge=False,
+            caption_justify="left",
+        )
         table.add_column("run", overflow="fold", min_width=RUN_MIN, ratio=1)
         for group in order:
             table.add_column(short[group], justify="right", min_width=CELL, no_wrap=True)
         table.add_column("macro", justify="right", style="bold", min_width=CELL, no_wrap=True)
         table.add_column("w/o", justify="right", style="bold", min_width=CELL, no_wrap=True)
         for name, scores in rows:
-            table.add_row(_t(name), *[value(scores, g) for g in order], fmt(scores["macro"]["mean"]),
-                          fmt(scores["macro_wo_others"]["mean"]))
+            table.add_row(
+                _t(name),
+                *[value(scores, g) for g in order],
+                fmt(scores["macro"]["mean"]),
+                fmt(scores["macro_wo_others"]["mean"]),
+            )
         return table
-    table = Table(title=title, caption="\n".join([note, *ci_lines]), box=None, padding=(0, 1, 0, 0), pad_edge=False,
-                  caption_justify="left")
+    table = Table(
+        title=title,
+        caption="\n".join([note, *ci_lines]),
+        box=None,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        caption_justify="left",
+    )
     table.add_column("column", overflow="fold", min_width=10)
     for name, _ in rows:
         table.add_column(_t(name), justify="right", overflow="fold", min_width=CELL)
@@ -99,8 +129,14 @@ def paper_comparison(paper: Mapping[str, Any], *, name: str = "") -> Table:
     title = f"published vs measured{' for ' + name if name else ''}: {paper['paper_model']}"
     if paper["paper_data"] not in ("", "-"):
         title += f" on {paper['paper_data']}"
-    table = Table(title=title, caption="\n".join(caption), caption_justify="left", box=None,
-                  padding=(0, 2, 0, 0), pad_edge=False)
+    table = Table(
+        title=title,
+        caption="\n".join(caption),
+        caption_justify="left",
+        box=None,
+        padding=(0, 2, 0, 0),
+        pad_edge=False,
+    )
     table.add_column("column", overflow="fold")
     for col in ("measured", "published", "Δ", "n"):
         table.add_column(col, justify="right", no_wrap=True)
@@ -108,7 +144,9 @@ def paper_comparison(paper: Mapping[str, Any], *, name: str = "") -> Table:
     for i, entry in enumerate(entries):
         delta = entry["delta"]
         table.add_row(
-            entry["label"], fmt(entry["measured"]), fmt(entry["published"]),
+            entry["label"],
+            fmt(entry["measured"]),
+            fmt(entry["published"]),
             "–" if delta is None else f"{'+' if delta >= 0 else ''}{delta:.3f}",
             "" if entry["n"] is None else str(entry["n"]),
             style="bold" if i >= len(entries) - 2 else None,
@@ -126,14 +164,26 @@ def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
         f"{comparison['bootstrap']['n_resamples']} bootstrap resamples, seed {comparison['bootstrap']['seed']}"
         + (f"; headline: {_t(headline['name'])}" if headline else ""),
     )
-    for col, justify in (("column", "left"), ("Δ", "right"), ("95% CI", "right"), ("p", "right"), ("n", "right")):
+    for col, justify in (
+        ("column", "left"),
+        ("Δ", "right"),
+        ("95% CI", "right"),
+        ("p", "right"),
+        ("n", "right"),
+    ):
         table.add_column(col, justify=justify)
     rows = [(f"headline ({_t(headline['aggregation'])})", headline)] if headline else []
-    rows += [(_t(comparison["columns"][g]["label"]), comparison["columns"][g]) for g in comparison["column_order"]]
+    rows += [
+        (_t(comparison["columns"][g]["label"]), comparison["columns"][g]) for g in comparison["column_order"]
+    ]
     rows += [("macro ave", comparison["macro"]), ("macro ave w/o others", comparison["macro_wo_others"])]
     for label, row in rows:
         delta = row["delta"]
-        style = "" if delta is None or row["p_value"] is None or row["p_value"] >= 0.05 else ("green" if delta > 0 else "red")
+        style = (
+            ""
+            if delta is None or row["p_value"] is None or row["p_value"] >= 0.05
+            else ("green" if delta > 0 else "red")
+        )
         table.add_row(
             label,
             f"[{style}]{'' if delta is None or delta < 0 else '+'}{fmt(delta)}[/]" if style else fmt(delta),
@@ -148,7 +198,9 @@ def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
     """Judge agreement: one row per pair of judgment sets, one column per statistic returned."""
     shown = ("n", "pearson", "spearman", "krippendorff_alpha_interval", "mean_a", "mean_b", "mean_abs_diff")
     keys = [k for k in shown if any(k in result for _, _, result in results)]
-    table = Table(title="judge agreement", caption="samples scored by both judges; --json for p-values and counts")
+    table = Table(
+        title="judge agreement", caption="samples scored by both judges; --json for p-values and counts"
+    )
     table.add_column("judge A")
     table.add_column("judge B")
     for key in keys:
@@ -162,8 +214,12 @@ def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
     return table
 
 
-def experiments_side_by_side(rows: list[Mapping[str, Any]], *, width: int | None = None,
-                             title: str = "Table 2/5: measured vs published, per column") -> list[Table]:
+def experiments_side_by_side(
+    rows: list[Mapping[str, Any]],
+    *,
+    width: int | None = None,
+    title: str = "Table 2/5: measured vs published, per column",
+) -> list[Table]:
     """``harness experiment``'s summary: for each experiment a measured line and a published line under
     the nine Table 5 columns and both macros, the verdict marked in the last column and spelled out
     (what differs) in the caption.
@@ -178,16 +234,24 @@ def experiments_side_by_side(rows: list[Mapping[str, Any]], *, width: int | None
         return [paper_comparison(row["paper"], name=f"#{i} {row['name']}") for i, row in enumerate(rows, 1)]
     taken: set[str] = set()
     short = {g: _abbreviation(g, labels[g], taken) for g in order}
-    legend = (", ".join(f"{short[g]} = {labels[g]}" for g in order)
-              + ", macro = macro ave, w/o = macro ave w/o others; cmp: comparable with the paper's figure?")
+    legend = (
+        ", ".join(f"{short[g]} = {labels[g]}" for g in order)
+        + ", macro = macro ave, w/o = macro ave w/o others; cmp: comparable with the paper's figure?"
+    )
     caption = [legend]
     for i, row in enumerate(rows, 1):
         paper = row["paper"]
         what = f"{row['model']} on {row['data']}" if row.get("data") not in (None, "-") else str(row["model"])
         caption.append(f"#{i} {row['name']} ({what}; eval {row['eval']}): {paper['verdict']}")
         caption += [f"   - {d}" for d in paper["differences"]]
-    table = Table(title=title, caption="\n".join(caption), box=None, padding=(0, 1, 0, 0), pad_edge=False,
-                  caption_justify="left")
+    table = Table(
+        title=title,
+        caption="\n".join(caption),
+        box=None,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        caption_justify="left",
+    )
     table.add_column("", no_wrap=True, min_width=label_width)
     for group in order:
         table.add_column(short[group], justify="right", min_width=CELL, no_wrap=True)
@@ -199,6 +263,11 @@ def experiments_side_by_side(rows: list[Mapping[str, Any]], *, width: int | None
         entries = [paper["columns"].get(g) for g in order] + [paper["macro"], paper["macro_wo_others"]]
         mark = "yes" if paper["comparable"] else "[yellow]no[/]"
         table.add_row(f"#{i} ours", *[fmt(None if e is None else e["measured"]) for e in entries], mark)
-        table.add_row(f"#{i} paper", *[fmt(None if e is None else e["published"]) for e in entries], "",
-                      style="dim", end_section=i < len(rows))
+        table.add_row(
+            f"#{i} paper",
+            *[fmt(None if e is None else e["published"]) for e in entries],
+            "",
+            style="dim",
+            end_section=i < len(rows),
+        )
     return [table]

@@ -66,11 +66,24 @@ def _sorted_turns(turns: Any) -> list[str]:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FunctionLoader(lambda name: _read("templates", name)), autoescape=True,
-                      undefined=StrictUndefined, finalize=_escaped, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
-    env.globals.update(static=static_text, fmt=cells.fmt, score_text=cells.score_text, lang=cells.lang_markup,
-                       signed=cells.signed, sorted_turns=_sorted_turns, preview_chars=cells.PREVIEW_CHARS)
+    env = Environment(
+        loader=FunctionLoader(lambda name: _read("templates", name)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_escaped,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        static=static_text,
+        fmt=cells.fmt,
+        score_text=cells.score_text,
+        lang=cells.lang_markup,
+        signed=cells.signed,
+        sorted_turns=_sorted_turns,
+        preview_chars=cells.PREVIEW_CHARS,
+    )
     env.filters.update(script_json=script_json, pct=_percent)
     return env
 

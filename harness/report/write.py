@@ -37,8 +37,9 @@ def scores_for_run(
     A run linked to a published Table 5 row (its config's ``paper_row``, or its model's recipe) also
     gets a ``paper`` section: published and measured per column, and whether they are comparable.
     """
-    scores = score_judgments(run.judgments, categories=categories, n_resamples=n_resamples, seed=seed,
-                             headline=run_headline(run))
+    scores = score_judgments(
+        run.judgments, categories=categories, n_resamples=n_resamples, seed=seed, headline=run_headline(run)
+    )
     rejected = scores.get("rejected_scores") or []
     if rejected:
         scale = scores["scale"]
@@ -59,10 +60,15 @@ def scores_for_run(
     published = published_for_run(scores["run"], run_config, run.config.get("decoding"))
     if published is not None:
         scores["published"] = published
-    scores["judge_bias"] = pointwise_bias(run.judgments, run.generations, scale=scores.get("scale"),
-                                          models=[m for m in (scores["run"].get("model"),) if m],
-                                          configured_judge=_configured_judge_model(run_config),
-                                          n_resamples=n_resamples, seed=seed)
+    scores["judge_bias"] = pointwise_bias(
+        run.judgments,
+        run.generations,
+        scale=scores.get("scale"),
+        models=[m for m in (scores["run"].get("model"),) if m],
+        configured_judge=_configured_judge_model(run_config),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
     calibration = calibration_for_run(run, n_resamples=n_resamples, seed=seed)
     if calibration is not None:
         scores["calibration"] = calibration
@@ -116,15 +122,18 @@ def run_decoding(config: Mapping[str, Any], recorded: Any = None) -> str | None:
     if isinstance(recorded, str) and recorded:
         how = recorded
     elif config and ("temperature" in config or "greedy" in config):
-        how = "greedy" if config.get("greedy") else f"temperature {config.get('temperature')} for every sample"
+        how = (
+            "greedy" if config.get("greedy") else f"temperature {config.get('temperature')} for every sample"
+        )
     else:
         return None
     length = config.get("max_new_tokens") if config else None
     return f"{how}, at most {length:,} new tokens" if isinstance(length, int) else how
 
 
-def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None = None,
-                      decoding: Any = None) -> dict[str, Any] | None:
+def published_for_run(
+    info: Mapping[str, Any], config: Mapping[str, Any] | None = None, decoding: Any = None
+) -> dict[str, Any] | None:
     """The scores published for the run's dataset with the run's judge (``DatasetSpec.published``),
     for reference, with how their answers were generated beside how this run's were (``config``:
     the run's recorded configuration); ``None`` when there are none or the plugin registry cannot
@@ -138,19 +147,25 @@ def published_for_run(info: Mapping[str, Any], config: Mapping[str, Any] | None 
     published = getattr(spec, "published", None)
     if not published or getattr(spec, "published_judge", "") != info.get("judge"):
         return None
-    return {"scores": dict(published), "judge": spec.published_judge, "source": spec.published_source,
-            "note": "published figures, for reference only: not measured by this run",
-            "protocol": getattr(spec, "published_protocol", "") or None,
-            "run_decoding": run_decoding(config or {}, decoding)}
+    return {
+        "scores": dict(published),
+        "judge": spec.published_judge,
+        "source": spec.published_source,
+        "note": "published figures, for reference only: not measured by this run",
+        "protocol": getattr(spec, "published_protocol", "") or None,
+        "run_decoding": run_decoding(config or {}, decoding),
+    }
 
 
 def _check_ours(run_dir: Path) -> None:
     """Report files go only into a harness run directory: a folder without ``run.json`` may hold a
     ``report.md`` of the user's, and the harness never writes into a folder it did not create."""
     if not (run_dir / RUN_FILE).is_file():
-        raise UsageError(f"{run_dir} is not a harness run directory (no {RUN_FILE}); the harness never writes "
-                         "report files into such a folder",
-                         hint="harness compare reads it without writing; or copy the judgments into a run directory.")
+        raise UsageError(
+            f"{run_dir} is not a harness run directory (no {RUN_FILE}); the harness never writes "
+            "report files into such a folder",
+            hint="harness compare reads it without writing; or copy the judgments into a run directory.",
+        )
 
 
 def write_report(
@@ -176,8 +191,12 @@ def write_report(
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
     names = report_file_names(run.judgments_file)
     # allow_nan=False: scores.json is strict JSON; a NaN here would be a bug, not a figure
-    texts = (json.dumps(scores, ensure_ascii=False, indent=2, allow_nan=False) + "\n", render_csv(scores),
-             render_markdown(run, scores), render_html(run, scores, categories))
+    texts = (
+        json.dumps(scores, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+        render_csv(scores),
+        render_markdown(run, scores),
+        render_html(run, scores, categories),
+    )
     outputs = dict(zip(names, texts, strict=True))
     for name, text in outputs.items():
         write_text_atomic(run_dir / name, text)

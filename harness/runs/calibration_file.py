@@ -36,14 +36,17 @@ def load_stored(run_dir: Path) -> dict[str, Any] | None:
     try:
         data = loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a calibration file the harness wrote ({type(exc).__name__})", hint=HINT) from None
+        raise DataError(
+            f"{path}: not a calibration file the harness wrote ({type(exc).__name__})", hint=HINT
+        ) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("labels"), dict):
         raise DataError(f"{path}: not a calibration file the harness wrote (no schema {SCHEMA!r})", hint=HINT)
     return data
 
 
-def store_labels(run_dir: Path, labels: Labels, *, judgments_file: str, scale: dict[str, Any],
-                 answers: dict[str, str]) -> Path:
+def store_labels(
+    run_dir: Path, labels: Labels, *, judgments_file: str, scale: dict[str, Any], answers: dict[str, str]
+) -> Path:
     """Write ``labels`` into ``run_dir``'s calibration file, holding the run directory's lock.
     ``scale``: the judge's scale they were checked against (they calibrate any judge on it);
     ``answers``: the sha256 of each labelled answer, so labels of answers since regenerated are caught."""

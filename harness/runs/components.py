@@ -29,8 +29,14 @@ def takes_option(registry: ComponentRegistry, kind: str, name: str, key: str) ->
     return _accepts(registry.lookup(kind, name)[0], key)
 
 
-def create_component(registry: ComponentRegistry, kind: str, name: str, *, strict: dict[str, Any] | None = None,
-                     lenient: dict[str, Any] | None = None) -> Any:
+def create_component(
+    registry: ComponentRegistry,
+    kind: str,
+    name: str,
+    *,
+    strict: dict[str, Any] | None = None,
+    lenient: dict[str, Any] | None = None,
+) -> Any:
     """Build a component, passing only the options its factory accepts.
 
     ``strict`` options were set explicitly by the user: if the factory cannot take one, that is a
@@ -51,8 +57,14 @@ def create_component(registry: ComponentRegistry, kind: str, name: str, *, stric
     return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
 
 
-def create_dataset(registry: ComponentRegistry, name: str, *, data_dir: Any = None, mirror: str | None = None,
-                   refuse: tuple[str, ...] = ()) -> Any:
+def create_dataset(
+    registry: ComponentRegistry,
+    name: str,
+    *,
+    data_dir: Any = None,
+    mirror: str | None = None,
+    refuse: tuple[str, ...] = (),
+) -> Any:
     """The dataset ``name`` with the data folder and mirror it takes; one it does not take is left
     out (``HARNESS_DATA_DIR`` means nothing to the demo), unless named in ``refuse`` -- the options
     given on the command line, where a wasted option is a usage error naming it."""

@@ -23,15 +23,37 @@ if TYPE_CHECKING:
 
 # Settings that do not change what a run measures; excluded from the fingerprint.
 OPERATIONAL = frozenset(
-    {"out", "name", "force", "judge_concurrency", "max_cost", "use_cache", "progress", "judge_timeout",
-     "judge_max_retries", "judge_deadline", "judge_max_reply", "judge_max_failures", "batch_size", "data_dir",
-     "judge_api_base", "device_map", "paper_row", "preflight", "judge_batch", "judge_batch_wait",
-     "judge_pacing", "jury_aggregation"}
+    {
+        "out",
+        "name",
+        "force",
+        "judge_concurrency",
+        "max_cost",
+        "use_cache",
+        "progress",
+        "judge_timeout",
+        "judge_max_retries",
+        "judge_deadline",
+        "judge_max_reply",
+        "judge_max_failures",
+        "batch_size",
+        "data_dir",
+        "judge_api_base",
+        "device_map",
+        "paper_row",
+        "preflight",
+        "judge_batch",
+        "judge_batch_wait",
+        "judge_pacing",
+        "jury_aggregation",
+    }
 )
 
 # Result settings added later: left out of the fingerprint while unset, so runs written before
 # they existed keep their fingerprint (and resume).
-UNSET_OMITTED = frozenset({"prompt_template", "system_prompt", "dataset_fields", "dataset_sha256", "truncate_prompts"})
+UNSET_OMITTED = frozenset(
+    {"prompt_template", "system_prompt", "dataset_fields", "dataset_sha256", "truncate_prompts"}
+)
 
 
 class RunConfig(BaseModel):
@@ -48,9 +70,12 @@ class RunConfig(BaseModel):
     device_map: str | None = None
     dataset: str = "belle-eval"
     dataset_fields: str | None = Field(
-        default=None, description="for a dataset file: target=field pairs (question, reference, category, id)")
+        default=None, description="for a dataset file: target=field pairs (question, reference, category, id)"
+    )
     dataset_sha256: str | None = Field(
-        default=None, description="for a dataset file: the sha256 of its bytes (set by the run, not by the user)")
+        default=None,
+        description="for a dataset file: the sha256 of its bytes (set by the run, not by the user)",
+    )
     data_dir: str | None = None
     categories: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)
@@ -63,8 +88,10 @@ class RunConfig(BaseModel):
     system_prompt: str | None = Field(default=None, description="a system message before every question")
     max_new_tokens: int = Field(default=512, ge=1, description="default: the dataset's, else 512")
     truncate_prompts: Literal["left"] | None = Field(
-        default=None, description="cut the oldest tokens of a prompt too long for the model's context "
-        "(recorded per sample); default: such a prompt is refused before the run")
+        default=None,
+        description="cut the oldest tokens of a prompt too long for the model's context "
+        "(recorded per sample); default: such a prompt is refused before the run",
+    )
     temperature: float = Field(default=0.001, ge=0.0)
     greedy: bool = False
     batch_size: int = Field(default=8, ge=1)
@@ -80,16 +107,27 @@ class RunConfig(BaseModel):
     judge_timeout: float | None = None
     judge_max_retries: int | None = None
     # Bounds on the judge's requests (None: the defaults of harness.api.ApiSettings).
-    judge_deadline: float | None = Field(default=None, gt=0, description="seconds per request, retries included")
+    judge_deadline: float | None = Field(
+        default=None, gt=0, description="seconds per request, retries included"
+    )
     judge_max_reply: int | None = Field(default=None, ge=1024, description="bytes of a reply kept")
-    judge_max_failures: int | None = Field(default=None, ge=1,
-                                           description="requests in a row without a reply before the run stops")
-    judge_batch: bool = Field(default=False, description="send the judge's requests as one OpenAI batch "
-                              "(half the price; results within 24 h)")
-    judge_batch_wait: float | None = Field(default=None, gt=0, description="seconds to wait on a batch before "
-                                           "the run ends 'waiting' (the same command polls it again)")
+    judge_max_failures: int | None = Field(
+        default=None, ge=1, description="requests in a row without a reply before the run stops"
+    )
+    judge_batch: bool = Field(
+        default=False,
+        description="send the judge's requests as one OpenAI batch (half the price; results within 24 h)",
+    )
+    judge_batch_wait: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds to wait on a batch before "
+        "the run ends 'waiting' (the same command polls it again)",
+    )
     judge_pacing: Literal["auto", "off"] | None = Field(
-        default=None, description="auto: pace requests from the server's rate-limit headers; off: concurrency only")
+        default=None,
+        description="auto: pace requests from the server's rate-limit headers; off: concurrency only",
+    )
     use_cache: bool = True
     max_cost: float | None = Field(default=None, gt=0)
     out: str = "runs"
@@ -115,15 +153,19 @@ class RunConfig(BaseModel):
         if config_file is not None:
             loaded = read_yaml(config_file)
             if not isinstance(loaded, dict):
-                raise UsageError(f"{config_file}:1: expected a mapping of run options, got {type(loaded).__name__}",
-                                 hint="Write `option: value` lines, e.g. `model: tiny-llama` (see harness run --help).")
+                raise UsageError(
+                    f"{config_file}:1: expected a mapping of run options, got {type(loaded).__name__}",
+                    hint="Write `option: value` lines, e.g. `model: tiny-llama` (see harness run --help).",
+                )
             data.update(loaded.get("run", loaded) if isinstance(loaded.get("run"), dict) else loaded)
             data = {k.replace("-", "_"): v for k, v in data.items()}
         data.update({k: v for k, v in overrides.items() if v is not None})
         try:
             config = cls.model_validate(data)
         except ValidationError as exc:
-            raise UsageError(format_validation_error(config_file or "command line", exc, what="run options")) from None
+            raise UsageError(
+                format_validation_error(config_file or "command line", exc, what="run options")
+            ) from None
         try:
             config.judge_settings()  # a bad judge setting is refused now, not after generation
         except UsageError as exc:
@@ -158,8 +200,11 @@ class RunConfig(BaseModel):
         return JudgeSettings.from_run_config(self)
 
     def result_settings(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model_dump().items()
-                if k not in OPERATIONAL and not (k in UNSET_OMITTED and v is None)}
+        return {
+            k: v
+            for k, v in self.model_dump().items()
+            if k not in OPERATIONAL and not (k in UNSET_OMITTED and v is None)
+        }
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.result_settings(), sort_keys=True, ensure_ascii=False)

@@ -43,27 +43,43 @@ def sample_judgments(records: list[dict[str, Any]], n: int, seed: int) -> list[d
 def _items(config: RunConfig, registry: Any, run_dir: Path, chosen: list[dict[str, Any]]) -> list[JudgeItem]:
     from harness.runs.pipeline import run_categories
 
-    generations = {r["id"]: r for r in read_record_dicts(run_dir / GENERATIONS) if isinstance(r.get("id"), str)
-                   and all(isinstance(r.get(k), str) for k in ("question", "category", "answer"))}
+    generations = {
+        r["id"]: r
+        for r in read_record_dicts(run_dir / GENERATIONS)
+        if isinstance(r.get("id"), str)
+        and all(isinstance(r.get(k), str) for k in ("question", "category", "answer"))
+    }
     if any("turn" in r for r in chosen) or any("turns" in r for r in generations.values()):
         raise UsageError(f"{run_dir}: judge-check does not handle multi-turn runs yet")
-    samples = {i: EvalSample(id=i, question=r["question"], category=r["category"],
-                             reference=r.get("reference", "")) for i, r in generations.items()}
+    samples = {
+        i: EvalSample(id=i, question=r["question"], category=r["category"], reference=r.get("reference", ""))
+        for i, r in generations.items()
+    }
     categories = run_categories(config, registry, list(samples.values()))
     items = []
     for record in chosen:
         sample = samples.get(record["id"])
         if sample is None or sample.category not in categories:
-            raise UsageError(f"{run_dir / GENERATIONS}: no answer (with its question and category) for judged "
-                             f"id {record['id']!r}")
+            raise UsageError(
+                f"{run_dir / GENERATIONS}: no answer (with its question and category) for judged "
+                f"id {record['id']!r}"
+            )
         category = categories[sample.category]
-        items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
-                               category_prompt=category.prompt, gold_shown=category.gold_shown,
-                               repeat=judgment_key(record)[1]))
+        items.append(
+            JudgeItem(
+                sample=sample,
+                answer=generations[sample.id]["answer"],
+                category_prompt=category.prompt,
+                gold_shown=category.gold_shown,
+                repeat=judgment_key(record)[1],
+            )
+        )
     return items
 
 
-def _rejudge(config: RunConfig, registry: Any, items: list[JudgeItem], scale: ScoreScale) -> dict[tuple, dict]:
+def _rejudge(
+    config: RunConfig, registry: Any, items: list[JudgeItem], scale: ScoreScale
+) -> dict[tuple, dict]:
     """Judge ``items`` now (no cache); each checked verdict by ``(id, repeat)``."""
     from harness.runs.pipeline import create_judge
 
@@ -80,17 +96,25 @@ def _rejudge(config: RunConfig, registry: Any, items: list[JudgeItem], scale: Sc
 
 
 def _moved(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, Any]:
-    return {key: {"then": before[key], "now": after[key], "moved": set(before[key]) != set(after[key])}
-            for key in ("answering_models", "fingerprints")}
+    return {
+        key: {"then": before[key], "now": after[key], "moved": set(before[key]) != set(after[key])}
+        for key in ("answering_models", "fingerprints")
+    }
 
 
 # judge-check's names for the figures of harness.scoring.label_agreement.pointwise_agreement
-MEASURE_KEYS = {"spearman": "spearman", "pearson": "pearson", "kappa_quadratic": "kappa", "exact": "exact_agreement",
-                "within_1": "within_1_agreement"}
+MEASURE_KEYS = {
+    "spearman": "spearman",
+    "pearson": "pearson",
+    "kappa_quadratic": "kappa",
+    "exact": "exact_agreement",
+    "within_1": "within_1_agreement",
+}
 
 
-def agreement(then: list[float], now: list[float], scale: ScoreScale, *, resamples: int,
-              seed: int) -> dict[str, Any]:
+def agreement(
+    then: list[float], now: list[float], scale: ScoreScale, *, resamples: int, seed: int
+) -> dict[str, Any]:
     """The scores on disk against today's, as ``harness calibrate`` measures judge against people;
     ``unit`` is one point of the scale (``within_1``)."""
     from harness.scoring.label_agreement import pointwise_agreement, scale_step
@@ -104,8 +128,17 @@ def agreement(then: list[float], now: list[float], scale: ScoreScale, *, resampl
     return {"n": len(then), "unit": scale_step(scale), "measures": measures}
 
 
-def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overrides: dict[str, Any],
-                registry: Any, resamples: int = 1000, log: Callable[[str], None] = print) -> dict[str, Any]:
+def judge_check(
+    run_dir: Path,
+    *,
+    n: int,
+    seed: int,
+    judgments_file: str,
+    overrides: dict[str, Any],
+    registry: Any,
+    resamples: int = 1000,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Re-judge a seeded sample of ``run_dir``'s scored judgments; the agreement and the drift."""
     from harness.runs.pipeline import check_api_base
 
@@ -118,19 +151,31 @@ def judge_check(run_dir: Path, *, n: int, seed: int, judgments_file: str, overri
     if not chosen:
         raise UsageError(f"{path} has no scored judgments to check")
     scale = ScoreScale.from_value(chosen[0].get("scale"))
-    log(f"judge-check: asking {config.judge_model or 'the judge'} again for {len(chosen)} items (seed {seed})")
+    log(
+        f"judge-check: asking {config.judge_model or 'the judge'} again for {len(chosen)} items (seed {seed})"
+    )
     fresh = _rejudge(config, registry, _items(config, registry, run_dir, chosen), scale)
     pairs = [(r, fresh.get(judgment_key(r)[:2])) for r in chosen]  # a juror's line: (id, repeat, juror)
     both = [(r["score"], f["score"]) for r, f in pairs if f is not None and f.get("status") == "scored"]
     result = agreement([a for a, _ in both], [b for _, b in both], scale, resamples=resamples, seed=seed)
     now = [f for _, f in pairs if f is not None]
-    return {"run": str(run_dir), "judgments_file": judgments_file, "sampled": len(chosen), "seed": seed,
-            "scale": scale.to_dict(), "rescored": len(both),
-            "not_rescored": {"unscored": sum(f.get("status") == "unscored" for f in now),
-                             "failed": sum(f.get("status") == "failed" for f in now),
-                             "missing": len(chosen) - len(now)},
-            "mean_then": _mean([a for a, _ in both]), "mean_now": _mean([b for _, b in both]),
-            **result, "drift": _moved(answering_counts(chosen), answering_counts(now))}
+    return {
+        "run": str(run_dir),
+        "judgments_file": judgments_file,
+        "sampled": len(chosen),
+        "seed": seed,
+        "scale": scale.to_dict(),
+        "rescored": len(both),
+        "not_rescored": {
+            "unscored": sum(f.get("status") == "unscored" for f in now),
+            "failed": sum(f.get("status") == "failed" for f in now),
+            "missing": len(chosen) - len(now),
+        },
+        "mean_then": _mean([a for a, _ in both]),
+        "mean_now": _mean([b for _, b in both]),
+        **result,
+        "drift": _moved(answering_counts(chosen), answering_counts(now)),
+    }
 
 
 def _one_juror(records: list[dict[str, Any]], config: RunConfig, path: Path) -> list[dict[str, Any]]:
@@ -141,8 +186,10 @@ def _one_juror(records: list[dict[str, Any]], config: RunConfig, path: Path) -> 
     if not jurors and not jury_models(config.judge_model):
         return records
     if config.judge_model not in jurors:
-        raise UsageError(f"{path} was judged by a jury ({', '.join(jurors)}); check one juror at a time",
-                         hint="name it with --judge-model")
+        raise UsageError(
+            f"{path} was judged by a jury ({', '.join(jurors)}); check one juror at a time",
+            hint="name it with --judge-model",
+        )
     return [r for r in records if r.get("juror") == config.judge_model]
 
 
@@ -156,7 +203,9 @@ def _run_config(run_dir: Path, overrides: dict[str, Any]) -> RunConfig:
     stored = read_run(run_dir).get("config")
     where = run_dir / RUN_FILE
     if not isinstance(stored, dict):
-        raise UsageError(f"{where}: 'config' must be a mapping of run options", hint="this is no finished run")
+        raise UsageError(
+            f"{where}: 'config' must be a mapping of run options", hint="this is no finished run"
+        )
     try:
         return RunConfig.model_validate({**stored, **overrides})
     except ValidationError as exc:

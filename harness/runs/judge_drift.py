@@ -66,8 +66,11 @@ def changes(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def change_lines(found: list[dict[str, Any]]) -> list[str]:
     """One line per change for the run's summary (the first ``MAX_CHANGES``, then a count)."""
     names = dict(FIELDS)
-    lines = [f"judge drift: the {names[c['field']]}{' of ' + c['juror'] if c['juror'] else ''} changed from "
-             f"{c['old']!r} to {c['new']!r} after {c['after']} judgments" for c in found[:MAX_CHANGES]]
+    lines = [
+        f"judge drift: the {names[c['field']]}{' of ' + c['juror'] if c['juror'] else ''} changed from "
+        f"{c['old']!r} to {c['new']!r} after {c['after']} judgments"
+        for c in found[:MAX_CHANGES]
+    ]
     if len(found) > MAX_CHANGES:
         lines.append(f"judge drift: {len(found) - MAX_CHANGES} more changes (see run.json judge_drift)")
     return lines
@@ -77,18 +80,23 @@ def drift_record(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """What ``run.json`` keeps: the counts, and the changes (the first ``MAX_CHANGES``, and how many)."""
     records = list(records)
     found = changes(records)
-    return {**answering_counts(records),
-            "judge_drift": {"changes": found[:MAX_CHANGES], "n_changes": len(found)}}
+    return {
+        **answering_counts(records),
+        "judge_drift": {"changes": found[:MAX_CHANGES], "n_changes": len(found)},
+    }
 
 
-def judge_difference(a: tuple[str, list[Mapping[str, Any]]], b: tuple[str, list[Mapping[str, Any]]]
-                     ) -> dict[str, Any] | None:
+def judge_difference(
+    a: tuple[str, list[Mapping[str, Any]]], b: tuple[str, list[Mapping[str, Any]]]
+) -> dict[str, Any] | None:
     """Where two runs' judgments were answered by different models or fingerprints: per differing
     count, each run's counts by name (``None`` when the same backends answered both)."""
     counts = {name: answering_counts(records) for name, records in (a, b)}
-    found = {key: {name: counts[name][key] for name in counts}
-             for key in ("answering_models", "fingerprints")
-             if set(counts[a[0]][key]) != set(counts[b[0]][key])}
+    found = {
+        key: {name: counts[name][key] for name in counts}
+        for key in ("answering_models", "fingerprints")
+        if set(counts[a[0]][key]) != set(counts[b[0]][key])
+    }
     return found or None
 
 
@@ -97,6 +105,8 @@ def difference_lines(found: dict[str, Any]) -> list[str]:
     what = {"answering_models": "different answering models", "fingerprints": "different system_fingerprints"}
     lines = []
     for key, by_run in found.items():
-        each = "; ".join(f"{name}: {', '.join(sorted(counts)) or 'none recorded'}" for name, counts in by_run.items())
+        each = "; ".join(
+            f"{name}: {', '.join(sorted(counts)) or 'none recorded'}" for name, counts in by_run.items()
+        )
         lines.append(f"judged by {what[key]} ({each}): part of each delta may be the judge's")
     return lines

@@ -32,5 +32,7 @@ def stored_stats(judge: Any, name: str, log: Callable[[str], None]) -> dict[str,
     kept = {str(k): v for k, v in stats.items() if isinstance(k, str) and _is_json(v)}
     dropped = [repr(k)[:40] for k in stats if not (isinstance(k, str) and k in kept)]
     if dropped:
-        log(f"judge {name!r}: stats entries that are not JSON values were not stored: {', '.join(dropped[:5])}")
+        log(
+            f"judge {name!r}: stats entries that are not JSON values were not stored: {', '.join(dropped[:5])}"
+        )
     return kept

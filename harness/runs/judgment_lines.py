@@ -22,8 +22,10 @@ from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 
 STATUS_RANK = {"scored": 2, "unscored": 1, "failed": 0}
-HINT = ("Each line of a judgments file is one judgment: a text 'id', a 'category', a 'status' "
-        "(scored, unscored or failed) and, if any, a whole-number 'repeat' >= 0. Fix or remove that line.")
+HINT = (
+    "Each line of a judgments file is one judgment: a text 'id', a 'category', a 'status' "
+    "(scored, unscored or failed) and, if any, a whole-number 'repeat' >= 0. Fix or remove that line."
+)
 
 
 def judgment_key(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -37,7 +39,11 @@ def line_problem(record: dict[str, Any]) -> str | None:
     """What makes ``record`` no judgment (``None`` when it is one)."""
     sample_id, repeat = record.get("id"), record.get("repeat")
     if not isinstance(sample_id, str) or not sample_id:
-        return "no 'id'" if sample_id is None else f"'id' must be a non-empty text, not {type(sample_id).__name__}"
+        return (
+            "no 'id'"
+            if sample_id is None
+            else f"'id' must be a non-empty text, not {type(sample_id).__name__}"
+        )
     if not isinstance(record.get("category"), str) or not record["category"]:
         return "'category' must be a non-empty text"
     if record.get("status") not in STATUS_RANK:
@@ -67,8 +73,10 @@ class JudgmentLines:
         """One line saying which verdicts differed and which was used (``None`` without any)."""
         if not self.conflicts:
             return None
-        return (f"{self.path.name}: {len(self.conflicts)} (id, repeat) pair(s) have differing verdicts; each "
-                f"counts once, by its last line of the best status (first: {self.conflicts[0]})")
+        return (
+            f"{self.path.name}: {len(self.conflicts)} (id, repeat) pair(s) have differing verdicts; each "
+            f"counts once, by its last line of the best status (first: {self.conflicts[0]})"
+        )
 
 
 def _conflicts(numbered: list[tuple[int, dict[str, Any]]]) -> list[str]:
@@ -97,5 +105,9 @@ def read_judgment_lines(path: Path | str) -> JudgmentLines:
         problem = line_problem(record)
         if problem:
             raise DataError(f"{path} line {line_no}: not a judgment: {problem}", hint=HINT)
-    return JudgmentLines(path=path, records=parsed.dicts(), torn_last_line=parsed.torn_last_line,
-                         conflicts=_conflicts(parsed.records))
+    return JudgmentLines(
+        path=path,
+        records=parsed.dicts(),
+        torn_last_line=parsed.torn_last_line,
+        conflicts=_conflicts(parsed.records),
+    )

@@ -23,8 +23,10 @@ _RESERVED = {GENERATIONS: "the run's answers", JUDGMENTS: "the run's own judgmen
 
 
 def _hint(judge: str) -> str:
-    return (f"--judgments-file names a judgments file of the run's own: a new file name ending in {SUFFIX} "
-            f"(the default is {default_judgments_file(judge)}).")
+    return (
+        f"--judgments-file names a judgments file of the run's own: a new file name ending in {SUFFIX} "
+        f"(the default is {default_judgments_file(judge)})."
+    )
 
 
 def _name_problem(name: str) -> str | None:
@@ -47,8 +49,9 @@ def _not_ours(run_dir: Path, names: Sequence[str], listed: Sequence[Any]) -> str
     return None
 
 
-def check_judgments_file(run_dir: Path, name: str, *, meta: dict[str, Any], judge: str,
-                         writes: Sequence[str] = ()) -> None:
+def check_judgments_file(
+    run_dir: Path, name: str, *, meta: dict[str, Any], judge: str, writes: Sequence[str] = ()
+) -> None:
     """Refuse (exit 2) a ``--judgments-file`` that is not a judgments file of the run's own.
 
     ``meta`` is the run's ``run.json``; ``writes`` the report files named after ``name``."""
@@ -57,7 +60,9 @@ def check_judgments_file(run_dir: Path, name: str, *, meta: dict[str, Any], judg
         listed = meta.get("files") if isinstance(meta.get("files"), list) else []
         foreign = _not_ours(Path(run_dir), [name, *writes], listed)
         if foreign is not None:
-            problem = (f"would write {foreign}, which exists in the run directory and is not a judgments file "
-                       "that harness judge wrote")
+            problem = (
+                f"would write {foreign}, which exists in the run directory and is not a judgments file "
+                "that harness judge wrote"
+            )
     if problem is not None:
         raise UsageError(f"--judgments-file {name!r} {problem}", hint=_hint(judge))

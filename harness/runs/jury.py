@@ -39,17 +39,27 @@ def combined_stats(per_juror: dict[str, dict[str, Any]]) -> dict[str, Any]:
     models: Counter[str] = Counter()
     for stats in per_juror.values():
         models.update(stats.get("answering_models") or {})
-    return {"jurors": per_juror, "completed": sum(int(s.get("completed") or 0) for s in per_juror.values()),
-            "cost": sum(costs) if costs and all(isinstance(c, (int, float)) for c in costs) else None,
-            "cost_known_part": round(sum(_spent(s) for s in per_juror.values()), 8),
-            "answering_models": dict(models)}
+    return {
+        "jurors": per_juror,
+        "completed": sum(int(s.get("completed") or 0) for s in per_juror.values()),
+        "cost": sum(costs) if costs and all(isinstance(c, (int, float)) for c in costs) else None,
+        "cost_known_part": round(sum(_spent(s) for s in per_juror.values()), 8),
+        "answering_models": dict(models),
+    }
 
 
-def log_estimate(settings: JudgeSettings, jurors: list[str], final: set[tuple[Any, ...]],
-                 estimate_as: EstimateAs, log: Callable[[str], None]) -> None:
+def log_estimate(
+    settings: JudgeSettings,
+    jurors: list[str],
+    final: set[tuple[Any, ...]],
+    estimate_as: EstimateAs,
+    log: Callable[[str], None],
+) -> None:
     """Before any juror is asked: what the whole jury's missing verdicts should cost, against the limit."""
-    costs = {juror: estimate_as(juror_done(final, juror), replace(settings, model=juror, max_cost=None))
-             for juror in jurors}
+    costs = {
+        juror: estimate_as(juror_done(final, juror), replace(settings, model=juror, max_cost=None))
+        for juror in jurors
+    }
     unknown = sorted(j for j, c in costs.items() if c is None)
     limit = f" (limit ${settings.max_cost:.2f} for the whole jury)" if settings.max_cost else ""
     if unknown:
@@ -58,8 +68,14 @@ def log_estimate(settings: JudgeSettings, jurors: list[str], final: set[tuple[An
         log(f"judging: the jury's estimated cost ${sum(costs.values()):.4f}, every juror counted{limit}")
 
 
-def jury_stage(settings: JudgeSettings, jurors: list[str], final: set[tuple[Any, ...]], judge_as: JudgeAs,
-               log: Callable[[str], None], estimate_as: EstimateAs | None = None) -> tuple[int, dict[str, Any]]:
+def jury_stage(
+    settings: JudgeSettings,
+    jurors: list[str],
+    final: set[tuple[Any, ...]],
+    judge_as: JudgeAs,
+    log: Callable[[str], None],
+    estimate_as: EstimateAs | None = None,
+) -> tuple[int, dict[str, Any]]:
     """Judge with every juror in turn; the verdicts written, and the jury's stats."""
     log(f"judging with a jury of {len(jurors)}: {', '.join(jurors)}")
     if estimate_as is not None:

@@ -26,8 +26,10 @@ from harness.scales import ScoreScale, check_score
 
 MAX_BYTES = 64 * 1024 * 1024
 VERDICTS = ("a", "b", "tie")
-HINT = ("A labels file has one label per line: JSON Lines {\"id\": ..., \"score\": ...} (or \"verdict\": "
-        "a, b or tie), or a CSV with an id,score header; each id of the run at most once.")
+HINT = (
+    'A labels file has one label per line: JSON Lines {"id": ..., "score": ...} (or "verdict": '
+    "a, b or tie), or a CSV with an id,score header; each id of the run at most once."
+)
 
 
 @dataclass
@@ -114,14 +116,19 @@ def _check_id(record: dict[str, Any], where: str, known: Collection[str], seen: 
     return sample_id
 
 
-def read_labels(path: Path | str, *, known_ids: Collection[str], scale: ScoreScale,
-                expect: str | None = None) -> Labels:
+def read_labels(
+    path: Path | str, *, known_ids: Collection[str], scale: ScoreScale, expect: str | None = None
+) -> Labels:
     """Read and check ``path`` (``.csv`` by its suffix, else JSON Lines) against the run's ids and
     the judge's scale; any bad line is a :class:`DataError` naming the file and line. ``expect``
     (``pointwise`` or ``pairwise``): the only kind of label accepted."""
     path = Path(path)
     raw = _raw(path)
-    rows = _csv_rows(raw, path) if path.suffix.lower() == ".csv" else parse_jsonl(raw, path=path, label=str(path)).records
+    rows = (
+        _csv_rows(raw, path)
+        if path.suffix.lower() == ".csv"
+        else parse_jsonl(raw, path=path, label=str(path)).records
+    )
     if not rows:
         raise _fail(str(path), "the labels file has no label")
     kind = expect or _kind(rows[0][1], f"{path} line {rows[0][0]}")

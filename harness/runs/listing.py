@@ -39,9 +39,17 @@ class RunSummary:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "name": self.name, "status": self.status, "model": self.model,
-                "judge": self.judge, "dataset": self.dataset, "n_samples": self.n_samples,
-                "updated_at": self.updated_at, "error": self.error}
+        return {
+            "path": str(self.path),
+            "name": self.name,
+            "status": self.status,
+            "model": self.model,
+            "judge": self.judge,
+            "dataset": self.dataset,
+            "n_samples": self.n_samples,
+            "updated_at": self.updated_at,
+            "error": self.error,
+        }
 
 
 def summarise(run_dir: Path) -> RunSummary:
@@ -52,14 +60,17 @@ def summarise(run_dir: Path) -> RunSummary:
         if not isinstance(meta, dict):
             raise ValueError("not a JSON object")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return RunSummary(path=run_dir, name=run_dir.name, status="unreadable",
-                          error=f"{RUN_FILE} cannot be read: {exc}")
+        return RunSummary(
+            path=run_dir, name=run_dir.name, status="unreadable", error=f"{RUN_FILE} cannot be read: {exc}"
+        )
     status = str(meta.get("status") or "unknown")
     error = meta.get("error")
     if status == "running" and is_held(run_dir) is False:
         status = STALE
-        error = ("run.json says running but no process holds the run's lock (killed outright?); "
-                 "run the same command again to resume")
+        error = (
+            "run.json says running but no process holds the run's lock (killed outright?); "
+            "run the same command again to resume"
+        )
     waiting = waiting_note(meta)  # harness run's batch, or a harness judge's (a complete run's too)
     if waiting:
         waiting = f"{waiting}; run the same command again to poll it" if status != "running" else waiting
@@ -72,8 +83,13 @@ def summarise(run_dir: Path) -> RunSummary:
     n_samples = meta.get("n_samples")
     updated_unix = meta.get("updated_unix")
     return RunSummary(
-        path=run_dir, name=run_dir.name, status=status, model=text("model"), judge=text("judge"),
-        dataset=text("dataset"), n_samples=n_samples if isinstance(n_samples, int) else None,
+        path=run_dir,
+        name=run_dir.name,
+        status=status,
+        model=text("model"),
+        judge=text("judge"),
+        dataset=text("dataset"),
+        n_samples=n_samples if isinstance(n_samples, int) else None,
         updated_at=text("updated_at"),
         updated_unix=float(updated_unix) if isinstance(updated_unix, (int, float)) else 0.0,
         error=None if error is None else str(error),
@@ -85,8 +101,11 @@ def list_runs(folder: Path) -> list[RunSummary]:
     folder = Path(folder)
     if (folder / RUN_FILE).is_file():
         return [summarise(folder)]
-    runs = [summarise(entry) for entry in sorted(folder.iterdir())
-            if entry.is_dir() and not entry.is_symlink() and (entry / RUN_FILE).is_file()]
+    runs = [
+        summarise(entry)
+        for entry in sorted(folder.iterdir())
+        if entry.is_dir() and not entry.is_symlink() and (entry / RUN_FILE).is_file()
+    ]
     return sorted(runs, key=lambda run: run.updated_unix, reverse=True)
 
 

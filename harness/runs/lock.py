@@ -114,11 +114,13 @@ def run_dir_lock(run_dir: Path, *, command: str | None = None) -> Iterator[None]
             f"{run_dir} is in use by {describe_holder(other)}; only one process may write a run directory",
             holder=other,
             hint="Wait for that process to finish (or stop it) and run the command again; a killed process "
-                 "leaves no lock behind.",
+            "leaves no lock behind.",
         ) from None
     except OSError as exc:
-        raise UsageError(f"cannot lock the run directory {run_dir}: {exc.strerror or exc}",
-                         hint="Choose a writable, local --out folder.") from None
+        raise UsageError(
+            f"cannot lock the run directory {run_dir}: {exc.strerror or exc}",
+            hint="Choose a writable, local --out folder.",
+        ) from None
     try:
         yield
     finally:

@@ -66,29 +66,48 @@ def check_target(path: Path, runs: Sequence[Path]) -> None:
     a run directory, or an existing file that is not a verdicts file it wrote."""
     path = Path(path)
     if any(_inside(path.parent, run) for run in runs):
-        raise UsageError(f"--verdicts {path}: inside a compared run directory; compare writes nothing there",
-                         hint="Name a file outside both run directories.")
+        raise UsageError(
+            f"--verdicts {path}: inside a compared run directory; compare writes nothing there",
+            hint="Name a file outside both run directories.",
+        )
     if os.path.lexists(path) and read_header(path) is None:
-        raise UsageError(f"--verdicts {path}: exists and is not a verdicts file the harness wrote; "
-                         "the harness never overwrites it", hint="Name a new file, or remove this one yourself.")
+        raise UsageError(
+            f"--verdicts {path}: exists and is not a verdicts file the harness wrote; "
+            "the harness never overwrites it",
+            hint="Name a new file, or remove this one yourself.",
+        )
     if not path.parent.is_dir():
         raise UsageError(f"--verdicts {path}: the folder {path.parent} does not exist")
 
 
 def header(runs: Sequence[Path], judge: str, n_pairs: int) -> dict[str, Any]:
     """The first line: the schema, both runs (absolute path, generations sha256), the judge."""
-    described = {side: {"path": str(Path(run).resolve()), "generations_sha256": generations_sha256(run)}
-                 for side, run in zip(("a", "b"), runs, strict=True)}
+    described = {
+        side: {"path": str(Path(run).resolve()), "generations_sha256": generations_sha256(run)}
+        for side, run in zip(("a", "b"), runs, strict=True)
+    }
     return {"schema": SCHEMA, **described, "judge": judge, "n_pairs": n_pairs}
 
 
 def _raw_verdicts(verdicts: Iterable[PairVerdict]) -> list[dict[str, Any]]:
-    return [{"order": v.order, "verdict": v.verdict, "judge": v.judge,
-             "model": v.meta.get("answering_model") if isinstance(v.meta, dict) else None} for v in verdicts]
+    return [
+        {
+            "order": v.order,
+            "verdict": v.verdict,
+            "judge": v.judge,
+            "model": v.meta.get("answering_model") if isinstance(v.meta, dict) else None,
+        }
+        for v in verdicts
+    ]
 
 
-def pair_records(outcomes: Mapping[str, Mapping[str, Any]], verdicts: Sequence[PairVerdict],
-                 categories: Mapping[str, str], judge: str, models: list[str]) -> list[dict[str, Any]]:
+def pair_records(
+    outcomes: Mapping[str, Mapping[str, Any]],
+    verdicts: Sequence[PairVerdict],
+    categories: Mapping[str, str],
+    judge: str,
+    models: list[str],
+) -> list[dict[str, Any]]:
     """One record a pair, in id order: its final outcome and the raw verdicts behind it."""
     by_id: dict[str, list[PairVerdict]] = {}
     for verdict in verdicts:
@@ -96,12 +115,24 @@ def pair_records(outcomes: Mapping[str, Mapping[str, Any]], verdicts: Sequence[P
     records = []
     for pair_id in sorted(outcomes):
         raw = by_id.get(pair_id, [])
-        hashes = sorted({str(v.meta["template_hash"]) for v in raw
-                         if isinstance(v.meta, dict) and v.meta.get("template_hash")})
-        records.append({"id": pair_id, "category": categories.get(pair_id, ""),
-                        "outcome": outcomes[pair_id].get("outcome"), "verdicts": _raw_verdicts(raw),
-                        "judge": judge, "judge_models": models,
-                        "template_hash": hashes[0] if len(hashes) == 1 else hashes or None})
+        hashes = sorted(
+            {
+                str(v.meta["template_hash"])
+                for v in raw
+                if isinstance(v.meta, dict) and v.meta.get("template_hash")
+            }
+        )
+        records.append(
+            {
+                "id": pair_id,
+                "category": categories.get(pair_id, ""),
+                "outcome": outcomes[pair_id].get("outcome"),
+                "verdicts": _raw_verdicts(raw),
+                "judge": judge,
+                "judge_models": models,
+                "template_hash": hashes[0] if len(hashes) == 1 else hashes or None,
+            }
+        )
     return records
 
 
@@ -162,6 +193,8 @@ def check_runs_unchanged(path: Path, found: Mapping[str, Any]) -> None:
         run = found.get(side) if isinstance(found.get(side), dict) else {}
         recorded, run_path = run.get("generations_sha256"), str(run.get("path") or "")
         if not recorded or generations_sha256(Path(run_path)) != recorded:
-            raise DataError(f"{path}: run {side.upper()}'s generations ({run_path[:200]}) changed since the verdicts "
-                            "were written (sha256 differs); the verdicts are of the old answers",
-                            hint="Compare the runs again with --verdicts, and label the new answers.")
+            raise DataError(
+                f"{path}: run {side.upper()}'s generations ({run_path[:200]}) changed since the verdicts "
+                "were written (sha256 differs); the verdicts are of the old answers",
+                hint="Compare the runs again with --verdicts, and label the new answers.",
+            )

@@ -38,9 +38,19 @@ def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[s
     return samples, by_id
 
 
-def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict[str, Any] | None = None,
-                     manager: Any = None, log: Callable[[str], None] = print, n_resamples: int = 2000,
-                     seed: int = 0, aggregation: str | None = None, verdicts_path: Path | None = None) -> dict[str, Any]:
+def compare_pairwise(
+    run_a: Path,
+    run_b: Path,
+    judge_name: str,
+    *,
+    options: dict[str, Any] | None = None,
+    manager: Any = None,
+    log: Callable[[str], None] = print,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    aggregation: str | None = None,
+    verdicts_path: Path | None = None,
+) -> dict[str, Any]:
     """Win rate of run b over run a under ``judge_name`` (a pairwise judge), with counts per category.
     A ``model`` option naming several models (``a,b,c``) is a jury (:mod:`harness.scoring.pairwise_jury`);
     ``verdicts_path``: also write every pair's outcome there (:mod:`harness.runs.pair_verdicts`)."""
@@ -54,9 +64,11 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     registry = (manager or get_manager()).registry
     spec = registry.get("judge", judge_name)
     if getattr(spec, "judge_kind", "pointwise") != "pairwise":
-        raise UsageError(f"judge {judge_name!r} is {getattr(spec, 'judge_kind', 'pointwise')}; "
-                         "compare --judge needs a pairwise judge",
-                         hint="Compare pointwise scores with `harness compare runs/a runs/b` (no --judge).")
+        raise UsageError(
+            f"judge {judge_name!r} is {getattr(spec, 'judge_kind', 'pointwise')}; "
+            "compare --judge needs a pairwise judge",
+            hint="Compare pointwise scores with `harness compare runs/a runs/b` (no --judge).",
+        )
     samples_a, conv_a = run_conversations(run_a)
     _, conv_b = run_conversations(run_b)
     items = pair_items(samples_a, conv_a, conv_b)
@@ -65,8 +77,19 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     how = pairwise_aggregation(aggregation)
     jurors = jury_models((options or {}).get("model"))
     if jurors:
-        return _compare_by_jury(registry, judge_name, options or {}, jurors, how, items, (run_a, run_b),
-                                log=log, n_resamples=n_resamples, seed=seed, verdicts_path=verdicts_path)
+        return _compare_by_jury(
+            registry,
+            judge_name,
+            options or {},
+            jurors,
+            how,
+            items,
+            (run_a, run_b),
+            log=log,
+            n_resamples=n_resamples,
+            seed=seed,
+            verdicts_path=verdicts_path,
+        )
     judge = create_component(registry, "judge", judge_name, lenient=options or {})
     log(f"pairwise judging: {len(items) // 2} pairs, both orders ({len(items)} verdicts)")
     verdicts: list[PairVerdict] = []
@@ -78,12 +101,26 @@ def compare_pairwise(run_a: Path, run_b: Path, judge_name: str, *, options: dict
     models = judge_models(judge, stats, verdicts)
     trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), models, n_resamples=n_resamples, seed=seed)
     _save_verdicts(verdicts_path, (run_a, run_b), judge_name, outcomes, verdicts, categories, models)
-    return {"a": str(run_a), "b": str(run_b), "judge": judge_name, "n_pairs": len(items) // 2, **result,
-            **trust, "stats": stored_stats(judge, judge_name, log)}
+    return {
+        "a": str(run_a),
+        "b": str(run_b),
+        "judge": judge_name,
+        "n_pairs": len(items) // 2,
+        **result,
+        **trust,
+        "stats": stored_stats(judge, judge_name, log),
+    }
 
 
-def _save_verdicts(path: Path | None, runs: tuple[Path, Path], judge_name: str, outcomes: dict[str, Any],
-                   verdicts: list[PairVerdict], categories: dict[str, str], models: list[str]) -> None:
+def _save_verdicts(
+    path: Path | None,
+    runs: tuple[Path, Path],
+    judge_name: str,
+    outcomes: dict[str, Any],
+    verdicts: list[PairVerdict],
+    categories: dict[str, str],
+    models: list[str],
+) -> None:
     """Every pair's final outcome into ``path`` (for ``harness calibrate``), when one is given."""
     if path is None:
         return
@@ -92,8 +129,14 @@ def _save_verdicts(path: Path | None, runs: tuple[Path, Path], judge_name: str, 
     write_verdicts(path, runs, judge_name, pair_records(outcomes, verdicts, categories, judge_name, models))
 
 
-def ask_jurors(registry: Any, judge_name: str, options: dict[str, Any], jurors: list[str], items: list[Any],
-               log: Callable[[str], None]) -> tuple[list[PairVerdict], dict[str, dict[str, Any]]]:
+def ask_jurors(
+    registry: Any,
+    judge_name: str,
+    options: dict[str, Any],
+    jurors: list[str],
+    items: list[Any],
+    log: Callable[[str], None],
+) -> tuple[list[PairVerdict], dict[str, dict[str, Any]]]:
     """Every juror's verdicts on every item (its judge built with ``model`` = the juror, so each
     juror has its own cache entries), each verdict's ``meta.juror`` set, and each juror's stats."""
     from dataclasses import replace
@@ -106,23 +149,40 @@ def ask_jurors(registry: Any, judge_name: str, options: dict[str, Any], jurors: 
     stats: dict[str, dict[str, Any]] = {}
     for juror in jurors:  # strict: a judge that cannot take a model must not judge as every juror
         judge = create_component(registry, "judge", judge_name, strict={"model": juror}, lenient=lenient)
-        judge.judge_pairs(items, on_result=lambda v, j=juror: verdicts.append(
-            replace(v, meta={**(v.meta if isinstance(v.meta, dict) else {}), "juror": j})))
+        judge.judge_pairs(
+            items,
+            on_result=lambda v, j=juror: verdicts.append(
+                replace(v, meta={**(v.meta if isinstance(v.meta, dict) else {}), "juror": j})
+            ),
+        )
         stats[juror] = stored_stats(judge, f"{judge_name} ({juror})", log)
     return verdicts, stats
 
 
-def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], jurors: list[str], how: str,
-                     items: list[Any], runs: tuple[Path, Path], *, log: Callable[[str], None], n_resamples: int,
-                     seed: int, verdicts_path: Path | None = None) -> dict[str, Any]:
+def _compare_by_jury(
+    registry: Any,
+    judge_name: str,
+    options: dict[str, Any],
+    jurors: list[str],
+    how: str,
+    items: list[Any],
+    runs: tuple[Path, Path],
+    *,
+    log: Callable[[str], None],
+    n_resamples: int,
+    seed: int,
+    verdicts_path: Path | None = None,
+) -> dict[str, Any]:
     """``compare --judge`` with a jury: the win rate, CI and judge bias of the jury's majority outcomes
     (the outcomes ``verdicts_path``, when given, keeps)."""
     from harness.judging.pairwise import win_rate
     from harness.runs.jury import combined_stats
     from harness.scoring.pairwise_jury import juror_rows, jury_agreement, jury_outcomes
 
-    log(f"pairwise judging with a jury of {len(jurors)} ({', '.join(jurors)}): {len(items) // 2} pairs, "
-        f"both orders ({len(items)} verdicts per juror)")
+    log(
+        f"pairwise judging with a jury of {len(jurors)} ({', '.join(jurors)}): {len(items) // 2} pairs, "
+        f"both orders ({len(items)} verdicts per juror)"
+    )
     verdicts, per_juror_stats = ask_jurors(registry, judge_name, options, jurors, items, log)
     per_juror = juror_outcomes(verdicts)
     outcomes = jury_outcomes(per_juror)
@@ -135,13 +195,29 @@ def _compare_by_jury(registry: Any, judge_name: str, options: dict[str, Any], ju
         cost = stats["cost"]
         log(f"pairwise judging: jury cost {f'${cost:.4f}' if isinstance(cost, (int, float)) else UNKNOWN}")
     judges = sorted(set(jurors) | set(judge_models(None, stats, verdicts)))
-    trust = judge_trust(items, verdicts, outcomes, runs, judges, n_resamples=n_resamples, seed=seed,
-                        flip_rows=juror_rows(per_juror))
+    trust = judge_trust(
+        items,
+        verdicts,
+        outcomes,
+        runs,
+        judges,
+        n_resamples=n_resamples,
+        seed=seed,
+        flip_rows=juror_rows(per_juror),
+    )
     jury = jury_agreement(per_juror, jurors, how)
     jury["no_majority"] = sum(bool(r["no_majority"]) for r in outcomes.values())
     _save_verdicts(verdicts_path, runs, judge_name, outcomes, verdicts, categories, judges)
-    return {"a": str(runs[0]), "b": str(runs[1]), "judge": judge_name, "n_pairs": len(items) // 2, **result,
-            **trust, "jury": jury, "stats": stats}
+    return {
+        "a": str(runs[0]),
+        "b": str(runs[1]),
+        "judge": judge_name,
+        "n_pairs": len(items) // 2,
+        **result,
+        **trust,
+        "jury": jury,
+        "stats": stats,
+    }
 
 
 def juror_outcomes(verdicts: list[PairVerdict]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -160,13 +236,23 @@ def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict])
     asked = getattr(getattr(judge, "settings", None), "model", None) or getattr(judge, "model", None)
     answered = stats.get("answering_models") if isinstance(stats.get("answering_models"), dict) else {}
     recorded = {v.meta.get("answering_model") for v in verdicts if isinstance(v.meta, dict)}
-    names = ([asked] if asked else []) + list(answered or {}) + [m for m in recorded if isinstance(m, str) and m]
+    names = (
+        ([asked] if asked else []) + list(answered or {}) + [m for m in recorded if isinstance(m, str) and m]
+    )
     return sorted({str(m) for m in names if m != "?"})
 
 
-def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[str, dict[str, Any]],
-                runs: tuple[Path, Path], judges: list[str], *, n_resamples: int, seed: int,
-                flip_rows: dict[str, Any] | None = None) -> dict[str, Any]:
+def judge_trust(
+    items: list[Any],
+    verdicts: list[PairVerdict],
+    outcomes: dict[str, dict[str, Any]],
+    runs: tuple[Path, Path],
+    judges: list[str],
+    *,
+    n_resamples: int,
+    seed: int,
+    flip_rows: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The judge's biases on this comparison, self-preference, and the length-controlled win rate."""
     from harness.scoring.family import self_preference
     from harness.scoring.length_controlled import difficulty_from_scores, length_controlled_win_rate
@@ -179,11 +265,19 @@ def judge_trust(items: list[Any], verdicts: list[PairVerdict], outcomes: dict[st
     preference = [{"b": 1.0, "a": 0.0}.get(outcomes[k]["outcome"], 0.5) for k in decided]
     scored = [pointwise_scores(r) for r in runs]
     difficulty = difficulty_from_scores(decided, [s for s, _ in scored])
-    lc = length_controlled_win_rate(preference, [lengths[k][1] - lengths[k][0] for k in decided], difficulty,
-                                    n_resamples=n_resamples, seed=seed)
+    lc = length_controlled_win_rate(
+        preference,
+        [lengths[k][1] - lengths[k][0] for k in decided],
+        difficulty,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
     problems = "; ".join(p for _, p in scored if p) or "a run scored fewer than half of the compared items"
-    lc["instruction_difficulty"] = ("from both runs' pointwise scores (judgments.jsonl)" if difficulty is not None
-                                    else f"left out: {problems}")
+    lc["instruction_difficulty"] = (
+        "from both runs' pointwise scores (judgments.jsonl)"
+        if difficulty is not None
+        else f"left out: {problems}"
+    )
     return {"judge_bias": bias, "length_controlled": lc}
 
 

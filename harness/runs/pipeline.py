@@ -73,13 +73,17 @@ class RunResult:
     judge_stats: dict[str, Any] = field(default_factory=dict)
 
 
-def select_samples(samples: Sequence[EvalSample], config: RunConfig, known_categories: Sequence[str]) -> list[EvalSample]:
+def select_samples(
+    samples: Sequence[EvalSample], config: RunConfig, known_categories: Sequence[str]
+) -> list[EvalSample]:
     chosen = list(samples)
     if config.categories:
         unknown = sorted(set(config.categories) - set(known_categories))
         if unknown:
-            raise UsageError(f"unknown categories: {', '.join(unknown)}",
-                             hint=f"Categories: {', '.join(sorted(known_categories))}")
+            raise UsageError(
+                f"unknown categories: {', '.join(unknown)}",
+                hint=f"Categories: {', '.join(sorted(known_categories))}",
+            )
         wanted = set(config.categories)
         chosen = [s for s in chosen if s.category in wanted]
     if config.limit is not None:
@@ -95,12 +99,15 @@ def check_api_base(config: RunConfig, where: str) -> None:
     from harness.api.secrets import is_redacted_url
 
     if is_redacted_url(config.judge_api_base):
-        raise UsageError(f"the judge API base in {where} ({config.judge_api_base}) was stored without its "
-                         "credentials", hint="give it again with --judge-api-base")
+        raise UsageError(
+            f"the judge API base in {where} ({config.judge_api_base}) was stored without its credentials",
+            hint="give it again with --judge-api-base",
+        )
 
 
-def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings,
-                 run_options: dict[str, Any] | None = None) -> Any:
+def create_judge(
+    registry: ComponentRegistry, name: str, settings: JudgeSettings, run_options: dict[str, Any] | None = None
+) -> Any:
     """Build the judge ``name`` with the run's :class:`JudgeSettings`.
 
     A judge whose factory takes ``settings`` (or ``**options``) receives the object itself; an older
@@ -114,7 +121,9 @@ def create_judge(registry: ComponentRegistry, name: str, settings: JudgeSettings
     except (TypeError, ValueError):
         params = {}
     if "settings" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return create_component(registry, "judge", name, lenient={"settings": settings, **(run_options or {})})
+        return create_component(
+            registry, "judge", name, lenient={"settings": settings, **(run_options or {})}
+        )
     return create_component(registry, "judge", name, lenient={**settings.options(), **(run_options or {})})
 
 
@@ -143,9 +152,16 @@ def _progress(enabled: bool):
 
     from harness.terminal import make_console
 
-    return Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled, transient=False,
-                    console=make_console())
+    return Progress(
+        TextColumn("{task.description}", style="bold", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=False,
+        console=make_console(),
+    )
 
 
 def generation_record(sample: EvalSample, generation: Generation) -> dict[str, Any]:
@@ -164,9 +180,15 @@ def create_model(config: RunConfig, registry: ComponentRegistry) -> Any:
     """The run's model component (cheap: weights load in the generator). ``--prompt-template`` and
     ``--system-prompt`` are strict: a model that cannot take them says so (exit 2)."""
     return create_component(
-        registry, "model", config.model,
-        strict={"path": config.model_path, "tokenizer": config.tokenizer,
-                "prompt_template": config.prompt_template, "system_prompt": config.system_prompt},
+        registry,
+        "model",
+        config.model,
+        strict={
+            "path": config.model_path,
+            "tokenizer": config.tokenizer,
+            "prompt_template": config.prompt_template,
+            "system_prompt": config.system_prompt,
+        },
         lenient={"dtype": config.dtype, "device_map": config.device_map},
     )
 
@@ -184,8 +206,9 @@ def prompt_record(model: Any, samples: Sequence[EvalSample]) -> dict[str, Any] |
 
 def length_choice(config: RunConfig, samples: Sequence[EvalSample]) -> LengthChoice:
     """The answer length that applies and where it came from (:mod:`harness.generation.lengths`)."""
-    return choose_length(samples, explicit=config.explicit_length, configured=config.max_new_tokens,
-                         dataset=config.dataset)
+    return choose_length(
+        samples, explicit=config.explicit_length, configured=config.max_new_tokens, dataset=config.dataset
+    )
 
 
 def stop_strings(model: Any) -> list[str]:
@@ -194,13 +217,15 @@ def stop_strings(model: Any) -> list[str]:
     return list(own()) if callable(own) else []
 
 
-def resume_record(prompt: dict[str, Any] | None, samples: Sequence[EvalSample], config: RunConfig,
-                  length: LengthChoice) -> dict[str, Any] | None:
+def resume_record(
+    prompt: dict[str, Any] | None, samples: Sequence[EvalSample], config: RunConfig, length: LengthChoice
+) -> dict[str, Any] | None:
     """The prompt record plus what else a resume must decode alike (rundir.prompt_change): the
     dataset's temperatures, and a dataset's answer length (the user's own is in the fingerprint)."""
     if prescribed(samples):
-        decoding = describe_decoding(samples, one_decoding=config.one_decoding, greedy=config.greedy,
-                                     temperature=config.temperature)
+        decoding = describe_decoding(
+            samples, one_decoding=config.one_decoding, greedy=config.greedy, temperature=config.temperature
+        )
         prompt = {**(prompt or {}), "decoding": decoding}
     if length.from_dataset:
         prompt = {**(prompt or {}), "max_new_tokens": length.record(samples)}
@@ -209,27 +234,45 @@ def resume_record(prompt: dict[str, Any] | None, samples: Sequence[EvalSample], 
 
 def truncated_count(generations: dict[str, dict[str, Any]]) -> int:
     """How many answers were generated from a truncated prompt (``meta.truncated``; every turn counts)."""
+
     def cut(record: dict[str, Any]) -> int:
         turns = record.get("turns")
         if isinstance(turns, list):
             return sum(cut(t) for t in turns if isinstance(t, dict))
         meta = record.get("meta")
         return int(isinstance(meta, dict) and bool(meta.get("truncated")))
+
     return sum(cut(r) for r in generations.values())
 
 
-def _create_generator(config: RunConfig, registry: ComponentRegistry, model: Any,
-                      log: Callable[[str], None], length: LengthChoice) -> tuple[str, Any]:
+def _create_generator(
+    config: RunConfig,
+    registry: ComponentRegistry,
+    model: Any,
+    log: Callable[[str], None],
+    length: LengthChoice,
+) -> tuple[str, Any]:
     generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
     generator = create_component(
-        registry, "generator", generator_name,
-        lenient={"batch_size": config.batch_size, "max_new_tokens": length.value or config.max_new_tokens,
-                 "temperature": config.temperature, "greedy": config.greedy, "seed": config.seed,
-                 "truncate_prompts": config.truncate_prompts, "progress": False, "log": log},
+        registry,
+        "generator",
+        generator_name,
+        lenient={
+            "batch_size": config.batch_size,
+            "max_new_tokens": length.value or config.max_new_tokens,
+            "temperature": config.temperature,
+            "greedy": config.greedy,
+            "seed": config.seed,
+            "truncate_prompts": config.truncate_prompts,
+            "progress": False,
+            "log": log,
+        },
     )
     if config.truncate_prompts and not _takes_option(registry, generator_name, "truncate_prompts"):
-        raise UsageError(f"generator {generator_name!r} cannot truncate prompts (--truncate-prompts)",
-                         hint="Use the hf or vllm generator, or shorten the questions.")
+        raise UsageError(
+            f"generator {generator_name!r} cannot truncate prompts (--truncate-prompts)",
+            hint="Use the hf or vllm generator, or shorten the questions.",
+        )
     return generator_name, generator
 
 
@@ -242,21 +285,29 @@ def _takes_option(registry: ComponentRegistry, name: str, option: str) -> bool:
         return option in reg.spec.options
 
 
-def _as_generated(todo: list[EvalSample], config: RunConfig, length: LengthChoice, generator: Any,
-                  name: str) -> list[EvalSample]:
+def _as_generated(
+    todo: list[EvalSample], config: RunConfig, length: LengthChoice, generator: Any, name: str
+) -> list[EvalSample]:
     """The samples as the generator gets them: their temperatures and lengths as decided for the run."""
     todo = apply_decoding(todo, one_decoding=config.one_decoding, generator=generator, generator_name=name)
     return apply_length(todo, length, generator=generator, generator_name=name)
 
 
-def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample], run_dir: Path,
-                   log: Callable[[str], None], ranks: Ranks | None = None,
-                   model: Any = None) -> tuple[dict[str, dict[str, Any]], int]:
+def generate_stage(
+    config: RunConfig,
+    registry: ComponentRegistry,
+    samples: Sequence[EvalSample],
+    run_dir: Path,
+    log: Callable[[str], None],
+    ranks: Ranks | None = None,
+    model: Any = None,
+) -> tuple[dict[str, dict[str, Any]], int]:
     """Generate the samples that have no answer on disk; on several ranks, rank 0 alone writes."""
     ranks = ranks or Ranks()
     path = run_dir / GENERATIONS
     length = length_choice(config, samples)
     if is_multi_turn(samples):  # answered, stored and resumed turn by turn (harness.runs.turns)
+
         def make_generator() -> tuple[Any, Any, str]:
             built = model if model is not None else create_model(config, registry)
             name, generator = _create_generator(config, registry, built, log, length)
@@ -266,12 +317,23 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
             return _as_generated(todo, config, length, generator, name)
 
         with _progress(config.progress and ranks.is_main) as progress:
-            return generate_by_turn(samples, path, ranks=ranks, log=log, make_generator=make_generator,
-                                    progress=progress, record_for=generation_record, appender=JsonlAppender,
-                                    decoding=decoding)
+            return generate_by_turn(
+                samples,
+                path,
+                ranks=ranks,
+                log=log,
+                make_generator=make_generator,
+                progress=progress,
+                record_for=generation_record,
+                appender=JsonlAppender,
+                decoding=decoding,
+            )
     by_id = {s.id: s for s in samples}
-    done = {r["id"]: r for r in read_record_dicts(path) if isinstance(r.get("id"), str) and r["id"] in by_id} \
-        if ranks.is_main else {}
+    done = (
+        {r["id"]: r for r in read_record_dicts(path) if isinstance(r.get("id"), str) and r["id"] in by_id}
+        if ranks.is_main
+        else {}
+    )
     # Every rank must batch the very same list: rank 0's reading of the file decides.
     todo_ids = ranks.broadcast([s.id for s in samples if s.id not in done] if ranks.is_main else None)
     todo = [by_id[i] for i in todo_ids]
@@ -316,8 +378,10 @@ def generate_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequ
         return done, 0  # this rank's answers went to rank 0, which wrote them
     missing = [s.id for s in todo if s.id not in done]
     if missing:
-        raise HarnessError(f"the generator returned no answer for {len(missing)} samples (e.g. {missing[0]}); "
-                           "run the same command again to retry them")
+        raise HarnessError(
+            f"the generator returned no answer for {len(missing)} samples (e.g. {missing[0]}); "
+            "run the same command again to retry them"
+        )
     return done, made
 
 
@@ -358,13 +422,22 @@ def _judge_scale(registry: ComponentRegistry, name: str, judge: Any) -> ScoreSca
     except ValueError as exc:
         raise UsageError(str(exc), hint="A judge's scale is (low, high) with finite low < high.") from None
     if scale.kind != "pointwise":
-        raise UsageError(f"judge {name!r} is {scale.kind}; harness run and harness judge need a pointwise judge")
+        raise UsageError(
+            f"judge {name!r} is {scale.kind}; harness run and harness judge need a pointwise judge"
+        )
     return scale
 
 
-def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
-                generations: dict[str, dict[str, Any]], run_dir: Path, judgments_file: str,
-                log: Callable[[str], None], judge_name: str | None = None) -> tuple[int, dict[str, Any]]:
+def judge_stage(
+    config: RunConfig,
+    registry: ComponentRegistry,
+    samples: Sequence[EvalSample],
+    generations: dict[str, dict[str, Any]],
+    run_dir: Path,
+    judgments_file: str,
+    log: Callable[[str], None],
+    judge_name: str | None = None,
+) -> tuple[int, dict[str, Any]]:
     from harness.judging.settings import jury_models
 
     path = run_dir / judgments_file
@@ -373,22 +446,29 @@ def judge_stage(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
     if jurors:
         from harness.runs.jury import jury_stage
 
-        def judge_as(juror: str, done: set[tuple[Any, ...]], settings: JudgeSettings,
-                     stop: str | None) -> tuple[int, dict[str, Any]]:
-            return _judge_with(config, registry, samples, generations, path, log, judge_name, done, settings,
-                               juror, stop)
+        def judge_as(
+            juror: str, done: set[tuple[Any, ...]], settings: JudgeSettings, stop: str | None
+        ) -> tuple[int, dict[str, Any]]:
+            return _judge_with(
+                config, registry, samples, generations, path, log, judge_name, done, settings, juror, stop
+            )
 
         def estimate_as(done: set[tuple[Any, ...]], settings: JudgeSettings) -> float | None:
             return _estimate(config, registry, samples, generations, judge_name, done, settings)
 
         return jury_stage(config.judge_settings(), jurors, final, judge_as, log, estimate_as)
-    return _judge_with(config, registry, samples, generations, path, log, judge_name, final,
-                       config.judge_settings())
+    return _judge_with(
+        config, registry, samples, generations, path, log, judge_name, final, config.judge_settings()
+    )
 
 
-def _judge_items(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
-                 generations: dict[str, dict[str, Any]], final: set[tuple[Any, ...]]
-                 ) -> tuple[list[JudgeItem], dict[str, int]]:
+def _judge_items(
+    config: RunConfig,
+    registry: ComponentRegistry,
+    samples: Sequence[EvalSample],
+    generations: dict[str, dict[str, Any]],
+    final: set[tuple[Any, ...]],
+) -> tuple[list[JudgeItem], dict[str, int]]:
     """The items to judge (the (id, repeat) pairs not in ``final``), and the turn of each judged id
     of a multi-turn sample."""
     categories = run_categories(config, registry, samples)
@@ -397,36 +477,68 @@ def _judge_items(config: RunConfig, registry: ComponentRegistry, samples: Sequen
     for sample in samples:
         category = categories.get(sample.category)
         if category is None:
-            raise UsageError(f"sample {sample.id} has category {sample.category!r}, which no plugin registers")
+            raise UsageError(
+                f"sample {sample.id} has category {sample.category!r}, which no plugin registers"
+            )
         if "turns" in generations[sample.id]:  # a conversation: one item per turn (harness.runs.turns)
-            for item, turn in turn_items(sample, generations[sample.id], category_prompt=category.prompt,
-                                         gold_shown=category.gold_shown, repeats=config.judge_repeats, final=final):
+            for item, turn in turn_items(
+                sample,
+                generations[sample.id],
+                category_prompt=category.prompt,
+                gold_shown=category.gold_shown,
+                repeats=config.judge_repeats,
+                final=final,
+            ):
                 items.append(item)
                 turn_of[item.sample.id] = turn
             continue
         for repeat in range(config.judge_repeats):
             if (sample.id, repeat) not in final:
-                items.append(JudgeItem(sample=sample, answer=generations[sample.id]["answer"],
-                                       category_prompt=category.prompt, gold_shown=category.gold_shown, repeat=repeat))
+                items.append(
+                    JudgeItem(
+                        sample=sample,
+                        answer=generations[sample.id]["answer"],
+                        category_prompt=category.prompt,
+                        gold_shown=category.gold_shown,
+                        repeat=repeat,
+                    )
+                )
     return items, turn_of
 
 
-def _estimate(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
-              generations: dict[str, dict[str, Any]], judge_name: str | None, final: set[tuple[Any, ...]],
-              settings: JudgeSettings) -> float | None:
+def _estimate(
+    config: RunConfig,
+    registry: ComponentRegistry,
+    samples: Sequence[EvalSample],
+    generations: dict[str, dict[str, Any]],
+    judge_name: str | None,
+    final: set[tuple[Any, ...]],
+    settings: JudgeSettings,
+) -> float | None:
     """What judging the pairs not in ``final`` would cost with ``settings`` (``None``: unknown)."""
     items, _ = _judge_items(config, registry, samples, generations, final)
     if not items:
         return 0.0
-    judge = create_judge(registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir})
+    judge = create_judge(
+        registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir}
+    )
     estimate = getattr(judge, "estimate_cost", None)
     return estimate(items) if callable(estimate) else 0.0
 
 
-def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample],
-                generations: dict[str, dict[str, Any]], path: Path, log: Callable[[str], None],
-                judge_name: str | None, final: set[tuple[Any, ...]], settings: JudgeSettings,
-                juror: str | None = None, stop: str | None = None) -> tuple[int, dict[str, Any]]:
+def _judge_with(
+    config: RunConfig,
+    registry: ComponentRegistry,
+    samples: Sequence[EvalSample],
+    generations: dict[str, dict[str, Any]],
+    path: Path,
+    log: Callable[[str], None],
+    judge_name: str | None,
+    final: set[tuple[Any, ...]],
+    settings: JudgeSettings,
+    juror: str | None = None,
+    stop: str | None = None,
+) -> tuple[int, dict[str, Any]]:
     """Judge every (id, repeat) not in ``final`` with one judge (one ``juror`` of a jury, whose
     lines say so), appending each verdict to ``path`` as it comes; with ``stop`` (a jury's budget
     spent) nothing is sent and each is ``failed`` with that reason, to be retried by the next run."""
@@ -436,7 +548,9 @@ def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         log(f"judging{by}: every answer already has a verdict")
         return 0, {}
     log(f"judging{by}: {len(items)} to do, {len(final)} already on disk")
-    judge = create_judge(registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir})
+    judge = create_judge(
+        registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir}
+    )
     scale = _judge_scale(registry, judge_name or config.judge, judge)
     estimate = getattr(judge, "estimate_cost", None)
     if callable(estimate):
@@ -444,8 +558,11 @@ def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         if cost:  # None: unknown price; 0: an offline judge
             # at the configured model's price: a server may answer as another model (priced as that one)
             priced_as = getattr(getattr(judge, "settings", None), "model", None)
-            log(f"judging{by}: estimated cost ${cost:.4f}" + (f" at {priced_as}'s price" if priced_as else "")
-                + (f" (limit ${settings.max_cost:.2f})" if settings.max_cost else ""))
+            log(
+                f"judging{by}: estimated cost ${cost:.4f}"
+                + (f" at {priced_as}'s price" if priced_as else "")
+                + (f" (limit ${settings.max_cost:.2f})" if settings.max_cost else "")
+            )
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
     with JsonlAppender(path) as out:
@@ -468,9 +585,19 @@ def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
 
         if stop is not None:
             for item in items:
-                on_result(Judgment(id=item.sample.id, category=item.sample.category, score=None, status="failed",
-                                   raw="", judge=judge_name or config.judge, reason=stop, repeat=item.repeat,
-                                   meta={"judge_model": settings.model}))
+                on_result(
+                    Judgment(
+                        id=item.sample.id,
+                        category=item.sample.category,
+                        score=None,
+                        status="failed",
+                        raw="",
+                        judge=judge_name or config.judge,
+                        reason=stop,
+                        repeat=item.repeat,
+                        meta={"judge_model": settings.model},
+                    )
+                )
             return judged, {}
         from harness.runs.batch_record import BatchRecordStore
 
@@ -479,7 +606,9 @@ def _judge_with(config: RunConfig, registry: ComponentRegistry, samples: Sequenc
         if config.judge_batch or store.load() is not None:
             from harness.judging.batch_judge import judge_batched
 
-            judge_batched(judge, items, on_result=on_result, store=store, log=log, wait=config.judge_batch_wait)
+            judge_batched(
+                judge, items, on_result=on_result, store=store, log=log, wait=config.judge_batch_wait
+            )
         else:
             judge.judge(items, on_result=on_result)
     stats = stored_stats(judge, judge_name or config.judge, log)
@@ -499,8 +628,10 @@ def dataset_file(config: RunConfig) -> Any:
     if is_dataset_file(config.dataset):
         return AdhocDataset(Path(config.dataset), fields=config.dataset_fields)
     if config.dataset_fields:
-        raise UsageError("--field maps the fields of a dataset file; --dataset names no file",
-                         hint="Give --dataset path/to/file.jsonl (or .json, .csv), or drop --field.")
+        raise UsageError(
+            "--field maps the fields of a dataset file; --dataset names no file",
+            hint="Give --dataset path/to/file.jsonl (or .json, .csv), or drop --field.",
+        )
     return None
 
 
@@ -509,11 +640,14 @@ def with_dataset_file(config: RunConfig, source: Any) -> RunConfig:
     fingerprint: a named run whose file has changed is refused, not resumed on other questions)."""
     from harness.data.adhoc import canonical_fields
 
-    return config.model_copy(update={"dataset_fields": canonical_fields(config.dataset_fields),
-                                     "dataset_sha256": source.sha256})
+    return config.model_copy(
+        update={"dataset_fields": canonical_fields(config.dataset_fields), "dataset_sha256": source.sha256}
+    )
 
 
-def run_categories(config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample]) -> dict[str, Any]:
+def run_categories(
+    config: RunConfig, registry: ComponentRegistry, samples: Sequence[EvalSample]
+) -> dict[str, Any]:
     """The registered categories, plus, for a dataset file, one of its own for every category of
     the file that no plugin registers (its own report column, outside Table 5)."""
     from harness.data.adhoc import adhoc_categories, is_dataset_file
@@ -538,8 +672,9 @@ def load_samples(config: RunConfig, registry: ComponentRegistry, source: Any = N
     return select_samples(samples, config, list(registry.categories()))
 
 
-def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
-             log: Callable[[str], None] = print) -> RunResult:
+def run_eval(
+    config: RunConfig, *, manager: PluginManager | None = None, log: Callable[[str], None] = print
+) -> RunResult:
     """Run (or resume) the whole evaluation described by ``config``.
 
     The run directory is locked for the whole run (one writer per directory), and ``run.json``
@@ -549,8 +684,10 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
 
     check_run_name(config.name)  # before any work: a bad --name is a usage error, never a path
     if jury_models(config.judge_model) and config.judge_batch:  # and a bad jury (a,,b or a,a)
-        raise UsageError("--judge-batch sends one judge model's requests: give one --judge-model, not a jury",
-                         hint="judge with the jury without --judge-batch, or one juror at a time")
+        raise UsageError(
+            "--judge-batch sends one judge model's requests: give one --judge-model, not a jury",
+            hint="judge with the jury without --judge-batch, or one juror at a time",
+        )
     source = dataset_file(config)
     if source is not None:
         config = with_dataset_file(config, source)
@@ -558,8 +695,14 @@ def run_eval(config: RunConfig, *, manager: PluginManager | None = None,
         return _run_eval(config, claim, manager=manager, log=log, source=source)
 
 
-def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | None,
-              log: Callable[[str], None], source: Any = None) -> RunResult:
+def _run_eval(
+    config: RunConfig,
+    claim: RunClaim,
+    *,
+    manager: PluginManager | None,
+    log: Callable[[str], None],
+    source: Any = None,
+) -> RunResult:
     from harness.manager import get_manager
 
     manager = manager or get_manager()
@@ -581,8 +724,10 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
     if source is not None:
         own = sorted(set(run_categories(config, registry, samples)) - set(registry.categories()))
         if own and ranks.is_main:
-            log(f"dataset {config.dataset}: categories no plugin registers, reported as their own columns "
-                f"(not Table 5): {', '.join(own)}")
+            log(
+                f"dataset {config.dataset}: categories no plugin registers, reported as their own columns "
+                f"(not Table 5): {', '.join(own)}"
+            )
     model = None
     if ranks.is_main:
         try:
@@ -593,19 +738,38 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
             # refused before the run directory exists: a generator that cannot decode as the dataset asks
             generator_name, generator = _create_generator(config, registry, model, log, length)
             _as_generated(samples, config, length, generator, generator_name)
-            context = check_context(model, apply_length(samples, length), length.value or config.max_new_tokens,
-                                    config.truncate_prompts, log, length.source)
+            context = check_context(
+                model,
+                apply_length(samples, length),
+                length.value or config.max_new_tokens,
+                config.truncate_prompts,
+                log,
+                length.source,
+            )
             prompt = resume_record(prompt_record(model, samples), samples, config, length)
             run_dir, resumed = claim.open(prompt)  # only rank 0 claims, locks and writes the run directory
             plugins = [i.to_dict() for i in manager.plugins()]
-            write_run_meta(run_dir, config, status="running", plugins=plugins,
-                           extra={"n_samples": len(samples), "world_size": ranks.world,
-                                  "decoding": describe_decoding(samples, one_decoding=config.one_decoding,
-                                                                greedy=config.greedy, temperature=config.temperature),
-                                  "max_new_tokens": length.record(samples), "prompt_context": context,
-                                  "stop_strings": stop_strings(model),
-                                  **({"prompt": prompt} if prompt else {}),
-                                  **({"dataset_file": source.record()} if source is not None else {})})
+            write_run_meta(
+                run_dir,
+                config,
+                status="running",
+                plugins=plugins,
+                extra={
+                    "n_samples": len(samples),
+                    "world_size": ranks.world,
+                    "decoding": describe_decoding(
+                        samples,
+                        one_decoding=config.one_decoding,
+                        greedy=config.greedy,
+                        temperature=config.temperature,
+                    ),
+                    "max_new_tokens": length.record(samples),
+                    "prompt_context": context,
+                    "stop_strings": stop_strings(model),
+                    **({"prompt": prompt} if prompt else {}),
+                    **({"dataset_file": source.record()} if source is not None else {}),
+                },
+            )
         except HarnessError as exc:
             ranks.broadcast(str(exc))  # the other ranks stop with rank 0's reason instead of waiting
             raise
@@ -622,36 +786,55 @@ def _run_eval(config: RunConfig, claim: RunClaim, *, manager: PluginManager | No
         result.status = "worker"
         return result
     try:
-        generations, result.generated_now = generate_stage(config, registry, samples, run_dir, log, ranks, model)
-        result.judged_now, result.judge_stats = judge_stage(config, registry, samples, generations, run_dir,
-                                                            JUDGMENTS, log)
+        generations, result.generated_now = generate_stage(
+            config, registry, samples, run_dir, log, ranks, model
+        )
+        result.judged_now, result.judge_stats = judge_stage(
+            config, registry, samples, generations, run_dir, JUDGMENTS, log
+        )
     except KeyboardInterrupt:
         write_run_meta(run_dir, config, status="interrupted")
         raise
-    write_run_meta(run_dir, config, status="running", extra={"truncated_prompts": truncated_count(generations)})
+    write_run_meta(
+        run_dir, config, status="running", extra={"truncated_prompts": truncated_count(generations)}
+    )
     records = compact_judgments(run_dir / JUDGMENTS)
     result.failed = sum(r.get("status") == "failed" for r in records)
     result.status = "complete" if result.failed == 0 else "incomplete"
     from harness.report import write_report
 
-    result.scores = write_report(run_dir, judgments_file=JUDGMENTS,
-                                 categories=run_categories(config, registry, samples))
+    result.scores = write_report(
+        run_dir, judgments_file=JUDGMENTS, categories=run_categories(config, registry, samples)
+    )
     drift = drift_record(records)
     if result.scores and result.scores.get("jury"):
         drift["jury"] = result.scores["jury"]
     for line in change_lines(drift["judge_drift"]["changes"]):
         log(line)
     previous = read_run(run_dir).get("judge_stats_history", [])
-    write_run_meta(run_dir, config, status=result.status,
-                   extra={**drift, "judge_stats": result.judge_stats,
-                          "judge_stats_history": [*previous, result.judge_stats] if result.judge_stats else previous,
-                          "n_failed": result.failed})
+    write_run_meta(
+        run_dir,
+        config,
+        status=result.status,
+        extra={
+            **drift,
+            "judge_stats": result.judge_stats,
+            "judge_stats_history": [*previous, result.judge_stats] if result.judge_stats else previous,
+            "n_failed": result.failed,
+        },
+    )
     return result
 
 
-def rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None = None,
-            judgments_file: str | None = None, manager: PluginManager | None = None,
-            log: Callable[[str], None] = print) -> tuple[Path, int]:
+def rejudge(
+    run_dir: Path,
+    judge: str,
+    *,
+    settings: JudgeSettings | None = None,
+    judgments_file: str | None = None,
+    manager: PluginManager | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[Path, int]:
     """Judge a run's existing generations again with ``judge`` into a new judgments file.
 
     ``settings`` (from ``harness judge``'s options) override the judge settings the run recorded.
@@ -660,7 +843,9 @@ def rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None = None,
     """
     _check_judgments_file(Path(run_dir), judgments_file or default_judgments_file(judge), judge)
     with run_dir_lock(Path(run_dir), command="harness judge"), sigterm_as_interrupt():
-        return _rejudge(run_dir, judge, settings=settings, judgments_file=judgments_file, manager=manager, log=log)
+        return _rejudge(
+            run_dir, judge, settings=settings, judgments_file=judgments_file, manager=manager, log=log
+        )
 
 
 def _check_judgments_file(run_dir: Path, name: str, judge: str) -> None:
@@ -671,8 +856,15 @@ def _check_judgments_file(run_dir: Path, name: str, judge: str) -> None:
     check_judgments_file(run_dir, name, meta=read_run(run_dir), judge=judge, writes=report_file_names(name))
 
 
-def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgments_file: str | None,
-             manager: PluginManager | None, log: Callable[[str], None]) -> tuple[Path, int]:
+def _rejudge(
+    run_dir: Path,
+    judge: str,
+    *,
+    settings: JudgeSettings | None,
+    judgments_file: str | None,
+    manager: PluginManager | None,
+    log: Callable[[str], None],
+) -> tuple[Path, int]:
     from harness.manager import get_manager
 
     registry = (manager or get_manager()).registry
@@ -692,7 +884,9 @@ def _rejudge(run_dir: Path, judge: str, *, settings: JudgeSettings | None, judgm
     _check_judgments_file(Path(run_dir), name, judge)  # again, now that no one else can change the folder
 
     add_run_files(Path(run_dir), [name, *report_file_names(name)])  # ours, so --force may remove them
-    judged, stats = judge_stage(config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge)
+    judged, stats = judge_stage(
+        config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge
+    )
     compact_judgments(Path(run_dir) / name)
     from harness.report import write_report
 

@@ -46,7 +46,9 @@ def check_model(model: Any, log: Callable[[str], None]) -> None:
     if callable(own):
         own()
         return
-    if not (callable(getattr(model, "local_path", None)) and callable(getattr(model, "load_tokenizer", None))):
+    if not (
+        callable(getattr(model, "local_path", None)) and callable(getattr(model, "load_tokenizer", None))
+    ):
         return  # an API model, or a plugin's model with no files: nothing to check here
     name = getattr(model, "name", type(model).__name__)
     path = model.local_path()  # UsageErrors (no directory, not a model, not in the HF cache) say what to do
@@ -54,8 +56,10 @@ def check_model(model: Any, log: Callable[[str], None]) -> None:
     try:
         json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"model {name!r}: {config_file} cannot be read ({exc})",
-                         hint="Point --model-path at a complete Hugging Face model directory.") from None
+        raise UsageError(
+            f"model {name!r}: {config_file} cannot be read ({exc})",
+            hint="Point --model-path at a complete Hugging Face model directory.",
+        ) from None
     try:
         model.load_tokenizer()
     except UsageError:
@@ -63,13 +67,21 @@ def check_model(model: Any, log: Callable[[str], None]) -> None:
     except Exception as exc:  # transformers raises OSError, ValueError, sentencepiece errors...
         where = getattr(model, "tokenizer_path", None) or path
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"model {name!r}: the tokenizer at {where} does not load ({type(exc).__name__}: {reason})",
-                         hint="Pass --tokenizer with a tokenizer directory that matches the model.") from None
+        raise UsageError(
+            f"model {name!r}: the tokenizer at {where} does not load ({type(exc).__name__}: {reason})",
+            hint="Pass --tokenizer with a tokenizer directory that matches the model.",
+        ) from None
     log(f"preflight: model {name!r}: its files load")
 
 
-def check_context(model: Any, samples: Sequence[EvalSample], new_tokens: int, truncate: str | None,
-                  log: Callable[[str], None], length_source: str = "") -> dict[str, Any]:
+def check_context(
+    model: Any,
+    samples: Sequence[EvalSample],
+    new_tokens: int,
+    truncate: str | None,
+    log: Callable[[str], None],
+    length_source: str = "",
+) -> dict[str, Any]:
     """Every prompt, measured with the model's own tokenizer, plus the new tokens it may get, fits
     the model's context (:mod:`harness.generation.context`); else exit 2 naming the samples, unless
     ``truncate`` says to cut them. Returns what run.json records. A multi-turn sample is measured
@@ -90,12 +102,21 @@ def check_context(model: Any, samples: Sequence[EvalSample], new_tokens: int, tr
     over = too_long(fits, context)
     if over and (truncate is None or not callable(getattr(model, "prompt_token_ids", None))):
         if truncate is not None:
-            raise UsageError(f"model {name!r}: --truncate-prompts cuts token ids, and this model is not "
-                             "given token ids", hint="Shorten those questions instead.")
+            raise UsageError(
+                f"model {name!r}: --truncate-prompts cuts token ids, and this model is not given token ids",
+                hint="Shorten those questions instead.",
+            )
         raise refusal(over, len(fits), context, name, length_source)
     if over:
-        log(f"preflight: {len(over)} prompts do not fit the context of model {name!r} ({context} tokens); "
-            f"their oldest tokens will be cut (--truncate-prompts {truncate})")
-    return {"context": context, "checked": True, "counted": "prompt tokens + max new tokens",
-            "measured_with": "the model's own tokenizer",
-            "longest_prompt": max((f.prompt_tokens for f in fits), default=0), "too_long": len(over)}
+        log(
+            f"preflight: {len(over)} prompts do not fit the context of model {name!r} ({context} tokens); "
+            f"their oldest tokens will be cut (--truncate-prompts {truncate})"
+        )
+    return {
+        "context": context,
+        "checked": True,
+        "counted": "prompt tokens + max new tokens",
+        "measured_with": "the model's own tokenizer",
+        "longest_prompt": max((f.prompt_tokens for f in fits), default=0),
+        "too_long": len(over),
+    }

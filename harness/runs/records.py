@@ -75,7 +75,7 @@ class JsonlAppender:
             try:
                 view = memoryview(line)
                 while view:  # a raw write may be short (a nearly full disk): write the rest, or fail
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
                 if self._fsync:
                     os.fsync(fd)
             except OSError:
@@ -111,7 +111,9 @@ def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not UTF-8 (offset {exc.start})", hint=hint) from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})", hint=hint) from None
+        raise UsageError(
+            f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})", hint=hint
+        ) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}:1: expected a JSON object, got {type(data).__name__}", hint=hint)
     return data

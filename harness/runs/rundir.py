@@ -42,8 +42,19 @@ from harness.runs.lock import RunDirBusy, run_dir_lock
 from harness.runs.records import read_json_object
 
 MAX_NAME_BYTES = 255
-KEY_PACKAGES = ("torch", "transformers", "tokenizers", "sentencepiece", "accelerate", "deepspeed", "litellm",
-                "pluggy", "pydantic", "numpy", "vllm")
+KEY_PACKAGES = (
+    "torch",
+    "transformers",
+    "tokenizers",
+    "sentencepiece",
+    "accelerate",
+    "deepspeed",
+    "litellm",
+    "pluggy",
+    "pydantic",
+    "numpy",
+    "vllm",
+)
 
 
 def _slug(text: str) -> str:
@@ -71,8 +82,10 @@ def check_run_name(name: str | None, *, option: str = "--name") -> None:
         return
     problem = name_problem(name)
     if problem:
-        raise UsageError(f"{option} {name!r} {problem}; it must be one plain folder name",
-                         hint=f"For example {option} my-run; the folder is created inside --out.")
+        raise UsageError(
+            f"{option} {name!r} {problem}; it must be one plain folder name",
+            hint=f"For example {option} my-run; the folder is created inside --out.",
+        )
 
 
 def library_versions() -> dict[str, str | None]:
@@ -85,8 +98,10 @@ def library_versions() -> dict[str, str | None]:
     return versions
 
 
-RUN_JSON_HINT = ("run.json is the harness's record of the run: restore it from a copy, or start over under "
-                 "another --name (nothing in this folder is touched).")
+RUN_JSON_HINT = (
+    "run.json is the harness's record of the run: restore it from a copy, or start over under "
+    "another --name (nothing in this folder is touched)."
+)
 
 
 def read_run(run_dir: Path) -> dict[str, Any]:
@@ -116,20 +131,23 @@ def _make_dir(path: Path, *, exist_ok: bool = True, what: str = "the run directo
     except FileExistsError:
         if not exist_ok and path.is_dir():
             raise
-        raise UsageError(f"cannot create {what} {path}: it exists and is not a folder",
-                         hint="Choose another --out (a folder) or --name.") from None
+        raise UsageError(
+            f"cannot create {what} {path}: it exists and is not a folder",
+            hint="Choose another --out (a folder) or --name.",
+        ) from None
     except OSError as exc:
         blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
         why = f"{blocker} is a file, not a folder" if blocker else (exc.strerror or str(exc))
-        raise UsageError(f"cannot create {what} {path}: {why}", hint="Choose a writable folder with --out.") from None
+        raise UsageError(
+            f"cannot create {what} {path}: {why}", hint="Choose a writable folder with --out."
+        ) from None
 
 
 def _foreign_entries(run_dir: Path) -> list[str]:
     """Entries of an existing folder without ``run.json`` that the harness did not put there."""
     own = {LOCK_FILE}
     return sorted(
-        e.name for e in run_dir.iterdir()
-        if e.name not in own and temp_target(e.name) not in RUN_FILES
+        e.name for e in run_dir.iterdir() if e.name not in own and temp_target(e.name) not in RUN_FILES
     )
 
 
@@ -141,11 +159,15 @@ def _os_failure(exc: OSError) -> HarnessError:
     to be one; anything else (a refused connection, a name that does not resolve) is not."""
     network = isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror, socket.herror))
     if not network and (exc.errno in _DISK_ERRNOS or exc.filename is not None):
-        return HarnessError(f"the run failed writing to disk: {exc}",
-                            hint="Finished samples are kept; free some space (or fix the folder) and run the same "
-                                 "command again to resume.")
-    return HarnessError(f"the run failed: {exc}",
-                        hint="Finished samples are kept; fix the cause and run the same command again to resume.")
+        return HarnessError(
+            f"the run failed writing to disk: {exc}",
+            hint="Finished samples are kept; free some space (or fix the folder) and run the same "
+            "command again to resume.",
+        )
+    return HarnessError(
+        f"the run failed: {exc}",
+        hint="Finished samples are kept; fix the cause and run the same command again to resume.",
+    )
 
 
 class RunClaim:
@@ -201,7 +223,8 @@ class RunClaim:
             unfinished = [
                 (meta.get("updated_at", ""), path)
                 for path, meta in _existing_runs(out)
-                if meta.get("fingerprint") == fingerprint and meta.get("status") != "complete"
+                if meta.get("fingerprint") == fingerprint
+                and meta.get("status") != "complete"
                 and prompt_change(meta.get("prompt"), prompt) is None
             ]
             run_dir = self._resumable([path for _, path in sorted(unfinished, reverse=True)])
@@ -250,18 +273,24 @@ class RunClaim:
                 old = meta.get("config", {})
                 changed = sorted(k for k, v in config.result_settings().items() if old.get(k) != v)
                 if prompt_changed:
-                    changed.append(prompt_changed if prompt_changed.startswith("answers decoded")
-                                   else f"the prompt: {prompt_changed}")
+                    changed.append(
+                        prompt_changed
+                        if prompt_changed.startswith("answers decoded")
+                        else f"the prompt: {prompt_changed}"
+                    )
                 if "dataset_sha256" in changed:  # same --dataset path, other bytes: other questions
                     changed[changed.index("dataset_sha256")] = (
-                        f"dataset_sha256: {config.dataset} has changed since that run")
+                        f"dataset_sha256: {config.dataset} has changed since that run"
+                    )
                 raise UsageError(
                     f"{run_dir} holds a run with a different configuration (changed: {', '.join(changed)}).",
                     hint="Use another --name, or --force to discard that run's records and start over.",
                 )
             if run_dir.is_symlink():
-                raise UsageError(f"--force: {run_dir} is a symlink; the harness clears no folder through a symlink",
-                                 hint="Use another --name.")
+                raise UsageError(
+                    f"--force: {run_dir} is a symlink; the harness clears no folder through a symlink",
+                    hint="Use another --name.",
+                )
             return False, meta
         if run_dir.is_dir() and (foreign := _foreign_entries(run_dir)):
             raise UsageError(
@@ -297,8 +326,10 @@ def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str
     if not isinstance(old, dict) or not isinstance(new, dict):
         return None
     if old.get("sha256") != new.get("sha256"):
-        return (f"template {old.get('template')} (sha256 {str(old.get('sha256'))[:12]}) is now "
-                f"{new.get('template')} (sha256 {str(new.get('sha256'))[:12]})")
+        return (
+            f"template {old.get('template')} (sha256 {str(old.get('sha256'))[:12]}) is now "
+            f"{new.get('template')} (sha256 {str(new.get('sha256'))[:12]})"
+        )
     if old.get("system_prompt") != new.get("system_prompt"):
         return f"system prompt {old.get('system_prompt')!r} is now {new.get('system_prompt')!r}"
     if old.get("example_id") == new.get("example_id") and old.get("example") != new.get("example"):
@@ -306,8 +337,10 @@ def prompt_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str
     if old.get("decoding") != new.get("decoding") and (old.get("decoding") or new.get("decoding")):
         return f"answers decoded with {old.get('decoding') or 'one temperature'}, now {new.get('decoding')}"
     if old.get("max_new_tokens") != new.get("max_new_tokens"):
-        return (f"answer length {old.get('max_new_tokens') or 'the run options'}, now "
-                f"{new.get('max_new_tokens') or 'the run options'}")
+        return (
+            f"answer length {old.get('max_new_tokens') or 'the run options'}, now "
+            f"{new.get('max_new_tokens') or 'the run options'}"
+        )
     if (old.get("stop_strings") or []) != (new.get("stop_strings") or []):
         return f"answers stopped at {old.get('stop_strings') or 'no stop string'}, now at {new.get('stop_strings')}"
     return None
@@ -330,11 +363,14 @@ def discard_records(run_dir: Path, meta: dict[str, Any]) -> list[str]:
             continue
         if path.is_symlink() or not path.is_file():
             kind = "a symlink" if path.is_symlink() else "not a plain file"
-            raise UsageError(f"--force: {path} is {kind}; the harness did not write it and removes nothing "
-                             "through it", hint="Move it away yourself, or use another --name.")
+            raise UsageError(
+                f"--force: {path} is {kind}; the harness did not write it and removes nothing through it",
+                hint="Move it away yourself, or use another --name.",
+            )
         targets.append(path)
-    temps = [e for e in run_dir.iterdir()
-             if temp_target(e.name) in names and e.is_file() and not e.is_symlink()]
+    temps = [
+        e for e in run_dir.iterdir() if temp_target(e.name) in names and e.is_file() and not e.is_symlink()
+    ]
     removed = []
     for path in [*temps, *sorted(targets, key=lambda p: p.name == RUN_FILE)]:
         path.unlink()
@@ -373,14 +409,24 @@ def record_outcome(run_dir: Path, config: RunConfig, exc: BaseException) -> None
     interrupted = isinstance(exc, KeyboardInterrupt)
     status = getattr(exc, "run_status", None) or ("interrupted" if interrupted else "failed")  # or "waiting"
     try:
-        write_run_meta(run_dir, config, status=status,
-                       extra=None if status != "failed" else {"error": describe_error(exc)})
+        write_run_meta(
+            run_dir,
+            config,
+            status=status,
+            extra=None if status != "failed" else {"error": describe_error(exc)},
+        )
     except Exception:  # noqa: BLE001 - the original error matters more
         pass
 
 
-def write_run_meta(run_dir: Path, config: RunConfig, *, status: str, extra: dict[str, Any] | None = None,
-                   plugins: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def write_run_meta(
+    run_dir: Path,
+    config: RunConfig,
+    *,
+    status: str,
+    extra: dict[str, Any] | None = None,
+    plugins: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Create or update ``run.json`` (and ``config.yaml``), keeping fields written earlier."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE

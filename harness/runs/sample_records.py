@@ -28,6 +28,11 @@ def sample_fields(sample: EvalSample) -> dict[str, Any]:
 def sample_from_record(record: Mapping[str, Any], **fields: Any) -> EvalSample:
     """The sample a generation record was answered for (``fields`` override: turns, references...)."""
     meta = record.get(SAMPLE_META)
-    base = {"id": str(record["id"]), "question": str(record["question"]), "category": str(record["category"]),
-            "reference": str(record.get("reference") or ""), "meta": dict(meta) if isinstance(meta, dict) else {}}
+    base = {
+        "id": str(record["id"]),
+        "question": str(record["question"]),
+        "category": str(record["category"]),
+        "reference": str(record.get("reference") or ""),
+        "meta": dict(meta) if isinstance(meta, dict) else {},
+    }
     return EvalSample(**{**base, **fields})

@@ -36,22 +36,36 @@ def turn_sample(sample: EvalSample, turn: int, answers: Sequence[str]) -> EvalSa
         raise ValueError(f"turn {turn} of {sample.id} needs {turn - 1} earlier answers, got {len(answers)}")
     history: list[dict[str, str]] = []
     for number, answer in enumerate(answers, start=1):
-        history += [{"role": "user", "content": turn_text(sample, number)}, {"role": "assistant", "content": answer}]
-    return replace(sample, question=turn_text(sample, turn), reference=turn_reference(sample, turn),
-                   history=tuple(history))
+        history += [
+            {"role": "user", "content": turn_text(sample, number)},
+            {"role": "assistant", "content": answer},
+        ]
+    return replace(
+        sample,
+        question=turn_text(sample, turn),
+        reference=turn_reference(sample, turn),
+        history=tuple(history),
+    )
 
 
 def is_multi_turn(samples: Sequence[EvalSample]) -> bool:
     return any(sample.multi_turn for sample in samples)
 
 
-def read_turns(records: Sequence[Mapping[str, Any]], samples: Mapping[str, EvalSample]) -> dict[str, dict[int, dict]]:
+def read_turns(
+    records: Sequence[Mapping[str, Any]], samples: Mapping[str, EvalSample]
+) -> dict[str, dict[int, dict]]:
     """Per sample id, the turn records on disk (``{turn: record}``), ignoring unknown ids and turns."""
     found: dict[str, dict[int, dict]] = {}
     for record in records:
         sample = samples.get(record.get("id"))  # type: ignore[arg-type]
         turn = record.get("turn")
-        if sample is None or isinstance(turn, bool) or not isinstance(turn, int) or not 1 <= turn <= n_turns(sample):
+        if (
+            sample is None
+            or isinstance(turn, bool)
+            or not isinstance(turn, int)
+            or not 1 <= turn <= n_turns(sample)
+        ):
             continue
         found.setdefault(sample.id, {})[turn] = dict(record)
     return found
@@ -64,12 +78,18 @@ def conversation_record(sample: EvalSample, turns: Mapping[int, Mapping[str, Any
     return {**ordered[0], "answer": ordered[-1]["answer"], "turns": ordered}
 
 
-def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, log: Callable[[str], None],
-                     make_generator: Callable[[], tuple[Any, Any, str]], progress: Any,
-                     record_for: Callable[[EvalSample, Generation], dict[str, Any]],
-                     appender: Callable[[Path], Any],
-                     decoding: Callable[[list[EvalSample], Any, str], list[EvalSample]] | None = None,
-                     ) -> tuple[dict[str, dict[str, Any]], int]:
+def generate_by_turn(
+    samples: Sequence[EvalSample],
+    path: Path,
+    *,
+    ranks: Any,
+    log: Callable[[str], None],
+    make_generator: Callable[[], tuple[Any, Any, str]],
+    progress: Any,
+    record_for: Callable[[EvalSample, Generation], dict[str, Any]],
+    appender: Callable[[Path], Any],
+    decoding: Callable[[list[EvalSample], Any, str], list[EvalSample]] | None = None,
+) -> tuple[dict[str, dict[str, Any]], int]:
     """Generate every missing turn, one generator call per turn over all samples; see the module doc.
 
     ``make_generator()`` returns ``(model, generator, generator_name)`` and is called once, when
@@ -87,8 +107,11 @@ def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, l
     for turn in range(1, max(n_turns(s) for s in samples) + 1):
         todo: list[EvalSample] | None = None
         if ranks.is_main:
-            todo = [turn_sample(s, turn, [on_disk[s.id][k]["answer"] for k in range(1, turn)])
-                    for s in samples if n_turns(s) >= turn and turn not in on_disk.get(s.id, {})]
+            todo = [
+                turn_sample(s, turn, [on_disk[s.id][k]["answer"] for k in range(1, turn)])
+                for s in samples
+                if n_turns(s) >= turn and turn not in on_disk.get(s.id, {})
+            ]
         if ranks.distributed and not solo:
             todo = ranks.broadcast(todo)
         if not todo:
@@ -113,8 +136,13 @@ def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, l
         with writer as out:
             task = progress.add_task(f"generating turn {turn}", total=len(todo))
 
-            def on_result(generation: Generation, turn: int = turn, wanted: dict = wanted, out: Any = out,
-                          task: Any = task) -> None:
+            def on_result(
+                generation: Generation,
+                turn: int = turn,
+                wanted: dict = wanted,
+                out: Any = out,
+                task: Any = task,
+            ) -> None:
                 nonlocal made
                 sample = wanted.get(generation.id)
                 if sample is None or turn in on_disk.get(generation.id, {}):
@@ -131,8 +159,10 @@ def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, l
             continue
         missing = [s.id for s in todo if turn not in on_disk.get(s.id, {})]
         if missing:
-            raise HarnessError(f"the generator returned no answer to turn {turn} for {len(missing)} samples "
-                               f"(e.g. {missing[0]}); run the same command again to retry them")
+            raise HarnessError(
+                f"the generator returned no answer to turn {turn} for {len(missing)} samples "
+                f"(e.g. {missing[0]}); run the same command again to retry them"
+            )
     if built is not None:
         close = getattr(built[1], "close", None)
         if callable(close):
@@ -144,24 +174,49 @@ def generate_by_turn(samples: Sequence[EvalSample], path: Path, *, ranks: Any, l
     return {s.id: conversation_record(s, on_disk[s.id]) for s in samples}, made
 
 
-def turn_items(sample: EvalSample, record: Mapping[str, Any], *, category_prompt: str, gold_shown: bool,
-               repeats: int, final: set[tuple[str, int]]) -> list[tuple[JudgeItem, int]]:
+def turn_items(
+    sample: EvalSample,
+    record: Mapping[str, Any],
+    *,
+    category_prompt: str,
+    gold_shown: bool,
+    repeats: int,
+    final: set[tuple[str, int]],
+) -> list[tuple[JudgeItem, int]]:
     """The judge items of a multi-turn sample: one per turn and repeat not already judged, each
     with its turn number. The item's sample is that turn's, under :func:`turn_id`."""
     items: list[tuple[JudgeItem, int]] = []
     answers = tuple(str(t["answer"]) for t in record["turns"])
     for turn in range(1, n_turns(sample) + 1):
-        judged = replace(sample, id=turn_id(sample.id, turn), question=turn_text(sample, turn),
-                         reference=turn_reference(sample, turn), meta={**sample.meta, "sample_id": sample.id})
+        judged = replace(
+            sample,
+            id=turn_id(sample.id, turn),
+            question=turn_text(sample, turn),
+            reference=turn_reference(sample, turn),
+            meta={**sample.meta, "sample_id": sample.id},
+        )
         for repeat in range(repeats):
             if (judged.id, repeat) not in final:
-                items.append((JudgeItem(sample=judged, answer=answers[turn - 1], category_prompt=category_prompt,
-                                        gold_shown=gold_shown, repeat=repeat, turn=turn,
-                                        answers=answers[:turn]), turn))
+                items.append(
+                    (
+                        JudgeItem(
+                            sample=judged,
+                            answer=answers[turn - 1],
+                            category_prompt=category_prompt,
+                            gold_shown=gold_shown,
+                            repeat=repeat,
+                            turn=turn,
+                            answers=answers[:turn],
+                        ),
+                        turn,
+                    )
+                )
     return items
 
 
-def samples_from_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[EvalSample], dict[str, dict[str, Any]]]:
+def samples_from_records(
+    records: Sequence[Mapping[str, Any]],
+) -> tuple[list[EvalSample], dict[str, dict[str, Any]]]:
     """A run's samples and conversation records rebuilt from its ``generations.jsonl`` turn records
     (for ``harness judge`` on a finished multi-turn run): turns, references and answers per turn.
     Samples with a missing turn are left out (they were never fully answered)."""
@@ -178,10 +233,13 @@ def samples_from_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[Eva
             continue
         ordered = [by_turn[k] for k in range(1, count + 1)]
         references = tuple(str(r.get("reference") or "") for r in ordered)
-        sample = sample_from_record(ordered[0], id=sid, reference=references[0],
-                                    turns=tuple(str(r["question"]) for r in ordered),
-                                    references=references if any(references) else ())
+        sample = sample_from_record(
+            ordered[0],
+            id=sid,
+            reference=references[0],
+            turns=tuple(str(r["question"]) for r in ordered),
+            references=references if any(references) else (),
+        )
         samples.append(sample)
         conversations[sid] = conversation_record(sample, by_turn)
     return samples, conversations
-

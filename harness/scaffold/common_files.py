@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from string import Template
 
-PYPROJECT = Template('''\
+PYPROJECT = Template("""\
 [build-system]
 requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
@@ -32,7 +32,7 @@ ${module} = [${package_data}]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
-''')
+""")
 
 HOOKS = Template('''\
 """The ${name} plugin: ${description}
@@ -66,7 +66,7 @@ def harness_registry_paths():
     return [Path(__file__).parent / "registry"]
 ''')
 
-CATEGORY = Template('''\
+CATEGORY = Template("""\
 # An eval category (`harness list category` shows it): a sample whose category
 # is "${category}" is judged with the prompt below.
 id: ${category}
@@ -75,4 +75,4 @@ description: ${category_description}
 gold_shown: true
 prompt: |
 ${prompt}
-''')
+""")

@@ -10,8 +10,10 @@ from string import Template
 from harness.scaffold.common_files import CATEGORY, HOOKS, PYPROJECT
 from harness.scaffold.names import PackageNames
 
-PROMPT = ("You are a teacher. Given a question, a reference answer and a student's answer, judge whether\n"
-          "the student's answer is correct and give a score between 0 and 1, written as 'Score: 0.8'.")
+PROMPT = (
+    "You are a teacher. Given a question, a reference answer and a student's answer, judge whether\n"
+    "the student's answer is correct and give a score between 0 and 1, written as 'Score: 0.8'."
+)
 
 DATASET = Template('''\
 """The ``${name}`` eval dataset: the questions in ``data/questions.jsonl``.
@@ -106,7 +108,7 @@ def test_its_questions_are_judged_with_their_category_prompt(judge_server):
     assert all(prompt.strip() in sent for sent in judge_server.prompts)
 ''')
 
-README = Template('''\
+README = Template("""\
 # ${name}
 
 A [harness](https://github.com/) dataset plugin: the `${name}` eval dataset (the questions in
@@ -120,33 +122,50 @@ A [harness](https://github.com/) dataset plugin: the `${name}` eval dataset (the
 * `${module}/data/questions.jsonl`: one JSON object a line: `id`, `question`, `category`, `reference`.
 * `${module}/dataset.py`: reads it into `EvalSample`s; a bad line is an error naming file and line.
 * `${module}/registry/categories/${category}.yaml`: the category and its judge prompt.
-''')
+""")
 
 
 def dataset_files(names: PackageNames) -> dict[str, str]:
     """Relative path -> text of every file of the dataset package ``names``."""
     category = f"{names.module}_questions"
     description = "Eval questions from a JSONL file, with their category."
-    fields = dict(name=names.name, module=names.module, category=category, description=description,
-                  dataset_class=names.class_name("Dataset"))
+    fields = dict(
+        name=names.name,
+        module=names.module,
+        category=category,
+        description=description,
+        dataset_class=names.class_name("Dataset"),
+    )
     return {
         "pyproject.toml": PYPROJECT.substitute(
-            fields, package_data='"registry/categories/*.yaml", "data/*.jsonl"'),
+            fields, package_data='"registry/categories/*.yaml", "data/*.jsonl"'
+        ),
         f"{names.module}/__init__.py": HOOKS.substitute(
-            fields, spec="DatasetSpec", hook="harness_register_datasets", spec_fields='\n            role="eval",',
-            factory=f"dataset:{fields['dataset_class']}"),
+            fields,
+            spec="DatasetSpec",
+            hook="harness_register_datasets",
+            spec_fields='\n            role="eval",',
+            factory=f"dataset:{fields['dataset_class']}",
+        ),
         f"{names.module}/dataset.py": DATASET.substitute(fields),
         f"{names.module}/data/questions.jsonl": _questions(category),
         f"{names.module}/registry/categories/{category}.yaml": CATEGORY.substitute(
-            fields, display_name=names.name, prompt=textwrap.indent(PROMPT, "  "),
-            category_description=f"The questions of the {names.name} dataset"),
+            fields,
+            display_name=names.name,
+            prompt=textwrap.indent(PROMPT, "  "),
+            category_description=f"The questions of the {names.name} dataset",
+        ),
         "README.md": README.substitute(fields),
         "tests/test_dataset.py": TESTS.substitute(fields),
     }
 
 
 def _questions(category: str) -> str:
-    rows = [("q1", "What is the capital of France?", "Paris"), ("q2", "What is 2 + 2?", "4"),
-            ("q3", "Name a prime number greater than 10.", "11 (or 13, 17, 19...)")]
-    return "".join(json.dumps({"id": i, "question": q, "category": category, "reference": r}) + "\n"
-                   for i, q, r in rows)
+    rows = [
+        ("q1", "What is the capital of France?", "Paris"),
+        ("q2", "What is 2 + 2?", "4"),
+        ("q3", "Name a prime number greater than 10.", "11 (or 13, 17, 19...)"),
+    ]
+    return "".join(
+        json.dumps({"id": i, "question": q, "category": category, "reference": r}) + "\n" for i, q, r in rows
+    )

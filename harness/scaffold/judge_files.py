@@ -9,9 +9,11 @@ from string import Template
 from harness.scaffold.common_files import CATEGORY, HOOKS, PYPROJECT
 from harness.scaffold.names import PackageNames
 
-RUBRIC = ("You are a strict grader. Rate the answer from 1 (wrong or unhelpful) to 10\n"
-          "(correct, complete and clear), comparing it with the reference answer when\n"
-          "there is one. Reply with one line of reasons, then a last line 'Score: N'.")
+RUBRIC = (
+    "You are a strict grader. Rate the answer from 1 (wrong or unhelpful) to 10\n"
+    "(correct, complete and clear), comparing it with the reference answer when\n"
+    "there is one. Reply with one line of reasons, then a last line 'Score: N'."
+)
 
 JUDGE = Template('''\
 """The ``${name}`` judge: a chat model grades each answer from 1 to 10.
@@ -115,7 +117,7 @@ def test_its_category_is_registered_and_its_prompt_is_the_rubric(judge_server):
     assert judge_server.requests[0]["messages"][0]["content"] == rubric
 ''')
 
-README = Template('''\
+README = Template("""\
 # ${name}
 
 A [harness](https://github.com/) judge plugin: the `${name}` judge grades answers from 1 to 10
@@ -135,25 +137,37 @@ with a chat model, and the `${category}` eval category carries its rubric.
   `judge_server.judge("${name}", items)` runs the judge against it. `python -m harness.testing
   --replies FILE` serves the same from the command line, for trying the judge by hand
   (`--judge-api-base` the URL it prints).
-''')
+""")
 
 
 def judge_files(names: PackageNames) -> dict[str, str]:
     """Relative path -> text of every file of the judge package ``names``."""
     category = f"{names.module}_rubric"
     description = "A chat model grades answers from 1 to 10 against a rubric."
-    fields = dict(name=names.name, module=names.module, category=category, description=description,
-                  judge_class=names.class_name("Judge"))
+    fields = dict(
+        name=names.name,
+        module=names.module,
+        category=category,
+        description=description,
+        judge_class=names.class_name("Judge"),
+    )
     rubric = "\n".join(f"    {line!r}" for line in _with_spaces(RUBRIC.split("\n")))
     return {
         "pyproject.toml": PYPROJECT.substitute(fields, package_data='"registry/categories/*.yaml"'),
         f"{names.module}/__init__.py": HOOKS.substitute(
-            fields, spec="JudgeSpec", hook="harness_register_judges", factory=f"judge:{fields['judge_class']}",
-            spec_fields="\n            scale=(1, 10),"),
+            fields,
+            spec="JudgeSpec",
+            hook="harness_register_judges",
+            factory=f"judge:{fields['judge_class']}",
+            spec_fields="\n            scale=(1, 10),",
+        ),
         f"{names.module}/judge.py": JUDGE.substitute(fields, rubric=rubric),
         f"{names.module}/registry/categories/{category}.yaml": CATEGORY.substitute(
-            fields, display_name=f"{names.name} rubric", prompt=textwrap.indent(RUBRIC, "  "),
-            category_description=f"Example category of the {names.name} plugin; its prompt is the judge's rubric"),
+            fields,
+            display_name=f"{names.name} rubric",
+            prompt=textwrap.indent(RUBRIC, "  "),
+            category_description=f"Example category of the {names.name} plugin; its prompt is the judge's rubric",
+        ),
         "README.md": README.substitute(fields),
         "tests/test_judge.py": TESTS.substitute(fields),
     }

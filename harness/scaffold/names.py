@@ -42,16 +42,20 @@ def check_name(name: str) -> PackageNames:
     """``name``'s package names, or a :class:`UsageError` (exit 2) saying what a name may be."""
     shown = ascii(name)
     if len(name) > MAX_NAME or not NAME_RE.fullmatch(name):
-        raise UsageError(f"{shown} is not a plugin name: lower-case letters and digits, words joined by "
-                         f"- or _, starting with a letter, at most {MAX_NAME} characters",
-                         hint="e.g. harness new judge my-judge")
+        raise UsageError(
+            f"{shown} is not a plugin name: lower-case letters and digits, words joined by "
+            f"- or _, starting with a letter, at most {MAX_NAME} characters",
+            hint="e.g. harness new judge my-judge",
+        )
     names = PackageNames(name)
     if keyword.iskeyword(names.module):
         raise UsageError(f"{shown} is a Python keyword; choose another name")
     if _importable(names.module):
-        raise UsageError(f"{shown}: a module named {names.module!r} is already importable here; "
-                         "the plugin's module would shadow it (or it is installed already)",
-                         hint="choose another name")
+        raise UsageError(
+            f"{shown}: a module named {names.module!r} is already importable here; "
+            "the plugin's module would shadow it (or it is installed already)",
+            hint="choose another name",
+        )
     return names
 
 

@@ -42,8 +42,10 @@ def _check_folder(folder: Path) -> None:
     except OSError as exc:
         raise UsageError(f"{folder}: cannot read: {exc.strerror or exc}") from None
     if not empty:
-        raise UsageError(f"{folder} is not empty; nothing was written",
-                         hint="give another NAME, or --dir an empty or new folder")
+        raise UsageError(
+            f"{folder} is not empty; nothing was written",
+            hint="give another NAME, or --dir an empty or new folder",
+        )
 
 
 def _write_new(path: Path, text: str) -> Path:

@@ -93,7 +93,8 @@ def score_outcomes(
     group_of = {c: (specs[c].group if c in specs else c) for c in by_category}
     display = {c: (specs[c].display_name if c in specs else c) for c in by_category}
     values = {
-        c: np.array([o.score for o in items if o.status == "scored"], dtype=float) for c, items in by_category.items()
+        c: np.array([o.score for o in items if o.status == "scored"], dtype=float)
+        for c, items in by_category.items()
     }
     sums = replicate_sums(values, n_resamples=n_resamples, seed=seed)
     order = column_order(group_of.values())
@@ -156,8 +157,15 @@ def score_outcomes(
     figures = {"columns": column_rows, "macro": macro(order)}
     return {
         "schema": SCHEMA,
-        "headline": headline_figure(headline, figures, scored, questions or {}, n_resamples=n_resamples,
-                                    seed=seed, confidence=confidence),
+        "headline": headline_figure(
+            headline,
+            figures,
+            scored,
+            questions or {},
+            n_resamples=n_resamples,
+            seed=seed,
+            confidence=confidence,
+        ),
         "categories": category_rows,
         "columns": column_rows,
         "column_order": order,

@@ -54,8 +54,13 @@ def flagged(name: str, estimate: float | None, low: float | None, high: float | 
 def figure(name: str, estimate: float | None, interval: tuple[float, float] | None, n: int) -> dict[str, Any]:
     """One figure as reports show it: estimate, CI, n and its flag."""
     low, high = interval if interval is not None else (None, None)
-    return {"estimate": estimate, "ci_low": low, "ci_high": high, "n": n,
-            "flagged": flagged(name, estimate, low, high, n)}
+    return {
+        "estimate": estimate,
+        "ci_low": low,
+        "ci_high": high,
+        "n": n,
+        "flagged": flagged(name, estimate, low, high, n),
+    }
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -86,8 +91,9 @@ def _row_correlations(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, (rx * ry).sum(axis=-1) / denominator, np.nan)
 
 
-def spearman_interval(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-                      n_resamples: int) -> tuple[float | None, tuple[float, float] | None]:
+def spearman_interval(
+    x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_resamples: int
+) -> tuple[float | None, tuple[float, float] | None]:
     """Spearman's rho of ``x`` and ``y`` (Pearson's of their average ranks) and a percentile
     bootstrap interval over observations (resamples where either side is constant are left out)."""
     if len(x) < MIN_N or np.ptp(x) == 0 or np.ptp(y) == 0:
@@ -99,8 +105,9 @@ def spearman_interval(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     return rho, (percentile_interval(replicates) if len(replicates) else None)
 
 
-def ratio_interval(hits: np.ndarray, totals: np.ndarray, rng: np.random.Generator,
-                   n_resamples: int) -> tuple[float | None, tuple[float, float] | None]:
+def ratio_interval(
+    hits: np.ndarray, totals: np.ndarray, rng: np.random.Generator, n_resamples: int
+) -> tuple[float | None, tuple[float, float] | None]:
     """sum(hits) / sum(totals) with a bootstrap over units (a unit: one sample, or one pair with its
     two orders, so that the two verdicts on one pair are resampled together)."""
     if totals.sum() < MIN_N:
@@ -129,8 +136,9 @@ def _answer_length(generation: Mapping[str, Any] | None) -> int | None:
     return len(answer) if isinstance(answer, str) else None
 
 
-def _per_sample(judgments: Iterable[Mapping[str, Any]], scale: Mapping[str, Any] | None
-                ) -> dict[str, tuple[str, list[float]]]:
+def _per_sample(
+    judgments: Iterable[Mapping[str, Any]], scale: Mapping[str, Any] | None
+) -> dict[str, tuple[str, list[float]]]:
     """Judged id -> (category, its valid scores); repeats of one sample are averaged later."""
     out: dict[str, tuple[str, list[float]]] = {}
     for record in judgments:
@@ -142,13 +150,21 @@ def _per_sample(judgments: Iterable[Mapping[str, Any]], scale: Mapping[str, Any]
     return out
 
 
-def length_correlation(judgments: Sequence[Mapping[str, Any]], generations: Mapping[str, Mapping[str, Any]], *,
-                       scale: Mapping[str, Any] | None = None, n_resamples: int = DEFAULT_RESAMPLES,
-                       seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def length_correlation(
+    judgments: Sequence[Mapping[str, Any]],
+    generations: Mapping[str, Mapping[str, Any]],
+    *,
+    scale: Mapping[str, Any] | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """Spearman correlation of the (mean) score with the answer's length, overall and per category."""
     rng = np.random.default_rng(seed)
-    rows = [(category, float(np.mean(scores)), _answer_length(generations.get(key)))
-            for key, (category, scores) in sorted(_per_sample(judgments, scale).items()) if scores]
+    rows = [
+        (category, float(np.mean(scores)), _answer_length(generations.get(key)))
+        for key, (category, scores) in sorted(_per_sample(judgments, scale).items())
+        if scores
+    ]
     rows = [r for r in rows if r[2] is not None]
 
     def one(selected: list[tuple[str, float, int | None]]) -> dict[str, Any]:
@@ -157,17 +173,30 @@ def length_correlation(judgments: Sequence[Mapping[str, Any]], generations: Mapp
         rho, interval = spearman_interval(lengths, scores, rng, n_resamples)
         return figure("length_correlation", rho, interval, len(selected))
 
-    return {**one(rows), "categories": {c: one([r for r in rows if r[0] == c]) for c in sorted({r[0] for r in rows})}}
+    return {
+        **one(rows),
+        "categories": {c: one([r for r in rows if r[0] == c]) for c in sorted({r[0] for r in rows})},
+    }
 
 
-def unscored_share(judgments: Sequence[Mapping[str, Any]], *, scale: Mapping[str, Any] | None = None,
-                   n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def unscored_share(
+    judgments: Sequence[Mapping[str, Any]],
+    *,
+    scale: Mapping[str, Any] | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """The share of judgments that got no usable score, its CI, and the commonest reasons why."""
     missed = np.array([scored_value(r, scale) is None for r in judgments], dtype=float)
-    estimate, interval = ratio_interval(missed, np.ones_like(missed), np.random.default_rng(seed), n_resamples)
+    estimate, interval = ratio_interval(
+        missed, np.ones_like(missed), np.random.default_rng(seed), n_resamples
+    )
     reasons = Counter(_reason(r, scale) for r in judgments if scored_value(r, scale) is None)
-    return {**figure("unscored_share", estimate, interval, len(missed)), "missed": int(missed.sum()),
-            "reasons": dict(reasons.most_common(REASONS_KEPT))}
+    return {
+        **figure("unscored_share", estimate, interval, len(missed)),
+        "missed": int(missed.sum()),
+        "reasons": dict(reasons.most_common(REASONS_KEPT)),
+    }
 
 
 def _reason(record: Mapping[str, Any], scale: Mapping[str, Any] | None) -> str:
@@ -178,19 +207,28 @@ def _reason(record: Mapping[str, Any], scale: Mapping[str, Any] | None) -> str:
     return f"{status}: {reason[:REASON_CHARS]}"
 
 
-def pointwise_bias(judgments: Sequence[Mapping[str, Any]], generations: Mapping[str, Mapping[str, Any]], *,
-                   scale: Mapping[str, Any] | None = None, models: Sequence[str] = (),
-                   configured_judge: str | None = None, n_resamples: int = DEFAULT_RESAMPLES,
-                   seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def pointwise_bias(
+    judgments: Sequence[Mapping[str, Any]],
+    generations: Mapping[str, Mapping[str, Any]],
+    *,
+    scale: Mapping[str, Any] | None = None,
+    models: Sequence[str] = (),
+    configured_judge: str | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """A pointwise run's bias section (``scores.json`` ``judge_bias``). The judge's models: those its
     judgments recorded (asked for and answering), and ``configured_judge`` (the run's --judge-model)."""
     from harness.scoring.family import self_preference
 
-    judge_models = sorted({str(m) for r in judgments for m in _judge_models(r.get("meta"))}
-                          | ({configured_judge} if configured_judge else set()))
+    judge_models = sorted(
+        {str(m) for r in judgments for m in _judge_models(r.get("meta"))}
+        | ({configured_judge} if configured_judge else set())
+    )
     return {
-        "length_correlation": length_correlation(judgments, generations, scale=scale, n_resamples=n_resamples,
-                                                 seed=seed),
+        "length_correlation": length_correlation(
+            judgments, generations, scale=scale, n_resamples=n_resamples, seed=seed
+        ),
         "unscored": unscored_share(judgments, scale=scale, n_resamples=n_resamples, seed=seed),
         "self_preference": self_preference(judge_models, models),
         "thresholds": describe_thresholds(),
@@ -201,7 +239,9 @@ def _judge_models(meta: Any) -> list[str]:
     """The judge's model names a judgment recorded: the one asked for and the one that answered."""
     if not isinstance(meta, Mapping):
         return []
-    return [str(meta[k]) for k in ("judge_model", "answering_model") if isinstance(meta.get(k), str) and meta[k]]
+    return [
+        str(meta[k]) for k in ("judge_model", "answering_model") if isinstance(meta.get(k), str) and meta[k]
+    ]
 
 
 def describe_thresholds() -> dict[str, str]:

@@ -56,7 +56,9 @@ def shifted_p_value(replicates: np.ndarray, observed: float) -> float:
     return (extreme + 1) / (replicates.size + 1)
 
 
-def replicate_indices(size: int, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> np.ndarray:
+def replicate_indices(
+    size: int, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
+) -> np.ndarray:
     """``n_resamples`` rows of with-replacement indices into ``size`` paired items, for a statistic
     of pairs (a correlation, a kappa) that is no sum: each row is one bootstrap replicate."""
     rng = np.random.default_rng(seed)

@@ -32,18 +32,32 @@ def _rounded_ci(ci: tuple[float, float] | list[float] | None) -> list[float] | N
     return None if ci is None else [float(ci[0]), float(ci[1])]
 
 
-def people_mean_estimates(human: np.ndarray, judge_labelled: np.ndarray, judge_unlabelled: np.ndarray) -> dict[str, Any]:
+def people_mean_estimates(
+    human: np.ndarray, judge_labelled: np.ndarray, judge_unlabelled: np.ndarray
+) -> dict[str, Any]:
     """The people's mean: from the labels alone, and prediction-powered (``None`` with < 2 labels)."""
     if human.size < 2:
         return {"ppi_mean": None, "ppi_ci": None, "ppi_lambda": None, "human_only_ci": None}
     alone = classical_mean(human, confidence=CONFIDENCE)
     if judge_unlabelled.size == 0:  # every scored sample is labelled: the labels are the whole answer
-        return {"ppi_mean": alone.mean, "ppi_ci": list(alone.ci), "ppi_lambda": 0.0, "human_only_ci": list(alone.ci)}
+        return {
+            "ppi_mean": alone.mean,
+            "ppi_ci": list(alone.ci),
+            "ppi_lambda": 0.0,
+            "human_only_ci": list(alone.ci),
+        }
     ppi = ppi_mean(human, judge_labelled, judge_unlabelled, confidence=CONFIDENCE)
-    return {"ppi_mean": ppi.mean, "ppi_ci": list(ppi.ci), "ppi_lambda": ppi.lam, "human_only_ci": list(alone.ci)}
+    return {
+        "ppi_mean": ppi.mean,
+        "ppi_ci": list(ppi.ci),
+        "ppi_lambda": ppi.lam,
+        "human_only_ci": list(alone.ci),
+    }
 
 
-def _agreement(judge: np.ndarray, human: np.ndarray, scale: ScoreScale, n_resamples: int, seed: int) -> dict[str, Any]:
+def _agreement(
+    judge: np.ndarray, human: np.ndarray, scale: ScoreScale, n_resamples: int, seed: int
+) -> dict[str, Any]:
     """Each agreement figure as ``<name>`` (the value) and ``<name>_ci``; all over ``n_labels`` pairs."""
     flat: dict[str, Any] = {}
     for name, figure in pointwise_agreement(judge, human, scale, n_resamples=n_resamples, seed=seed).items():
@@ -51,8 +65,14 @@ def _agreement(judge: np.ndarray, human: np.ndarray, scale: ScoreScale, n_resamp
     return flat
 
 
-def calibrate_group(outcomes: list[SampleOutcome], labels: Mapping[str, float], scale: ScoreScale, *,
-                    n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def calibrate_group(
+    outcomes: list[SampleOutcome],
+    labels: Mapping[str, float],
+    scale: ScoreScale,
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """Every figure for one group of samples (a category, or the whole run)."""
     scored = [o for o in outcomes if o.score is not None]
     labelled = [o for o in scored if o.id in labels]
@@ -80,24 +100,36 @@ def uneven_labels_note(groups: Mapping[str, Mapping[str, Any]]) -> str | None:
     test of labelled vs not, p < 0.01): the overall figure then leans on the labelled categories."""
     from scipy.stats import chi2_contingency
 
-    table = np.array([[g["n_labels"], g["n"] - g["n_labels"]] for g in groups.values() if g["n"]], dtype=float)
+    table = np.array(
+        [[g["n_labels"], g["n"] - g["n_labels"]] for g in groups.values() if g["n"]], dtype=float
+    )
     if table.shape[0] < 2 or table[:, 0].sum() == 0 or table[:, 1].sum() == 0:
         return None
     p_value = float(chi2_contingency(table).pvalue)
     if p_value >= 0.01:
         return None
-    return (f"labels are not spread over the categories as the run's samples are (chi-square p = {p_value:.2g}): "
-            "the overall figures assume a random sample of the run; rely on the per-category ones")
+    return (
+        f"labels are not spread over the categories as the run's samples are (chi-square p = {p_value:.2g}): "
+        "the overall figures assume a random sample of the run; rely on the per-category ones"
+    )
 
 
-def calibrate(outcomes: Mapping[str, SampleOutcome], labels: Mapping[str, float], scale: ScoreScale, *,
-              n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def calibrate(
+    outcomes: Mapping[str, SampleOutcome],
+    labels: Mapping[str, float],
+    scale: ScoreScale,
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """``{"overall": {...}, "categories": {"<id>": {...}}, "scale", "confidence", "notes"}`` for a run."""
     options = {"n_resamples": n_resamples, "seed": seed}
     by_category: dict[str, list[SampleOutcome]] = {}
     for outcome in outcomes.values():
         by_category.setdefault(outcome.category, []).append(outcome)
-    categories = {c: calibrate_group(group, labels, scale, **options) for c, group in sorted(by_category.items())}
+    categories = {
+        c: calibrate_group(group, labels, scale, **options) for c, group in sorted(by_category.items())
+    }
     note = uneven_labels_note(categories)
     return {
         "schema": SCHEMA,

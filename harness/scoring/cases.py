@@ -51,25 +51,31 @@ def pick_cases(
     for sample_id in paired:
         a, b = outcomes_a[sample_id], outcomes_b[sample_id]
         gen_a, gen_b = generations_a.get(sample_id, {}), generations_b.get(sample_id, {})
-        by_category.setdefault(a.category, []).append({
-            "id": sample_id,
-            "category": a.category,
-            "question": gen_a.get("question") or gen_b.get("question") or "",
-            "reference": gen_a.get("reference") or gen_b.get("reference") or "",
-            "score_a": a.score,
-            "score_b": b.score,
-            "delta": float(b.score) - float(a.score),  # type: ignore[arg-type]
-            "answer_a": gen_a.get("answer"),
-            "answer_b": gen_b.get("answer"),
-            "judge_a": [_reply(j) for j in replies_a.get(sample_id, [])],
-            "judge_b": [_reply(j) for j in replies_b.get(sample_id, [])],
-        })
+        by_category.setdefault(a.category, []).append(
+            {
+                "id": sample_id,
+                "category": a.category,
+                "question": gen_a.get("question") or gen_b.get("question") or "",
+                "reference": gen_a.get("reference") or gen_b.get("reference") or "",
+                "score_a": a.score,
+                "score_b": b.score,
+                "delta": float(b.score) - float(a.score),  # type: ignore[arg-type]
+                "answer_a": gen_a.get("answer"),
+                "answer_b": gen_b.get("answer"),
+                "judge_a": [_reply(j) for j in replies_a.get(sample_id, [])],
+                "judge_b": [_reply(j) for j in replies_b.get(sample_id, [])],
+            }
+        )
     chosen = {
         category: sorted(cases, key=lambda c: (-abs(c["delta"]), c["id"]))[:per_category]
         for category, cases in sorted(by_category.items())
     }
-    return {"categories": chosen, "n_paired": len(paired), "n_unpaired": len(common) - len(paired),
-            "per_category": per_category}
+    return {
+        "categories": chosen,
+        "n_paired": len(paired),
+        "n_unpaired": len(common) - len(paired),
+        "per_category": per_category,
+    }
 
 
 def _reply(judgment: Mapping[str, Any]) -> dict[str, Any]:

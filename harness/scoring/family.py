@@ -16,10 +16,30 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-RULE = ("one family = same provider prefix (before '/'), or same name stem (the leading letters of the name), "
-        "or the judge's stem is a word of the model's name; case ignored")
-GENERIC = frozenset({"tiny", "small", "mini", "base", "chat", "instruct", "model", "local", "test", "my", "the",
-                     "hf", "ft", "sft", "lora", "v"})
+RULE = (
+    "one family = same provider prefix (before '/'), or same name stem (the leading letters of the name), "
+    "or the judge's stem is a word of the model's name; case ignored"
+)
+GENERIC = frozenset(
+    {
+        "tiny",
+        "small",
+        "mini",
+        "base",
+        "chat",
+        "instruct",
+        "model",
+        "local",
+        "test",
+        "my",
+        "the",
+        "hf",
+        "ft",
+        "sft",
+        "lora",
+        "v",
+    }
+)
 
 
 def provider(name: str) -> str | None:
@@ -57,7 +77,17 @@ def self_preference(judge_models: Iterable[str], models: Iterable[str]) -> dict[
     """Every (judge model, evaluated model) pair of one family, with why; ``flagged`` if any."""
     judges = sorted({j for j in judge_models if j})
     evaluated = sorted({m for m in models if m})
-    matches = [{"judge_model": j, "model": m, "why": why}
-               for j in judges for m in evaluated if (why := shared_family(j, m))]
-    return {"judge_models": judges, "models": evaluated, "same_family": matches, "flagged": bool(matches),
-            "rule": RULE, "checked": bool(judges and evaluated)}
+    matches = [
+        {"judge_model": j, "model": m, "why": why}
+        for j in judges
+        for m in evaluated
+        if (why := shared_family(j, m))
+    ]
+    return {
+        "judge_models": judges,
+        "models": evaluated,
+        "same_family": matches,
+        "flagged": bool(matches),
+        "rule": RULE,
+        "checked": bool(judges and evaluated),
+    }

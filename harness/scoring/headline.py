@@ -63,7 +63,9 @@ def pooled_name(questions: Mapping[str, str]) -> str:
     return f"mean over every scored {'(question, turn)' if multi_turn else 'sample'}"
 
 
-def _clusters(values: Mapping[str, tuple[str, float]], questions: Mapping[str, str]) -> dict[str, list[list[float]]]:
+def _clusters(
+    values: Mapping[str, tuple[str, float]], questions: Mapping[str, str]
+) -> dict[str, list[list[float]]]:
     """Category -> the scored values of each of its questions, in sorted order (a seeded draw)."""
     grouped: dict[str, dict[str, list[float]]] = {}
     for item, (category, value) in sorted(values.items()):
@@ -71,8 +73,13 @@ def _clusters(values: Mapping[str, tuple[str, float]], questions: Mapping[str, s
     return {c: [grouped[c][q] for q in sorted(grouped[c])] for c in sorted(grouped)}
 
 
-def pooled_mean(values: Mapping[str, tuple[str, float]], questions: Mapping[str, str], *,
-                n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> tuple[float | None, np.ndarray | None]:
+def pooled_mean(
+    values: Mapping[str, tuple[str, float]],
+    questions: Mapping[str, str],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float | None, np.ndarray | None]:
     """The mean of ``values`` (item id -> (category, value)) and its replicates, questions resampled
     within categories (see the module docstring); ``(None, None)`` without values."""
     clusters = _clusters(values, questions)
@@ -90,19 +97,39 @@ def pooled_mean(values: Mapping[str, tuple[str, float]], questions: Mapping[str,
     return mean, total / count
 
 
-def headline_figure(aggregation: str, scores: Mapping[str, Any], values: Mapping[str, tuple[str, float]],
-                    questions: Mapping[str, str], *, n_resamples: int = DEFAULT_RESAMPLES,
-                    seed: int = DEFAULT_SEED, confidence: float = CONFIDENCE) -> dict[str, Any]:
+def headline_figure(
+    aggregation: str,
+    scores: Mapping[str, Any],
+    values: Mapping[str, tuple[str, float]],
+    questions: Mapping[str, str],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    confidence: float = CONFIDENCE,
+) -> dict[str, Any]:
     """``scores.json``'s ``headline`` from its other figures and the scored ``values``."""
     if check_headline(aggregation) == "macro":
         macro = scores["macro"]
-        return {"aggregation": "macro", "name": macro_name(scores), "mean": macro["mean"],
-                "ci_low": macro["ci_low"], "ci_high": macro["ci_high"], "n": len(values),
-                "bootstrap_unit": MACRO_UNIT}
+        return {
+            "aggregation": "macro",
+            "name": macro_name(scores),
+            "mean": macro["mean"],
+            "ci_low": macro["ci_low"],
+            "ci_high": macro["ci_high"],
+            "n": len(values),
+            "bootstrap_unit": MACRO_UNIT,
+        }
     mean, replicates = pooled_mean(values, questions, n_resamples=n_resamples, seed=seed)
     low, high = (None, None) if replicates is None else percentile_interval(replicates, confidence)
-    return {"aggregation": "pooled", "name": pooled_name(questions), "mean": mean, "ci_low": low,
-            "ci_high": high, "n": len(values), "bootstrap_unit": POOLED_UNIT}
+    return {
+        "aggregation": "pooled",
+        "name": pooled_name(questions),
+        "mean": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "n": len(values),
+        "bootstrap_unit": POOLED_UNIT,
+    }
 
 
 def headline_text(headline: Mapping[str, Any] | None) -> str | None:
@@ -114,5 +141,7 @@ def headline_text(headline: Mapping[str, Any] | None) -> str | None:
     def fmt(value: Any) -> str:
         return "–" if value is None else f"{value:.3f}"
 
-    return (f"headline {fmt(headline['mean'])} (95% CI {fmt(headline['ci_low'])}–{fmt(headline['ci_high'])}): "
-            f"{headline['name']}")
+    return (
+        f"headline {fmt(headline['mean'])} (95% CI {fmt(headline['ci_low'])}–{fmt(headline['ci_high'])}): "
+        f"{headline['name']}"
+    )

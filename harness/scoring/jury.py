@@ -35,12 +35,20 @@ def _by_unit(records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], list
 def _one(lines: list[Mapping[str, Any]], how: str) -> dict[str, Any]:
     scored = {r["juror"]: float(r["score"]) for r in lines if r.get("status") == "scored"}
     base = {k: v for k, v in lines[0].items() if k not in ("juror", "score", "raw", "meta", "reason")}
-    meta = {"jurors": scored, "aggregation": how,
-            "jurors_unscored": sorted(r["juror"] for r in lines if r.get("status") != "scored"),
-            **_who_answered(lines)}
+    meta = {
+        "jurors": scored,
+        "aggregation": how,
+        "jurors_unscored": sorted(r["juror"] for r in lines if r.get("status") != "scored"),
+        **_who_answered(lines),
+    }
     if scored:
-        return {**base, "status": "scored", "score": AGGREGATIONS[how](list(scored.values())), "reason": "",
-                "meta": meta}
+        return {
+            **base,
+            "status": "scored",
+            "score": AGGREGATIONS[how](list(scored.values())),
+            "reason": "",
+            "meta": meta,
+        }
     final = [r for r in lines if r.get("status") == "unscored"]
     status = "unscored" if final else "failed"
     reason = (final or lines)[0].get("reason", "")
@@ -63,8 +71,10 @@ def aggregate(records: list[dict[str, Any]], how: str = "mean") -> list[dict[str
     """One record per (id, repeat): the jurors' verdicts combined ``how`` (see the module docstring)."""
     if not is_jury(records):
         return records
-    return [_one(lines, how) if any("juror" in r for r in lines) else dict(lines[-1])
-            for lines in _by_unit(records).values()]
+    return [
+        _one(lines, how) if any("juror" in r for r in lines) else dict(lines[-1])
+        for lines in _by_unit(records).values()
+    ]
 
 
 def jury_aggregation(run_meta: Mapping[str, Any]) -> str:
@@ -86,11 +96,19 @@ def jury_agreement(records: Iterable[Mapping[str, Any]], how: str = "mean") -> d
     column = {u: i for i, u in enumerate(units)}
     data = np.full((len(jurors), len(units)), np.nan)
     for r in records:
-        if r.get("status") == "scored" and isinstance(r.get("score"), (int, float)) and math.isfinite(r["score"]):
+        if (
+            r.get("status") == "scored"
+            and isinstance(r.get("score"), (int, float))
+            and math.isfinite(r["score"])
+        ):
             data[jurors.index(r["juror"]), column[(r["id"], r.get("repeat") or 0)]] = float(r["score"])
     paired = int((np.sum(~np.isnan(data), axis=0) >= 2).sum())
-    return {"jurors": jurors, "aggregation": how, "units_by_two_or_more": paired,
-            "krippendorff_alpha_interval": _alpha(data) if paired >= 2 else None}
+    return {
+        "jurors": jurors,
+        "aggregation": how,
+        "units_by_two_or_more": paired,
+        "krippendorff_alpha_interval": _alpha(data) if paired >= 2 else None,
+    }
 
 
 def _alpha(data: Any) -> float | None:

@@ -42,7 +42,9 @@ def scale_points(scale: ScoreScale) -> int:
 
 def scale_bins(scores: np.ndarray, scale: ScoreScale) -> np.ndarray:
     """Scores as whole-number points of the scale, 0 at its low end (half a step rounds up)."""
-    return np.floor((np.asarray(scores, dtype=float) - scale.low) / scale_step(scale) + 0.5 + 1e-9).astype(int)
+    return np.floor((np.asarray(scores, dtype=float) - scale.low) / scale_step(scale) + 0.5 + 1e-9).astype(
+        int
+    )
 
 
 def _centred(rows: np.ndarray) -> np.ndarray:
@@ -66,7 +68,9 @@ def spearman(judge: np.ndarray, human: np.ndarray) -> np.ndarray:
 
 def _cross_mean(a: np.ndarray, b: np.ndarray, distance: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Per row, the mean distance over every (a_i, b_j): what agreement by chance would give."""
-    return np.stack([distance(row_a[:, None] - row_b[None, :]).mean() for row_a, row_b in zip(a, b, strict=True)])
+    return np.stack(
+        [distance(row_a[:, None] - row_b[None, :]).mean() for row_a, row_b in zip(a, b, strict=True)]
+    )
 
 
 def weighted_kappa(weights: str) -> Statistic:
@@ -78,8 +82,11 @@ def weighted_kappa(weights: str) -> Statistic:
     def kappa(judge_bins: np.ndarray, human_bins: np.ndarray) -> np.ndarray:
         a, b = judge_bins.astype(float), human_bins.astype(float)
         observed = distance(a - b).mean(axis=1)
-        chance = (a.var(axis=1) + b.var(axis=1) + (a.mean(axis=1) - b.mean(axis=1)) ** 2
-                  if weights == "quadratic" else _cross_mean(a, b, distance))
+        chance = (
+            a.var(axis=1) + b.var(axis=1) + (a.mean(axis=1) - b.mean(axis=1)) ** 2
+            if weights == "quadratic"
+            else _cross_mean(a, b, distance)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(chance > 0, 1.0 - observed / chance, np.nan)
 
@@ -104,9 +111,15 @@ def within_one(judge_bins: np.ndarray, human_bins: np.ndarray) -> np.ndarray:
     return (np.abs(judge_bins - human_bins) <= 1).mean(axis=1)
 
 
-def with_interval(statistic: Statistic, judge: np.ndarray, human: np.ndarray, *,
-                  n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                  value: float | None = None) -> dict[str, Any]:
+def with_interval(
+    statistic: Statistic,
+    judge: np.ndarray,
+    human: np.ndarray,
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    value: float | None = None,
+) -> dict[str, Any]:
     """``{"value", "ci", "n"}``: the statistic on the pairs (or ``value``, computed elsewhere) and its
     bootstrap interval over pairs (replicates where it is undefined are left out; no interval when
     more than half are, or with fewer than 2 pairs)."""
@@ -125,17 +138,29 @@ def with_interval(statistic: Statistic, judge: np.ndarray, human: np.ndarray, *,
     return result
 
 
-def pointwise_agreement(judge: Sequence[float], human: Sequence[float], scale: ScoreScale, *,
-                        n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def pointwise_agreement(
+    judge: Sequence[float],
+    human: Sequence[float],
+    scale: ScoreScale,
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """Every pointwise agreement figure for paired judge and human scores (same order)."""
     judge_scores, human_scores = np.asarray(judge, dtype=float), np.asarray(human, dtype=float)
     judge_bins, human_bins = scale_bins(judge_scores, scale), scale_bins(human_scores, scale)
     options = {"n_resamples": n_resamples, "seed": seed}
     points = scale_points(scale)
-    kappas = {f"kappa{suffix}": with_interval(
-        weighted_kappa(weights), judge_bins, human_bins, **options,
-        value=sklearn_kappa(judge_bins, human_bins, points, weights) if judge_bins.size >= 2 else None,
-    ) for suffix, weights in (("", "quadratic"), ("_linear", "linear"))}
+    kappas = {
+        f"kappa{suffix}": with_interval(
+            weighted_kappa(weights),
+            judge_bins,
+            human_bins,
+            **options,
+            value=sklearn_kappa(judge_bins, human_bins, points, weights) if judge_bins.size >= 2 else None,
+        )
+        for suffix, weights in (("", "quadratic"), ("_linear", "linear"))
+    }
     return {
         "pearson": with_interval(pearson, judge_scores, human_scores, **options),
         "spearman": with_interval(spearman, judge_scores, human_scores, **options),
@@ -145,8 +170,13 @@ def pointwise_agreement(judge: Sequence[float], human: Sequence[float], scale: S
     }
 
 
-def pairwise_agreement(judge: Sequence[str], human: Sequence[str], *,
-                       n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def pairwise_agreement(
+    judge: Sequence[str],
+    human: Sequence[str],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """FastChat's agreement of paired verdicts (``a``, ``b``, ``tie``): with ties, and without them."""
     codes = {"a": 0, "b": 1, "tie": 2}
     judge_v = np.array([codes[v] for v in judge], dtype=int)

@@ -54,15 +54,21 @@ def design(length_diff: np.ndarray, difficulty: np.ndarray | None) -> np.ndarray
     return np.column_stack(columns).astype(float)
 
 
-def _duplicated(x: np.ndarray, preference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _duplicated(
+    x: np.ndarray, preference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every row twice, labelled 1 weighted by the preference and 0 by its complement (as AlpacaEval's
     ``fit_LogisticRegressionCV(is_ytrue_proba=True)``), with the row's group for grouped folds."""
     groups = np.arange(len(x))
     # a zero weight is raised to a negligible one: liblinear drops zero-weight rows, and a class left
     # without rows (every preference 1) is an error there, not a fit
     weights = np.clip(np.concatenate([preference, 1.0 - preference]), TINY_WEIGHT, None)
-    return (np.vstack([x, x]), np.concatenate([np.ones(len(x)), np.zeros(len(x))]), weights,
-            np.concatenate([groups, groups]))
+    return (
+        np.vstack([x, x]),
+        np.concatenate([np.ones(len(x)), np.zeros(len(x))]),
+        weights,
+        np.concatenate([groups, groups]),
+    )
 
 
 def choose_c(x: np.ndarray, preference: np.ndarray, seed: int) -> float:
@@ -78,8 +84,14 @@ def choose_c(x: np.ndarray, preference: np.ndarray, seed: int) -> float:
     with warnings.catch_warnings(), sklearn.config_context(enable_metadata_routing=True):
         warnings.simplefilter("ignore")
         scorer = get_scorer("neg_log_loss").set_score_request(sample_weight=True)
-        model = LogisticRegressionCV(cv=GroupKFold(n_splits=N_SPLITS), scoring=scorer, l1_ratios=(1.0,),
-                                     solver="liblinear", fit_intercept=False, random_state=seed)
+        model = LogisticRegressionCV(
+            cv=GroupKFold(n_splits=N_SPLITS),
+            scoring=scorer,
+            l1_ratios=(1.0,),
+            solver="liblinear",
+            fit_intercept=False,
+            random_state=seed,
+        )
         model.set_fit_request(sample_weight=True)
         model.fit(x2, y2, sample_weight=w2, groups=groups)
     return float(np.ravel(model.C_)[0])
@@ -92,34 +104,57 @@ def fit_predict(x: np.ndarray, preference: np.ndarray, c: float, seed: int) -> f
     x2, y2, w2, _ = _duplicated(x, preference)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", fit_intercept=False, random_state=seed)
+        model = LogisticRegression(
+            C=c, l1_ratio=1.0, solver="liblinear", fit_intercept=False, random_state=seed
+        )
         model.fit(x2, y2, sample_weight=w2)
     at_zero = x.copy()
     at_zero[:, 1] = 0.0
     return float(model.predict_proba(at_zero)[:, 1].mean())
 
 
-def length_controlled_win_rate(preference: Sequence[float], length_diff: Sequence[float],
-                               difficulty: Sequence[float] | None = None, *,
-                               n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def length_controlled_win_rate(
+    preference: Sequence[float],
+    length_diff: Sequence[float],
+    difficulty: Sequence[float] | None = None,
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """The length-controlled win rate of b over a, its bootstrap CI, and the fit's settings.
 
     ``preference``: per instruction, 1 when b won, 0 when a won, 0.5 for a tie; ``length_diff``:
     len(b's answer) - len(a's); ``difficulty``: an instruction difficulty per instruction, or None.
     """
     p = np.asarray(preference, dtype=float)
-    x = design(np.asarray(length_diff, dtype=float), None if difficulty is None else np.asarray(difficulty, float))
-    out: dict[str, Any] = {"estimate": None, "ci_low": None, "ci_high": None, "n": len(p),
-                           "method": _method(difficulty is not None, len(p) >= MIN_FOR_CV)}
+    x = design(
+        np.asarray(length_diff, dtype=float), None if difficulty is None else np.asarray(difficulty, float)
+    )
+    out: dict[str, Any] = {
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "n": len(p),
+        "method": _method(difficulty is not None, len(p) >= MIN_FOR_CV),
+    }
     if len(p) < MIN_PAIRS:
         return out
     c = choose_c(x, p, seed)
     rng = np.random.default_rng(seed)
-    replicates = [fit_predict(x[i], p[i], c, seed) for i in
-                  (rng.integers(0, len(p), size=len(p)) for _ in range(min(n_resamples, MAX_RESAMPLES)))]
+    replicates = [
+        fit_predict(x[i], p[i], c, seed)
+        for i in (rng.integers(0, len(p), size=len(p)) for _ in range(min(n_resamples, MAX_RESAMPLES)))
+    ]
     low, high = percentile_interval(np.array(replicates))
-    return {**out, "estimate": fit_predict(x, p, c, seed), "ci_low": low, "ci_high": high, "C": c,
-            "n_resamples": min(n_resamples, MAX_RESAMPLES), "separated_by_length": separated(p, x[:, 1])}
+    return {
+        **out,
+        "estimate": fit_predict(x, p, c, seed),
+        "ci_low": low,
+        "ci_high": high,
+        "C": c,
+        "n_resamples": min(n_resamples, MAX_RESAMPLES),
+        "separated_by_length": separated(p, x[:, 1]),
+    }
 
 
 def separated(preference: np.ndarray, length_term: np.ndarray) -> bool:
@@ -135,10 +170,14 @@ def separated(preference: np.ndarray, length_term: np.ndarray) -> bool:
 
 def _method(with_difficulty: bool, cross_validated: bool) -> str:
     terms = "model + tanh(std(len_b - len_a))" + (" + instruction_difficulty" if with_difficulty else "")
-    penalty = f"C by {N_SPLITS}-fold grouped CV" if cross_validated else f"C fixed at {FIXED_C:g} (too few for CV)"
-    return (f"AlpacaEval 2 length-controlled GLM: logit P(b preferred) ~ {terms} (no intercept), L1-penalised, "
-            f"{penalty}; predicted with the length term at 0 and averaged over instructions; "
-            "95% percentile bootstrap over instructions, refitting at that C")
+    penalty = (
+        f"C by {N_SPLITS}-fold grouped CV" if cross_validated else f"C fixed at {FIXED_C:g} (too few for CV)"
+    )
+    return (
+        f"AlpacaEval 2 length-controlled GLM: logit P(b preferred) ~ {terms} (no intercept), L1-penalised, "
+        f"{penalty}; predicted with the length term at 0 and averaged over instructions; "
+        "95% percentile bootstrap over instructions, refitting at that C"
+    )
 
 
 def difficulty_from_scores(ids: Sequence[str], scores: Sequence[Mapping[str, float]]) -> list[float] | None:

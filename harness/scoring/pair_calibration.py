@@ -39,8 +39,13 @@ def _agreement(judge: list[str], human: list[str], n_resamples: int, seed: int) 
     return flat
 
 
-def calibrate_pair_group(outcomes: Mapping[str, str | None], labels: Mapping[str, str], *,
-                         n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def calibrate_pair_group(
+    outcomes: Mapping[str, str | None],
+    labels: Mapping[str, str],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """Every figure for one group of pairs (a category, or all); ``outcomes``: id -> judge outcome."""
     decided = {k: v for k, v in outcomes.items() if v is not None}
     labelled = sorted(k for k in decided if k in labels)
@@ -63,15 +68,22 @@ def calibrate_pair_group(outcomes: Mapping[str, str | None], labels: Mapping[str
     }
 
 
-def calibrate_pairs(pairs: Mapping[str, Mapping[str, Any]], labels: Mapping[str, str], *,
-                    n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def calibrate_pairs(
+    pairs: Mapping[str, Mapping[str, Any]],
+    labels: Mapping[str, str],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """``{"overall", "categories", "notes", ...}`` for a comparison's pairs (id -> record with
     ``outcome`` and ``category``) and people's verdicts by id."""
     options = {"n_resamples": n_resamples, "seed": seed}
     by_category: dict[str, dict[str, str | None]] = {}
     for pair_id, record in pairs.items():
         by_category.setdefault(str(record.get("category") or ""), {})[pair_id] = record.get("outcome")
-    categories = {c: calibrate_pair_group(group, labels, **options) for c, group in sorted(by_category.items())}
+    categories = {
+        c: calibrate_pair_group(group, labels, **options) for c, group in sorted(by_category.items())
+    }
     note = uneven_labels_note(categories)
     overall = calibrate_pair_group({k: r.get("outcome") for k, r in pairs.items()}, labels, **options)
     return {

@@ -43,7 +43,9 @@ from harness.scoring.samples import SampleOutcome, fold_records
 from harness.specs import CategorySpec
 
 
-def _delta(observed: float | None, replicates: np.ndarray | None, confidence: float, n: int) -> dict[str, Any]:
+def _delta(
+    observed: float | None, replicates: np.ndarray | None, confidence: float, n: int
+) -> dict[str, Any]:
     if observed is None or replicates is None:
         return {"delta": None, "ci_low": None, "ci_high": None, "p_value": None, "n_pairs": n}
     low, high = percentile_interval(replicates, confidence)
@@ -110,7 +112,10 @@ def compare_outcomes(
         reps = sum(sums[c] for c in members if c in sums) / n if n else None
         if reps is not None:
             column_reps[group] = (observed, reps)
-        column_rows[group] = {"label": column_label(group, group_display), **_delta(observed, reps, confidence, n)}
+        column_rows[group] = {
+            "label": column_label(group, group_display),
+            **_delta(observed, reps, confidence, n),
+        }
 
     def macro(include: list[str]) -> dict[str, Any]:
         used = [g for g in include if g in column_reps]
@@ -118,7 +123,10 @@ def compare_outcomes(
             return {**_delta(None, None, confidence, 0), "columns": []}
         observed = float(np.mean([column_reps[g][0] for g in used]))
         reps = np.mean(np.stack([column_reps[g][1] for g in used]), axis=0)
-        return {**_delta(observed, reps, confidence, sum(column_rows[g]["n_pairs"] for g in used)), "columns": used}
+        return {
+            **_delta(observed, reps, confidence, sum(column_rows[g]["n_pairs"] for g in used)),
+            "columns": used,
+        }
 
     return {
         "delta": "B - A",
@@ -143,20 +151,37 @@ def compare_outcomes(
     }
 
 
-def paired_headline(aggregation: str, result: Mapping[str, Any], outcomes_a: Mapping[str, SampleOutcome],
-                    outcomes_b: Mapping[str, SampleOutcome], questions: Mapping[str, str], *,
-                    n_resamples: int, seed: int, confidence: float) -> dict[str, Any]:
+def paired_headline(
+    aggregation: str,
+    result: Mapping[str, Any],
+    outcomes_a: Mapping[str, SampleOutcome],
+    outcomes_b: Mapping[str, SampleOutcome],
+    questions: Mapping[str, str],
+    *,
+    n_resamples: int,
+    seed: int,
+    confidence: float,
+) -> dict[str, Any]:
     """The headline's paired delta ``B - A`` (see the module docstring)."""
     if check_headline(aggregation) == "macro":
-        return {"aggregation": "macro", "name": macro_name(result), **result["macro"], "bootstrap_unit": MACRO_UNIT}
+        return {
+            "aggregation": "macro",
+            "name": macro_name(result),
+            **result["macro"],
+            "bootstrap_unit": MACRO_UNIT,
+        }
     diffs = {
         i: (a.category, float(outcomes_b[i].score) - float(a.score))  # type: ignore[arg-type]
         for i, a in outcomes_a.items()
         if a.status == "scored" and i in outcomes_b and outcomes_b[i].status == "scored"
     }
     observed, replicates = pooled_mean(diffs, questions, n_resamples=n_resamples, seed=seed)
-    return {"aggregation": "pooled", "name": pooled_name(questions),
-            **_delta(observed, replicates, confidence, len(diffs)), "bootstrap_unit": POOLED_UNIT}
+    return {
+        "aggregation": "pooled",
+        "name": pooled_name(questions),
+        **_delta(observed, replicates, confidence, len(diffs)),
+        "bootstrap_unit": POOLED_UNIT,
+    }
 
 
 def compare_judgments(
@@ -177,8 +202,10 @@ def compare_judgments(
     records_a = [j if isinstance(j, Mapping) else j.to_dict() for j in judgments_a]
     folded_a, folded_b = fold_records(records_a), fold_records(judgments_b)
     if folded_a.scale != folded_b.scale:
-        raise DataError(f"run A is scored on {folded_a.scale.label} and run B on {folded_b.scale.label}; "
-                        "a paired delta needs both runs judged on one scale")
+        raise DataError(
+            f"run A is scored on {folded_a.scale.label} and run B on {folded_b.scale.label}; "
+            "a paired delta needs both runs judged on one scale"
+        )
     result = compare_outcomes(
         folded_a.outcomes,
         folded_b.outcomes,
@@ -187,6 +214,14 @@ def compare_judgments(
         seed=seed,
         confidence=confidence,
     )
-    delta = paired_headline(headline, result, folded_a.outcomes, folded_b.outcomes, question_ids(records_a),
-                            n_resamples=n_resamples, seed=seed, confidence=confidence)
+    delta = paired_headline(
+        headline,
+        result,
+        folded_a.outcomes,
+        folded_b.outcomes,
+        question_ids(records_a),
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+    )
     return {"delta": result["delta"], "headline": delta, **result, "scale": folded_a.scale.to_dict()}

@@ -32,16 +32,26 @@ def _position_counts(verdicts: Sequence[PairVerdict]) -> tuple[np.ndarray, np.nd
         if v.verdict in ("A", "B"):
             by_id.setdefault(v.id, []).append(v.verdict)
     ids = sorted(by_id)
-    return (np.array([by_id[i].count("A") for i in ids], dtype=float),
-            np.array([len(by_id[i]) for i in ids], dtype=float))
+    return (
+        np.array([by_id[i].count("A") for i in ids], dtype=float),
+        np.array([len(by_id[i]) for i in ids], dtype=float),
+    )
 
 
 def _flips(outcomes: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
-    return np.array([float(bool(r["inconsistent"])) for _, r in sorted(outcomes.items())
-                     if len(r.get("winners") or {}) == 2], dtype=float)
+    return np.array(
+        [
+            float(bool(r["inconsistent"]))
+            for _, r in sorted(outcomes.items())
+            if len(r.get("winners") or {}) == 2
+        ],
+        dtype=float,
+    )
 
 
-def _longer_wins(outcomes: Mapping[str, Mapping[str, Any]], lengths: Mapping[str, tuple[int, int]]) -> np.ndarray:
+def _longer_wins(
+    outcomes: Mapping[str, Mapping[str, Any]], lengths: Mapping[str, tuple[int, int]]
+) -> np.ndarray:
     hits = []
     for key, row in sorted(outcomes.items()):
         length_a, length_b = lengths.get(key, (0, 0))
@@ -50,9 +60,15 @@ def _longer_wins(outcomes: Mapping[str, Mapping[str, Any]], lengths: Mapping[str
     return np.array(hits, dtype=float)
 
 
-def pairwise_bias(items: Sequence[PairItem], verdicts: Sequence[PairVerdict],
-                  outcomes: Mapping[str, Mapping[str, Any]], *, n_resamples: int = DEFAULT_RESAMPLES,
-                  seed: int = DEFAULT_SEED, flip_rows: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+def pairwise_bias(
+    items: Sequence[PairItem],
+    verdicts: Sequence[PairVerdict],
+    outcomes: Mapping[str, Mapping[str, Any]],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    flip_rows: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Position bias, flip rate and length bias of one pairwise comparison (``compare --json``).
     ``flip_rows``: the rows whose order flips count (a jury: every juror's), else ``outcomes``."""
     rng = np.random.default_rng(seed)
@@ -69,5 +85,7 @@ def pairwise_bias(items: Sequence[PairItem], verdicts: Sequence[PairVerdict],
         "position_first_wins": share("position_first_wins", first, decisive),
         "flip_rate": share("flip_rate", flips, np.ones_like(flips)),
         "length_longer_wins": share("length_longer_wins", longer, np.ones_like(longer)),
-        "thresholds": {k: thresholds[k] for k in ("minimum", "position_first_wins", "flip_rate", "length_longer_wins")},
+        "thresholds": {
+            k: thresholds[k] for k in ("minimum", "position_first_wins", "flip_rate", "length_longer_wins")
+        },
     }

@@ -24,8 +24,10 @@ def pairwise_aggregation(how: str | None) -> str:
     """The jury's aggregation for ``compare --judge``: only ``majority`` (mean and median are pointwise)."""
     if how is None or how in AGGREGATIONS:
         return "majority"
-    raise UsageError(f"--jury-aggregation {how!r} is not a pairwise aggregation",
-                     hint="a pairwise jury takes majority; mean and median combine pointwise scores (harness run)")
+    raise UsageError(
+        f"--jury-aggregation {how!r} is not a pairwise aggregation",
+        hint="a pairwise jury takes majority; mean and median combine pointwise scores (harness run)",
+    )
 
 
 def majority(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -34,10 +36,13 @@ def majority(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     top, votes = Counter(decided).most_common(1)[0] if decided else (None, 0)
     has_majority = votes * 2 > len(decided)
     flipped = sum(bool(r["inconsistent"]) for r in rows.values())
-    return {"winners": {}, "jurors": {j: r["outcome"] for j, r in sorted(rows.items())},
-            "outcome": (top if has_majority else "tie") if decided else None,
-            "inconsistent": bool(decided) and flipped * 2 > len(decided),
-            "no_majority": bool(decided) and not has_majority}
+    return {
+        "winners": {},
+        "jurors": {j: r["outcome"] for j, r in sorted(rows.items())},
+        "outcome": (top if has_majority else "tie") if decided else None,
+        "inconsistent": bool(decided) and flipped * 2 > len(decided),
+        "no_majority": bool(decided) and not has_majority,
+    }
 
 
 def jury_outcomes(per_juror: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -57,8 +62,9 @@ def juror_win_rate(rows: Mapping[str, Mapping[str, Any]]) -> float | None:
     return sum(points) / len(points) if points else None
 
 
-def jury_agreement(per_juror: Mapping[str, Mapping[str, Mapping[str, Any]]], jurors: Sequence[str],
-                   how: str) -> dict[str, Any]:
+def jury_agreement(
+    per_juror: Mapping[str, Mapping[str, Mapping[str, Any]]], jurors: Sequence[str], how: str
+) -> dict[str, Any]:
     """The jurors, the aggregation, each juror's win rate of b and Krippendorff's alpha (nominal)."""
     import numpy as np
 
@@ -69,9 +75,14 @@ def jury_agreement(per_juror: Mapping[str, Mapping[str, Mapping[str, Any]]], jur
             outcome = per_juror.get(juror, {}).get(judged_id, {}).get("outcome")
             data[r, c] = CODES.get(outcome, np.nan)
     paired = int((np.sum(~np.isnan(data), axis=0) >= 2).sum())
-    return {"jurors": list(jurors), "aggregation": how, "n_pairs": len(ids), "pairs_by_two_or_more": paired,
-            "krippendorff_alpha_nominal": _nominal_alpha(data) if paired else None,
-            "win_rate_b": {j: juror_win_rate(per_juror.get(j, {})) for j in jurors}}
+    return {
+        "jurors": list(jurors),
+        "aggregation": how,
+        "n_pairs": len(ids),
+        "pairs_by_two_or_more": paired,
+        "krippendorff_alpha_nominal": _nominal_alpha(data) if paired else None,
+        "win_rate_b": {j: juror_win_rate(per_juror.get(j, {})) for j in jurors},
+    }
 
 
 def _nominal_alpha(data: Any) -> float | None:

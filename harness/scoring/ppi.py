@@ -59,10 +59,18 @@ def power_tuning(human: np.ndarray, judge_labelled: np.ndarray, judge_unlabelled
     return float(np.clip(cov / ((1 + n / big_n) * var), 0.0, 1.0))
 
 
-def ppi_mean(human: np.ndarray, judge_labelled: np.ndarray, judge_unlabelled: np.ndarray, *,
-             confidence: float = 0.95, lam: float | None = None) -> MeanEstimate:
+def ppi_mean(
+    human: np.ndarray,
+    judge_labelled: np.ndarray,
+    judge_unlabelled: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    lam: float | None = None,
+) -> MeanEstimate:
     """The prediction-powered estimate of the people's mean (``lam=None``: power-tuned)."""
-    human, labelled, unlabelled = (np.asarray(a, dtype=float) for a in (human, judge_labelled, judge_unlabelled))
+    human, labelled, unlabelled = (
+        np.asarray(a, dtype=float) for a in (human, judge_labelled, judge_unlabelled)
+    )
     if human.size < 2 or unlabelled.size < 1 or human.size != labelled.size:
         raise ValueError("PPI needs at least 2 labelled pairs and 1 unlabelled judge score")
     lam = power_tuning(human, labelled, unlabelled) if lam is None else float(lam)

@@ -75,7 +75,9 @@ def fold_records(judgments: Iterable[Any]) -> FoldedJudgments:
         if status not in STATUS_RANK:
             raise DataError(f"{where}: status {status!r} is not one of {', '.join(STATUS_RANK)}")
         if categories.setdefault(sample_id, category) != category:
-            raise DataError(f"{where}: category {category!r} differs from {categories[sample_id]!r} for the same id")
+            raise DataError(
+                f"{where}: category {category!r} differs from {categories[sample_id]!r} for the same id"
+            )
         record, reason = check_record(record)
         if reason:
             rejected.append(f"{where}: {reason}")
@@ -90,8 +92,10 @@ def fold_records(judgments: Iterable[Any]) -> FoldedJudgments:
             best[key] = record
     if len(scales) > 1:
         (first, first_at), (other, other_at) = list(scales.items())[:2]
-        raise DataError(f"{other_at} is on the scale {other.label} but {first_at} on {first.label}; "
-                        "one set of judgments must come from judges on one scale")
+        raise DataError(
+            f"{other_at} is on the scale {other.label} but {first_at} on {first.label}; "
+            "one set of judgments must come from judges on one scale"
+        )
     per_sample: dict[str, list[Mapping[str, Any]]] = {}
     for (sample_id, _), record in sorted(best.items()):
         per_sample.setdefault(sample_id, []).append(record)

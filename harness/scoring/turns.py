@@ -33,8 +33,13 @@ def has_turns(records: Iterable[Mapping[str, Any]]) -> bool:
     return any(_turn(r) is not None for r in records)
 
 
-def turn_scores(records: Iterable[Mapping[str, Any]], *, scale: ScoreScale = DEFAULT_SCALE,
-                n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def turn_scores(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    scale: ScoreScale = DEFAULT_SCALE,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
     """Per turn: the mean of the scored items (repeats of one item averaged first), its interval."""
     per_item: dict[tuple[int, str], list[float]] = {}
     category_of: dict[tuple[int, str], str] = {}

@@ -13,8 +13,13 @@ from importlib import import_module
 from typing import Any
 
 _HOMES = {
-    "FAULT_KINDS": "chat_server", "ChatCompletionsServer": "chat_server", "NoReplyMatches": "replies",
-    "Replies": "replies", "RepliesFileError": "replies", "Rule": "replies", "load_replies": "replies",
+    "FAULT_KINDS": "chat_server",
+    "ChatCompletionsServer": "chat_server",
+    "NoReplyMatches": "replies",
+    "Replies": "replies",
+    "RepliesFileError": "replies",
+    "Rule": "replies",
+    "load_replies": "replies",
 }
 __all__ = sorted(_HOMES)
 

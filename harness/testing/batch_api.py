@@ -56,8 +56,14 @@ class BatchApi:
         with self._lock:
             file_id = f"file-{len(self.files) + 1}"
             self.files[file_id] = content
-        return {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
-                "filename": f"{file_id}.jsonl", "purpose": purpose}
+        return {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": int(time.time()),
+            "filename": f"{file_id}.jsonl",
+            "purpose": purpose,
+        }
 
     async def _upload(self, request: Any) -> Any:
         from aiohttp import web
@@ -84,10 +90,18 @@ class BatchApi:
         with self._lock:
             batch_id = f"batch_{len(self.batches) + 1}"
             self.batches[batch_id] = {
-                "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,
-                "input_file_id": body["input_file_id"], "completion_window": "24h", "status": "validating",
-                "output_file_id": None, "error_file_id": None, "created_at": int(time.time()),
-                "request_counts": {"total": len(lines), "completed": 0, "failed": 0}, "_lines": lines,
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": body["endpoint"],
+                "errors": None,
+                "input_file_id": body["input_file_id"],
+                "completion_window": "24h",
+                "status": "validating",
+                "output_file_id": None,
+                "error_file_id": None,
+                "created_at": int(time.time()),
+                "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                "_lines": lines,
             }
             self._steps[batch_id] = 0
         return web.json_response(_public(self.batches[batch_id]))
@@ -137,30 +151,52 @@ class BatchApi:
     def _finish(self, batch: dict[str, Any]) -> None:
         lines = batch.pop("_lines")
         if self.outcome == "failed":
-            batch.update(status="failed", errors={"object": "list", "data": [
-                {"code": "batch_failed", "message": self.server.error_message, "line": None}]})
+            batch.update(
+                status="failed",
+                errors={
+                    "object": "list",
+                    "data": [{"code": "batch_failed", "message": self.server.error_message, "line": None}],
+                },
+            )
             return
         answered = lines if self.outcome == "completed" else lines[: len(lines) // 2]
-        rest = lines[len(answered):]
-        output = "".join(json.dumps(self._result(line, n), ensure_ascii=False) + "\n"
-                         for n, line in enumerate(answered))
-        errors = "".join(json.dumps(_expired(line, n), ensure_ascii=False) + "\n" for n, line in enumerate(rest))
-        batch["output_file_id"] = self._new_file(output.encode("utf-8"), "batch_output")["id"] if answered else None
-        batch["error_file_id"] = self._new_file(errors.encode("utf-8"), "batch_output")["id"] if rest else None
+        rest = lines[len(answered) :]
+        output = "".join(
+            json.dumps(self._result(line, n), ensure_ascii=False) + "\n" for n, line in enumerate(answered)
+        )
+        errors = "".join(
+            json.dumps(_expired(line, n), ensure_ascii=False) + "\n" for n, line in enumerate(rest)
+        )
+        batch["output_file_id"] = (
+            self._new_file(output.encode("utf-8"), "batch_output")["id"] if answered else None
+        )
+        batch["error_file_id"] = (
+            self._new_file(errors.encode("utf-8"), "batch_output")["id"] if rest else None
+        )
         batch["request_counts"].update(completed=len(answered), failed=len(rest))
         batch["status"] = self.outcome
 
     def _result(self, line: dict[str, Any], n: int) -> dict[str, Any]:
         body = line.get("body") or {}
         completion = self.server._completion(self.server._next_reply(body), body)
-        return {"id": f"batch_req_{n}", "custom_id": line.get("custom_id"), "error": None,
-                "response": {"status_code": 200, "request_id": f"req_{n}", "body": completion}}
+        return {
+            "id": f"batch_req_{n}",
+            "custom_id": line.get("custom_id"),
+            "error": None,
+            "response": {"status_code": 200, "request_id": f"req_{n}", "body": completion},
+        }
 
 
 def _expired(line: dict[str, Any], n: int) -> dict[str, Any]:
-    return {"id": f"batch_req_x{n}", "custom_id": line.get("custom_id"), "response": None,
-            "error": {"code": "batch_expired", "message": "This request could not be executed before the "
-                      "completion window expired."}}
+    return {
+        "id": f"batch_req_x{n}",
+        "custom_id": line.get("custom_id"),
+        "response": None,
+        "error": {
+            "code": "batch_expired",
+            "message": "This request could not be executed before the completion window expired.",
+        },
+    }
 
 
 def _public(batch: dict[str, Any]) -> dict[str, Any]:

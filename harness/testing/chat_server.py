@@ -65,9 +65,22 @@ from harness.testing.rate_limits import RateLimits, charged_tokens
 from harness.testing.replies import NoReplyMatches
 
 Reply = str | Sequence[str] | Callable[[dict[str, Any]], str]
-FAULT_KINDS = ("429", "500", "malformed", "drop", "hang", "oversized", "echo_headers", "exponent_score", "nan_score")
+FAULT_KINDS = (
+    "429",
+    "500",
+    "malformed",
+    "drop",
+    "hang",
+    "oversized",
+    "echo_headers",
+    "exponent_score",
+    "nan_score",
+)
 # the replies of the score faults: well-formed completions whose score no judge may accept
-SCORE_FAULT_REPLIES = {"exponent_score": "得分: 1e308\n理由: 模型回答正确。", "nan_score": "得分: NaN\n理由: 模型回答正确。"}
+SCORE_FAULT_REPLIES = {
+    "exponent_score": "得分: 1e308\n理由: 模型回答正确。",
+    "nan_score": "得分: NaN\n理由: 模型回答正确。",
+}
 OVERSIZED_BYTES = 50 * 1024 * 1024
 OVERSIZED_FILLER = "很长的理由。"
 
@@ -147,7 +160,9 @@ class ChatCompletionsServer:
             raise ValueError("fault_rate > 0 needs at least one fault kind")
         if reply is not None and score is not None:
             raise ValueError("give reply or score, not both")
-        self.reply = reply if reply is not None else (score_reply(score) if score is not None else _default_reply)
+        self.reply = (
+            reply if reply is not None else (score_reply(score) if score is not None else _default_reply)
+        )
         self.latency = latency
         self.fault_rate = fault_rate
         self.faults = tuple(faults)
@@ -165,8 +180,9 @@ class ChatCompletionsServer:
         self.fingerprint_after = fingerprint_after
         self.echo_model = echo_model
         self._rng = random.Random(seed)
-        self.rate_limits = (RateLimits(rpm=rpm, tpm=tpm, fill=bucket_fill)
-                            if rpm is not None or tpm is not None else None)
+        self.rate_limits = (
+            RateLimits(rpm=rpm, tpm=tpm, fill=bucket_fill) if rpm is not None or tpm is not None else None
+        )
         self._lock = threading.Lock()
         self.oversized_bytes = oversized_bytes
         self._requests: deque[dict[str, Any]] = deque(maxlen=keep_requests)
@@ -369,8 +385,13 @@ class ChatCompletionsServer:
     def _over_limit(self, headers: dict[str, str]) -> Any:
         from aiohttp import web
 
-        error = {"error": {"message": "Rate limit reached (harness.testing --rpm/--tpm)", "type": "requests",
-                           "code": "rate_limit_exceeded"}}
+        error = {
+            "error": {
+                "message": "Rate limit reached (harness.testing --rpm/--tpm)",
+                "type": "requests",
+                "code": "rate_limit_exceeded",
+            }
+        }
         return web.json_response(error, status=429, headers=headers)
 
     async def _models(self, request: Any) -> Any:
@@ -379,16 +400,24 @@ class ChatCompletionsServer:
         those are about chat completions."""
         from aiohttp import web
 
-        return web.json_response({"object": "list", "data": [{"id": self.model_name, "object": "model",
-                                                               "owned_by": "harness.testing"}]})
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [{"id": self.model_name, "object": "model", "owned_by": "harness.testing"}],
+            }
+        )
 
     async def _stats(self, request: Any) -> Any:
         """Counters for a server run in another process (``python -m harness.testing``)."""
         from aiohttp import web
 
         with self._lock:
-            stats = {"requests": self._n_requests, "counts": dict(self._counts),
-                     "max_in_flight": self.max_in_flight, "connections": len(self._peers)}
+            stats = {
+                "requests": self._n_requests,
+                "counts": dict(self._counts),
+                "max_in_flight": self.max_in_flight,
+                "connections": len(self._peers),
+            }
         return web.json_response(stats)
 
     def _respond(self, fault: str | None, body: dict[str, Any], request: Any) -> Any:
@@ -405,7 +434,9 @@ class ChatCompletionsServer:
             error = {"error": {"message": self.error_message, "type": "server_error"}}
             return web.json_response(error, status=500)
         if fault == "malformed":
-            return web.Response(status=200, body=b'{"id": "chatcmpl-x", "choices": [', content_type="application/json")
+            return web.Response(
+                status=200, body=b'{"id": "chatcmpl-x", "choices": [', content_type="application/json"
+            )
         if fault == "drop":
             # Abort the TCP connection with no answer at all; the response object below is never
             # written (the transport is gone), which aiohttp handles quietly.
@@ -445,8 +476,11 @@ class ChatCompletionsServer:
             "created": int(time.time()),
             "model": asked if self.echo_model and isinstance(asked, str) else self.model_name,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text},
-                 "finish_reason": self.finish_reason}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": self.finish_reason,
+                }
             ],
             "usage": usage,
         }
@@ -461,7 +495,9 @@ class ChatCompletionsServer:
         from aiohttp import web
 
         marker = "@@FILL@@"
-        head, tail = json.dumps(self._completion("得分: 0.9\n理由: " + marker, body), ensure_ascii=False).split(marker)
+        head, tail = json.dumps(
+            self._completion("得分: 0.9\n理由: " + marker, body), ensure_ascii=False
+        ).split(marker)
         filler = (OVERSIZED_FILLER * (64 * 1024 // len(OVERSIZED_FILLER.encode("utf-8")))).encode("utf-8")
         response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
         try:

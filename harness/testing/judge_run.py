@@ -17,15 +17,24 @@ from harness.protocols import EvalSample, JudgeItem, Judgment
 ITEM_KEYS = ("question", "answer", "reference", "category", "category_prompt", "id", "gold_shown", "repeat")
 
 
-def judge_item(question: str, answer: str, *, reference: str = "", category: str = "open_qa",
-               category_prompt: str = "", id: str | None = None, gold_shown: bool = True,
-               repeat: int = 0) -> JudgeItem:
+def judge_item(
+    question: str,
+    answer: str,
+    *,
+    reference: str = "",
+    category: str = "open_qa",
+    category_prompt: str = "",
+    id: str | None = None,
+    gold_shown: bool = True,
+    repeat: int = 0,
+) -> JudgeItem:
     """One item for a judge: a question, the answer to judge and (optionally) the gold answer."""
     if id is None:
         id = "item-" + hashlib.sha256(f"{question}\0{answer}".encode()).hexdigest()[:12]
     sample = EvalSample(id=id, question=question, category=category, reference=reference)
-    return JudgeItem(sample=sample, answer=answer, category_prompt=category_prompt, gold_shown=gold_shown,
-                     repeat=repeat)
+    return JudgeItem(
+        sample=sample, answer=answer, category_prompt=category_prompt, gold_shown=gold_shown, repeat=repeat
+    )
 
 
 def as_items(items: Iterable[JudgeItem | Mapping[str, Any]]) -> list[JudgeItem]:
@@ -55,8 +64,13 @@ def build_judge(name: str, api_base: str, **settings: Any) -> Any:
     return create_judge(get_registry(), name, JudgeSettings(**settings))
 
 
-def run_judge(judge: Any, items: Iterable[JudgeItem | Mapping[str, Any]], *, api_base: str | None = None,
-              **settings: Any) -> list[Judgment]:
+def run_judge(
+    judge: Any,
+    items: Iterable[JudgeItem | Mapping[str, Any]],
+    *,
+    api_base: str | None = None,
+    **settings: Any,
+) -> list[Judgment]:
     """The judgments of ``judge`` (a registered name, built against ``api_base``, or a judge object)
     on ``items``, in the order the judge delivered them."""
     if isinstance(judge, str):

@@ -30,7 +30,9 @@ class JudgeServer(ChatCompletionsServer):
         """The last user message of each request received, in order."""
         return [last_user_message(body) for body in self.requests]
 
-    def serve(self, *replies: str, rules: Mapping[str, str] | None = None, file: str | Path | None = None) -> None:
+    def serve(
+        self, *replies: str, rules: Mapping[str, str] | None = None, file: str | Path | None = None
+    ) -> None:
         """Answer from now on with ``replies`` in order (cycling), ``rules`` (regex found in the last
         user message -> reply) first, or the script in a replies ``file`` (as ``--replies FILE``)."""
         if file is not None:
@@ -42,7 +44,9 @@ class JudgeServer(ChatCompletionsServer):
         else:
             raise ValueError("serve() needs replies, rules or a file")
 
-    def judge(self, judge: Any, items: Iterable[JudgeItem | Mapping[str, Any]], **settings: Any) -> list[Judgment]:
+    def judge(
+        self, judge: Any, items: Iterable[JudgeItem | Mapping[str, Any]], **settings: Any
+    ) -> list[Judgment]:
         """The judgments of ``judge`` (a registered name, pointed at this server, or a judge object)
         on ``items`` (JudgeItems, or dicts with ``question``, ``answer`` and optionally ``reference``,
         ``category``, ``category_prompt``, ``id``); see :func:`harness.testing.judge_run.run_judge`."""

@@ -43,6 +43,10 @@ def preference_reply(rule: str) -> Callable[[dict[str, Any]], str]:
 
     def reply(body: dict[str, Any]) -> str:
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []) if isinstance(m, dict))
-        return "The first answer is better. [[A]]" if rule == "first" else f"Judged by length. {longer_verdict(prompt)}"
+        return (
+            "The first answer is better. [[A]]"
+            if rule == "first"
+            else f"Judged by length. {longer_verdict(prompt)}"
+        )
 
     return reply

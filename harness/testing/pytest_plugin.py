@@ -25,8 +25,11 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "judge_replies(*replies, rules=None, file=None): what the judge_server "
-                            "fixture answers (harness.testing)")
+    config.addinivalue_line(
+        "markers",
+        "judge_replies(*replies, rules=None, file=None): what the judge_server "
+        "fixture answers (harness.testing)",
+    )
 
 
 @pytest.fixture

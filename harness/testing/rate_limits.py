@@ -49,9 +49,11 @@ class TokenBucket:
         return max(0.0, min(units, self.limit) - self.level) / self.rate
 
     def headers(self, kind: str) -> dict[str, str]:
-        return {f"x-ratelimit-limit-{kind}": str(self.limit),
-                f"x-ratelimit-remaining-{kind}": str(max(0, math.floor(self.level))),
-                f"x-ratelimit-reset-{kind}": format_duration((self.limit - self.level) / self.rate)}
+        return {
+            f"x-ratelimit-limit-{kind}": str(self.limit),
+            f"x-ratelimit-remaining-{kind}": str(max(0, math.floor(self.level))),
+            f"x-ratelimit-reset-{kind}": format_duration((self.limit - self.level) / self.rate),
+        }
 
 
 class RateLimits:
@@ -59,8 +61,11 @@ class RateLimits:
     limit of that kind."""
 
     def __init__(self, *, rpm: int | None, tpm: int | None, fill: float = 1.0) -> None:
-        self.buckets = {kind: TokenBucket(limit, fill=fill)
-                        for kind, limit in (("requests", rpm), ("tokens", tpm)) if limit is not None}
+        self.buckets = {
+            kind: TokenBucket(limit, fill=fill)
+            for kind, limit in (("requests", rpm), ("tokens", tpm))
+            if limit is not None
+        }
         self._lock = threading.Lock()
 
     def take(self, now: float, tokens: float) -> tuple[bool, dict[str, str]]:
@@ -74,7 +79,9 @@ class RateLimits:
                     bucket.level -= min(need[kind], bucket.limit)
             headers = {k: v for kind, bucket in self.buckets.items() for k, v in bucket.headers(kind).items()}
         if wait > 0:
-            headers.update({"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))})
+            headers.update(
+                {"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))}
+            )
         return wait <= 0, headers
 
 

@@ -67,8 +67,10 @@ class Replies:
             if rule.match.search(prompt):
                 return rule.reply
         if not self.in_order:
-            raise NoReplyMatches(f"no reply rule matches the last user message ({prompt[:80]!r}) "
-                                 "and the script has no reply without a rule")
+            raise NoReplyMatches(
+                f"no reply rule matches the last user message ({prompt[:80]!r}) "
+                "and the script has no reply without a rule"
+            )
         with self._lock:
             reply = self.in_order[self._next % len(self.in_order)]
             self._next += 1
@@ -112,7 +114,7 @@ def load_replies(path: str | Path) -> Replies:
     read_line = _jsonl_rule if path.suffix.lower() == ".jsonl" else _text_rule
     rules = [read_line(line, f"{path}:{n}") for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not rules:
-        raise RepliesFileError(f"{path}: no replies (one a line, or JSONL objects with a \"reply\")")
+        raise RepliesFileError(f'{path}: no replies (one a line, or JSONL objects with a "reply")')
     return Replies(rules)
 
 

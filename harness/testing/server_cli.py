@@ -40,46 +40,89 @@ def _parser() -> Any:
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m harness.testing", epilog=EPILOG,
+        prog="python -m harness.testing",
+        epilog=EPILOG,
         description="Serve an OpenAI-compatible chat-completions server on 127.0.0.1 until killed, printing "
-                    "its base URL: for trying a judge or plugin by hand, and for benchmarks "
-                    "(GET /_stats returns the counters).")
+        "its base URL: for trying a judge or plugin by hand, and for benchmarks "
+        "(GET /_stats returns the counters).",
+    )
     parser.add_argument("--reply", default=None, help="fixed reply text (default: a BELLE-style score)")
-    parser.add_argument("--replies", metavar="FILE", default=None,
-                        help="replies from a file, in order or picked by a rule on the prompt (see below)")
-    parser.add_argument("--score", default=None,
-                        help="the score the default reply gives, written as given (e.g. 0.8e1, 1e-9, NaN)")
+    parser.add_argument(
+        "--replies",
+        metavar="FILE",
+        default=None,
+        help="replies from a file, in order or picked by a rule on the prompt (see below)",
+    )
+    parser.add_argument(
+        "--score",
+        default=None,
+        help="the score the default reply gives, written as given (e.g. 0.8e1, 1e-9, NaN)",
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault per request")
     parser.add_argument("--faults", default="429,500", help="comma-separated: " + ",".join(FAULT_KINDS))
     parser.add_argument("--fail-first", type=int, default=0, help="the first N requests are faults")
-    parser.add_argument("--fail-after", type=int, default=None, help="every request after the first N is a fault")
+    parser.add_argument(
+        "--fail-after", type=int, default=None, help="every request after the first N is a fault"
+    )
     parser.add_argument("--retry-after", type=float, default=0.05)
     parser.add_argument("--oversized-bytes", type=int, default=OVERSIZED_BYTES)
-    parser.add_argument("--keep-requests", type=int, default=0,
-                        help="request bodies kept for inspection (default 0: memory stays flat)")
+    parser.add_argument(
+        "--keep-requests",
+        type=int,
+        default=0,
+        help="request bodies kept for inspection (default 0: memory stays flat)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fingerprint", default=None, help="the system_fingerprint every reply sends")
-    parser.add_argument("--fingerprint-after", nargs=2, metavar=("N", "FP"), default=None,
-                        help="send FP as system_fingerprint from request N+1 on (the judge changed mid-run)")
+    parser.add_argument(
+        "--fingerprint-after",
+        nargs=2,
+        metavar=("N", "FP"),
+        default=None,
+        help="send FP as system_fingerprint from request N+1 on (the judge changed mid-run)",
+    )
     parser.add_argument("--echo-model", action="store_true", help="answer as the model the request names")
-    parser.add_argument("--rpm", type=int, default=None, help="requests a minute (a token bucket; 429 when over)")
-    parser.add_argument("--tpm", type=int, default=None,
-                        help="tokens a minute (prompt characters + max_tokens; 429 when over)")
-    parser.add_argument("--bucket-fill", type=float, default=1.0,
-                        help="how full the rate-limit buckets start, 0 to 1 (default 1, as a fresh account)")
+    parser.add_argument(
+        "--rpm", type=int, default=None, help="requests a minute (a token bucket; 429 when over)"
+    )
+    parser.add_argument(
+        "--tpm",
+        type=int,
+        default=None,
+        help="tokens a minute (prompt characters + max_tokens; 429 when over)",
+    )
+    parser.add_argument(
+        "--bucket-fill",
+        type=float,
+        default=1.0,
+        help="how full the rate-limit buckets start, 0 to 1 (default 1, as a fresh account)",
+    )
     parser.add_argument("--model-name", default="gpt-3.5-turbo-0125")
     parser.add_argument("--finish-reason", default="stop")
-    parser.add_argument("--usage", type=_usage_option, default=None,
-                        help='JSON replacing the reported token counts, e.g. \'{"prompt_tokens": -5}\'')
-    parser.add_argument("--error-message", default="Internal server error (injected)",
-                        help="the message of the injected 500")
-    parser.add_argument("--batch-outcome", default="completed", choices=("completed", "expired", "failed"),
-                        help="how a batch (POST /v1/batches) ends: every request answered, half, or none")
+    parser.add_argument(
+        "--usage",
+        type=_usage_option,
+        default=None,
+        help="JSON replacing the reported token counts, e.g. '{\"prompt_tokens\": -5}'",
+    )
+    parser.add_argument(
+        "--error-message", default="Internal server error (injected)", help="the message of the injected 500"
+    )
+    parser.add_argument(
+        "--batch-outcome",
+        default="completed",
+        choices=("completed", "expired", "failed"),
+        help="how a batch (POST /v1/batches) ends: every request answered, half, or none",
+    )
     parser.add_argument("--batch-polls", type=int, default=2, help="polls a batch stays in_progress")
-    parser.add_argument("--prefer", choices=("first", "longer"), default=None,
-                        help="a scripted pairwise judge: always [[A]] (first), or the longer answer (longer)")
+    parser.add_argument(
+        "--prefer",
+        choices=("first", "longer"),
+        default=None,
+        help="a scripted pairwise judge: always [[A]] (first), or the longer answer (longer)",
+    )
     return parser
 
 
@@ -114,13 +157,31 @@ def _server(args: Any) -> ChatCompletionsServer:
     faults = tuple(f for f in args.faults.split(",") if f)
     try:
         return ChatCompletionsServer(
-            reply, latency=args.latency, fault_rate=args.fault_rate, faults=faults, fail_first=args.fail_first,
-            fail_after=args.fail_after, retry_after=args.retry_after, seed=args.seed, model_name=args.model_name,
-            oversized_bytes=args.oversized_bytes, keep_requests=args.keep_requests, score=args.score,
-            finish_reason=args.finish_reason, usage=args.usage, error_message=args.error_message, port=args.port,
-            batch_outcome=args.batch_outcome, batch_polls=args.batch_polls,
-            rpm=args.rpm, tpm=args.tpm, bucket_fill=args.bucket_fill, fingerprint=args.fingerprint,
-            fingerprint_after=_fingerprint_after(args.fingerprint_after), echo_model=args.echo_model)
+            reply,
+            latency=args.latency,
+            fault_rate=args.fault_rate,
+            faults=faults,
+            fail_first=args.fail_first,
+            fail_after=args.fail_after,
+            retry_after=args.retry_after,
+            seed=args.seed,
+            model_name=args.model_name,
+            oversized_bytes=args.oversized_bytes,
+            keep_requests=args.keep_requests,
+            score=args.score,
+            finish_reason=args.finish_reason,
+            usage=args.usage,
+            error_message=args.error_message,
+            port=args.port,
+            batch_outcome=args.batch_outcome,
+            batch_polls=args.batch_polls,
+            rpm=args.rpm,
+            tpm=args.tpm,
+            bucket_fill=args.bucket_fill,
+            fingerprint=args.fingerprint,
+            fingerprint_after=_fingerprint_after(args.fingerprint_after),
+            echo_model=args.echo_model,
+        )
     except ValueError as exc:
         _fail(str(exc))
 
@@ -129,7 +190,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Serve until killed (Ctrl-C ends it quietly), the base URL printed first."""
     parser = _parser()
     args = parser.parse_args(argv)
-    given = [f"--{name}" for name in ("reply", "replies", "score", "prefer") if getattr(args, name) is not None]
+    given = [
+        f"--{name}" for name in ("reply", "replies", "score", "prefer") if getattr(args, name) is not None
+    ]
     if len(given) > 1:
         parser.error(f"give one of --reply, --replies, --score and --prefer, not {' and '.join(given)}")
     if any(limit is not None and limit < 1 for limit in (args.rpm, args.tpm)):

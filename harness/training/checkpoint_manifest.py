@@ -161,8 +161,10 @@ def _load_manifest(path: Path, tag: str) -> dict[str, dict[str, Any]]:
         raise _refuse(path, "the manifest lists no files")
     for name, entry in files.items():
         if (
-            not _plain_relative(name) or not isinstance(entry, dict)
-            or not isinstance(entry.get("size"), int) or not isinstance(entry.get("sha256"), str)
+            not _plain_relative(name)
+            or not isinstance(entry, dict)
+            or not isinstance(entry.get("size"), int)
+            or not isinstance(entry.get("sha256"), str)
             or not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
         ):
             raise _refuse(path, f"the manifest has a malformed entry {name!r}")

@@ -27,7 +27,11 @@ def config_path(zero_stage: int, offload: bool) -> Path:
 
 
 def load_template(config: TrainConfig) -> tuple[dict[str, Any], Path]:
-    path = Path(config.deepspeed_config) if config.deepspeed_config else config_path(config.zero_stage, config.offload)
+    path = (
+        Path(config.deepspeed_config)
+        if config.deepspeed_config
+        else config_path(config.zero_stage, config.offload)
+    )
     if not path.is_file():
         raise UsageError(f"DeepSpeed config not found: {path}")
     try:

@@ -115,8 +115,10 @@ def read_hostfile(path: Path) -> list[tuple[str, int]]:
         with path.open("rb") as handle:
             data = handle.read(MAX_HOSTFILE_BYTES + 1)
         if len(data) > MAX_HOSTFILE_BYTES:
-            raise UsageError(f"{path}: over {MAX_HOSTFILE_BYTES // 1024} KiB; a hostfile has one short line per node",
-                             hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines.")
+            raise UsageError(
+                f"{path}: over {MAX_HOSTFILE_BYTES // 1024} KiB; a hostfile has one short line per node",
+                hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines.",
+            )
         lines = data.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the hostfile ({exc})") from None
@@ -142,13 +144,19 @@ def check_hostfile(path: Path, *, nodes: int, gpus: int) -> str | None:
     from harness.errors import UsageError
 
     if path.exists() and not path.is_file():
-        raise UsageError(f"{path}: not a file", hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines.")
+        raise UsageError(
+            f"{path}: not a file", hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines."
+        )
     if not path.exists():
-        return (f"note: {path} does not exist yet; the deepspeed launcher needs it on the first node, "
-                f"one line per node: '<host> slots={gpus}'")
+        return (
+            f"note: {path} does not exist yet; the deepspeed launcher needs it on the first node, "
+            f"one line per node: '<host> slots={gpus}'"
+        )
     hosts = read_hostfile(path)
     if len(hosts) < nodes:
-        raise UsageError(f"{path}: lists {len(hosts)} host(s) but --nodes is {nodes}; add one '<host> slots={gpus}' line per node")
+        raise UsageError(
+            f"{path}: lists {len(hosts)} host(s) but --nodes is {nodes}; add one '<host> slots={gpus}' line per node"
+        )
     short = [f"{host} (slots={slots})" for host, slots in hosts[:nodes] if slots < gpus]
     if short:
         raise UsageError(f"{path}: {', '.join(short)} has fewer slots than --gpus {gpus}")
@@ -182,16 +190,18 @@ def one_rank_trap(env: Mapping[str, str]) -> str | None:
     if "MASTER_PORT" not in env or any(k in env for k in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE")):
         return None
     if env["ACCELERATE_USE_CPU"].lower() in ("true", "1"):
-        why = ("accelerate launch --cpu starts one process and leaves the others to mpirun, so this would "
-               "train on one rank, not on --num_processes ranks.\nDrop --cpu: ")
+        why = (
+            "accelerate launch --cpu starts one process and leaves the others to mpirun, so this would "
+            "train on one rank, not on --num_processes ranks.\nDrop --cpu: "
+        )
     else:
-        why = ("accelerate launch started one process: without --multi_gpu it starts several only on a machine "
-               "with that many GPUs, so this would train on one rank, not on --num_processes ranks.\nAdd "
-               "--multi_gpu: ")
+        why = (
+            "accelerate launch started one process: without --multi_gpu it starts several only on a machine "
+            "with that many GPUs, so this would train on one rank, not on --num_processes ranks.\nAdd "
+            "--multi_gpu: "
+        )
     return why + (
         "'accelerate launch --multi_gpu --num_processes N -m harness.cli.launch ...' (what 'harness train ... "
         "--print-launch --launcher accelerate --gpus N' prints) starts N ranks, CPU ranks (gloo) on a machine "
         "without GPUs."
     )
-
-

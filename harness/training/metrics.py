@@ -76,7 +76,9 @@ class TrainLog:
 
                 self.writer = SummaryWriter(log_dir=str(Path(out_dir) / "tensorboard"))
             except ImportError as exc:
-                self.tensorboard_reason = f"TensorBoard is not installed ({exc}); logging to train_log.jsonl only"
+                self.tensorboard_reason = (
+                    f"TensorBoard is not installed ({exc}); logging to train_log.jsonl only"
+                )
 
     def log(self, record: dict[str, Any]) -> None:
         with self.path.open("a", encoding="utf-8") as fh:

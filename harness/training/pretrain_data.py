@@ -43,7 +43,9 @@ def iter_documents(paths: Iterable[str | Path]) -> Iterator[str]:
             if suffix == ".json":
                 data = json.load(fh)
                 if not isinstance(data, list):
-                    raise DataError(f"{path}: a .json corpus must be a list of texts or {{'text': ...}} objects")
+                    raise DataError(
+                        f"{path}: a .json corpus must be a list of texts or {{'text': ...}} objects"
+                    )
                 for i, obj in enumerate(data):
                     text = _text_of(obj, f"{path}[{i}]")
                     if text.strip():

@@ -114,7 +114,9 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_sft_samples(config: TrainConfig, tokenizer: Any, template: Any = None) -> tuple[list[EncodedSample], dict[str, Any]]:
+def load_sft_samples(
+    config: TrainConfig, tokenizer: Any, template: Any = None
+) -> tuple[list[EncodedSample], dict[str, Any]]:
     """Mixture -> conversations -> encoded samples, with the mixture's and the encoder's reports."""
     from harness.training.data import load_mixture
     from harness.training.sft_encoding import encode_conversations
@@ -224,7 +226,9 @@ def run_training(config: TrainConfig) -> TrainResult:
     ckpt_dir = out_dir / CHECKPOINT_SUBDIR
     # Refuse a checkpoint the harness did not write, up front and before anything is unpickled.
     latest = ckpt_dir / "latest"
-    resume_tag = verify_checkpoint(ckpt_dir) if config.resume and (latest.exists() or latest.is_symlink()) else None
+    resume_tag = (
+        verify_checkpoint(ckpt_dir) if config.resume and (latest.exists() or latest.is_symlink()) else None
+    )
     model_options = {"path": config.model_path}
     if config.prompt_template:
         model_options["prompt_template"] = config.prompt_template
@@ -275,7 +279,9 @@ def run_training(config: TrainConfig) -> TrainResult:
         seed=config.seed,
     )
     ranks = f"{info.world_size} rank{'s' if info.world_size > 1 else ''}"
-    say(f"batch: micro {plan.micro_batch} x accumulation {plan.grad_accum} x {ranks} = global batch {plan.global_batch}")
+    say(
+        f"batch: micro {plan.micro_batch} x accumulation {plan.grad_accum} x {ranks} = global batch {plan.global_batch}"
+    )
     total_steps = config.max_steps or max(1, math.ceil(config.epochs * plan.steps_per_epoch))
     warmup_steps = math.ceil(config.warmup_ratio * total_steps)
     lr_lambda = make_lr_lambda(config.lr_scheduler, warmup_steps, total_steps)
@@ -289,22 +295,30 @@ def run_training(config: TrainConfig) -> TrainResult:
     )
     n_params = sum(getattr(p, "ds_numel", p.numel()) for p in engine.module.parameters())
 
-    plan_state = {"n_samples": len(samples), "global_batch": plan.global_batch, "seed": config.seed,
-                  "total_steps": total_steps}
+    plan_state = {
+        "n_samples": len(samples),
+        "global_batch": plan.global_batch,
+        "seed": config.seed,
+        "total_steps": total_steps,
+    }
     start_step, resumed_from = 0, None
     if config.resume:
         if resume_tag is not None:
             if not install_weights_only_loads(engine):  # unpickle weights-only (safe_checkpoint_engine)
-                say(f"[yellow]--resume: the DeepSpeed config chose {type(engine.checkpoint_engine).__name__}; "
-                    "the manifest was verified, but its loads are not restricted to weights-only[/]")
+                say(
+                    f"[yellow]--resume: the DeepSpeed config chose {type(engine.checkpoint_engine).__name__}; "
+                    "the manifest was verified, but its loads are not restricted to weights-only[/]"
+                )
             load_path, client_state = engine.load_checkpoint(str(ckpt_dir), tag=resume_tag)
             if load_path is None:
                 raise DataError(f"could not load the checkpoint in {ckpt_dir}")
             start_step = resumed_from = int(client_state["step"])
             saved_plan = client_state.get("plan", {})
             if saved_plan and saved_plan != plan_state:
-                say(f"[yellow]--resume: the checkpoint was written with {saved_plan}, this run has {plan_state};"
-                    " the loss curve will not match an uninterrupted run[/]")
+                say(
+                    f"[yellow]--resume: the checkpoint was written with {saved_plan}, this run has {plan_state};"
+                    " the loss curve will not match an uninterrupted run[/]"
+                )
             if client_state.get("rng", {}).get(info.rank) is not None:
                 _set_rng_state(client_state["rng"][info.rank])
             say(f"resumed from {load_path} at step {start_step}")
@@ -326,13 +340,18 @@ def run_training(config: TrainConfig) -> TrainResult:
             "n_trainable_params": sum(p.numel() for p in params),
             "base_model_dir": str(source_dir),
             # the prompt format the conversations were encoded in (also OUT/harness_prompt.json)
-            "prompt": ({"template": template.name, "origin": template.origin, "sha256": template.sha256}
-                       if template is not None else None),
+            "prompt": (
+                {"template": template.name, "origin": template.origin, "sha256": template.sha256}
+                if template is not None
+                else None
+            ),
             "deepspeed_config_file": str(ds_config_path),
             "deepspeed_config": ds_config,
             "versions": _versions(),
         }
-        (out_dir / "train_config.json").write_text(json.dumps(resolved, indent=2, default=str), encoding="utf-8")
+        (out_dir / "train_config.json").write_text(
+            json.dumps(resolved, indent=2, default=str), encoding="utf-8"
+        )
         (out_dir / "data_report.json").write_text(
             json.dumps(data_report, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
@@ -351,7 +370,9 @@ def run_training(config: TrainConfig) -> TrainResult:
             rng[0] = _rng_state()
         tag = f"global_step{step}"
         engine.save_checkpoint(  # `latest` is written by seal_checkpoint, after the manifest
-            str(ckpt_dir), tag=tag, client_state={"step": step, "rng": dict(enumerate(rng)), "plan": plan_state},
+            str(ckpt_dir),
+            tag=tag,
+            client_state={"step": step, "rng": dict(enumerate(rng)), "plan": plan_state},
             save_latest=False,
         )
         if info.is_main:  # save_checkpoint ends with a barrier: every rank's files are written
@@ -363,8 +384,12 @@ def run_training(config: TrainConfig) -> TrainResult:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         progress = Progress(
-            TextColumn("train"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            TextColumn("{task.fields[status]}"), console=console,
+            TextColumn("train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=console,
         )
         progress.start()
         task = progress.add_task("train", total=total_steps, completed=start_step, status="")
@@ -396,7 +421,9 @@ def run_training(config: TrainConfig) -> TrainResult:
             done = step + 1
             if done % config.log_steps == 0 or done == total_steps:
                 elapsed = max(time.perf_counter() - interval_start, 1e-9)
-                counts = torch.tensor([interval_tokens, interval_samples_tokens], device=device, dtype=torch.float64)
+                counts = torch.tensor(
+                    [interval_tokens, interval_samples_tokens], device=device, dtype=torch.float64
+                )
                 if info.world_size > 1:
                     dist.all_reduce(counts)
                 tokens, padded_tokens = float(counts[0]), float(counts[1])
@@ -420,7 +447,12 @@ def run_training(config: TrainConfig) -> TrainResult:
                 interval_losses = []
             if progress is not None:
                 progress.update(task, completed=done, status=f"loss {step_loss:.4f} lr {lr:.2e}")
-            if config.save_outputs and config.save_steps and done % config.save_steps == 0 and done != total_steps:
+            if (
+                config.save_outputs
+                and config.save_steps
+                and done % config.save_steps == 0
+                and done != total_steps
+            ):
                 save_checkpoint(done)
         if config.save_outputs and (resumed_from is None or resumed_from < total_steps):
             save_checkpoint(total_steps)
@@ -438,7 +470,11 @@ def run_training(config: TrainConfig) -> TrainResult:
         write_record(out_dir, template)  # `harness run --model hf:OUT` prompts exactly as trained
     if info.world_size > 1:
         dist.barrier()
-    say(f"model saved to {out_dir}" if config.save_outputs else f"log in {out_dir} (save_outputs=False: no model saved)")
+    say(
+        f"model saved to {out_dir}"
+        if config.save_outputs
+        else f"log in {out_dir} (save_outputs=False: no model saved)"
+    )
     return TrainResult(
         out_dir=out_dir,
         steps=total_steps,

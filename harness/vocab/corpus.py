@@ -138,8 +138,10 @@ def iter_texts(corpus: CorpusFile) -> Iterator[str]:
                 return
             yield from _record_texts(corpus, fh)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}:{_first_bad_line(path)}: not UTF-8 ({exc.reason})",
-                        hint="Convert the corpus to UTF-8 (e.g. iconv -f GBK -t UTF-8).") from None
+        raise DataError(
+            f"{path}:{_first_bad_line(path)}: not UTF-8 ({exc.reason})",
+            hint="Convert the corpus to UTF-8 (e.g. iconv -f GBK -t UTF-8).",
+        ) from None
 
 
 def _first_bad_line(path: Path) -> int | str:

@@ -137,7 +137,9 @@ def resize_model_embeddings(
             source = model_dir / name
         if source.is_file():
             shutil.copyfile(source, out_dir / name)
-    if (model_dir / "generation_config.json").is_file() and not (out_dir / "generation_config.json").is_file():
+    if (model_dir / "generation_config.json").is_file() and not (
+        out_dir / "generation_config.json"
+    ).is_file():
         shutil.copyfile(model_dir / "generation_config.json", out_dir / "generation_config.json")
     report = ResizeReport(out_dir, old_vocab, new_vocab, from_pieces, len(spellings) - from_pieces, tied)
     (out_dir / "vocab_resize.json").write_text(

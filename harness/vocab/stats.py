@@ -37,8 +37,10 @@ class TokenCounter:
             try:
                 processor = spm.SentencePieceProcessor(model_file=str(sp_file))
             except (RuntimeError, OSError) as exc:
-                raise UsageError(f"{sp_file}: not a sentencepiece model ({str(exc).strip().splitlines()[0]})",
-                                 hint="Pass a tokenizer folder or its tokenizer.model / tokenizer.json.") from None
+                raise UsageError(
+                    f"{sp_file}: not a sentencepiece model ({str(exc).strip().splitlines()[0]})",
+                    hint="Pass a tokenizer folder or its tokenizer.model / tokenizer.json.",
+                ) from None
             self.vocab_size = processor.get_piece_size()
             self._encode = processor.encode
             self._byte_ids = frozenset(i for i in range(self.vocab_size) if processor.is_byte(i))
@@ -48,8 +50,10 @@ class TokenCounter:
             try:
                 tokenizer = Tokenizer.from_file(str(json_file))
             except Exception as exc:  # tokenizers raises its own Exception subclass on a bad file
-                raise UsageError(f"{json_file}: not a tokenizers JSON file ({str(exc).strip().splitlines()[0]})",
-                                 hint="Pass a tokenizer folder or its tokenizer.model / tokenizer.json.") from None
+                raise UsageError(
+                    f"{json_file}: not a tokenizers JSON file ({str(exc).strip().splitlines()[0]})",
+                    hint="Pass a tokenizer folder or its tokenizer.model / tokenizer.json.",
+                ) from None
             self.vocab_size = tokenizer.get_vocab_size()
             self._encode = lambda text: tokenizer.encode(text, add_special_tokens=False).ids
             self._byte_ids = frozenset(i for t, i in tokenizer.get_vocab().items() if _BYTE_TOKEN.match(t))

@@ -27,19 +27,36 @@ def people_and_judge(n: int, *, bias: float, noise: float, seed: int) -> tuple[n
 def write_scored_run(directory: Path, judge: np.ndarray, *, unscored: tuple[int, ...] = ()) -> list[str]:
     """A run directory whose judgments give ``judge`` (one sample each, categories in turn); its ids."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "run.json").write_text(json.dumps({"name": directory.name, "model": "m", "judge": "j",
-                                                    "dataset": "synthetic"}), encoding="utf-8")
+    (directory / "run.json").write_text(
+        json.dumps({"name": directory.name, "model": "m", "judge": "j", "dataset": "synthetic"}),
+        encoding="utf-8",
+    )
     ids = [f"s{i:04d}" for i in range(judge.size)]
     with (directory / "judgments.jsonl").open("w", encoding="utf-8") as out:
         for i, (sample_id, score) in enumerate(zip(ids, judge, strict=True)):
             status = "unscored" if i in unscored else "scored"
-            out.write(json.dumps({"id": sample_id, "category": CATEGORIES[i % len(CATEGORIES)], "status": status,
-                                  "score": None if status == "unscored" else float(score), "scale": SCALE,
-                                  "judge": "j", "repeat": 0, "raw": "", "reason": ""}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": sample_id,
+                        "category": CATEGORIES[i % len(CATEGORIES)],
+                        "status": status,
+                        "score": None if status == "unscored" else float(score),
+                        "scale": SCALE,
+                        "judge": "j",
+                        "repeat": 0,
+                        "raw": "",
+                        "reason": "",
+                    }
+                )
+                + "\n"
+            )
     return ids
 
 
 def write_labels(path: Path, ids: list[str], scores: np.ndarray) -> Path:
-    path.write_text("".join(json.dumps({"id": i, "score": float(s)}) + "\n" for i, s in zip(ids, scores, strict=True)),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({"id": i, "score": float(s)}) + "\n" for i, s in zip(ids, scores, strict=True)),
+        encoding="utf-8",
+    )
     return path

@@ -15,7 +15,17 @@ import pytest
 from tests.calibrate.synthetic import people_and_judge, write_labels, write_scored_run
 from tests.harness_cli import run_harness
 
-KEYS = {"n", "n_labels", "judge_mean", "human_mean", "ppi_mean", "ppi_ci", "human_only_ci", "spearman", "kappa"}
+KEYS = {
+    "n",
+    "n_labels",
+    "judge_mean",
+    "human_mean",
+    "ppi_mean",
+    "ppi_ci",
+    "human_only_ci",
+    "spearman",
+    "kappa",
+}
 
 
 def harness(*args, **kwargs):
@@ -72,8 +82,9 @@ def test_csv_labels_give_the_same_figures(biased, tmp_path):
     run, labels, _, _ = biased
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
     csv_file = tmp_path / "labels.csv"
-    csv_file.write_text("id,score,annotator\n" + "".join(f"{r['id']},{r['score']},ann1\n" for r in rows),
-                        encoding="utf-8")
+    csv_file.write_text(
+        "id,score,annotator\n" + "".join(f"{r['id']},{r['score']},ann1\n" for r in rows), encoding="utf-8"
+    )
     from_jsonl = json.loads(harness(run, "--labels", labels, "--json").stdout)
     from_csv = json.loads(harness(run, "--labels", csv_file, "--json").stdout)
     assert from_csv["overall"] == from_jsonl["overall"]
@@ -88,12 +99,24 @@ def test_labels_of_unscored_samples_are_counted_and_left_out(tmp_path):
 
 
 BAD_FILES = {
-    "unknown id": ('{"id": "s0000", "score": 5}\n{"id": "nope", "score": 5}\n', "line 2", "not a sample of this run"),
+    "unknown id": (
+        '{"id": "s0000", "score": 5}\n{"id": "nope", "score": 5}\n',
+        "line 2",
+        "not a sample of this run",
+    ),
     "off the scale": ('{"id": "s0000", "score": 11}\n', "line 1", "outside 1..10"),
     "not a number": ('{"id": "s0000", "score": "NaN"}\n', "line 1", "not a number"),
-    "duplicate": ('{"id": "s0000", "score": 5}\n\n{"id": "s0000", "score": 6}\n', "line 3", "labelled twice (first at line 1)"),
+    "duplicate": (
+        '{"id": "s0000", "score": 5}\n\n{"id": "s0000", "score": 6}\n',
+        "line 3",
+        "labelled twice (first at line 1)",
+    ),
     "empty": ("\n\n", "", "no label"),
-    "mixed kinds": ('{"id": "s0000", "score": 5}\n{"id": "s0001", "verdict": "a"}\n', "line 2", "one kind of label"),
+    "mixed kinds": (
+        '{"id": "s0000", "score": 5}\n{"id": "s0001", "verdict": "a"}\n',
+        "line 2",
+        "one kind of label",
+    ),
     "both keys": ('{"id": "s0000", "score": 5, "verdict": "a"}\n', "line 1", "exactly one of"),
     "bad JSON": ('{"id": "s0000", "score": 5}\n{"id": \n', "line 2", "invalid JSON"),
     "no id": ('{"score": 5}\n', "line 1", "no 'id'"),
@@ -172,7 +195,10 @@ def test_labels_from_one_category_only_are_said_to_skew_the_overall(tmp_path):
     figures = json.loads(result.stdout)
     assert figures["categories"]["math"]["n_labels"] == 60 and figures["categories"]["code"]["n_labels"] == 0
     assert any("not spread over the categories" in note for note in figures["notes"])
-    assert figures["categories"]["code"]["ppi_mean"] is None and figures["categories"]["code"]["spearman"] is None
+    assert (
+        figures["categories"]["code"]["ppi_mean"] is None
+        and figures["categories"]["code"]["spearman"] is None
+    )
 
 
 def test_stored_labels_calibrate_another_judge_of_the_run_on_the_same_scale(biased):
@@ -200,7 +226,9 @@ def test_hostile_category_names_are_shown_inert(tmp_path):
     ids = write_scored_run(tmp_path / "run", judge)
     path = tmp_path / "run" / "judgments.jsonl"
     hostile = "[bold red]x[/]\x1b[2J<script>"
-    records = [json.loads(line) | {"category": hostile} for line in path.read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(line) | {"category": hostile} for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     labels = write_labels(tmp_path / "l.jsonl", ids[:20], people[:20])
     shown = harness(tmp_path / "run", "--labels", labels)
@@ -208,20 +236,26 @@ def test_hostile_category_names_are_shown_inert(tmp_path):
     assert "\x1b" not in shown.stdout and "[bold" in shown.stdout and "\\x1b" in shown.stdout
     assert run_harness(["report", str(tmp_path / "run")]).returncode == 0
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
-    calibration = html[html.index('id="calibration"'):]
+    calibration = html[html.index('id="calibration"') :]
     assert "&lt;script&gt;" in calibration and "J<script>" not in html
 
 
 def test_labels_of_answers_since_regenerated_are_not_used(biased):
     run, labels, _, ids = biased
     (run / "generations.jsonl").write_text(
-        "".join(json.dumps({"id": i, "category": "math", "question": "q", "answer": "old"}) + "\n" for i in ids),
-        encoding="utf-8")
+        "".join(
+            json.dumps({"id": i, "category": "math", "question": "q", "answer": "old"}) + "\n" for i in ids
+        ),
+        encoding="utf-8",
+    )
     assert harness(run, "--labels", labels).returncode == 0
     assert harness(run, "--json").returncode == 0
     (run / "generations.jsonl").write_text(
-        "".join(json.dumps({"id": i, "category": "math", "question": "q", "answer": "new"}) + "\n" for i in ids),
-        encoding="utf-8")
+        "".join(
+            json.dumps({"id": i, "category": "math", "question": "q", "answer": "new"}) + "\n" for i in ids
+        ),
+        encoding="utf-8",
+    )
     stale = harness(run, "--json")
     assert stale.returncode == 2 and "changed since they were labelled" in stale.stderr
     report = run_harness(["report", str(run)])

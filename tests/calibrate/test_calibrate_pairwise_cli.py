@@ -37,19 +37,36 @@ def category(i: int) -> str:
 def write_run(directory: Path, name: str, verbose: bool) -> Path:
     """A finished run of N prompts; the verbose run's answer is the longer one unless i % 5 == 0."""
     directory.mkdir(parents=True)
-    (directory / "run.json").write_text(json.dumps({"name": name, "model": f"model-{name}", "judge": "none",
-                                                    "dataset": "list", "status": "complete"}), encoding="utf-8")
+    (directory / "run.json").write_text(
+        json.dumps(
+            {"name": name, "model": f"model-{name}", "judge": "none", "dataset": "list", "status": "complete"}
+        ),
+        encoding="utf-8",
+    )
     lines = []
     for i in range(N):
         length = 40 + i if bool(i % 5) == verbose else 20
-        lines.append(json.dumps({"id": pair_id(i), "category": category(i), "question": f"Write about {i}.",
-                                 "reference": "", "answer": "x" * length, "prompt": "", "model": f"model-{name}"}))
+        lines.append(
+            json.dumps(
+                {
+                    "id": pair_id(i),
+                    "category": category(i),
+                    "question": f"Write about {i}.",
+                    "reference": "",
+                    "answer": "x" * length,
+                    "prompt": "",
+                    "model": f"model-{name}",
+                }
+            )
+        )
     (directory / "generations.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
 
 
 def harness(*args, env=None):
-    return run_harness([str(a) for a in args], env={**os.environ, "COLUMNS": "80", **(env or {})}, timeout=300)
+    return run_harness(
+        [str(a) for a in args], env={**os.environ, "COLUMNS": "80", **(env or {})}, timeout=300
+    )
 
 
 @pytest.fixture
@@ -63,8 +80,21 @@ def compared(tmp_path, shared_data, harness_home):
 
     def compare(verdicts: Path):
         with server:
-            return harness("compare", *runs, "--judge", "mt-bench-pair", "--judge-api-base", server.base_url,
-                           "--data-dir", shared_data, "--resamples", "200", "--verdicts", verdicts, env=env)
+            return harness(
+                "compare",
+                *runs,
+                "--judge",
+                "mt-bench-pair",
+                "--judge-api-base",
+                server.base_url,
+                "--data-dir",
+                shared_data,
+                "--resamples",
+                "200",
+                "--verdicts",
+                verdicts,
+                env=env,
+            )
 
     verdicts = tmp_path / "verdicts.jsonl"
     result = compare(verdicts)
@@ -73,8 +103,10 @@ def compared(tmp_path, shared_data, harness_home):
 
 
 def write_labels(path: Path, ids: list[int]) -> Path:
-    path.write_text("".join(json.dumps({"id": pair_id(i), "verdict": PEOPLE[i % 5]}) + "\n" for i in ids),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({"id": pair_id(i), "verdict": PEOPLE[i % 5]}) + "\n" for i in ids),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -84,15 +116,25 @@ def test_verdicts_file_records_outcomes_and_both_runs(compared):
     assert header["schema"] == "harness.pair-verdicts/1" and header["n_pairs"] == N
     for side, run in zip(("a", "b"), runs, strict=True):
         assert header[side]["path"] == str(run.resolve())
-        assert header[side]["generations_sha256"] == hashlib.sha256((run / "generations.jsonl").read_bytes()).hexdigest()
+        assert (
+            header[side]["generations_sha256"]
+            == hashlib.sha256((run / "generations.jsonl").read_bytes()).hexdigest()
+        )
     assert [p["id"] for p in pairs] == [pair_id(i) for i in range(N)]
     assert [p["outcome"] for p in pairs] == ["a" if i % 5 == 0 else "b" for i in range(N)]
     first = pairs[0]
-    assert first["category"] == "writing" and first["judge"] == "mt-bench-pair" and "gpt-4" in first["judge_models"]
+    assert (
+        first["category"] == "writing"
+        and first["judge"] == "mt-bench-pair"
+        and "gpt-4" in first["judge_models"]
+    )
     assert sorted(v["order"] for v in first["verdicts"]) == ["ab", "ba"]
     assert {v["verdict"] for v in first["verdicts"]} == {"A", "B"}  # a shown first, then second: a wins both
     assert isinstance(first["template_hash"], str) and first["template_hash"]
-    assert sorted(p.name for p in runs[0].iterdir()) == ["generations.jsonl", "run.json"]  # nothing written there
+    assert sorted(p.name for p in runs[0].iterdir()) == [
+        "generations.jsonl",
+        "run.json",
+    ]  # nothing written there
 
 
 def test_agreement_and_ppi_correct_the_length_bias(compared, tmp_path):
@@ -106,13 +148,21 @@ def test_agreement_and_ppi_correct_the_length_bias(compared, tmp_path):
     assert overall["n"] == N and overall["n_labels"] == N // 2
     assert overall["judge_mean"] == pytest.approx(0.8) and overall["human_mean"] == pytest.approx(TRUTH)
     assert overall["agreement_with_ties"] == pytest.approx(0.6) and overall["agreement_with_ties_n"] == N // 2
-    assert overall["agreement_without_ties"] == pytest.approx(0.75) and overall["agreement_without_ties_n"] == 24
+    assert (
+        overall["agreement_without_ties"] == pytest.approx(0.75) and overall["agreement_without_ties_n"] == 24
+    )
     assert overall["agreement_with_ties_ci"][0] < 0.6 < overall["agreement_with_ties_ci"][1]
-    assert overall["ppi_ci"][0] <= TRUTH <= overall["ppi_ci"][1] and overall["ppi_mean"] == pytest.approx(TRUTH)
+    assert overall["ppi_ci"][0] <= TRUTH <= overall["ppi_ci"][1] and overall["ppi_mean"] == pytest.approx(
+        TRUTH
+    )
     assert not overall["judge_ci"][0] <= TRUTH <= overall["judge_ci"][1]  # the judge alone misses the truth
     assert overall["human_only_ci"][0] <= TRUTH <= overall["human_only_ci"][1]
     for group in figures["categories"].values():
-        assert group["n"] == N // 2 and group["n_labels"] == N // 4 and group["agreement_with_ties"] == pytest.approx(0.6)
+        assert (
+            group["n"] == N // 2
+            and group["n_labels"] == N // 4
+            and group["agreement_with_ties"] == pytest.approx(0.6)
+        )
     shown = harness("calibrate", verdicts, "--labels", labels)
     assert shown.returncode == 0, shown.stderr
     assert "with ties" in shown.stdout and "ppi CI" in shown.stdout and "win rate of B" in shown.stdout
@@ -129,12 +179,15 @@ def test_regenerated_answers_are_refused(compared, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("lines", "line_no", "problem"), [
-    ([{"id": "w00", "verdict": "a"}, {"id": "nope", "verdict": "b"}], 2, "not a sample"),
-    ([{"id": "w00", "verdict": "maybe"}], 1, "is not one of"),
-    ([{"id": "w00", "verdict": "a"}, {"id": "w00", "verdict": "b"}], 2, "labelled twice"),
-    ([{"id": "w00", "score": 7}], 1, "pairwise labels"),
-])
+@pytest.mark.parametrize(
+    ("lines", "line_no", "problem"),
+    [
+        ([{"id": "w00", "verdict": "a"}, {"id": "nope", "verdict": "b"}], 2, "not a sample"),
+        ([{"id": "w00", "verdict": "maybe"}], 1, "is not one of"),
+        ([{"id": "w00", "verdict": "a"}, {"id": "w00", "verdict": "b"}], 2, "labelled twice"),
+        ([{"id": "w00", "score": 7}], 1, "pairwise labels"),
+    ],
+)
 def test_bad_label_files_name_file_and_line(compared, tmp_path, lines, line_no, problem):
     _, verdicts, _ = compared
     labels = tmp_path / "bad.jsonl"
@@ -171,8 +224,10 @@ def test_foreign_file_is_never_overwritten(compared, tmp_path):
 def test_csv_labels_and_a_corrupt_verdicts_line(compared, tmp_path):
     _, verdicts, _ = compared
     labels = tmp_path / "people.csv"
-    labels.write_text("id,verdict,annotator\n" + "".join(f"{pair_id(i)},{PEOPLE[i % 5]},x\n" for i in range(10)),
-                      encoding="utf-8")
+    labels.write_text(
+        "id,verdict,annotator\n" + "".join(f"{pair_id(i)},{PEOPLE[i % 5]},x\n" for i in range(10)),
+        encoding="utf-8",
+    )
     result = harness("calibrate", verdicts, "--labels", labels, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["overall"]["n_labels"] == 10

@@ -45,22 +45,55 @@ def test_biased_judge_and_100_labels_give_an_interval_covering_the_truth(tmp_pat
     if not (shared_data / "belle" / "eval_set.json").is_file():
         pytest.skip("shared/data/belle is absent")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "OPENAI_BASE_URL"}
-    with ChatCompletionsServer(reply=answer, model_name="gen-model") as gen, \
-            ChatCompletionsServer(reply=biased_verdict, model_name="gpt-3.5-turbo-0125") as judge:
-        env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": gen.base_url,
-                    "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1"})
-        run = run_harness(["run", "--model", "litellm:gen-model", "--dataset", "belle-eval", "--data-dir",
-                           str(shared_data / "belle"), "--limit", str(N), "--judge", "gpt35", "--judge-api-base",
-                           judge.base_url, "--out", str(tmp_path / "runs"), "--name", "biased", "--no-progress"],
-                          env=env, timeout=600)
+    with (
+        ChatCompletionsServer(reply=answer, model_name="gen-model") as gen,
+        ChatCompletionsServer(reply=biased_verdict, model_name="gpt-3.5-turbo-0125") as judge,
+    ):
+        env.update(
+            {
+                "HARNESS_HOME": str(tmp_path / "home"),
+                "OPENAI_API_KEY": "sk-test",
+                "OPENAI_BASE_URL": gen.base_url,
+                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                "HF_HUB_OFFLINE": "1",
+            }
+        )
+        run = run_harness(
+            [
+                "run",
+                "--model",
+                "litellm:gen-model",
+                "--dataset",
+                "belle-eval",
+                "--data-dir",
+                str(shared_data / "belle"),
+                "--limit",
+                str(N),
+                "--judge",
+                "gpt35",
+                "--judge-api-base",
+                judge.base_url,
+                "--out",
+                str(tmp_path / "runs"),
+                "--name",
+                "biased",
+                "--no-progress",
+            ],
+            env=env,
+            timeout=600,
+        )
     assert run.returncode == 0, run.stdout + run.stderr
     run_dir = tmp_path / "runs" / "biased"
-    generations = [json.loads(line) for line in (run_dir / "generations.jsonl").read_text(encoding="utf-8").splitlines()]
+    generations = [
+        json.loads(line) for line in (run_dir / "generations.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     truth = {g["id"]: int(re.search(r"质量 (\d+)", g["answer"]).group(1)) / 10 for g in generations}
     assert len(truth) >= N * 0.9
     labelled = random.Random(7).sample(sorted(truth), 100)
     labels = tmp_path / "labels.jsonl"
-    labels.write_text("".join(json.dumps({"id": i, "score": truth[i]}) + "\n" for i in labelled), encoding="utf-8")
+    labels.write_text(
+        "".join(json.dumps({"id": i, "score": truth[i]}) + "\n" for i in labelled), encoding="utf-8"
+    )
     result = run_harness(["calibrate", str(run_dir), "--labels", str(labels), "--json"], env=env)
     assert result.returncode == 0, result.stderr
     overall = json.loads(result.stdout)["overall"]

@@ -21,10 +21,20 @@ HUMAN = np.array([7, 3, 9, 5, 6, 2, 8, 4, 10, 6], float)
 JUDGE_L = np.array([8.5, 4.0, 10, 7.5, 6.5, 4.5, 9.0, 5.0, 10, 8.0])
 JUDGE_U = np.array([6.0, 9.5, 3.0, 7.0, 8.0, 2.5, 10, 5.5, 7.5, 4.0, 9.0, 6.5, 1.0, 8.5])
 REFERENCE = {  # confidence -> (tuned mean, tuned CI, lam=1 mean, lam=1 CI, classical CI)
-    0.95: (5.556815286624204, (4.391094842988064, 6.7225357302603435), 4.985714285714286,
-           (3.5020510151055806, 6.469377556322991), (4.481818425742008, 7.518181574257992)),
-    0.90: (5.556815286624204, (4.578511851024926, 6.535118722223482), 4.985714285714286,
-           (3.7405848184970067, 6.230843752931564), (4.725901859173616, 7.274098140826384)),
+    0.95: (
+        5.556815286624204,
+        (4.391094842988064, 6.7225357302603435),
+        4.985714285714286,
+        (3.5020510151055806, 6.469377556322991),
+        (4.481818425742008, 7.518181574257992),
+    ),
+    0.90: (
+        5.556815286624204,
+        (4.578511851024926, 6.535118722223482),
+        4.985714285714286,
+        (3.7405848184970067, 6.230843752931564),
+        (4.725901859173616, 7.274098140826384),
+    ),
 }
 
 
@@ -33,10 +43,13 @@ def test_matches_ppi_python(confidence):
     tuned_mean, tuned_ci, plain_mean, plain_ci, classical_ci = REFERENCE[confidence]
     tuned = ppi_mean(HUMAN, JUDGE_L, JUDGE_U, confidence=confidence)
     plain = ppi_mean(HUMAN, JUDGE_L, JUDGE_U, confidence=confidence, lam=1)
-    assert tuned.mean == pytest.approx(tuned_mean, rel=1e-12) and tuned.ci == pytest.approx(tuned_ci, rel=1e-12)
-    assert plain.mean == pytest.approx(plain_mean, rel=1e-12) and plain.ci == pytest.approx(plain_ci, rel=1e-12)
+    assert tuned.mean == pytest.approx(tuned_mean, rel=1e-12) and tuned.ci == pytest.approx(
+        tuned_ci, rel=1e-12
+    )
+    assert plain.mean == pytest.approx(plain_mean, rel=1e-12) and plain.ci == pytest.approx(
+        plain_ci, rel=1e-12
+    )
     assert classical_mean(HUMAN, confidence=confidence).ci == pytest.approx(classical_ci, rel=1e-12)
-
 
 
 def test_a_judge_that_says_nothing_gets_no_weight():

@@ -8,8 +8,15 @@ import pytest
 from .test_bad_inputs import harness
 from .test_startup_imports import probe
 
-FORMS = [["--help"], ["list"], ["list", "--long"], ["list", "judges"], ["list", "-l", "model"], ["list", "--json"],
-         ["list", "category", "--json", "--long"]]
+FORMS = [
+    ["--help"],
+    ["list"],
+    ["list", "--long"],
+    ["list", "judges"],
+    ["list", "-l", "model"],
+    ["list", "--json"],
+    ["list", "category", "--json", "--long"],
+]
 
 
 @pytest.mark.parametrize("args", FORMS, ids=" ".join)
@@ -23,8 +30,9 @@ def test_a_cached_screen_reads_as_the_app_printed_it(args, tmp_path) -> None:
     assert again == first
 
 
-@pytest.mark.parametrize("args", [["list", "bogus"], ["list", "--help"], ["list", "model", "judge"]],
-                         ids=" ".join)
+@pytest.mark.parametrize(
+    "args", [["list", "bogus"], ["list", "--help"], ["list", "model", "judge"]], ids=" ".join
+)
 def test_what_the_cache_cannot_answer_goes_to_the_app(args, tmp_path) -> None:
     env = {"HARNESS_HOME": str(tmp_path / "home")}
     assert harness("list", env=env).returncode == 0

@@ -21,7 +21,9 @@ def harness(*args: str, env: dict | None = None, check: bool = False) -> subproc
     full_env = {**os.environ, **(env or {})}
     proc = run_harness(args, env=full_env)
     if check and proc.returncode != 0:
-        raise AssertionError(f"harness {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"harness {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -52,7 +54,9 @@ def test_list_json_shape_and_builtin_plugins():
     for row in rows:
         assert set(row) == {"kind", "name", "aliases", "plugin", "description"}
     kinds = [r["kind"] for r in rows]
-    assert kinds == sorted(kinds, key=["dataset", "model", "trainer", "generator", "judge", "category", "embedder"].index)
+    assert kinds == sorted(
+        kinds, key=["dataset", "model", "trainer", "generator", "judge", "category", "embedder"].index
+    )
     plugins = json.loads(harness("plugins", "--json", check=True).stdout)
     assert {p["name"] for p in plugins} >= {"builtin-registry", "judges", "models", "generators"}
     assert all(p["status"] == "ok" for p in plugins), plugins
@@ -78,8 +82,12 @@ def test_broken_plugin_leaves_list_working(tmp_path):
 def test_disable_plugin_by_name():
     proc = harness("plugins", "--json", env={"HARNESS_DISABLE_PLUGINS": "judges"}, check=True)
     assert {p["name"]: p["status"] for p in json.loads(proc.stdout)}["judges"] == "disabled"
-    names = [r["name"] for r in json.loads(harness("list", "judge", "--json",
-                                                   env={"HARNESS_DISABLE_PLUGINS": "judges"}).stdout)]
+    names = [
+        r["name"]
+        for r in json.loads(
+            harness("list", "judge", "--json", env={"HARNESS_DISABLE_PLUGINS": "judges"}).stdout
+        )
+    ]
     assert "gpt35" not in names
 
 
@@ -91,8 +99,13 @@ def test_plugin_option_loads_a_file(tmp_path):
         "    register(JudgeSpec(name='extra', factory='x:y', description='From --plugin'))\n"
     )
     rows = json.loads(harness("--plugin", str(plugin), "list", "judge", "--json", check=True).stdout)
-    assert {"kind": "judge", "name": "extra", "aliases": [], "plugin": "extra_judge",
-            "description": "From --plugin"} in rows
+    assert {
+        "kind": "judge",
+        "name": "extra",
+        "aliases": [],
+        "plugin": "extra_judge",
+        "description": "From --plugin",
+    } in rows
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +113,23 @@ def installed_example(tmp_path_factory) -> Path:
     """The example plugin pip-installed (for real, entry point and all) into a private target dir."""
     target = tmp_path_factory.mktemp("example_site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(ROOT / "examples" / "harness-judge-length")],
-        check=True, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(ROOT / "examples" / "harness-judge-length"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return target
 
@@ -125,10 +152,29 @@ def test_example_plugin_installs_and_registers(installed_example):
 @pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_judge_runs_in_the_pipeline(installed_example, tmp_path, harness_home):
     env = {"PYTHONPATH": str(installed_example), "HARNESS_HOME": str(harness_home)}
-    proc = harness("run", "--model", "tiny-llama", "--dataset", "demo", "--judge", "length", "--limit", "4",
-                   "--max-new-tokens", "4", "--greedy", "--out", str(tmp_path / "runs"), "--name", "plug",
-                   "--no-progress", env=env)
+    proc = harness(
+        "run",
+        "--model",
+        "tiny-llama",
+        "--dataset",
+        "demo",
+        "--judge",
+        "length",
+        "--limit",
+        "4",
+        "--max-new-tokens",
+        "4",
+        "--greedy",
+        "--out",
+        str(tmp_path / "runs"),
+        "--name",
+        "plug",
+        "--no-progress",
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    judgments = [json.loads(line) for line in (tmp_path / "runs" / "plug" / "judgments.jsonl").read_text().splitlines()]
+    judgments = [
+        json.loads(line) for line in (tmp_path / "runs" / "plug" / "judgments.jsonl").read_text().splitlines()
+    ]
     assert len(judgments) == 4 and {j["judge"] for j in judgments} == {"length"}
     assert all(j["raw"].startswith("len(answer)=") for j in judgments if j["status"] == "scored")

@@ -67,7 +67,9 @@ def _blocks(text: str) -> dict[str, str]:
             names = []
             continue
         inner = inner.strip("│")
-        if re.match(r"^ {1,4}(\* +)?-", inner):  # an option row: " --name  -n  <type>  help...", "*" if required
+        if re.match(
+            r"^ {1,4}(\* +)?-", inner
+        ):  # an option row: " --name  -n  <type>  help...", "*" if required
             names = [token.rstrip(",") for token in inner.split() if token.startswith("-")]
             for name in names:
                 blocks[name] = ""
@@ -96,7 +98,8 @@ def test_help_shows_defaults_at_80_columns(path, command):
     for option in _options(command):
         assert "[default:" not in (option.help or ""), (
             f"{' '.join(path)} {option.opts[0]}: write the default as show_default=..., not in the help text "
-            "(rich swallows [default: x] as markup)")
+            "(rich swallows [default: x] as markup)"
+        )
     text = _help(path)
     assert max(len(line) for line in text.splitlines()) <= WIDTH
     blocks = _blocks(text)
@@ -105,7 +108,9 @@ def test_help_shows_defaults_at_80_columns(path, command):
             continue
         block = blocks.get(option.opts[0]) or _truncated(blocks, option.opts[0])
         assert block is not None, f"{option.opts[0]} not found in `harness {' '.join(path)} --help`:\n{text}"
-        assert "[default:" in block, f"harness {' '.join(path)} --help: {option.opts[0]} shows no default:\n{text}"
+        assert "[default:" in block, (
+            f"harness {' '.join(path)} --help: {option.opts[0]} shows no default:\n{text}"
+        )
 
 
 def test_run_help_shows_the_run_configuration_defaults():
@@ -116,14 +121,22 @@ def test_run_help_shows_the_run_configuration_defaults():
     checked = 0
     for option in _options(command):
         field = RunConfig.model_fields.get(option.name)
-        if field is None or not field.is_required() and field.default is None or field.is_required() \
-                or isinstance(field.default, bool):
+        if (
+            field is None
+            or not field.is_required()
+            and field.default is None
+            or field.is_required()
+            or isinstance(field.default, bool)
+        ):
             continue
         block = blocks[option.opts[0]]
         # the default shown is RunConfig's, first or after the dataset's own ("the dataset's, else 512")
         shown = re.search(r"\[default:\((.*?)\)\]", block)
         value = str(field.default)
         assert shown and (shown.group(1).startswith(value) or shown.group(1).endswith("else" + value)), (
-            option.opts[0], field.default, block)
+            option.opts[0],
+            field.default,
+            block,
+        )
         checked += 1
     assert checked >= 8  # dataset, seed, max-new-tokens, temperature, batch-size, dtype, judge, out, ...

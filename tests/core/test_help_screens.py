@@ -33,8 +33,13 @@ def test_root_help_imports_no_rich_help_machinery():
         "    assert not e.code, e.code\n"
         f"print('LOADED=' + ','.join(m for m in {LIGHT_FORBIDDEN!r} if m in sys.modules), file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "80"})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "LOADED=\n" in proc.stderr, proc.stderr
     assert "Commands:" in proc.stdout
@@ -68,8 +73,14 @@ def test_command_help_keeps_its_panels():
     assert all(len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
 
 
-@pytest.mark.parametrize("argv, needle", [(["judge", "--help"], "RUN_DIR"), (["data", "--help"], "show"),
-                                          (["data", "show", "--help"], "--mirror")])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["judge", "--help"], "RUN_DIR"),
+        (["data", "--help"], "show"),
+        (["data", "show", "--help"], "--mirror"),
+    ],
+)
 def test_other_help_screens_still_work(argv, needle):
     result = harness(*argv)
     assert result.returncode == 0, result.stderr

@@ -8,8 +8,9 @@ from pathlib import Path
 from harness import hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
-HOOKS = sorted(name for name, fn in vars(hookspecs).items()
-               if inspect.isfunction(fn) and hasattr(fn, "harness_spec"))
+HOOKS = sorted(
+    name for name, fn in vars(hookspecs).items() if inspect.isfunction(fn) and hasattr(fn, "harness_spec")
+)
 
 
 def test_hooks_exist_and_carry_the_project_prefix():

@@ -20,8 +20,14 @@ RENAME_EXCEPTIONS = {
 }
 # the layers above the run pipeline: the only modules that may import harness.runs / harness.report
 # (harness.testing: the judge author's kit builds a judge exactly as `harness run` does)
-ABOVE_RUNS = ("harness.cli", "harness.__main__", "harness.runs", "harness.report", "harness.experiments",
-              "harness.testing")
+ABOVE_RUNS = (
+    "harness.cli",
+    "harness.__main__",
+    "harness.runs",
+    "harness.report",
+    "harness.experiments",
+    "harness.testing",
+)
 # components reaching up into a peer they sit below
 FORBIDDEN = {
     "harness.data": ("harness.scoring", "harness.judging"),
@@ -42,7 +48,9 @@ def _renames(path: Path) -> list[int]:
             continue
         owner = node.func.value.id if isinstance(node.func.value, ast.Name) else None
         attr = node.func.attr
-        if (owner == "os" and attr in ("replace", "rename", "renames")) or (owner == "shutil" and attr == "move"):
+        if (owner == "os" and attr in ("replace", "rename", "renames")) or (
+            owner == "shutil" and attr == "move"
+        ):
             lines.append(node.lineno)
         elif attr in ("replace", "rename") and len(node.args) == 1 and not node.keywords:
             lines.append(node.lineno)
@@ -55,20 +63,33 @@ def test_the_rename_finder_sees_a_rename() -> None:
 
 
 def test_no_module_defines_its_own_atomic_write() -> None:
-    offenders = sorted(f"{name}:{line}" for name, path in _modules().items() if name not in RENAME_EXCEPTIONS
-                       for line in _renames(path))
+    offenders = sorted(
+        f"{name}:{line}"
+        for name, path in _modules().items()
+        if name not in RENAME_EXCEPTIONS
+        for line in _renames(path)
+    )
     assert offenders == [], "write files with harness.io (or list the reason here): " + ", ".join(offenders)
 
 
 def test_nothing_below_the_run_layer_imports_runs_or_report() -> None:
-    offenders = sorted(f"{name} imports {target}" for name, targets in _graph().items()
-                       if not _within(name, ABOVE_RUNS)
-                       for target in targets if _within(target, ("harness.runs", "harness.report")))
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, targets in _graph().items()
+        if not _within(name, ABOVE_RUNS)
+        for target in targets
+        if _within(target, ("harness.runs", "harness.report"))
+    )
     assert offenders == []
 
 
 def test_components_do_not_reach_up_into_a_peer() -> None:
-    offenders = sorted(f"{name} imports {target}" for name, targets in _graph().items()
-                       for low, high in FORBIDDEN.items() if _within(name, (low,))
-                       for target in targets if _within(target, high))
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, targets in _graph().items()
+        for low, high in FORBIDDEN.items()
+        if _within(name, (low,))
+        for target in targets
+        if _within(target, high)
+    )
     assert offenders == []

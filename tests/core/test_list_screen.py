@@ -27,11 +27,14 @@ def test_one_line_per_component_grouped_by_kind(columns: int) -> None:
     kinds = list(dict.fromkeys(r["kind"] for r in rows))
     assert len(lines) == len(rows) + len(kinds)
     assert [line for line in lines if not line.startswith(" ")] == [
-        f"{k} ({sum(r['kind'] == k for r in rows)})" for k in kinds]
+        f"{k} ({sum(r['kind'] == k for r in rows)})" for k in kinds
+    ]
     assert all(display_width(line) < columns for line in lines), max(lines, key=display_width)
     assert any(line.split()[0] == "gpt35" for line in lines)
     judge_only = harness("list", "judge", columns=columns).stdout.splitlines()
-    assert judge_only[0].startswith("judge (") and len(judge_only) == 1 + sum(r["kind"] == "judge" for r in rows)
+    assert judge_only[0].startswith("judge (") and len(judge_only) == 1 + sum(
+        r["kind"] == "judge" for r in rows
+    )
 
 
 def test_long_is_the_table_with_plugins() -> None:

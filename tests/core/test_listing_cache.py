@@ -36,7 +36,8 @@ def test_cache_is_used_and_invalidated(tmp_path):
     # a new category file in a registry directory invalidates it
     time.sleep(0.01)
     (registry / "categories" / "poetry.yaml").write_text(
-        "id: poetry\ndisplay_name: poetry\nprompt: 请评分。\n", encoding="utf-8")
+        "id: poetry\ndisplay_name: poetry\nprompt: 请评分。\n", encoding="utf-8"
+    )
     after, _ = list_json(env)
     assert ("category", "poetry") in {(r["kind"], r["name"]) for r in after}
     assert after[0]["description"] != "served from the cache"

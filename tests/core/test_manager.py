@@ -34,8 +34,15 @@ def pm():
 
 def test_register_and_create_lazily(pm):
     def harness_register_judges(register):
-        register(JudgeSpec(name="echo", factory=f"{__name__}:EchoJudge", aliases=("e",),
-                           description="Echo.\nSecond line is dropped.", options={"scale": 2.0}))
+        register(
+            JudgeSpec(
+                name="echo",
+                factory=f"{__name__}:EchoJudge",
+                aliases=("e",),
+                description="Echo.\nSecond line is dropped.",
+                options={"scale": 2.0},
+            )
+        )
 
     name = pm.register(make_plugin("p1", harness_register_judges=harness_register_judges))
     try:
@@ -81,14 +88,26 @@ def test_duplicate_names_name_both_plugins_regardless_of_order():
 
 
 def test_same_name_in_different_kinds_is_fine(pm):
-    pm.register(make_plugin("m", harness_register_models=lambda register: register(ModelSpec(name="x", factory="a:b")),
-                            harness_register_judges=lambda register: register(JudgeSpec(name="x", factory="a:b"))))
+    pm.register(
+        make_plugin(
+            "m",
+            harness_register_models=lambda register: register(ModelSpec(name="x", factory="a:b")),
+            harness_register_judges=lambda register: register(JudgeSpec(name="x", factory="a:b")),
+        )
+    )
     assert pm.registry.names("model") == ["x"] and pm.registry.names("judge") == ["x"]
 
 
 def test_unknown_name_suggests_and_lists(pm):
-    pm.register(make_plugin("j", harness_register_judges=lambda register: (
-        register(JudgeSpec(name="gpt35", factory="a:b")), register(JudgeSpec(name="ref-f1", factory="a:b")))))
+    pm.register(
+        make_plugin(
+            "j",
+            harness_register_judges=lambda register: (
+                register(JudgeSpec(name="gpt35", factory="a:b")),
+                register(JudgeSpec(name="ref-f1", factory="a:b")),
+            ),
+        )
+    )
     with pytest.raises(UnknownComponentError) as info:
         pm.registry.get("judge", "gtp35")
     assert "Did you mean 'gpt35'" in str(info.value)
@@ -103,8 +122,14 @@ def test_parametric_names(pm):
         seen.update(arg=arg, **kw)
         return "built"
 
-    pm.register(make_plugin("hfp", harness_register_models=lambda register: register(
-        ModelSpec(name="hf", factory=factory, parametric=True))))
+    pm.register(
+        make_plugin(
+            "hfp",
+            harness_register_models=lambda register: register(
+                ModelSpec(name="hf", factory=factory, parametric=True)
+            ),
+        )
+    )
     assert pm.registry.create("model", "hf:org/model:v2", path="/x") == "built"
     assert seen == {"arg": "org/model:v2", "path": "/x"}
     with pytest.raises(UnknownComponentError):
@@ -117,7 +142,11 @@ def test_plugin_raising_in_hook_is_isolated(pm, capsys):
         raise RuntimeError("registration exploded")
 
     pm.register(make_plugin("bad", harness_register_judges=bad))
-    pm.register(make_plugin("good", harness_register_judges=lambda register: register(JudgeSpec(name="ok", factory="a:b"))))
+    pm.register(
+        make_plugin(
+            "good", harness_register_judges=lambda register: register(JudgeSpec(name="ok", factory="a:b"))
+        )
+    )
     assert pm.registry.names("judge") == ["ok"]  # nothing from the broken plugin survives
     infos = {i.name: i for i in pm.plugins()}
     assert infos["bad"].status == "broken" and "registration exploded" in infos["bad"].error
@@ -126,7 +155,11 @@ def test_plugin_raising_in_hook_is_isolated(pm, capsys):
 
 
 def test_wrong_spec_type_is_reported(pm):
-    pm.register(make_plugin("wrong", harness_register_judges=lambda register: register(ModelSpec(name="m", factory="a:b"))))
+    pm.register(
+        make_plugin(
+            "wrong", harness_register_judges=lambda register: register(ModelSpec(name="m", factory="a:b"))
+        )
+    )
     assert pm.registry.names("judge") == [] and pm.registry.names("model") == []
     assert "must register JudgeSpec" in {i.name: i for i in pm.plugins()}["wrong"].error
 
@@ -140,8 +173,9 @@ def test_load_plugin_from_file_and_disable(tmp_path):
     )
     pm = PluginManager(load_entry_points=False, extra_plugins=[str(plugin_file)], registry_paths=[])
     assert pm.registry.plugin_of("judge", "from-file") == "my_judges"
-    pm_off = PluginManager(load_entry_points=False, extra_plugins=[str(plugin_file)], disabled=["my_judges"],
-                           registry_paths=[])
+    pm_off = PluginManager(
+        load_entry_points=False, extra_plugins=[str(plugin_file)], disabled=["my_judges"], registry_paths=[]
+    )
     assert pm_off.registry.names("judge") == []
     assert [i.status for i in pm_off.plugins()] == ["disabled"]
 
@@ -218,7 +252,10 @@ def test_plugin_specs_module_and_module_attr(tmp_path, monkeypatch):
         assert pm.registry.plugin_of("judge", "module-judge") == "attr_plugins"
         pm.load_plugin(f"{tmp_path / 'attr_plugins.py'}:namespace", source="HARNESS_PLUGINS")
         # the same judge from two plugins: a clash, reported, never a silent winner
-        assert pm.registry.clashes()[("judge", "cls-judge")] == ["attr_plugins:JudgePlugin", "attr_plugins:namespace"]
+        assert pm.registry.clashes()[("judge", "cls-judge")] == [
+            "attr_plugins:JudgePlugin",
+            "attr_plugins:namespace",
+        ]
         bad = pm.load_plugin("attr_plugins:Missing")
         assert bad.status == "broken" and "Missing" in bad.error
     finally:
@@ -229,7 +266,11 @@ def test_plugin_specs_module_and_module_attr(tmp_path, monkeypatch):
 
 def test_registry_paths_hook_returning_garbage_is_isolated(pm, capsys):
     pm.register(make_plugin("garbage", harness_registry_paths=lambda: 42))
-    pm.register(make_plugin("fine", harness_register_judges=lambda register: register(JudgeSpec(name="ok", factory="a:b"))))
+    pm.register(
+        make_plugin(
+            "fine", harness_register_judges=lambda register: register(JudgeSpec(name="ok", factory="a:b"))
+        )
+    )
     try:
         assert pm.registry.names("judge") == ["ok"]
         infos = {i.name: i for i in pm.plugins()}

@@ -12,10 +12,23 @@ from pathlib import Path
 
 import pytest
 
-JUDGE_FILES = ["README.md", "my_judge/__init__.py", "my_judge/judge.py",
-               "my_judge/registry/categories/my_judge_rubric.yaml", "pyproject.toml", "tests/test_judge.py"]
-DATASET_FILES = ["README.md", "pyproject.toml", "qa_set/__init__.py", "qa_set/data/questions.jsonl",
-                 "qa_set/dataset.py", "qa_set/registry/categories/qa_set_questions.yaml", "tests/test_dataset.py"]
+JUDGE_FILES = [
+    "README.md",
+    "my_judge/__init__.py",
+    "my_judge/judge.py",
+    "my_judge/registry/categories/my_judge_rubric.yaml",
+    "pyproject.toml",
+    "tests/test_judge.py",
+]
+DATASET_FILES = [
+    "README.md",
+    "pyproject.toml",
+    "qa_set/__init__.py",
+    "qa_set/data/questions.jsonl",
+    "qa_set/dataset.py",
+    "qa_set/registry/categories/qa_set_questions.yaml",
+    "tests/test_dataset.py",
+]
 
 
 def files_under(folder: Path) -> list[str]:
@@ -48,8 +61,25 @@ def test_an_existing_empty_folder_is_used(cli, tmp_path):
     assert files_under(tmp_path / "empty") == JUDGE_FILES
 
 
-@pytest.mark.parametrize("name", ["../x", "a b", "x\x1b[2Jy", "My-Judge", "-x", "x/y", "1abc", "a--b", "a" * 41,
-                                  "é", "", "class", "json", "harness"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../x",
+        "a b",
+        "x\x1b[2Jy",
+        "My-Judge",
+        "-x",
+        "x/y",
+        "1abc",
+        "a--b",
+        "a" * 41,
+        "é",
+        "",
+        "class",
+        "json",
+        "harness",
+    ],
+)
 def test_hostile_or_shadowing_names_exit_2_writing_nothing(cli, tmp_path, name):
     proc = cli("new", "judge", name, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -92,16 +122,37 @@ def test_the_generated_code_is_ruff_clean_at_ruffs_defaults(cli, tmp_path):
     """What a plugin author's linter says first: nothing (default line length 88, isort, pyflakes)."""
     for kind, name in (("judge", "my-judge"), ("dataset", "qa-set")):
         assert cli("new", kind, name, cwd=tmp_path).returncode == 0
-        out = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP", "."],
-                             cwd=tmp_path / name, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP", "."],
+            cwd=tmp_path / name,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0, out.stdout + out.stderr
 
 
 def _pip_install_editable(package: Path, target: Path) -> None:
     """``pip install -e`` for real (entry point and all) into a private target folder."""
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--target", str(target), "-e", str(package)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            "-e",
+            str(package),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -112,8 +163,10 @@ def _env_with(*paths: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("kind", "name", "module", "passed"), [("judge", "my-judge", "my_judge", 5),
-                                                                ("dataset", "qa-set", "qa_set", 3)])
+@pytest.mark.parametrize(
+    ("kind", "name", "module", "passed"),
+    [("judge", "my-judge", "my_judge", 5), ("dataset", "qa-set", "qa_set", 3)],
+)
 def test_the_package_installs_lists_and_its_own_tests_pass(cli, tmp_path, kind, name, module, passed):
     assert cli("new", kind, name, cwd=tmp_path).returncode == 0
     package, site = tmp_path / name, tmp_path / "site"
@@ -122,10 +175,18 @@ def test_the_package_installs_lists_and_its_own_tests_pass(cli, tmp_path, kind, 
     rows = json.loads(cli("list", kind, "--json", env=env).stdout)
     [row] = [r for r in rows if r["name"] == name]
     assert row["plugin"] == name
-    categories = {r["name"]: r["plugin"] for r in json.loads(cli("list", "category", "--json", env=env).stdout)}
+    categories = {
+        r["name"]: r["plugin"] for r in json.loads(cli("list", "category", "--json", env=env).stdout)
+    }
     assert categories[f"{module}_{'rubric' if kind == 'judge' else 'questions'}"] == name
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=package,
-                           env=_env_with(site), capture_output=True, text=True, timeout=300)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=package,
+        env=_env_with(site),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert tests.returncode == 0 and f"{passed} passed" in tests.stdout, tests.stdout[-3000:] + tests.stderr
 
 

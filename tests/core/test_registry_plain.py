@@ -44,23 +44,43 @@ def test_rules_declare_the_models_fields(rules, model: type[BaseModel]) -> None:
         assert rule.pattern == _constraint(field, "pattern"), name
         assert rule.min_length == (_constraint(field, "min_length") or 0), name
         assert rule.gt == _constraint(field, "gt"), name
-        literal = [a for a in (field.annotation, *typing.get_args(field.annotation))
-                   if typing.get_origin(a) is typing.Literal]
+        literal = [
+            a
+            for a in (field.annotation, *typing.get_args(field.annotation))
+            if typing.get_origin(a) is typing.Literal
+        ]
         assert rule.choices == (typing.get_args(literal[0]) if literal else ()), name
 
 
 def _field_values(rules) -> st.SearchStrategy:
     """Values near the rules' edges: the right type and the wrong, empty, non-ASCII, near a pattern."""
-    names = st.sampled_from(["a", "gpt-4", "Org/model.v1", "Oops Bad", "a\n", "é", "", "-x", "a/b/c",
-                             "base", "instruction-tuned", "x_1.2"])
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 5), st.floats(allow_nan=False), names,
-                        st.text(max_size=4))
+    names = st.sampled_from(
+        [
+            "a",
+            "gpt-4",
+            "Org/model.v1",
+            "Oops Bad",
+            "a\n",
+            "é",
+            "",
+            "-x",
+            "a/b/c",
+            "base",
+            "instruction-tuned",
+            "x_1.2",
+        ]
+    )
+    scalars = st.one_of(
+        st.none(), st.booleans(), st.integers(-3, 5), st.floats(allow_nan=False), names, st.text(max_size=4)
+    )
     return st.one_of(scalars, st.lists(st.one_of(names, st.integers(0, 2)), max_size=3))
 
 
 # a plainly valid document of each schema, which the property test changes a field or two of
-BASES = {"category": {"id": "a", "display_name": "x", "prompt": "p"},
-         "recipe": {"name": "a", "hf_id": "org/x", "stage": "base"}}
+BASES = {
+    "category": {"id": "a", "display_name": "x", "prompt": "p"},
+    "recipe": {"name": "a", "hf_id": "org/x", "stage": "base"},
+}
 
 
 @pytest.mark.parametrize(("rules", "model"), SCHEMAS, ids=["category", "recipe"])
@@ -68,7 +88,9 @@ BASES = {"category": {"id": "a", "display_name": "x", "prompt": "p"},
 @given(data=st.data())
 def test_what_the_rules_accept_the_model_accepts_alike(rules, model: type[BaseModel], data) -> None:
     base = BASES["category" if rules is CATEGORY_RULES else "recipe"]
-    changes = data.draw(st.dictionaries(st.sampled_from([*rules, "unknown"]), _field_values(rules), max_size=2))
+    changes = data.draw(
+        st.dictionaries(st.sampled_from([*rules, "unknown"]), _field_values(rules), max_size=2)
+    )
     document = {**base, **changes}
     values = plain_values(document, rules)
     if values is None:

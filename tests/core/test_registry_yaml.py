@@ -37,14 +37,18 @@ def test_bad_yaml_syntax(tmp_path):
 
 
 def test_source_checksum_must_be_hex(tmp_path):
-    bad = write(tmp_path / "s.yaml", "name: s\nfiles:\n  - {name: a.json, url: 'http://x/a.json', sha256: nothex}\n")
+    bad = write(
+        tmp_path / "s.yaml", "name: s\nfiles:\n  - {name: a.json, url: 'http://x/a.json', sha256: nothex}\n"
+    )
     with pytest.raises(RegistryFileError, match=r"field 'files.0.sha256'"):
         load_yaml_model(bad, SourceDef)
 
 
 def test_third_party_category_directory(tmp_path):
-    write(tmp_path / "categories" / "poetry.yaml",
-          "id: poetry\ndisplay_name: poetry\nprompt: 请评分。\ngold_shown: false\nsource_names: [poetry]\n")
+    write(
+        tmp_path / "categories" / "poetry.yaml",
+        "id: poetry\ndisplay_name: poetry\nprompt: 请评分。\ngold_shown: false\nsource_names: [poetry]\n",
+    )
     pm = PluginManager(load_entry_points=False, registry_paths=[tmp_path])
     cat = pm.registry.categories()["poetry"]
     assert cat.gold_shown is False and cat.group == "poetry" and cat.prompt.startswith("请评分")

@@ -14,8 +14,16 @@ import sys
 
 import pytest
 
-HEAVY = ("pydantic", "pydantic_core", "huggingface_hub", "torch", "transformers", "deepspeed", "litellm",
-         "aiohttp")
+HEAVY = (
+    "pydantic",
+    "pydantic_core",
+    "huggingface_hub",
+    "torch",
+    "transformers",
+    "deepspeed",
+    "litellm",
+    "aiohttp",
+)
 COMMANDS = (["--help"], ["list"], ["list", "--json"], ["list", "--long"], ["list", "model"])
 # runs the CLI as the `harness` script does, and writes the modules it imported when it exits
 PROBE = (
@@ -30,8 +38,9 @@ def probe(args: list[str], home, out, cwd=None, env: dict | None = None) -> tupl
     """The modules ``harness *args`` imported and what it printed, run in a fresh process (in
     ``cwd``) with ``home``."""
     env = {**os.environ, "HARNESS_HOME": str(home), "MODULES_OUT": str(out), "COLUMNS": "80", **(env or {})}
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     return json.loads(out.read_text()), proc.stdout
@@ -42,8 +51,11 @@ def imported_modules(args: list[str], home, out, cwd=None, env: dict | None = No
 
 
 def _heavy_imports(args: list[str], home, out) -> list[str]:
-    return [m for m in imported_modules(args, home, out) if m.split(".")[0] in HEAVY or m == "harness.models"
-            or m.startswith("harness.models.")]
+    return [
+        m
+        for m in imported_modules(args, home, out)
+        if m.split(".")[0] in HEAVY or m == "harness.models" or m.startswith("harness.models.")
+    ]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)

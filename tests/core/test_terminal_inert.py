@@ -28,9 +28,12 @@ def _assert_inert(text: str) -> None:
 def hostile_registry(tmp_path) -> dict[str, str]:
     categories = tmp_path / "registry" / "categories"
     categories.mkdir(parents=True)
-    (categories / "hostile.yaml").write_text(yaml.safe_dump(
-        {"id": "hostile", "display_name": HOSTILE, "prompt": "p", "gold_shown": True}, allow_unicode=True),
-        encoding="utf-8")
+    (categories / "hostile.yaml").write_text(
+        yaml.safe_dump(
+            {"id": "hostile", "display_name": HOSTILE, "prompt": "p", "gold_shown": True}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
     return {"HARNESS_REGISTRY_PATH": str(tmp_path / "registry"), "COLUMNS": "300"}
 
 
@@ -61,8 +64,15 @@ def test_escapes_in_a_plugin_path_a_dataset_path_and_an_option_are_shown_escaped
     plugin = harness("--plugin", str(tmp_path / "x\x1b[2J\u202e.py"), "list", "judge")
     _assert_inert(plugin.stderr)
     assert "x\\x1b[2J\\u202e.py" in plugin.stderr
-    dataset = harness("run", "--dataset", str(tmp_path / "d\x1b]0;T\x07.jsonl"), "--model", "tiny-llama",
-                      "--judge", "ref-f1")
+    dataset = harness(
+        "run",
+        "--dataset",
+        str(tmp_path / "d\x1b]0;T\x07.jsonl"),
+        "--model",
+        "tiny-llama",
+        "--judge",
+        "ref-f1",
+    )
     assert dataset.returncode == 2
     _assert_inert(dataset.stderr + dataset.stdout)
     option = harness("list", "--x\x1b[2J\u202e")

@@ -8,7 +8,12 @@ from harness.cli.verbosity import hoist_verbose, verbose_requested
 def test_a_trailing_verbose_flag_moves_before_the_command():
     assert hoist_verbose(["run", "--model", "x", "-v"], "run") == ["-v", "run", "--model", "x"]
     assert hoist_verbose(["-p", "plug", "data", "fetch", "--verbose"], "data") == [
-        "-p", "plug", "--verbose", "data", "fetch"]
+        "-p",
+        "plug",
+        "--verbose",
+        "data",
+        "fetch",
+    ]
 
 
 def test_nothing_else_moves():

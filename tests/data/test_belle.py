@@ -17,8 +17,15 @@ from harness.manager import get_registry
 from harness.scoring.columns import TABLE5_COLUMNS
 
 EXPECTED_COLUMNS = {
-    "others": 113, "rewrite": 131, "classification": 65, "generation": 98, "summarization": 40,
-    "extract": 37, "open_qa": 285, "brainstorming": 179, "closed_qa": 52,
+    "others": 113,
+    "rewrite": 131,
+    "classification": 65,
+    "generation": 98,
+    "summarization": 40,
+    "extract": 37,
+    "open_qa": 285,
+    "brainstorming": 179,
+    "closed_qa": 52,
 }
 
 
@@ -68,7 +75,11 @@ def test_prompts_equal_registry_prompts(shared_data, categories):
     for category, prompt in data.prompts.items():
         assert categories[category].prompt == prompt
     assert any("translation" in note and "no samples" in note for note in data.notes)
-    assert {c for c, spec in categories.items() if not spec.gold_shown} >= {"generation", "brainstorming", "rewrite"}
+    assert {c for c, spec in categories.items() if not spec.gold_shown} >= {
+        "generation",
+        "brainstorming",
+        "rewrite",
+    }
     assert categories["math"].group == categories["code"].group == "others"
     assert categories["open_qa"].display_name == "open qa"
 
@@ -115,9 +126,13 @@ def test_unknown_class_names_file_line_and_value(belle_copy, categories):
 
 def test_sample_without_prompt_is_an_error(belle_copy, categories):
     prompts = belle_copy / "eval_prompt.json"
-    kept = [line for line in prompts.read_text(encoding="utf-8").splitlines() if '"summarization"' not in line]
+    kept = [
+        line for line in prompts.read_text(encoding="utf-8").splitlines() if '"summarization"' not in line
+    ]
     prompts.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"class 'summarization' \(category 'summarization'\) has no judge prompt"):
+    with pytest.raises(
+        DataError, match=r"class 'summarization' \(category 'summarization'\) has no judge prompt"
+    ):
         load_belle_eval(belle_copy, categories)
 
 
@@ -139,7 +154,9 @@ def _third_party(tmp_path: Path, eval_dir: Path, *, with_category: bool) -> dict
         f"    sha256: {hashlib.sha256((eval_dir / name).read_bytes()).hexdigest()}\n"
         for name in ("eval_set.json", "eval_prompt.json")
     )
-    (registry / "sources" / "belle-custom.yaml").write_text(f"name: belle-custom\nfiles:\n{files}", encoding="utf-8")
+    (registry / "sources" / "belle-custom.yaml").write_text(
+        f"name: belle-custom\nfiles:\n{files}", encoding="utf-8"
+    )
     if with_category:
         (registry / "categories").mkdir(exist_ok=True)
         (registry / "categories" / "poetry.yaml").write_text(
@@ -177,7 +194,12 @@ def test_cli_truncated_line_exits_2(belle_copy, tmp_path, static_server, fresh_c
 
 def test_cli_unknown_class_exits_2_until_a_category_yaml_is_added(belle_copy, tmp_path, cli):
     with (belle_copy / "eval_set.json").open("a", encoding="utf-8") as fh:
-        fh.write("\n" + json.dumps({"question": "写一首关于春天的诗。", "std_answer": "", "class": "Poetry"}, ensure_ascii=False))
+        fh.write(
+            "\n"
+            + json.dumps(
+                {"question": "写一首关于春天的诗。", "std_answer": "", "class": "Poetry"}, ensure_ascii=False
+            )
+        )
     with (belle_copy / "eval_prompt.json").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"class": "poetry", "prompt": "请给诗歌打分。"}, ensure_ascii=False) + "\n")
     env = _third_party(tmp_path, belle_copy, with_category=False)

@@ -43,13 +43,29 @@ def planted(shared: Path, tmp_path: Path, n: int = 200) -> tuple[Path, dict[str,
 
 
 @pytest.mark.slow  # MinHash over the real BELLE and Alpaca files
-def test_belle_and_alpaca_files_planted_duplicates_caught_deterministically(shared_data: Path, tmp_path: Path):
+def test_belle_and_alpaca_files_planted_duplicates_caught_deterministically(
+    shared_data: Path, tmp_path: Path
+):
     plant, expected = planted(shared_data, tmp_path)
-    inputs = [str(plant), str(shared_data / "belle" / "Belle_open_source_1k.json"),
-              str(shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json"),
-              str(shared_data / "alpaca" / "llamafactory_alpaca_en_demo.json")]
-    first = harness("data", "clean", *inputs, "--out", str(tmp_path / "a.jsonl"), "--seed", "7",
-                    "--threshold", "0.8", "--num-perm", "128")
+    inputs = [
+        str(plant),
+        str(shared_data / "belle" / "Belle_open_source_1k.json"),
+        str(shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json"),
+        str(shared_data / "alpaca" / "llamafactory_alpaca_en_demo.json"),
+    ]
+    first = harness(
+        "data",
+        "clean",
+        *inputs,
+        "--out",
+        str(tmp_path / "a.jsonl"),
+        "--seed",
+        "7",
+        "--threshold",
+        "0.8",
+        "--num-perm",
+        "128",
+    )
     assert first.returncode == 0, first.stderr
     assert max(len(line) for line in first.stdout.splitlines()) <= 80
     assert "Chinese is counted in characters" in first.stdout
@@ -63,8 +79,11 @@ def test_belle_and_alpaca_files_planted_duplicates_caught_deterministically(shar
     # the 1k file repeats the plant's first 200 records exactly, matched to the plant (earlier input)
     belle_drops = [d for d in report["drops"] if d["origin"] == "Belle_open_source_1k.json"]
     assert len([d for d in belle_drops if d["line"] <= 200]) == 200
-    assert all(d["matched_origin"] == "planted.jsonl" and d["matched_id"] == f"belle-{d['line'] - 1}"
-               for d in belle_drops if d["line"] <= 200)
+    assert all(
+        d["matched_origin"] == "planted.jsonl" and d["matched_id"] == f"belle-{d['line'] - 1}"
+        for d in belle_drops
+        if d["line"] <= 200
+    )
     # every exact drop in the alpaca files really is the same record as the one it matched
     zh = shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json"
     zh_records = {line: rec for line, rec in _array_records(zh)}
@@ -85,7 +104,9 @@ def test_belle_and_alpaca_files_planted_duplicates_caught_deterministically(shar
     second = harness("data", "clean", *inputs, "--out", str(tmp_path / "b.jsonl"), "--seed", "7")
     assert second.returncode == 0, second.stderr
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
-    assert without_timings(report) == without_timings(json.loads((tmp_path / "b.report.json").read_text("utf-8")))
+    assert without_timings(report) == without_timings(
+        json.loads((tmp_path / "b.report.json").read_text("utf-8"))
+    )
 
 
 def _array_records(path: Path):
@@ -127,8 +148,21 @@ def test_a_plugin_embedder_drops_semantic_duplicates(shared_data: Path, tmp_path
     plugin.write_text(PLUGIN, encoding="utf-8")
     listed = harness("--plugin", str(plugin), "list", "embedder")
     assert listed.returncode == 0 and "charbag" in listed.stdout and "lm-mean" in listed.stdout
-    result = harness("--plugin", str(plugin), "data", "clean", str(plant), "--out", str(tmp_path / "k.jsonl"),
-                     "--no-near", "--embedder", "charbag", "--semantic-threshold", "0.99", "--json")
+    result = harness(
+        "--plugin",
+        str(plugin),
+        "data",
+        "clean",
+        str(plant),
+        "--out",
+        str(tmp_path / "k.jsonl"),
+        "--no-near",
+        "--embedder",
+        "charbag",
+        "--semantic-threshold",
+        "0.99",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert [s["stage"] for s in summary["stages"]] == ["exact", "semantic"]
@@ -148,9 +182,19 @@ def test_builtin_lm_embedder_and_perplexity_filter_with_tiny_llama(shared_data: 
     assert stats["stage"] == "perplexity" and stats["scored"] == 41 and stats["dropped"] == 0
     assert stats["min"] <= stats["median"] <= stats["max"]
     threshold = stats["median"]
-    result = harness(*common, "--out", str(tmp_path / "k.jsonl"), "--embedder", "lm-mean:tiny-llama",
-                     "--semantic-threshold", "0.995", "--perplexity-model", "tiny-llama",
-                     "--max-perplexity", str(threshold))
+    result = harness(
+        *common,
+        "--out",
+        str(tmp_path / "k.jsonl"),
+        "--embedder",
+        "lm-mean:tiny-llama",
+        "--semantic-threshold",
+        "0.995",
+        "--perplexity-model",
+        "tiny-llama",
+        "--max-perplexity",
+        str(threshold),
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     semantic, ppl = summary["stages"][1], summary["stages"][2]
@@ -167,8 +211,18 @@ def test_builtin_lm_embedder_and_perplexity_filter_with_tiny_llama(shared_data: 
 
 
 def test_registered_datasets_by_name(shared_data: Path, tmp_path: Path):
-    result = harness("data", "clean", "belle-eval", "--data-dir", str(shared_data / "belle"), "--out",
-                     str(tmp_path / "eval.jsonl"), "--on", "instruction", "--json")
+    result = harness(
+        "data",
+        "clean",
+        "belle-eval",
+        "--data-dir",
+        str(shared_data / "belle"),
+        "--out",
+        str(tmp_path / "eval.jsonl"),
+        "--on",
+        "instruction",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     # MANIFEST: no duplicate eval questions, even after stripping whitespace and case
@@ -181,17 +235,24 @@ def test_registered_datasets_by_name(shared_data: Path, tmp_path: Path):
 
 def test_bad_inputs_exit_2_with_file_and_line(shared_data: Path, tmp_path: Path):
     bad_json = tmp_path / "bad.jsonl"
-    bad_json.write_text('{"instruction": "a", "output": "b"}\n{"instruction": "c", "output": "d"}\n{"instr\n',
-                        encoding="utf-8")
+    bad_json.write_text(
+        '{"instruction": "a", "output": "b"}\n{"instruction": "c", "output": "d"}\n{"instr\n',
+        encoding="utf-8",
+    )
     missing = tmp_path / "missing.json"
-    missing.write_text('[\n  {"instruction": "a", "output": "b"},\n  {"instruction": "c"}\n]\n', encoding="utf-8")
+    missing.write_text(
+        '[\n  {"instruction": "a", "output": "b"},\n  {"instruction": "c"}\n]\n', encoding="utf-8"
+    )
     not_obj = tmp_path / "list.json"
     not_obj.write_text('[\n  {"instruction": "a", "output": "b"},\n\n  [1, 2]\n]', encoding="utf-8")
     unknown = tmp_path / "unknown.jsonl"
     unknown.write_text('{"text": "hello"}\n', encoding="utf-8")
-    for path, needle in ((bad_json, "bad.jsonl line 3: invalid JSON"), (missing, "missing.json line 3: no 'output'"),
-                         (not_obj, "list.json line 4: expected a JSON object"),
-                         (unknown, "unknown.jsonl line 1: not an instruction record")):
+    for path, needle in (
+        (bad_json, "bad.jsonl line 3: invalid JSON"),
+        (missing, "missing.json line 3: no 'output'"),
+        (not_obj, "list.json line 4: expected a JSON object"),
+        (unknown, "unknown.jsonl line 1: not an instruction record"),
+    ):
         result = harness("data", "clean", str(path), "--out", str(tmp_path / "o.jsonl"), columns=200)
         assert result.returncode == 2, (path, result.stderr)
         assert needle in result.stderr and "Traceback" not in result.stderr, result.stderr
@@ -204,15 +265,21 @@ def test_bad_inputs_exit_2_with_file_and_line(shared_data: Path, tmp_path: Path)
         (["--threshold", "0"], "--threshold must be in (0, 1]"),
     ):
         result = harness("data", "clean", str(good), "--out", str(tmp_path / "o.jsonl"), *args, columns=200)
-        assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr, result.stderr
-    result = harness("data", "clean", str(tmp_path / "nowhere.json"), "--out", str(tmp_path / "o.jsonl"), columns=200)
+        assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr, (
+            result.stderr
+        )
+    result = harness(
+        "data", "clean", str(tmp_path / "nowhere.json"), "--out", str(tmp_path / "o.jsonl"), columns=200
+    )
     assert result.returncode == 2 and "no such file" in result.stderr
 
 
 def test_outputs_are_never_overwritten_without_force(shared_data: Path, tmp_path: Path):
     source = tmp_path / "in.jsonl"
-    source.write_text('{"instruction": "你好", "output": "你好！"}\n{"instruction": "你好", "output": "你好！"}\n',
-                      encoding="utf-8")
+    source.write_text(
+        '{"instruction": "你好", "output": "你好！"}\n{"instruction": "你好", "output": "你好！"}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "mine.jsonl"
     out.write_text("my own file\n", encoding="utf-8")
     result = harness("data", "clean", str(source), "--out", str(out), columns=200)
@@ -231,7 +298,12 @@ def test_outputs_are_never_overwritten_without_force(shared_data: Path, tmp_path
     assert result.returncode == 0, result.stderr
     assert jsonl(out) == [{"instruction": "你好", "output": "你好！"}]
     assert json.loads(report.read_text("utf-8"))["dropped_by_reason"] == {"exact_duplicate": 1}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "link.jsonl", "mine.jsonl", "mine.report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.jsonl",
+        "link.jsonl",
+        "mine.jsonl",
+        "mine.report.json",
+    ]
 
 
 def test_missing_datasketch_says_how_to_install_it(tmp_path: Path):
@@ -242,6 +314,14 @@ def test_missing_datasketch_says_how_to_install_it(tmp_path: Path):
     source.write_text('{"instruction": "a", "output": "b"}\n', encoding="utf-8")
     env = {"PYTHONPATH": os.pathsep.join([str(fake), os.environ.get("PYTHONPATH", "")])}
     result = harness("data", "clean", str(source), "--out", str(tmp_path / "o.jsonl"), env=env, columns=200)
-    assert result.returncode == 2 and "pip install datasketch" in result.stderr and "Traceback" not in result.stderr
-    assert harness("data", "clean", str(source), "--out", str(tmp_path / "o.jsonl"), "--no-near",
-                   env=env).returncode == 0  # exact de-duplication needs no extra package
+    assert (
+        result.returncode == 2
+        and "pip install datasketch" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    assert (
+        harness(
+            "data", "clean", str(source), "--out", str(tmp_path / "o.jsonl"), "--no-near", env=env
+        ).returncode
+        == 0
+    )  # exact de-duplication needs no extra package

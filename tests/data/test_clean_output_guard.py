@@ -16,14 +16,23 @@ COMPRESS = {".xz": lzma.compress, ".gz": gzip.compress}
 
 @pytest.mark.parametrize("suffix", [".xz", ".gz"])
 @pytest.mark.parametrize("option", ["--out", "--report"])
-def test_compressed_input_read_by_fallback_is_not_overwritten(tmp_path: Path, cli, suffix: str,
-                                                              option: str) -> None:
+def test_compressed_input_read_by_fallback_is_not_overwritten(
+    tmp_path: Path, cli, suffix: str, option: str
+) -> None:
     compressed = tmp_path / f"d.jsonl{suffix}"
     compressed.write_bytes(COMPRESS[suffix](RECORDS))
     before = compressed.read_bytes()
     other = "--report" if option == "--out" else "--out"
-    done = cli("data", "clean", str(tmp_path / "d.jsonl"), option, str(compressed),
-               other, str(tmp_path / "elsewhere.jsonl"), "--force")
+    done = cli(
+        "data",
+        "clean",
+        str(tmp_path / "d.jsonl"),
+        option,
+        str(compressed),
+        other,
+        str(tmp_path / "elsewhere.jsonl"),
+        "--force",
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "input file" in done.stderr and str(compressed) in done.stderr
     assert "Traceback" not in done.stderr

@@ -16,8 +16,13 @@ from harness.paths import project_root
 @pytest.mark.slow  # MinHash over 3,000 samples twice: ~20 s on a busy 2-core machine
 def test_data_clean_bench_smoke(tmp_path: Path, shared_data: Path) -> None:
     out = tmp_path / "figures.json"
-    result = subprocess.run([sys.executable, str(project_root() / "bench" / "data_clean.py"), "--json", str(out)],
-                            capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    result = subprocess.run(
+        [sys.executable, str(project_root() / "bench" / "data_clean.py"), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = json.loads(out.read_text())
     assert [r["label"] for r in rows] == ["whole samples", "instructions only"]

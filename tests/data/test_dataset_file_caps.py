@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-ENV = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
-       "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+ENV = {
+    "OPENAI_API_KEY": "sk-test",
+    "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+}
 
 
 def _sparse(path: Path, head: bytes, size: int) -> Path:
@@ -22,9 +25,19 @@ def _sparse(path: Path, head: bytes, size: int) -> Path:
 
 
 def _run(cli, tmp_path: Path, data: Path, **env: str):
-    return cli("run", "--model", "litellm:gen-model", "--dataset", str(data), "--judge", "ref-f1",
-               "--out", str(tmp_path / "runs"), "--no-progress",
-               env={**ENV, "HARNESS_HOME": str(tmp_path / "home"), **env})
+    return cli(
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        str(data),
+        "--judge",
+        "ref-f1",
+        "--out",
+        str(tmp_path / "runs"),
+        "--no-progress",
+        env={**ENV, "HARNESS_HOME": str(tmp_path / "home"), **env},
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
@@ -34,7 +47,10 @@ def test_run_refuses_a_2gib_dataset_file_unread(tmp_path: Path, cli, suffix: str
     done = _run(cli, tmp_path, data, HARNESS_MAX_DATASET_BYTES=None)
     assert done.returncode == 2, done.stdout + done.stderr
     assert time.perf_counter() - start < 60
-    assert f"{data}: 2,147,483,648 bytes is too large for a dataset file (limit 268,435,456 bytes)" in done.stderr
+    assert (
+        f"{data}: 2,147,483,648 bytes is too large for a dataset file (limit 268,435,456 bytes)"
+        in done.stderr
+    )
     assert "HARNESS_MAX_DATASET_BYTES" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "runs").exists()
 
@@ -55,12 +71,25 @@ def test_the_cap_is_set_by_the_environment(tmp_path: Path, cli) -> None:
 
 def test_data_clean_refuses_a_2gib_input_and_a_gzip_bomb(tmp_path: Path, cli) -> None:
     big = _sparse(tmp_path / "big.jsonl", b'{"instruction": "a", "output": "b"}\n', 2 * 2**30)
-    done = cli("data", "clean", str(big), "--out", str(tmp_path / "kept.jsonl"), env={"HARNESS_MAX_DATASET_BYTES": None})
+    done = cli(
+        "data",
+        "clean",
+        str(big),
+        "--out",
+        str(tmp_path / "kept.jsonl"),
+        env={"HARNESS_MAX_DATASET_BYTES": None},
+    )
     assert done.returncode == 2 and f"{big}: 2,147,483,648 bytes is too large" in done.stderr, done.stderr
     bomb = tmp_path / "bomb.jsonl.gz"
     bomb.write_bytes(gzip.compress(b'{"instruction": "a", "output": "b"}\n' + b" " * 2_000_000))
-    done = cli("data", "clean", str(tmp_path / "bomb.jsonl"), "--out", str(tmp_path / "kept.jsonl"),
-               env={"HARNESS_MAX_DATASET_BYTES": "100000"})
+    done = cli(
+        "data",
+        "clean",
+        str(tmp_path / "bomb.jsonl"),
+        "--out",
+        str(tmp_path / "kept.jsonl"),
+        env={"HARNESS_MAX_DATASET_BYTES": "100000"},
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"{bomb}: over 100,000 bytes once decompressed" in done.stderr
     assert not (tmp_path / "kept.jsonl").exists()

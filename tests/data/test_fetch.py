@@ -35,7 +35,9 @@ def test_mirror_replaces_the_source_base_url():
     file = source.files[0]
     assert mirrored_url(source, file, None) == file.url
     assert mirrored_url(source, file, "http://m.example/x/") == "http://m.example/x/eval_set.json"
-    assert mirrored_url(source, file, "http://m.example/{source}") == "http://m.example/belle-eval/eval_set.json"
+    assert (
+        mirrored_url(source, file, "http://m.example/{source}") == "http://m.example/belle-eval/eval_set.json"
+    )
 
 
 def test_fetch_through_local_mirror_caches_and_verifies(shared_data, static_server, fresh_cache, monkeypatch):
@@ -60,7 +62,9 @@ def test_fetch_through_local_mirror_caches_and_verifies(shared_data, static_serv
     assert len(server.requests) == 4
 
 
-def test_corrupted_download_names_file_and_leaves_no_cache_entry(shared_data, static_server, fresh_cache, tmp_path):
+def test_corrupted_download_names_file_and_leaves_no_cache_entry(
+    shared_data, static_server, fresh_cache, tmp_path
+):
     served = tmp_path / "served"
     served.mkdir()
     shutil.copy(shared_data / "belle" / "eval_prompt.json", served)
@@ -95,7 +99,9 @@ def test_http_error_names_file_and_status(static_server, fresh_cache, tmp_path):
     assert leftovers(fresh_cache) == []
 
 
-def test_compressed_source_is_verified_on_uncompressed_content(static_server, fresh_cache, tmp_path, shared_data):
+def test_compressed_source_is_verified_on_uncompressed_content(
+    static_server, fresh_cache, tmp_path, shared_data
+):
     served = tmp_path / "served"
     served.mkdir()
     raw = (shared_data / "belle" / "eval_prompt.json").read_bytes()
@@ -103,8 +109,14 @@ def test_compressed_source_is_verified_on_uncompressed_content(static_server, fr
     server = static_server(served)
     source = SourceDef(
         name="xz-demo",
-        files=[{"name": "prompts.json", "url": "https://example.invalid/repo/prompts.json.xz",
-                "sha256": hashlib.sha256(raw).hexdigest(), "compression": "xz"}],
+        files=[
+            {
+                "name": "prompts.json",
+                "url": "https://example.invalid/repo/prompts.json.xz",
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "compression": "xz",
+            }
+        ],
     )
     directory = fetch_source(source, mirror=server.url, progress=False)
     assert (directory / "prompts.json").read_bytes() == raw
@@ -120,7 +132,9 @@ def test_local_data_dir_is_verified(shared_data, fresh_cache, tmp_path):
     local = tmp_path / "local" / "belle-eval"
     local.mkdir(parents=True)
     shutil.copy(shared_data / "belle" / "eval_prompt.json", local)
-    (local / "eval_set.json.xz").write_bytes(lzma.compress((shared_data / "belle" / "eval_set.json").read_bytes()))
+    (local / "eval_set.json.xz").write_bytes(
+        lzma.compress((shared_data / "belle" / "eval_set.json").read_bytes())
+    )
     directory = source_dir("belle-eval", data_dir=tmp_path / "local")
     assert directory == fresh_cache / "data" / "belle-eval"
     assert sha256(directory / "eval_set.json") == find_source("belle-eval").files[0].sha256
@@ -167,7 +181,9 @@ def test_cli_corrupted_download_exits_2(shared_data, static_server, fresh_cache,
     tampered[100] ^= 0x01  # same size, other content (a longer file is stopped by the size cap, see below)
     (served / "eval_prompt.json").write_bytes(bytes(tampered))
     server = static_server(served)
-    result = cli("data", "fetch", "belle-eval", "--mirror", server.url, env={"HARNESS_HOME": str(fresh_cache)})
+    result = cli(
+        "data", "fetch", "belle-eval", "--mirror", server.url, env={"HARNESS_HOME": str(fresh_cache)}
+    )
     assert result.returncode == 2
     assert "eval_prompt.json: sha256 mismatch" in result.stderr
     assert "Traceback" not in result.stderr
@@ -186,7 +202,9 @@ def _corrupt_cached(home: Path, name: str = "eval_prompt.json") -> tuple[Path, s
     return path, hashlib.sha256(bytes(data)).hexdigest()
 
 
-def test_cli_tampered_cache_is_refused_everywhere_until_repaired(shared_data, static_server, fresh_cache, cli):
+def test_cli_tampered_cache_is_refused_everywhere_until_repaired(
+    shared_data, static_server, fresh_cache, cli
+):
     server = static_server(shared_data / "belle")
     env = {"HARNESS_HOME": str(fresh_cache), "HARNESS_MIRROR": server.url}
     assert cli("data", "fetch", "belle-eval", env=env).returncode == 0
@@ -232,7 +250,9 @@ def test_cli_fetch_with_bad_local_copy_names_it(shared_data, fresh_cache, tmp_pa
     local.mkdir()
     shutil.copy(shared_data / "belle" / "eval_set.json", local)
     (local / "eval_prompt.json").write_bytes(b"{}")
-    result = cli("data", "fetch", "belle-eval", "--data-dir", str(local), env={"HARNESS_HOME": str(fresh_cache)})
+    result = cli(
+        "data", "fetch", "belle-eval", "--data-dir", str(local), env={"HARNESS_HOME": str(fresh_cache)}
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{local / 'eval_prompt.json'}: sha256 mismatch" in result.stderr
     assert leftovers(fresh_cache) == []
@@ -281,8 +301,15 @@ def _registry_with(tmp_path: Path, *files: dict) -> Path:
 
 @pytest.mark.parametrize("file_name", ["endless.bin", "announced.bin"])
 def test_cli_download_stops_at_the_declared_size(endless_server, fresh_cache, tmp_path, cli, file_name):
-    registry_dir = _registry_with(tmp_path, {"name": file_name, "url": f"https://example.invalid/d/{file_name}",
-                                             "sha256": "0" * 64, "size": 100_000})
+    registry_dir = _registry_with(
+        tmp_path,
+        {
+            "name": file_name,
+            "url": f"https://example.invalid/d/{file_name}",
+            "sha256": "0" * 64,
+            "size": 100_000,
+        },
+    )
     port = endless_server.server_address[1]
     env = {"HARNESS_HOME": str(fresh_cache), "HARNESS_REGISTRY_PATH": str(registry_dir)}
     # without the cap the endless body would never end: the CLI's own timeout (120 s) would fail this test
@@ -304,8 +331,18 @@ def test_compressed_download_is_capped_on_inflated_size(static_server, fresh_cac
     served.mkdir()
     (served / "bomb.bin.xz").write_bytes(lzma.compress(b"\0" * (64 << 20)))  # 64 MB from ~10 KB
     server = static_server(served)
-    source = SourceDef(name="bomb", files=[{"name": "bomb.bin", "url": "https://example.invalid/r/bomb.bin.xz",
-                                            "sha256": "0" * 64, "size": 1000, "compression": "xz"}])
+    source = SourceDef(
+        name="bomb",
+        files=[
+            {
+                "name": "bomb.bin",
+                "url": "https://example.invalid/r/bomb.bin.xz",
+                "sha256": "0" * 64,
+                "size": 1000,
+                "compression": "xz",
+            }
+        ],
+    )
     with pytest.raises(DataError, match="more than the declared 1000 bytes"):
         fetch_source(source, mirror=server.url, progress=False)
     assert leftovers(fresh_cache) == []
@@ -317,8 +354,14 @@ def test_cli_offline_download_says_how_to_use_local_copies(fresh_cache, cli):
     with socket.socket() as sock:  # a port nothing listens on: connection refused, like no network
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = cli("data", "fetch", "belle-eval", "--mirror", f"http://127.0.0.1:{port}/",
-                 env={"HARNESS_HOME": str(fresh_cache)})
+    result = cli(
+        "data",
+        "fetch",
+        "belle-eval",
+        "--mirror",
+        f"http://127.0.0.1:{port}/",
+        env={"HARNESS_HOME": str(fresh_cache)},
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "ConnectError" in result.stderr
     assert "harness data fetch belle-eval --data-dir /path/to/copies" in result.stderr

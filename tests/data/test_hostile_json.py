@@ -28,10 +28,25 @@ def _dataset(tmp_path: Path, suffix: str, hostile: str) -> Path:
 @pytest.mark.parametrize("hostile", [DEEP, HUGE], ids=["deep", "huge-int"])
 def test_run_dataset_file(tmp_path: Path, cli, suffix: str, hostile: str) -> None:
     data = _dataset(tmp_path, suffix, hostile)
-    env = {"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test",
-           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    done = cli("run", "--model", "litellm:gen-model", "--dataset", str(data), "--judge", "ref-f1",
-               "--out", str(tmp_path / "runs"), "--no-progress", env=env)
+    env = {
+        "HARNESS_HOME": str(tmp_path / "home"),
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
+    done = cli(
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        str(data),
+        "--judge",
+        "ref-f1",
+        "--out",
+        str(tmp_path / "runs"),
+        "--no-progress",
+        env=env,
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     where = "line 2" if suffix == ".jsonl" else "item 2 (line 3)"

@@ -17,8 +17,10 @@ ROWS = 30_000
 
 
 def _write(tmp_path: Path) -> dict[str, Path]:
-    rows = [json.dumps({"id": i, "question": f"问题 {i}", "category": "open qa"}, ensure_ascii=False)
-            for i in range(ROWS - 1)]
+    rows = [
+        json.dumps({"id": i, "question": f"问题 {i}", "category": "open qa"}, ensure_ascii=False)
+        for i in range(ROWS - 1)
+    ]
     rows.append(json.dumps({"id": "last", "question": "", "category": "open qa"}))
     jsonl, array = tmp_path / "rows.jsonl", tmp_path / "rows.json"
     jsonl.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -27,14 +29,29 @@ def _write(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_json_array_loads_within_3x_of_jsonl(tmp_path: Path, cli) -> None:
-    env = {"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test",
-           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {
+        "HARNESS_HOME": str(tmp_path / "home"),
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
     seconds: dict[str, float] = {}
     for suffix, path in _write(tmp_path).items():
         for _ in range(2):
             start = time.perf_counter()
-            done = cli("run", "--model", "litellm:gen-model", "--dataset", str(path), "--judge", "ref-f1",
-                       "--out", str(tmp_path / "runs"), "--no-progress", env=env)
+            done = cli(
+                "run",
+                "--model",
+                "litellm:gen-model",
+                "--dataset",
+                str(path),
+                "--judge",
+                "ref-f1",
+                "--out",
+                str(tmp_path / "runs"),
+                "--no-progress",
+                env=env,
+            )
             elapsed = time.perf_counter() - start
             assert done.returncode == 2, done.stdout + done.stderr
             assert "1 bad row(s)" in done.stderr and "is empty" in done.stderr

@@ -21,10 +21,26 @@ def test_unbounded_template_exits_2_naming_it(tmp_path: Path, cli, kind: str) ->
     template = tmp_path / f"{kind}.jinja"
     template.write_text(TEMPLATES[kind], encoding="utf-8")
     start = time.perf_counter()
-    done = cli("run", "--model", "tiny-llama", "--prompt-template", str(template), "--dataset", "demo",
-               "--judge", "ref-f1", "--limit", "1", "--max-new-tokens", "2", "--greedy", "--no-progress",
-               "--out", str(tmp_path / "runs"),
-               env={"HARNESS_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    done = cli(
+        "run",
+        "--model",
+        "tiny-llama",
+        "--prompt-template",
+        str(template),
+        "--dataset",
+        "demo",
+        "--judge",
+        "ref-f1",
+        "--limit",
+        "1",
+        "--max-new-tokens",
+        "2",
+        "--greedy",
+        "--no-progress",
+        "--out",
+        str(tmp_path / "runs"),
+        env={"HARNESS_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"prompt template {template}: rendering stopped" in done.stderr
     assert "Traceback" not in done.stderr

@@ -13,10 +13,17 @@ from harness.protocols import EvalSample, JudgeItem
 NO_GOLD = {"generation", "brainstorming", "rewrite"}
 
 
-def make_item(i: int, *, category: str = "open_qa", reference: str = "标准答案", repeat: int = 0) -> JudgeItem:
+def make_item(
+    i: int, *, category: str = "open_qa", reference: str = "标准答案", repeat: int = 0
+) -> JudgeItem:
     sample = EvalSample(id=f"s{i}", question=f"问题{i}？", category=category, reference=reference)
-    return JudgeItem(sample=sample, answer=f"回答{i}", category_prompt="请按照\"得分:\"这样的形式输出分数。",
-                     gold_shown=category not in NO_GOLD, repeat=repeat)
+    return JudgeItem(
+        sample=sample,
+        answer=f"回答{i}",
+        category_prompt='请按照"得分:"这样的形式输出分数。',
+        gold_shown=category not in NO_GOLD,
+        repeat=repeat,
+    )
 
 
 @pytest.fixture
@@ -36,10 +43,20 @@ def belle_items(shared_data: Path) -> list[JudgeItem]:
     for i, line in enumerate(lines[:20]):
         record = json.loads(line)
         cls = record["class"].replace("\u00a0", " ").lower()
-        sample = EvalSample(id=f"belle-{i}", question=record["question"], category=cls.replace(" ", "_"),
-                            reference=record["std_answer"])
-        items.append(JudgeItem(sample=sample, answer="这是模型的回答。", category_prompt=prompts[cls],
-                               gold_shown=cls not in NO_GOLD))
+        sample = EvalSample(
+            id=f"belle-{i}",
+            question=record["question"],
+            category=cls.replace(" ", "_"),
+            reference=record["std_answer"],
+        )
+        items.append(
+            JudgeItem(
+                sample=sample,
+                answer="这是模型的回答。",
+                category_prompt=prompts[cls],
+                gold_shown=cls not in NO_GOLD,
+            )
+        )
     return items
 
 

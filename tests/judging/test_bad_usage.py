@@ -20,7 +20,6 @@ BAD_USAGE = [
 ]
 
 
-
 @pytest.fixture(scope="module")
 def gen_server():
     with ChatCompletionsServer(reply="这是模型的回答。", model_name="gen-model") as server:
@@ -47,9 +46,17 @@ def test_bad_token_counts_make_the_cost_unknown(tmp_path, gen_server, usage, sai
 
 def test_max_cost_stops_at_a_negative_token_count(tmp_path, gen_server):
     # -10**9 prompt tokens would "refund" far more than the cap: the budget would never be reached
-    with ChatCompletionsServer(model_name="gpt-4o-mini", usage={"prompt_tokens": -10**9}) as judge:
-        result = harness(tmp_path, gen_server.base_url, judge.base_url, "capped", "--max-cost", "0.000001",
-                         "--judge-concurrency", "1")
+    with ChatCompletionsServer(model_name="gpt-4o-mini", usage={"prompt_tokens": -(10**9)}) as judge:
+        result = harness(
+            tmp_path,
+            gen_server.base_url,
+            judge.base_url,
+            "capped",
+            "--max-cost",
+            "0.000001",
+            "--judge-concurrency",
+            "1",
+        )
         sent = judge.n_requests
     assert result.returncode == 2, result.stdout + result.stderr
     assert "--max-cost cannot be enforced" in result.stderr and "prompt_tokens -1000000000" in result.stderr

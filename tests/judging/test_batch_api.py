@@ -19,8 +19,9 @@ from harness.testing import ChatCompletionsServer
 
 
 def _http(server: ChatCompletionsServer) -> BatchHttp:
-    direct = OpenAICompatibleClient(api_base=server.base_url, model="gpt-3.5-turbo", api_key="sk-x", concurrency=2,
-                                    max_reply_bytes=4096)
+    direct = OpenAICompatibleClient(
+        api_base=server.base_url, model="gpt-3.5-turbo", api_key="sk-x", concurrency=2, max_reply_bytes=4096
+    )
     return BatchHttp(direct, timeout=10)
 
 
@@ -35,8 +36,10 @@ def _run(server: ChatCompletionsServer, work):
     return asyncio.run(main())
 
 
-REQUESTS = [(f"key-{i}", {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": f"问题{i}"}]})
-            for i in range(4)]
+REQUESTS = [
+    (f"key-{i}", {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": f"问题{i}"}]})
+    for i in range(4)
+]
 
 
 async def _to_the_end(http: BatchHttp):
@@ -48,7 +51,12 @@ async def _to_the_end(http: BatchHttp):
         statuses.append(batch["status"])
     output = await http.content(batch["output_file_id"], 1 << 20) if batch.get("output_file_id") else b""
     errors = await http.content(batch["error_file_id"], 1 << 20) if batch.get("error_file_id") else b""
-    return statuses, batch, [json.loads(x) for x in output.splitlines()], [json.loads(x) for x in errors.splitlines()]
+    return (
+        statuses,
+        batch,
+        [json.loads(x) for x in output.splitlines()],
+        [json.loads(x) for x in errors.splitlines()],
+    )
 
 
 def test_a_batch_goes_through_its_statuses_and_its_results_carry_model_and_usage():
@@ -106,10 +114,12 @@ def test_batch_price_is_litellms_batch_price_else_half_the_chat_price():
 
     entry = litellm.model_cost["gpt-4o-mini"]
     assert batch_cost(["gpt-4o-mini"], 1000, 100) == pytest.approx(
-        1000 * entry["input_cost_per_token_batches"] + 100 * entry["output_cost_per_token_batches"])
+        1000 * entry["input_cost_per_token_batches"] + 100 * entry["output_cost_per_token_batches"]
+    )
     assert "input_cost_per_token_batches" not in litellm.model_cost["gpt-3.5-turbo"]
     assert batch_cost(["gpt-3.5-turbo"], 1000, 100) == pytest.approx(
-        token_cost(["gpt-3.5-turbo"], 1000, 100) * BATCH_DISCOUNT)
+        token_cost(["gpt-3.5-turbo"], 1000, 100) * BATCH_DISCOUNT
+    )
     assert batch_cost(["my-local-model"], 1000, 100) is None  # unpriced, as ordinary replies
 
 
@@ -123,15 +133,19 @@ def test_results_lines_that_are_not_ours_or_not_json_answer_nothing(tmp_path, mo
         client = ChatClient(settings, namespace="judge:t")
         good = server.batch._result({"custom_id": "key-0", "body": {"messages": []}}, 0)
         foreign = server.batch._result({"custom_id": "not-ours", "body": {"messages": []}}, 1)
-        failed = {**server.batch._result({"custom_id": "key-2", "body": {}}, 2), "response": {"status_code": 500}}
+        failed = {
+            **server.batch._result({"custom_id": "key-2", "body": {}}, 2),
+            "response": {"status_code": 500},
+        }
         lines = [json.dumps(good), "{not json", json.dumps(foreign), json.dumps(failed), json.dumps(good)]
         server.batch.files["file-out"] = ("\n".join(lines) + "\n").encode("utf-8")
         pending = {k: body for k, body in REQUESTS}
 
         async def main():
             try:
-                return await _results(BatchHttp(client.direct, timeout=10), client, {"output_file_id": "file-out"},
-                                      pending)
+                return await _results(
+                    BatchHttp(client.direct, timeout=10), client, {"output_file_id": "file-out"}, pending
+                )
             finally:
                 await client.aclose()
 

@@ -25,10 +25,15 @@ def test_digits_of_mixed_scripts_are_unscored_with_the_reason(reply):
 
 
 def test_a_run_leaves_a_mixed_script_score_unscored(tmp_path):
-    with ChatCompletionsServer(reply="这是回答。", model_name="gen-model") as gen, \
-            ChatCompletionsServer(reply="得分: 0.٧") as judge:
+    with (
+        ChatCompletionsServer(reply="这是回答。", model_name="gen-model") as gen,
+        ChatCompletionsServer(reply="得分: 0.٧") as judge,
+    ):
         proc = harness(tmp_path, gen.base_url, judge.base_url, "mixed")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = [json.loads(x) for x in (tmp_path / "runs" / "mixed" / "judgments.jsonl").read_text("utf-8").splitlines()]
+    lines = [
+        json.loads(x)
+        for x in (tmp_path / "runs" / "mixed" / "judgments.jsonl").read_text("utf-8").splitlines()
+    ]
     assert lines and all(r["status"] == "unscored" and r["score"] is None for r in lines)
     assert all("mixes digits of different scripts" in r["reason"] for r in lines)

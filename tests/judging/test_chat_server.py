@@ -20,7 +20,11 @@ def test_scripted_replies_usage_and_model_field():
     with ChatCompletionsServer(reply=["得分: 0.1", "得分: 0.2"], model_name="gpt-3.5-turbo-0125") as server:
         assert server.base_url.startswith("http://127.0.0.1:") and server.base_url.endswith("/v1")
         replies = [post(server.base_url, f"q{i}").json() for i in range(3)]
-        assert [r["choices"][0]["message"]["content"] for r in replies] == ["得分: 0.1", "得分: 0.2", "得分: 0.1"]
+        assert [r["choices"][0]["message"]["content"] for r in replies] == [
+            "得分: 0.1",
+            "得分: 0.2",
+            "得分: 0.1",
+        ]
         assert replies[0]["model"] == "gpt-3.5-turbo-0125"
         assert replies[0]["usage"]["prompt_tokens"] > 0 and replies[0]["usage"]["completion_tokens"] > 0
         assert [r["messages"][0]["content"] for r in server.requests] == ["q0", "q1", "q2"]
@@ -33,7 +37,9 @@ def test_callable_reply_sees_the_request():
 
 
 def test_injected_faults():
-    with ChatCompletionsServer(fail_first=4, faults=("429", "500", "malformed", "drop"), retry_after=2) as server:
+    with ChatCompletionsServer(
+        fail_first=4, faults=("429", "500", "malformed", "drop"), retry_after=2
+    ) as server:
         first = post(server.base_url)
         assert first.status_code == 429
         assert first.headers["Retry-After"] == "2" and first.headers["retry-after-ms"] == "2000"
@@ -63,7 +69,10 @@ def test_fault_rate_is_seeded():
 
 @pytest.mark.serial  # a wall-clock bound: other tests on the cores would stretch it
 def test_latency_overlaps_across_concurrent_requests():
-    with ChatCompletionsServer(latency=0.2) as server, httpx.Client(limits=httpx.Limits(max_connections=32)) as client:
+    with (
+        ChatCompletionsServer(latency=0.2) as server,
+        httpx.Client(limits=httpx.Limits(max_connections=32)) as client,
+    ):
         post(server.base_url, client=client)
         start = time.perf_counter()
         with ThreadPoolExecutor(16) as pool:
@@ -92,7 +101,9 @@ def post_with_timeout(base_url: str, timeout: float) -> httpx.Response:
 
 
 def test_oversized_fault_streams_a_huge_valid_completion():
-    with ChatCompletionsServer(fail_first=1, faults=("oversized",), oversized_bytes=3 * 1024 * 1024) as server:
+    with ChatCompletionsServer(
+        fail_first=1, faults=("oversized",), oversized_bytes=3 * 1024 * 1024
+    ) as server:
         reply = post(server.base_url)
         assert reply.status_code == 200 and len(reply.content) > 3 * 1024 * 1024
         content = reply.json()["choices"][0]["message"]["content"]
@@ -103,8 +114,12 @@ def test_oversized_fault_streams_a_huge_valid_completion():
 def test_echo_headers_fault_quotes_the_authorization_header():
     with ChatCompletionsServer(fail_first=1, faults=("echo_headers",)) as server:
         body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
-        reply = httpx.post(f"{server.base_url}/chat/completions", json=body, timeout=10,
-                           headers={"Authorization": "Bearer sk-echo-me-123456"})
+        reply = httpx.post(
+            f"{server.base_url}/chat/completions",
+            json=body,
+            timeout=10,
+            headers={"Authorization": "Bearer sk-echo-me-123456"},
+        )
         content = reply.json()["choices"][0]["message"]["content"]
         assert content.startswith("得分: 1.0") and "Bearer sk-echo-me-123456" in content
 
@@ -130,9 +145,22 @@ def test_command_line_server_documents_its_faults():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "harness.testing", "--help"], capture_output=True, text=True,
-                         env={"COLUMNS": "80", "PATH": ""}, timeout=60).stdout
-    for kind in ("hang", "oversized", "echo_headers", "exponent_score", "nan_score", "--score", "--keep-requests",
-                 "--fail-first"):
+    out = subprocess.run(
+        [sys.executable, "-m", "harness.testing", "--help"],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "80", "PATH": ""},
+        timeout=60,
+    ).stdout
+    for kind in (
+        "hang",
+        "oversized",
+        "echo_headers",
+        "exponent_score",
+        "nan_score",
+        "--score",
+        "--keep-requests",
+        "--fail-first",
+    ):
         assert kind in out, kind
     assert max(len(line) for line in out.splitlines()) <= 80

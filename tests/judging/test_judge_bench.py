@@ -17,9 +17,27 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "judge_throughput.py"
 @pytest.mark.slow  # bench/judge.py in a fresh interpreter: runs of hundreds of judged samples (~30 s)
 def test_judge_benchmark_runs_and_keeps_its_accounting():
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--n", "120", "--latency", "0.02", "--serial-subset", "10", "--repeats", "2",
-         "--scale-n", "300", "--scale-base", "100", "--scale-concurrency", "64"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(BENCH),
+            "--n",
+            "120",
+            "--latency",
+            "0.02",
+            "--serial-subset",
+            "10",
+            "--repeats",
+            "2",
+            "--scale-n",
+            "300",
+            "--scale-base",
+            "100",
+            "--scale-concurrency",
+            "64",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     out = result.stdout
     assert "median of 2 runs" in out, out + result.stderr
@@ -30,8 +48,10 @@ def test_judge_benchmark_runs_and_keeps_its_accounting():
     cached = next(line for line in out.splitlines() if "cached re-run" in line)
     assert "requests to the server 0" in cached and cached.endswith("-> PASS")
     # the other clients, measured in the same run, are printed beside the harness
-    side = out[out.index("side by side"):]
-    assert "harness (direct aiohttp, one event loop)" in side and "openai SDK (AsyncOpenAI + semaphore)" in side
+    side = out[out.index("side by side") :]
+    assert (
+        "harness (direct aiohttp, one event loop)" in side and "openai SDK (AsyncOpenAI + semaphore)" in side
+    )
     assert "inspect-ai generate()" in side
     # scale: each size in a fresh process against the faulty server, nothing lost or doubled
     for n in (100, 300):

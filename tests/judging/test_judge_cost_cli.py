@@ -21,13 +21,39 @@ from tests.harness_cli import run_harness
 N = 3
 
 
-def harness(tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str,
-            api_key: str = "sk-test") -> subprocess.CompletedProcess:
+def harness(
+    tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str, api_key: str = "sk-test"
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "OPENAI_BASE_URL"}
-    env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": api_key, "OPENAI_BASE_URL": gen_url,
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"})
-    args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
-            "--judge-api-base", judge_url, "--out", str(tmp_path / "runs"), "--name", name, "--no-progress", *extra]
+    env.update(
+        {
+            "HARNESS_HOME": str(tmp_path / "home"),
+            "OPENAI_API_KEY": api_key,
+            "OPENAI_BASE_URL": gen_url,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "HF_HUB_OFFLINE": "1",
+            "COLUMNS": "80",
+        }
+    )
+    args = [
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        "demo",
+        "--limit",
+        str(N),
+        "--judge",
+        "gpt35",
+        "--judge-api-base",
+        judge_url,
+        "--out",
+        str(tmp_path / "runs"),
+        "--name",
+        name,
+        "--no-progress",
+        *extra,
+    ]
     return run_harness(args, env=env, timeout=240)
 
 
@@ -62,10 +88,14 @@ def test_priced_judge_costs_litellm_price(tmp_path, gen_server):
         result = harness(tmp_path, gen_server.base_url, judge.base_url, "mini")
     assert result.returncode == 0, result.stdout + result.stderr
     meta, judgments = meta_and_judgments(tmp_path, "mini")
-    expected = sum(token_cost(["gpt-4o-mini"], j["meta"]["prompt_tokens"], j["meta"]["completion_tokens"])
-                   for j in judgments)
-    as_gpt35 = sum(token_cost(["gpt-3.5-turbo"], j["meta"]["prompt_tokens"], j["meta"]["completion_tokens"])
-                   for j in judgments)
+    expected = sum(
+        token_cost(["gpt-4o-mini"], j["meta"]["prompt_tokens"], j["meta"]["completion_tokens"])
+        for j in judgments
+    )
+    as_gpt35 = sum(
+        token_cost(["gpt-3.5-turbo"], j["meta"]["prompt_tokens"], j["meta"]["completion_tokens"])
+        for j in judgments
+    )
     assert meta["judge_stats"]["cost"] == pytest.approx(expected) and expected > 0
     assert expected != pytest.approx(as_gpt35)
     assert f"judging: cost ${expected:.4f} (gpt-4o-mini)" in result.stdout
@@ -74,8 +104,16 @@ def test_priced_judge_costs_litellm_price(tmp_path, gen_server):
 def test_max_cost_with_an_unpriced_answering_model_is_refused(tmp_path, gen_server):
     # the configured model (gpt-3.5-turbo) has a price, but who answers has none: the cap cannot hold
     with ChatCompletionsServer(model_name="my-local-model") as judge:
-        result = harness(tmp_path, gen_server.base_url, judge.base_url, "capped", "--max-cost", "1",
-                         "--judge-concurrency", "1")
+        result = harness(
+            tmp_path,
+            gen_server.base_url,
+            judge.base_url,
+            "capped",
+            "--max-cost",
+            "1",
+            "--judge-concurrency",
+            "1",
+        )
         sent = judge.n_requests
     assert result.returncode == 2, result.stdout + result.stderr
     assert "--max-cost cannot be enforced" in result.stderr and "my-local-model" in result.stderr

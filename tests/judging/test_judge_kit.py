@@ -28,9 +28,13 @@ class RubricJudge(PointwiseLLMJudge):
 
     def messages(self, item):
         dims = "、".join(DIMENSIONS[item.category])
-        return [system("你是一个严格的评审。"),
-                user(f"问题：{item.question}\n参考答案：{item.reference}\n回答：{item.answer}\n"
-                     f"请从{dims}打分（1-10），最后输出一个字典，包含综合得分。")]
+        return [
+            system("你是一个严格的评审。"),
+            user(
+                f"问题：{item.question}\n参考答案：{item.reference}\n回答：{item.answer}\n"
+                f"请从{dims}打分（1-10），最后输出一个字典，包含综合得分。"
+            ),
+        ]
 
 
 class ReadsMeta(PointwiseLLMJudge):
@@ -44,8 +48,19 @@ class ReadsMeta(PointwiseLLMJudge):
 
 
 def items(n=3):
-    return [JudgeItem(sample=EvalSample(id=f"s{i}", question=f"问题{i}", category="open_qa", reference="参考",
-                                        meta={"rubric": "strict"}), answer=f"回答{i}") for i in range(n)]
+    return [
+        JudgeItem(
+            sample=EvalSample(
+                id=f"s{i}",
+                question=f"问题{i}",
+                category="open_qa",
+                reference="参考",
+                meta={"rubric": "strict"},
+            ),
+            answer=f"回答{i}",
+        )
+        for i in range(n)
+    ]
 
 
 def run(judge, judge_items):
@@ -61,7 +76,9 @@ def test_a_rubric_judge_reads_the_dict_reply(tmp_path):
         judgments = run(judge, items())
         sent = server.requests[0]["messages"]
     assert [j.score for j in judgments] == [6.0, 6.0, 6.0]
-    assert {j.judge for j in judgments} == {"rubric"} and judgments[0].meta["template_hash"] == judge.template_hash
+    assert {j.judge for j in judgments} == {"rubric"} and judgments[0].meta[
+        "template_hash"
+    ] == judge.template_hash
     assert sent[0]["role"] == "system" and "事实正确性、满足用户需求" in sent[1]["content"]
     assert judge.stats["scored"] == 3 and judge.config["scale"]["high"] == 10
 
@@ -102,10 +119,13 @@ class Preference(PairwiseLLMJudge):
 
 def test_a_pairwise_judge_reports_one_verdict_per_order(tmp_path):
     sample = EvalSample(id="p", question="Q", category="open_qa")
-    pair = [PairItem(sample=sample, answers_a=("x",), answers_b=("y",), order="ab"),
-            PairItem(sample=sample, answers_a=("y",), answers_b=("x",), order="ba")]
-    with ChatCompletionsServer(reply=lambda body: "[[A]]" if "A: x" in body["messages"][0]["content"]
-                               else "nothing") as server:
+    pair = [
+        PairItem(sample=sample, answers_a=("x",), answers_b=("y",), order="ab"),
+        PairItem(sample=sample, answers_a=("y",), answers_b=("x",), order="ba"),
+    ]
+    with ChatCompletionsServer(
+        reply=lambda body: "[[A]]" if "A: x" in body["messages"][0]["content"] else "nothing"
+    ) as server:
         judge = Preference(api_base=server.base_url, use_cache=False, progress=False)
         verdicts = []
         judge.judge_pairs(pair, on_result=verdicts.append)

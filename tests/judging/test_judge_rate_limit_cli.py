@@ -19,13 +19,42 @@ from tests.harness_cli import run_harness
 N = 10
 
 
-def harness(tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str) -> subprocess.CompletedProcess:
+def harness(
+    tmp_path: Path, gen_url: str, judge_url: str, name: str, *extra: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "OPENAI_BASE_URL"}
-    env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": gen_url,
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"})
-    args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
-            "--judge-api-base", judge_url, "--judge-concurrency", "16", "--out", str(tmp_path / "runs"),
-            "--name", name, "--no-progress", "--no-cache", *extra]
+    env.update(
+        {
+            "HARNESS_HOME": str(tmp_path / "home"),
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": gen_url,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "HF_HUB_OFFLINE": "1",
+            "COLUMNS": "80",
+        }
+    )
+    args = [
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        "demo",
+        "--limit",
+        str(N),
+        "--judge",
+        "gpt35",
+        "--judge-api-base",
+        judge_url,
+        "--judge-concurrency",
+        "16",
+        "--out",
+        str(tmp_path / "runs"),
+        "--name",
+        name,
+        "--no-progress",
+        "--no-cache",
+        *extra,
+    ]
     return run_harness(args, env=env, timeout=240)
 
 
@@ -76,5 +105,7 @@ def test_bad_pacing_values_are_refused(tmp_path, gen_server):
         assert judge.n_requests == 0
     assert result.returncode == 2, result.stdout + result.stderr
     assert "judge_pacing" in result.stderr and "Traceback" not in result.stderr
-    result = harness(tmp_path, gen_server.base_url, "http://127.0.0.1:9/v1", "bad2", "--judge-pacing", "often")
+    result = harness(
+        tmp_path, gen_server.base_url, "http://127.0.0.1:9/v1", "bad2", "--judge-pacing", "often"
+    )
     assert result.returncode == 2 and "pacing" in result.stderr and "Traceback" not in result.stderr

@@ -22,7 +22,9 @@ def make_components(**options):
 
 
 def samples(n: int) -> list[EvalSample]:
-    return [EvalSample(id=f"g{i}", question=f"请写一句话，编号{i}。", category="generation") for i in range(n)]
+    return [
+        EvalSample(id=f"g{i}", question=f"请写一句话，编号{i}。", category="generation") for i in range(n)
+    ]
 
 
 def test_api_model_has_no_weights():
@@ -36,9 +38,16 @@ def test_api_model_has_no_weights():
 
 
 def test_generates_concurrently_with_cache(tmp_path):
-    with ChatCompletionsServer(reply=lambda body: "答：" + body["messages"][0]["content"], latency=0.05) as server:
-        options = {"api_base": server.base_url, "cache_path": tmp_path / "c.sqlite", "progress": False,
-                   "max_new_tokens": 64, "batch_size": 8}
+    with ChatCompletionsServer(
+        reply=lambda body: "答：" + body["messages"][0]["content"], latency=0.05
+    ) as server:
+        options = {
+            "api_base": server.base_url,
+            "cache_path": tmp_path / "c.sqlite",
+            "progress": False,
+            "max_new_tokens": 64,
+            "batch_size": 8,
+        }
         model, generator = make_components(**options)
         out = []
         generator.generate(model, samples(24), on_result=out.append)
@@ -60,8 +69,9 @@ def test_a_samples_own_temperature_is_sent_and_recorded(tmp_path):
     from dataclasses import replace
 
     with ChatCompletionsServer(reply="答") as server:
-        model, generator = make_components(api_base=server.base_url, cache_path=tmp_path / "c.sqlite",
-                                           progress=False, temperature=0.5)
+        model, generator = make_components(
+            api_base=server.base_url, cache_path=tmp_path / "c.sqlite", progress=False, temperature=0.5
+        )
         prescribed = [replace(s, temperature=t) for s, t in zip(samples(3), (0.7, 0.0, None), strict=True)]
         out = {}
         generator.generate(model, prescribed, on_result=lambda g: out.__setitem__(g.id, g))
@@ -73,8 +83,13 @@ def test_a_samples_own_temperature_is_sent_and_recorded(tmp_path):
 
 def test_missing_answers_are_not_delivered_and_reported(tmp_path):
     with ChatCompletionsServer(fail_first=2, faults=("500",)) as server:
-        model, generator = make_components(api_base=server.base_url, cache_path=tmp_path / "c.sqlite",
-                                           progress=False, max_retries=0, concurrency=1)
+        model, generator = make_components(
+            api_base=server.base_url,
+            cache_path=tmp_path / "c.sqlite",
+            progress=False,
+            max_retries=0,
+            concurrency=1,
+        )
         out = []
         with pytest.raises(HarnessError, match="2 of 5 samples got no answer"):
             generator.generate(model, samples(5), on_result=out.append)

@@ -20,7 +20,9 @@ from .conftest import make_item, run_judge
 def test_belle_template_renders_belle_protocol_exactly():
     template = load_template("belle-v1")
     sample = EvalSample(id="x", question="1+1等于几？", category="math", reference="2")
-    with_gold = JudgeItem(sample=sample, answer="等于2", category_prompt="你是一个数学老师。", gold_shown=True)
+    with_gold = JudgeItem(
+        sample=sample, answer="等于2", category_prompt="你是一个数学老师。", gold_shown=True
+    )
     assert template.render(with_gold) == (
         "你是一个数学老师。 1+1等于几？ 标准回答:2  模型回答：' 等于2'。请针对模型回答给出得分，顺便给出理由："
     )
@@ -34,7 +36,9 @@ def test_belle_template_renders_belle_protocol_exactly():
 
 
 def test_judgments_carry_score_raw_and_provenance(make_judge, belle_items):
-    with ChatCompletionsServer(reply="得分：0.8分\n理由：基本正确。", model_name="gpt-3.5-turbo-0125") as server:
+    with ChatCompletionsServer(
+        reply="得分：0.8分\n理由：基本正确。", model_name="gpt-3.5-turbo-0125"
+    ) as server:
         judge = make_judge(server)
         judgments = run_judge(judge, belle_items)
         sent = server.requests
@@ -48,7 +52,8 @@ def test_judgments_carry_score_raw_and_provenance(make_judge, belle_items):
         assert meta["prompt_tokens"] > 0 and meta["completion_tokens"] > 0 and meta["cost"] > 0
         # litellm's own figure for the response, which is the price map's for the answering model
         assert meta["cost"] == pytest.approx(
-            token_cost(["gpt-3.5-turbo-0125"], meta["prompt_tokens"], meta["completion_tokens"]))
+            token_cost(["gpt-3.5-turbo-0125"], meta["prompt_tokens"], meta["completion_tokens"])
+        )
         assert meta["cache_hit"] is False and meta["attempts"] == 1
     # one user message per item, BELLE's text, temperature 0, through the real HTTP path
     assert len(sent) == len(belle_items)
@@ -140,8 +145,9 @@ def test_a_template_declares_its_scale(make_judge, tmp_path):
 @pytest.mark.parametrize("model", ["gpt-3.5-turbo", "hosted_vllm/qwen2-7b-instruct"])
 def test_faults_are_retried_none_lost_none_twice(make_judge, items, model):
     """On the OpenAI SDK route and on litellm's own HTTP handler (hosted_vllm/...)."""
-    with ChatCompletionsServer(fault_rate=0.15, faults=("429", "500", "malformed", "drop"), seed=3,
-                               retry_after=0.01) as server:
+    with ChatCompletionsServer(
+        fault_rate=0.15, faults=("429", "500", "malformed", "drop"), seed=3, retry_after=0.01
+    ) as server:
         judge = make_judge(server, model=model, max_retries=8, use_cache=False)
         judgments = run_judge(judge, items)
         counts = server.counts
@@ -251,8 +257,12 @@ def test_max_cost_with_an_unpriced_model_is_refused(tmp_path):
     from harness.judging.llm_judge import LLMJudge
 
     with pytest.raises(UsageError, match="known price"):
-        LLMJudge(model="my-local-model", api_base="http://127.0.0.1:9/v1", max_cost=1.0,
-                 cache_path=tmp_path / "c.sqlite")
+        LLMJudge(
+            model="my-local-model",
+            api_base="http://127.0.0.1:9/v1",
+            max_cost=1.0,
+            cache_path=tmp_path / "c.sqlite",
+        )
 
 
 def test_unpriced_model_costs_none_not_zero(make_judge):
@@ -284,9 +294,12 @@ def test_api_key_never_written(make_judge, items, tmp_path, monkeypatch):
     out = tmp_path / "run"
     out.mkdir()
     (out / "judgments.jsonl").write_text(
-        "".join(json.dumps(j.to_dict(), ensure_ascii=False) + "\n" for j in [*judgments, *failed]), encoding="utf-8"
+        "".join(json.dumps(j.to_dict(), ensure_ascii=False) + "\n" for j in [*judgments, *failed]),
+        encoding="utf-8",
     )
-    (out / "judge_stats.json").write_text(json.dumps([judge.stats, failing.stats, judge.config]), encoding="utf-8")
+    (out / "judge_stats.json").write_text(
+        json.dumps([judge.stats, failing.stats, judge.config]), encoding="utf-8"
+    )
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name.startswith("judge_cache.sqlite") for p in written)
     for path in written:
@@ -314,9 +327,20 @@ def test_judge_accepts_every_cli_option(tmp_path, monkeypatch):
     from harness.judging.llm_judge import LLMJudge
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    judge = LLMJudge(model=None, api_base=None, api_key_env=None, concurrency=None, use_cache=None,
-                     cache_path=tmp_path / "c.sqlite", max_cost=None, repeats=None, temperature=None,
-                     timeout=None, max_retries=None, progress=None)
+    judge = LLMJudge(
+        model=None,
+        api_base=None,
+        api_key_env=None,
+        concurrency=None,
+        use_cache=None,
+        cache_path=tmp_path / "c.sqlite",
+        max_cost=None,
+        repeats=None,
+        temperature=None,
+        timeout=None,
+        max_retries=None,
+        progress=None,
+    )
     assert judge.settings.api_base == "http://127.0.0.1:9/v1" and judge.settings.concurrency == 16
     assert judge.settings.model == "gpt-3.5-turbo" and judge.temperature == 0.0 and judge.repeats == 1
     assert judge.settings.timeout == 60 and judge.settings.max_retries == 5 and judge.settings.use_cache
@@ -359,7 +383,9 @@ def test_progress_bar_runs(make_judge, capsys):
 
 def test_concurrency_is_used_and_bounded(make_judge):
     with ChatCompletionsServer(latency=0.2) as server:
-        judgments = run_judge(make_judge(server, concurrency=8, use_cache=False), [make_item(i) for i in range(32)])
+        judgments = run_judge(
+            make_judge(server, concurrency=8, use_cache=False), [make_item(i) for i in range(32)]
+        )
         assert 4 <= server.max_in_flight <= 8
     assert len(judgments) == 32
 

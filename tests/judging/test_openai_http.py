@@ -16,13 +16,20 @@ import pytest
 
 from tests.judging.conftest import make_item, run_judge
 
-COMPLETION = {"id": "x", "model": "gpt-3.5-turbo", "choices": [{"index": 0, "finish_reason": "stop",
-              "message": {"role": "assistant", "content": "得分: 0.9"}}],
-              "usage": {"prompt_tokens": 10, "completion_tokens": 3}}
+COMPLETION = {
+    "id": "x",
+    "model": "gpt-3.5-turbo",
+    "choices": [
+        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "得分: 0.9"}}
+    ],
+    "usage": {"prompt_tokens": 10, "completion_tokens": 3},
+}
 
 
 @contextmanager
-def http_server(reply: tuple[int, dict[str, str], bytes], tls: Any = None) -> Iterator[tuple[str, list[dict]]]:
+def http_server(
+    reply: tuple[int, dict[str, str], bytes], tls: Any = None
+) -> Iterator[tuple[str, list[dict]]]:
     """A server answering every request with ``reply`` (status, headers, body); yields its base
     URL and the requests it saw (path as sent, headers). ``tls``: an ``ssl.SSLContext`` to serve
     HTTPS with."""
@@ -60,24 +67,42 @@ def http_server(reply: tuple[int, dict[str, str], bytes], tls: Any = None) -> It
 def judge_for(tmp_path, monkeypatch):
     from harness.judging.llm_judge import LLMJudge
 
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
-                 "no_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-123456")
 
     def make(api_base: str, **options):
-        return LLMJudge(api_base=api_base, cache_path=tmp_path / "cache.sqlite", progress=False, use_cache=False,
-                        **options)
+        return LLMJudge(
+            api_base=api_base,
+            cache_path=tmp_path / "cache.sqlite",
+            progress=False,
+            use_cache=False,
+            **options,
+        )
 
     return make
 
 
 def test_a_redirect_is_not_followed_and_names_its_target(judge_for):
-    with http_server((307, {"Location": "https://elsewhere.example/v1/chat/completions"}, b"{}")) as (base, seen):
+    with http_server((307, {"Location": "https://elsewhere.example/v1/chat/completions"}, b"{}")) as (
+        base,
+        seen,
+    ):
         [judgment] = run_judge(judge_for(f"{base}/v1", max_retries=3), [make_item(0)])
     assert len(seen) == 1  # neither followed nor retried: asking again cannot change it
     assert judgment.status == "failed"
-    assert "HTTP 307" in judgment.reason and "https://elsewhere.example/v1/chat/completions" in judgment.reason
+    assert (
+        "HTTP 307" in judgment.reason and "https://elsewhere.example/v1/chat/completions" in judgment.reason
+    )
 
 
 def test_the_proxy_comes_from_the_environment(judge_for, monkeypatch):
@@ -117,14 +142,15 @@ def test_credentials_in_the_url_are_sent_as_basic_auth_like_httpx(judge_for):
     import base64
 
     with http_server((200, {}, json.dumps(COMPLETION).encode())) as (base, seen):
-        [judgment] = run_judge(judge_for(base.replace("http://", "http://gate%40way:p%3Ass@") + "/v1"),
-                               [make_item(0)])
+        [judgment] = run_judge(
+            judge_for(base.replace("http://", "http://gate%40way:p%3Ass@") + "/v1"), [make_item(0)]
+        )
     assert judgment.status == "scored"
     assert seen[0]["headers"]["Authorization"] == "Basic " + base64.b64encode(b"gate@way:p:ss").decode()
     assert seen[0]["path"] == "/v1/chat/completions"
 
 
-BOMB = r'''
+BOMB = r"""
 import asyncio, resource, sys, zlib
 from aiohttp import web
 from harness.api.openai_http import OpenAICompatibleClient
@@ -157,7 +183,7 @@ async def main():
 
 
 asyncio.run(main())
-'''
+"""
 
 
 def test_a_compressed_bomb_is_read_only_up_to_the_cap():

@@ -11,20 +11,35 @@ from harness.api.pacing import Pacer, PaceState, parse_duration, parse_retry_aft
 
 
 def headers(limit=600, remaining=0, reset="6s", **extra):
-    found = {"x-ratelimit-limit-requests": str(limit), "x-ratelimit-remaining-requests": str(remaining),
-             "x-ratelimit-reset-requests": reset}
+    found = {
+        "x-ratelimit-limit-requests": str(limit),
+        "x-ratelimit-remaining-requests": str(remaining),
+        "x-ratelimit-reset-requests": reset,
+    }
     found.update(extra)
     return found
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("1s", 1.0), ("6m0s", 360.0), ("20ms", 0.02), ("1m30.5s", 90.5), ("1h2m", 3720.0), ("0.5", 0.5), ("0s", 0.0)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1s", 1.0),
+        ("6m0s", 360.0),
+        ("20ms", 0.02),
+        ("1m30.5s", 90.5),
+        ("1h2m", 3720.0),
+        ("0.5", 0.5),
+        ("0s", 0.0),
+    ],
+)
 def test_reset_formats(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["-1s", "nan", "NaN", "inf", "1e400", "garbage", "", "1x", "s", "9" * 50,
-                                  "99999999h", "1s garbage"])
+@pytest.mark.parametrize(
+    "text",
+    ["-1s", "nan", "NaN", "inf", "1e400", "garbage", "", "1x", "s", "9" * 50, "99999999h", "1s garbage"],
+)
 def test_hostile_reset_values_are_ignored(text):
     assert parse_duration(text) is None
 
@@ -87,9 +102,18 @@ def test_a_429_pauses_every_start_and_halves_the_window():
     assert state.delay(3.0, 0) == pytest.approx(0.25)  # the exact form wins
 
 
-@pytest.mark.parametrize("hostile", [
-    {"Retry-After": "999999999"}, {"retry-after-ms": "1e300"},
-    {"x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "40h"}])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"Retry-After": "999999999"},
+        {"retry-after-ms": "1e300"},
+        {
+            "x-ratelimit-limit-requests": "1",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "40h",
+        },
+    ],
+)
 def test_a_huge_wait_is_capped_and_said_once(hostile, caplog):
     state = PaceState(ceiling=4, max_wait=30)
     for now in (0.0, 0.0):
@@ -102,8 +126,11 @@ def test_a_huge_wait_is_capped_and_said_once(hostile, caplog):
 def test_tokens_are_paced_by_the_requests_estimated_size():
     state = PaceState(ceiling=64, max_wait=60)
     state.started(0.0, 1000)
-    tokens = {"x-ratelimit-limit-tokens": "60000", "x-ratelimit-remaining-tokens": "1000",
-              "x-ratelimit-reset-tokens": "59s"}  # 1,000 tokens a second
+    tokens = {
+        "x-ratelimit-limit-tokens": "60000",
+        "x-ratelimit-remaining-tokens": "1000",
+        "x-ratelimit-reset-tokens": "59s",
+    }  # 1,000 tokens a second
     state.finished(0.0, 0.0, 200, tokens)
     assert state.delay(0.0, 500) == 0.0
     assert state.delay(0.0, 3000) == pytest.approx(2.0)
@@ -160,8 +187,13 @@ def test_pacer_never_stalls_on_hostile_headers():
         async with pacer.slot(10) as done:
             done(429, hostile)
 
-    hostile = [{"Retry-After": "1e308"}, {"x-ratelimit-limit-requests": "nan"}, {"Retry-After": "-1"},
-               headers(limit=1, remaining=0, reset="garbage"), {"x-ratelimit-reset-tokens": "9" * 5000}]
+    hostile = [
+        {"Retry-After": "1e308"},
+        {"x-ratelimit-limit-requests": "nan"},
+        {"Retry-After": "-1"},
+        headers(limit=1, remaining=0, reset="garbage"),
+        {"x-ratelimit-reset-tokens": "9" * 5000},
+    ]
 
     async def main() -> None:
         for value in hostile * 2:

@@ -20,12 +20,30 @@ FOR_B = ("judge-b1", "judge-b2")  # these jurors always prefer run b's answer; a
 
 def write_run(directory: Path, name: str, answer: str) -> Path:
     directory.mkdir(parents=True)
-    (directory / "run.json").write_text(json.dumps({"name": name, "model": f"model-{name}", "judge": "none",
-                                                    "dataset": "list", "status": "complete"}), encoding="utf-8")
-    (directory / "generations.jsonl").write_text("".join(
-        json.dumps({"id": f"w{i}", "category": "writing", "question": f"Write about {i}.", "reference": "",
-                    "answer": f"{answer} {i}", "prompt": "", "model": f"model-{name}"}) + "\n"
-        for i in range(N)), encoding="utf-8")
+    (directory / "run.json").write_text(
+        json.dumps(
+            {"name": name, "model": f"model-{name}", "judge": "none", "dataset": "list", "status": "complete"}
+        ),
+        encoding="utf-8",
+    )
+    (directory / "generations.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"w{i}",
+                    "category": "writing",
+                    "question": f"Write about {i}.",
+                    "reference": "",
+                    "answer": f"{answer} {i}",
+                    "prompt": "",
+                    "model": f"model-{name}",
+                }
+            )
+            + "\n"
+            for i in range(N)
+        ),
+        encoding="utf-8",
+    )
     return directory
 
 
@@ -46,8 +64,20 @@ def runs(tmp_path, shared_data):
 def compare(runs, shared_data, harness_home, *extra: str):
     env = {**os.environ, "HARNESS_HOME": str(harness_home), "OPENAI_API_KEY": "sk-test-jury", "COLUMNS": "80"}
     with ChatCompletionsServer(reply=by_model, echo_model=True) as server:
-        base = ["compare", str(runs[0]), str(runs[1]), "--judge", "mt-bench-pair", "--judge-api-base",
-                server.base_url, "--data-dir", str(shared_data), "--resamples", "200", *extra]
+        base = [
+            "compare",
+            str(runs[0]),
+            str(runs[1]),
+            "--judge",
+            "mt-bench-pair",
+            "--judge-api-base",
+            server.base_url,
+            "--data-dir",
+            str(shared_data),
+            "--resamples",
+            "200",
+            *extra,
+        ]
         text = run_harness(base, env=env)
         sent = server.n_requests
         as_json = run_harness([*base, "--json"], env=env)
@@ -58,7 +88,9 @@ def compare(runs, shared_data, harness_home, *extra: str):
 
 
 def test_majority_of_three_jurors_decides_and_agreement_is_reported(runs, shared_data, harness_home):
-    text, as_json, asked = compare(runs, shared_data, harness_home, "--judge-model", "judge-b1,judge-b2,judge-a")
+    text, as_json, asked = compare(
+        runs, shared_data, harness_home, "--judge-model", "judge-b1,judge-b2,judge-a"
+    )
     assert text.returncode == 0 and as_json.returncode == 0, text.stderr + as_json.stderr
     assert asked == ["judge-a", "judge-b1", "judge-b2"]
     result = json.loads(as_json.stdout)
@@ -94,8 +126,9 @@ def test_one_judge_model_has_no_jury(runs, shared_data, harness_home):
 
 @pytest.mark.parametrize("how", ["mean", "median", "vote"])
 def test_pointwise_or_unknown_aggregation_is_a_usage_error(runs, shared_data, harness_home, how):
-    text, _, asked = compare(runs, shared_data, harness_home, "--judge-model", "judge-b1,judge-a",
-                             "--jury-aggregation", how)
+    text, _, asked = compare(
+        runs, shared_data, harness_home, "--judge-model", "judge-b1,judge-a", "--jury-aggregation", how
+    )
     assert text.returncode == 2 and "Traceback" not in text.stderr
     assert f"--jury-aggregation {how!r} is not a pairwise aggregation" in text.stderr
     assert asked == []  # refused before any juror was asked
@@ -103,8 +136,15 @@ def test_pointwise_or_unknown_aggregation_is_a_usage_error(runs, shared_data, ha
 
 def test_a_jury_saves_its_majority_outcomes_for_calibrate(runs, shared_data, harness_home, tmp_path):
     saved = tmp_path / "verdicts.jsonl"
-    text, _, _ = compare(runs, shared_data, harness_home, "--judge-model", "judge-b1,judge-b2,judge-a",
-                         "--verdicts", str(saved))
+    text, _, _ = compare(
+        runs,
+        shared_data,
+        harness_home,
+        "--judge-model",
+        "judge-b1,judge-b2,judge-a",
+        "--verdicts",
+        str(saved),
+    )
     assert text.returncode == 0, text.stderr
     lines = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
     pairs = [r for r in lines if "outcome" in r]

@@ -123,9 +123,15 @@ def test_a_declared_scale_is_used_for_the_range():
 FULL_WIDTH = str.maketrans("0123456789.+-eE", "０１２３４５６７８９．＋－ｅＥ")
 # filler: no digits, no score labels (no 得/分/数/评/为/是 and no 'score'/'rating', which need letters
 # this alphabet lacks), no '/' or '%' (they would change the number), no 'e' right after a number
-FILLER = st.text(alphabet=list("这个回答很好模型的理由正确清晰但不够完整吗。，！？：；（）「」 \n\tabcdfhijklmpquvwxyzABCDFH()[],;!?"),
-                 max_size=40)
-LABELS = st.sampled_from(["得分", "分数", "评分", "Score", "score", "Rating", "**得分**", "最终得分", "Final score"])
+FILLER = st.text(
+    alphabet=list(
+        "这个回答很好模型的理由正确清晰但不够完整吗。，！？：；（）「」 \n\tabcdfhijklmpquvwxyzABCDFH()[],;!?"
+    ),
+    max_size=40,
+)
+LABELS = st.sampled_from(
+    ["得分", "分数", "评分", "Score", "score", "Rating", "**得分**", "最终得分", "Final score"]
+)
 SEPARATORS = st.sampled_from([":", "：", ": ", "： ", " ", "为", "是", "=", "\n"])
 SCALES = st.sampled_from([ScoreScale(0, 1), ScoreScale(1, 10), ScoreScale(0, 100), ScoreScale(-1, 1)])
 
@@ -159,8 +165,15 @@ def test_one_labelled_in_range_number_parses_to_that_number(data):
     if data.draw(st.booleans()):
         written = written.translate(FULL_WIDTH)
     unit = data.draw(st.sampled_from(["", "分", " 分"]))
-    reply = (data.draw(FILLER) + data.draw(LABELS) + data.draw(SEPARATORS) + written + unit
-             + data.draw(st.sampled_from(["", "。", "，", "\n", " "])) + data.draw(FILLER))
+    reply = (
+        data.draw(FILLER)
+        + data.draw(LABELS)
+        + data.draw(SEPARATORS)
+        + written
+        + unit
+        + data.draw(st.sampled_from(["", "。", "，", "\n", " "]))
+        + data.draw(FILLER)
+    )
     parsed = parse_score(reply, scale)
     assert parsed.ok, (reply, parsed)
     assert parsed.score == expected, (reply, parsed)
@@ -170,9 +183,12 @@ def test_one_labelled_in_range_number_parses_to_that_number(data):
 @given(data=st.data())
 def test_one_labelled_out_of_range_number_is_never_scored(data):
     scale = data.draw(SCALES)
-    outside = data.draw(st.one_of(
-        st.floats(max_value=scale.low, exclude_max=True, allow_infinity=False, allow_nan=False),
-        st.floats(min_value=scale.high, exclude_min=True, allow_infinity=False, allow_nan=False)))
+    outside = data.draw(
+        st.one_of(
+            st.floats(max_value=scale.low, exclude_max=True, allow_infinity=False, allow_nan=False),
+            st.floats(min_value=scale.high, exclude_min=True, allow_infinity=False, allow_nan=False),
+        )
+    )
     written = data.draw(st.sampled_from([repr(outside), f"{outside:e}"]))
     assume(not scale.low <= float(written) <= scale.high)
     reply = data.draw(FILLER) + data.draw(LABELS) + data.draw(SEPARATORS) + written + data.draw(FILLER)

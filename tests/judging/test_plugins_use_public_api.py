@@ -27,7 +27,8 @@ def private_imports(source: str) -> list[str]:
         for module in modules:
             parts = module.split(".")
             if any(module == p or module.startswith(p + ".") for p in PRIVATE_MODULES) or any(
-                    part.startswith("_") for part in parts):
+                part.startswith("_") for part in parts
+            ):
                 found.append(module)
         found += [name for name in names if name.startswith("_")]
     return found
@@ -38,12 +39,17 @@ def plugin_files() -> list[Path]:
 
 
 def test_the_check_sees_private_imports():
-    assert private_imports("from harness.api import ChatClient\nimport harness.runs.pipeline\n"
-                           "from harness.judging.llm_judge import _sum_or_none\nfrom harness import _x\n") == [
-        "harness.api", "harness.runs.pipeline", "_sum_or_none", "_x"]
-    assert private_imports("from harness.judging import PointwiseLLMJudge\nfrom . import mt_bench_data\n") == []
+    assert private_imports(
+        "from harness.api import ChatClient\nimport harness.runs.pipeline\n"
+        "from harness.judging.llm_judge import _sum_or_none\nfrom harness import _x\n"
+    ) == ["harness.api", "harness.runs.pipeline", "_sum_or_none", "_x"]
+    assert (
+        private_imports("from harness.judging import PointwiseLLMJudge\nfrom . import mt_bench_data\n") == []
+    )
 
 
 @pytest.mark.parametrize("path", plugin_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_plugin_imports_only_public_names(path):
-    assert private_imports(path.read_text(encoding="utf-8")) == [], f"{path} reaches into the harness's internals"
+    assert private_imports(path.read_text(encoding="utf-8")) == [], (
+        f"{path} reaches into the harness's internals"
+    )

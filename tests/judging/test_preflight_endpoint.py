@@ -107,9 +107,16 @@ def test_no_chat_api_there(server, tmp_path, monkeypatch):
 
 
 def test_server_without_models_route_passes_on_a_one_token_completion(server, tmp_path, monkeypatch):
-    completion = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}],
-                  "model": "m", "usage": {"prompt_tokens": 1, "completion_tokens": 1}}
-    s = server(lambda method, path: (200, completion) if method == "POST" else (404, {"error": "no such route"}))
+    completion = {
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}
+        ],
+        "model": "m",
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+    }
+    s = server(
+        lambda method, path: (200, completion) if method == "POST" else (404, {"error": "no such route"})
+    )
     _judge(s.url, tmp_path, monkeypatch).preflight(timeout=5)
     assert s.seen == [("GET", "/v1/models"), ("POST", "/v1/chat/completions")]
 

@@ -22,7 +22,7 @@ def test_the_plugin_is_a_pytest11_entry_point_of_harness():
     assert [(e.name, e.dist.name) for e in entries] == [(PLUGIN, "harness-eval")]
 
 
-SUITE = '''
+SUITE = """
 import httpx
 import pytest
 
@@ -75,7 +75,7 @@ def test_a_500_is_retried(make_judge_server):
 def test_the_server_of_the_last_test_is_gone():
     with pytest.raises(httpx.ConnectError):
         httpx.get(URLS[0] + "/models", timeout=5)
-'''
+"""
 
 
 @pytest.mark.slow
@@ -84,8 +84,9 @@ def test_a_suite_with_no_conftest_gets_the_fixtures(pytester):
     (what ``pytest`` in the plugin's folder is)."""
     pytester.makefile(".jsonl", replies='{"reply": "得分: 0.7", "match": "诗"}\n{"reply": "得分: 0.1"}\n')
     pytester.makepyfile(test_judge=SUITE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "--strict-markers",
-                                           timeout=300)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:xdist", "--strict-markers", timeout=300
+    )
     result.assert_outcomes(passed=7)
 
 
@@ -98,8 +99,10 @@ def test_disabling_the_plugin_removes_the_fixture(pytester):
 
 def test_loading_the_plugin_imports_nothing_heavy():
     """pytest loads every pytest11 plugin for every run: this one must cost nothing until used."""
-    code = (f"import sys, json, {PLUGIN}; "
-            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'aiohttp', 'asyncio', 'litellm', 'torch', 'transformers', 'pydantic', 'httpx', 'harness_plugins'})))")
+    code = (
+        f"import sys, json, {PLUGIN}; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'aiohttp', 'asyncio', 'litellm', 'torch', 'transformers', 'pydantic', 'httpx', 'harness_plugins'})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(out.stdout) == []

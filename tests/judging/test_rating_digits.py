@@ -31,10 +31,22 @@ def mtbench(shared_data):
 
 
 def test_ratings_in_other_digits_are_read_and_the_run_resumes(tmp_path, mtbench):
-    args = ("--dataset", "mt-bench", "--judge", "mt-bench-single", "--data-dir", str(mtbench),
-            "--categories", "mt-bench-writing", "--limit", "2")
-    with ChatCompletionsServer(reply="答案。", model_name="gen-model") as gen, \
-            ChatCompletionsServer(reply=REPLIES, model_name="gpt-4-0613") as judge:
+    args = (
+        "--dataset",
+        "mt-bench",
+        "--judge",
+        "mt-bench-single",
+        "--data-dir",
+        str(mtbench),
+        "--categories",
+        "mt-bench-writing",
+        "--limit",
+        "2",
+    )
+    with (
+        ChatCompletionsServer(reply="答案。", model_name="gen-model") as gen,
+        ChatCompletionsServer(reply=REPLIES, model_name="gpt-4-0613") as judge,
+    ):
         first = harness(tmp_path, gen.base_url, judge.base_url, "mtb", *args)
         assert first.returncode == 0 and "Traceback" not in first.stderr, first.stdout + first.stderr
         again = harness(tmp_path, gen.base_url, judge.base_url, "mtb", *args)
@@ -48,10 +60,19 @@ def test_ratings_in_other_digits_are_read_and_the_run_resumes(tmp_path, mtbench)
     assert mixed["status"] == "unscored" and "mixes digits of different scripts" in mixed["reason"]
 
 
-@pytest.mark.parametrize(("reply", "score"), [
-    ("Rating: [[07]]", 7), ("Rating: [[007.50]]", 7.5), ("Rating: [[１０]]", 10), ("Rating: [[٧]]", 7),
-    ("Rating: [[۸]]", 8), ("Rating: [[९]]", 9), ("Rating: [[٧.٥]]", 7.5), ("Rating: [7.]", 7),
-])
+@pytest.mark.parametrize(
+    ("reply", "score"),
+    [
+        ("Rating: [[07]]", 7),
+        ("Rating: [[007.50]]", 7.5),
+        ("Rating: [[１０]]", 10),
+        ("Rating: [[٧]]", 7),
+        ("Rating: [[۸]]", 8),
+        ("Rating: [[९]]", 9),
+        ("Rating: [[٧.٥]]", 7.5),
+        ("Rating: [7.]", 7),
+    ],
+)
 def test_unambiguous_digits_are_read(reply, score):
     parsed = fastchat_rating(reply, SCALE)
     assert parsed.ok and parsed.score == score
@@ -63,21 +84,31 @@ def test_digits_of_mixed_scripts_are_unscored_with_the_reason(reply):
     assert not parsed.ok and "mixes digits of different scripts" in parsed.reason
 
 
-@pytest.mark.parametrize("reply", ["Rating: [[" + "9" * 5000 + "]]", "Rating: [[0]]", "Rating: [[00]]"],
-                         ids=["5000-digits", "zero", "zeros"])
+@pytest.mark.parametrize(
+    "reply",
+    ["Rating: [[" + "9" * 5000 + "]]", "Rating: [[0]]", "Rating: [[00]]"],
+    ids=["5000-digits", "zero", "zeros"],
+)
 def test_far_out_of_range_is_unscored(reply):
     parsed = fastchat_rating(reply, SCALE)
     assert not parsed.ok and parsed.reason
 
 
 DIGITS = st.characters(categories=["Nd"])
-RATINGS = st.builds(lambda a, b, c: f"[[{a}{b}{c}]]", st.text(DIGITS, min_size=1, max_size=6),
-                    st.sampled_from(["", ".", "٫"]), st.text(DIGITS, max_size=4))
+RATINGS = st.builds(
+    lambda a, b, c: f"[[{a}{b}{c}]]",
+    st.text(DIGITS, min_size=1, max_size=6),
+    st.sampled_from(["", ".", "٫"]),
+    st.text(DIGITS, max_size=4),
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=30), RATINGS, st.sampled_from(["[[", "]]", "[", "]", "."])),
-                max_size=8).map("".join))
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=30), RATINGS, st.sampled_from(["[[", "]]", "[", "]", "."])), max_size=8
+    ).map("".join)
+)
 def test_the_reader_never_raises_nor_leaves_the_scale(reply):
     parsed = fastchat_rating(reply, SCALE)
     assert parsed.score is None or 1 <= parsed.score <= 10

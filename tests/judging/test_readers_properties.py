@@ -11,13 +11,52 @@ from hypothesis import strategies as st
 
 from harness.judging import ScoreScale, bracket_rating, dict_key, label_number, letter_verdict
 
-READERS = {"label_number()": label_number(), "label_number(综合得分)": label_number("综合得分", "Overall"),
-           "bracket_rating": bracket_rating(), "dict_key": dict_key("综合得分")}
+READERS = {
+    "label_number()": label_number(),
+    "label_number(综合得分)": label_number("综合得分", "Overall"),
+    "bracket_rating": bracket_rating(),
+    "dict_key": dict_key("综合得分"),
+}
 SCALES = [ScoreScale(1, 10), ScoreScale(0, 1), ScoreScale(0, 100)]
 # text built from the pieces replies are made of, so the readers' patterns are actually exercised
-PIECES = st.sampled_from(["[[", "]]", "[", "]", "{", "}", "'综合得分'", '"综合得分"', "综合得分", "得分", ":", "：",
-                          " ", "07", "7", "10", "11", "-3", "0.5", "1e308", "NaN", "٧", "５", "/", "0", ",", "\n",
-                          "Overall", "分", "%", "[[A]]", "[[B]]", "[[C]]", "\x00"])
+PIECES = st.sampled_from(
+    [
+        "[[",
+        "]]",
+        "[",
+        "]",
+        "{",
+        "}",
+        "'综合得分'",
+        '"综合得分"',
+        "综合得分",
+        "得分",
+        ":",
+        "：",
+        " ",
+        "07",
+        "7",
+        "10",
+        "11",
+        "-3",
+        "0.5",
+        "1e308",
+        "NaN",
+        "٧",
+        "５",
+        "/",
+        "0",
+        ",",
+        "\n",
+        "Overall",
+        "分",
+        "%",
+        "[[A]]",
+        "[[B]]",
+        "[[C]]",
+        "\x00",
+    ]
+)
 REPLIES = st.one_of(st.text(max_size=300), st.lists(PIECES, max_size=40).map("".join))
 
 
@@ -40,25 +79,39 @@ def test_the_letter_reader_never_raises(reply):
 
 @pytest.mark.parametrize("name", sorted(READERS))
 def test_a_huge_or_deeply_nested_reply_is_read_or_refused_quickly(name):
-    for reply in ("{" * 50_000 + "'综合得分': 7" + "}" * 50_000, "得分" * 50_000, "[[" * 50_000 + "x" * 100_000):
+    for reply in (
+        "{" * 50_000 + "'综合得分': 7" + "}" * 50_000,
+        "得分" * 50_000,
+        "[[" * 50_000 + "x" * 100_000,
+    ):
         parsed = READERS[name](reply, ScoreScale(1, 10))
         assert parsed.ok or parsed.reason
 
 
-@pytest.mark.parametrize("reply, score", [
-    ("分析……{'事实正确性': 7, '满足用户需求': 6, '综合得分': 6}", 6.0),
-    ('{"综合得分": 3} 然后改为 {"事实正确性": 9, "综合得分": 8}', 8.0),  # the last {...} with the key
-    ('{"a": {"综合得分": 07}}', 7.0),  # nested; a leading zero is no octal
-    ("{'综合得分': ９}", 9.0), ("{'综合得分': ٧}", 7.0),  # full-width and Arabic-Indic digits
-])
+@pytest.mark.parametrize(
+    "reply, score",
+    [
+        ("分析……{'事实正确性': 7, '满足用户需求': 6, '综合得分': 6}", 6.0),
+        ('{"综合得分": 3} 然后改为 {"事实正确性": 9, "综合得分": 8}', 8.0),  # the last {...} with the key
+        ('{"a": {"综合得分": 07}}', 7.0),  # nested; a leading zero is no octal
+        ("{'综合得分': ９}", 9.0),
+        ("{'综合得分': ٧}", 7.0),  # full-width and Arabic-Indic digits
+    ],
+)
 def test_dict_key_reads_the_rubric_reply(reply, score):
     assert dict_key("综合得分")(reply, ScoreScale(1, 10)).score == score
 
 
-@pytest.mark.parametrize("reply, reason", [
-    ("{'综合得分': 11}", "outside 1..10"), ("{'综合得分': -2}", "outside 1..10"),
-    ("{'综合得分': ٧5}", "mixes digits"), ("综合得分: 7", "no {...}"), ("{'综合得分': '好'}", "no {...}"),
-])
+@pytest.mark.parametrize(
+    "reply, reason",
+    [
+        ("{'综合得分': 11}", "outside 1..10"),
+        ("{'综合得分': -2}", "outside 1..10"),
+        ("{'综合得分': ٧5}", "mixes digits"),
+        ("综合得分: 7", "no {...}"),
+        ("{'综合得分': '好'}", "no {...}"),
+    ],
+)
 def test_dict_key_refuses_with_the_reason(reply, reason):
     parsed = dict_key("综合得分")(reply, ScoreScale(1, 10))
     assert not parsed.ok and reason in parsed.reason

@@ -75,10 +75,21 @@ def test_key_base64_encoded_in_the_reply_text_is_not_kept(tmp_path, gen_server):
 
 
 def test_key_in_an_error_body_is_not_kept(tmp_path, gen_server):
-    message = f"bad key {KEY[:20]} {KEY[20:]} (Basic {BASIC}; base64 {base64.b64encode(KEY.encode()).decode()})"
+    message = (
+        f"bad key {KEY[:20]} {KEY[20:]} (Basic {BASIC}; base64 {base64.b64encode(KEY.encode()).decode()})"
+    )
     with ChatCompletionsServer(fault_rate=1, faults=("500",), error_message=message) as judge:
-        result = harness(tmp_path, gen_server.base_url, with_credentials(judge.base_url), "error", "--limit", "1",
-                         "--judge-deadline", "1", api_key=KEY)
+        result = harness(
+            tmp_path,
+            gen_server.base_url,
+            with_credentials(judge.base_url),
+            "error",
+            "--limit",
+            "1",
+            "--judge-deadline",
+            "1",
+            api_key=KEY,
+        )
     judgments = (tmp_path / "runs" / "error" / "judgments.jsonl").read_text(encoding="utf-8")
     assert "HTTP 500" in judgments and '"failed"' in judgments
     assert_nowhere(tmp_path, result, KEY[:20], KEY[20:], BASIC, base64.b64encode(KEY.encode()).decode())
@@ -98,8 +109,12 @@ def test_ordinary_replies_and_model_names_are_left_alone():
     from harness.api.secrets import SecretScrubber
 
     scrub = SecretScrubber([KEY, PASSWORD, BASIC])
-    for text in ("得分: 0.8\n理由: 模型回答基本正确，但是缺少一些细节。" * 20, "gpt-4o-mini-2024-07-18", "stop",
-                 "Rating: [[7]] The assistant's answer is accurate and well organised."):
+    for text in (
+        "得分: 0.8\n理由: 模型回答基本正确，但是缺少一些细节。" * 20,
+        "gpt-4o-mini-2024-07-18",
+        "stop",
+        "Rating: [[7]] The assistant's answer is accurate and well organised.",
+    ):
         assert scrub(text) == text
     assert scrub(f"model {KEY[3:14]} and {KEY[-9:]}") == "model *** and ***"  # short fields: 8 characters
 

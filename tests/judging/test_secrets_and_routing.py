@@ -15,14 +15,20 @@ from harness.api.settings import ApiSettings
 from harness.testing import ChatCompletionsServer
 
 
-@pytest.mark.parametrize(("url", "redacted"), [
-    ("http://user:pa%40ss@host:8080/v1", "http://user:***@host:8080/v1"),
-    ("https://gw.example/v1?api_key=K123456&api-version=2024", "https://gw.example/v1?api_key=***&api-version=2024"),
-    ("https://gw.example/v1?key=abcdefgh", "https://gw.example/v1?key=***"),
-    ("http://127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1"),
-    ("http://user@host/v1", "http://user@host/v1"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        ("http://user:pa%40ss@host:8080/v1", "http://user:***@host:8080/v1"),
+        (
+            "https://gw.example/v1?api_key=K123456&api-version=2024",
+            "https://gw.example/v1?api_key=***&api-version=2024",
+        ),
+        ("https://gw.example/v1?key=abcdefgh", "https://gw.example/v1?key=***"),
+        ("http://127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1"),
+        ("http://user@host/v1", "http://user@host/v1"),
+        (None, None),
+    ],
+)
 def test_redact_url(url, redacted):
     assert redact_url(url) == redacted
     assert is_redacted_url(redact_url(url)) == (redacted != url)
@@ -50,11 +56,25 @@ def test_completions_url_keeps_a_query_after_the_path():
     assert completions_url("https://h/v1?api-version=1") == "https://h/v1/chat/completions?api-version=1"
 
 
-@pytest.mark.parametrize(("model", "direct"), [
-    ("gpt-3.5-turbo", True), ("gpt-4o-mini", True), ("openai/gpt-4.1", True), ("qwen2-7b", True),
-    ("o1", False), ("o1-mini", False), ("o3-mini-2025-01-31", False), ("o4-mini", False), ("openai/o3", False),
-    ("gpt-5", False), ("gpt-5-mini", False), ("gpt-5.1-codex", False), ("gpt-50", True), ("omni-7b", True),
-])
+@pytest.mark.parametrize(
+    ("model", "direct"),
+    [
+        ("gpt-3.5-turbo", True),
+        ("gpt-4o-mini", True),
+        ("openai/gpt-4.1", True),
+        ("qwen2-7b", True),
+        ("o1", False),
+        ("o1-mini", False),
+        ("o3-mini-2025-01-31", False),
+        ("o4-mini", False),
+        ("openai/o3", False),
+        ("gpt-5", False),
+        ("gpt-5-mini", False),
+        ("gpt-5.1-codex", False),
+        ("gpt-50", True),
+        ("omni-7b", True),
+    ],
+)
 def test_reasoning_models_keep_the_litellm_route(model, direct):
     assert uses_direct_client("openai", model) is direct
     assert uses_direct_client("anthropic", model) is False
@@ -66,15 +86,21 @@ def test_reasoning_model_request_is_rewritten_by_litellm(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-routing-key")
     with ChatCompletionsServer() as server:
         for model, field in (("o3-mini", "max_completion_tokens"), ("gpt-4o-mini", "max_tokens")):
-            settings = ApiSettings(model=model, api_base=server.base_url, use_cache=False,
-                                   cache_path=tmp_path / "c.sqlite", progress=False)
+            settings = ApiSettings(
+                model=model,
+                api_base=server.base_url,
+                use_cache=False,
+                cache_path=tmp_path / "c.sqlite",
+                progress=False,
+            )
             client = ChatClient(settings, namespace="t")
             assert (client.direct is None) is (field == "max_completion_tokens")
 
             async def ask(client=client):
                 try:
-                    return await client.complete([{"role": "user", "content": "hi"}],
-                                                 params={"max_tokens": 50, "temperature": 1})
+                    return await client.complete(
+                        [{"role": "user", "content": "hi"}], params={"max_tokens": 50, "temperature": 1}
+                    )
                 finally:
                     await client.aclose()
 

@@ -48,7 +48,12 @@ def test_two_ranks_split_the_work_and_only_rank_zero_reports(
     # PYTHONFAULTHANDLER: a native abort in a rank prints every thread's Python stack. A gloo group
     # left alive at exit used to abort a rank after its work (1 in 5-10 runs here; see
     # harness/process_group.py), so this launch is not retried: a rank that fails, fails the test.
-    env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
+    env = {
+        **os.environ,
+        "HARNESS_HOME": str(tmp_path / "home"),
+        "OMP_NUM_THREADS": "1",
+        "PYTHONFAULTHANDLER": "1",
+    }
     args = [str(script), str(checkpoint), str(tokenizer), str(out)]
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     result = subprocess.run([*launch, *args], env=env, capture_output=True, text=True, timeout=300)

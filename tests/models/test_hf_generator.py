@@ -160,8 +160,10 @@ def test_generate_in_input_order(stories_model) -> None:
 
 
 def test_batches_never_mix_temperatures() -> None:
-    items = [PromptItem(i, f"s{i}", "p", tuple(range(n)), temperature=t)
-             for i, (n, t) in enumerate([(3, 0.7), (7, None), (3, 0.0), (1, 0.7), (7, 0.0)])]
+    items = [
+        PromptItem(i, f"s{i}", "p", tuple(range(n)), temperature=t)
+        for i, (n, t) in enumerate([(3, 0.7), (7, None), (3, 0.0), (1, 0.7), (7, 0.0)])
+    ]
     batches = length_sorted_batches(items, 2)
     assert [[it.index for it in b] for b in batches] == [[1], [4, 2], [0, 3]]  # the run's own first
     assert all(len({it.temperature for it in b}) == 1 for b in batches)
@@ -173,8 +175,14 @@ def test_a_samples_own_temperature_wins_and_is_recorded(stories_model) -> None:
     from dataclasses import replace
 
     samples = _samples(STORY_PROMPTS[:4])
-    greedy = {g.id: g for g in _run(HFGenerator(batch_size=4, max_new_tokens=16, greedy=True, keep_token_ids=True),
-                                   stories_model, samples)}
+    greedy = {
+        g.id: g
+        for g in _run(
+            HFGenerator(batch_size=4, max_new_tokens=16, greedy=True, keep_token_ids=True),
+            stories_model,
+            samples,
+        )
+    }
     prescribed = [replace(s, temperature=0.0 if i % 2 == 0 else 0.7) for i, s in enumerate(samples)]
     sampler = HFGenerator(batch_size=4, max_new_tokens=16, temperature=1.5, keep_token_ids=True, seed=3)
     mixed = {g.id: g for g in _run(sampler, stories_model, prescribed)}

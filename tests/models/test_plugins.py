@@ -48,8 +48,11 @@ def test_vllm_is_unavailable_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> N
     from harness.manager import get_registry
 
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",  # absent, installed here or not
-                        lambda name, *a: None if name == "vllm" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",  # absent, installed here or not
+        lambda name, *a: None if name == "vllm" else real_find_spec(name, *a),
+    )
 
     spec = get_registry().get("generator", "vllm")
     assert "vllm is not installed" in spec.unavailable_reason()

@@ -23,9 +23,28 @@ def write_template(registry: Path, stop: list[str] | None = None) -> None:
 
 
 def run(registry: Path, out: Path, name: str):
-    return harness("run", "--model", "tiny-llama", "--dataset", "demo", "--limit", "2", "--judge", "ref-f1",
-                   "--greedy", "--max-new-tokens", "16", "--prompt-template", "stoptest", "--no-progress",
-                   "--out", str(out), "--name", name, env_extra={"HARNESS_REGISTRY_PATH": str(registry)})
+    return harness(
+        "run",
+        "--model",
+        "tiny-llama",
+        "--dataset",
+        "demo",
+        "--limit",
+        "2",
+        "--judge",
+        "ref-f1",
+        "--greedy",
+        "--max-new-tokens",
+        "16",
+        "--prompt-template",
+        "stoptest",
+        "--no-progress",
+        "--out",
+        str(out),
+        "--name",
+        name,
+        env_extra={"HARNESS_REGISTRY_PATH": str(registry)},
+    )
 
 
 def answers(run_dir: Path) -> dict[str, dict]:
@@ -36,7 +55,7 @@ def answers(run_dir: Path) -> dict[str, dict]:
 def stop_in(answer: str) -> str:
     """Two plain characters from the middle of ``answer``, first found where they are taken."""
     for start in range(len(answer) // 2, 0, -1):
-        candidate = answer[start:start + 2]
+        candidate = answer[start : start + 2]
         plain = all(c.isprintable() and not c.isspace() and c != "\ufffd" for c in candidate)
         if len(candidate) == 2 and plain and answer.find(candidate) == start:
             return candidate

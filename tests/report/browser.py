@@ -24,5 +24,7 @@ def require_browser() -> str:
         return BROWSER
     reason = "chromium is not installed (apt-get install -y chromium)"
     if os.environ.get("HARNESS_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason}, and HARNESS_REQUIRE_BROWSER is set: the browser tests must run here", pytrace=False)
+        pytest.fail(
+            f"{reason}, and HARNESS_REQUIRE_BROWSER is set: the browser tests must run here", pytrace=False
+        )
     pytest.skip(f"{reason}; the browser test skips")

@@ -35,22 +35,45 @@ def write_run(
         '<script>document.documentElement.setAttribute("data-evil", "1"); throw new Error("x")</script>'
         "<img src=x onerror=\"document.documentElement.setAttribute('data-evil-img', '1')\"> 回答"
     )
-    with (directory / "generations.jsonl").open("w", encoding="utf-8") as gen, (directory / judgments_file).open(
-        "w", encoding="utf-8"
-    ) as jud:
+    with (
+        (directory / "generations.jsonl").open("w", encoding="utf-8") as gen,
+        (directory / judgments_file).open("w", encoding="utf-8") as jud,
+    ):
         for i, sample in enumerate(samples):
-            gen.write(json.dumps({
-                "id": sample.id, "category": sample.category, "question": sample.question,
-                "reference": sample.reference, "answer": answer if evil_answer else f"答案 {i}",
-                "prompt": f"Human: \n{sample.question}\n\nAssistant: \n", "model": "tiny-llama",
-            }, ensure_ascii=False) + "\n")
+            gen.write(
+                json.dumps(
+                    {
+                        "id": sample.id,
+                        "category": sample.category,
+                        "question": sample.question,
+                        "reference": sample.reference,
+                        "answer": answer if evil_answer else f"答案 {i}",
+                        "prompt": f"Human: \n{sample.question}\n\nAssistant: \n",
+                        "model": "tiny-llama",
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             unscored = unscored_every and i % unscored_every == 0
             score = None if unscored else min(1.0, round(rng.random(), 3) + shift)
-            jud.write(json.dumps({
-                "id": sample.id, "category": sample.category, "score": score,
-                "status": "unscored" if unscored else "scored", "raw": f"得分: {score} </td><b>raw</b>",
-                "judge": judge, "reason": "no score found" if unscored else "", "repeat": 0, "meta": {},
-            }, ensure_ascii=False) + "\n")
+            jud.write(
+                json.dumps(
+                    {
+                        "id": sample.id,
+                        "category": sample.category,
+                        "score": score,
+                        "status": "unscored" if unscored else "scored",
+                        "raw": f"得分: {score} </td><b>raw</b>",
+                        "judge": judge,
+                        "reason": "no score found" if unscored else "",
+                        "repeat": 0,
+                        "meta": {},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         if torn:
             jud.write('{"id": "demo-math-1", "category": "ma')
     return directory

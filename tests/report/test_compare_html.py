@@ -36,7 +36,7 @@ class _Cases(HTMLParser):
         if tag == "div" and attrs.get("class") == "case":
             self.case_ids.append(attrs["data-id"])
         if tag == "h3" and attrs.get("id", "").startswith("cases-"):
-            self.sections.append(attrs["id"][len("cases-"):])
+            self.sections.append(attrs["id"][len("cases-") :])
         if tag in ("script", "img"):
             self.scripts += 1
 
@@ -73,7 +73,15 @@ def test_compare_html_shows_the_largest_differences_per_category(tmp_path, make_
 def test_pick_cases_orders_by_absolute_delta_and_reports_unpaired() -> None:
     def j(i, cat, score, raw="r"):
         status = "scored" if score is not None else "unscored"
-        return {"id": i, "category": cat, "score": score, "status": status, "raw": raw, "judge": "x", "repeat": 0}
+        return {
+            "id": i,
+            "category": cat,
+            "score": score,
+            "status": status,
+            "raw": raw,
+            "judge": "x",
+            "repeat": 0,
+        }
 
     a = [j("1", "math", 0.5), j("2", "math", 0.9), j("3", "math", 0.1), j("4", "code", None)]
     b = [j("1", "math", 0.4), j("2", "math", 0.1), j("3", "math", 0.8), j("4", "code", 1.0)]
@@ -81,7 +89,10 @@ def test_pick_cases_orders_by_absolute_delta_and_reports_unpaired() -> None:
     picked = pick_cases(a, b, generations_a=gens, generations_b={}, per_category=2)
     assert [c["id"] for c in picked["categories"]["math"]] == ["2", "3"]
     assert abs(picked["categories"]["math"][0]["delta"] + 0.8) < 1e-12
-    assert picked["categories"]["math"][0]["question"] == "q2" and picked["categories"]["math"][0]["answer_b"] is None
+    assert (
+        picked["categories"]["math"][0]["question"] == "q2"
+        and picked["categories"]["math"][0]["answer_b"] is None
+    )
     assert "code" not in picked["categories"] and picked["n_unpaired"] == 1 and picked["n_paired"] == 3
 
 
@@ -89,7 +100,11 @@ def test_compare_html_bad_inputs_exit_2(tmp_path, make_run) -> None:
     a = make_run(tmp_path / "a", name="run-a")
     b = make_run(tmp_path / "b", name="run-b", seed=3)
     unwritable = cli("compare", str(a), str(b), "--html", str(tmp_path / "missing" / "x.html"))
-    assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr and "Traceback" not in unwritable.stderr
+    assert (
+        unwritable.returncode == 2
+        and "cannot write" in unwritable.stderr
+        and "Traceback" not in unwritable.stderr
+    )
     zero = cli("compare", str(a), str(b), "--html", str(tmp_path / "x.html"), "--cases", "0")
     assert zero.returncode == 2
     with_judges = cli("compare", "--judges", str(a), "--html", str(tmp_path / "x.html"))

@@ -14,7 +14,7 @@ from harness.scales import ScoreScale
 
 
 def contrast_on_white(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
@@ -39,7 +39,9 @@ def test_language_counter_and_names(demo_report):
 
 
 def test_gold_only_where_the_judge_saw_it(demo_report):
-    rows = dict(re.findall(r'<tr class="sample"[^>]*data-category="([^"]+)"[^>]*>(.*?)</tr>', demo_report, re.S))
+    rows = dict(
+        re.findall(r'<tr class="sample"[^>]*data-category="([^"]+)"[^>]*>(.*?)</tr>', demo_report, re.S)
+    )
     # brainstorming, generation and rewrite prompts show no gold answer (gold_shown: false)
     for category in ("brainstorming", "generation", "rewrite"):
         assert 'class="no-gold"' in rows[category] and "not shown to the judge" in rows[category]
@@ -66,20 +68,26 @@ def test_short_text_once_long_text_preview_hidden_when_open():
 
 def test_bar_colours_contrast_at_least_3_to_1():
     assert {kind: round(contrast_on_white(c), 1) >= 3.0 for kind, c in BAR_COLOURS.items()} == {
-        "category": True, "column": True, "macro": True}
+        "category": True,
+        "column": True,
+        "macro": True,
+    }
     assert round(contrast_on_white("#f28e2b"), 1) == 2.4  # the old orange, which the check rejects
 
 
-@pytest.mark.parametrize(("scale", "top", "end", "step"), [
-    (ScoreScale(), 0.171, 0.2, 0.05),
-    (ScoreScale(), 0.3, 0.4, 0.1),
-    (ScoreScale(), 0.052, 0.06, 0.02),
-    (ScoreScale(), 0.95, 1.0, 0.2),
-    (ScoreScale(), 1.0, 1.0, 0.25),
-    (ScoreScale(), None, 1.0, 0.25),
-    (ScoreScale(1, 10), 5.5, 6.0, 1.0),
-    (ScoreScale(1, 10), 10.0, 10.0, 2.0),
-])
+@pytest.mark.parametrize(
+    ("scale", "top", "end", "step"),
+    [
+        (ScoreScale(), 0.171, 0.2, 0.05),
+        (ScoreScale(), 0.3, 0.4, 0.1),
+        (ScoreScale(), 0.052, 0.06, 0.02),
+        (ScoreScale(), 0.95, 1.0, 0.2),
+        (ScoreScale(), 1.0, 1.0, 0.25),
+        (ScoreScale(), None, 1.0, 0.25),
+        (ScoreScale(1, 10), 5.5, 6.0, 1.0),
+        (ScoreScale(1, 10), 10.0, 10.0, 2.0),
+    ],
+)
 def test_axis_ends_just_above_the_highest_value(scale, top, end, step):
     axis_end, axis_step = nice_axis(scale, top)
     assert axis_end == pytest.approx(end) and axis_step == pytest.approx(step)

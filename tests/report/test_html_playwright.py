@@ -30,8 +30,18 @@ def _browser() -> None:
 
 
 N_SAMPLES = 1000
-CATEGORIES = ("math", "code", "classification", "extract", "open_qa", "closed_qa", "generation", "brainstorming",
-              "rewrite", "summarization")
+CATEGORIES = (
+    "math",
+    "code",
+    "classification",
+    "extract",
+    "open_qa",
+    "closed_qa",
+    "generation",
+    "brainstorming",
+    "rewrite",
+    "summarization",
+)
 LONG_ANSWER = "这是一个比较长的回答，用来检查展开以后的文字只出现一次。" * 6
 RAW_FLOAT = 0.052532833020637895
 
@@ -42,27 +52,61 @@ def write_large_run(directory: Path, *, n: int = N_SAMPLES, seed: int = 7) -> di
     category and status, to check the page's filters against."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    (directory / "run.json").write_text(json.dumps(
-        {"name": "big-run", "model": "tiny-llama", "judge": "ref-f1", "dataset": "synthetic", "versions": {}}))
+    (directory / "run.json").write_text(
+        json.dumps(
+            {
+                "name": "big-run",
+                "model": "tiny-llama",
+                "judge": "ref-f1",
+                "dataset": "synthetic",
+                "versions": {},
+            }
+        )
+    )
     counts: dict[str, dict[str, int]] = {"category": {}, "status": {}}
-    with (directory / "generations.jsonl").open("w", encoding="utf-8") as gen, \
-            (directory / "judgments.jsonl").open("w", encoding="utf-8") as jud:
+    with (
+        (directory / "generations.jsonl").open("w", encoding="utf-8") as gen,
+        (directory / "judgments.jsonl").open("w", encoding="utf-8") as jud,
+    ):
         for i in range(n):
             category = CATEGORIES[i % len(CATEGORIES)]
             sample_id = f"sample-{i:04d}"
             answer = f"答案 {i}" if i % 2 else LONG_ANSWER + str(i)
-            gen.write(json.dumps({
-                "id": sample_id, "category": category, "question": f"第{i}个问题：请回答这个问题。",
-                "reference": f"参考答案{i}号", "answer": answer, "prompt": "", "model": "tiny-llama",
-            }, ensure_ascii=False) + "\n")
+            gen.write(
+                json.dumps(
+                    {
+                        "id": sample_id,
+                        "category": category,
+                        "question": f"第{i}个问题：请回答这个问题。",
+                        "reference": f"参考答案{i}号",
+                        "answer": answer,
+                        "prompt": "",
+                        "model": "tiny-llama",
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             unscored = i % 7 == 3
             score = None if unscored else (RAW_FLOAT if i == 0 else rng.random() * 0.3)
             status = "unscored" if unscored else "scored"
-            jud.write(json.dumps({
-                "id": sample_id, "category": category, "score": score, "status": status,
-                "raw": f"得分: {score}", "judge": "ref-f1", "reason": "no score found" if unscored else "",
-                "repeat": 0, "meta": {},
-            }, ensure_ascii=False) + "\n")
+            jud.write(
+                json.dumps(
+                    {
+                        "id": sample_id,
+                        "category": category,
+                        "score": score,
+                        "status": status,
+                        "raw": f"得分: {score}",
+                        "judge": "ref-f1",
+                        "reason": "no score found" if unscored else "",
+                        "repeat": 0,
+                        "meta": {},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             counts["category"][category] = counts["category"].get(category, 0) + 1
             counts["status"][status] = counts["status"].get(status, 0) + 1
     return counts
@@ -88,7 +132,12 @@ def open_page(browser, report: Path, *, width: int = 1280, javascript: bool = Tr
     context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=javascript)
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"console.{msg.type}: {msg.text}") if msg.type in ("error", "warning") else None
+        ),
+    )
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
     page.goto(report.as_uri())
@@ -129,7 +178,9 @@ def test_filters_count_right_and_console_is_clean(browser, big_report):
     context, page, errors = open_page(browser, report)
     try:
         assert shown(page) == N_SAMPLES
-        labels = page.eval_on_selector_all("#category-filter option", "os => os.map(o => [o.value, o.textContent])")
+        labels = page.eval_on_selector_all(
+            "#category-filter option", "os => os.map(o => [o.value, o.textContent])"
+        )
         names = {c: spec.display_name for c, spec in get_registry().categories().items()}
         # the filter says what the tables say: display names (open qa), keyed by category id (open_qa)
         assert dict(labels[1:]) == {c: names[c] for c in CATEGORIES}
@@ -157,10 +208,14 @@ def test_search_by_id_and_display_name(browser, big_report):
     try:
         page.fill("#search", "sample-0457")
         page.wait_for_function("document.getElementById('shown-count').textContent === '1'")
-        visible = page.eval_on_selector_all("tr.sample:not([hidden]) td.sid", "cs => cs.map(c => c.textContent)")
+        visible = page.eval_on_selector_all(
+            "tr.sample:not([hidden]) td.sid", "cs => cs.map(c => c.textContent)"
+        )
         assert visible == ["sample-0457"]
         page.fill("#search", "Open QA")  # the displayed name, any case
-        page.wait_for_function(f"document.getElementById('shown-count').textContent === '{counts['category']['open_qa']}'")
+        page.wait_for_function(
+            f"document.getElementById('shown-count').textContent === '{counts['category']['open_qa']}'"
+        )
         page.fill("#search", "第12个问题")  # question text, Chinese
         page.wait_for_function("document.getElementById('shown-count').textContent === '1'")
         page.fill("#search", "")
@@ -218,9 +273,11 @@ def test_search_keystroke_under_50ms(browser, big_report):
         filters = [min(r[k]["filter"] for r in rounds) for k in range(len(queries))]
         handlers = [min(r[k]["handler"] for r in rounds) for k in range(len(queries))]
         slowest = max(r[k]["filter"] for r in rounds for k in range(len(queries)))
-        print(f"\n{len(results)} keystrokes at {N_SAMPLES} samples: filter+layout median "
-              f"{statistics.median(filters):.1f} ms, max {max(filters):.1f} ms (slowest single run {slowest:.1f} ms); "
-              f"input handler max {max(handlers):.2f} ms")
+        print(
+            f"\n{len(results)} keystrokes at {N_SAMPLES} samples: filter+layout median "
+            f"{statistics.median(filters):.1f} ms, max {max(filters):.1f} ms (slowest single run {slowest:.1f} ms); "
+            f"input handler max {max(handlers):.2f} ms"
+        )
         print([(q, round(f, 1)) for q, f in zip(queries, filters, strict=True)])
         assert [r["shown"] for r in results if r["query"] == "sample-045"] == [10]  # sample-0450 .. 0459
         assert results[-1]["query"] == "" and results[-1]["shown"] == N_SAMPLES
@@ -238,7 +295,8 @@ def test_phone_width_390(browser, big_report):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         # the wide things scroll inside their own box, which stays on the screen
         boxes = page.eval_on_selector_all(
-            ".scroll", "bs => bs.map(b => [b.getBoundingClientRect().right, b.scrollWidth > b.clientWidth])")
+            ".scroll", "bs => bs.map(b => [b.getBoundingClientRect().right, b.scrollWidth > b.clientWidth])"
+        )
         assert all(right <= 390 for right, _ in boxes)
         assert any(scrolls for _, scrolls in boxes)  # the sample table is wider than a phone
         page.fill("#search", "sample-0001")
@@ -258,15 +316,27 @@ def test_chart_contrast_legend_axis(browser, big_report):
             "#category-chart rect.bar, #chart-legend rect.swatch",
             "rs => rs.map(r => [r.closest('g') ? r.closest('g').getAttribute('class') : 'legend', getComputedStyle(r).fill])",
         )
-        assert len(fills) == len(CATEGORIES) + 1 + 2 + 3  # bars (+ others column, two macros) and 3 legend keys
+        assert (
+            len(fills) == len(CATEGORIES) + 1 + 2 + 3
+        )  # bars (+ others column, two macros) and 3 legend keys
         ratios = {f"{kind} {fill}": contrast(parse_rgb(fill), background) for kind, fill in fills}
         assert min(ratios.values()) >= 3.0, ratios
         legend = page.text_content("#chart-legend")
         assert "category" in legend and "others" in legend and "macro average" in legend and "95%" in legend
-        ticks = [float(t) for t in page.eval_on_selector_all("#category-chart text.tick", "ts => ts.map(t => t.textContent)")]
+        ticks = [
+            float(t)
+            for t in page.eval_on_selector_all(
+                "#category-chart text.tick", "ts => ts.map(t => t.textContent)"
+            )
+        ]
         # scores are 0..0.3: the axis ends at a round value just above the highest interval, not at 1
         scores = json.loads(report.with_name("scores.json").read_text(encoding="utf-8"))
-        rows = [*scores["categories"].values(), *scores["columns"].values(), scores["macro"], scores["macro_wo_others"]]
+        rows = [
+            *scores["categories"].values(),
+            *scores["columns"].values(),
+            scores["macro"],
+            scores["macro_wo_others"],
+        ]
         highest = max(r["ci_high"] for r in rows if r["ci_high"] is not None)
         assert ticks[0] == 0 and highest <= ticks[-1] < 1.0 and ticks[-1] <= 2 * highest
         assert f"0 to {ticks[-1]:g} of the judge's 0..1 scale" in page.text_content("#axis-note")
@@ -283,7 +353,13 @@ def test_text_language_fonts_rounding_gold(browser, big_report):
         question_lang = page.eval_on_selector("tr.sample td.q .text", "e => e.closest('[lang]').lang")
         assert question_lang == "zh"
         fonts = page.evaluate("getComputedStyle(document.body).fontFamily")
-        for font in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei"):
+        for font in (
+            "Noto Sans CJK SC",
+            "WenQuanYi Micro Hei",
+            "PingFang SC",
+            "Hiragino Sans GB",
+            "Microsoft YaHei",
+        ):
             assert font in fonts  # Linux, macOS and Windows each find a CJK font
         body = page.text_content("body")
         assert str(RAW_FLOAT) not in page.text_content("#samples tbody tr:first-child td:last-child small")
@@ -291,7 +367,10 @@ def test_text_language_fonts_rounding_gold(browser, big_report):
         assert "(open_qa)" not in body and "code (code)" not in body
         # a short answer is in its cell once; a long one opens to the whole text without the preview
         short = page.text_content("tr.sample:nth-child(2) td.answer")
-        assert short.count("答案 1") == 1 and page.locator("tr.sample:nth-child(2) td.answer details").count() == 0
+        assert (
+            short.count("答案 1") == 1
+            and page.locator("tr.sample:nth-child(2) td.answer details").count() == 0
+        )
         page.click("tr.sample:nth-child(1) td.answer summary")
         assert page.locator("tr.sample:nth-child(1) td.answer .preview").is_visible() is False
         # brainstorming's judge prompt shows no gold answer, so the report shows none either
@@ -309,7 +388,9 @@ def test_javascript_off_counter_and_rows(browser, big_report):
     report, _ = big_report
     context, page, errors = open_page(browser, report, javascript=False)
     try:
-        assert re.sub(r"\s+", " ", page.text_content("p.counter")).strip() == f"{N_SAMPLES} of {N_SAMPLES} shown"
+        assert (
+            re.sub(r"\s+", " ", page.text_content("p.counter")).strip() == f"{N_SAMPLES} of {N_SAMPLES} shown"
+        )
         assert page.locator("tr.sample:not([hidden])").count() == N_SAMPLES
         assert page.locator("#filters").is_visible() is False  # the controls need the script
         assert errors == []

@@ -21,24 +21,52 @@ def cli(*args: str):
     return run_harness(args, env={**os.environ, "COLUMNS": "80"}, timeout=120)
 
 
-def write_run(directory: Path, *, length_follows_score: bool, model: str = "tiny-llama",
-              judge_model: str = "gpt-3.5-turbo", unscored_every: int = 0) -> Path:
+def write_run(
+    directory: Path,
+    *,
+    length_follows_score: bool,
+    model: str = "tiny-llama",
+    judge_model: str = "gpt-3.5-turbo",
+    unscored_every: int = 0,
+) -> Path:
     """A demo-set run whose answers are as long as their score says (or of random length)."""
     directory.mkdir(parents=True)
-    (directory / "run.json").write_text(json.dumps({"name": directory.name, "model": model, "judge": "belle",
-                                                    "dataset": "demo"}), encoding="utf-8")
+    (directory / "run.json").write_text(
+        json.dumps({"name": directory.name, "model": model, "judge": "belle", "dataset": "demo"}),
+        encoding="utf-8",
+    )
     rng = random.Random(7)
     gens, judgments = [], []
     for i, sample in enumerate(get_registry().create("dataset", "demo").load()):
         score = round(rng.random(), 3)
         length = int(10 + 200 * score) if length_follows_score else rng.randint(10, 210)
-        gens.append({"id": sample.id, "category": sample.category, "question": sample.question,
-                     "reference": sample.reference, "answer": "y" * length, "prompt": "", "model": model})
+        gens.append(
+            {
+                "id": sample.id,
+                "category": sample.category,
+                "question": sample.question,
+                "reference": sample.reference,
+                "answer": "y" * length,
+                "prompt": "",
+                "model": model,
+            }
+        )
         unscored = unscored_every and i % unscored_every == 0
-        judgments.append({"id": sample.id, "category": sample.category, "score": None if unscored else score,
-                          "status": "unscored" if unscored else "scored", "raw": "",
-                          "reason": "no score found\x1b[31m" if unscored else "", "judge": "belle", "repeat": 0,
-                          "meta": {"judge_model": judge_model, "answering_model": judge_model + "-0125"} if judge_model else {}})
+        judgments.append(
+            {
+                "id": sample.id,
+                "category": sample.category,
+                "score": None if unscored else score,
+                "status": "unscored" if unscored else "scored",
+                "raw": "",
+                "reason": "no score found\x1b[31m" if unscored else "",
+                "judge": "belle",
+                "repeat": 0,
+                "meta": {"judge_model": judge_model, "answering_model": judge_model + "-0125"}
+                if judge_model
+                else {},
+            }
+        )
     for name, records in (("generations.jsonl", gens), ("judgments.jsonl", judgments)):
         (directory / name).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return directory
@@ -62,9 +90,14 @@ def test_length_biased_judge_is_flagged_everywhere(tmp_path):
     corr = scores["judge_bias"]["length_correlation"]
     assert corr["estimate"] == pytest.approx(1.0) and corr["flagged"] is True and corr["ci_low"] > 0.9
     assert corr["n"] == 24  # the 6 unscored samples have no score to correlate
-    categories = {json.loads(line)["category"] for line in (run / "generations.jsonl").read_text().splitlines()}
+    categories = {
+        json.loads(line)["category"] for line in (run / "generations.jsonl").read_text().splitlines()
+    }
     assert set(corr["categories"]) == categories and len(categories) > 1
-    assert all(row["estimate"] is None or row["estimate"] == pytest.approx(1.0) for row in corr["categories"].values())
+    assert all(
+        row["estimate"] is None or row["estimate"] == pytest.approx(1.0)
+        for row in corr["categories"].values()
+    )
     unscored = scores["judge_bias"]["unscored"]
     assert unscored["estimate"] == 0.2 and unscored["flagged"] is True and unscored["missed"] == 6
     assert unscored["reasons"] == {"unscored: no score found\x1b[31m": 6}
@@ -75,15 +108,18 @@ def test_length_biased_judge_is_flagged_everywhere(tmp_path):
     parser = _Section()
     parser.feed(html)
     assert "judge-trust" in parser.ids
-    section = html[html.index('<section id="judge-trust"'):html.index("</section>")]
+    section = html[html.index('<section id="judge-trust"') : html.index("</section>")]
     assert "Trusting the judge" in section and "flagged" in section and "+1.00" in section
     markdown = (run / "report.md").read_text(encoding="utf-8")
-    assert "## Trusting the judge" in markdown and "score vs answer length (Spearman rho): \\+1.00" in markdown
+    assert (
+        "## Trusting the judge" in markdown and "score vs answer length (Spearman rho): \\+1.00" in markdown
+    )
 
 
 def test_unbiased_judge_is_not_flagged_and_self_preference_is_named(tmp_path):
-    run = write_run(tmp_path / "fair", length_follows_score=False, model="openai/gpt-4o-mini",
-                    judge_model="openai/gpt-4o")
+    run = write_run(
+        tmp_path / "fair", length_follows_score=False, model="openai/gpt-4o-mini", judge_model="openai/gpt-4o"
+    )
     proc = cli("report", str(run), "--resamples", "300")
     assert proc.returncode == 0, proc.stderr
     bias = json.loads((run / "scores.json").read_text(encoding="utf-8"))["judge_bias"]
@@ -106,7 +142,10 @@ def test_compare_shows_each_runs_judge_checks(tmp_path):
     html = page.read_text(encoding="utf-8")
     assert 'id="judge-trust-Trusting-the-judge--biased"' in html and "Trusting the judge: fair" in html
     payload = json.loads(cli("compare", str(fair), str(biased), "--resamples", "200", "--json").stdout)
-    assert [r["scores"]["judge_bias"]["length_correlation"]["flagged"] for r in payload["runs"]] == [False, True]
+    assert [r["scores"]["judge_bias"]["length_correlation"]["flagged"] for r in payload["runs"]] == [
+        False,
+        True,
+    ]
 
 
 def test_configured_judge_model_counts_when_judgments_record_none(tmp_path):

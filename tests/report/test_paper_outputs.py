@@ -65,7 +65,9 @@ def test_report_outputs_carry_published_figures_and_the_verdict(tmp_path, make_r
 
     markdown = (run / "report.md").read_text(encoding="utf-8")
     assert "## Published vs measured" in markdown and f"**{paper['verdict']}**" in markdown
-    assert f"| rewrite | {scores['columns']['rewrite']['mean']:.3f} | {row.scores['rewrite']:.3f} |" in markdown
+    assert (
+        f"| rewrite | {scores['columns']['rewrite']['mean']:.3f} | {row.scores['rewrite']:.3f} |" in markdown
+    )
     assert "- judge: ref-f1 instead of gpt35" in markdown
 
     html = (run / "report.html").read_text(encoding="utf-8")
@@ -101,7 +103,9 @@ def test_compare_shows_the_verdict_beside_paper_figures(tmp_path, make_run):
 
 @pytest.mark.parametrize("columns", [80, 120])
 def test_table5_screens_fit_the_terminal(tmp_path, make_run, columns):
-    runs = [str(linked_run(make_run, tmp_path / f"r{i}", f"a-rather-long-run-name-{i}", seed=i)) for i in range(3)]
+    runs = [
+        str(linked_run(make_run, tmp_path / f"r{i}", f"a-rather-long-run-name-{i}", seed=i)) for i in range(3)
+    ]
     for args in (("report", *runs), ("compare", *runs)):
         proc = cli(*args, "--resamples", "200", columns=columns)
         assert proc.returncode == 0, proc.stdout + proc.stderr

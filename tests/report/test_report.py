@@ -37,7 +37,9 @@ def test_write_report_files_and_scores_format(tmp_path, make_run):
     assert on_disk["totals"]["n_samples"] == 30 and on_disk["totals"]["n_unscored"] == 5
     assert any("torn last line" in note for note in on_disk["notes"])
     rows = list(csv.DictReader(io.StringIO((run / "scores.csv").read_text(encoding="utf-8"))))
-    assert len(rows) == 1 + 10 + 9 + 2 and rows[0]["kind"] == "headline" and rows[-1]["id"] == "macro_wo_others"
+    assert (
+        len(rows) == 1 + 10 + 9 + 2 and rows[0]["kind"] == "headline" and rows[-1]["id"] == "macro_wo_others"
+    )
     markdown = (run / "report.md").read_text(encoding="utf-8")
     assert "| run | others | rewrite | classification |" in markdown and "macro ave w/o others" in markdown
     html = (run / "report.html").read_text(encoding="utf-8")

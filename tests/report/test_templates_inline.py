@@ -12,7 +12,7 @@ from harness.report import templating
 from harness.report.html import BAR_COLOURS, FONT_STACK
 
 PAGES = ("report.css", "compare.css", "stats.css")
-HOSTILE = '</script><script>alert(1)</script><!-- & \u2028\u2029 </SCRIPT >'
+HOSTILE = "</script><script>alert(1)</script><!-- & \u2028\u2029 </SCRIPT >"
 
 
 @pytest.mark.parametrize("name", PAGES)

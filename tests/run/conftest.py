@@ -30,8 +30,12 @@ class ListDataset:
     def __init__(self, n: int = 12, **_):
         cats = list(CATEGORIES)
         self.samples = [
-            EvalSample(id=f"s{i:03d}", question=f"问题 {i}", category=cats[i % len(cats)],
-                       reference="" if cats[i % len(cats)] == "write" else f"答案 {i}")
+            EvalSample(
+                id=f"s{i:03d}",
+                question=f"问题 {i}",
+                category=cats[i % len(cats)],
+                reference="" if cats[i % len(cats)] == "write" else f"答案 {i}",
+            )
             for i in range(n)
         ]
 
@@ -63,8 +67,11 @@ class EchoGenerator:
     def generate(self, model, samples, *, on_result):
         for s in samples:
             EchoGenerator.calls.append(s.id)
-            on_result(Generation(id=s.id, answer=s.question[::-1], prompt=model.format_prompt(s.question),
-                                 model=model.name))
+            on_result(
+                Generation(
+                    id=s.id, answer=s.question[::-1], prompt=model.format_prompt(s.question), model=model.name
+                )
+            )
 
 
 class ScriptedJudge:
@@ -88,15 +95,43 @@ class ScriptedJudge:
             self.stats["requests"] += 1
             sid = item.sample.id
             if sid in ScriptedJudge.fail_ids:
-                on_result(Judgment(id=sid, category=item.sample.category, score=None, status="failed",
-                                   judge=self.name, reason="server error", repeat=item.repeat))
+                on_result(
+                    Judgment(
+                        id=sid,
+                        category=item.sample.category,
+                        score=None,
+                        status="failed",
+                        judge=self.name,
+                        reason="server error",
+                        repeat=item.repeat,
+                    )
+                )
             elif not item.gold_shown and item.sample.category == "write" and int(sid[1:]) % 2:
-                on_result(Judgment(id=sid, category=item.sample.category, score=None, status="unscored",
-                                   raw="no score here", judge=self.name, reason="no score", repeat=item.repeat))
+                on_result(
+                    Judgment(
+                        id=sid,
+                        category=item.sample.category,
+                        score=None,
+                        status="unscored",
+                        raw="no score here",
+                        judge=self.name,
+                        reason="no score",
+                        repeat=item.repeat,
+                    )
+                )
             else:
                 score = (int(sid[1:]) % 5) / 4
-                on_result(Judgment(id=sid, category=item.sample.category, score=score, status="scored",
-                                   raw=f"得分: {score}", judge=self.name, repeat=item.repeat))
+                on_result(
+                    Judgment(
+                        id=sid,
+                        category=item.sample.category,
+                        score=score,
+                        status="scored",
+                        raw=f"得分: {score}",
+                        judge=self.name,
+                        repeat=item.repeat,
+                    )
+                )
 
 
 class TestPlugin:
@@ -124,7 +159,9 @@ def categories_dir(tmp_path: Path) -> Path:
     for cid, (display, gold, group) in CATEGORIES.items():
         (d / "categories" / f"{cid}.yaml").write_text(
             f"id: {cid}\ndisplay_name: {display}\nprompt: 请给{display}打分。\ngold_shown: {str(gold).lower()}\n"
-            f"group: {group}\nsource_names: [{cid}]\n", encoding="utf-8")
+            f"group: {group}\nsource_names: [{cid}]\n",
+            encoding="utf-8",
+        )
     return d
 
 

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.slow  # one real `accelerate launch` (torch start-up)
 
 def test_num_processes_without_multi_gpu_is_refused_with_the_working_command(tmp_path):
     cmd = [*ACCELERATE, "--num_processes", "2", *RUN, "--out", str(tmp_path / "runs")]
-    result = subprocess.run(cmd, env={**_env(), "CUDA_VISIBLE_DEVICES": ""}, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        cmd, env={**_env(), "CUDA_VISIBLE_DEVICES": ""}, capture_output=True, text=True, timeout=300
+    )
     output = result.stdout + result.stderr
     assert "returned non-zero exit status 2" in result.stderr, output[-3000:]
     assert "accelerate launch started one process" in output and "--multi_gpu" in output

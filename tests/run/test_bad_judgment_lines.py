@@ -57,8 +57,11 @@ def plugin(base_plugin: Path) -> Path:
     path = base_plugin
     text = path.read_text(encoding="utf-8")
     text = text.replace("\n\n@hookimpl\ndef harness_register_datasets(register):", DOWN, 1)
-    text = text.replace('    register(JudgeSpec(name="boom"', '    register(JudgeSpec(name="down", factory=Down))\n'
-                                                               '    register(JudgeSpec(name="boom"', 1)
+    text = text.replace(
+        '    register(JudgeSpec(name="boom"',
+        '    register(JudgeSpec(name="down", factory=Down))\n    register(JudgeSpec(name="boom"',
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -83,8 +86,11 @@ def test_a_bad_judgment_line_is_exit_2_naming_file_and_line(tmp_path, harness_ho
     good = _lines(path)
     for what, bad in BAD_LINES.items():
         path.write_text("\n".join([good[0], bad, *good[2:]]) + "\n", encoding="utf-8")
-        for args in ([*integrity.RUN, "--judge", "weird", "--out", "runs", "--name", "r"],
-                     ["report", "runs/r"], ["compare", "runs/other", "runs/r"]):
+        for args in (
+            [*integrity.RUN, "--judge", "weird", "--out", "runs", "--name", "r"],
+            ["report", "runs/r"],
+            ["compare", "runs/other", "runs/r"],
+        ):
             proc = integrity._harness(args, env, tmp_path)
             said = _said(proc)
             assert proc.returncode == 2, (what, args[0], said)
@@ -125,7 +131,11 @@ def test_deep_or_huge_run_json_is_unreadable_in_listings(tmp_path, harness_home,
         for args in (["report", f"runs/{name}"], ["judge", f"runs/{name}", "--judge", "weird"]):
             proc = integrity._harness(args, env, tmp_path)
             said = _said(proc)
-            assert proc.returncode == 2 and "Traceback" not in said and "run.json" in said, (name, args[0], said)
+            assert proc.returncode == 2 and "Traceback" not in said and "run.json" in said, (
+                name,
+                args[0],
+                said,
+            )
 
 
 def test_judge_exits_1_when_judgments_failed(tmp_path, harness_home, plugin):

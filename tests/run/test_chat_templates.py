@@ -34,7 +34,9 @@ def chat_model_dir(tmp_path_factory, harness_home) -> Path:
     """tiny-llama's files, with a real ChatML chat template in the tokenizer config."""
     from harness.models.tiny_llama import TinyLlamaModel
 
-    return make_chat_model_dir(TinyLlamaModel().local_path(), tmp_path_factory.mktemp("chat-model") / "tiny-chat")
+    return make_chat_model_dir(
+        TinyLlamaModel().local_path(), tmp_path_factory.mktemp("chat-model") / "tiny-chat"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +49,36 @@ def tokenizer(chat_model_dir):
 
 
 def harness(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "80", "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1", **(env_extra or {})}
+    env = {
+        **os.environ,
+        "COLUMNS": "80",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        **(env_extra or {}),
+    }
     return run_harness(args, env=env, timeout=600)
 
 
 def run_args(model: str, out: Path, *extra: str) -> list[str]:
-    return ["run", "--model", model, "--dataset", "demo", "--judge", "ref-f1", "--limit", "2",
-            "--max-new-tokens", "2", "--greedy", "--no-progress", "--out", str(out), *extra]
+    return [
+        "run",
+        "--model",
+        model,
+        "--dataset",
+        "demo",
+        "--judge",
+        "ref-f1",
+        "--limit",
+        "2",
+        "--max-new-tokens",
+        "2",
+        "--greedy",
+        "--no-progress",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def run_json(out: Path, name: str) -> dict:
@@ -64,7 +88,9 @@ def run_json(out: Path, name: str) -> dict:
 def first_question(run_dir: Path) -> str:
     """The question of the sample run.json renders as its example."""
     example_id = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["prompt"]["example_id"]
-    records = [json.loads(x) for x in (run_dir / "generations.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(x) for x in (run_dir / "generations.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     return next(r["question"] for r in records if r["id"] == example_id)
 
 
@@ -74,15 +100,20 @@ def test_tokenizer_chat_template_is_used_and_recorded(tmp_path, chat_model_dir, 
     assert done.returncode == 0, done.stdout + done.stderr
     prompt = run_json(out, "chat")["prompt"]
     question = first_question(out / "chat")
-    expected = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True,
-                                             tokenize=False)
+    expected = tokenizer.apply_chat_template(
+        [{"role": "user", "content": question}], add_generation_prompt=True, tokenize=False
+    )
     assert prompt["template"] == "tokenizer-chat-template" and prompt["origin"] == "tokenizer"
     assert prompt["example"] == expected
-    assert expected.startswith("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n")
+    assert expected.startswith(
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+    )
     assert prompt["sha256"] == hashlib.sha256(QWEN2_CHAT_TEMPLATE.encode("utf-8")).hexdigest()
     assert prompt["system_prompt"] is None
     # every generation record shows the same rendering
-    records = [json.loads(x) for x in (out / "chat" / "generations.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(x) for x in (out / "chat" / "generations.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert all(r["prompt"].startswith("<|im_start|>system\n") for r in records)
     assert next(r["prompt"] for r in records if r["id"] == prompt["example_id"]) == expected
 
@@ -93,13 +124,21 @@ def test_prompt_ids_are_apply_chat_template_ids_without_double_bos(chat_model_di
     messages = [{"role": "user", "content": "介绍一下北京。"}]
     own = HubModel(path=str(chat_model_dir))
     assert own.prompt_token_ids("介绍一下北京。") == list(
-        tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False))
+        tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
+    )
     # a template that writes {{ bos_token }} itself: exactly one BOS, at the start
     chatml = HubModel(path=str(chat_model_dir), prompt_template="chatml")
     ids = chatml.prompt_token_ids("介绍一下北京。")
     assert ids[0] == tokenizer.bos_token_id and ids.count(tokenizer.bos_token_id) == 1
-    assert ids == list(tokenizer.apply_chat_template(messages, chat_template=chatml.template().jinja,
-                                                     add_generation_prompt=True, tokenize=True, return_dict=False))
+    assert ids == list(
+        tokenizer.apply_chat_template(
+            messages,
+            chat_template=chatml.template().jinja,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=False,
+        )
+    )
 
 
 def test_prompt_template_overrides_by_name_and_by_jinja_file(tmp_path, chat_model_dir, tokenizer):
@@ -113,8 +152,18 @@ def test_prompt_template_overrides_by_name_and_by_jinja_file(tmp_path, chat_mode
 
     jinja = tmp_path / "llama2ish.jinja"
     jinja.write_text(USER_JINJA, encoding="utf-8")
-    filed = harness(*run_args(f"hf:{chat_model_dir}", out, "--name", "filed", "--prompt-template", str(jinja),
-                              "--system-prompt", "你是一个测试助手。"))
+    filed = harness(
+        *run_args(
+            f"hf:{chat_model_dir}",
+            out,
+            "--name",
+            "filed",
+            "--prompt-template",
+            str(jinja),
+            "--system-prompt",
+            "你是一个测试助手。",
+        )
+    )
     assert filed.returncode == 0, filed.stdout + filed.stderr
     prompt = run_json(out, "filed")["prompt"]
     assert prompt["origin"] == "file" and str(jinja.resolve()) in prompt["template"]
@@ -127,13 +176,17 @@ def test_prompt_template_overrides_by_name_and_by_jinja_file(tmp_path, chat_mode
 
 def test_system_prompt_reaches_the_tokenizer_template(tmp_path, chat_model_dir, tokenizer):
     out = tmp_path / "runs"
-    done = harness(*run_args(f"hf:{chat_model_dir}", out, "--name", "sys", "--system-prompt", "Answer briefly."))
+    done = harness(
+        *run_args(f"hf:{chat_model_dir}", out, "--name", "sys", "--system-prompt", "Answer briefly.")
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     prompt = run_json(out, "sys")["prompt"]
     question = first_question(out / "sys")
     expected = tokenizer.apply_chat_template(
         [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": question}],
-        add_generation_prompt=True, tokenize=False)
+        add_generation_prompt=True,
+        tokenize=False,
+    )
     assert prompt["example"] == expected
     assert expected.startswith("<|im_start|>system\nAnswer briefly.<|im_end|>\n")
 
@@ -195,19 +248,48 @@ def test_train_with_prompt_template_then_run_prompts_as_trained(tmp_path, chat_m
     from harness.prompts.template import named_template
 
     data = tmp_path / "sharegpt.jsonl"
-    records = [{"id": f"sg-{i}", "conversations": [
-        {"from": "human", "value": f"问题{i}"}, {"from": "gpt", "value": f"回答{i}"},
-        {"from": "human", "value": "再说一遍。"}, {"from": "gpt", "value": "好的。"}]} for i in range(4)]
+    records = [
+        {
+            "id": f"sg-{i}",
+            "conversations": [
+                {"from": "human", "value": f"问题{i}"},
+                {"from": "gpt", "value": f"回答{i}"},
+                {"from": "human", "value": "再说一遍。"},
+                {"from": "gpt", "value": "好的。"},
+            ],
+        }
+        for i in range(4)
+    ]
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "trained"
-    trained = harness("train", "--model", f"hf:{chat_model_dir}", "--data", str(data), "--out", str(out),
-                      "--prompt-template", "chatml", "--max-steps", "1", "--global-batch-size", "2",
-                      "--micro-batch-size", "1", "--max-length", "128", "--no-progress")
+    trained = harness(
+        "train",
+        "--model",
+        f"hf:{chat_model_dir}",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--prompt-template",
+        "chatml",
+        "--max-steps",
+        "1",
+        "--global-batch-size",
+        "2",
+        "--micro-batch-size",
+        "1",
+        "--max-length",
+        "128",
+        "--no-progress",
+    )
     assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
     chatml = named_template("chatml")
     record = json.loads((out / "harness_prompt.json").read_text(encoding="utf-8"))
     assert record["name"] == "chatml" and record["sha256"] == chatml.sha256
-    assert json.loads((out / "train_config.json").read_text(encoding="utf-8"))["prompt"]["sha256"] == chatml.sha256
+    assert (
+        json.loads((out / "train_config.json").read_text(encoding="utf-8"))["prompt"]["sha256"]
+        == chatml.sha256
+    )
     runs = tmp_path / "runs"
     done = harness(*run_args(f"hf:{out}", runs, "--name", "t"))
     assert done.returncode == 0, done.stdout + done.stderr

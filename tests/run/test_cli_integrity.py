@@ -202,19 +202,33 @@ def write_plugin(tmp_path: Path) -> Path:
     (root / "plug.py").write_text(PLUGIN, encoding="utf-8")
     for cid, display in HOSTILE.items():
         (root / "registry" / "categories" / f"{cid}.yaml").write_text(
-            yaml.safe_dump({"id": cid, "display_name": display, "prompt": "请给回答打分。", "gold_shown": True},
-                           allow_unicode=True), encoding="utf-8")
-    samples = [{"id": sid, "category": cid, "question": f"问题 {sid}", "reference": f"答案 {sid}"}
-               for sid, cid in zip(SAMPLE_IDS, HOSTILE, strict=True)]
+            yaml.safe_dump(
+                {"id": cid, "display_name": display, "prompt": "请给回答打分。", "gold_shown": True},
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
+    samples = [
+        {"id": sid, "category": cid, "question": f"问题 {sid}", "reference": f"答案 {sid}"}
+        for sid, cid in zip(SAMPLE_IDS, HOSTILE, strict=True)
+    ]
     (root / "samples.json").write_text(json.dumps(samples, ensure_ascii=False), encoding="utf-8")
     return root / "plug.py"
 
 
 def _env(harness_home: Path, plugin: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(HARNESS_HOME=str(harness_home), HARNESS_PLUGINS=str(plugin), LITELLM_LOCAL_MODEL_COST_MAP="True",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", COLUMNS="80", OPENAI_API_KEY="sk-test-not-a-key",
-               PYTHONDONTWRITEBYTECODE="1", **extra)
+    env.update(
+        HARNESS_HOME=str(harness_home),
+        HARNESS_PLUGINS=str(plugin),
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        COLUMNS="80",
+        OPENAI_API_KEY="sk-test-not-a-key",
+        PYTHONDONTWRITEBYTECODE="1",
+        **extra,
+    )
     env.pop("OPENAI_BASE_URL", None)
     return env
 
@@ -225,6 +239,7 @@ def _harness(args: list[str], env: dict[str, str], cwd: Path, **kwargs) -> subpr
 
 def _strict_json(path: Path):
     """Parse as strict JSON: NaN / Infinity (which json.dumps writes by default) are an error."""
+
     def reject(token: str):
         raise AssertionError(f"{path.name} holds {token}: not strict JSON")
 
@@ -232,7 +247,9 @@ def _strict_json(path: Path):
 
 
 def _judgments(run_dir: Path) -> dict[str, dict]:
-    records = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(line) for line in (run_dir / "judgments.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     return {r["id"]: r for r in records}
 
 
@@ -253,7 +270,11 @@ def test_plugin_judge_nan_inf_and_out_of_range_are_unscored(tmp_path, harness_ho
     assert proc.returncode == 0, proc.stdout + proc.stderr
     judged = _judgments(out / "w")
     assert {k: r["status"] for k, r in judged.items()} == {
-        "s0": "unscored", "s1": "unscored", "s2": "unscored", "s3": "scored"}
+        "s0": "unscored",
+        "s1": "unscored",
+        "s2": "unscored",
+        "s3": "scored",
+    }
     assert judged["s0"]["reason"].startswith("not a number") and judged["s0"]["score"] is None
     assert "inf" in judged["s1"]["reason"] and judged["s1"]["score"] is None
     assert judged["s2"]["reason"].startswith("out of range") and "not clipped" in judged["s2"]["reason"]
@@ -271,10 +292,16 @@ def test_plugin_judge_nan_inf_and_out_of_range_are_unscored(tmp_path, harness_ho
     _strict_json(out / "w" / "scores.json")
 
     # harness judge (re-judging a run) passes the same boundary
-    rejudge = _harness(["judge", str(out / "w"), "--judge", "weird", "--judgments-file", "judgments-again.jsonl"],
-                       env, tmp_path)
+    rejudge = _harness(
+        ["judge", str(out / "w"), "--judge", "weird", "--judgments-file", "judgments-again.jsonl"],
+        env,
+        tmp_path,
+    )
     assert rejudge.returncode == 0, rejudge.stdout + rejudge.stderr
-    again = [json.loads(line) for line in (out / "w" / "judgments-again.jsonl").read_text(encoding="utf-8").splitlines()]
+    again = [
+        json.loads(line)
+        for line in (out / "w" / "judgments-again.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert sorted(r["id"] for r in again if r["status"] == "scored") == ["s3"]
 
 
@@ -288,7 +315,9 @@ def test_nan_already_on_disk_counts_as_unscored(tmp_path, harness_home, plugin):
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     for record in records:
         record.update(score=float("nan"), status="scored", reason="")
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")  # NaN, as json.dumps writes it
+    path.write_text(
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8"
+    )  # NaN, as json.dumps writes it
     report = _harness(["report", str(out / "old")], env, tmp_path)
     assert report.returncode == 0, report.stdout + report.stderr
     _no_traceback(report)
@@ -312,8 +341,22 @@ def test_gpt35_judge_exponents_and_nan_from_the_server(tmp_path, harness_home, p
 
     env, out = _env(harness_home, plugin), tmp_path / "runs"
     with ChatCompletionsServer(reply=_score_for) as server:
-        proc = _harness([*RUN, "--judge", "gpt35", "--judge-api-base", server.base_url, "--no-cache", "--out",
-                         str(out), "--name", "g"], env, tmp_path)
+        proc = _harness(
+            [
+                *RUN,
+                "--judge",
+                "gpt35",
+                "--judge-api-base",
+                server.base_url,
+                "--no-cache",
+                "--out",
+                str(out),
+                "--name",
+                "g",
+            ],
+            env,
+            tmp_path,
+        )
         n_requests = server.n_requests
     assert proc.returncode == 0, proc.stdout + proc.stderr
     judged = _judgments(out / "g")
@@ -334,13 +377,42 @@ def test_score_faults_of_the_test_server_through_the_cli(tmp_path, harness_home,
     """``python -m harness.testing --faults nan_score,exponent_score --fault-rate 1``, as a plugin
     author would start it: every reply's score is NaN or 1e308, so nothing is scored."""
     env, out = _env(harness_home, plugin), tmp_path / "runs"
-    server = subprocess.Popen([sys.executable, "-m", "harness.testing", "--faults", "nan_score,exponent_score",
-                               "--fault-rate", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.testing",
+            "--faults",
+            "nan_score,exponent_score",
+            "--fault-rate",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = server.stdout.readline().strip()
-        assert base_url.startswith("http://127.0.0.1:"), server.stderr.read() if server.poll() is not None else ""
-        proc = _harness([*RUN, "--judge", "gpt35", "--judge-api-base", base_url, "--no-cache", "--out", str(out),
-                         "--name", "f"], env, tmp_path)
+        assert base_url.startswith("http://127.0.0.1:"), (
+            server.stderr.read() if server.poll() is not None else ""
+        )
+        proc = _harness(
+            [
+                *RUN,
+                "--judge",
+                "gpt35",
+                "--judge-api-base",
+                base_url,
+                "--no-cache",
+                "--out",
+                str(out),
+                "--name",
+                "f",
+            ],
+            env,
+            tmp_path,
+        )
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
@@ -371,7 +443,9 @@ def test_failed_run_records_the_error_and_runs_lists_it(tmp_path, harness_home, 
     assert max(len(line) for line in listing.stdout.splitlines()) <= 80
     as_json = json.loads(_harness(["runs", str(out), "--json"], env, tmp_path).stdout)
     assert [(r["name"], r["status"]) for r in as_json] == [("b", "failed")]
-    one = json.loads(_harness(["runs", str(out / "b"), "--json"], env, tmp_path).stdout)  # a run directory itself
+    one = json.loads(
+        _harness(["runs", str(out / "b"), "--json"], env, tmp_path).stdout
+    )  # a run directory itself
     assert [(r["name"], r["status"]) for r in one] == [("b", "failed")]
 
 
@@ -379,9 +453,14 @@ def test_failed_run_records_the_error_and_runs_lists_it(tmp_path, harness_home, 
 def test_signal_ends_the_run_interrupted(tmp_path, harness_home, plugin, signum):
     marker = tmp_path / "judging.marker"
     env, out = _env(harness_home, plugin, PLUGIN_MARKER=str(marker)), tmp_path / "runs"
-    proc = subprocess.Popen([sys.executable, "-m", "harness", *RUN, "--judge", "sleepy", "--out", str(out),
-                             "--name", "s"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", *RUN, "--judge", "sleepy", "--out", str(out), "--name", "s"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -404,22 +483,32 @@ def test_signal_ends_the_run_interrupted(tmp_path, harness_home, plugin, signum)
 
     listing = _harness(["runs", str(out)], env, tmp_path)
     assert listing.returncode == 0, listing.stdout + listing.stderr
-    assert next(line for line in listing.stdout.splitlines() if line.startswith("s ")).split()[1] == "interrupted"
+    assert (
+        next(line for line in listing.stdout.splitlines() if line.startswith("s ")).split()[1]
+        == "interrupted"
+    )
 
 
 def test_run_killed_outright_is_listed_stale(tmp_path, harness_home, plugin):
     marker = tmp_path / "judging.marker"
     env, out = _env(harness_home, plugin, PLUGIN_MARKER=str(marker)), tmp_path / "runs"
-    proc = subprocess.Popen([sys.executable, "-m", "harness", *RUN, "--judge", "sleepy", "--out", str(out),
-                             "--name", "k"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", *RUN, "--judge", "sleepy", "--out", str(out), "--name", "k"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         working = _harness(["runs", str(out)], env, tmp_path)
-        assert next(line for line in working.stdout.splitlines() if line.startswith("k ")).split()[1] == "running"
+        assert (
+            next(line for line in working.stdout.splitlines() if line.startswith("k ")).split()[1]
+            == "running"
+        )
     finally:
         proc.kill()  # SIGKILL: no handler runs, run.json keeps saying running
         proc.wait()
@@ -449,8 +538,9 @@ def test_disk_full_leaves_no_temporary_files(tmp_path, harness_home, plugin):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    proc = _harness([*RUN, "--judge", "weird", "--out", str(out), "--name", "full"], env, tmp_path,
-                    preexec_fn=limited)
+    proc = _harness(
+        [*RUN, "--judge", "weird", "--out", str(out), "--name", "full"], env, tmp_path, preexec_fn=limited
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     _no_traceback(proc)
     assert "the run failed writing to disk" in proc.stderr and "File too large" in proc.stderr
@@ -460,7 +550,9 @@ def test_disk_full_leaves_no_temporary_files(tmp_path, harness_home, plugin):
     meta = _run_json(run_dir)
     assert meta["status"] == "failed" and "File too large" in meta["error"]
     listing = _harness(["runs", str(out)], env, tmp_path)
-    assert next(line for line in listing.stdout.splitlines() if line.startswith("full ")).split()[1] == "failed"
+    assert (
+        next(line for line in listing.stdout.splitlines() if line.startswith("full ")).split()[1] == "failed"
+    )
 
     # room again: the same command resumes and completes, with nothing left over
     again = _harness([*RUN, "--judge", "weird", "--out", str(out), "--name", "full"], env, tmp_path)
@@ -495,11 +587,13 @@ def test_hostile_category_names_are_inert_in_every_report(tmp_path, harness_home
     assert "<script" not in md and "<img" not in md and "**md**" not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "pipe \\*\\*md\\*\\*" in md
     lines = md.splitlines()
-    header = lines.index("| category | column | mean | 95% CI | n scored | unscored | failed | repeats (sd) |")
-    body = lines[header + 2: header + 2 + len(HOSTILE)]
+    header = lines.index(
+        "| category | column | mean | 95% CI | n scored | unscored | failed | repeats (sd) |"
+    )
+    body = lines[header + 2 : header + 2 + len(HOSTILE)]
     assert [len(_UNESCAPED_PIPE.findall(line)) for line in body] == [9] * len(HOSTILE), body
     start = lines.index("## Scores (Table 5 layout)") + 2
-    table5_lines = lines[start:start + 3]  # header, rule, the run's row
+    table5_lines = lines[start : start + 3]  # header, rule, the run's row
     assert table5_lines[2].startswith("| \\[bold\\]hostile |")
     assert len({len(_UNESCAPED_PIPE.findall(line)) for line in table5_lines}) == 1, table5_lines
 

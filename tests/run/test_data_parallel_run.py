@@ -23,11 +23,37 @@ import pytest
 # three launches of two fresh interpreters each (~1 min on 2 cores), one with a kill timed against them
 pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
-RUN = ["-m", "harness", "run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo",
-       "--limit", "12", "--greedy", "--max-new-tokens", "24", "--batch-size", "1", "--no-progress"]
+RUN = [
+    "-m",
+    "harness",
+    "run",
+    "--model",
+    "tiny-llama",
+    "--judge",
+    "ref-f1",
+    "--dataset",
+    "demo",
+    "--limit",
+    "12",
+    "--greedy",
+    "--max-new-tokens",
+    "24",
+    "--batch-size",
+    "1",
+    "--no-progress",
+]
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
-ACCELERATE = [sys.executable, "-m", "accelerate.commands.launch", "--num_machines", "1",
-              "--mixed_precision", "no", "--dynamo_backend", "no"]
+ACCELERATE = [
+    sys.executable,
+    "-m",
+    "accelerate.commands.launch",
+    "--num_machines",
+    "1",
+    "--mixed_precision",
+    "no",
+    "--dynamo_backend",
+    "no",
+]
 FREE = {"MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "ACCELERATE_USE_CPU"}
 
 
@@ -61,8 +87,9 @@ def _without_index(records: dict[str, dict]) -> dict[str, dict]:
 
 
 def _launch(cmd: list[str], out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    result = subprocess.run([*cmd, *RUN, "--out", str(out)], env=env, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [*cmd, *RUN, "--out", str(out)], env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     return result
 
@@ -109,8 +136,17 @@ def test_torchrun_two_ranks_match_one_process(single, tmp_path):
 def test_accelerate_two_ranks_killed_rank_resumes(single, tmp_path):
     out = tmp_path / "runs"
     tag = uuid.uuid4().hex
-    cmd = [*ACCELERATE, "--multi_gpu", "--num_processes", "2", "--main_process_port", _port(), *RUN,
-           "--out", str(out)]
+    cmd = [
+        *ACCELERATE,
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--main_process_port",
+        _port(),
+        *RUN,
+        "--out",
+        str(out),
+    ]
     proc = subprocess.Popen(cmd, env=_env(tag), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 300
     on_disk: list[str] = []
@@ -129,9 +165,13 @@ def test_accelerate_two_ranks_killed_rank_resumes(single, tmp_path):
     assert 2 <= len(before) < 12, "the kill came too late to leave work undone"
     assert all(single[i] == r for i, r in before.items())  # the first round: same batches, same indices
 
-    result = _launch([*ACCELERATE, "--multi_gpu", "--num_processes", "2", "--main_process_port", _port()],
-                     out, _env())
-    assert f"generation: {12 - len(before)} to do, {len(before)} already on disk, over 2 processes" in result.stdout
+    result = _launch(
+        [*ACCELERATE, "--multi_gpu", "--num_processes", "2", "--main_process_port", _port()], out, _env()
+    )
+    assert (
+        f"generation: {12 - len(before)} to do, {len(before)} already on disk, over 2 processes"
+        in result.stdout
+    )
     assert "resuming run" in result.stdout
     after = _generations(out)
     assert {i: after[i] for i in before} == before  # kept as they were, not generated again
@@ -149,7 +189,7 @@ def test_accelerate_cpu_flag_single_process_is_refused(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
-TWO_TURN_PLUGIN = '''
+TWO_TURN_PLUGIN = """
 from harness import hookimpl
 from harness.protocols import EvalSample
 from harness.specs import DatasetSpec
@@ -170,7 +210,7 @@ class TwoTurn:
 @hookimpl
 def harness_register_datasets(register):
     register(DatasetSpec(name="two-turn", factory="two_turn_data:TwoTurn", description="6 two-turn samples"))
-'''
+"""
 
 
 def _turns(out: Path) -> dict[tuple[str, int], dict]:
@@ -188,9 +228,12 @@ def test_torchrun_two_ranks_multi_turn_match_one_process(tmp_path):
     plugin.write_text(TWO_TURN_PLUGIN, encoding="utf-8")
     run = [*RUN, "--dataset", "two-turn", "--plugin", str(plugin)]
     single_out, ranks_out = tmp_path / "single", tmp_path / "ranks"
-    subprocess.run([sys.executable, *run, "--out", str(single_out)], env=_env(), check=True, capture_output=True)
-    result = subprocess.run([*TORCHRUN, *run, "--out", str(ranks_out)], env=_env(), capture_output=True,
-                            text=True, timeout=600)
+    subprocess.run(
+        [sys.executable, *run, "--out", str(single_out)], env=_env(), check=True, capture_output=True
+    )
+    result = subprocess.run(
+        [*TORCHRUN, *run, "--out", str(ranks_out)], env=_env(), capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert "generation: turn 1: 6 to do, 0 already on disk" in result.stdout
     assert "generation: turn 2: 6 to do, 0 already on disk" in result.stdout
@@ -199,4 +242,6 @@ def test_torchrun_two_ranks_multi_turn_match_one_process(tmp_path):
     assert len(ranks) == 12
     assert _without_index(ranks) == _without_index(single)
     second = ranks[("c3", 2)]["prompt"]
-    assert "Question 3?" in second and ranks[("c3", 1)]["answer"].strip() in second and "And why, 3?" in second
+    assert (
+        "Question 3?" in second and ranks[("c3", 1)]["answer"].strip() in second and "And why, 3?" in second
+    )

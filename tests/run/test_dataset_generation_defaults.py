@@ -22,7 +22,9 @@ from tests.small_context_model import make_small_context_dir
 def small_model(tmp_path_factory, harness_home) -> Path:
     from harness.models.tiny_llama import TinyLlamaModel
 
-    return make_small_context_dir(TinyLlamaModel().local_path(), tmp_path_factory.mktemp("ctx") / "tiny", 1040)
+    return make_small_context_dir(
+        TinyLlamaModel().local_path(), tmp_path_factory.mktemp("ctx") / "tiny", 1040
+    )
 
 
 @pytest.fixture
@@ -33,9 +35,30 @@ def mt_bench_dir(shared_data: Path) -> Path:
 
 
 def run_args(model_dir: Path, data: Path, out: Path, *extra: str) -> list[str]:
-    return ["run", "--model", "tiny-llama", "--model-path", str(model_dir), "--dataset", "mt-bench",
-            "--data-dir", str(data), "--categories", "mt-bench-math", "--limit", "1", "--judge", "ref-f1",
-            "--greedy", "--no-progress", "--out", str(out), "--name", "r", *extra]
+    return [
+        "run",
+        "--model",
+        "tiny-llama",
+        "--model-path",
+        str(model_dir),
+        "--dataset",
+        "mt-bench",
+        "--data-dir",
+        str(data),
+        "--categories",
+        "mt-bench-math",
+        "--limit",
+        "1",
+        "--judge",
+        "ref-f1",
+        "--greedy",
+        "--no-progress",
+        "--out",
+        str(out),
+        "--name",
+        "r",
+        *extra,
+    ]
 
 
 def test_mt_bench_asks_for_1024_new_tokens_by_default(tmp_path, small_model, mt_bench_dir):
@@ -49,8 +72,13 @@ def test_the_users_max_new_tokens_wins_and_is_recorded(tmp_path, small_model, mt
     proc = harness(*run_args(small_model, mt_bench_dir, tmp_path / "runs", "--max-new-tokens", "3"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     meta = json.loads((tmp_path / "runs" / "r" / "run.json").read_text(encoding="utf-8"))
-    assert meta["max_new_tokens"] == {"value": 3, "source": "--max-new-tokens (or max_new_tokens in the config file)"}
-    records = [json.loads(x) for x in (tmp_path / "runs" / "r" / "generations.jsonl").read_text().splitlines()]
+    assert meta["max_new_tokens"] == {
+        "value": 3,
+        "source": "--max-new-tokens (or max_new_tokens in the config file)",
+    }
+    records = [
+        json.loads(x) for x in (tmp_path / "runs" / "r" / "generations.jsonl").read_text().splitlines()
+    ]
     assert len(records) == 2 and all(r["n_new_tokens"] <= 3 for r in records)
 
 
@@ -63,14 +91,19 @@ def test_the_dataset_default_applies_and_is_recorded(tmp_path, small_model, mt_b
     meta = json.loads((tmp_path / "runs" / "r" / "run.json").read_text(encoding="utf-8"))
     assert meta["max_new_tokens"] == {"value": 1024, "source": "the default of dataset 'mt-bench'"}
     assert meta["prompt"]["max_new_tokens"] == meta["max_new_tokens"]
-    other = {**meta["prompt"], "max_new_tokens": {"value": 512, "source": "the default of dataset 'mt-bench'"}}
+    other = {
+        **meta["prompt"],
+        "max_new_tokens": {"value": 512, "source": "the default of dataset 'mt-bench'"},
+    }
     assert prompt_change(meta["prompt"], other) is not None
 
 
 def samples_with(*lengths):
     from harness.protocols import EvalSample
 
-    return [EvalSample(id=f"s{i}", question="q", category="c", max_new_tokens=n) for i, n in enumerate(lengths)]
+    return [
+        EvalSample(id=f"s{i}", question="q", category="c", max_new_tokens=n) for i, n in enumerate(lengths)
+    ]
 
 
 def test_who_decides_the_length():
@@ -92,8 +125,13 @@ def test_lengths_per_sample_need_a_generator_that_takes_them():
     choice = choose_length(mixed, explicit=False, configured=512, dataset="d")
     with pytest.raises(UsageError, match="answers every sample at one length"):
         apply_length(mixed, choice, generator=object(), generator_name="plain")
-    assert [s.max_new_tokens for s in apply_length(samples_with(64, 64), choose_length(
-        samples_with(64, 64), explicit=False, configured=512, dataset="d"))] == [None, None]
+    assert [
+        s.max_new_tokens
+        for s in apply_length(
+            samples_with(64, 64),
+            choose_length(samples_with(64, 64), explicit=False, configured=512, dataset="d"),
+        )
+    ] == [None, None]
 
 
 def test_batches_never_mix_lengths_and_api_requests_carry_their_own():

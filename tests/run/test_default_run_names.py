@@ -21,9 +21,14 @@ def test_a_run_started_while_the_same_one_works_gets_its_own_directory(tmp_path,
     plugin = write_plugin(tmp_path)
     out, marker, gate = tmp_path / "runs", tmp_path / "marker", tmp_path / "open"
     env = _env(harness_home, plugin)
-    first = subprocess.Popen([sys.executable, "-m", "harness", *RUN, "--out", str(out)], cwd=tmp_path,
-                             env={**env, "GATE_MARKER": str(marker), "GATE_OPEN": str(gate)},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "harness", *RUN, "--out", str(out)],
+        cwd=tmp_path,
+        env={**env, "GATE_MARKER": str(marker), "GATE_OPEN": str(gate)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and first.poll() is None and time.monotonic() < deadline:

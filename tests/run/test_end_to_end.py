@@ -31,21 +31,49 @@ def judge_reply(body: dict) -> str:
 
 
 def harness_cmd(args: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "harness", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def base_env(harness_home: Path, server: ChatCompletionsServer) -> dict:
     env = dict(os.environ)
-    env.update({"HARNESS_HOME": str(harness_home), "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": server.base_url,
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1"})
+    env.update(
+        {
+            "HARNESS_HOME": str(harness_home),
+            "OPENAI_API_KEY": SECRET,
+            "OPENAI_BASE_URL": server.base_url,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "HF_HUB_OFFLINE": "1",
+        }
+    )
     return env
 
 
 def run_args(shared_data: Path, out: Path, **extra) -> list[str]:
-    args = ["run", "--model", "tiny-llama", "--judge", "gpt35", "--dataset", "belle-eval",
-            "--data-dir", str(shared_data / "belle"), "--limit", str(N), "--max-new-tokens", "12",
-            "--greedy", "--out", str(out), "--no-progress"]
+    args = [
+        "run",
+        "--model",
+        "tiny-llama",
+        "--judge",
+        "gpt35",
+        "--dataset",
+        "belle-eval",
+        "--data-dir",
+        str(shared_data / "belle"),
+        "--limit",
+        str(N),
+        "--max-new-tokens",
+        "12",
+        "--greedy",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     for key, value in extra.items():
         args += [f"--{key.replace('_', '-')}", str(value)]
     return args
@@ -58,18 +86,32 @@ def read_lines(path: Path) -> list[dict]:
 @pytest.mark.slow
 def test_whole_pipeline_offline(tmp_path, shared_data, harness_home):
     with ChatCompletionsServer(reply=judge_reply, latency=0.01) as server:
-        proc = harness_cmd(run_args(shared_data, tmp_path / "runs", name="e2e"), base_env(harness_home, server))
+        proc = harness_cmd(
+            run_args(shared_data, tmp_path / "runs", name="e2e"), base_env(harness_home, server)
+        )
         output, _ = proc.communicate(timeout=600)
         assert proc.returncode == 0, output
         assert server.n_requests == N
     run_dir = tmp_path / "runs" / "e2e"
-    expected = {"run.json", "config.yaml", "generations.jsonl", "judgments.jsonl", "scores.json", "report.md",
-                "scores.csv", "report.html"}
+    expected = {
+        "run.json",
+        "config.yaml",
+        "generations.jsonl",
+        "judgments.jsonl",
+        "scores.json",
+        "report.md",
+        "scores.csv",
+        "report.html",
+    }
     assert expected <= {p.name for p in run_dir.iterdir()}
 
     meta = json.loads((run_dir / "run.json").read_text())
     assert meta["status"] == "complete" and meta["model"] == "tiny-llama" and meta["judge"] == "gpt35"
-    assert meta["config"]["limit"] == N and meta["versions"]["torch"] and meta["versions"]["litellm"] == "1.106.2"
+    assert (
+        meta["config"]["limit"] == N
+        and meta["versions"]["torch"]
+        and meta["versions"]["litellm"] == "1.106.2"
+    )
     assert meta["seed"] == 42
 
     gens = read_lines(run_dir / "generations.jsonl")
@@ -110,7 +152,9 @@ def test_sigkill_during_judging_then_resume(tmp_path, shared_data, harness_home)
         (tmp_path / "home-kill").mkdir()
         (Path(harness_home) / "models").mkdir(exist_ok=True)
         # the tiny model is built once per session; reuse it through a link to the session's models
-        (tmp_path / "home-kill" / "models").symlink_to(Path(harness_home) / "models", target_is_directory=True)
+        (tmp_path / "home-kill" / "models").symlink_to(
+            Path(harness_home) / "models", target_is_directory=True
+        )
         proc = harness_cmd(args, env)
         judgments = out / "killed" / "judgments.jsonl"
         deadline = time.time() + 300

@@ -39,8 +39,13 @@ def grid(tmp_path: Path, **rows: str) -> Path:
 
 
 def run(cli, gen_server, tmp_path: Path, *args: str):
-    env = {"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test",
-           "OPENAI_BASE_URL": gen_server.base_url, "COLUMNS": "80", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {
+        "HARNESS_HOME": str(tmp_path / "home"),
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": gen_server.base_url,
+        "COLUMNS": "80",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
     return cli("experiment", *args, "--no-progress", env=env)
 
 
@@ -62,11 +67,16 @@ def test_local_jobs_score_as_in_process_and_are_skipped_when_done(cli, gen_serve
     for name in ("row_a", "row_b"):
         record = json.loads((tmp_path / "jobs" / name / "job.json").read_text())
         assert record["executor"] == "local" and record["state"] == "COMPLETED"
-        assert Path(record["stdout"]).is_file() and (tmp_path / "jobs" / "submitit") in Path(record["stdout"]).parents
+        assert (
+            Path(record["stdout"]).is_file()
+            and (tmp_path / "jobs" / "submitit") in Path(record["stdout"]).parents
+        )
         assert record["job_id"] in jobs.stdout
     status = run(cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--status")
     assert status.returncode == 0 and status.stdout.count("COMPLETED") == 2
-    again = run(cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--executor", "local")
+    again = run(
+        cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--executor", "local"
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("finished: skipped") == 2 and "submitted job" not in again.stdout
     assert scores_of(tmp_path / "jobs") == scores_of(tmp_path / "in-process")
@@ -75,7 +85,9 @@ def test_local_jobs_score_as_in_process_and_are_skipped_when_done(cli, gen_serve
 @pytest.mark.slow
 def test_a_failed_job_prints_its_error_and_log(cli, gen_server, tmp_path):
     folder = grid(tmp_path, broken=f"hf:{tmp_path / 'no-such-model'}")
-    result = run(cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--executor", "local")
+    result = run(
+        cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--executor", "local"
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     record = json.loads((tmp_path / "jobs" / "broken" / "job.json").read_text())
     assert record["state"] == "FAILED"
@@ -106,16 +118,21 @@ def test_a_row_never_runs_twice_at_once(tmp_path):
             run_row(str(config), str(tmp_path / "jobs"), {}, {})
 
 
-@pytest.mark.parametrize(("slurm", "message"), [
-    ("slurm: {gpus: lots}\n", "'lots' is not a whole number"),
-    ("slurm: {gpu: 8}\n", "unknown slurm setting(s) gpu"),
-    ("slurm: {nodes: 2}\n", "a row's job runs on one node"),
-])
+@pytest.mark.parametrize(
+    ("slurm", "message"),
+    [
+        ("slurm: {gpus: lots}\n", "'lots' is not a whole number"),
+        ("slurm: {gpu: 8}\n", "unknown slurm setting(s) gpu"),
+        ("slurm: {nodes: 2}\n", "a row's job runs on one node"),
+    ],
+)
 def test_bad_slurm_settings_in_a_config_are_refused(cli, gen_server, tmp_path, slurm, message):
     folder = grid(tmp_path, row_a="litellm:gen-model")
     config = folder / "row_a.yaml"
     config.write_text(config.read_text(encoding="utf-8") + slurm, encoding="utf-8")
-    result = run(cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--executor", "local")
+    result = run(
+        cli, gen_server, tmp_path, str(folder), "--out", str(tmp_path / "jobs"), "--executor", "local"
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in " ".join(result.stderr.split()) and "row_a.yaml" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "jobs" / "row_a" / "job.json").exists()

@@ -19,8 +19,16 @@ def test_table2_mini_grid(tmp_path, shared_data, harness_home):
     assert len(configs) == 8
     out = tmp_path / "experiments"
     env = {**os.environ, "HARNESS_HOME": str(harness_home)}
-    cmd = [sys.executable, "-m", "harness", "experiment", str(ROOT / "configs" / "table2-mini"),
-           "--out", str(out), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness",
+        "experiment",
+        str(ROOT / "configs" / "table2-mini"),
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     rows = json.loads((out / "summary.json").read_text())

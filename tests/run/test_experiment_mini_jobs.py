@@ -22,8 +22,18 @@ def test_mini_row_as_a_local_job_scores_as_in_process(cli, tmp_path, shared_data
     env = {"HARNESS_HOME": str(harness_home), "COLUMNS": "80"}
     here = cli("experiment", grid, "--only", ROW, "--out", str(tmp_path / "here"), "--no-progress", env=env)
     assert here.returncode == 0, here.stdout[-3000:] + here.stderr[-3000:]
-    job = cli("experiment", grid, "--only", ROW, "--out", str(tmp_path / "job"), "--no-progress",
-              "--executor", "local", env=env)
+    job = cli(
+        "experiment",
+        grid,
+        "--only",
+        ROW,
+        "--out",
+        str(tmp_path / "job"),
+        "--no-progress",
+        "--executor",
+        "local",
+        env=env,
+    )
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
     assert "submitted job" in job.stdout
     assert macros(tmp_path / "job") == macros(tmp_path / "here")

@@ -36,11 +36,33 @@ def gen():
 
 def harness(tmp_path, gen, judge, *extra, name="b"):
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": KEY, "COLUMNS": "80",
-                "OPENAI_BASE_URL": gen.base_url, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
-    args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--out",
-            str(tmp_path / "runs"), "--name", name, "--no-progress", "--judge-api-base", judge.base_url,
-            "--judge-batch", *extra]
+    env.update(
+        {
+            "HARNESS_HOME": str(tmp_path / "home"),
+            "OPENAI_API_KEY": KEY,
+            "COLUMNS": "80",
+            "OPENAI_BASE_URL": gen.base_url,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        }
+    )
+    args = [
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        "demo",
+        "--limit",
+        str(N),
+        "--out",
+        str(tmp_path / "runs"),
+        "--name",
+        name,
+        "--no-progress",
+        "--judge-api-base",
+        judge.base_url,
+        "--judge-batch",
+        *extra,
+    ]
     return run_harness(args, env=env, timeout=240)
 
 
@@ -69,8 +91,12 @@ def test_a_batch_run_sends_no_chat_completion_and_prices_at_the_batch_price(tmp_
         assert r["meta"]["cost"] == pytest.approx(full / 2)
     assert "batch batch_1 created" in result.stdout and "in_progress" in result.stdout
     assert "judge_batches" not in run_json(tmp_path) or not run_json(tmp_path)["judge_batches"]
-    assert run_json(tmp_path)["judge_stats"]["batch"] == {"id": "batch_1", "status": "completed", "requests": N,
-                                                          "answered": N}
+    assert run_json(tmp_path)["judge_stats"]["batch"] == {
+        "id": "batch_1",
+        "status": "completed",
+        "requests": N,
+        "answered": N,
+    }
 
 
 def test_a_run_killed_after_creating_the_batch_polls_the_same_batch(tmp_path, gen, monkeypatch):
@@ -128,7 +154,9 @@ def test_an_expired_batch_sends_its_unanswered_requests_as_ordinary_ones(tmp_pat
 
 
 def test_a_failed_batch_is_exit_1_with_the_scrubbed_reason_and_resumes(tmp_path, gen):
-    with ChatCompletionsServer(batch_outcome="failed", error_message=f"quota exceeded for key {KEY}") as judge:
+    with ChatCompletionsServer(
+        batch_outcome="failed", error_message=f"quota exceeded for key {KEY}"
+    ) as judge:
         first = harness(tmp_path, gen, judge)
         assert first.returncode == 1, first.stdout + first.stderr
         assert "batch batch_1 failed: quota exceeded" in first.stderr
@@ -166,11 +194,27 @@ def test_judge_batch_in_a_config_file_and_harness_judge_batches_too(tmp_path, ge
         first = harness(tmp_path, gen, judge, "--config", str(config))
         assert first.returncode == 0, first.stdout + first.stderr
         assert run_json(tmp_path)["config"]["judge_batch"] is True
-        env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": KEY,
-               "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-        again = run_harness(["judge", str(tmp_path / "runs" / "b"), "--judge", "gpt35", "--judgments-file",
-                             "judgments-again.jsonl", "--judge-api-base", judge.base_url, "--no-cache",
-                             "--judge-batch"], env=env)
+        env = {
+            **os.environ,
+            "HARNESS_HOME": str(tmp_path / "home"),
+            "OPENAI_API_KEY": KEY,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        }
+        again = run_harness(
+            [
+                "judge",
+                str(tmp_path / "runs" / "b"),
+                "--judge",
+                "gpt35",
+                "--judgments-file",
+                "judgments-again.jsonl",
+                "--judge-api-base",
+                judge.base_url,
+                "--no-cache",
+                "--judge-batch",
+            ],
+            env=env,
+        )
         assert again.returncode == 0, again.stdout + again.stderr
         assert judge.batch.batches_created == 2 and judge.n_requests == 0
     lines = (tmp_path / "runs" / "b" / "judgments-again.jsonl").read_text(encoding="utf-8").splitlines()
@@ -205,6 +249,7 @@ def test_a_recorded_batch_is_polled_only_where_it_was_sent(tmp_path, gen, monkey
 
 def test_preflight_of_a_server_without_a_batch_api_is_exit_2_before_generating(tmp_path, gen):
     with ChatCompletionsServer() as judge:
+
         class NoBatches:  # the same server under a path where it serves nothing
             base_url = judge.base_url.removesuffix("/v1") + "/no-batches"
 

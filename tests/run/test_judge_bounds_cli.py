@@ -25,8 +25,17 @@ N = 4
 
 def _env(home: Path, gen: ChatCompletionsServer, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "OPENAI_BASE_URL"}
-    env.update({"HARNESS_HOME": str(home), "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": gen.base_url,
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80", **extra})
+    env.update(
+        {
+            "HARNESS_HOME": str(home),
+            "OPENAI_API_KEY": SECRET,
+            "OPENAI_BASE_URL": gen.base_url,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "HF_HUB_OFFLINE": "1",
+            "COLUMNS": "80",
+            **extra,
+        }
+    )
     return env
 
 
@@ -35,8 +44,25 @@ def harness(args: list[str], env: dict, timeout: float = 240) -> subprocess.Comp
 
 
 def run_args(out: Path, name: str, judge_base: str, *extra: str, limit: int = N) -> list[str]:
-    return ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(limit), "--judge", "gpt35",
-            "--judge-api-base", judge_base, "--out", str(out), "--name", name, "--no-progress", *extra]
+    return [
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        "demo",
+        "--limit",
+        str(limit),
+        "--judge",
+        "gpt35",
+        "--judge-api-base",
+        judge_base,
+        "--out",
+        str(out),
+        "--name",
+        name,
+        "--no-progress",
+        *extra,
+    ]
 
 
 def records(path: Path) -> list[dict]:
@@ -61,8 +87,12 @@ def gen_server():
 def test_oversized_reply_is_stored_truncated_and_unscored(tmp_path, gen_server):
     cap = 4096
     home, out = tmp_path / "home", tmp_path / "runs"
-    with ChatCompletionsServer(fault_rate=1.0, faults=("oversized",), oversized_bytes=3 * 1024 * 1024) as judge:
-        result = harness(run_args(out, "big", judge.base_url, "--judge-max-reply", str(cap)), _env(home, gen_server))
+    with ChatCompletionsServer(
+        fault_rate=1.0, faults=("oversized",), oversized_bytes=3 * 1024 * 1024
+    ) as judge:
+        result = harness(
+            run_args(out, "big", judge.base_url, "--judge-max-reply", str(cap)), _env(home, gen_server)
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     judgments = final_records(out / "big" / "judgments.jsonl")
     assert len(judgments) == N
@@ -86,8 +116,21 @@ def test_hanging_server_stops_the_run_and_a_rerun_resumes(tmp_path, gen_server):
     env = _env(home, gen_server)
     # answers 3 requests, then accepts every request and never answers
     with ChatCompletionsServer(fail_after=3, faults=("hang",)) as judge:
-        result = harness(run_args(out, "hang", judge.base_url, "--judge-concurrency", "1", "--judge-deadline", "1",
-                                  "--judge-max-failures", "2", limit=6), env)
+        result = harness(
+            run_args(
+                out,
+                "hang",
+                judge.base_url,
+                "--judge-concurrency",
+                "1",
+                "--judge-deadline",
+                "1",
+                "--judge-max-failures",
+                "2",
+                limit=6,
+            ),
+            env,
+        )
         hung = judge.n_requests
     text = result.stdout + result.stderr
     assert result.returncode == 1, text
@@ -109,8 +152,12 @@ def test_hanging_server_stops_the_run_and_a_rerun_resumes(tmp_path, gen_server):
     gen_requests = gen_server.n_requests
     with ChatCompletionsServer() as fixed:  # the server is fixed (it came back on another port)
         # the bounds are operational: changing them does not make it another run
-        again = harness(run_args(out, "hang", fixed.base_url, "--judge-concurrency", "1", "--judge-deadline", "60",
-                                 limit=6), env)
+        again = harness(
+            run_args(
+                out, "hang", fixed.base_url, "--judge-concurrency", "1", "--judge-deadline", "60", limit=6
+            ),
+            env,
+        )
         assert again.returncode == 0, again.stdout + again.stderr + (run_dir / "judgments.jsonl").read_text()
         assert fixed.n_requests == 3  # only the two failed and the one never sent
     assert gen_server.n_requests == gen_requests  # nothing regenerated
@@ -146,7 +193,10 @@ def test_corrupt_cache_is_moved_aside_with_a_warning(tmp_path, gen_server):
 def test_two_judge_servers_do_not_share_cached_answers(tmp_path, gen_server):
     home, out = tmp_path / "home", tmp_path / "runs"
     env = _env(home, gen_server)
-    with ChatCompletionsServer(reply="得分: 1.0\n理由: 好。") as a, ChatCompletionsServer(reply="得分: 0.0\n理由: 差。") as b:
+    with (
+        ChatCompletionsServer(reply="得分: 1.0\n理由: 好。") as a,
+        ChatCompletionsServer(reply="得分: 0.0\n理由: 差。") as b,
+    ):
         first = harness(run_args(out, "a", a.base_url), env)
         assert first.returncode == 0, first.stderr
         second = harness(run_args(out, "b", b.base_url), env)
@@ -155,8 +205,10 @@ def test_two_judge_servers_do_not_share_cached_answers(tmp_path, gen_server):
         third = harness(run_args(out, "a2", a.base_url), env)
         assert third.returncode == 0, third.stderr
         assert a.n_requests == N  # the cache still serves A's answers to A
-    scores = {name: {r["score"] for r in final_records(out / name / "judgments.jsonl").values()}
-              for name in ("a", "b", "a2")}
+    scores = {
+        name: {r["score"] for r in final_records(out / name / "judgments.jsonl").values()}
+        for name in ("a", "b", "a2")
+    }
     assert scores == {"a": {1.0}, "b": {0.0}, "a2": {1.0}}
 
 
@@ -166,8 +218,11 @@ def test_echoed_secrets_are_written_nowhere(tmp_path, gen_server, url_secret):
     query_secret, password = "qk-secret-456", "pw-secret-123"
     with ChatCompletionsServer(fault_rate=1.0, faults=("echo_headers",)) as judge:
         host = judge.base_url.removeprefix("http://")
-        base = (f"{judge.base_url}?api_key={query_secret}" if url_secret == "query"
-                else f"http://harness:{password}@{host}")
+        base = (
+            f"{judge.base_url}?api_key={query_secret}"
+            if url_secret == "query"
+            else f"http://harness:{password}@{host}"
+        )
         result = harness(run_args(out, "echo", base), _env(home, gen_server))
         sent = [json.dumps(h) for h in judge.request_headers]
     assert result.returncode == 0, result.stdout + result.stderr
@@ -200,8 +255,21 @@ def test_rejudge_refuses_a_stored_redacted_api_base(tmp_path, gen_server):
         refused = harness(["judge", str(out / "r"), "--judge", "gpt35", "--judgments-file", "j2.jsonl"], env)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert "stored without its credentials" in refused.stderr and "--judge-api-base" in refused.stderr
-        ok = harness(["judge", str(out / "r"), "--judge", "gpt35", "--judgments-file", "j2.jsonl",
-                      "--judge-api-base", base, "--judge-deadline", "30"], env)
+        ok = harness(
+            [
+                "judge",
+                str(out / "r"),
+                "--judge",
+                "gpt35",
+                "--judgments-file",
+                "j2.jsonl",
+                "--judge-api-base",
+                base,
+                "--judge-deadline",
+                "30",
+            ],
+            env,
+        )
         assert ok.returncode == 0, ok.stdout + ok.stderr
     assert len(final_records(out / "r" / "j2.jsonl")) == 2
 

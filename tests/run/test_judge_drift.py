@@ -25,21 +25,50 @@ N = 6
 
 def _env(home: Path, gen: ChatCompletionsServer) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "OPENAI_BASE_URL"}
-    env.update({"HARNESS_HOME": str(home), "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": gen.base_url,
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_OFFLINE": "1", "COLUMNS": "80"})
+    env.update(
+        {
+            "HARNESS_HOME": str(home),
+            "OPENAI_API_KEY": SECRET,
+            "OPENAI_BASE_URL": gen.base_url,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "HF_HUB_OFFLINE": "1",
+            "COLUMNS": "80",
+        }
+    )
     return env
 
 
 def run_args(out: Path, name: str, judge_base: str, *extra: str) -> list[str]:
-    return ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", str(N), "--judge", "gpt35",
-            "--judge-api-base", judge_base, "--judge-concurrency", "1", "--out", str(out), "--name", name,
-            "--no-progress", *extra]
+    return [
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        "demo",
+        "--limit",
+        str(N),
+        "--judge",
+        "gpt35",
+        "--judge-api-base",
+        judge_base,
+        "--judge-concurrency",
+        "1",
+        "--out",
+        str(out),
+        "--name",
+        name,
+        "--no-progress",
+        *extra,
+    ]
 
 
 def test_fingerprint_change_mid_run_is_recorded_counted_and_named(tmp_path, gen_server):
     with ChatCompletionsServer(fingerprint="fp_a", fingerprint_after=(2, "fp_b")) as judge:
-        result = run_harness(run_args(tmp_path / "runs", "a", judge.base_url),
-                             env=_env(tmp_path / "home", gen_server), timeout=240)
+        result = run_harness(
+            run_args(tmp_path / "runs", "a", judge.base_url),
+            env=_env(tmp_path / "home", gen_server),
+            timeout=240,
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     run_dir = tmp_path / "runs" / "a"
     judgments = lines(run_dir / "judgments.jsonl")
@@ -54,8 +83,11 @@ def test_fingerprint_change_mid_run_is_recorded_counted_and_named(tmp_path, gen_
 
 def test_steady_judge_names_no_change(tmp_path, gen_server):
     with ChatCompletionsServer(fingerprint="fp_a") as judge:
-        result = run_harness(run_args(tmp_path / "runs", "a", judge.base_url),
-                             env=_env(tmp_path / "home", gen_server), timeout=240)
+        result = run_harness(
+            run_args(tmp_path / "runs", "a", judge.base_url),
+            env=_env(tmp_path / "home", gen_server),
+            timeout=240,
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     meta = json.loads((tmp_path / "runs" / "a" / "run.json").read_text(encoding="utf-8"))
     assert meta["fingerprints"] == {"fp_a": N} and meta["judge_drift"]["n_changes"] == 0
@@ -65,8 +97,11 @@ def test_steady_judge_names_no_change(tmp_path, gen_server):
 def test_hostile_fingerprint_is_scrubbed_and_capped(tmp_path, gen_server):
     hostile = f"fp-{SECRET}-" + "x" * 5000
     with ChatCompletionsServer(fingerprint=hostile, model_name=f"model-{SECRET}") as judge:
-        result = run_harness(run_args(tmp_path / "runs", "a", judge.base_url),
-                             env=_env(tmp_path / "home", gen_server), timeout=240)
+        result = run_harness(
+            run_args(tmp_path / "runs", "a", judge.base_url),
+            env=_env(tmp_path / "home", gen_server),
+            timeout=240,
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     for path in (tmp_path / "runs").rglob("*"):
         if path.is_file():
@@ -116,8 +151,9 @@ def test_server_changes_fingerprint_after_n_and_echoes_the_model():
 
     def ask(base: str, model: str) -> dict:
         body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode()
-        request = urllib.request.Request(base + "/chat/completions", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base + "/chat/completions", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 

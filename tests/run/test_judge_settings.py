@@ -30,13 +30,43 @@ def harness(args: list[str], env: dict | None = None) -> subprocess.CompletedPro
 
 def test_settings_round_trip_through_run_json_and_resume(tmp_path):
     out = tmp_path / "runs"
-    args = ["run", "--model", "litellm:gen-model", "--dataset", "demo", "--limit", "2", "--out", str(out),
-            "--name", "a", "--no-progress", "--judge-deadline", "30", "--judge-max-reply", "4096",
-            "--judge-max-failures", "5", "--judge-concurrency", "2", "--judge-repeats", "2", "--max-cost", "3"]
+    args = [
+        "run",
+        "--model",
+        "litellm:gen-model",
+        "--dataset",
+        "demo",
+        "--limit",
+        "2",
+        "--out",
+        str(out),
+        "--name",
+        "a",
+        "--no-progress",
+        "--judge-deadline",
+        "30",
+        "--judge-max-reply",
+        "4096",
+        "--judge-max-failures",
+        "5",
+        "--judge-concurrency",
+        "2",
+        "--judge-repeats",
+        "2",
+        "--max-cost",
+        "3",
+    ]
     with ChatCompletionsServer(reply="这是模型的回答。") as gen, ChatCompletionsServer() as judge:
         env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-        env.update({"HARNESS_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "sk-test", "COLUMNS": "80",
-                    "OPENAI_BASE_URL": gen.base_url, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+        env.update(
+            {
+                "HARNESS_HOME": str(tmp_path / "home"),
+                "OPENAI_API_KEY": "sk-test",
+                "COLUMNS": "80",
+                "OPENAI_BASE_URL": gen.base_url,
+                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            }
+        )
         args += ["--judge-api-base", judge.base_url]
         first = harness(args, env)
         assert first.returncode == 0, first.stdout + first.stderr
@@ -47,29 +77,52 @@ def test_settings_round_trip_through_run_json_and_resume(tmp_path):
         assert "settings" not in config and "judge_settings" not in config
         settings = RunConfig.model_validate(config).judge_settings()
         assert settings == JudgeSettings.from_run_config(config)
-        assert (settings.deadline, settings.max_reply_bytes, settings.max_consecutive_failures) == (30.0, 4096, 5)
-        assert (settings.concurrency, settings.repeats, settings.max_cost, settings.api_base) == (2, 2, 3.0, judge.base_url)
+        assert (settings.deadline, settings.max_reply_bytes, settings.max_consecutive_failures) == (
+            30.0,
+            4096,
+            5,
+        )
+        assert (settings.concurrency, settings.repeats, settings.max_cost, settings.api_base) == (
+            2,
+            2,
+            3.0,
+            judge.base_url,
+        )
         assert settings.model is None and settings.timeout is None  # unset stays unset: the judge's default
         again = harness(args, env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "every answer already has a verdict" in again.stdout  # same fingerprint: it resumed
 
 
-@pytest.mark.parametrize("option, value", [("--judge-deadline", "-1"), ("--judge-deadline", "0"),
-                                           ("--max-cost", "-1"), ("--judge-concurrency", "0"),
-                                           ("--judge-max-reply", "10")])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--judge-deadline", "-1"),
+        ("--judge-deadline", "0"),
+        ("--max-cost", "-1"),
+        ("--judge-concurrency", "0"),
+        ("--judge-max-reply", "10"),
+    ],
+)
 def test_bad_value_on_the_command_line_is_exit_2(tmp_path, option, value):
     result = harness(["run", "--model", "litellm:x", "--out", str(tmp_path), option, value])
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert option.lstrip("-").replace("-", "_").removeprefix("judge_") in result.stderr.replace("-", "_"), result.stderr
+    assert option.lstrip("-").replace("-", "_").removeprefix("judge_") in result.stderr.replace("-", "_"), (
+        result.stderr
+    )
     assert not any(tmp_path.iterdir())  # nothing written
 
 
-@pytest.mark.parametrize("line, named", [("judge_deadline: -5", "judge_deadline"),
-                                         ("judge_dedline: 5", "judge_dedline"),
-                                         ("judge_concurrency: 0", "judge_concurrency"),
-                                         ("judge_temperature: -1", "judge_temperature")])
+@pytest.mark.parametrize(
+    "line, named",
+    [
+        ("judge_deadline: -5", "judge_deadline"),
+        ("judge_dedline: 5", "judge_dedline"),
+        ("judge_concurrency: 0", "judge_concurrency"),
+        ("judge_temperature: -1", "judge_temperature"),
+    ],
+)
 def test_bad_or_unknown_key_in_a_config_file_is_exit_2_naming_it(tmp_path, line, named):
     config = tmp_path / "run.yaml"
     config.write_text(f"model: litellm:x\n{line}\n", encoding="utf-8")
@@ -88,7 +141,10 @@ def test_unknown_or_bad_setting_in_code_names_it():
     with pytest.raises(UsageError, match="'repeats'"):
         JudgeSettings(repeats="two")
     assert JudgeSettings.from_options(deadline=5).options() == {"deadline": 5}
-    assert JudgeSettings(deadline=5, use_cache=False).run_config_items() == {"judge_deadline": 5, "use_cache": False}
+    assert JudgeSettings(deadline=5, use_cache=False).run_config_items() == {
+        "judge_deadline": 5,
+        "use_cache": False,
+    }
 
 
 class TakesSettings:
@@ -132,9 +188,13 @@ def test_plugin_judges_receive_the_object(registry):
     assert create_judge(registry, "old", settings).received == {"concurrency": 3, "model": None}
     # run settings that are not the judge's own reach only a judge that takes them
     assert create_judge(registry, "anything", settings, run_options={"data_dir": "d"}).received == {
-        "settings": settings, "data_dir": "d"}
+        "settings": settings,
+        "data_dir": "d",
+    }
     assert create_judge(registry, "old", settings, run_options={"data_dir": "d"}).received == {
-        "concurrency": 3, "model": None}
+        "concurrency": 3,
+        "model": None,
+    }
 
 
 def test_the_llm_judge_applies_the_run_settings_over_its_spec_options(tmp_path, monkeypatch):
@@ -142,11 +202,29 @@ def test_the_llm_judge_applies_the_run_settings_over_its_spec_options(tmp_path, 
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
 
-    settings = JudgeSettings(model="openai/run-model", deadline=12.0, max_reply_bytes=2048, max_consecutive_failures=3,
-                             concurrency=4, repeats=2, use_cache=False)
-    judge = LLMJudge(model="openai/spec-model", concurrency=8, cache_path=tmp_path / "c.sqlite", settings=settings)
+    settings = JudgeSettings(
+        model="openai/run-model",
+        deadline=12.0,
+        max_reply_bytes=2048,
+        max_consecutive_failures=3,
+        concurrency=4,
+        repeats=2,
+        use_cache=False,
+    )
+    judge = LLMJudge(
+        model="openai/spec-model", concurrency=8, cache_path=tmp_path / "c.sqlite", settings=settings
+    )
     api = judge.settings
-    assert (api.model, api.deadline, api.max_reply_bytes, api.max_consecutive_failures) == ("openai/run-model", 12.0, 2048, 3)
+    assert (api.model, api.deadline, api.max_reply_bytes, api.max_consecutive_failures) == (
+        "openai/run-model",
+        12.0,
+        2048,
+        3,
+    )
     assert (api.concurrency, api.use_cache, judge.repeats) == (4, False, 2)
-    assert LLMJudge(model="openai/spec-model", cache_path=tmp_path / "c.sqlite",
-                    settings=JudgeSettings()).settings.model == "openai/spec-model"
+    assert (
+        LLMJudge(
+            model="openai/spec-model", cache_path=tmp_path / "c.sqlite", settings=JudgeSettings()
+        ).settings.model
+        == "openai/spec-model"
+    )

@@ -33,18 +33,47 @@ def test_mt_bench_run_leads_with_the_pooled_mean(tmp_path, shared_data, monkeypa
         pytest.skip("../shared/data/mtbench is absent")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-headline")
     with ChatCompletionsServer(reply=judge_reply, model_name="gpt-4-0613") as server:
-        proc = _harness(["run", "--model", "tiny-llama", "--dataset", "mt-bench", "--judge", "mt-bench-single",
-                         "--judge-api-base", server.base_url, "--data-dir", str(shared_data), "--categories",
-                         "mt-bench-writing,mt-bench-math", "--max-new-tokens", "2", "--greedy", "--out",
-                         str(tmp_path / "runs"), "--name", "mtb", "--no-progress"], tmp_path, tmp_path / "home")
+        proc = _harness(
+            [
+                "run",
+                "--model",
+                "tiny-llama",
+                "--dataset",
+                "mt-bench",
+                "--judge",
+                "mt-bench-single",
+                "--judge-api-base",
+                server.base_url,
+                "--data-dir",
+                str(shared_data),
+                "--categories",
+                "mt-bench-writing,mt-bench-math",
+                "--max-new-tokens",
+                "2",
+                "--greedy",
+                "--out",
+                str(tmp_path / "runs"),
+                "--name",
+                "mtb",
+                "--no-progress",
+            ],
+            tmp_path,
+            tmp_path / "home",
+        )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # 10 writing questions: 10 turns scored 9, 10 unrated; 10 math questions: 20 turns scored 3
     pooled, macro = (10 * 9 + 20 * 3) / 30, (9 + 3) / 2
     scores = json.loads((tmp_path / "runs" / "mtb" / "scores.json").read_text(encoding="utf-8"))
     assert scores["totals"]["n"] == 30 and scores["macro"]["mean"] == pytest.approx(macro)
     headline = scores["headline"]
-    assert headline["aggregation"] == "pooled" and headline["mean"] == pytest.approx(pooled) and headline["n"] == 30
-    first = next(csv.DictReader(io.StringIO((tmp_path / "runs" / "mtb" / "scores.csv").read_text(encoding="utf-8"))))
+    assert (
+        headline["aggregation"] == "pooled"
+        and headline["mean"] == pytest.approx(pooled)
+        and headline["n"] == 30
+    )
+    first = next(
+        csv.DictReader(io.StringIO((tmp_path / "runs" / "mtb" / "scores.csv").read_text(encoding="utf-8")))
+    )
     assert first["kind"] == "headline" and float(first["mean"]) == pytest.approx(pooled)
     lines = proc.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("headline "))

@@ -21,8 +21,13 @@ class TwoTurnDataset:
     def __init__(self, **_):
         cats = ["qa", "write", "math"]
         self.samples = [
-            EvalSample(id=f"s{i:03d}", question=f"Q{i}a", category=cats[i % 3], turns=(f"Q{i}a", f"Q{i}b"),
-                       references=(f"R{i}a", f"R{i}b"))
+            EvalSample(
+                id=f"s{i:03d}",
+                question=f"Q{i}a",
+                category=cats[i % 3],
+                turns=(f"Q{i}a", f"Q{i}b"),
+                references=(f"R{i}a", f"R{i}b"),
+            )
             for i in range(6)
         ]
 
@@ -49,8 +54,11 @@ class HistoryGenerator:
                     raise KeyboardInterrupt
                 HistoryGenerator.stop_after -= 1
             shown = "|".join(m["content"] for m in s.history) + f"|{s.question}"
-            on_result(Generation(id=s.id, answer=f"A({shown})", prompt=model.format_prompt(s.question),
-                                 model=model.name))
+            on_result(
+                Generation(
+                    id=s.id, answer=f"A({shown})", prompt=model.format_prompt(s.question), model=model.name
+                )
+            )
 
 
 class TurnJudge:
@@ -65,8 +73,16 @@ class TurnJudge:
     def judge(self, items, *, on_result):
         for item in items:
             TurnJudge.calls.append((item.sample.id, item.turn, item.answers))
-            on_result(Judgment(id=item.sample.id, category=item.sample.category, score=item.turn / 4,
-                               status="scored", judge=self.name, repeat=item.repeat))
+            on_result(
+                Judgment(
+                    id=item.sample.id,
+                    category=item.sample.category,
+                    score=item.turn / 4,
+                    status="scored",
+                    judge=self.name,
+                    repeat=item.repeat,
+                )
+            )
 
 
 class MultiTurnPlugin:
@@ -94,8 +110,14 @@ def mt_manager(manager):
 
 
 def cfg(tmp_path, **kw) -> RunConfig:
-    base = dict(model="echo-model", dataset="two-turn", judge="turn-judge", generator="history",
-                out=str(tmp_path / "runs"), progress=False)
+    base = dict(
+        model="echo-model",
+        dataset="two-turn",
+        judge="turn-judge",
+        generator="history",
+        out=str(tmp_path / "runs"),
+        progress=False,
+    )
     return RunConfig(**{**base, **kw})
 
 
@@ -115,7 +137,8 @@ def test_turns_are_batched_and_see_the_models_own_answers(tmp_path, mt_manager):
     assert second["answer"] == "A(Q0a|A(|Q0a)|Q0b)", "turn 2 is asked after turn 1 and the model's own answer"
     judgments = lines(result.run_dir / "judgments.jsonl")
     assert sorted((j["id"], j["turn"], j["sample_id"]) for j in judgments) == sorted(
-        (f"{i}:turn{t}", t, i) for i in ids for t in (1, 2))
+        (f"{i}:turn{t}", t, i) for i in ids for t in (1, 2)
+    )
     shown = {(sid, turn): answers for sid, turn, answers in TurnJudge.calls}
     assert shown[("s000:turn2", 2)] == ("A(|Q0a)", "A(Q0a|A(|Q0a)|Q0b)"), "turn 2 is judged with both answers"
     scores = json.loads((result.run_dir / "scores.json").read_text())
@@ -143,7 +166,9 @@ def test_resume_is_per_turn(tmp_path, mt_manager):
     assert result.resumed and result.status == "complete"
     assert HistoryGenerator.calls[-1] == [f"s{i:03d}" for i in range(2, 6)], "only the missing turn-2 answers"
     gens = lines(run_dir / "generations.jsonl")
-    assert sorted((g["id"], g["turn"]) for g in gens) == sorted((f"s{i:03d}", t) for i in range(6) for t in (1, 2))
+    assert sorted((g["id"], g["turn"]) for g in gens) == sorted(
+        (f"s{i:03d}", t) for i in range(6) for t in (1, 2)
+    )
     assert len(lines(run_dir / "judgments.jsonl")) == 12 and len(TurnJudge.calls) == 12
 
 
@@ -156,8 +181,9 @@ def test_api_model_receives_real_message_lists(tmp_path):
     from harness.runs.turns import turn_sample
 
     with ChatCompletionsServer(reply=lambda body: f"n={len(body['messages'])}") as server:
-        generator = registry.create("generator", "litellm", api_base=server.base_url, progress=False,
-                                    cache_path=tmp_path / "c.sqlite")
+        generator = registry.create(
+            "generator", "litellm", api_base=server.base_url, progress=False, cache_path=tmp_path / "c.sqlite"
+        )
         out: list[Generation] = []
         generator.generate(model, [turn_sample(sample, 2, ["first answer"])], on_result=out.append)
         assert server.requests[0]["messages"] == [
@@ -172,7 +198,9 @@ def test_api_model_receives_real_message_lists(tmp_path):
 def test_single_turn_records_keep_their_shape():
     sample = EvalSample(id="x", question="q", category="c")
     assert sample.to_dict() == {"id": "x", "question": "q", "category": "c", "reference": "", "meta": {}}
-    assert not sample.multi_turn and EvalSample(id="y", question="a", category="c", turns=("a", "b")).multi_turn
+    assert (
+        not sample.multi_turn and EvalSample(id="y", question="a", category="c", turns=("a", "b")).multi_turn
+    )
 
 
 def test_rejudge_of_a_multi_turn_run_judges_every_turn(tmp_path, mt_manager):
@@ -180,12 +208,18 @@ def test_rejudge_of_a_multi_turn_run_judges_every_turn(tmp_path, mt_manager):
 
     result = run_eval(cfg(tmp_path, name="mt"), manager=mt_manager, log=lambda m: None)
     TurnJudge.calls = []
-    path, judged = rejudge(result.run_dir, "turn-judge", judgments_file="judgments-again.jsonl",
-                           manager=mt_manager, log=lambda m: None)
+    path, judged = rejudge(
+        result.run_dir,
+        "turn-judge",
+        judgments_file="judgments-again.jsonl",
+        manager=mt_manager,
+        log=lambda m: None,
+    )
     assert judged == 12
     records = lines(path)
     assert sorted((r["id"], r["turn"]) for r in records) == sorted(
-        (f"s{i:03d}:turn{t}", t) for i in range(6) for t in (1, 2))
+        (f"s{i:03d}:turn{t}", t) for i in range(6) for t in (1, 2)
+    )
     shown = {(sid, turn): answers for sid, turn, answers in TurnJudge.calls}
     assert shown[("s001:turn2", 2)] == ("A(|Q1a)", "A(Q1a|A(|Q1a)|Q1b)")
 
@@ -204,11 +238,17 @@ def test_hf_model_renders_earlier_turns_through_its_chat_template(tmp_path, harn
     chat_dir = make_chat_model_dir(TinyLlamaModel().local_path(), tmp_path / "tiny-chat")
     registry = PluginManager().registry
     model = registry.create("model", f"hf:{chat_dir}")
-    sample = turn_sample(EvalSample(id="c1", question="Hi", category="generation", turns=("Hi", "And then?")),
-                         2, ["Hello there"])
+    sample = turn_sample(
+        EvalSample(id="c1", question="Hi", category="generation", turns=("Hi", "And then?")),
+        2,
+        ["Hello there"],
+    )
     tok = AutoTokenizer.from_pretrained(str(chat_dir))
-    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there"},
-                {"role": "user", "content": "And then?"}]
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello there"},
+        {"role": "user", "content": "And then?"},
+    ]
     expected = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     assert "Hello there" in expected
     generator = registry.create("generator", "hf", max_new_tokens=2, greedy=True, progress=False)
@@ -243,7 +283,9 @@ class SeeingGenerator(HistoryGenerator):
 class TemperaturePlugin:
     @hookimpl
     def harness_register_datasets(self, register):
-        register(DatasetSpec(name="two-turn-temps", factory=TemperatureDataset, description="with temperatures"))
+        register(
+            DatasetSpec(name="two-turn-temps", factory=TemperatureDataset, description="with temperatures")
+        )
 
     @hookimpl
     def harness_register_generators(self, register):
@@ -259,8 +301,9 @@ def temp_manager(mt_manager):
 
 
 def test_prescribed_temperatures_reach_the_generator_on_every_turn(tmp_path, temp_manager):
-    result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing"), manager=temp_manager,
-                      log=lambda m: None)
+    result = run_eval(
+        cfg(tmp_path, dataset="two-turn-temps", generator="seeing"), manager=temp_manager, log=lambda m: None
+    )
     assert result.status == "complete"
     expected = {f"s{i:03d}": [0.7, 0.0, 0.1][i % 3] for i in range(6)}
     assert len(SeeingGenerator.seen) == 12 and all(t == expected[i] for i, t in SeeingGenerator.seen)
@@ -269,8 +312,11 @@ def test_prescribed_temperatures_reach_the_generator_on_every_turn(tmp_path, tem
 
 
 def test_temperature_or_greedy_given_answers_every_sample_alike(tmp_path, temp_manager):
-    result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", greedy=True),
-                      manager=temp_manager, log=lambda m: None)
+    result = run_eval(
+        cfg(tmp_path, dataset="two-turn-temps", generator="seeing", greedy=True),
+        manager=temp_manager,
+        log=lambda m: None,
+    )
     assert {t for _, t in SeeingGenerator.seen} == {None}
     run = json.loads((result.run_dir / "run.json").read_text())
     assert run["decoding"] == "greedy for every sample (the dataset's per-sample temperatures overridden)"
@@ -293,14 +339,22 @@ def test_a_resume_must_decode_as_the_run_began(tmp_path, temp_manager):
 
     HistoryGenerator.stop_after = 3
     with pytest.raises(KeyboardInterrupt):
-        run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"), manager=temp_manager,
-                 log=lambda m: None)
+        run_eval(
+            cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"),
+            manager=temp_manager,
+            log=lambda m: None,
+        )
     HistoryGenerator.stop_after = None
-    explicit_default = cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t", temperature=0.001)
+    explicit_default = cfg(
+        tmp_path, dataset="two-turn-temps", generator="seeing", name="t", temperature=0.001
+    )
     with pytest.raises(UsageError, match="answers decoded with the dataset's temperature per sample"):
         run_eval(explicit_default, manager=temp_manager, log=lambda m: None)
-    result = run_eval(cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"), manager=temp_manager,
-                      log=lambda m: None)
+    result = run_eval(
+        cfg(tmp_path, dataset="two-turn-temps", generator="seeing", name="t"),
+        manager=temp_manager,
+        log=lambda m: None,
+    )
     assert result.resumed and result.status == "complete"
 
 
@@ -330,9 +384,14 @@ def test_a_prescribed_temperature_that_is_not_a_number_at_least_0_is_refused(tmp
 
     temp_manager.register(Hostile(), name="hostile")
     try:
-        with pytest.raises(UsageError, match=r"dataset 'hostile-temps': sample 's001' has temperature") as info:
-            run_eval(cfg(tmp_path, dataset="hostile-temps", generator="seeing"), manager=temp_manager,
-                     log=lambda m: None)
+        with pytest.raises(
+            UsageError, match=r"dataset 'hostile-temps': sample 's001' has temperature"
+        ) as info:
+            run_eval(
+                cfg(tmp_path, dataset="hostile-temps", generator="seeing"),
+                manager=temp_manager,
+                log=lambda m: None,
+            )
     finally:
         temp_manager.unregister(name="hostile")
     assert repr(value) in str(info.value)

@@ -22,13 +22,29 @@ import pytest
 from harness.paper.models import model_note
 from tests.harness_cli import run_harness
 
-RUN = ["--dataset", "demo", "--judge", "ref-f1", "--limit", "3", "--max-new-tokens", "4", "--greedy",
-       "--no-progress"]
+RUN = [
+    "--dataset",
+    "demo",
+    "--judge",
+    "ref-f1",
+    "--limit",
+    "3",
+    "--max-new-tokens",
+    "4",
+    "--greedy",
+    "--no-progress",
+]
 
 
 def _env(harness_home: Path) -> dict[str, str]:
-    return {**os.environ, "HARNESS_HOME": str(harness_home), "COLUMNS": "80", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return {
+        **os.environ,
+        "HARNESS_HOME": str(harness_home),
+        "COLUMNS": "80",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
 
 
 def _harness(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -62,8 +78,19 @@ def test_summary_note_for_a_base_model_points_to_experiment():
 
 
 def test_run_llama_ext_says_the_figures_are_for_fine_tuned_models(tmp_path, harness_home, tiny_model_dir):
-    proc = _harness(["run", "--model", "llama-ext", "--model-path", str(tiny_model_dir), *RUN,
-                     "--out", str(tmp_path / "runs")], _env(harness_home))
+    proc = _harness(
+        [
+            "run",
+            "--model",
+            "llama-ext",
+            "--model-path",
+            str(tiny_model_dir),
+            *RUN,
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+        _env(harness_home),
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     words = " ".join(proc.stdout.split())
     assert "llama-ext is a base model (pre-trained, not instruction-tuned)" in words
@@ -72,8 +99,21 @@ def test_run_llama_ext_says_the_figures_are_for_fine_tuned_models(tmp_path, harn
 
 
 def test_run_belle_on_open_datasets_prints_its_row_under_the_verdict(tmp_path, harness_home, tiny_model_dir):
-    proc = _harness(["run", "--model", "belle-on-open-datasets", "--model-path", str(tiny_model_dir), *RUN,
-                     "--out", str(tmp_path / "runs"), "--name", "r"], _env(harness_home))
+    proc = _harness(
+        [
+            "run",
+            "--model",
+            "belle-on-open-datasets",
+            "--model-path",
+            str(tiny_model_dir),
+            *RUN,
+            "--out",
+            str(tmp_path / "runs"),
+            "--name",
+            "r",
+        ],
+        _env(harness_home),
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     words = " ".join(proc.stdout.split())
     assert "published vs measured" in words and "0.762" in words  # the row's macro ave w/o others

@@ -15,8 +15,9 @@ from .conftest import EchoGenerator, ScriptedJudge
 
 
 def cfg(tmp_path, **kw) -> RunConfig:
-    base = dict(model="echo-model", dataset="list-eval", judge="scripted", out=str(tmp_path / "runs"),
-                progress=False)
+    base = dict(
+        model="echo-model", dataset="list-eval", judge="scripted", out=str(tmp_path / "runs"), progress=False
+    )
     base.update(kw)
     return RunConfig(**base)
 
@@ -99,13 +100,18 @@ def test_changed_config_is_refused_without_force(tmp_path, manager):
         run_eval(cfg(tmp_path, name="fixed", max_new_tokens=7), manager=manager, log=lambda m: None)
     # operational settings (concurrency) are not a different configuration
     run_eval(cfg(tmp_path, name="fixed", judge_concurrency=2), manager=manager, log=lambda m: None)
-    result = run_eval(cfg(tmp_path, name="fixed", max_new_tokens=7, force=True), manager=manager, log=lambda m: None)
+    result = run_eval(
+        cfg(tmp_path, name="fixed", max_new_tokens=7, force=True), manager=manager, log=lambda m: None
+    )
     assert not result.resumed and result.status == "complete"
 
 
 def test_repeats_limit_and_categories(tmp_path, manager):
-    result = run_eval(cfg(tmp_path, name="rep", judge_repeats=2, categories=["qa", "math"], limit=5),
-                      manager=manager, log=lambda m: None)
+    result = run_eval(
+        cfg(tmp_path, name="rep", judge_repeats=2, categories=["qa", "math"], limit=5),
+        manager=manager,
+        log=lambda m: None,
+    )
     records = lines(result.run_dir / "judgments.jsonl")
     assert len(records) == 10 and {r["repeat"] for r in records} == {0, 1}
     assert {r["category"] for r in records} == {"qa", "math"}
@@ -124,7 +130,11 @@ def test_rejudge_writes_a_new_file(tmp_path, manager):
     path, judged = rejudge(first.run_dir, "scripted", manager=manager, log=lambda m: None)
     assert judged == 12 and path.name == "judgments-scripted.jsonl" and len(lines(path)) == 12
     # its scores and report sit beside the main judge's, named after it
-    assert (first.run_dir / "scores-scripted.json").is_file() and (first.run_dir / "report-scripted.html").is_file()
+    assert (first.run_dir / "scores-scripted.json").is_file() and (
+        first.run_dir / "report-scripted.html"
+    ).is_file()
     assert (first.run_dir / "scores.json").is_file()
     with pytest.raises(UsageError):
-        rejudge(first.run_dir, "scripted", judgments_file="judgments.jsonl", manager=manager, log=lambda m: None)
+        rejudge(
+            first.run_dir, "scripted", judgments_file="judgments.jsonl", manager=manager, log=lambda m: None
+        )

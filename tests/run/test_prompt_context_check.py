@@ -26,20 +26,40 @@ LONG = " ".join(f"apple banana word{i}" for i in range(60))  # far more than 64 
 def small_model(tmp_path_factory, harness_home) -> Path:
     from harness.models.tiny_llama import TinyLlamaModel
 
-    return make_small_context_dir(TinyLlamaModel().local_path(), tmp_path_factory.mktemp("ctx") / "tiny", CONTEXT)
+    return make_small_context_dir(
+        TinyLlamaModel().local_path(), tmp_path_factory.mktemp("ctx") / "tiny", CONTEXT
+    )
 
 
 def dataset(tmp_path: Path) -> Path:
     path = tmp_path / "questions.jsonl"
-    rows = [{"id": "short-1", "question": "What is a cat?", "reference": "an animal", "category": "open_qa"},
-            {"id": "long-1", "question": LONG, "reference": "fruit", "category": "open_qa"}]
+    rows = [
+        {"id": "short-1", "question": "What is a cat?", "reference": "an animal", "category": "open_qa"},
+        {"id": "long-1", "question": LONG, "reference": "fruit", "category": "open_qa"},
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
 
 def run_args(model_dir: Path, data: Path, out: Path, *extra: str) -> list[str]:
-    return ["run", "--model", "tiny-llama", "--model-path", str(model_dir), "--dataset", str(data),
-            "--judge", "ref-f1", "--greedy", "--no-progress", "--out", str(out), "--name", "r", *extra]
+    return [
+        "run",
+        "--model",
+        "tiny-llama",
+        "--model-path",
+        str(model_dir),
+        "--dataset",
+        str(data),
+        "--judge",
+        "ref-f1",
+        "--greedy",
+        "--no-progress",
+        "--out",
+        str(out),
+        "--name",
+        "r",
+        *extra,
+    ]
 
 
 def test_a_prompt_longer_than_the_context_is_refused_before_the_run(tmp_path, small_model):
@@ -64,8 +84,10 @@ def test_truncate_left_from_a_config_file_cuts_and_records(tmp_path, small_model
     proc = harness(*run_args(small_model, dataset(tmp_path), tmp_path / "runs", "--config", str(config)))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     run_dir = tmp_path / "runs" / "r"
-    records = {json.loads(line)["id"]: json.loads(line)
-               for line in (run_dir / "generations.jsonl").read_text(encoding="utf-8").splitlines()}
+    records = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (run_dir / "generations.jsonl").read_text(encoding="utf-8").splitlines()
+    }
     cut = records["long-1"]["meta"]["truncated"]
     assert cut["side"] == "left" and cut["tokens_after"] == CONTEXT - 4 < cut["tokens_before"]
     assert records["long-1"]["n_prompt_tokens"] == CONTEXT - 4
@@ -77,26 +99,45 @@ def test_truncate_left_from_a_config_file_cuts_and_records(tmp_path, small_model
 
 
 def test_an_unknown_truncation_side_is_a_usage_error(tmp_path, small_model):
-    proc = harness(*run_args(small_model, dataset(tmp_path), tmp_path / "runs", "--truncate-prompts", "middle"))
+    proc = harness(
+        *run_args(small_model, dataset(tmp_path), tmp_path / "runs", "--truncate-prompts", "middle")
+    )
     assert proc.returncode == 2 and "truncate_prompts" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_an_api_models_context_is_litellms(tmp_path):
     """gpt-3.5-turbo's context (16,385 tokens, litellm's model map) is checked before any request."""
     data = tmp_path / "api.jsonl"
-    data.write_text(json.dumps({"id": "huge", "question": "word " * 20_000, "category": "open_qa"}) + "\n",
-                    encoding="utf-8")
-    proc = harness("run", "--model", "litellm:gpt-3.5-turbo", "--dataset", str(data), "--judge", "ref-f1",
-                   "--no-progress", "--out", str(tmp_path / "runs"), "--max-new-tokens", "8",
-                   env_extra={"OPENAI_API_KEY": "sk-test-unused", "OPENAI_BASE_URL": "http://127.0.0.1:9"})
+    data.write_text(
+        json.dumps({"id": "huge", "question": "word " * 20_000, "category": "open_qa"}) + "\n",
+        encoding="utf-8",
+    )
+    proc = harness(
+        "run",
+        "--model",
+        "litellm:gpt-3.5-turbo",
+        "--dataset",
+        str(data),
+        "--judge",
+        "ref-f1",
+        "--no-progress",
+        "--out",
+        str(tmp_path / "runs"),
+        "--max-new-tokens",
+        "8",
+        env_extra={"OPENAI_API_KEY": "sk-test-unused", "OPENAI_BASE_URL": "http://127.0.0.1:9"},
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "do not fit the context of model 'litellm:gpt-3.5-turbo' (16385 tokens)" in proc.stderr
     assert "huge (" in proc.stderr
 
 
 def test_batching_never_pads_a_short_prompt_to_a_long_one():
-    items = [PromptItem(0, "short", "p", tuple(range(10))), PromptItem(1, "long", "p", tuple(range(3000))),
-             PromptItem(2, "mid", "p", tuple(range(1600)))]
+    items = [
+        PromptItem(0, "short", "p", tuple(range(10))),
+        PromptItem(1, "long", "p", tuple(range(3000))),
+        PromptItem(2, "mid", "p", tuple(range(1600))),
+    ]
     batches = length_sorted_batches(items, 8)
     assert [[item.id for item in batch] for batch in batches] == [["long", "mid"], ["short"]]
 

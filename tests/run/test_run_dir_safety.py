@@ -15,14 +15,31 @@ import pytest
 
 from tests.harness_cli import run_harness
 
-DEMO = ["run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--limit", "3",
-        "--max-new-tokens", "4", "--no-progress"]
+DEMO = [
+    "run",
+    "--model",
+    "tiny-llama",
+    "--judge",
+    "ref-f1",
+    "--dataset",
+    "demo",
+    "--limit",
+    "3",
+    "--max-new-tokens",
+    "4",
+    "--no-progress",
+]
 
 
 def _env(harness_home: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(HARNESS_HOME=str(harness_home), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", COLUMNS="80")
+    env.update(
+        HARNESS_HOME=str(harness_home),
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        COLUMNS="80",
+    )
     return env
 
 
@@ -48,8 +65,11 @@ def test_force_removes_only_harness_files(tmp_path, harness_home):
     (run_dir / "notes.txt").write_text("mine", encoding="utf-8")
     (run_dir / "sub").mkdir()
     (run_dir / "sub" / "keep.txt").write_text("mine too", encoding="utf-8")
-    changed = _harness([*DEMO[:-3], "--max-new-tokens", "5", "--no-progress", "--out", str(out), "--name", "r",
-                        "--force"], env, tmp_path)
+    changed = _harness(
+        [*DEMO[:-3], "--max-new-tokens", "5", "--no-progress", "--out", str(out), "--name", "r", "--force"],
+        env,
+        tmp_path,
+    )
     assert changed.returncode == 0, changed.stdout + changed.stderr
     assert (run_dir / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (run_dir / "sub" / "keep.txt").read_text(encoding="utf-8") == "mine too"
@@ -89,8 +109,9 @@ def test_second_writer_exits_2_and_killed_holder_never_blocks(tmp_path, harness_
     env, out = _env(harness_home), tmp_path / "runs"
     first = _harness([*DEMO, "--out", str(out), "--name", "r"], env, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(out / "r")], env=env, stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(out / "r")], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         busy = _harness([*DEMO, "--out", str(out), "--name", "r"], env, tmp_path)

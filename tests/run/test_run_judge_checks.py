@@ -14,16 +14,42 @@ from tests.harness_cli import run_harness
 
 @pytest.mark.slow  # builds tiny-llama (torch, transformers)
 def test_run_summary_states_the_judges_unscored_share(tmp_path, harness_home):
-    env = {**os.environ, "HARNESS_HOME": str(harness_home), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "COLUMNS": "80"}
-    args = ["run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--categories",
-            "code,rewrite,generation", "--max-new-tokens", "8", "--greedy", "--out", str(tmp_path / "runs"),
-            "--name", "checks", "--no-progress"]
+    env = {
+        **os.environ,
+        "HARNESS_HOME": str(harness_home),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "COLUMNS": "80",
+    }
+    args = [
+        "run",
+        "--model",
+        "tiny-llama",
+        "--judge",
+        "ref-f1",
+        "--dataset",
+        "demo",
+        "--categories",
+        "code,rewrite,generation",
+        "--max-new-tokens",
+        "8",
+        "--greedy",
+        "--out",
+        str(tmp_path / "runs"),
+        "--name",
+        "checks",
+        "--no-progress",
+    ]
     proc = run_harness(args, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    bias = json.loads((tmp_path / "runs" / "checks" / "scores.json").read_text(encoding="utf-8"))["judge_bias"]
+    bias = json.loads((tmp_path / "runs" / "checks" / "scores.json").read_text(encoding="utf-8"))[
+        "judge_bias"
+    ]
     unscored = bias["unscored"]
-    assert unscored["flagged"] is True and unscored["estimate"] == pytest.approx(unscored["missed"] / unscored["n"])
+    assert unscored["flagged"] is True and unscored["estimate"] == pytest.approx(
+        unscored["missed"] / unscored["n"]
+    )
     assert unscored["missed"] > 0 and all(r.startswith("unscored: ") for r in unscored["reasons"])
     corr = bias["length_correlation"]
     assert {"estimate", "ci_low", "ci_high", "n", "flagged", "categories"} <= set(corr)

@@ -22,14 +22,31 @@ import pytest
 
 from tests.harness_cli import run_harness
 
-RUN = ["run", "--model", "tiny-llama", "--judge", "ref-f1", "--dataset", "demo", "--categories",
-       "code,rewrite,generation", "--max-new-tokens", "8", "--greedy"]
+RUN = [
+    "run",
+    "--model",
+    "tiny-llama",
+    "--judge",
+    "ref-f1",
+    "--dataset",
+    "demo",
+    "--categories",
+    "code,rewrite,generation",
+    "--max-new-tokens",
+    "8",
+    "--greedy",
+]
 
 
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("HARNESS_VERBOSE", "HARNESS_PLUGINS")}
-    env.update(HARNESS_HOME=str(home), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", COLUMNS="80")
+    env.update(
+        HARNESS_HOME=str(home),
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        COLUMNS="80",
+    )
     return env
 
 
@@ -52,8 +69,12 @@ def test_run_ends_with_the_category_table_and_the_report_path(finished):
     cwd, proc = finished
     lines = proc.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    header = next(i for i, line in enumerate(lines) if line.split()[:5] == ["category", "n", "scored", "unscored", "score"])
-    rows = {line.split()[0]: line for line in lines[header + 1:header + 5]}
+    header = next(
+        i
+        for i, line in enumerate(lines)
+        if line.split()[:5] == ["category", "n", "scored", "unscored", "score"]
+    )
+    rows = {line.split()[0]: line for line in lines[header + 1 : header + 5]}
     assert rows["code"].split()[1:4] == ["3", "3", "0"]
     for unscored in ("rewrite", "generation"):  # no gold answer shown: ref-f1 cannot score them, and says why
         assert rows[unscored].split()[1:5] == ["3", "0", "3", "-"]
@@ -74,7 +95,9 @@ def test_normal_output_has_no_third_party_noise(finished):
 @pytest.mark.slow  # a run in a fresh interpreter that imports torch, transformers and DeepSpeed
 def test_verbose_shows_it(tmp_path):
     args = [a if a != "code,rewrite,generation" else "code" for a in RUN]
-    proc = _harness([*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home", process=True)  # = harness -v run ...
+    proc = _harness(
+        [*args, "--name", "loud", "-v"], tmp_path, tmp_path / "home", process=True
+    )  # = harness -v run ...
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Setting accelerator" in proc.stdout + proc.stderr  # built on a fresh home: DeepSpeed was imported
 

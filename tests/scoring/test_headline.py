@@ -11,14 +11,28 @@ SCALE = {"low": 1.0, "high": 10.0, "kind": "pointwise"}
 
 
 def turn(question: str, number: int, score: float | None, category: str = "a", repeat: int = 0) -> dict:
-    return {"id": f"{question}:turn{number}", "sample_id": question, "turn": number, "category": category,
-            "status": "scored" if score is not None else "unscored", "score": score, "scale": SCALE,
-            "repeat": repeat}
+    return {
+        "id": f"{question}:turn{number}",
+        "sample_id": question,
+        "turn": number,
+        "category": category,
+        "status": "scored" if score is not None else "unscored",
+        "score": score,
+        "scale": SCALE,
+        "repeat": repeat,
+    }
 
 
 def test_pooled_is_the_mean_over_scored_turns_and_macro_the_mean_of_category_means():
-    records = [turn("q1", 1, 9), turn("q1", 2, None), turn("q2", 1, 3, "b"), turn("q2", 2, 3, "b"),
-               turn("q3", 1, 6, "b"), turn("q3", 2, 2, "b"), turn("q3", 2, 4, "b", repeat=1)]
+    records = [
+        turn("q1", 1, 9),
+        turn("q1", 2, None),
+        turn("q2", 1, 3, "b"),
+        turn("q2", 2, 3, "b"),
+        turn("q3", 1, 6, "b"),
+        turn("q3", 2, 2, "b"),
+        turn("q3", 2, 4, "b", repeat=1),
+    ]
     pooled = score_judgments(records, categories={}, headline="pooled", n_resamples=300)
     # repeats of a turn are averaged first (3 for q3 turn 2), as FastChat has one row per turn
     assert pooled["headline"]["mean"] == pytest.approx((9 + 3 + 3 + 6 + 3) / 5)

@@ -36,17 +36,24 @@ def test_spearman_interval_flags_only_a_real_correlation():
 
 
 def test_length_correlation_and_unscored_share_from_records():
-    judgments = [{"id": f"s{i}", "category": "c" if i % 2 else "d", "status": "scored", "score": i / 40}
-                 for i in range(40)]
-    judgments += [{"id": "bad", "category": "c", "status": "scored", "score": 7.0},  # outside the scale
-                  {"id": "none", "category": "c", "status": "failed", "score": None, "reason": "timeout"}]
+    judgments = [
+        {"id": f"s{i}", "category": "c" if i % 2 else "d", "status": "scored", "score": i / 40}
+        for i in range(40)
+    ]
+    judgments += [
+        {"id": "bad", "category": "c", "status": "scored", "score": 7.0},  # outside the scale
+        {"id": "none", "category": "c", "status": "failed", "score": None, "reason": "timeout"},
+    ]
     generations = {f"s{i}": {"answer": "z" * (100 - i)} for i in range(40)}
     result = length_correlation(judgments, generations, scale={"low": 0, "high": 1}, n_resamples=300)
     assert result["estimate"] == pytest.approx(-1.0) and result["flagged"] and result["n"] == 40
     assert result["categories"]["c"]["flagged"] and result["categories"]["d"]["n"] == 20
     share = unscored_share(judgments, scale={"low": 0, "high": 1}, n_resamples=300)
     assert share["missed"] == 2 and share["estimate"] == pytest.approx(2 / 42) and not share["flagged"]
-    assert share["reasons"] == {"scored, but the score is not a number within the scale": 1, "failed: timeout": 1}
+    assert share["reasons"] == {
+        "scored, but the score is not a number within the scale": 1,
+        "failed: timeout": 1,
+    }
 
 
 def _pairs(n: int, longer_b: int) -> list[PairItem]:
@@ -54,8 +61,10 @@ def _pairs(n: int, longer_b: int) -> list[PairItem]:
     for i in range(n):
         a, b = ("a" * 10, "b" * 30) if i < longer_b else ("a" * 30, "b" * 10)
         sample = EvalSample(id=f"q{i}", question="?", category="c")
-        items += [PairItem(sample=sample, answers_a=(a,), answers_b=(b,), order="ab"),
-                  PairItem(sample=sample, answers_a=(b,), answers_b=(a,), order="ba")]
+        items += [
+            PairItem(sample=sample, answers_a=(a,), answers_b=(b,), order="ab"),
+            PairItem(sample=sample, answers_a=(b,), answers_b=(a,), order="ba"),
+        ]
     return items
 
 
@@ -66,22 +75,27 @@ def test_pairwise_position_and_length_bias():
     assert bias["position_first_wins"]["estimate"] == 1.0 and bias["position_first_wins"]["flagged"]
     assert bias["flip_rate"]["estimate"] == 1.0 and bias["flip_rate"]["flagged"]
     assert bias["length_longer_wins"]["n"] == 0 and not bias["length_longer_wins"]["flagged"]  # all ties
-    longer = [PairVerdict(i.sample.id, i.order, "A" if len(i.answers_a[0]) > len(i.answers_b[0]) else "B")
-              for i in items]
+    longer = [
+        PairVerdict(i.sample.id, i.order, "A" if len(i.answers_a[0]) > len(i.answers_b[0]) else "B")
+        for i in items
+    ]
     bias = pairwise_bias(items, longer, combine(longer), n_resamples=300)
     assert bias["length_longer_wins"]["estimate"] == 1.0 and bias["length_longer_wins"]["flagged"]
     assert bias["position_first_wins"]["estimate"] == 0.5 and not bias["position_first_wins"]["flagged"]
     assert bias["flip_rate"]["estimate"] == 0.0 and not bias["flip_rate"]["flagged"]
 
 
-@pytest.mark.parametrize(("judge", "model", "why"), [
-    ("gpt-4o", "gpt-4o-mini", "name stem 'gpt'"),
-    ("qwen-max", "Qwen/Qwen2-7B-Instruct", "name stem 'qwen'"),
-    ("openai/gpt-4o", "openai/o1", "provider prefix 'openai'"),
-    ("llama-3-70b", "tiny-llama", "the judge's stem 'llama' is a word of 'tiny-llama'"),
-    ("gpt-4", "claude-3-opus", None),
-    ("tiny-judge", "tiny-llama", None),  # a generic word is no family
-])
+@pytest.mark.parametrize(
+    ("judge", "model", "why"),
+    [
+        ("gpt-4o", "gpt-4o-mini", "name stem 'gpt'"),
+        ("qwen-max", "Qwen/Qwen2-7B-Instruct", "name stem 'qwen'"),
+        ("openai/gpt-4o", "openai/o1", "provider prefix 'openai'"),
+        ("llama-3-70b", "tiny-llama", "the judge's stem 'llama' is a word of 'tiny-llama'"),
+        ("gpt-4", "claude-3-opus", None),
+        ("tiny-judge", "tiny-llama", None),  # a generic word is no family
+    ],
+)
 def test_family_rule(judge, model, why):
     assert shared_family(judge, model) == why
 
@@ -118,6 +132,9 @@ def test_lc_without_length_effect_stays_at_the_raw_rate():
 
 def test_difficulty_from_pointwise_scores():
     ids = ["x", "y", "z"]
-    assert difficulty_from_scores(ids, [{"x": 1.0, "y": 5.0, "z": 9.0}, {"x": 3.0, "y": 5.0}]) == pytest.approx(
-        [1.1625, 0.1162, -1.2787], abs=1e-3)  # -(2, 5, 9) standardised: the low-scored x is hardest
+    assert difficulty_from_scores(
+        ids, [{"x": 1.0, "y": 5.0, "z": 9.0}, {"x": 3.0, "y": 5.0}]
+    ) == pytest.approx(
+        [1.1625, 0.1162, -1.2787], abs=1e-3
+    )  # -(2, 5, 9) standardised: the low-scored x is hardest
     assert difficulty_from_scores(ids, [{"x": 1.0}, {"x": 1.0, "y": 2.0}]) is None  # too few scored

@@ -20,7 +20,12 @@ def j(sample_id, category, score=None, status=None, repeat=0):
 
 def test_unscored_and_failed_are_excluded_not_zero():
     scores = score_judgments(
-        [j("a", "rewrite", 1.0), j("b", "rewrite", 0.5), j("c", "rewrite"), j("d", "rewrite", status="failed")],
+        [
+            j("a", "rewrite", 1.0),
+            j("b", "rewrite", 0.5),
+            j("c", "rewrite"),
+            j("d", "rewrite", status="failed"),
+        ],
         n_resamples=200,
     )
     row = scores["categories"]["rewrite"]
@@ -74,11 +79,15 @@ def test_retry_after_failure_replaces_the_failed_line():
 
 
 def test_judgment_objects_and_bad_records():
-    scores = score_judgments([Judgment(id="a", category="extract", score=0.25, status="scored")], n_resamples=200)
+    scores = score_judgments(
+        [Judgment(id="a", category="extract", score=0.25, status="scored")], n_resamples=200
+    )
     assert scores["categories"]["extract"]["mean"] == 0.25
     # a score outside 0..1 on disk is not a figure: counted as unscored, with the reason listed
     scores = score_judgments([j("a", "extract", 1.5), j("b", "extract", 0.5)], n_resamples=50)
-    assert scores["categories"]["extract"]["mean"] == 0.5 and scores["categories"]["extract"]["n_unscored"] == 1
+    assert (
+        scores["categories"]["extract"]["mean"] == 0.5 and scores["categories"]["extract"]["n_unscored"] == 1
+    )
     assert len(scores["rejected_scores"]) == 1 and "out of range" in scores["rejected_scores"][0]
     with pytest.raises(DataError, match="status"):
         score_judgments([{"id": "a", "category": "extract", "score": None, "status": "weird"}])
@@ -94,7 +103,10 @@ def test_bootstrap_is_seeded_and_sized_right():
     c = score_judgments(judgments, seed=2)
     row = a["categories"]["open_qa"]
     assert row == b["categories"]["open_qa"]  # same seed, any input order: same interval
-    assert (row["ci_low"], row["ci_high"]) != (c["categories"]["open_qa"]["ci_low"], c["categories"]["open_qa"]["ci_high"])
+    assert (row["ci_low"], row["ci_high"]) != (
+        c["categories"]["open_qa"]["ci_low"],
+        c["categories"]["open_qa"]["ci_high"],
+    )
     assert row["ci_low"] < row["mean"] < row["ci_high"]
     width = row["ci_high"] - row["ci_low"]
     assert 0.08 < width < 0.12  # ~ 2 * 1.96 * sqrt(0.25 / 400) = 0.098
@@ -105,7 +117,10 @@ def test_bootstrap_is_seeded_and_sized_right():
 
 def test_paired_comparison():
     rng = random.Random(5)
-    a = [j(f"s{i}", cat, rng.random()) for i, cat in enumerate(["rewrite"] * 60 + ["math"] * 30 + ["code"] * 30)]
+    a = [
+        j(f"s{i}", cat, rng.random())
+        for i, cat in enumerate(["rewrite"] * 60 + ["math"] * 30 + ["code"] * 30)
+    ]
     shifted = [dict(x, score=min(1.0, x["score"] + 0.1)) for x in a]
     result = compare_judgments(a, shifted, n_resamples=1000)
     assert 0.08 < result["macro"]["delta"] < 0.1
@@ -129,8 +144,11 @@ def test_paired_comparison():
 # --------------------------------------------------------- declared scales, invalid scores on disk
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), "0.5", True, None, 10**400, 10**5000],
-                         ids=["nan", "inf", "-inf", "str", "bool", "none", "1e400", "1e5000"])
+@pytest.mark.parametrize(
+    "bad",
+    [float("nan"), float("inf"), float("-inf"), "0.5", True, None, 10**400, 10**5000],
+    ids=["nan", "inf", "-inf", "str", "bool", "none", "1e400", "1e5000"],
+)
 def test_an_invalid_score_on_disk_counts_as_unscored(bad):
     records = [{"id": "a", "category": "extract", "score": bad, "status": "scored"}, j("b", "extract", 0.75)]
     scores = score_judgments(records, n_resamples=50)

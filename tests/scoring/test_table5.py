@@ -21,8 +21,16 @@ from harness.paper.table5 import PublishedRow, load_table5
 from harness.scoring import TABLE5_COLUMNS, score_judgments
 
 BELLE_COUNTS = {
-    "math": 75, "code": 38, "rewrite": 131, "classification": 65, "generation": 98, "summarization": 40,
-    "extract": 37, "open_qa": 285, "brainstorming": 179, "closed_qa": 52,
+    "math": 75,
+    "code": 38,
+    "rewrite": 131,
+    "classification": 65,
+    "generation": 98,
+    "summarization": 40,
+    "extract": 37,
+    "open_qa": 285,
+    "brainstorming": 179,
+    "closed_qa": 52,
 }
 TABLE = load_table5()
 
@@ -33,7 +41,8 @@ def judgments_for(columns: dict[str, float]) -> list[dict]:
     for category, count in BELLE_COUNTS.items():
         value = columns[categories[category].group]
         out += [
-            {"id": f"{category}-{i}", "category": category, "score": value, "status": "scored"} for i in range(count)
+            {"id": f"{category}-{i}", "category": category, "score": value, "status": "scored"}
+            for i in range(count)
         ]
     return out
 
@@ -45,8 +54,10 @@ def check_row(columns: dict[str, float], macro: float, macro_wo_others: float) -
     for name, value in columns.items():
         assert scores["columns"][name]["mean"] == pytest.approx(value)
     assert abs(scores["macro"]["mean"] - macro) <= 0.001, (scores["macro"]["mean"], macro)
-    assert abs(scores["macro_wo_others"]["mean"] - macro_wo_others) <= 0.001, (scores["macro_wo_others"]["mean"],
-                                                                             macro_wo_others)
+    assert abs(scores["macro_wo_others"]["mean"] - macro_wo_others) <= 0.001, (
+        scores["macro_wo_others"]["mean"],
+        macro_wo_others,
+    )
 
 
 def test_all_nine_rows_with_all_nine_columns():
@@ -74,7 +85,9 @@ def test_the_check_fails_on_a_wrong_figure():
 
 def test_registry_copy_equals_the_shared_typed_in_table(shared_data):
     path = shared_data / "belle" / "paper_table5.tsv"
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    ]
     tsv = list(csv.DictReader(lines, delimiter="\t"))
     assert len(tsv) == len(TABLE.rows)
     for record, row in zip(tsv, TABLE.rows, strict=True):
@@ -85,12 +98,15 @@ def test_registry_copy_equals_the_shared_typed_in_table(shared_data):
         assert float(record["macro_ave_wo_others"]) == row.macro_wo_others
 
 
-@pytest.mark.parametrize("bad", [
-    {"rewrite": None},                       # a missing column
-    {"rewrite": math.nan},                   # NaN
-    {"rewrite": 1.5},                        # out of range
-    {"translation": 0.5},                    # not a Table 5 column
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"rewrite": None},  # a missing column
+        {"rewrite": math.nan},  # NaN
+        {"rewrite": 1.5},  # out of range
+        {"translation": 0.5},  # not a Table 5 column
+    ],
+)
 def test_a_bad_published_row_is_refused(bad):
     data = TABLE.rows[0].model_dump()
     scores = {k: v for k, v in {**data["scores"], **bad}.items() if v is not None}

@@ -32,7 +32,8 @@ def read_sharegpt(path: Path, limit: int) -> list[Conversation]:
         for line in fh:
             record = json.loads(line)
             turns = tuple(
-                ("human" if t["from"] == "human" else "assistant", t["value"]) for t in record["conversations"]
+                ("human" if t["from"] == "human" else "assistant", t["value"])
+                for t in record["conversations"]
             )
             out.append(Conversation(id=record["id"], turns=turns, source="sharegpt_zh_1K"))
             if len(out) >= limit:

@@ -34,6 +34,7 @@ def test_different_seeds_give_different_orders():
 
 def test_collate_right_pads_and_masks_padding():
     import torch
+
     a = EncodedSample(input_ids=[5, 6, 7], labels=[IGNORE_INDEX, 6, 7])
     b = EncodedSample(input_ids=[8], labels=[8])
     batch = collate([a, b], pad_token_id=0)

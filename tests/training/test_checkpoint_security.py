@@ -29,15 +29,39 @@ from harness.training.checkpoint_manifest import (
 
 def _command(out: Path, data_dir: Path, steps: int, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "harness", "train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
-        "--data-dir", str(data_dir), "--out", str(out), "--max-steps", str(steps), "--max-length", "64",
-        "--global-batch-size", "2", "--micro-batch-size", "2", "--max-samples", "10", "--save-steps", "1",
-        "--no-progress", *extra,
+        sys.executable,
+        "-m",
+        "harness",
+        "train",
+        "--model",
+        "tiny-llama",
+        "--data",
+        "zh(alpaca-3.5&4)",
+        "--data-dir",
+        str(data_dir),
+        "--out",
+        str(out),
+        "--max-steps",
+        str(steps),
+        "--max-length",
+        "64",
+        "--global-batch-size",
+        "2",
+        "--micro-batch-size",
+        "2",
+        "--max-samples",
+        "10",
+        "--save-steps",
+        "1",
+        "--no-progress",
+        *extra,
     ]
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=600)
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=600
+    )
 
 
 def _flat(text: str) -> str:
@@ -85,9 +109,11 @@ def test_save_writes_a_manifest_and_resume_loads_it(trained, shared_data, tmp_pa
     assert (ckpt / "latest").read_text() == "global_step2"
     manifest = json.loads((ckpt / "global_step2" / MANIFEST_NAME).read_text())
     assert manifest["tag"] == "global_step2"
-    assert {n for n in manifest["files"] if n.endswith(".pt")} == {
-        p.name for p in (ckpt / "global_step2").glob("*.pt")
-    } != set()
+    assert (
+        {n for n in manifest["files"] if n.endswith(".pt")}
+        == {p.name for p in (ckpt / "global_step2").glob("*.pt")}
+        != set()
+    )
     out = _copy(trained, tmp_path)
     proc = _run(_command(out, shared_data, 3, "--resume"))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -117,7 +143,9 @@ def test_crafted_pickle_is_never_unpickled(trained, shared_data, tmp_path):
 
 
 @pytest.mark.slow
-def test_crafted_pickle_with_a_forged_manifest_is_refused_by_weights_only_loading(trained, shared_data, tmp_path):
+def test_crafted_pickle_with_a_forged_manifest_is_refused_by_weights_only_loading(
+    trained, shared_data, tmp_path
+):
     """An attacker who also rewrites the manifest still cannot run code: loads are weights-only."""
     out = _copy(trained, tmp_path)
     ckpt = out / "checkpoints"
@@ -146,7 +174,9 @@ def test_latest_with_a_path_is_refused(trained, shared_data, tmp_path, tag):
     out = _copy(trained, tmp_path)
     latest = out / "checkpoints" / "latest"
     latest.write_text(tag)
-    _assert_refused(_run(_command(out, shared_data, 3, "--resume")), str(latest), "not a plain global_step<N> tag")
+    _assert_refused(
+        _run(_command(out, shared_data, 3, "--resume")), str(latest), "not a plain global_step<N> tag"
+    )
 
 
 @pytest.mark.slow
@@ -177,10 +207,16 @@ def test_weights_only_loading_reads_the_other_zero_stages(shared_data, tiny_llam
     """bf16 ZeRO-1 (DeepSpeed's BF16 optimizer) and ZeRO-3 with CPU offload store other types
     than ZeRO-2; their checkpoints load through the weights-only unpickler too."""
     corpus = shared_data / "corpus" / "cmrc2018_wiki_contexts.txt"
-    proc = subprocess.run([sys.executable, "-c", RESUME_SCRIPT, str(corpus), str(tmp_path)],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", RESUME_SCRIPT, str(corpus), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    resumed = [json.loads(line.split(" ", 1)[1]) for line in proc.stdout.splitlines() if line.startswith("RESUMED")]
+    resumed = [
+        json.loads(line.split(" ", 1)[1]) for line in proc.stdout.splitlines() if line.startswith("RESUMED")
+    ]
     assert resumed == [[1, False, 2], [3, True, 2]]
 
 
@@ -234,8 +270,13 @@ def test_symlinked_file_and_latest_are_refused(tmp_path):
         "not json",
         json.dumps({"format": "other", "tag": "global_step5", "files": {}}),
         json.dumps({"format": "harness-checkpoint-manifest/1", "tag": "global_step4", "files": {}}),
-        json.dumps({"format": "harness-checkpoint-manifest/1", "tag": "global_step5",
-                    "files": {"../x.pt": {"size": 1, "sha256": "0" * 64}}}),
+        json.dumps(
+            {
+                "format": "harness-checkpoint-manifest/1",
+                "tag": "global_step5",
+                "files": {"../x.pt": {"size": 1, "sha256": "0" * 64}},
+            }
+        ),
     ],
 )
 def test_invalid_manifest_is_refused(tmp_path, manifest):

@@ -17,8 +17,15 @@ def _cfg(**kw):
 
 def test_table3_defaults():
     c = _cfg()
-    assert (c.epochs, c.global_batch_size, c.lr, c.weight_decay, c.warmup_ratio, c.lr_scheduler, c.max_length) == (
-        3.0, 32, 5e-6, 0.0, 0.03, "cosine", 2048)
+    assert (
+        c.epochs,
+        c.global_batch_size,
+        c.lr,
+        c.weight_decay,
+        c.warmup_ratio,
+        c.lr_scheduler,
+        c.max_length,
+    ) == (3.0, 32, 5e-6, 0.0, 0.03, "cosine", 2048)
     assert c.zero_stage == 2 and c.precision == "auto"
     assert c.resolved_precision(on_cuda=True) == "bf16" and c.resolved_precision(on_cuda=False) == "fp32"
 
@@ -39,7 +46,9 @@ def test_every_shipped_config_resolves(name):
 
 
 def test_gpu_values():
-    resolved, _ = resolve_ds_config(_cfg(zero_stage=3, offload=True), world_size=8, on_cuda=True, hidden_size=4096)
+    resolved, _ = resolve_ds_config(
+        _cfg(zero_stage=3, offload=True), world_size=8, on_cuda=True, hidden_size=4096
+    )
     assert resolved["bf16"]["enabled"] is True
     assert resolved["optimizer"]["params"]["torch_adam"] is False  # ZeRO-Offload wants DeepSpeed's CPU Adam
     assert resolved["zero_optimization"]["reduce_bucket_size"] == 4096 * 4096

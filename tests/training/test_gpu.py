@@ -17,11 +17,37 @@ def test_bf16_zero_on_gpu(stage, tmp_path, shared_data, tiny_llama_dir):
 
     out = tmp_path / f"z{stage}"
     proc = subprocess.run(
-        [sys.executable, "-m", "harness", "train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
-         "--data-dir", str(shared_data), "--out", str(out), "--max-steps", "10", "--lr", "1e-3",
-         "--max-length", "256", "--global-batch-size", "8", "--micro-batch-size", "8", "--max-samples", "64",
-         "--zero-stage", str(stage), "--no-progress"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "train",
+            "--model",
+            "tiny-llama",
+            "--data",
+            "zh(alpaca-3.5&4)",
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(out),
+            "--max-steps",
+            "10",
+            "--lr",
+            "1e-3",
+            "--max-length",
+            "256",
+            "--global-batch-size",
+            "8",
+            "--micro-batch-size",
+            "8",
+            "--max-samples",
+            "64",
+            "--zero-stage",
+            str(stage),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     config = json.loads((out / "train_config.json").read_text())

@@ -25,18 +25,25 @@ def _number(cell: str) -> float:
     return float(cell.rstrip("%x").replace(",", ""))
 
 
-def test_gpu_check_dry_run_prints_the_whole_table(tmp_path: Path, shared_data: Path, harness_home: Path) -> None:
+def test_gpu_check_dry_run_prints_the_whole_table(
+    tmp_path: Path, shared_data: Path, harness_home: Path
+) -> None:
     figures_path = tmp_path / "figures.json"
     script = project_root() / "bench" / "gpu_check.sh"
     env = {**os.environ, "HARNESS_HOME": str(harness_home), "PYTHON": sys.executable}
-    proc = subprocess.run([str(script), "--dry-run", "--json", str(figures_path)], capture_output=True, text=True,
-                          timeout=1000, env=env)
+    proc = subprocess.run(
+        [str(script), "--dry-run", "--json", str(figures_path)],
+        capture_output=True,
+        text=True,
+        timeout=1000,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-4000:]
     out = proc.stdout
     assert "DRY RUN" in out
     lines = out.splitlines()
     assert any(line.startswith("GPU: none; CUDA") for line in lines), out
-    versions = " ".join(lines[lines.index(next(x for x in lines if x.startswith("versions:"))):][:2])
+    versions = " ".join(lines[lines.index(next(x for x in lines if x.startswith("versions:"))) :][:2])
     for name in ("torch", "transformers", "DeepSpeed", "vLLM", "python"):
         assert name in versions, out
     rows = {}

@@ -15,15 +15,26 @@ from tests.harness_cli import run_harness
 
 
 def test_train_argv_omits_unset_and_false():
-    argv = train_argv({"model": "llama", "data": "zh(alpaca-3.5&4)", "max_steps": None, "resume": False, "offload": True})
+    argv = train_argv(
+        {"model": "llama", "data": "zh(alpaca-3.5&4)", "max_steps": None, "resume": False, "offload": True}
+    )
     assert argv == ["--model", "llama", "--data", "zh(alpaca-3.5&4)", "--offload"]
 
 
 def test_deepspeed_command_single_and_multi_node():
     cmd = launch_command({"model": "llama", "data": "zh(alpaca-3.5&4)+sharegpt", "out": "runs/m"}, gpus=8)
     assert shlex.split(cmd) == [
-        "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch",
-        "--model", "llama", "--data", "zh(alpaca-3.5&4)+sharegpt", "--out", "runs/m",
+        "deepspeed",
+        "--num_gpus",
+        "8",
+        "--module",
+        "harness.cli.launch",
+        "--model",
+        "llama",
+        "--data",
+        "zh(alpaca-3.5&4)+sharegpt",
+        "--out",
+        "runs/m",
     ]
     multi = launch_command({"model": "llama"}, gpus=8, nodes=2)
     assert multi == (
@@ -49,8 +60,11 @@ def test_accelerate_command():
 
 
 def _print_launch(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return run_harness(["train", "--model", "llama", "--data", "sharegpt", "--out", "o", "--print-launch", *args],
-                       cwd=cwd, env={**os.environ, "COLUMNS": "80"})
+    return run_harness(
+        ["train", "--model", "llama", "--data", "sharegpt", "--out", "o", "--print-launch", *args],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "80"},
+    )
 
 
 def test_cli_prints_multi_node_commands_and_checks_the_hostfile(tmp_path):
@@ -59,13 +73,30 @@ def test_cli_prints_multi_node_commands_and_checks_the_hostfile(tmp_path):
     proc = _print_launch("--gpus", "8", "--nodes", "2", "--hostfile", str(hostfile), "--master-addr", "node1")
     assert proc.returncode == 0 and proc.stderr == ""
     assert shlex.split(proc.stdout) == [
-        "deepspeed", "--num_gpus", "8", "--num_nodes", "2", "--hostfile", str(hostfile), "--master_addr", "node1",
-        "--master_port", "29500", "--module", "harness.cli.launch", "--model", "llama", "--data", "sharegpt",
-        "--out", "o",
+        "deepspeed",
+        "--num_gpus",
+        "8",
+        "--num_nodes",
+        "2",
+        "--hostfile",
+        str(hostfile),
+        "--master_addr",
+        "node1",
+        "--master_port",
+        "29500",
+        "--module",
+        "harness.cli.launch",
+        "--model",
+        "llama",
+        "--data",
+        "sharegpt",
+        "--out",
+        "o",
     ]
     # No passwordless ssh: the same deepspeed line on every node, with its $MACHINE_RANK.
-    proc = _print_launch("--gpus", "8", "--nodes", "2", "--hostfile", str(hostfile), "--master-addr", "node1",
-                         "--no-ssh")
+    proc = _print_launch(
+        "--gpus", "8", "--nodes", "2", "--hostfile", str(hostfile), "--master-addr", "node1", "--no-ssh"
+    )
     assert proc.returncode == 0
     assert proc.stdout.startswith(
         f"deepspeed --num_gpus 8 --num_nodes 2 --hostfile {hostfile} --master_addr node1 --no_ssh"
@@ -99,15 +130,19 @@ def test_cli_refuses_a_hostfile_that_does_not_fit(tmp_path):
     assert proc.returncode == 2 and "lists 1 host(s) but --nodes is 2" in " ".join(proc.stderr.split())
     hostfile.write_text("node1 slots=8\nnode2 slots=4\n")
     proc = _print_launch("--gpus", "8", "--nodes", "2", "--hostfile", str(hostfile))
-    assert proc.returncode == 2 and "node2 (slots=4) has fewer slots than --gpus 8" in " ".join(proc.stderr.split())
-
+    assert proc.returncode == 2 and "node2 (slots=4) has fewer slots than --gpus 8" in " ".join(
+        proc.stderr.split()
+    )
 
 
 def test_a_hostile_hostfile_is_one_clear_error(tmp_path):
     """Not UTF-8, over the cap (not read whole), or a folder: exit 2 naming the file, no traceback."""
     hostfile = tmp_path / "hosts"
     cases = {
-        "not-utf8": (lambda: hostfile.write_bytes(b"node1 slots=8\nn\xffde2 slots=8\n"), "cannot read the hostfile"),
+        "not-utf8": (
+            lambda: hostfile.write_bytes(b"node1 slots=8\nn\xffde2 slots=8\n"),
+            "cannot read the hostfile",
+        ),
         "huge": (lambda: hostfile.write_bytes(b"# padding\n" * 200_000), "over 1024 KiB"),
         "folder": (lambda: hostfile.mkdir(), "not a file"),
     }
@@ -128,9 +163,27 @@ def test_accelerate_cpu_one_process_trap_is_refused(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     proc = subprocess.run(
-        ["accelerate", "launch", "--cpu", "--num_processes", "2", "--main_process_port", "29999",
-         "-m", "harness.cli.launch", "--model", "tiny-llama", "--data", "x", "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            "accelerate",
+            "launch",
+            "--cpu",
+            "--num_processes",
+            "2",
+            "--main_process_port",
+            "29999",
+            "-m",
+            "harness.cli.launch",
+            "--model",
+            "tiny-llama",
+            "--data",
+            "x",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode != 0
     assert "accelerate launch --cpu starts one process" in proc.stderr and "Drop --cpu" in proc.stderr
@@ -138,7 +191,9 @@ def test_accelerate_cpu_one_process_trap_is_refused(tmp_path):
     assert "Add --multi_gpu" in one_rank_trap({"ACCELERATE_USE_CPU": "False", "MASTER_PORT": "1"})
     assert one_rank_trap({"ACCELERATE_USE_CPU": "False"}) is None  # --num_processes 1: no MASTER_PORT
     assert one_rank_trap({"ACCELERATE_USE_CPU": "True", "MASTER_PORT": "1", "RANK": "0"}) is None
-    assert one_rank_trap({"ACCELERATE_USE_CPU": "True", "MASTER_PORT": "1", "OMPI_COMM_WORLD_SIZE": "2"}) is None
+    assert (
+        one_rank_trap({"ACCELERATE_USE_CPU": "True", "MASTER_PORT": "1", "OMPI_COMM_WORLD_SIZE": "2"}) is None
+    )
 
 
 def test_strip_local_rank():
@@ -147,11 +202,36 @@ def test_strip_local_rank():
 
 
 def test_cli_prints_the_launch_command():
-    proc = run_harness(["train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
-                        "--out", "o", "--zero-stage", "3", "--print-launch", "--gpus", "8"])
+    proc = run_harness(
+        [
+            "train",
+            "--model",
+            "tiny-llama",
+            "--data",
+            "zh(alpaca-3.5&4)",
+            "--out",
+            "o",
+            "--zero-stage",
+            "3",
+            "--print-launch",
+            "--gpus",
+            "8",
+        ]
+    )
     proc.check_returncode()
     out = proc.stdout.strip()
     assert shlex.split(out) == [
-        "deepspeed", "--num_gpus", "8", "--module", "harness.cli.launch", "--model", "tiny-llama",
-        "--data", "zh(alpaca-3.5&4)", "--out", "o", "--zero-stage", "3",
+        "deepspeed",
+        "--num_gpus",
+        "8",
+        "--module",
+        "harness.cli.launch",
+        "--model",
+        "tiny-llama",
+        "--data",
+        "zh(alpaca-3.5&4)",
+        "--out",
+        "o",
+        "--zero-stage",
+        "3",
     ]

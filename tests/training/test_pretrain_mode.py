@@ -18,15 +18,32 @@ def _weights(path: Path) -> dict:
     return load_file(str(path / "model.safetensors"))
 
 
-TRAIN_ARGS = ["--model", "tiny-llama", "--mode", "pretrain", "--max-steps", "3", "--lr", "1e-2",
-              "--max-length", "128", "--global-batch-size", "4", "--warmup-ratio", "0", "--no-progress"]
+TRAIN_ARGS = [
+    "--model",
+    "tiny-llama",
+    "--mode",
+    "pretrain",
+    "--max-steps",
+    "3",
+    "--lr",
+    "1e-2",
+    "--max-length",
+    "128",
+    "--global-batch-size",
+    "4",
+    "--warmup-ratio",
+    "0",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, shared_data) -> Path:
     lines = (shared_data / "corpus" / "cmrc2018_wiki_contexts.txt").read_text(encoding="utf-8").splitlines()
     path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
-    path.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in lines[:60]), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in lines[:60]), encoding="utf-8"
+    )
     return path
 
 
@@ -34,9 +51,22 @@ def corpus(tmp_path_factory, shared_data) -> Path:
 def single_process_run(tmp_path_factory, corpus, tiny_llama_dir) -> Path:
     out = tmp_path_factory.mktemp("pretrain") / "ext"
     subprocess.run(
-        [sys.executable, "-m", "harness", "train", *TRAIN_ARGS, "--data", str(corpus), "--out", str(out),
-         "--micro-batch-size", "2"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "train",
+            *TRAIN_ARGS,
+            "--data",
+            str(corpus),
+            "--out",
+            str(out),
+            "--micro-batch-size",
+            "2",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out
 

@@ -16,8 +16,12 @@ from harness.prompts.template import named_template
 from harness.protocols import Conversation, EvalSample
 from harness.training.sft_encoding import encode_conversations
 
-TURNS = [("human", "你好，介绍一下北京。"), ("assistant", "北京是中国的首都。"),
-         ("human", "What about Shanghai?"), ("assistant", "Shanghai is a city.")]
+TURNS = [
+    ("human", "你好，介绍一下北京。"),
+    ("assistant", "北京是中国的首都。"),
+    ("human", "What about Shanghai?"),
+    ("assistant", "Shanghai is a city."),
+]
 
 
 @pytest.mark.parametrize("name", ["belle-958c91b-train", "belle-958c91b-gptq", "belle-dschat-v1", "chatml"])
@@ -25,8 +29,9 @@ def test_training_and_generation_prompt_ids_are_identical(name):
     model = TinyLlamaModel(prompt_template=name)
     tokenizer = model.load_tokenizer()
     template = named_template(name)
-    [sample], report = encode_conversations([Conversation(id="c1", turns=TURNS)], tokenizer,
-                                            max_length=4096, template=template)
+    [sample], report = encode_conversations(
+        [Conversation(id="c1", turns=TURNS)], tokenizer, max_length=4096, template=template
+    )
     assert report.kept == 1
     # first answer: the prompt is everything before the first labelled token
     first = sample.labels.index(next(x for x in sample.labels if x != IGNORE_INDEX))
@@ -47,15 +52,23 @@ def test_training_and_generation_prompt_ids_are_identical(name):
 
 
 # A ShareGPT record (roles human/gpt, three rounds), as `harness train --data file.jsonl` reads it.
-SHAREGPT = {"id": "sg-1", "conversations": [
-    {"from": "human", "value": "你好，介绍一下北京。"}, {"from": "gpt", "value": "北京是中国的首都。"},
-    {"from": "human", "value": "What about Shanghai?"}, {"from": "gpt", "value": "Shanghai is a city."},
-    {"from": "human", "value": "写一句关于月亮的诗。"}, {"from": "gpt", "value": "床前明月光。"},
-]}
+SHAREGPT = {
+    "id": "sg-1",
+    "conversations": [
+        {"from": "human", "value": "你好，介绍一下北京。"},
+        {"from": "gpt", "value": "北京是中国的首都。"},
+        {"from": "human", "value": "What about Shanghai?"},
+        {"from": "gpt", "value": "Shanghai is a city."},
+        {"from": "human", "value": "写一句关于月亮的诗。"},
+        {"from": "gpt", "value": "床前明月光。"},
+    ],
+}
 
 
 @pytest.mark.parametrize("requested", [None, "chatml"])
-def test_sharegpt_multi_turn_is_trained_in_the_chat_template_generation_uses(tmp_path, tiny_llama_dir, requested):
+def test_sharegpt_multi_turn_is_trained_in_the_chat_template_generation_uses(
+    tmp_path, tiny_llama_dir, requested
+):
     """A model whose tokenizer carries a ChatML chat template (Qwen2's): its own template, or the
     registry's ``chatml`` asked for by name, formats every turn of a ShareGPT conversation exactly as
     ``apply_chat_template`` does, and each turn's generation prompt is a prefix of the training ids."""
@@ -77,11 +90,20 @@ def test_sharegpt_multi_turn_is_trained_in_the_chat_template_generation_uses(tmp
     assert len(messages) == 6
 
     def chat_ids(msgs, *, generation_prompt):
-        return list(tokenizer.apply_chat_template(msgs, chat_template=template.jinja, tokenize=True,
-                                                  add_generation_prompt=generation_prompt, return_dict=False))
+        return list(
+            tokenizer.apply_chat_template(
+                msgs,
+                chat_template=template.jinja,
+                tokenize=True,
+                add_generation_prompt=generation_prompt,
+                return_dict=False,
+            )
+        )
 
     assert sample.input_ids == chat_ids(messages, generation_prompt=False)
-    [item] = HFGenerator().prepare(model, tokenizer, [EvalSample(id="q", question=messages[0]["content"], category="x")])
+    [item] = HFGenerator().prepare(
+        model, tokenizer, [EvalSample(id="q", question=messages[0]["content"], category="x")]
+    )
     assert list(item.token_ids) == chat_ids(messages[:1], generation_prompt=True)
     for k in (0, 2, 4):  # each user turn: what generation would be prompted with, then the learnt answer
         ids = prompt_ids(template, messages[: k + 1], tokenizer)

@@ -53,7 +53,9 @@ def test_bos_follows_the_template(sharegpt_conversations, tiny_tokenizer):
     sample, _ = encode_conversation(turns, tiny_tokenizer, max_length=4096)
     assert sample.input_ids[0] == tiny_tokenizer.bos_token_id
     assert sample.labels[0] == IGNORE_INDEX
-    later, _ = encode_conversation(turns, tiny_tokenizer, max_length=4096, template=named_template("belle-dschat-v1"))
+    later, _ = encode_conversation(
+        turns, tiny_tokenizer, max_length=4096, template=named_template("belle-dschat-v1")
+    )
     assert later.input_ids[0] != tiny_tokenizer.bos_token_id
 
 

@@ -25,10 +25,34 @@ STEPS = 20
 
 def _command(out: Path, data_dir: Path, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "harness", "train", "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)",
-        "--data-dir", str(data_dir), "--out", str(out), "--max-steps", str(STEPS), "--lr", "1e-3",
-        "--max-length", "256", "--global-batch-size", "4", "--micro-batch-size", "2", "--max-samples", "60",
-        "--save-steps", "5", "--no-progress", *extra,
+        sys.executable,
+        "-m",
+        "harness",
+        "train",
+        "--model",
+        "tiny-llama",
+        "--data",
+        "zh(alpaca-3.5&4)",
+        "--data-dir",
+        str(data_dir),
+        "--out",
+        str(out),
+        "--max-steps",
+        str(STEPS),
+        "--lr",
+        "1e-3",
+        "--max-length",
+        "256",
+        "--global-batch-size",
+        "4",
+        "--micro-batch-size",
+        "2",
+        "--max-samples",
+        "60",
+        "--save-steps",
+        "5",
+        "--no-progress",
+        *extra,
     ]
 
 
@@ -57,7 +81,11 @@ def test_sft_trains_with_falling_loss_through_zero2(full_run):
     assert config["total_steps"] == STEPS and config["grad_accum"] == 2
     # Warmup (3% of 20 steps = 1 step) then cosine decay to near zero.
     lrs = [r["lr"] for r in log]
-    assert lrs[0] == 0.0 and lrs[1] == pytest.approx(1e-3) and all(a >= b for a, b in zip(lrs[1:], lrs[2:], strict=False))
+    assert (
+        lrs[0] == 0.0
+        and lrs[1] == pytest.approx(1e-3)
+        and all(a >= b for a, b in zip(lrs[1:], lrs[2:], strict=False))
+    )
     report = json.loads((full_run / "data_report.json").read_text())
     assert report["encoding"]["kept"] == config["n_samples"] > 0
 
@@ -80,10 +108,29 @@ def test_output_is_a_model_directory_harness_run_loads(full_run):
 
 def test_harness_run_evaluates_the_trained_model(full_run, tmp_path, shared_data):
     proc = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "--model", "tiny-llama", "--model-path", str(full_run),
-         "--judge", "ref-f1", "--limit", "2", "--max-new-tokens", "4", "--data-dir", str(shared_data),
-         "--out", str(tmp_path / "runs"), "--no-progress"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "--model",
+            "tiny-llama",
+            "--model-path",
+            str(full_run),
+            "--judge",
+            "ref-f1",
+            "--limit",
+            "2",
+            "--max-new-tokens",
+            "4",
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(tmp_path / "runs"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     assert len(list((tmp_path / "runs").iterdir())) == 1

@@ -39,9 +39,26 @@ TIMEOUT = 600
 
 def _options(out: Path, data_dir: Path, *extra: str) -> list[str]:
     return [
-        "--model", "tiny-llama", "--data", "zh(alpaca-3.5&4)", "--data-dir", str(data_dir), "--max-samples", "60",
-        "--out", str(out), "--max-steps", str(STEPS), "--lr", "1e-3", "--max-length", "256", "--save-steps", "2",
-        "--no-progress", *extra,
+        "--model",
+        "tiny-llama",
+        "--data",
+        "zh(alpaca-3.5&4)",
+        "--data-dir",
+        str(data_dir),
+        "--max-samples",
+        "60",
+        "--out",
+        str(out),
+        "--max-steps",
+        str(STEPS),
+        "--lr",
+        "1e-3",
+        "--max-length",
+        "256",
+        "--save-steps",
+        "2",
+        "--no-progress",
+        *extra,
     ]
 
 
@@ -53,15 +70,18 @@ def _env() -> dict[str, str]:
 def _printed(out: Path, data_dir: Path, *launch: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "harness", "train", *_options(out, data_dir), "--print-launch", *launch],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return proc.stdout.strip()
 
 
 def _run(command: str, **env: str) -> subprocess.CompletedProcess:
     """Run a printed command as a user's shell would (it expands $MACHINE_RANK and the like)."""
-    proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env={**_env(), **env},
-                          timeout=TIMEOUT)
+    proc = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, env={**_env(), **env}, timeout=TIMEOUT
+    )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc
 
@@ -94,8 +114,12 @@ def _assert_two_rank_zero2(out: Path, stderr: str) -> None:
 @pytest.fixture(scope="module")
 def one_rank(tmp_path_factory, shared_data, tiny_llama_dir) -> Path:
     out = tmp_path_factory.mktemp("one") / "model"
-    proc = subprocess.run([sys.executable, "-m", "harness", "train", *_options(out, shared_data)],
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "train", *_options(out, shared_data)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "batch: micro 4 x accumulation 8 x 1 rank = global batch 32" in proc.stderr
     return out
@@ -125,8 +149,12 @@ def test_printed_deepspeed_command_trains_on_two_cpu_ranks_like_one(deepspeed_tw
 
 def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, shared_data, one_rank):
     out = tmp_path / "model"
-    command = _printed(out, shared_data, "--launcher", "accelerate", "--gpus", "2", "--master-port", str(free_port()))
-    assert command.startswith("accelerate launch --num_processes 2 --num_machines 1 --multi_gpu --main_process_port ")
+    command = _printed(
+        out, shared_data, "--launcher", "accelerate", "--gpus", "2", "--master-port", str(free_port())
+    )
+    assert command.startswith(
+        "accelerate launch --num_processes 2 --num_machines 1 --multi_gpu --main_process_port "
+    )
     proc = _run(command)
     _assert_two_rank_zero2(out, proc.stderr)
     diff = _assert_same_losses(out, one_rank)
@@ -145,8 +173,18 @@ def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspe
     # The state after a crash right after the step-2 checkpoint: no later checkpoint.
     shutil.rmtree(out / "checkpoints" / f"global_step{STEPS}")
     (out / "checkpoints" / "latest").write_text("global_step2")
-    launch = ["--launcher", launcher, "--gpus", "1", "--nodes", "2", "--master-addr", "127.0.0.1",
-              "--master-port", str(free_port())]
+    launch = [
+        "--launcher",
+        launcher,
+        "--gpus",
+        "1",
+        "--nodes",
+        "2",
+        "--master-addr",
+        "127.0.0.1",
+        "--master-port",
+        str(free_port()),
+    ]
     if launcher == "deepspeed":
         # Two "hosts" that are both this machine; --no-ssh: each node starts its own ranks.
         hostfile = tmp_path / "hostfile"
@@ -180,4 +218,6 @@ def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspe
     config = json.loads((out / "train_config.json").read_text())
     assert config["world_size"] == 2
     diff = _assert_same_losses(out, uninterrupted)
-    print(f"{launcher}, resumed on 2 nodes vs uninterrupted: max |loss difference| {diff:.2e} (tolerance {LOSS_TOL:.0e})")
+    print(
+        f"{launcher}, resumed on 2 nodes vs uninterrupted: max |loss difference| {diff:.2e} (tolerance {LOSS_TOL:.0e})"
+    )

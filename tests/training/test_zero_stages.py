@@ -41,10 +41,13 @@ def test_zero_stages_and_offload_on_cpu(tmp_path, shared_data, tiny_llama_dir):
     corpus.write_text("\n".join(lines[:20]), encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(corpus), str(tmp_path), json.dumps(VARIANTS)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    results = [json.loads(line.split(" ", 1)[1]) for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    results = [
+        json.loads(line.split(" ", 1)[1]) for line in proc.stdout.splitlines() if line.startswith("RESULT")
+    ]
     assert [(s, o) for s, o, _ in results] == [tuple(v) for v in VARIANTS]
     losses = [loss for _, _, loss in results]
     assert all(loss == pytest.approx(losses[0], rel=1e-3) for loss in losses)  # same maths at every stage

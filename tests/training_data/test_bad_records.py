@@ -16,12 +16,30 @@ BAD_CONVERSATIONS = [
     ("missing_field", {"id": "a"}),
     ("missing_field", {"id": "b", "conversations": [{"from": "human"}]}),
     ("wrong_type", {"id": "c", "conversations": "hello"}),
-    ("wrong_type", {"id": "d", "conversations": [{"from": "human", "value": 3}, {"from": "gpt", "value": "x"}]}),
+    (
+        "wrong_type",
+        {"id": "d", "conversations": [{"from": "human", "value": 3}, {"from": "gpt", "value": "x"}]},
+    ),
     ("empty_conversation", {"id": "e", "conversations": []}),
-    ("unknown_role", {"id": "f", "conversations": [{"from": "system", "value": "be nice"}, {"from": "human", "value": "hi"}]}),
-    ("not_starting_with_human", {"id": "g", "conversations": [{"from": "gpt", "value": "hi"}, {"from": "human", "value": "yo"}]}),
-    ("not_alternating", {"id": "h", "conversations": [{"from": "human", "value": "q"}, {"from": "human", "value": "q2"}]}),
-    ("empty_turn", {"id": "i", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "  \n"}]}),
+    (
+        "unknown_role",
+        {
+            "id": "f",
+            "conversations": [{"from": "system", "value": "be nice"}, {"from": "human", "value": "hi"}],
+        },
+    ),
+    (
+        "not_starting_with_human",
+        {"id": "g", "conversations": [{"from": "gpt", "value": "hi"}, {"from": "human", "value": "yo"}]},
+    ),
+    (
+        "not_alternating",
+        {"id": "h", "conversations": [{"from": "human", "value": "q"}, {"from": "human", "value": "q2"}]},
+    ),
+    (
+        "empty_turn",
+        {"id": "i", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "  \n"}]},
+    ),
     ("no_assistant_turn", {"id": "j", "conversations": [{"from": "human", "value": "only a question"}]}),
     ("not_an_object", ["human", "hi"]),
 ]
@@ -50,13 +68,17 @@ def test_conversation_bad_records_counted_by_reason(conversation_file):
     assert report.stats.records == 30 + 11 + 1
     assert dict(report.stats.bad) == expected
     assert report.stats.n_bad == 12
-    assert report.to_dict()["bad_examples"]["not_alternating"] == ["record 15 (id 'h'): turn 1 ('human') follows a human turn"]
+    assert report.to_dict()["bad_examples"]["not_alternating"] == [
+        "record 15 (id 'h'): turn 1 ('human') follows a human turn"
+    ]
     assert {c.source for c in conversations} == {"mixed"}
     assert len({c.id.split("_")[0] for c in conversations}) == 30  # every good conversation survived
 
 
 def test_alpaca_bad_records_counted(tmp_path, shared_data):
-    good = json.loads((shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8"))[:20]
+    good = json.loads(
+        (shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8")
+    )[:20]
     bad = [
         {"input": "", "output": "no instruction"},
         {"instruction": "no output", "input": ""},
@@ -69,13 +91,20 @@ def test_alpaca_bad_records_counted(tmp_path, shared_data):
     path.write_text(json.dumps(good + bad, ensure_ascii=False), encoding="utf-8")  # a JSON array
     conversations, report = TrainingSource(name="mine", path=path).load_with_report()
     assert report.format == "alpaca" and len(conversations) == 20
-    assert dict(report.stats.bad) == {"missing_field": 2, "empty_turn": 2, "wrong_type": 1, "not_an_object": 1}
+    assert dict(report.stats.bad) == {
+        "missing_field": 2,
+        "empty_turn": 2,
+        "wrong_type": 1,
+        "not_an_object": 1,
+    }
     assert conversations[0].turns == (("human", good[0]["instruction"]), ("assistant", good[0]["output"]))
 
 
 def test_mostly_bad_file_is_an_error_naming_it(tmp_path):
     records = [{"id": str(i), "conversations": [{"from": "gpt", "value": "answer first"}]} for i in range(6)]
-    records += [{"id": "ok", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}] * 4
+    records += [
+        {"id": "ok", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}
+    ] * 4
     path = write_jsonl(tmp_path / "mostly_bad.jsonl", records)
     with pytest.raises(DataError) as info:
         TrainingSource(name="x", path=path).load()
@@ -95,8 +124,12 @@ def test_real_first_turn_only_sharegpt_is_rejected(shared_data):
 
 
 def test_file_in_neither_format(tmp_path):
-    path = write_jsonl(tmp_path / "eval_like.jsonl", [{"question": "q", "std_answer": "a", "class": "math"}] * 3)
-    with pytest.raises(DataError, match="neither alpaca .* nor conversation .*found: question, std_answer, class"):
+    path = write_jsonl(
+        tmp_path / "eval_like.jsonl", [{"question": "q", "std_answer": "a", "class": "math"}] * 3
+    )
+    with pytest.raises(
+        DataError, match="neither alpaca .* nor conversation .*found: question, std_answer, class"
+    ):
         TrainingSource(name="x", path=path).load()
 
 

@@ -25,7 +25,9 @@ from .conftest import read_jsonl
 @pytest.fixture(scope="module")
 def open_chinese_head(shared_data):
     """The first 50 records of the bilingual open-chinese Alpaca-52K file (streamed, not all 42 MB)."""
-    with lzma.open(shared_data / "alpaca" / "open_chinese_alpaca_52k_en_zh.json.xz", "rt", encoding="utf-8") as fh:
+    with lzma.open(
+        shared_data / "alpaca" / "open_chinese_alpaca_52k_en_zh.json.xz", "rt", encoding="utf-8"
+    ) as fh:
         head = fh.read(60_000)
     body = head[: head.index("\n    },\n    {", 50_000)] + "\n    }\n]"
     return json.loads(body)
@@ -43,7 +45,10 @@ def test_alpaca_with_input_joins_instruction_and_input_by_newline(open_chinese_h
         ("human", "Identify the odd one out.\nTwitter, Instagram, Telegram"),
         ("assistant", "Telegram"),
     )
-    assert alpaca_to_turns(record) == (("human", "找出不同的一个。\n推特， Instagram， 电报"), ("assistant", "电报"))
+    assert alpaca_to_turns(record) == (
+        ("human", "找出不同的一个。\n推特， Instagram， 电报"),
+        ("assistant", "电报"),
+    )
 
 
 def test_alpaca_without_input_is_the_instruction(open_chinese_head):
@@ -106,8 +111,13 @@ def test_fastchat_format_file(shared_data):
 
 
 def test_language_detection_on_real_text(sharegpt_zh, open_chinese_head, shared_data):
-    assert detect_language(open_chinese_head[3]["en_instruction"] + "\n" + open_chinese_head[3]["en_output"]) == "en"
-    assert detect_language(open_chinese_head[3]["instruction"] + "\n" + open_chinese_head[3]["output"]) == "zh"
+    assert (
+        detect_language(open_chinese_head[3]["en_instruction"] + "\n" + open_chinese_head[3]["en_output"])
+        == "en"
+    )
+    assert (
+        detect_language(open_chinese_head[3]["instruction"] + "\n" + open_chinese_head[3]["output"]) == "zh"
+    )
     # a Chinese question about Rust code stays Chinese although Latin letters dominate
     rust = next(r for r in sharegpt_zh if "Rust" in r["conversations"][0]["value"])
     assert detect_language("\n".join(t["value"] for t in rust["conversations"])) == "zh"
@@ -125,7 +135,9 @@ def test_language_detection_on_real_text(sharegpt_zh, open_chinese_head, shared_
 def test_split_with_the_real_llama_tokenizer(sharegpt_zh, shared_data):
     import sentencepiece
 
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(shared_data / "tokenizers" / "llama_tokenizer.model"))
+    processor = sentencepiece.SentencePieceProcessor(
+        model_file=str(shared_data / "tokenizers" / "llama_tokenizer.model")
+    )
     count = make_token_counter(processor)
     assert count("Hello world, this is LLaMA.") == 9  # MANIFEST's round-trip example
     long_ones = 0
@@ -159,7 +171,9 @@ def test_split_rule_keeps_the_overflowing_last_pair():
 def test_token_estimate_is_close_to_llama_on_chinese(sharegpt_zh, shared_data):
     import sentencepiece
 
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(shared_data / "tokenizers" / "llama_tokenizer.model"))
+    processor = sentencepiece.SentencePieceProcessor(
+        model_file=str(shared_data / "tokenizers" / "llama_tokenizer.model")
+    )
     texts = [t["value"] for r in sharegpt_zh[:100] for t in r["conversations"] if len(t["value"]) > 200]
     estimated = sum(estimate_tokens(t) for t in texts)
     actual = sum(len(processor.encode(t)) for t in texts)

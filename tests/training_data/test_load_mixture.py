@@ -48,20 +48,28 @@ def test_paper_mixture_on_real_data(shared_data):
     report = result.report
     by_name = {s["name"]: s for s in report["sources"]}
     assert list(by_name) == ["alpaca-3.5-zh", "alpaca-4-zh", "sharegpt", "belle-3.5"]
-    assert by_name["alpaca-3.5-zh"]["records"] == 52002 and by_name["alpaca-3.5-zh"]["bad"] == {"empty_turn": 50}
+    assert by_name["alpaca-3.5-zh"]["records"] == 52002 and by_name["alpaca-3.5-zh"]["bad"] == {
+        "empty_turn": 50
+    }
     assert by_name["alpaca-4-zh"]["conversations"] == 1000 and by_name["belle-3.5"]["conversations"] == 1000
     sharegpt = by_name["sharegpt"]
     assert sharegpt["records"] == 1000 and sharegpt["bad"] == {"empty_turn": 1, "no_assistant_turn": 1}
     assert sharegpt["trimmed_trailing_human"] == 6 and sharegpt["split_conversations"] > 200
     assert sum(n for lang, n in sharegpt["languages"].items()) == 998
     assert set(sharegpt["filtered"]) <= {"language:ja", "language:fr"}  # en and zh are kept
-    assert report["total_conversations"] == len(result.conversations) == sum(s["conversations"] for s in report["sources"])
+    assert (
+        report["total_conversations"]
+        == len(result.conversations)
+        == sum(s["conversations"] for s in report["sources"])
+    )
     assert len({c.id for c in result.conversations}) == len(result.conversations)
     assert {c.source for c in result.conversations} == set(by_name)
     # checked against the real eval set (belle-eval, found in the shared layout's belle/ folder)
     overlap = report["overlap"]
     assert overlap["checked"] and overlap["eval_questions"] == 1000
-    assert [(e["kind"], e["train_text"]) for e in overlap["examples"]] == [("exact", "解释泰坦尼克号沉没的原因。")]
+    assert [(e["kind"], e["train_text"]) for e in overlap["examples"]] == [
+        ("exact", "解释泰坦尼克号沉没的原因。")
+    ]
     json.dumps(report)
     assert elapsed < 60, f"loading took {elapsed:.1f} s"
 
@@ -78,7 +86,16 @@ def test_english_side_of_the_bilingual_file(shared_data):
 def test_local_file_term_and_sampling(shared_data, tmp_path):
     write_jsonl(
         tmp_path / "mine.jsonl",
-        [{"id": f"m{i}", "conversations": [{"from": "user", "value": f"问题{i}"}, {"from": "assistant", "value": "答"}]} for i in range(5)],
+        [
+            {
+                "id": f"m{i}",
+                "conversations": [
+                    {"from": "user", "value": f"问题{i}"},
+                    {"from": "assistant", "value": "答"},
+                ],
+            }
+            for i in range(5)
+        ],
     )
     kwargs = {"data_dir": shared_data, "max_samples_per_source": 40, "eval_questions": []}
     result = load_mixture("zh(alpaca-4)+mine.jsonl", base_dir=tmp_path, **kwargs)
@@ -99,8 +116,12 @@ def test_local_file_term_and_sampling(shared_data, tmp_path):
 def test_sharegpt_split_with_a_real_tokenizer(shared_data):
     import sentencepiece
 
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(shared_data / "tokenizers" / "llama_tokenizer.model"))
-    result = load_mixture("sharegpt", data_dir=shared_data, tokenizer=processor, max_tokens=1024, eval_questions=[])
+    processor = sentencepiece.SentencePieceProcessor(
+        model_file=str(shared_data / "tokenizers" / "llama_tokenizer.model")
+    )
+    result = load_mixture(
+        "sharegpt", data_dir=shared_data, tokenizer=processor, max_tokens=1024, eval_questions=[]
+    )
     count = make_token_counter(processor)
     over = 0
     for conversation in result.conversations:
@@ -114,9 +135,14 @@ def test_sharegpt_split_with_a_real_tokenizer(shared_data):
 
 def test_dataset_path_option_reads_an_original_file(shared_data):
     # alpaca-3.5-en given a plain alpaca file (as tatsu-lab's alpaca_data.json is) reads its plain fields
-    dataset = get_registry().create("dataset", "alpaca-3.5-en", path=shared_data / "alpaca" / "llamafactory_alpaca_en_demo.json")
+    dataset = get_registry().create(
+        "dataset", "alpaca-3.5-en", path=shared_data / "alpaca" / "llamafactory_alpaca_en_demo.json"
+    )
     conversations = dataset.load()
-    assert len(conversations) == 999 and conversations[0].turns[0] == ("human", "Describe a process of making crepes.")
+    assert len(conversations) == 999 and conversations[0].turns[0] == (
+        "human",
+        "Describe a process of making crepes.",
+    )
 
 
 def test_missing_and_corrupted_local_copies(shared_data, tmp_path):
@@ -131,11 +157,15 @@ def test_missing_and_corrupted_local_copies(shared_data, tmp_path):
     broken = tmp_path / "broken" / "alpaca"
     broken.mkdir(parents=True)
     data = (shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_bytes()
-    (broken / "llamafactory_alpaca_zh_demo.json").write_bytes(data.replace("细胞".encode(), "细菌".encode(), 1))
+    (broken / "llamafactory_alpaca_zh_demo.json").write_bytes(
+        data.replace("细胞".encode(), "细菌".encode(), 1)
+    )
     with pytest.raises(DataError, match="sha256 mismatch"):
         load_mixture("zh(alpaca-4)", data_dir=tmp_path / "broken", eval_questions=[])
 
-    (broken / "open_chinese_alpaca_52k_en_zh.json").write_text('[{"instruction": "x", "input": "", "output": "y"}]')
+    (broken / "open_chinese_alpaca_52k_en_zh.json").write_text(
+        '[{"instruction": "x", "input": "", "output": "y"}]'
+    )
     with pytest.raises(DataError, match="open_chinese_alpaca_52k_en_zh.json: sha256 mismatch"):
         load_mixture("zh(alpaca-3.5)", data_dir=tmp_path / "broken", eval_questions=[])
 
@@ -151,7 +181,9 @@ def test_drop_overlap_without_eval_set_fails_loudly(shared_data, tmp_path):
 
 
 @pytest.mark.slow
-def test_alpaca_35_downloads_as_53_pinned_parts(shared_data, tmp_path, static_server, fresh_cache, monkeypatch):
+def test_alpaca_35_downloads_as_53_pinned_parts(
+    shared_data, tmp_path, static_server, fresh_cache, monkeypatch
+):
     """The pinned per-part sha256 values match the parts rebuilt from the verified concatenation, and
     a (local, mirrored) download of the 53 parts loads the same 52,002 records."""
     with lzma.open(shared_data / "alpaca" / "open_chinese_alpaca_52k_en_zh.json.xz", "rb") as fh:
@@ -166,7 +198,9 @@ def test_alpaca_35_downloads_as_53_pinned_parts(shared_data, tmp_path, static_se
         assert hashlib.sha256(part).hexdigest() == file.sha256 and len(part) == file.size
         (served / file.name).write_bytes(part)
     monkeypatch.setenv("HARNESS_MIRROR", static_server(tmp_path / "served").url + "data/")
-    conversations, report = TrainingSource(name="alpaca-3.5-zh", source="alpaca-3.5", language="zh").load_with_report()
+    conversations, report = TrainingSource(
+        name="alpaca-3.5-zh", source="alpaca-3.5", language="zh"
+    ).load_with_report()
     assert report.stats.records == 52002 and len(conversations) == 51952
     assert len(report.files) == 53 and str(fresh_cache) in report.files[0]
     assert conversations[0].turns[0] == ("human", records[0]["instruction"])

@@ -17,11 +17,19 @@ def names(expr: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("expr", "expected"),
     [
-        ("zh(alpaca-3.5&4)+sharegpt", [("dataset", "alpaca-3.5-zh"), ("dataset", "alpaca-4-zh"), ("dataset", "sharegpt")]),
+        (
+            "zh(alpaca-3.5&4)+sharegpt",
+            [("dataset", "alpaca-3.5-zh"), ("dataset", "alpaca-4-zh"), ("dataset", "sharegpt")],
+        ),
         ("en(alpaca-3.5&4)", [("dataset", "alpaca-3.5-en"), ("dataset", "alpaca-4-en")]),
         (
             "zh(alpaca-3.5&4)+sharegpt+belle-3.5",
-            [("dataset", "alpaca-3.5-zh"), ("dataset", "alpaca-4-zh"), ("dataset", "sharegpt"), ("dataset", "belle-3.5")],
+            [
+                ("dataset", "alpaca-3.5-zh"),
+                ("dataset", "alpaca-4-zh"),
+                ("dataset", "sharegpt"),
+                ("dataset", "belle-3.5"),
+            ],
         ),
         ("zh(alpaca-4)+data/mine.jsonl", [("dataset", "alpaca-4-zh"), ("file", "data/mine.jsonl")]),
         # the paper's table writes cn(...) once; spaces and full family names are fine

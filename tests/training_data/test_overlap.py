@@ -31,7 +31,9 @@ def brute_force(texts, questions, threshold):
 
 
 def test_vectorised_matcher_equals_the_definition(shared_data, eval_questions):
-    records = json.loads((shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8"))
+    records = json.loads(
+        (shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8")
+    )
     rng = random.Random(7)
     texts = [r["instruction"] for r in rng.sample(records, 150)]
     # near copies of eval questions at several edit distances, so the threshold is actually crossed
@@ -49,7 +51,9 @@ def test_vectorised_matcher_equals_the_definition(shared_data, eval_questions):
 @pytest.fixture
 def planted(tmp_path, shared_data, eval_questions):
     """Real alpaca-4-zh records with eval questions planted: exact, normalised-equal, near, in a later turn."""
-    records = json.loads((shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8"))[:300]
+    records = json.loads(
+        (shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8")
+    )[:300]
     exact_q, norm_q, near_q = eval_questions[27], eval_questions[24], eval_questions[21]
     near_text = near_q.replace("全球变暖", "全球暖化")
     assert 0.7 <= jaccard(near_text, near_q) < 1
@@ -70,7 +74,11 @@ def planted(tmp_path, shared_data, eval_questions):
         ],
     }
     chats = write_jsonl(tmp_path / "planted_chats.jsonl", [conversation])
-    return {"alpaca": alpaca, "chats": chats, "indices": {27: "exact", 24: "normalized", 21: "near", 39: "exact"}}
+    return {
+        "alpaca": alpaca,
+        "chats": chats,
+        "indices": {27: "exact", 24: "normalized", 21: "near", 39: "exact"},
+    }
 
 
 def test_planted_questions_are_found_and_reported(planted, eval_questions):
@@ -96,7 +104,9 @@ def test_drop_eval_overlap_removes_them(planted, eval_questions):
     assert result.report["overlap"]["dropped"] == 4
     assert len(result.conversations) == 297
     index = EvalOverlapIndex(eval_questions)
-    assert not any(index.match(text) for c in result.conversations for role, text in c.turns if role == "human")
+    assert not any(
+        index.match(text) for c in result.conversations for role, text in c.turns if role == "human"
+    )
 
 
 def test_threshold_controls_near_duplicates(planted, eval_questions):

@@ -40,11 +40,16 @@ class Drop:
     detail: str = ""
 
     def to_dict(self) -> dict:
-        out = {"id": self.item.id, "origin": self.item.origin, "line": self.item.line, "reason": self.reason,
-               "matched_id": self.matched.id if self.matched else None,
-               "matched_origin": self.matched.origin if self.matched else None,
-               "matched_line": self.matched.line if self.matched else None,
-               "score": None if self.score is None else round(self.score, 6)}
+        out = {
+            "id": self.item.id,
+            "origin": self.item.origin,
+            "line": self.item.line,
+            "reason": self.reason,
+            "matched_id": self.matched.id if self.matched else None,
+            "matched_origin": self.matched.origin if self.matched else None,
+            "matched_line": self.matched.line if self.matched else None,
+            "score": None if self.score is None else round(self.score, 6),
+        }
         if self.detail:
             out["detail"] = self.detail
         return out
@@ -67,8 +72,9 @@ def _datasketch():
     try:
         import datasketch
     except ImportError:
-        raise UsageError("near-duplicate removal needs the package 'datasketch', which is not installed",
-                         hint=INSTALL_HINT) from None
+        raise UsageError(
+            "near-duplicate removal needs the package 'datasketch', which is not installed", hint=INSTALL_HINT
+        ) from None
     return datasketch
 
 
@@ -76,8 +82,15 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def near_dedup(items: Sequence[CleanItem], *, on: str, threshold: float = 0.8, num_perm: int = 128,
-               shingle: int = 3, seed: int = 1) -> tuple[list[CleanItem], list[Drop]]:
+def near_dedup(
+    items: Sequence[CleanItem],
+    *,
+    on: str,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    shingle: int = 3,
+    seed: int = 1,
+) -> tuple[list[CleanItem], list[Drop]]:
     """Keep-first near-duplicate removal (see the module docstring)."""
     if not 0.0 < threshold <= 1.0:
         raise UsageError(f"--threshold must be in (0, 1], not {threshold}")
@@ -97,8 +110,13 @@ def near_dedup(items: Sequence[CleanItem], *, on: str, threshold: float = 0.8, n
     template = ds.MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
     for item in items:
         grams = shingles(tokens(item.text(on)), shingle)
-        signature = ds.MinHash(num_perm=num_perm, seed=seed, permutations=template.permutations,
-                               scheme=template.scheme, hashfunc=zlib.crc32)
+        signature = ds.MinHash(
+            num_perm=num_perm,
+            seed=seed,
+            permutations=template.permutations,
+            scheme=template.scheme,
+            hashfunc=zlib.crc32,
+        )
         signature.update_batch([g.encode("utf-8") for g in grams])
         best: tuple[float, str] | None = None
         for candidate in lsh.query(signature):

@@ -68,7 +68,9 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
             try:
                 value, end = raw_decode(decoder, text, pos, where=f"{origin} line {line}")
             except json.JSONDecodeError as exc:
-                raise DataError(f"{origin} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+                raise DataError(
+                    f"{origin} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})"
+                ) from None
             out.append((line, value))
             pos = end
             while pos < len(text) and text[pos] in " \t\r\n":
@@ -90,8 +92,9 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
         try:
             records.append((number, loads(line, where=f"{origin} line {number}")))
         except json.JSONDecodeError as exc:
-            raise DataError(f"{origin} line {number}: invalid JSON ({exc.msg} at column {exc.colno}): "
-                            f"{line[:60]!r}") from None
+            raise DataError(
+                f"{origin} line {number}: invalid JSON ({exc.msg} at column {exc.colno}): {line[:60]!r}"
+            ) from None
     return records
 
 
@@ -133,13 +136,16 @@ def item_from_record(record: Any, *, origin: str, line: int) -> CleanItem:
         response = _text(record, "std_answer", where, required=False)
     else:
         keys = ", ".join(sorted(map(str, record))[:6]) or "none"
-        raise DataError(f"{where}: not an instruction record (keys: {keys})",
-                        hint="Expected instruction/input/output (Alpaca), conversations (ShareGPT/BELLE) "
-                             "or question/std_answer (BELLE eval).")
+        raise DataError(
+            f"{where}: not an instruction record (keys: {keys})",
+            hint="Expected instruction/input/output (Alpaca), conversations (ShareGPT/BELLE) "
+            "or question/std_answer (BELLE eval).",
+        )
     if not instruction.strip():
         raise DataError(f"{where}: empty instruction")
-    return CleanItem(id=record_id, origin=origin, line=line, instruction=instruction, response=response,
-                     record=record)
+    return CleanItem(
+        id=record_id, origin=origin, line=line, instruction=instruction, response=response, record=record
+    )
 
 
 def input_file(path: Path) -> Path | None:
@@ -184,8 +190,16 @@ def items_from_dataset(name: str, records: Sequence[Any]) -> list[CleanItem]:
         else:  # a training Conversation: (role, text) turns
             instruction = "\n".join(text for role, text in record.turns if role == "human")
             response = "\n".join(text for role, text in record.turns if role != "human")
-        items.append(CleanItem(id=str(record.id), origin=name, line=None, instruction=instruction,
-                               response=response, record=record.to_dict()))
+        items.append(
+            CleanItem(
+                id=str(record.id),
+                origin=name,
+                line=None,
+                instruction=instruction,
+                response=response,
+                record=record.to_dict(),
+            )
+        )
     return items
 
 
@@ -194,6 +208,8 @@ def check_unique_ids(items: Sequence[CleanItem]) -> None:
     seen: dict[str, CleanItem] = {}
     for item in items:
         if item.id in seen:
-            raise DataError(f"{item.where()}: id {item.id!r} was already used by {seen[item.id].where()}",
-                            hint="Ids name samples in the report; give every record a unique 'id'.")
+            raise DataError(
+                f"{item.where()}: id {item.id!r} was already used by {seen[item.id].where()}",
+                hint="Ids name samples in the report; give every record a unique 'id'.",
+            )
         seen[item.id] = item

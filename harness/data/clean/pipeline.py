@@ -49,13 +49,16 @@ class CleanOptions:
         if self.on not in COMPARE_ON:
             raise UsageError(f"--on must be one of {', '.join(COMPARE_ON)}, not {self.on!r}")
         if self.max_perplexity is not None and self.perplexity_model is None:
-            raise UsageError("--max-perplexity needs --perplexity-model (the causal LM that scores the samples)")
+            raise UsageError(
+                "--max-perplexity needs --perplexity-model (the causal LM that scores the samples)"
+            )
         if self.max_tokens < 2:
             raise UsageError(f"--max-tokens must be at least 2, not {self.max_tokens}")
 
 
-def clean(items: Sequence[CleanItem], options: CleanOptions, *, inputs: Sequence[str] = (),
-          embedder: Any = None) -> tuple[list[CleanItem], dict[str, Any]]:
+def clean(
+    items: Sequence[CleanItem], options: CleanOptions, *, inputs: Sequence[str] = (), embedder: Any = None
+) -> tuple[list[CleanItem], dict[str, Any]]:
     """The kept items and the report. ``embedder`` is built by the caller from ``options.embedder``."""
     options.check()
     stages: list[dict[str, Any]] = []
@@ -69,8 +72,13 @@ def clean(items: Sequence[CleanItem], options: CleanOptions, *, inputs: Sequence
         result = run(kept)
         kept, dropped = result[0], result[1]
         drops.extend(dropped)
-        info = {"stage": name, "in": before, "dropped": len(dropped), "kept": len(kept),
-                "seconds": round(time.perf_counter() - start, 3)}
+        info = {
+            "stage": name,
+            "in": before,
+            "dropped": len(dropped),
+            "kept": len(kept),
+            "seconds": round(time.perf_counter() - start, 3),
+        }
         if len(result) > 2:
             info.update(result[2])
         stages.append(info)
@@ -78,19 +86,37 @@ def clean(items: Sequence[CleanItem], options: CleanOptions, *, inputs: Sequence
 
     stage("exact", lambda xs: exact_dedup(xs, on=options.on))
     if options.near:
-        stage("near", lambda xs: near_dedup(xs, on=options.on, threshold=options.threshold,
-                                            num_perm=options.num_perm, shingle=options.shingle, seed=options.seed))
+        stage(
+            "near",
+            lambda xs: near_dedup(
+                xs,
+                on=options.on,
+                threshold=options.threshold,
+                num_perm=options.num_perm,
+                shingle=options.shingle,
+                seed=options.seed,
+            ),
+        )
     if embedder is not None:
         from harness.data.clean.semantic import semantic_dedup
 
-        stage("semantic", lambda xs: semantic_dedup(xs, embedder, on=options.on,
-                                                    threshold=options.semantic_threshold))
+        stage(
+            "semantic",
+            lambda xs: semantic_dedup(xs, embedder, on=options.on, threshold=options.semantic_threshold),
+        )
     if options.perplexity_model is not None:
         from harness.data.clean.perplexity import perplexity_filter
 
-        stage("perplexity", lambda xs: perplexity_filter(xs, options.perplexity_model, on=options.on,
-                                                         max_perplexity=options.max_perplexity,
-                                                         max_tokens=options.max_tokens))
+        stage(
+            "perplexity",
+            lambda xs: perplexity_filter(
+                xs,
+                options.perplexity_model,
+                on=options.on,
+                max_perplexity=options.max_perplexity,
+                max_tokens=options.max_tokens,
+            ),
+        )
     reasons: dict[str, int] = {}
     for drop in drops:
         reasons[drop.reason] = reasons.get(drop.reason, 0) + 1
@@ -102,8 +128,10 @@ def clean(items: Sequence[CleanItem], options: CleanOptions, *, inputs: Sequence
         "dropped": len(drops),
         "dropped_by_reason": reasons,
         "stages": stages,
-        "diversity": {"input": diversity(items, on=options.on, top=options.top),
-                      "kept": diversity(kept, on=options.on, top=options.top)},
+        "diversity": {
+            "input": diversity(items, on=options.on, top=options.top),
+            "kept": diversity(kept, on=options.on, top=options.top),
+        },
         "drops": [d.to_dict() for d in drops],
     }
     return kept, report
@@ -117,10 +145,14 @@ def check_output(path: Path, *, force: bool, inputs: Sequence[Path], what: str) 
         raise UsageError(f"{what} {path} exists and is not a plain file")
     for source in inputs:
         if _same_file(path, source):
-            raise UsageError(f"{what} {path} is an input file (it is {source}, which is read); "
-                             "the harness never overwrites its input")
+            raise UsageError(
+                f"{what} {path} is an input file (it is {source}, which is read); "
+                "the harness never overwrites its input"
+            )
     if path.exists() and not force:
-        raise UsageError(f"{what} {path} already exists", hint="Choose another path, or add --force to replace it.")
+        raise UsageError(
+            f"{what} {path} already exists", hint="Choose another path, or add --force to replace it."
+        )
     if not path.parent.is_dir():
         raise UsageError(f"{what} {path}: no such directory {path.parent}")
 

@@ -21,14 +21,17 @@ def unit_rows(vectors: Any, expected: int, embedder: str) -> Any:
 
     matrix = np.asarray(vectors, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[0] != expected:
-        raise HarnessError(f"embedder {embedder!r} returned an array of shape {matrix.shape}, "
-                           f"expected ({expected}, dimension)")
+        raise HarnessError(
+            f"embedder {embedder!r} returned an array of shape {matrix.shape}, "
+            f"expected ({expected}, dimension)"
+        )
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)
 
 
-def semantic_dedup(items: Sequence[CleanItem], embedder: Any, *, on: str, threshold: float = 0.95,
-                   batch: int = 256) -> tuple[list[CleanItem], list[Drop], dict]:
+def semantic_dedup(
+    items: Sequence[CleanItem], embedder: Any, *, on: str, threshold: float = 0.95, batch: int = 256
+) -> tuple[list[CleanItem], list[Drop], dict]:
     """Keep-first removal of samples with cosine >= ``threshold`` to a kept one; also returns stats."""
     import numpy as np
 

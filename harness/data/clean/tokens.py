@@ -17,9 +17,11 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+", re.UNICODE)
 CJK_RE = re.compile(rf"[{_CJK}]")
 
-TOKENIZATION = ("NFKC, then one token per CJK character (Chinese is counted in character n-grams; "
-                "no word segmenter) and one token per run of other letters/digits, case-folded; "
-                "punctuation and whitespace are separators")
+TOKENIZATION = (
+    "NFKC, then one token per CJK character (Chinese is counted in character n-grams; "
+    "no word segmenter) and one token per run of other letters/digits, case-folded; "
+    "punctuation and whitespace are separators"
+)
 
 
 def normalise(text: str) -> str:

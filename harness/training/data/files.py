@@ -42,7 +42,9 @@ def resolve_data_file(path: Path | str) -> Path:
         sibling = path.with_name(path.name + suffix)
         if sibling.is_file():
             return sibling
-    raise DataError(f"{path}: no such file" + (" (nor a .xz/.gz copy)" if path.suffix not in COMPRESSED_SUFFIXES else ""))
+    raise DataError(
+        f"{path}: no such file" + (" (nor a .xz/.gz copy)" if path.suffix not in COMPRESSED_SUFFIXES else "")
+    )
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -72,7 +74,9 @@ def parse_records(text: str, *, origin: str) -> list[Any]:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+            raise DataError(
+                f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+            ) from None
         return list(data)
     records: list[Any] = []
     for number, line in enumerate(stripped.splitlines(), start=1):

@@ -34,16 +34,16 @@ CJK_MIN_SHARE = 0.25
 KANA_SHARE_FOR_JAPANESE = 0.1
 
 _SCRIPT_RANGES: dict[str, str] = {
-    "latin": "A-Za-z\u00C0-\u024F",
-    "greek": "\u0370-\u03FF",
-    "cyrillic": "\u0400-\u04FF",
-    "hebrew": "\u0590-\u05FF",
-    "arabic": "\u0600-\u06FF",
-    "devanagari": "\u0900-\u097F",
-    "thai": "\u0E00-\u0E7F",
-    "hangul": "\u1100-\u11FF\u3130-\u318F\uAC00-\uD7AF",
-    "kana": "\u3040-\u30FF",
-    "han": "\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0002A6DF",
+    "latin": "A-Za-z\u00c0-\u024f",
+    "greek": "\u0370-\u03ff",
+    "cyrillic": "\u0400-\u04ff",
+    "hebrew": "\u0590-\u05ff",
+    "arabic": "\u0600-\u06ff",
+    "devanagari": "\u0900-\u097f",
+    "thai": "\u0e00-\u0e7f",
+    "hangul": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
+    "kana": "\u3040-\u30ff",
+    "han": "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df",
 }
 _SCRIPT_PATTERNS = {script: re.compile(f"[{chars}]") for script, chars in _SCRIPT_RANGES.items()}
 _CJK_SCRIPTS = frozenset({"han", "kana", "hangul"})

@@ -226,7 +226,10 @@ def _check_overlap(
                 raise DataError(
                     f"cannot drop train/eval overlap: the eval questions ({EVAL_DATASET}) are unavailable: {exc}"
                 ) from exc
-            return {"checked": False, "reason": f"{EVAL_DATASET} unavailable: {exc}".splitlines()[0]}, conversations
+            return {
+                "checked": False,
+                "reason": f"{EVAL_DATASET} unavailable: {exc}".splitlines()[0],
+            }, conversations
     index = EvalOverlapIndex(list(eval_questions), ngram=DEFAULT_NGRAM, threshold=threshold)
     findings = find_overlap(conversations, index)
     flagged = {f.conversation_id for f in findings}

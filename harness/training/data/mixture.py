@@ -60,8 +60,13 @@ class MixtureTerm:
     language: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "name": self.name, "text": self.text, "position": self.position,
-                "language": self.language}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "text": self.text,
+            "position": self.position,
+            "language": self.language,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,9 @@ def _tokenize(expr: str) -> list[_Token]:
             i = end + 1
         else:
             start = i
-            while i < len(expr) and not expr[i].isspace() and expr[i] not in OPERATORS and expr[i] not in "\"'":
+            while (
+                i < len(expr) and not expr[i].isspace() and expr[i] not in OPERATORS and expr[i] not in "\"'"
+            ):
                 i += 1
             tokens.append(_Token("word", expr[start:i], start))
     tokens.append(_Token("end", "", len(expr)))
@@ -105,12 +112,7 @@ def _tokenize(expr: str) -> list[_Token]:
 
 def looks_like_path(word: str) -> bool:
     """Whether a bare word in a mixture names a file rather than a dataset."""
-    return (
-        "/" in word
-        or "\\" in word
-        or word.startswith((".", "~"))
-        or word.lower().endswith(PATH_SUFFIXES)
-    )
+    return "/" in word or "\\" in word or word.startswith((".", "~")) or word.lower().endswith(PATH_SUFFIXES)
 
 
 def _describe(token: _Token) -> str:
@@ -166,7 +168,9 @@ class _Parser:
             self.advance()
             terms.extend(self.term())
         if self.current.kind != "end":
-            raise _error(self.expr, self.current.position, f"expected '+' or the end, found {_describe(self.current)}")
+            raise _error(
+                self.expr, self.current.position, f"expected '+' or the end, found {_describe(self.current)}"
+            )
         return terms
 
     def term(self) -> list[MixtureTerm]:
@@ -175,7 +179,9 @@ class _Parser:
             self.advance()
             return [MixtureTerm("file", token.value, token.value, token.position)]
         if token.kind != "word":
-            raise _error(self.expr, token.position, f"expected a dataset name or a file, found {_describe(token)}")
+            raise _error(
+                self.expr, token.position, f"expected a dataset name or a file, found {_describe(token)}"
+            )
         self.advance()
         if self.current.kind == "(":
             return self.group(token)
@@ -199,13 +205,19 @@ class _Parser:
             token = self.current
             if token.kind != "word" or looks_like_path(token.value):
                 after = "'&'" if items else "'('"
-                raise _error(self.expr, token.position, f"expected a dataset name after {after}, found {_describe(token)}")
+                raise _error(
+                    self.expr,
+                    token.position,
+                    f"expected a dataset name after {after}, found {_describe(token)}",
+                )
             self.advance()
             word = token.value
             if _VERSION.match(word):
                 if family is None:
                     raise _error(
-                        self.expr, token.position, f"a bare version {word!r} needs a dataset before it (e.g. alpaca-3.5&4)"
+                        self.expr,
+                        token.position,
+                        f"a bare version {word!r} needs a dataset before it (e.g. alpaca-3.5&4)",
                     )
                 word = f"{family}-{word}"
             match = _FAMILY_VERSION.match(word)
@@ -217,7 +229,9 @@ class _Parser:
             if self.current.kind == ")":
                 end = self.advance().position
                 break
-            raise _error(self.expr, self.current.position, f"expected '&' or ')', found {_describe(self.current)}")
+            raise _error(
+                self.expr, self.current.position, f"expected '&' or ')', found {_describe(self.current)}"
+            )
         text = self.expr[lang_token.position : end + 1]
         terms = []
         for word, position in items:

@@ -136,7 +136,9 @@ class OverlapFinding:
 class EvalOverlapIndex:
     """The eval questions, indexed for exact, normalised and near-duplicate lookup."""
 
-    def __init__(self, questions: Sequence[str], *, ngram: int = DEFAULT_NGRAM, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(
+        self, questions: Sequence[str], *, ngram: int = DEFAULT_NGRAM, threshold: float = DEFAULT_THRESHOLD
+    ):
         if not 0 < threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
         from scipy import sparse

@@ -35,7 +35,7 @@ TOKENS_PER_OTHER_NON_ASCII_CHAR = 1.0
 TOKENS_PER_ASCII_CHAR = 0.35
 
 
-_CJK = re.compile("[\u3000-\u30FF\u3400-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0002FFFF]")
+_CJK = re.compile("[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff]")
 
 
 def estimate_tokens(text: str) -> int:
@@ -44,7 +44,9 @@ def estimate_tokens(text: str) -> int:
     cjk = len(_CJK.findall(text))
     other = len(text) - ascii_chars - cjk
     return math.ceil(
-        ascii_chars * TOKENS_PER_ASCII_CHAR + cjk * TOKENS_PER_CJK_CHAR + other * TOKENS_PER_OTHER_NON_ASCII_CHAR
+        ascii_chars * TOKENS_PER_ASCII_CHAR
+        + cjk * TOKENS_PER_CJK_CHAR
+        + other * TOKENS_PER_OTHER_NON_ASCII_CHAR
     )
 
 

@@ -106,7 +106,9 @@ def _read(paths: Sequence[Path], content: bytes | None) -> list[Any]:
         cached = _records_cache.get(key)
         if cached is None:
             text = content.decode("utf-8") if content is not None and len(paths) == 1 else None
-            cached = _remember(key, tuple(parse_records(text, origin=str(real)) if text is not None else read_records(real)))
+            cached = _remember(
+                key, tuple(parse_records(text, origin=str(real)) if text is not None else read_records(real))
+            )
         records.extend(cached)
     return records
 
@@ -157,7 +159,9 @@ def convert_records(
             try:
                 turns, trimmed = conversation_to_turns(record)
             except BadRecord as bad:
-                where = f"record {index}" + (f" (id {record.get('id')!r})" if isinstance(record, dict) else "")
+                where = f"record {index}" + (
+                    f" (id {record.get('id')!r})" if isinstance(record, dict) else ""
+                )
                 stats.add_bad(bad.reason, where, bad.detail)
                 continue
             if keep is not None:
@@ -220,7 +224,11 @@ class TrainingSource:
     def load_with_report(self) -> tuple[list[Conversation], SourceReport]:
         located = self._files()
         records = _read(located.paths, located.content)
-        origin = str(located.paths[0]) if len(located.paths) == 1 else f"{located.paths[0].parent} ({len(located.paths)} files)"
+        origin = (
+            str(located.paths[0])
+            if len(located.paths) == 1
+            else f"{located.paths[0].parent} ({len(located.paths)} files)"
+        )
         report = SourceReport(
             name=self.name,
             kind="file" if self.source is None else "dataset",
