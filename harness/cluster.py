@@ -216,7 +216,7 @@ def result_from_disk(spec: Any, out_root: Path) -> Any:
     from harness.experiments import ExperimentResult
 
     exp_dir = out_root / spec.name
-    record, scores = _json(exp_dir / "experiment.json"), _json(exp_dir / "eval" / "scores.json")
+    record, scores = _json(exp_dir / "experiment.json"), _scores(exp_dir / "eval" / "scores.json")
     return ExperimentResult(
         spec=spec,
         exp_dir=exp_dir,
@@ -224,8 +224,16 @@ def result_from_disk(spec: Any, out_root: Path) -> Any:
         eval_status=str(record.get("eval_status", "not run")),
         macro=record.get("macro"),
         macro_wo_others=record.get("macro_wo_others"),
-        scores=scores or None,
+        scores=scores,
     )
+
+
+def _scores(path: Path) -> Any:
+    """The eval run's scores (``None`` before its job wrote them); a damaged file is a usage error
+    naming it, never a row quietly shown without figures."""
+    from harness.scoring.records import load_scores
+
+    return load_scores(path) if path.is_file() else None
 
 
 def _json(path: Path) -> dict[str, Any]:

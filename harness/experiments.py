@@ -24,6 +24,7 @@ from harness.errors import UsageError
 from harness.paper.comparability import MeasuredSetup
 from harness.paper.table5 import PublishedRow, published_row
 from harness.registry_yaml import load_yaml_model
+from harness.scoring.records import Scores
 
 TRAIN_DONE = "train_result.json"
 NO_PUBLISHED_ROW = "no published row"
@@ -81,7 +82,7 @@ class ExperimentResult:
     eval_status: str = "not run"
     macro: float | None = None
     macro_wo_others: float | None = None
-    scores: dict[str, Any] | None = None
+    scores: Scores | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -123,9 +124,7 @@ def find_experiments(targets: list[Path]) -> list[ExperimentSpec]:
     return specs
 
 
-def _macro_value(value: Any) -> float | None:
-    if isinstance(value, dict):
-        value = value.get("mean")
+def _macro_value(value: float | None) -> float | None:
     return float(value) if value is not None else None
 
 
@@ -179,15 +178,15 @@ def run_experiment(
         )
     config = RunConfig.model_validate({**eval_options, "out": str(exp_dir), "name": "eval"})
     run = run_eval(config, manager=manager, log=lambda m: log(f"[{spec.name}] {m}"))
-    scores = run.scores or {}
+    scores = run.scores
     result = ExperimentResult(
         spec=spec,
         exp_dir=exp_dir,
         trained=trained,
         eval_status=run.status,
-        macro=_macro_value(scores.get("macro")),
-        macro_wo_others=_macro_value(scores.get("macro_wo_others")),
-        scores=scores or None,
+        macro=None if scores is None else _macro_value(scores.macro.mean),
+        macro_wo_others=None if scores is None else _macro_value(scores.macro_wo_others.mean),
+        scores=scores,
         extra={"eval_options": eval_options},
     )
     write_json_atomic(
@@ -243,27 +242,24 @@ def side_by_side(result: ExperimentResult) -> dict[str, Any]:
     is one; else the published row beside no measurement, judged from the config; else, for an
     experiment that names no published row, the measured figures alone.
     """
-    scores = result.scores or {}
-    if scores.get("paper"):
-        return scores["paper"]
+    scores = result.scores
+    if scores is not None and scores.section("paper"):
+        return dict(scores.section("paper"))
     row = result.spec.published()
     if row is not None:
         from harness.paper.side_by_side import paper_section
 
-        empty = {"columns": {}, "macro": None, "macro_wo_others": None}
-        return paper_section(row, empty, configured_setup(result.spec, result.extra.get("eval_options")))
+        return paper_section(row, None, configured_setup(result.spec, result.extra.get("eval_options")))
+    return measured_only(scores)
 
-    def measured(label: str, value: dict[str, Any] | None) -> dict[str, Any]:
-        mean = None if value is None else value.get("mean")
-        return {
-            "label": label,
-            "published": None,
-            "measured": mean,
-            "delta": None,
-            "n": None if value is None else value.get("n"),
-        }
 
-    columns = scores.get("columns") or {}
+def _measured(label: str, mean: float | None, n: int | None) -> dict[str, Any]:
+    return {"label": label, "published": None, "measured": mean, "delta": None, "n": n}
+
+
+def measured_only(scores: Scores | None) -> dict[str, Any]:
+    """The paper section of an experiment that names no published row: its measured figures alone."""
+    columns = {} if scores is None else scores.columns
     return {
         "row": None,
         "paper_model": None,
@@ -272,10 +268,15 @@ def side_by_side(result: ExperimentResult) -> dict[str, Any]:
         "comparable": False,
         "verdict": NO_PUBLISHED_ROW,
         "differences": [],
-        "columns": {g: measured(c.get("label", g), c) for g, c in columns.items()},
-        "macro": measured("macro ave", scores.get("macro")),
-        "macro_wo_others": measured("macro ave w/o others", scores.get("macro_wo_others")),
+        "columns": {g: _measured(c.label, c.mean, c.n) for g, c in columns.items()},
+        "macro": _measured("macro ave", *_macro_mean(scores, "macro")),
+        "macro_wo_others": _measured("macro ave w/o others", *_macro_mean(scores, "macro_wo_others")),
     }
+
+
+def _macro_mean(scores: Scores | None, key: str) -> tuple[float | None, None]:
+    """A macro's mean (``None`` without scores); a macro has no ``n``."""
+    return (None if scores is None else getattr(scores, key).mean), None
 
 
 def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:

@@ -9,12 +9,15 @@ of judgments of the same answers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from harness.runs.layout import JUDGMENTS, REPORT_HTML
 from harness.terminal import inert, json_text
+
+if TYPE_CHECKING:
+    from harness.scoring.records import Scores
 
 JudgmentsOption = Annotated[
     str,
@@ -46,9 +49,9 @@ def report(
     rows = []
     for run_dir in run_dirs:
         scores = write_report(run_dir, judgments_file=judgments, n_resamples=resamples, seed=seed)
-        rows.append((scores["run"]["name"], scores))
+        rows.append((scores.run["name"], scores))
     if as_json:
-        typer.echo(json_text([scores for _, scores in rows], indent=2))
+        typer.echo(json_text([scores.to_dict() for _, scores in rows], indent=2))
         return
     from harness.report.escape import terminal_text
 
@@ -57,22 +60,22 @@ def report(
     out.print(table5(rows, width=out.width))
     for run_dir, (name, scores) in zip(run_dirs, rows, strict=True):
         name = terminal_text(name)  # run names and notes are data, not rich markup
-        if scores.get("paper"):
-            out.print(paper_comparison(scores["paper"], name=name))
-        totals = scores["totals"]
-        if totals["n_unscored"] or totals["n_failed"]:
+        if scores.section("paper"):
+            out.print(paper_comparison(scores.section("paper"), name=name))
+        totals = scores.totals
+        if totals.n_unscored or totals.n_failed:
             out.print(
-                f"[yellow]{terminal_text(name)}[/]: {totals['n_unscored']} unscored ({totals['unscored_rate']:.1%}) and "
-                f"{totals['n_failed']} failed ({totals['failed_rate']:.1%}) samples excluded from the means"
+                f"[yellow]{terminal_text(name)}[/]: {totals.n_unscored} unscored ({totals.unscored_rate:.1%}) and "
+                f"{totals.n_failed} failed ({totals.failed_rate:.1%}) samples excluded from the means"
             )
         calibrated = calibration_line(scores)
         if calibrated:
             out.print(f"{terminal_text(name)}: {calibrated}", markup=False, soft_wrap=True)
-        for note in scores.get("notes", []):
+        for note in scores.notes:
             out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
         from harness.report.judge_trust import pointwise_lines
 
-        for note in pointwise_lines(scores.get("judge_bias")):
+        for note in pointwise_lines(scores.section("judge_bias")):
             out.print(f"{name}: {terminal_text(note)}", markup=False)
         out.print(
             f"wrote report.html, report.md, scores.json, scores.csv in {run_dir}",
@@ -82,9 +85,9 @@ def report(
         out.print(f"report: {run_dir / REPORT_HTML}", markup=False)
 
 
-def calibration_line(scores: dict[str, Any]) -> str | None:
+def calibration_line(scores: Scores) -> str | None:
     """The judge's mean beside the people's estimated one, when ``harness calibrate`` stored labels."""
-    overall = (scores.get("calibration") or {}).get("overall")
+    overall = (scores.section("calibration") or {}).get("overall")
     if not overall or overall.get("ppi_mean") is None:
         return None
     low, high = overall["ppi_ci"]
@@ -94,13 +97,13 @@ def calibration_line(scores: dict[str, Any]) -> str | None:
     )
 
 
-def _print_headlines(out: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:
+def _print_headlines(out: Any, rows: list[tuple[str, Scores]]) -> None:
     """Each run's headline (the figure it is quoted by, as its dataset aggregates it), first."""
     from harness.report.escape import terminal_text
     from harness.scoring.headline import headline_text
 
     for name, scores in rows:
-        text = headline_text(scores.get("headline"))
+        text = headline_text(scores.headline)
         if text:
             out.print(terminal_text(f"{name}: {text}" if len(rows) > 1 else text))
 
@@ -338,7 +341,7 @@ def compare(
         _write_compare_html(html, names, loaded, scores, comparisons, cases)
     if as_json:
         payload = {
-            "runs": [{"name": n, "scores": s} for n, s in zip(names, scores, strict=True)],
+            "runs": [{"name": n, "scores": s.to_dict()} for n, s in zip(names, scores, strict=True)],
             "comparisons": [
                 {"a": names[0], "b": n, **c} for n, c in zip(names[1:], comparisons, strict=True)
             ],
@@ -358,11 +361,11 @@ def compare(
     from harness.report.judge_trust import pointwise_lines
 
     for name, run_scores in zip(names, scores, strict=True):  # how far each run's judge can be trusted
-        for note in pointwise_lines(run_scores.get("judge_bias")):
+        for note in pointwise_lines(run_scores.section("judge_bias")):
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
     for name, run_scores in zip(names, scores, strict=True):
-        if run_scores.get("paper"):  # linked to a published row: the paper's figures, under the verdict
-            out.print(paper_comparison(run_scores["paper"], name=name))
+        if run_scores.section("paper"):  # linked to a published row: the paper's figures, under the verdict
+            out.print(paper_comparison(run_scores.section("paper"), name=name))
     _print_notes(out, names, scores)
     if html is not None:
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
@@ -387,13 +390,13 @@ def _print_judge_difference(out: Any, comparison: dict[str, Any]) -> None:
         out.print(terminal_text(line), markup=False)
 
 
-def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> None:
+def _print_notes(out: Any, names: list[str], scores: list[Scores]) -> None:
     """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
     prints them: a figure shown as "–" must say why."""
     from harness.report.escape import terminal_text
 
     for name, run_scores in zip(names, scores, strict=True):
-        for note in run_scores.get("notes", []):
+        for note in run_scores.notes:
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
 
 

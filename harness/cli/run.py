@@ -5,9 +5,12 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from harness.scoring.records import Scores
 
 GEN = "Generation"
 JUDGE = "Judging"
@@ -343,41 +346,40 @@ def _failed_exit(failed: int) -> None:
     raise typer.Exit(1)
 
 
-def _print_scores(scores, run_dir: Path) -> None:
+def _print_scores(scores: Scores | None, run_dir: Path) -> None:
+    """The run's headline, per-category table, macros and what to know about its judge."""
     if not scores:
         return
     from harness.cli.context import console
     from harness.report.escape import terminal_text
+    from harness.report.judge_trust import pointwise_lines
     from harness.report.rundir import read_judgments
     from harness.report.summary import category_lines, summary_table
     from harness.runs.layout import JUDGMENTS
-    from harness.scoring.headline import headline_text, macro_name
+    from harness.scoring.headline import headline_text
 
-    headline = headline_text(scores.get("headline"))
+    headline = headline_text(scores.headline)
     if headline:  # the figure the run is quoted by leads, as in scores.csv
         console().print(terminal_text(headline))
     lines = category_lines(scores, read_judgments(run_dir / JUDGMENTS))
-    console().print(summary_table(lines, scores.get("totals", {})))
+    console().print(summary_table(lines, scores.totals))
+    _print_jury(scores.section("jury"))
+    console().print(_macro_line(scores), markup=False)
+    for note in pointwise_lines(scores.section("judge_bias")):
+        console().print(terminal_text(note), markup=False)
 
-    macro = scores.get("macro")
-    macro_wo = scores.get("macro_wo_others")
 
-    def fmt(value):
-        if isinstance(value, dict):
-            value = value.get("mean")
+def _macro_line(scores: Scores) -> str:
+    """``macro ave``, and w/o others when the run has an ``others`` column (else it is the same)."""
+    from harness.scoring.headline import scores_macro_name
+
+    def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
 
-    _print_jury(scores.get("jury"))
-    others = "others" in (scores.get("column_order") or ())  # else w/o others is the macro again
-    console().print(
-        f"{macro_name(scores)}: {fmt(macro)}"
-        + (f"   macro ave w/o others: {fmt(macro_wo)}" if others else ""),
-        markup=False,
+    others = "others" in scores.column_order
+    return f"{scores_macro_name(scores)}: {fmt(scores.macro.mean)}" + (
+        f"   macro ave w/o others: {fmt(scores.macro_wo_others.mean)}" if others else ""
     )
-    from harness.report.judge_trust import pointwise_lines
-
-    for note in pointwise_lines(scores.get("judge_bias")):
-        console().print(terminal_text(note), markup=False)
 
 
 def _print_jury(jury) -> None:
@@ -398,7 +400,7 @@ def _print_jury(jury) -> None:
     )
 
 
-def _print_paper(model: str, scores) -> None:
+def _print_paper(model: str, scores: Scores | None) -> None:
     """What the paper's figures mean for this model, and published beside measured where linked."""
     from harness.cli.context import console
     from harness.paper.models import model_note
@@ -407,8 +409,8 @@ def _print_paper(model: str, scores) -> None:
     note = model_note(model)
     if note:
         console().print(note, markup=False)
-    if scores and scores.get("paper"):
-        console().print(paper_comparison(scores["paper"]))
+    if scores and scores.section("paper"):
+        console().print(paper_comparison(scores.section("paper")))
 
 
 def judge_command(

@@ -18,6 +18,7 @@ from typing import Any
 from harness.paper.comparability import MeasuredSetup, differences
 from harness.paper.table5 import PublishedRow, load_table5
 from harness.scoring.columns import TABLE5_LABELS
+from harness.scoring.records import ColumnScore, Scores
 
 TRAIN_RECORD = "train_config.json"
 
@@ -98,29 +99,32 @@ def measured_setup_for_run(
     )
 
 
-def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredSetup) -> dict[str, Any]:
-    """The ``paper`` section of ``scores.json``: per column and macro, published, measured, delta."""
+def _entry(label: str, published: float, measured: float | None, n: int | None) -> dict[str, Any]:
+    """One row of the paper section: published beside measured, and their difference."""
+    return {
+        "label": label,
+        "published": published,
+        "measured": measured,
+        "delta": None if measured is None else measured - published,
+        "n": n,
+    }
+
+
+def _column_entry(name: str, published: float, column: ColumnScore | None) -> dict[str, Any]:
+    if column is None:
+        return _entry(TABLE5_LABELS.get(name, name), published, None, None)
+    return _entry(column.label, published, column.mean, column.n)
+
+
+def paper_section(row: PublishedRow, scores: Scores | None, setup: MeasuredSetup) -> dict[str, Any]:
+    """The ``paper`` section of ``scores.json``: per column and macro, published, measured, delta
+    (nothing measured without ``scores``: an experiment whose eval run left none)."""
     table = load_table5()
     verdict = differences(row, table.setup, setup)
-
-    def entry(label: str, published: float, measured: Mapping[str, Any] | None) -> dict[str, Any]:
-        mean = None if measured is None else measured.get("mean")
-        return {
-            "label": label,
-            "published": published,
-            "measured": mean,
-            "delta": None if mean is None else mean - published,
-            "n": None if measured is None else measured.get("n"),
-        }
-
-    columns = {
-        name: entry(
-            scores["columns"].get(name, {}).get("label", TABLE5_LABELS.get(name, name)),
-            value,
-            scores["columns"].get(name),
-        )
-        for name, value in row.scores.items()
-    }
+    found = {} if scores is None else scores.columns
+    columns = {name: _column_entry(name, value, found.get(name)) for name, value in row.scores.items()}
+    macro = None if scores is None else scores.macro.mean
+    wo_others = None if scores is None else scores.macro_wo_others.mean
     return {
         "row": row.id,
         "paper_model": row.model,
@@ -128,18 +132,18 @@ def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredS
         "source": table.source,
         **verdict.to_dict(),
         "columns": columns,
-        "macro": entry("macro ave", row.macro, scores.get("macro")),
-        "macro_wo_others": entry("macro ave w/o others", row.macro_wo_others, scores.get("macro_wo_others")),
+        "macro": _entry("macro ave", row.macro, macro, None),
+        "macro_wo_others": _entry("macro ave w/o others", row.macro_wo_others, wo_others, None),
     }
 
 
 def comparison_for_run(
-    config: Mapping[str, Any], judgments: list[Mapping[str, Any]], scores: Mapping[str, Any]
+    config: Mapping[str, Any], judgments: list[Mapping[str, Any]], scores: Scores
 ) -> dict[str, Any] | None:
     """The paper section for a run, or ``None`` when the run is linked to no published row."""
     row_id = config.get("paper_row") or recipe_paper_row(config.get("model"))
     if not row_id:
         return None
     row = load_table5().row(str(row_id), where="run.json paper_row")
-    setup = measured_setup_for_run(config, judgments, scores.get("totals", {}).get("n_samples"), row)
+    setup = measured_setup_for_run(config, judgments, scores.totals.n_samples, row)
     return paper_section(row, scores, setup)

@@ -3,10 +3,10 @@ human labels ``harness calibrate`` stored in the run (as report.md shows it)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from harness.report.escape import html_text as esc
+from harness.scoring.records import Scores
 
 
 def _fmt(value: float | None) -> str:
@@ -17,9 +17,9 @@ def _interval(ci: Any) -> str:
     return "–" if not ci else f"{ci[0]:.3f}–{ci[1]:.3f}"
 
 
-def calibration_html(scores: Mapping[str, Any]) -> str:
+def calibration_html(scores: Scores) -> str:
     """Per category and overall; empty without stored labels."""
-    calibration = scores.get("calibration")
+    calibration = scores.section("calibration")
     if not calibration:
         return ""
     rows = [

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from harness.report.judge_trust import trust_html
 from harness.report.templating import render
+from harness.scoring.records import Scores
 
 
 def _direction(delta: float) -> str:
@@ -25,7 +26,7 @@ def _direction(delta: float) -> str:
 def render_compare_html(
     names: Sequence[str],
     runs: Sequence[Mapping[str, Any]],
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[Scores],
     comparisons: Sequence[Mapping[str, Any]],
     cases: Sequence[Mapping[str, Any]],
     *,
@@ -34,20 +35,20 @@ def render_compare_html(
 ) -> str:
     """The page. ``runs`` are :meth:`RunDir.describe` dicts; ``comparisons`` and ``cases`` are for
     each run after the first against the first."""
-    order = scores[0]["column_order"]
+    order = scores[0].column_order
     return render(
         "compare.html.j2",
         names=list(names),
         runs=list(zip(names, runs, strict=True)),
         scored=list(zip(names, scores, strict=True)),
         order=order,
-        labels={g: scores[0]["columns"][g]["label"] for g in order},
+        labels={g: scores[0].columns[g].label for g in order},
         sections=list(zip(names[1:], comparisons, cases, strict=True)),
         display_names=display_names,
         notes=list(notes),
         direction=_direction,
         trusts=[
-            Markup(trust_html(s.get("judge_bias"), title=f"Trusting the judge: {n}"))
+            Markup(trust_html(s.section("judge_bias"), title=f"Trusting the judge: {n}"))
             for n, s in zip(names, scores, strict=True)
         ],
     )

@@ -7,31 +7,32 @@ Every text cell goes through :func:`harness.report.escape.csv_cell`: a display n
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-from collections.abc import Mapping
 from typing import Any
 
 from harness.report.escape import csv_cell
+from harness.scoring.records import Scores
 
 FIELDS = ("kind", "id", "label", "mean", "ci_low", "ci_high", "n", "n_samples", "n_unscored", "n_failed")
 
 
-def render_csv(scores: Mapping[str, Any]) -> str:
+def render_csv(scores: Scores) -> str:
+    """The CSV text: headline (when the scores have one), categories, columns, macros."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
 
-    def write(row: Mapping[str, Any]) -> None:
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+    def write(kind: str, key: str, label: str, figure: Any) -> None:
+        row = {"kind": kind, "id": key, "label": label, **dataclasses.asdict(figure)}
+        writer.writerow({name: csv_cell(value) for name, value in row.items()})
 
-    headline = scores.get("headline")  # absent from a scores dict older than headlines
-    if headline:
-        write({"kind": "headline", "id": headline["aggregation"], "label": headline["name"], **headline})
-    for cid, row in scores["categories"].items():
-        write({"kind": "category", "id": cid, "label": row["display_name"], **row})
-    for group in scores["column_order"]:
-        row = scores["columns"][group]
-        write({"kind": "column", "id": group, **row})
-    for key, label in (("macro", "macro ave"), ("macro_wo_others", "macro ave w/o others")):
-        write({"kind": "macro", "id": key, "label": label, **scores[key]})
+    if scores.headline:  # absent from scores older than headlines
+        write("headline", scores.headline.aggregation, scores.headline.name, scores.headline)
+    for cid, category in scores.categories.items():
+        write("category", cid, category.display_name, category)
+    for group in scores.column_order:
+        write("column", group, scores.columns[group].label, scores.columns[group])
+    write("macro", "macro", "macro ave", scores.macro)
+    write("macro", "macro_wo_others", "macro ave w/o others", scores.macro_wo_others)
     return buffer.getvalue()

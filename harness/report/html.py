@@ -49,6 +49,7 @@ from harness.report.escape import html_text
 from harness.report.judge_trust import trust_html
 from harness.report.rundir import RunDir
 from harness.scales import ScoreScale, check_record
+from harness.scoring.records import CategoryScore, ColumnScore, MacroScore, Scores
 from harness.specs import CategorySpec
 
 CHART_HEIGHT = 260
@@ -79,26 +80,28 @@ BAR_KIND_NAMES = {
 }
 
 
-def chart_bars(scores: Mapping[str, Any]) -> list[dict[str, Any]]:
+def chart_bars(scores: Scores) -> list[dict[str, Any]]:
     """Bars in display order: every category, then pooled multi-category columns, then the macros."""
-    bars = [
-        {"label": row["display_name"], "kind": "category", **_ci(row)}
-        for row in scores["categories"].values()
-    ]
-    for row in scores["columns"].values():
-        if len(row["categories"]) > 1:
-            bars.append({"label": row["label"], "kind": "column", **_ci(row)})
-    bars.append({"label": "macro ave", "kind": "macro", **_ci(scores["macro"])})
-    bars.append({"label": "macro ave w/o others", "kind": "macro", **_ci(scores["macro_wo_others"])})
+    bars = [_bar(row.display_name, "category", row, row.n) for row in scores.categories.values()]
+    for column in scores.columns.values():
+        if len(column.categories) > 1:
+            bars.append(_bar(column.label, "column", column, column.n))
+    bars.append(_bar("macro ave", "macro", scores.macro, None))
+    bars.append(_bar("macro ave w/o others", "macro", scores.macro_wo_others, None))
     return bars
 
 
-def _ci(row: Mapping[str, Any]) -> dict[str, Any]:
+def _bar(
+    label: str, kind: str, figure: CategoryScore | ColumnScore | MacroScore, n: int | None
+) -> dict[str, Any]:
+    """One bar: a figure's mean and interval (a macro has no ``n``)."""
     return {
-        "mean": row.get("mean"),
-        "ci_low": row.get("ci_low"),
-        "ci_high": row.get("ci_high"),
-        "n": row.get("n"),
+        "label": label,
+        "kind": kind,
+        "mean": figure.mean,
+        "ci_low": figure.ci_low,
+        "ci_high": figure.ci_high,
+        "n": n,
     }
 
 
@@ -138,12 +141,12 @@ def chart_legend() -> str:
     return str(_parts().legend(_legend_kinds()))
 
 
-def chart_model(scores: Mapping[str, Any]) -> dict[str, Any]:
+def chart_model(scores: Scores) -> dict[str, Any]:
     """Where everything of the bar chart goes (the template draws it; see :func:`render_chart`)."""
     bars = chart_bars(scores)
     width = MARGIN_LEFT + len(bars) * (BAR_WIDTH + BAR_GAP) + BAR_GAP
     height = MARGIN_TOP + CHART_HEIGHT + LABEL_SPACE
-    scale = ScoreScale.from_value(scores.get("scale"))  # the axis is the judge's declared scale
+    scale = scores.scale_or_default  # the axis is the judge's declared scale
     axis_max, step = nice_axis(scale, _chart_top(bars))
 
     def y(value: float) -> float:
@@ -203,7 +206,7 @@ def _bar_model(bar: Mapping[str, Any], x: float, y: Any) -> dict[str, Any]:
     return model
 
 
-def render_chart(scores: Mapping[str, Any]) -> str:
+def render_chart(scores: Scores) -> str:
     """An inline SVG bar chart of the means with 95% CI whiskers, its legend and its axis note.
 
     The axis is on the judge's declared scale, from its low end to a round value just above the
@@ -223,13 +226,13 @@ def paper_html(paper: Mapping[str, Any], *, heading: str = "h2") -> str:
     return str(_parts().paper(paper, heading))
 
 
-def _column_label(scores: Mapping[str, Any], group: str) -> str:
-    column = scores.get("columns", {}).get(group)
-    return column["label"] if column else group
+def _column_label(scores: Scores, group: str) -> str:
+    column = scores.columns.get(group)
+    return column.label if column else group
 
 
-def _category_rows(scores: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any], str]]:
-    return [(cid, row, _column_label(scores, row["group"])) for cid, row in scores["categories"].items()]
+def _category_rows(scores: Scores) -> list[tuple[str, CategoryScore, str]]:
+    return [(cid, row, _column_label(scores, row.group)) for cid, row in scores.categories.items()]
 
 
 def _text_block(text: Any, *, collapsed: bool) -> str:
@@ -239,7 +242,7 @@ def _text_block(text: Any, *, collapsed: bool) -> str:
 
 
 def _sample_rows(
-    run: RunDir, scores: Mapping[str, Any], categories: Mapping[str, CategorySpec]
+    run: RunDir, scores: Scores, categories: Mapping[str, CategorySpec]
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The sample table's rows (what each cell shows) and the categories present (id -> display name)."""
     by_id: dict[str, list[dict[str, Any]]] = {}
@@ -255,7 +258,8 @@ def _sample_rows(
         )
         category = str(generation.get("category") or (judgments[0].get("category") if judgments else ""))
         spec = categories.get(category)
-        display = (scores["categories"].get(category) or {}).get("display_name") or (
+        known = scores.categories.get(category)
+        display = (known.display_name if known else "") or (
             spec.display_name if spec is not None else category
         )
         present[category] = display
@@ -282,24 +286,22 @@ def _sample_rows(
     return rows, present
 
 
-def turns_html(scores: Mapping[str, Any]) -> str:
-    """Per-turn means (runs of multi-turn samples, ``scores["turns"]``), as in report.md."""
+def turns_html(scores: Scores) -> str:
+    """Per-turn means (runs of multi-turn samples, the ``turns`` section), as in report.md."""
     return str(_parts().turns(scores))
 
 
-def headline_html(scores: Mapping[str, Any]) -> str:
+def headline_html(scores: Scores) -> str:
     """The figure the run is quoted by, as in report.md (nothing for a scores dict without one)."""
     return str(_parts().headline(scores))
 
 
-def published_html(scores: Mapping[str, Any]) -> str:
+def published_html(scores: Scores) -> str:
     """Scores published for the dataset with this judge: for reference, marked as not measured here."""
     return str(_parts().published(scores))
 
 
-def render_html(
-    run: RunDir, scores: Mapping[str, Any], categories: Mapping[str, CategorySpec] | None = None
-) -> str:
+def render_html(run: RunDir, scores: Scores, categories: Mapping[str, CategorySpec] | None = None) -> str:
     """The whole ``report.html`` document. ``categories`` (the registry's when ``None``) says each
     category's display name and whether its judge saw the gold answer."""
     from harness.report.templating import render
@@ -313,15 +315,15 @@ def render_html(
         "report.html.j2",
         run_name=run.name,
         info=[(k, v) for k, v in run.describe().items() if v is not None],
-        totals=scores["totals"],
+        totals=scores.totals,
         notes=run.notes,
         scores=scores,
-        bootstrap=scores["bootstrap"],
+        bootstrap=scores.bootstrap,
         chart=chart_model(scores),
         legend_kinds=_legend_kinds(),
         category_rows=_category_rows(scores),
         category_options=sorted(present.items(), key=lambda item: (item[1], item[0])),
         sample_rows=rows,
         calibration=Markup(calibration_html(scores)),
-        trust=Markup(trust_html(scores.get("judge_bias"))),
+        trust=Markup(trust_html(scores.section("judge_bias"))),
     )

@@ -8,7 +8,8 @@ from typing import Any
 from harness.report.escape import markdown_text
 from harness.report.judge_trust import figure_lines
 from harness.report.rundir import RunDir
-from harness.scoring.headline import macro_name
+from harness.scoring.headline import scores_macro_name
+from harness.scoring.records import CategoryScore, Scores
 
 
 def fmt(value: float | None) -> str:
@@ -26,21 +27,21 @@ def _code(text: Any) -> str:
     return f"`{text}`" if "`" not in text and "\n" not in text and "|" not in text else _cell(text)
 
 
-def table5_markdown(rows: list[tuple[str, Mapping[str, Any]]]) -> str:
+def table5_markdown(rows: list[tuple[str, Scores]]) -> str:
     """Table 5 layout: one row per run, the report columns, then both macros."""
     order: list[str] = []
     for _, scores in rows:
-        order += [g for g in scores["column_order"] if g not in order]
-    labels = {}
+        order += [g for g in scores.column_order if g not in order]
+    labels: dict[str, str] = {}
     for _, scores in rows:
-        for g in scores["column_order"]:
-            labels.setdefault(g, scores["columns"][g]["label"])
+        for g in scores.column_order:
+            labels.setdefault(g, scores.columns[g].label)
     header = ["run", *[_cell(labels[g]) for g in order], "macro ave", "macro ave w/o others"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, scores in rows:
         cells = [_cell(name)]
-        cells += [fmt(scores["columns"][g]["mean"]) if g in scores["columns"] else "–" for g in order]
-        cells += [fmt(scores["macro"]["mean"]), fmt(scores["macro_wo_others"]["mean"])]
+        cells += [fmt(scores.columns[g].mean) if g in scores.columns else "–" for g in order]
+        cells += [fmt(scores.macro.mean), fmt(scores.macro_wo_others.mean)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -75,9 +76,9 @@ def paper_markdown(paper: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def turns_markdown(scores: Mapping[str, Any]) -> list[str]:
-    """Per-turn columns, for runs of multi-turn samples (``scores["turns"]``)."""
-    turns = scores.get("turns")
+def turns_markdown(scores: Scores) -> list[str]:
+    """Per-turn columns, for runs of multi-turn samples (the ``turns`` section)."""
+    turns = scores.section("turns")
     if not turns or not turns.get("overall"):
         return []
     numbers = sorted(turns["overall"], key=int)
@@ -88,11 +89,11 @@ def turns_markdown(scores: Mapping[str, Any]) -> list[str]:
         "| category | " + " | ".join(f"turn {t}" for t in numbers) + " | both turns |",
         "|" + "---|" * (len(numbers) + 2),
     ]
-    for cid, row in scores["categories"].items():
+    for cid, row in scores.categories.items():
         cells = [fmt(turns["categories"].get(cid, {}).get(t)) for t in numbers]
-        out.append(f"| {_cell(row['display_name'])} | " + " | ".join(cells) + f" | {fmt(row['mean'])} |")
+        out.append(f"| {_cell(row.display_name)} | " + " | ".join(cells) + f" | {fmt(row.mean)} |")
     overall = turns["overall"]
-    total = scores["totals"]["n"]
+    total = scores.totals.n
     pooled = (sum(overall[t]["mean"] * overall[t]["n"] for t in numbers) / total) if total else None
     out.append(
         "| **overall** | "
@@ -106,15 +107,15 @@ def turns_markdown(scores: Mapping[str, Any]) -> list[str]:
         "",
         "Each turn is judged on its own (the whole conversation shown); a category's figure pools both "
         "turns, and overall is the mean over every scored turn"
-        + (" (the headline)" if (scores.get("headline") or {}).get("aggregation") == "pooled" else "")
+        + (" (the headline)" if scores.headline and scores.headline.aggregation == "pooled" else "")
         + ". Turn intervals: 95% percentile bootstrap.",
     ]
     return out
 
 
-def published_markdown(scores: Mapping[str, Any]) -> list[str]:
+def published_markdown(scores: Scores) -> list[str]:
     """Scores published for the dataset with this judge, shown for reference and marked as such."""
-    published = scores.get("published")
+    published = scores.section("published")
     if not published:
         return []
     out = [
@@ -139,9 +140,9 @@ def published_markdown(scores: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def calibration_markdown(scores: Mapping[str, Any]) -> list[str]:
+def calibration_markdown(scores: Scores) -> list[str]:
     """The judge's mean beside the people's, estimated from the labels ``harness calibrate`` stored."""
-    calibration = scores.get("calibration")
+    calibration = scores.section("calibration")
     if not calibration:
         return []
     out = [
@@ -172,42 +173,58 @@ def calibration_markdown(scores: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def headline_markdown(scores: Mapping[str, Any]) -> list[str]:
+def headline_markdown(scores: Scores) -> list[str]:
     """The figure the run is quoted by, with what it averages and how its interval resamples."""
-    headline = scores.get("headline")
+    headline = scores.headline
     if not headline:
         return []
     return [
         "",
-        f"**Headline: {fmt(headline['mean'])}** (95% CI {fmt(headline['ci_low'])}–"
-        f"{fmt(headline['ci_high'])}), {_cell(headline['name'])}, over {headline['n']} scored items; "
-        f"the interval resamples each {_cell(headline['bootstrap_unit'])}.",
+        f"**Headline: {fmt(headline.mean)}** (95% CI {fmt(headline.ci_low)}–"
+        f"{fmt(headline.ci_high)}), {_cell(headline.name)}, over {headline.n} scored items; "
+        f"the interval resamples each {_cell(headline.bootstrap_unit)}.",
     ]
 
 
-def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
-    info = run.describe()
-    totals = scores["totals"]
-    boot = scores["bootstrap"]
+def _header(run: RunDir, scores: Scores) -> list[str]:
+    """Who produced the run, its sample counts and the judge's scale."""
+    totals, scale = scores.totals, scores.scale_or_default
     out = [f"# Evaluation report: {_cell(run.name)}", ""]
-    out += [f"- **{k}**: {_cell(v)}" for k, v in info.items() if v is not None]
+    out += [f"- **{k}**: {_cell(v)}" for k, v in run.describe().items() if v is not None]
     out.append(
-        f"- **samples**: {totals['n_samples']} ({totals['n']} scored, {totals['n_unscored']} unscored "
-        f"({totals['unscored_rate']:.1%}), {totals['n_failed']} failed ({totals['failed_rate']:.1%}))"
+        f"- **samples**: {totals.n_samples} ({totals.n} scored, {totals.n_unscored} unscored "
+        f"({totals.unscored_rate:.1%}), {totals.n_failed} failed ({totals.failed_rate:.1%}))"
     )
-    scale = scores.get("scale") or {"low": 0.0, "high": 1.0, "kind": "pointwise"}
-    out.append(
-        f"- **scale**: {scale['low']:g}..{scale['high']:g} ({_cell(scale['kind'])}, as the judge declared it)"
+    out.append(f"- **scale**: {scale.low:g}..{scale.high:g} ({_cell(scale.kind)}, as the judge declared it)")
+    return out
+
+
+def _macro_line(scores: Scores) -> str:
+    macro, wo = scores.macro, scores.macro_wo_others
+    return (
+        f"{scores_macro_name(scores)} {fmt(macro.mean)} (95% CI {fmt(macro.ci_low)}–{fmt(macro.ci_high)}); "
+        f"macro ave w/o others {fmt(wo.mean)} (95% CI {fmt(wo.ci_low)}–{fmt(wo.ci_high)})."
     )
+
+
+def _category_line(cid: str, row: CategoryScore) -> str:
+    sd = "" if row.repeat_sd is None else f" ({row.repeat_sd:.3f})"
+    return (
+        f"| {_cell(row.display_name)} ({_code(cid)}) | {_cell(row.group)} | {fmt(row.mean)} | "
+        f"{fmt(row.ci_low)}–{fmt(row.ci_high)} | {row.n} | {row.n_unscored} ({row.unscored_rate:.1%}) | "
+        f"{row.n_failed} ({row.failed_rate:.1%}) | {row.repeats}{sd} |"
+    )
+
+
+def render_markdown(run: RunDir, scores: Scores) -> str:
+    """The whole ``report.md``."""
+    boot = scores.bootstrap
+    out = _header(run, scores)
     out += headline_markdown(scores)
     out += ["", "## Scores (Table 5 layout)", "", table5_markdown([(run.name, scores)]), ""]
-    macro, macro_wo = scores["macro"], scores["macro_wo_others"]
-    out.append(
-        f"{macro_name(scores)} {fmt(macro['mean'])} (95% CI {fmt(macro['ci_low'])}–{fmt(macro['ci_high'])}); "
-        f"macro ave w/o others {fmt(macro_wo['mean'])} (95% CI {fmt(macro_wo['ci_low'])}–{fmt(macro_wo['ci_high'])})."
-    )
-    if scores.get("paper"):
-        out += ["", paper_markdown(scores["paper"])]
+    out.append(_macro_line(scores))
+    if scores.section("paper"):
+        out += ["", paper_markdown(scores.section("paper"))]
     out += [
         "",
         "## Per category",
@@ -215,21 +232,15 @@ def render_markdown(run: RunDir, scores: Mapping[str, Any]) -> str:
         "| category | column | mean | 95% CI | n scored | unscored | failed | repeats (sd) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for cid, row in scores["categories"].items():
-        sd = "" if row["repeat_sd"] is None else f" ({row['repeat_sd']:.3f})"
-        out.append(
-            f"| {_cell(row['display_name'])} ({_code(cid)}) | {_cell(row['group'])} | {fmt(row['mean'])} | "
-            f"{fmt(row['ci_low'])}–{fmt(row['ci_high'])} | {row['n']} | {row['n_unscored']} ({row['unscored_rate']:.1%}) | "
-            f"{row['n_failed']} ({row['failed_rate']:.1%}) | {row['repeats']}{sd} |"
-        )
+    out += [_category_line(cid, row) for cid, row in scores.categories.items()]
     out += [
         "",
         "Means are over scored samples; unscored and failed samples are excluded (never counted as 0) and their "
         "rates reported. `others` pools math and code. 95% intervals: "
-        f"{boot['method']} bootstrap, {boot['n_resamples']} resamples, seed {boot['seed']}.",
+        f"{boot.method} bootstrap, {boot.n_resamples} resamples, seed {boot.seed}.",
     ]
     out += turns_markdown(scores) + calibration_markdown(scores) + published_markdown(scores)
-    trust = figure_lines(scores.get("judge_bias"))
+    trust = figure_lines(scores.section("judge_bias"))
     if trust:
         out += ["", "## Trusting the judge", ""] + [f"- {_cell(line)}" for line in trust]
     if run.notes:

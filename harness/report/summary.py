@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.report.escape import terminal_text as _t
 from harness.scales import check_record
+from harness.scoring.records import Scores, Totals
 
 REASON_CHARS = 40  # keeps the table within 80 columns; longer reasons end in an ellipsis
 
@@ -61,38 +62,33 @@ def main_reasons(judgments: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return {category: counter.most_common(1)[0][0] for category, counter in counts.items()}
 
 
-def category_lines(scores: Mapping[str, Any], judgments: Iterable[Mapping[str, Any]]) -> list[CategoryLine]:
+def category_lines(scores: Scores, judgments: Iterable[Mapping[str, Any]]) -> list[CategoryLine]:
     """The rows, in the order of ``scores.json``'s categories."""
     reasons = main_reasons(judgments)
-    lines = []
-    for category, entry in scores.get("categories", {}).items():
-        n = int(entry.get("n_samples") or 0)
-        scored = int(entry.get("n") or 0)
-        unscored, failed = int(entry.get("n_unscored") or 0), int(entry.get("n_failed") or 0)
-        lines.append(
-            CategoryLine(
-                category=category,
-                label=str(entry.get("display_name") or category),
-                n=n,
-                scored=scored,
-                unscored=unscored,
-                failed=failed,
-                reason=reasons.get(category, "") if unscored or failed else "",
-                score=entry.get("mean"),
-            )
+    return [
+        CategoryLine(
+            category=category,
+            label=entry.display_name or category,
+            n=entry.n_samples,
+            scored=entry.n,
+            unscored=entry.n_unscored,
+            failed=entry.n_failed,
+            reason=reasons.get(category, "") if entry.n_unscored or entry.n_failed else "",
+            score=entry.mean,
         )
-    return lines
+        for category, entry in scores.categories.items()
+    ]
 
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def summary_table(lines: list[CategoryLine], totals: Mapping[str, Any]) -> Any:
+def summary_table(lines: list[CategoryLine], totals: Totals) -> Any:
     """A rich table of ``lines`` plus an ``all`` row from ``totals`` (``scores.json``'s)."""
     from rich.table import Table
 
-    show_failed = any(line.failed for line in lines) or bool(totals.get("n_failed"))
+    show_failed = any(line.failed for line in lines) or bool(totals.n_failed)
     table = Table(title="per category", title_justify="left", box=None, padding=(0, 1, 0, 0), pad_edge=False)
     table.add_column("category", overflow="fold", max_width=18)
     table.add_column("n", justify="right", no_wrap=True)
@@ -109,12 +105,12 @@ def summary_table(lines: list[CategoryLine], totals: Mapping[str, Any]) -> Any:
         table.add_row(*cells, _fmt(line.score), _t(line.reason))
     cells = [
         "all",
-        str(totals.get("n_samples", sum(x.n for x in lines))),
-        str(totals.get("n", sum(x.scored for x in lines))),
-        str(totals.get("n_unscored", sum(x.unscored for x in lines))),
+        str(totals.n_samples),
+        str(totals.n),
+        str(totals.n_unscored),
     ]
     if show_failed:
-        cells.append(str(totals.get("n_failed", sum(x.failed for x in lines))))
+        cells.append(str(totals.n_failed))
     table.add_section()
     table.add_row(*cells, "", "")
     return table

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
 from harness.scoring.columns import paper_columns
-from harness.scoring.headline import macro_name
+from harness.scoring.headline import scores_macro_name
+from harness.scoring.records import Scores
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -44,7 +45,7 @@ def _abbreviation(group: str, label: str, taken: set[str]) -> str:
 
 
 def table5(
-    rows: list[tuple[str, Mapping[str, Any]]],
+    rows: list[tuple[str, Scores]],
     *,
     title: str = "scores (Table 5 layout)",
     width: int | None = None,
@@ -55,27 +56,29 @@ def table5(
     labels: dict[str, str] = {}  # escaped for the console
     raw_labels: dict[str, str] = {}
     for _, scores in rows:
-        for group in scores["column_order"]:
+        for group in scores.column_order:
             if group not in order:
                 order.append(group)
-            raw_labels.setdefault(group, scores["columns"][group]["label"])
-            labels.setdefault(group, _t(scores["columns"][group]["label"]))
+            raw_labels.setdefault(group, scores.columns[group].label)
+            labels.setdefault(group, _t(scores.columns[group].label))
     ci_lines = [
-        f"{_t(name)}: macro ave 95% CI {fmt(s['macro']['ci_low'])}–{fmt(s['macro']['ci_high'])}, "
-        f"w/o others {fmt(s['macro_wo_others']['ci_low'])}–{fmt(s['macro_wo_others']['ci_high'])}"
+        f"{_t(name)}: macro ave 95% CI {fmt(s.macro.ci_low)}–{fmt(s.macro.ci_high)}, "
+        f"w/o others {fmt(s.macro_wo_others.ci_low)}–{fmt(s.macro_wo_others.ci_high)}"
         for name, s in rows
     ]
     note = "mean over scored samples; per-column n and CIs in scores.json / report.html"
 
-    def value(scores: Mapping[str, Any], group: str) -> str:
-        column = scores["columns"].get(group)
-        return "–" if column is None else fmt(column["mean"])
+    def value(scores: Scores, group: str) -> str:
+        column = scores.columns.get(group)
+        return "–" if column is None else fmt(column.mean)
 
     needed = RUN_MIN + 1 + (len(order) + 2) * (CELL + 1)
     if width is None or needed <= width:
         taken: set[str] = set()
         short = {g: _t(_abbreviation(g, raw_labels[g], taken)) for g in order}
-        macro = " / ".join(dict.fromkeys(macro_name(s) for _, s in rows))  # of category or of column means
+        macro = " / ".join(
+            dict.fromkeys(scores_macro_name(s) for _, s in rows)
+        )  # of category or of column means
         legend = (
             ", ".join(f"{short[g]} = {labels[g]}" for g in order)
             + f", macro = {macro}, w/o = macro ave w/o others"
@@ -97,8 +100,8 @@ def table5(
             table.add_row(
                 _t(name),
                 *[value(scores, g) for g in order],
-                fmt(scores["macro"]["mean"]),
-                fmt(scores["macro_wo_others"]["mean"]),
+                fmt(scores.macro.mean),
+                fmt(scores.macro_wo_others.mean),
             )
         return table
     table = Table(
@@ -114,8 +117,8 @@ def table5(
         table.add_column(_t(name), justify="right", overflow="fold", min_width=CELL)
     for group in order:
         table.add_row(labels[group], *[value(scores, group) for _, scores in rows])
-    table.add_row("macro ave", *[fmt(s["macro"]["mean"]) for _, s in rows], style="bold")
-    table.add_row("macro ave w/o others", *[fmt(s["macro_wo_others"]["mean"]) for _, s in rows], style="bold")
+    table.add_row("macro ave", *[fmt(s.macro.mean) for _, s in rows], style="bold")
+    table.add_row("macro ave w/o others", *[fmt(s.macro_wo_others.mean) for _, s in rows], style="bold")
     return table
 
 

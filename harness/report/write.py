@@ -17,10 +17,10 @@ from harness.report.html import render_html
 from harness.report.markdown import render_markdown
 from harness.report.rundir import RunDir, read_run_dir
 from harness.runs.layout import JUDGMENTS, RUN_FILE, report_file_names
-from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.aggregate import score_judgments
 from harness.scoring.bias import pointwise_bias
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from harness.scoring.records import Scores
 from harness.scoring.turns import has_turns, turn_scores
 from harness.specs import CategorySpec
 
@@ -31,8 +31,9 @@ def scores_for_run(
     categories: Mapping[str, CategorySpec] | None = None,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
-) -> dict[str, Any]:
-    """The scores dict for a loaded run, with a ``run`` header (name, model, judge, dataset).
+) -> Scores:
+    """The scores of a loaded run, with a ``run`` header (name, model, judge, dataset) and the
+    report's sections (notes, jury, turns, published, judge bias, calibration).
 
     A run linked to a published Table 5 row (its config's ``paper_row``, or its model's recipe) also
     gets a ``paper`` section: published and measured per column, and whether they are comparable.
@@ -40,42 +41,60 @@ def scores_for_run(
     scores = score_judgments(
         run.judgments, categories=categories, n_resamples=n_resamples, seed=seed, headline=run_headline(run)
     )
-    rejected = scores.get("rejected_scores") or []
-    if rejected:
-        scale = scores["scale"]
-        run.notes.append(
-            f"{run.judgments_file}: {len(rejected)} judgment(s) marked scored had a score that is not a number "
-            f"within {scale['low']:g}..{scale['high']:g}; they count as unscored (first: {rejected[0]})"
-        )
-    scores = {**scores, "run": run.describe(), "notes": list(run.notes)}
+    _note_rejected(run, scores)
+    scores = scores.with_sections(run=run.describe(), notes=list(run.notes))
     if run.jury is not None:  # only a jury run: a single judge's scores.json is unchanged
-        scores["jury"] = run.jury
+        scores = scores.with_sections(jury=run.jury)
     if has_turns(run.judgments):  # multi-turn samples: per-turn columns (harness.scoring.turns)
-        scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
-        scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)
-    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
-    applied = run.config.get("max_new_tokens")  # the length that applied (a dataset's default, say)
-    if isinstance(applied, dict) and isinstance(run_config, dict) and isinstance(applied.get("value"), int):
-        run_config = {**run_config, "max_new_tokens": applied["value"]}
-    published = published_for_run(scores["run"], run_config, run.config.get("decoding"))
+        turns = turn_scores(run.judgments, scale=scores.scale_or_default, n_resamples=n_resamples, seed=seed)
+        scores = scores.with_sections(turns=turns)
+    run_config = _applied_config(run)
+    published = published_for_run(scores.run, run_config, run.config.get("decoding"))
     if published is not None:
-        scores["published"] = published
-    scores["judge_bias"] = pointwise_bias(
+        scores = scores.with_sections(published=published)
+    bias = pointwise_bias(
         run.judgments,
         run.generations,
-        scale=scores.get("scale"),
-        models=[m for m in (scores["run"].get("model"),) if m],
+        scale=None if scores.scale is None else scores.scale.to_dict(),
+        models=[m for m in (scores.run.get("model"),) if m],
         configured_judge=_configured_judge_model(run_config),
         n_resamples=n_resamples,
         seed=seed,
     )
+    scores = scores.with_sections(judge_bias=bias)
     calibration = calibration_for_run(run, n_resamples=n_resamples, seed=seed)
     if calibration is not None:
-        scores["calibration"] = calibration
+        scores = scores.with_sections(calibration=calibration)
         run.notes.extend(calibration["notes"])
-    scores["notes"] = list(run.notes)  # with a note on stored labels that could not be used
+    scores = scores.with_sections(notes=list(run.notes))  # with a note on labels that could not be used
     paper = comparison_for_run(run_config, run.judgments, scores)
-    return {**scores, "paper": paper} if paper is not None else scores
+    return scores.with_sections(paper=paper) if paper is not None else scores
+
+
+def _note_rejected(run: RunDir, scores: Scores) -> None:
+    """A note on judgments marked scored whose score was not a number in the judge's scale."""
+    rejected = scores.rejected_scores or ()
+    if rejected:
+        scale = scores.scale_or_default
+        run.notes.append(
+            f"{run.judgments_file}: {len(rejected)} judgment(s) marked scored had a score that is not a number "
+            f"within {scale.low:g}..{scale.high:g}; they count as unscored (first: {rejected[0]})"
+        )
+
+
+def _applied_config(run: RunDir) -> Any:
+    """The run's recorded configuration, with the length limit that applied (a dataset's default)."""
+    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
+    applied = run.config.get("max_new_tokens")
+    if isinstance(applied, dict) and isinstance(run_config, dict) and isinstance(applied.get("value"), int):
+        run_config = {**run_config, "max_new_tokens": applied["value"]}
+    return run_config
+
+
+def scores_json(scores: Scores) -> str:
+    """The text of ``scores.json``: strict JSON (allow_nan=False: a NaN here would be a bug, not a
+    figure), indented, not ASCII-escaped."""
+    return json.dumps(scores.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def _configured_judge_model(config: Any) -> str | None:
@@ -175,8 +194,8 @@ def write_report(
     categories: Mapping[str, CategorySpec] | None = None,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
-) -> dict[str, Any]:
-    """Score ``run_dir`` and write the report files into it; returns the scores dict.
+) -> Scores:
+    """Score ``run_dir`` and write the report files into it; returns the scores.
 
     With a judgments file other than ``judgments.jsonl`` (another judge's), the outputs are named
     after it (``scores-<stem>.json`` ...) so they do not overwrite the main judge's report.
@@ -190,9 +209,8 @@ def write_report(
         categories = get_registry().categories()
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
     names = report_file_names(run.judgments_file)
-    # allow_nan=False: scores.json is strict JSON; a NaN here would be a bug, not a figure
     texts = (
-        json.dumps(scores, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+        scores_json(scores),
         render_csv(scores),
         render_markdown(run, scores),
         render_html(run, scores, categories),

@@ -53,6 +53,7 @@ from harness.runs.turns import (
 )
 from harness.sample_turns import TURN_SEPARATOR
 from harness.scales import ScoreScale, check_judgment, resolve_scale
+from harness.scoring.records import Scores
 
 if TYPE_CHECKING:
     from harness.judging.settings import JudgeSettings
@@ -69,7 +70,7 @@ class RunResult:
     generated_now: int = 0
     judged_now: int = 0
     failed: int = 0
-    scores: dict[str, Any] | None = None
+    scores: Scores | None = None
     judge_stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -807,8 +808,8 @@ def _run_eval(
         run_dir, judgments_file=JUDGMENTS, categories=run_categories(config, registry, samples)
     )
     drift = drift_record(records)
-    if result.scores and result.scores.get("jury"):
-        drift["jury"] = result.scores["jury"]
+    if result.scores and result.scores.section("jury"):
+        drift["jury"] = result.scores.section("jury")
     for line in change_lines(drift["judge_drift"]["changes"]):
         log(line)
     previous = read_run(run_dir).get("judge_stats_history", [])

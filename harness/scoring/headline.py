@@ -6,7 +6,7 @@ column means. FastChat's single-judge score (``fastchat/llm_judge/show_result.py
 mean ``score`` over every row of the judgment file after dropping unrated rows (``-1``): the mean
 over every scored (question, turn) pair, pooled across categories and turns.
 
-* ``macro``: ``scores["macro"]``, whose interval resamples samples within each category
+* ``macro``: ``Scores.macro``, whose interval resamples samples within each category
   (:mod:`.bootstrap`).
 * ``pooled``: the mean over every scored item (an item's judge repeats averaged first, as
   everywhere). Its interval resamples *questions* within each category, each with all its turns:
@@ -22,12 +22,13 @@ over every scored (question, turn) pair, pooled across categories and turns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from harness.scoring.bootstrap import CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, percentile_interval
+from harness.scoring.records import ColumnScore, Headline, MacroScore, Scores
 from harness.specs import HEADLINES
 
 DEFAULT_HEADLINE = HEADLINES[0]
@@ -51,11 +52,16 @@ def question_ids(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return found
 
 
-def macro_name(scores: Mapping[str, Any]) -> str:
-    """``macro ave`` in words: of category means when every column is one category (a multi-turn benchmark's)."""
-    columns = scores.get("columns") or {}
-    single = all(len(row.get("categories") or ()) <= 1 for row in columns.values())
+def macro_name(column_categories: Iterable[Sequence[str]]) -> str:
+    """``macro ave`` in words (from each column's categories): of category means when every column
+    is one category (a multi-turn benchmark's), else of column means."""
+    single = all(len(categories) <= 1 for categories in column_categories)
     return f"macro ave (mean of {'category' if single else 'column'} means)"
+
+
+def scores_macro_name(scores: Scores) -> str:
+    """:func:`macro_name` of a run's scores."""
+    return macro_name(column.categories for column in scores.columns.values())
 
 
 def pooled_name(questions: Mapping[str, str]) -> str:
@@ -99,40 +105,25 @@ def pooled_mean(
 
 def headline_figure(
     aggregation: str,
-    scores: Mapping[str, Any],
+    columns: Mapping[str, ColumnScore],
+    macro: MacroScore,
     values: Mapping[str, tuple[str, float]],
     questions: Mapping[str, str],
     *,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
-) -> dict[str, Any]:
-    """``scores.json``'s ``headline`` from its other figures and the scored ``values``."""
+) -> Headline:
+    """``scores.json``'s ``headline`` from the column and macro figures and the scored ``values``."""
     if check_headline(aggregation) == "macro":
-        macro = scores["macro"]
-        return {
-            "aggregation": "macro",
-            "name": macro_name(scores),
-            "mean": macro["mean"],
-            "ci_low": macro["ci_low"],
-            "ci_high": macro["ci_high"],
-            "n": len(values),
-            "bootstrap_unit": MACRO_UNIT,
-        }
+        name, unit = macro_name(c.categories for c in columns.values()), MACRO_UNIT
+        return Headline("macro", name, macro.mean, macro.ci_low, macro.ci_high, len(values), unit)
     mean, replicates = pooled_mean(values, questions, n_resamples=n_resamples, seed=seed)
     low, high = (None, None) if replicates is None else percentile_interval(replicates, confidence)
-    return {
-        "aggregation": "pooled",
-        "name": pooled_name(questions),
-        "mean": mean,
-        "ci_low": low,
-        "ci_high": high,
-        "n": len(values),
-        "bootstrap_unit": POOLED_UNIT,
-    }
+    return Headline("pooled", pooled_name(questions), mean, low, high, len(values), POOLED_UNIT)
 
 
-def headline_text(headline: Mapping[str, Any] | None) -> str | None:
+def headline_text(headline: Headline | None) -> str | None:
     """One line for terminals and reports (fits 80 columns):
     ``headline 5.500 (95% CI 5.113–5.887): mean over every scored (question, turn)``."""
     if not headline:
@@ -142,6 +133,6 @@ def headline_text(headline: Mapping[str, Any] | None) -> str | None:
         return "–" if value is None else f"{value:.3f}"
 
     return (
-        f"headline {fmt(headline['mean'])} (95% CI {fmt(headline['ci_low'])}–{fmt(headline['ci_high'])}): "
-        f"{headline['name']}"
+        f"headline {fmt(headline.mean)} (95% CI {fmt(headline.ci_low)}–{fmt(headline.ci_high)}): "
+        f"{headline.name}"
     )

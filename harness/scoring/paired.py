@@ -166,7 +166,7 @@ def paired_headline(
     if check_headline(aggregation) == "macro":
         return {
             "aggregation": "macro",
-            "name": macro_name(result),
+            "name": macro_name(row.get("categories") or () for row in result["columns"].values()),
             **result["macro"],
             "bootstrap_unit": MACRO_UNIT,
         }

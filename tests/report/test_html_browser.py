@@ -88,7 +88,7 @@ def test_report_renders_without_console_errors(tmp_path, make_run):
     # chart: one bar per category, the pooled others column, and both macros
     svg = re.search(r'<svg id="category-chart".*?</svg>', dom, re.S)
     assert svg is not None
-    assert svg.group(0).count('<rect class="bar"') == len(scores["categories"]) + 1 + 2
+    assert svg.group(0).count('<rect class="bar"') == len(scores.categories) + 1 + 2
     assert svg.group(0).count('class="whisker"') >= 3 * 13 - 3
     # the browsable sample view: every sample row present and shown by the filter script
     assert dom.count('<tr class="sample"') == 30

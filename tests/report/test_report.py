@@ -27,7 +27,7 @@ def test_write_report_files_and_scores_format(tmp_path, make_run):
     for name in ("scores.json", "scores.csv", "report.md", "report.html"):
         assert (run / name).is_file()
     on_disk = json.loads((run / "scores.json").read_text(encoding="utf-8"))
-    assert on_disk["categories"] == scores["categories"]
+    assert on_disk["categories"] == scores.to_dict()["categories"]
     for key in ("mean", "n", "ci_low", "ci_high", "n_unscored", "n_failed"):
         assert key in on_disk["categories"]["math"]
     for key in ("macro", "macro_wo_others"):
@@ -68,8 +68,8 @@ def test_other_judges_report_does_not_overwrite(tmp_path, make_run):
     main = write_report(run, n_resamples=200)
     other = write_report(run, judgments_file="judgments-gpt-4o.jsonl", n_resamples=200)
     assert (run / "scores-gpt-4o.json").is_file() and (run / "report-gpt-4o.html").is_file()
-    assert json.loads((run / "scores.json").read_text(encoding="utf-8"))["macro"] == main["macro"]
-    assert other["macro"] != main["macro"]
+    assert json.loads((run / "scores.json").read_text(encoding="utf-8"))["macro"] == main.to_dict()["macro"]
+    assert other.macro != main.macro
 
 
 def test_cli_report_and_compare(tmp_path, make_run):

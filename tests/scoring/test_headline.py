@@ -35,20 +35,20 @@ def test_pooled_is_the_mean_over_scored_turns_and_macro_the_mean_of_category_mea
     ]
     pooled = score_judgments(records, categories={}, headline="pooled", n_resamples=300)
     # repeats of a turn are averaged first (3 for q3 turn 2), as FastChat has one row per turn
-    assert pooled["headline"]["mean"] == pytest.approx((9 + 3 + 3 + 6 + 3) / 5)
-    assert pooled["headline"]["n"] == 5 and pooled["macro"]["mean"] == pytest.approx((9 + 15 / 4) / 2)
+    assert pooled.headline.mean == pytest.approx((9 + 3 + 3 + 6 + 3) / 5)
+    assert pooled.headline.n == 5 and pooled.macro.mean == pytest.approx((9 + 15 / 4) / 2)
     macro = score_judgments(records, categories={}, n_resamples=300)
-    assert macro["headline"]["aggregation"] == "macro" and macro["headline"]["mean"] == macro["macro"]["mean"]
-    assert macro["headline"]["ci_low"] == macro["macro"]["ci_low"]
+    assert macro.headline.aggregation == "macro" and macro.headline.mean == macro.macro.mean
+    assert macro.headline.ci_low == macro.macro.ci_low
 
 
 def test_the_pooled_interval_resamples_questions_with_both_turns():
     # every question's two turns average 5: resampling questions can only give 5; resampling turns
     # one by one would give an interval around it
     records = [r for q in range(12) for r in (turn(f"q{q}", 1, 1 + q % 3), turn(f"q{q}", 2, 9 - q % 3))]
-    headline = score_judgments(records, categories={}, headline="pooled", n_resamples=500)["headline"]
-    assert headline["mean"] == headline["ci_low"] == headline["ci_high"] == pytest.approx(5.0)
-    assert headline["bootstrap_unit"] == "question with all its turns, within its category"
+    headline = score_judgments(records, categories={}, headline="pooled", n_resamples=500).headline
+    assert headline.mean == headline.ci_low == headline.ci_high == pytest.approx(5.0)
+    assert headline.bootstrap_unit == "question with all its turns, within its category"
 
 
 def test_paired_pooled_delta_resamples_questions():

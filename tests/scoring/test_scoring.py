@@ -28,30 +28,30 @@ def test_unscored_and_failed_are_excluded_not_zero():
         ],
         n_resamples=200,
     )
-    row = scores["categories"]["rewrite"]
-    assert row["mean"] == pytest.approx(0.75) and row["n"] == 2
-    assert (row["n_unscored"], row["n_failed"], row["n_samples"]) == (1, 1, 4)
-    assert row["unscored_rate"] == pytest.approx(0.25) and row["failed_rate"] == pytest.approx(0.25)
-    assert scores["totals"]["n"] == 2 and scores["totals"]["n_samples"] == 4
+    row = scores.categories["rewrite"]
+    assert row.mean == pytest.approx(0.75) and row.n == 2
+    assert (row.n_unscored, row.n_failed, row.n_samples) == (1, 1, 4)
+    assert row.unscored_rate == pytest.approx(0.25) and row.failed_rate == pytest.approx(0.25)
+    assert scores.totals.n == 2 and scores.totals.n_samples == 4
 
 
 def test_all_unscored_category_has_no_mean():
     scores = score_judgments([j("a", "rewrite", 1.0), j("b", "extract")], n_resamples=200)
-    assert scores["categories"]["extract"]["mean"] is None
-    assert scores["macro"]["columns"] == ["rewrite"] and scores["macro"]["mean"] == pytest.approx(1.0)
+    assert scores.categories["extract"].mean is None
+    assert list(scores.macro.columns) == ["rewrite"] and scores.macro.mean == pytest.approx(1.0)
 
 
 def test_others_pools_math_and_code_samples():
     judgments = [j(f"m{i}", "math", 1.0) for i in range(3)] + [j("c0", "code", 0.0)]
     judgments += [j("r0", "rewrite", 0.5)]
     scores = score_judgments(judgments, n_resamples=200)
-    assert scores["columns"]["others"]["categories"] == ["code", "math"]
-    assert scores["columns"]["others"]["mean"] == pytest.approx(0.75)  # pooled, not (1.0 + 0.0) / 2
-    assert scores["columns"]["others"]["n"] == 4
-    assert scores["column_order"] == ["others", "rewrite"]
-    assert scores["macro"]["mean"] == pytest.approx((0.75 + 0.5) / 2)
-    assert scores["macro_wo_others"]["mean"] == pytest.approx(0.5)
-    assert scores["macro_wo_others"]["columns"] == ["rewrite"]
+    assert list(scores.columns["others"].categories) == ["code", "math"]
+    assert scores.columns["others"].mean == pytest.approx(0.75)  # pooled, not (1.0 + 0.0) / 2
+    assert scores.columns["others"].n == 4
+    assert list(scores.column_order) == ["others", "rewrite"]
+    assert scores.macro.mean == pytest.approx((0.75 + 0.5) / 2)
+    assert scores.macro_wo_others.mean == pytest.approx(0.5)
+    assert list(scores.macro_wo_others.columns) == ["rewrite"]
 
 
 def test_macro_definitions():
@@ -65,10 +65,10 @@ def test_repeats_are_averaged_per_sample_first():
     judgments = [j("a", "extract", s, repeat=r) for r, s in enumerate([0.0, 0.0, 1.0])]
     judgments.append(j("b", "extract", 1.0))
     scores = score_judgments(judgments, n_resamples=200)
-    row = scores["categories"]["extract"]
-    assert row["mean"] == pytest.approx((1 / 3 + 1.0) / 2)  # not 2/4
-    assert row["n"] == 2 and row["repeats"] == 3
-    assert row["repeat_sd"] == pytest.approx(np.std([0.0, 0.0, 1.0]))
+    row = scores.categories["extract"]
+    assert row.mean == pytest.approx((1 / 3 + 1.0) / 2)  # not 2/4
+    assert row.n == 2 and row.repeats == 3
+    assert row.repeat_sd == pytest.approx(np.std([0.0, 0.0, 1.0]))
 
 
 def test_retry_after_failure_replaces_the_failed_line():
@@ -82,13 +82,11 @@ def test_judgment_objects_and_bad_records():
     scores = score_judgments(
         [Judgment(id="a", category="extract", score=0.25, status="scored")], n_resamples=200
     )
-    assert scores["categories"]["extract"]["mean"] == 0.25
+    assert scores.categories["extract"].mean == 0.25
     # a score outside 0..1 on disk is not a figure: counted as unscored, with the reason listed
     scores = score_judgments([j("a", "extract", 1.5), j("b", "extract", 0.5)], n_resamples=50)
-    assert (
-        scores["categories"]["extract"]["mean"] == 0.5 and scores["categories"]["extract"]["n_unscored"] == 1
-    )
-    assert len(scores["rejected_scores"]) == 1 and "out of range" in scores["rejected_scores"][0]
+    assert scores.categories["extract"].mean == 0.5 and scores.categories["extract"].n_unscored == 1
+    assert len(scores.rejected_scores) == 1 and "out of range" in scores.rejected_scores[0]
     with pytest.raises(DataError, match="status"):
         score_judgments([{"id": "a", "category": "extract", "score": None, "status": "weird"}])
     with pytest.raises(DataError, match="differs"):
@@ -101,18 +99,18 @@ def test_bootstrap_is_seeded_and_sized_right():
     a = score_judgments(judgments, seed=1)
     b = score_judgments(list(reversed(judgments)), seed=1)
     c = score_judgments(judgments, seed=2)
-    row = a["categories"]["open_qa"]
-    assert row == b["categories"]["open_qa"]  # same seed, any input order: same interval
-    assert (row["ci_low"], row["ci_high"]) != (
-        c["categories"]["open_qa"]["ci_low"],
-        c["categories"]["open_qa"]["ci_high"],
+    row = a.categories["open_qa"]
+    assert row == b.categories["open_qa"]  # same seed, any input order: same interval
+    assert (row.ci_low, row.ci_high) != (
+        c.categories["open_qa"].ci_low,
+        c.categories["open_qa"].ci_high,
     )
-    assert row["ci_low"] < row["mean"] < row["ci_high"]
-    width = row["ci_high"] - row["ci_low"]
+    assert row.ci_low < row.mean < row.ci_high
+    width = row.ci_high - row.ci_low
     assert 0.08 < width < 0.12  # ~ 2 * 1.96 * sqrt(0.25 / 400) = 0.098
     constant = score_judgments([j(f"s{i}", "extract", 0.7) for i in range(5)], n_resamples=200)
-    assert constant["categories"]["extract"]["ci_low"] == pytest.approx(0.7)
-    assert constant["macro"]["ci_high"] == pytest.approx(0.7)
+    assert constant.categories["extract"].ci_low == pytest.approx(0.7)
+    assert constant.macro.ci_high == pytest.approx(0.7)
 
 
 def test_paired_comparison():
@@ -152,12 +150,12 @@ def test_paired_comparison():
 def test_an_invalid_score_on_disk_counts_as_unscored(bad):
     records = [{"id": "a", "category": "extract", "score": bad, "status": "scored"}, j("b", "extract", 0.75)]
     scores = score_judgments(records, n_resamples=50)
-    row = scores["categories"]["extract"]
-    assert row["mean"] == 0.75 and row["n"] == 1 and row["n_unscored"] == 1
-    assert scores["totals"]["n_unscored"] == 1
-    [reason] = scores["rejected_scores"]
+    row = scores.categories["extract"]
+    assert row.mean == 0.75 and row.n == 1 and row.n_unscored == 1
+    assert scores.totals.n_unscored == 1
+    [reason] = scores.rejected_scores
     assert reason.startswith("judgment 1 (id 'a'): ") and ("not a" in reason or "out of range" in reason)
-    json.dumps(scores, allow_nan=False)  # strict JSON
+    json.dumps(scores.to_dict(), allow_nan=False)  # strict JSON
 
 
 def test_a_declared_scale_is_used_for_checks_and_reported():
@@ -165,10 +163,10 @@ def test_a_declared_scale_is_used_for_checks_and_reported():
     records = [{**j(f"s{i}", "extract", float(i)), "scale": ten} for i in range(1, 11)]
     records.append({**j("s0", "extract", 0.5), "scale": ten})  # below 1: rejected
     scores = score_judgments(records, n_resamples=200)
-    row = scores["categories"]["extract"]
-    assert row["mean"] == 5.5 and row["n"] == 10 and row["n_unscored"] == 1
-    assert 1.0 <= row["ci_low"] < 5.5 < row["ci_high"] <= 10.0
-    assert scores["scale"] == ten
+    row = scores.categories["extract"]
+    assert row.mean == 5.5 and row.n == 10 and row.n_unscored == 1
+    assert 1.0 <= row.ci_low < 5.5 < row.ci_high <= 10.0
+    assert scores.scale is not None and scores.scale.to_dict() == ten
 
 
 def test_one_set_of_judgments_is_on_one_scale():

@@ -50,12 +50,12 @@ def judgments_for(columns: dict[str, float]) -> list[dict]:
 def check_row(columns: dict[str, float], macro: float, macro_wo_others: float) -> None:
     """Published column figures in, both published macros out (within 0.001), via the real scorer."""
     scores = score_judgments(judgments_for(columns), n_resamples=200)
-    assert scores["column_order"] == list(TABLE5_COLUMNS)
+    assert list(scores.column_order) == list(TABLE5_COLUMNS)
     for name, value in columns.items():
-        assert scores["columns"][name]["mean"] == pytest.approx(value)
-    assert abs(scores["macro"]["mean"] - macro) <= 0.001, (scores["macro"]["mean"], macro)
-    assert abs(scores["macro_wo_others"]["mean"] - macro_wo_others) <= 0.001, (
-        scores["macro_wo_others"]["mean"],
+        assert scores.columns[name].mean == pytest.approx(value)
+    assert abs(scores.macro.mean - macro) <= 0.001, (scores.macro.mean, macro)
+    assert abs(scores.macro_wo_others.mean - macro_wo_others) <= 0.001, (
+        scores.macro_wo_others.mean,
         macro_wo_others,
     )
 
