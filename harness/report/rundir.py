@@ -23,6 +23,7 @@ from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.runs.judgment_lines import read_judgment_lines
 from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILE
+from harness.runs.run_record import RunRecord
 from harness.sample_turns import turn_id
 
 
@@ -31,7 +32,7 @@ class RunDir:
     """A run directory's contents."""
 
     path: Path
-    config: dict[str, Any]
+    record: RunRecord  # run.json (empty for a directory without one)
     generations: dict[str, dict[str, Any]]
     judgments: list[dict[str, Any]]
     judgments_file: str = JUDGMENTS
@@ -40,23 +41,16 @@ class RunDir:
 
     @property
     def name(self) -> str:
-        return str(self.config.get("name") or self.path.name)
+        return self.record.name or self.path.name
 
     def describe(self) -> dict[str, Any]:
         """Who produced this run, for report headers."""
-
-        def text(key: str) -> str | None:
-            value = self.config.get(key)
-            if isinstance(value, dict):
-                value = value.get("name") or value.get("id") or json.dumps(value, ensure_ascii=False)
-            return None if value is None else str(value)
-
         return {
             "name": self.name,
             "dir": str(self.path),
-            "model": text("model"),
-            "judge": text("judge"),
-            "dataset": text("dataset"),
+            "model": self.record.model,
+            "judge": self.record.judge,
+            "dataset": self.record.dataset,
             "judgments_file": self.judgments_file,
         }
 
@@ -93,7 +87,7 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
     if not path.is_dir():
         raise DataError(f"{path}: not a run directory")
     notes: list[str] = []
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = {}  # run.json's dict, made a RunRecord below
     config_path = path / RUN_FILE
     if config_path.is_file():
         try:
@@ -135,7 +129,7 @@ def read_run_dir(path: Path | str, *, judgments_file: str = JUDGMENTS) -> RunDir
         notes.append(f"{GENERATIONS} is missing; the per-sample view shows judgments only")
     return RunDir(
         path=path,
-        config=config,
+        record=RunRecord.from_dict(config),
         generations=generations,
         judgments=judgments,
         judgments_file=judgments_path.name,

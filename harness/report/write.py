@@ -49,7 +49,7 @@ def scores_for_run(
         turns = turn_scores(run.judgments, scale=scores.scale_or_default, n_resamples=n_resamples, seed=seed)
         scores = scores.with_sections(turns=turns)
     run_config = _applied_config(run)
-    published = published_for_run(scores.run, run_config, run.config.get("decoding"))
+    published = published_for_run(scores.run, run_config, run.record.decoding)
     if published is not None:
         scores = scores.with_sections(published=published)
     bias = pointwise_bias(
@@ -82,12 +82,11 @@ def _note_rejected(run: RunDir, scores: Scores) -> None:
         )
 
 
-def _applied_config(run: RunDir) -> Any:
+def _applied_config(run: RunDir) -> dict[str, Any]:
     """The run's recorded configuration, with the length limit that applied (a dataset's default)."""
-    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
-    applied = run.config.get("max_new_tokens")
-    if isinstance(applied, dict) and isinstance(run_config, dict) and isinstance(applied.get("value"), int):
-        run_config = {**run_config, "max_new_tokens": applied["value"]}
+    run_config = dict(run.record.config)
+    if run.record.max_new_tokens is not None:
+        run_config["max_new_tokens"] = run.record.max_new_tokens
     return run_config
 
 

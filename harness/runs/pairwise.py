@@ -282,9 +282,9 @@ def judge_trust(
 
 
 def run_model(run_dir: Path) -> str:
-    from harness.runs.rundir import read_run
+    from harness.runs.rundir import read_run_record
 
-    return str(read_run(run_dir).get("model") or "")
+    return read_run_record(run_dir).model or ""
 
 
 def pointwise_scores(run_dir: Path) -> tuple[dict[str, float], str | None]:

@@ -40,6 +40,7 @@ from harness.runs.config import RunConfig
 from harness.runs.layout import CONFIG_FILE, LOCK_FILE, RUN_FILE, RUN_FILES
 from harness.runs.lock import RunDirBusy, run_dir_lock
 from harness.runs.records import read_json_object
+from harness.runs.run_record import EMPTY, RunRecord, load_run_record
 
 MAX_NAME_BYTES = 255
 KEY_PACKAGES = (
@@ -105,10 +106,16 @@ RUN_JSON_HINT = (
 
 
 def read_run(run_dir: Path) -> dict[str, Any]:
+    """``run.json`` of ``run_dir`` as the dict on disk (:func:`read_run_record` for the record)."""
+    return read_run_record(run_dir).to_dict()
+
+
+def read_run_record(run_dir: Path) -> RunRecord:
+    """The record of ``run_dir``'s ``run.json``; a usage error when there is none or it is damaged."""
     path = Path(run_dir) / RUN_FILE
     if not path.is_file():
         raise UsageError(f"{run_dir} is not a run directory (no {RUN_FILE})")
-    return read_json_object(path, hint=RUN_JSON_HINT)
+    return load_run_record(path, hint=RUN_JSON_HINT)
 
 
 def _existing_runs(out: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -430,7 +437,7 @@ def write_run_meta(
     """Create or update ``run.json`` (and ``config.yaml``), keeping fields written earlier."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
-    meta: dict[str, Any] = read_json_object(path, hint=RUN_JSON_HINT) if path.is_file() else {}
+    meta = (load_run_record(path, hint=RUN_JSON_HINT) if path.is_file() else EMPTY).to_dict()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     from harness.api.secrets import redact_url
 
