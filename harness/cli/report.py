@@ -17,6 +17,7 @@ from harness.runs.layout import JUDGMENTS, REPORT_HTML
 from harness.terminal import inert, json_text
 
 if TYPE_CHECKING:
+    from harness.scoring.comparison_records import Comparison
     from harness.scoring.records import Scores
 
 JudgmentsOption = Annotated[
@@ -336,14 +337,14 @@ def compare(
         )
         for other in loaded[1:]
     ]
-    _add_judge_differences(comparisons, names, loaded)
+    comparisons = _with_judge_differences(comparisons, names, loaded)
     if html is not None:
         _write_compare_html(html, names, loaded, scores, comparisons, cases)
     if as_json:
         payload = {
             "runs": [{"name": n, "scores": s.to_dict()} for n, s in zip(names, scores, strict=True)],
             "comparisons": [
-                {"a": names[0], "b": n, **c} for n, c in zip(names[1:], comparisons, strict=True)
+                {"a": names[0], "b": n, **c.to_dict()} for n, c in zip(names[1:], comparisons, strict=True)
             ],
         }
         typer.echo(json_text(payload, indent=2))
@@ -371,22 +372,26 @@ def compare(
         out.print(f"wrote {html}", markup=False, soft_wrap=True)
 
 
-def _add_judge_differences(comparisons: list[dict[str, Any]], names: list[str], loaded: list[Any]) -> None:
-    """``judge_differs`` on each comparison whose two runs different judge backends answered."""
+def _with_judge_differences(
+    comparisons: list[Comparison], names: list[str], loaded: list[Any]
+) -> list[Comparison]:
+    """The comparisons, each with ``judge_differs`` when different judge backends answered its runs."""
+    from dataclasses import replace
+
     from harness.runs.judge_drift import judge_difference
 
     base = (names[0], loaded[0].judgments)
-    for comparison, name, run in zip(comparisons, names[1:], loaded[1:], strict=True):
-        found = judge_difference(base, (name, run.judgments))
-        if found:
-            comparison["judge_differs"] = found
+    return [
+        replace(comparison, judge_differs=judge_difference(base, (name, run.judgments)) or None)
+        for comparison, name, run in zip(comparisons, names[1:], loaded[1:], strict=True)
+    ]
 
 
-def _print_judge_difference(out: Any, comparison: dict[str, Any]) -> None:
+def _print_judge_difference(out: Any, comparison: Comparison) -> None:
     from harness.report.escape import terminal_text
     from harness.runs.judge_drift import difference_lines
 
-    for line in difference_lines(comparison.get("judge_differs") or {}):
+    for line in difference_lines(dict(comparison.judge_differs or {})):
         out.print(terminal_text(line), markup=False)
 
 

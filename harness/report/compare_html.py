@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from harness.report.judge_trust import trust_html
 from harness.report.templating import render
+from harness.scoring.comparison_records import Comparison
 from harness.scoring.records import Scores
 
 
@@ -27,7 +28,7 @@ def render_compare_html(
     names: Sequence[str],
     runs: Sequence[Mapping[str, Any]],
     scores: Sequence[Scores],
-    comparisons: Sequence[Mapping[str, Any]],
+    comparisons: Sequence[Comparison],
     cases: Sequence[Mapping[str, Any]],
     *,
     display_names: Mapping[str, str],

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
 from harness.scoring.columns import paper_columns
+from harness.scoring.comparison_records import Comparison, Delta
 from harness.scoring.headline import scores_macro_name
 from harness.scoring.records import Scores
 
@@ -157,15 +158,34 @@ def paper_comparison(paper: Mapping[str, Any], *, name: str = "") -> Table:
     return table
 
 
-def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
+def _delta_rows(comparison: Comparison) -> list[tuple[str, Delta]]:
+    """The table's rows: the headline (when the runs have one), each column, both macros."""
+    headline = comparison.headline
+    rows = [(f"headline ({_t(headline.aggregation)})", headline.delta)] if headline else []
+    rows += [(_t(comparison.columns[g].label), comparison.columns[g].delta) for g in comparison.column_order]
+    return rows + [
+        ("macro ave", comparison.macro.delta),
+        ("macro ave w/o others", comparison.macro_wo_others.delta),
+    ]
+
+
+def _delta_cells(row: Delta) -> tuple[str, str, str, str]:
+    """Δ (green/red when p < 0.05), its interval, p and n."""
+    delta = row.delta
+    significant = delta is not None and row.p_value is not None and row.p_value < 0.05
+    style = ("green" if delta is not None and delta > 0 else "red") if significant else ""
+    shown = f"[{style}]{'' if delta is None or delta < 0 else '+'}{fmt(delta)}[/]" if style else fmt(delta)
+    return shown, f"{fmt(row.ci_low)} – {fmt(row.ci_high)}", fmt(row.p_value, 4), str(row.n_pairs)
+
+
+def deltas(comparison: Comparison, *, name_a: str, name_b: str) -> Table:
     """Paired deltas ``B - A`` per column and macro, with CIs and p-values."""
-    pairs = comparison["pairs"]
-    headline = comparison.get("headline")
+    pairs, boot, headline = comparison.pairs, comparison.bootstrap, comparison.headline
     table = Table(
         title=f"paired deltas: {_t(name_b)} − {_t(name_a)}",
-        caption=f"{pairs['n_paired']} samples scored in both runs ({pairs['n_common']} shared ids); "
-        f"{comparison['bootstrap']['n_resamples']} bootstrap resamples, seed {comparison['bootstrap']['seed']}"
-        + (f"; headline: {_t(headline['name'])}" if headline else ""),
+        caption=f"{pairs.n_paired} samples scored in both runs ({pairs.n_common} shared ids); "
+        f"{boot.n_resamples} bootstrap resamples, seed {boot.seed}"
+        + (f"; headline: {_t(headline.name)}" if headline else ""),
     )
     for col, justify in (
         ("column", "left"),
@@ -175,25 +195,8 @@ def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
         ("n", "right"),
     ):
         table.add_column(col, justify=justify)
-    rows = [(f"headline ({_t(headline['aggregation'])})", headline)] if headline else []
-    rows += [
-        (_t(comparison["columns"][g]["label"]), comparison["columns"][g]) for g in comparison["column_order"]
-    ]
-    rows += [("macro ave", comparison["macro"]), ("macro ave w/o others", comparison["macro_wo_others"])]
-    for label, row in rows:
-        delta = row["delta"]
-        style = (
-            ""
-            if delta is None or row["p_value"] is None or row["p_value"] >= 0.05
-            else ("green" if delta > 0 else "red")
-        )
-        table.add_row(
-            label,
-            f"[{style}]{'' if delta is None or delta < 0 else '+'}{fmt(delta)}[/]" if style else fmt(delta),
-            f"{fmt(row['ci_low'])} – {fmt(row['ci_high'])}",
-            fmt(row["p_value"], 4),
-            str(row["n_pairs"]),
-        )
+    for label, row in _delta_rows(comparison):
+        table.add_row(label, *_delta_cells(row))
     return table
 
 

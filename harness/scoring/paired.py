@@ -15,7 +15,9 @@ paired difference over every item scored in both runs, its questions resampled w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,15 @@ from harness.scoring.bootstrap import (
     shifted_p_value,
 )
 from harness.scoring.columns import OTHERS, column_label, column_order
+from harness.scoring.comparison_records import (
+    CategoryDelta,
+    ColumnDelta,
+    Comparison,
+    Delta,
+    HeadlineDelta,
+    MacroDelta,
+    PairCounts,
+)
 from harness.scoring.headline import (
     DEFAULT_HEADLINE,
     MACRO_UNIT,
@@ -39,41 +50,42 @@ from harness.scoring.headline import (
     pooled_name,
     question_ids,
 )
+from harness.scoring.records import BootstrapSettings
 from harness.scoring.samples import SampleOutcome, fold_records
 from harness.specs import CategorySpec
 
+PAIRED_METHOD = "paired percentile, stratified by category, shared replicates"
 
-def _delta(
-    observed: float | None, replicates: np.ndarray | None, confidence: float, n: int
-) -> dict[str, Any]:
+
+def _delta(observed: float | None, replicates: np.ndarray | None, confidence: float, n: int) -> Delta:
+    """The delta, its percentile interval and shifted-bootstrap p-value (all ``None`` without pairs)."""
     if observed is None or replicates is None:
-        return {"delta": None, "ci_low": None, "ci_high": None, "p_value": None, "n_pairs": n}
+        return Delta(delta=None, ci_low=None, ci_high=None, p_value=None, n_pairs=n)
     low, high = percentile_interval(replicates, confidence)
-    return {
-        "delta": observed,
-        "ci_low": low,
-        "ci_high": high,
-        "p_value": shifted_p_value(replicates, observed),
-        "n_pairs": n,
-    }
+    p_value = shifted_p_value(replicates, observed)
+    return Delta(delta=observed, ci_low=low, ci_high=high, p_value=p_value, n_pairs=n)
 
 
-def compare_outcomes(
-    outcomes_a: Mapping[str, SampleOutcome],
-    outcomes_b: Mapping[str, SampleOutcome],
-    *,
-    categories: Mapping[str, CategorySpec] | None = None,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-    confidence: float = CONFIDENCE,
-) -> dict[str, Any]:
-    """Deltas ``B - A`` per category, per column and for both macros (JSON-ready dict)."""
+@dataclass
+class _Pairs:
+    """The paired differences per category and their shared bootstrap replicate sums."""
+
+    diffs: dict[str, list[float]]
+    values: dict[str, np.ndarray]
+    sums: dict[str, np.ndarray]
+    all_categories: set[str]
+    group_of: dict[str, str]
+    display: dict[str, str]
+    order: list[str]
+    confidence: float
+
+
+def _check_pairable(
+    outcomes_a: Mapping[str, SampleOutcome], outcomes_b: Mapping[str, SampleOutcome]
+) -> list[str]:
+    """The shared sample ids; a data error when there are none or a sample changed category."""
     from harness.errors import DataError
 
-    if categories is None:
-        from harness.manager import get_registry
-
-        categories = get_registry().categories()
     common = sorted(set(outcomes_a) & set(outcomes_b))
     if not common:
         raise DataError("the two runs share no sample id; a paired comparison needs the same samples")
@@ -83,7 +95,20 @@ def compare_outcomes(
                 f"sample {sample_id!r} is category {outcomes_a[sample_id].category!r} in run A "
                 f"but {outcomes_b[sample_id].category!r} in run B"
             )
-    paired = [i for i in common if outcomes_a[i].status == "scored" and outcomes_b[i].status == "scored"]
+    return common
+
+
+def _pairs(
+    outcomes_a: Mapping[str, SampleOutcome],
+    outcomes_b: Mapping[str, SampleOutcome],
+    common: list[str],
+    paired: list[str],
+    categories: Mapping[str, CategorySpec],
+    *,
+    n_resamples: int,
+    seed: int,
+    confidence: float,
+) -> _Pairs:
     diffs: dict[str, list[float]] = {}
     for sample_id in paired:
         a, b = outcomes_a[sample_id], outcomes_b[sample_id]
@@ -94,66 +119,101 @@ def compare_outcomes(
     group_of = {c: (categories[c].group if c in categories else c) for c in all_categories}
     display = {c: (categories[c].display_name if c in categories else c) for c in all_categories}
     order = column_order(group_of.values())
-    rank = {g: i for i, g in enumerate(order)}
+    return _Pairs(diffs, values, sums, all_categories, group_of, display, order, confidence)
 
-    category_rows = {}
-    for c in sorted(all_categories, key=lambda c: (rank[group_of[c]], c)):
-        n = len(diffs.get(c, []))
-        category_rows[c] = {
-            "display_name": display[c],
-            **_delta(float(values[c].mean()) if n else None, sums[c] / n if n else None, confidence, n),
-        }
-    column_rows, column_reps = {}, {}
-    group_display = {g: display[c] for c, g in group_of.items() if c == g}
-    for group in order:
-        members = [c for c in all_categories if group_of[c] == group]
-        n = sum(len(diffs.get(c, [])) for c in members)
-        observed = sum(float(values[c].sum()) for c in members if c in values) / n if n else None
-        reps = sum(sums[c] for c in members if c in sums) / n if n else None
-        if reps is not None:
-            column_reps[group] = (observed, reps)
-        column_rows[group] = {
-            "label": column_label(group, group_display),
-            **_delta(observed, reps, confidence, n),
-        }
 
-    def macro(include: list[str]) -> dict[str, Any]:
-        used = [g for g in include if g in column_reps]
-        if not used:
-            return {**_delta(None, None, confidence, 0), "columns": []}
-        observed = float(np.mean([column_reps[g][0] for g in used]))
-        reps = np.mean(np.stack([column_reps[g][1] for g in used]), axis=0)
-        return {
-            **_delta(observed, reps, confidence, sum(column_rows[g]["n_pairs"] for g in used)),
-            "columns": used,
-        }
+def _category_deltas(pairs: _Pairs) -> dict[str, CategoryDelta]:
+    rank = {g: i for i, g in enumerate(pairs.order)}
+    rows = {}
+    for c in sorted(pairs.all_categories, key=lambda c: (rank[pairs.group_of[c]], c)):
+        n = len(pairs.diffs.get(c, []))
+        observed = float(pairs.values[c].mean()) if n else None
+        rows[c] = CategoryDelta(
+            pairs.display[c], _delta(observed, pairs.sums[c] / n if n else None, pairs.confidence, n)
+        )
+    return rows
 
-    return {
-        "delta": "B - A",
-        "categories": category_rows,
-        "columns": column_rows,
-        "column_order": order,
-        "macro": macro(order),
-        "macro_wo_others": macro([g for g in order if g != OTHERS]),
-        "pairs": {
-            "n_common": len(common),
-            "n_paired": len(paired),
-            "n_only_a": len(set(outcomes_a) - set(outcomes_b)),
-            "n_only_b": len(set(outcomes_b) - set(outcomes_a)),
-            "n_unpaired_unscored": len(common) - len(paired),
-        },
-        "bootstrap": {
-            "method": "paired percentile, stratified by category, shared replicates",
-            "n_resamples": n_resamples,
-            "seed": seed,
-            "confidence": confidence,
-        },
-    }
+
+def _column_figures(pairs: _Pairs, group: str) -> tuple[float | None, np.ndarray | None, int]:
+    """A column's observed delta over its pooled pairs, its replicates and its number of pairs."""
+    members = [c for c in pairs.all_categories if pairs.group_of[c] == group]
+    n = sum(len(pairs.diffs.get(c, [])) for c in members)
+    if not n:
+        return None, None, 0
+    observed = sum(float(pairs.values[c].sum()) for c in members if c in pairs.values) / n
+    reps = np.asarray(sum(pairs.sums[c] for c in members if c in pairs.sums)) / n
+    return observed, reps, n
+
+
+def _column_delta(pairs: _Pairs, group: str, label: str) -> ColumnDelta:
+    observed, reps, n = _column_figures(pairs, group)
+    return ColumnDelta(label, _delta(observed, reps, pairs.confidence, n))
+
+
+def _column_deltas(pairs: _Pairs) -> dict[str, ColumnDelta]:
+    group_display = {g: pairs.display[c] for c, g in pairs.group_of.items() if c == g}
+    return {g: _column_delta(pairs, g, column_label(g, group_display)) for g in pairs.order}
+
+
+def _macro_delta(pairs: _Pairs, columns: Mapping[str, ColumnDelta], include: list[str]) -> MacroDelta:
+    """The unweighted mean of the included columns' deltas (those with pairs), with its interval."""
+    figures = {g: _column_figures(pairs, g) for g in include}
+    used = [g for g in include if figures[g][1] is not None]
+    if not used:
+        return MacroDelta(_delta(None, None, pairs.confidence, 0), ())
+    observed = float(np.mean([figures[g][0] for g in used]))
+    reps = np.mean(np.stack([figures[g][1] for g in used]), axis=0)  # type: ignore[arg-type]
+    n = sum(columns[g].delta.n_pairs for g in used)
+    return MacroDelta(_delta(observed, reps, pairs.confidence, n), tuple(used))
+
+
+def compare_outcomes(
+    outcomes_a: Mapping[str, SampleOutcome],
+    outcomes_b: Mapping[str, SampleOutcome],
+    *,
+    categories: Mapping[str, CategorySpec] | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    confidence: float = CONFIDENCE,
+) -> Comparison:
+    """Deltas ``B - A`` per category, per column and for both macros."""
+    if categories is None:
+        from harness.manager import get_registry
+
+        categories = get_registry().categories()
+    common = _check_pairable(outcomes_a, outcomes_b)
+    paired = [i for i in common if outcomes_a[i].status == "scored" and outcomes_b[i].status == "scored"]
+    pairs = _pairs(
+        outcomes_a,
+        outcomes_b,
+        common,
+        paired,
+        categories,
+        n_resamples=n_resamples,
+        seed=seed,
+        confidence=confidence,
+    )
+    columns = _column_deltas(pairs)
+    return Comparison(
+        categories=_category_deltas(pairs),
+        columns=columns,
+        column_order=tuple(pairs.order),
+        macro=_macro_delta(pairs, columns, pairs.order),
+        macro_wo_others=_macro_delta(pairs, columns, [g for g in pairs.order if g != OTHERS]),
+        pairs=PairCounts(
+            n_common=len(common),
+            n_paired=len(paired),
+            n_only_a=len(set(outcomes_a) - set(outcomes_b)),
+            n_only_b=len(set(outcomes_b) - set(outcomes_a)),
+            n_unpaired_unscored=len(common) - len(paired),
+        ),
+        bootstrap=BootstrapSettings(PAIRED_METHOD, n_resamples, seed, confidence),
+    )
 
 
 def paired_headline(
     aggregation: str,
-    result: Mapping[str, Any],
+    result: Comparison,
     outcomes_a: Mapping[str, SampleOutcome],
     outcomes_b: Mapping[str, SampleOutcome],
     questions: Mapping[str, str],
@@ -161,27 +221,21 @@ def paired_headline(
     n_resamples: int,
     seed: int,
     confidence: float,
-) -> dict[str, Any]:
+) -> HeadlineDelta:
     """The headline's paired delta ``B - A`` (see the module docstring)."""
     if check_headline(aggregation) == "macro":
-        return {
-            "aggregation": "macro",
-            "name": macro_name(row.get("categories") or () for row in result["columns"].values()),
-            **result["macro"],
-            "bootstrap_unit": MACRO_UNIT,
-        }
+        # as it always has: a comparison's columns do not list their categories (see the report)
+        name = macro_name(() for _ in result.columns)
+        return HeadlineDelta("macro", name, result.macro.delta, MACRO_UNIT, result.macro.columns)
     diffs = {
         i: (a.category, float(outcomes_b[i].score) - float(a.score))  # type: ignore[arg-type]
         for i, a in outcomes_a.items()
         if a.status == "scored" and i in outcomes_b and outcomes_b[i].status == "scored"
     }
     observed, replicates = pooled_mean(diffs, questions, n_resamples=n_resamples, seed=seed)
-    return {
-        "aggregation": "pooled",
-        "name": pooled_name(questions),
-        **_delta(observed, replicates, confidence, len(diffs)),
-        "bootstrap_unit": POOLED_UNIT,
-    }
+    return HeadlineDelta(
+        "pooled", pooled_name(questions), _delta(observed, replicates, confidence, len(diffs)), POOLED_UNIT
+    )
 
 
 def compare_judgments(
@@ -193,7 +247,7 @@ def compare_judgments(
     seed: int = DEFAULT_SEED,
     confidence: float = CONFIDENCE,
     headline: str = DEFAULT_HEADLINE,
-) -> dict[str, Any]:
+) -> Comparison:
     """Paired comparison of two runs' judgment records (see the module docstring). Both runs must
     be on one scale (a delta between a 0..1 and a 1..10 score means nothing); the result says which.
     ``headline`` is how both runs' dataset aggregates its headline."""
@@ -224,4 +278,4 @@ def compare_judgments(
         seed=seed,
         confidence=confidence,
     )
-    return {"delta": result["delta"], "headline": delta, **result, "scale": folded_a.scale.to_dict()}
+    return dataclasses.replace(result, headline=delta, scale=folded_a.scale)

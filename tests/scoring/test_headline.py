@@ -54,9 +54,11 @@ def test_the_pooled_interval_resamples_questions_with_both_turns():
 def test_paired_pooled_delta_resamples_questions():
     a = [r for q in range(8) for r in (turn(f"q{q}", 1, 5), turn(f"q{q}", 2, 5))]
     b = [r for q in range(8) for r in (turn(f"q{q}", 1, 5 + 1 + q % 2), turn(f"q{q}", 2, 5 + 1 - q % 2))]
-    delta = compare_judgments(a, b, categories={}, headline="pooled", n_resamples=300)["headline"]
-    assert delta["delta"] == pytest.approx(1.0) and delta["ci_low"] == delta["ci_high"] == pytest.approx(1.0)
-    assert delta["n_pairs"] == 16
+    headline = compare_judgments(a, b, categories={}, headline="pooled", n_resamples=300).headline
+    assert headline is not None and headline.aggregation == "pooled"
+    delta = headline.delta
+    assert delta.delta == pytest.approx(1.0) and delta.ci_low == delta.ci_high == pytest.approx(1.0)
+    assert delta.n_pairs == 16
 
 
 def test_a_dataset_declares_one_of_the_known_headlines():

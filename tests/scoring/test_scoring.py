@@ -121,20 +121,20 @@ def test_paired_comparison():
     ]
     shifted = [dict(x, score=min(1.0, x["score"] + 0.1)) for x in a]
     result = compare_judgments(a, shifted, n_resamples=1000)
-    assert 0.08 < result["macro"]["delta"] < 0.1
-    assert result["macro"]["p_value"] < 0.01
-    assert result["macro"]["ci_low"] > 0
-    assert result["columns"]["others"]["n_pairs"] == 60
+    assert 0.08 < result.macro.delta.delta < 0.1
+    assert result.macro.delta.p_value < 0.01
+    assert result.macro.delta.ci_low > 0
+    assert result.columns["others"].delta.n_pairs == 60
     same = compare_judgments(a, a, n_resamples=500)
-    assert same["macro"]["delta"] == 0 and same["macro"]["p_value"] == 1.0
+    assert same.macro.delta.delta == 0 and same.macro.delta.p_value == 1.0
     noise = [dict(x, score=rng.random()) for x in a]
     unrelated = compare_judgments(a, noise, n_resamples=1000)
-    assert unrelated["macro"]["ci_low"] < unrelated["macro"]["delta"] < unrelated["macro"]["ci_high"]
+    assert unrelated.macro.delta.ci_low < unrelated.macro.delta.delta < unrelated.macro.delta.ci_high
     # unscored in either run: left out of the pairs, and counted
     b = [dict(x) for x in shifted]
     b[0] = j(b[0]["id"], b[0]["category"])
     partial = compare_judgments(a, b, n_resamples=200)
-    assert partial["pairs"]["n_paired"] == 119 and partial["pairs"]["n_unpaired_unscored"] == 1
+    assert partial.pairs.n_paired == 119 and partial.pairs.n_unpaired_unscored == 1
     with pytest.raises(DataError, match="share no sample"):
         compare_judgments(a, [j("other", "rewrite", 1.0)])
 
@@ -180,4 +180,8 @@ def test_paired_comparison_needs_one_scale():
     b = [{**j(f"s{i}", "extract", 5.0), "scale": {"low": 1, "high": 10}} for i in range(5)]
     with pytest.raises(DataError, match="one scale"):
         compare_judgments(a, b)
-    assert compare_judgments(a, a, n_resamples=50)["scale"] == {"low": 0.0, "high": 1.0, "kind": "pointwise"}
+    assert compare_judgments(a, a, n_resamples=50).to_dict()["scale"] == {
+        "low": 0.0,
+        "high": 1.0,
+        "kind": "pointwise",
+    }
