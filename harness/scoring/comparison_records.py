@@ -49,6 +49,7 @@ class CategoryDelta:
 class ColumnDelta:
     label: str
     delta: Delta
+    categories: tuple[str, ...] = ()  # what the column pools (names the macro; not in --json)
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, **_plain(self.delta)}

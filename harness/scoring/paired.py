@@ -147,7 +147,8 @@ def _column_figures(pairs: _Pairs, group: str) -> tuple[float | None, np.ndarray
 
 def _column_delta(pairs: _Pairs, group: str, label: str) -> ColumnDelta:
     observed, reps, n = _column_figures(pairs, group)
-    return ColumnDelta(label, _delta(observed, reps, pairs.confidence, n))
+    members = tuple(sorted(c for c in pairs.all_categories if pairs.group_of[c] == group))
+    return ColumnDelta(label, _delta(observed, reps, pairs.confidence, n), members)
 
 
 def _column_deltas(pairs: _Pairs) -> dict[str, ColumnDelta]:
@@ -224,8 +225,7 @@ def paired_headline(
 ) -> HeadlineDelta:
     """The headline's paired delta ``B - A`` (see the module docstring)."""
     if check_headline(aggregation) == "macro":
-        # as it always has: a comparison's columns do not list their categories (see the report)
-        name = macro_name(() for _ in result.columns)
+        name = macro_name(column.categories for column in result.columns.values())
         return HeadlineDelta("macro", name, result.macro.delta, MACRO_UNIT, result.macro.columns)
     diffs = {
         i: (a.category, float(outcomes_b[i].score) - float(a.score))  # type: ignore[arg-type]
