@@ -5,7 +5,7 @@ markup: they pass through :func:`harness.report.escape.terminal_text`, so ``[bol
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
@@ -187,20 +187,15 @@ def deltas(comparison: Comparison, *, name_a: str, name_b: str) -> Table:
         f"{boot.n_resamples} bootstrap resamples, seed {boot.seed}"
         + (f"; headline: {_t(headline.name)}" if headline else ""),
     )
-    for col, justify in (
-        ("column", "left"),
-        ("Δ", "right"),
-        ("95% CI", "right"),
-        ("p", "right"),
-        ("n", "right"),
-    ):
-        table.add_column(col, justify=justify)
+    table.add_column("column", justify="left")
+    for col in ("Δ", "95% CI", "p", "n"):
+        table.add_column(col, justify="right")
     for label, row in _delta_rows(comparison):
         table.add_row(label, *_delta_cells(row))
     return table
 
 
-def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
+def agreement_table(results: Sequence[tuple[str, str, Mapping[str, Any]]]) -> Table:
     """Judge agreement: one row per pair of judgment sets, one column per statistic returned."""
     shown = ("n", "pearson", "spearman", "krippendorff_alpha_interval", "mean_a", "mean_b", "mean_abs_diff")
     keys = [k for k in shown if any(k in result for _, _, result in results)]

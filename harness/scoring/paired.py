@@ -159,11 +159,11 @@ def _column_deltas(pairs: _Pairs) -> dict[str, ColumnDelta]:
 def _macro_delta(pairs: _Pairs, columns: Mapping[str, ColumnDelta], include: list[str]) -> MacroDelta:
     """The unweighted mean of the included columns' deltas (those with pairs), with its interval."""
     figures = {g: _column_figures(pairs, g) for g in include}
-    used = [g for g in include if figures[g][1] is not None]
+    used = {g: (obs, reps) for g, (obs, reps, _) in figures.items() if obs is not None and reps is not None}
     if not used:
         return MacroDelta(_delta(None, None, pairs.confidence, 0), ())
-    observed = float(np.mean([figures[g][0] for g in used]))
-    reps = np.mean(np.stack([figures[g][1] for g in used]), axis=0)  # type: ignore[arg-type]
+    observed = float(np.mean([obs for obs, _ in used.values()]))
+    reps = np.mean(np.stack([r for _, r in used.values()]), axis=0)
     n = sum(columns[g].delta.n_pairs for g in used)
     return MacroDelta(_delta(observed, reps, pairs.confidence, n), tuple(used))
 
