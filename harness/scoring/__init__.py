@@ -7,6 +7,7 @@
 * :mod:`.aggregate` ``score_judgments`` -> the ``scores.json`` figures
 * :mod:`.records`   ``Scores``: typed records of ``scores.json``, dicts only at the file boundary
 * :mod:`.paired`    ``compare_judgments``: paired deltas of two runs with CIs and p-values
+* :mod:`.comparison_records` ``Comparison``: typed records of those deltas
 """
 
 from harness.scoring.aggregate import SCHEMA, score_judgments, score_outcomes
