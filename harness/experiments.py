@@ -250,7 +250,7 @@ def side_by_side(result: ExperimentResult) -> dict[str, Any]:
     if row is not None:
         from harness.paper.side_by_side import paper_section
 
-        empty = {"columns": {}, "macro": None, "macro_wo_others": None}
+        empty: dict[str, Any] = {"columns": {}, "macro": None, "macro_wo_others": None}
         return paper_section(row, empty, configured_setup(result.spec, result.extra.get("eval_options")))
 
     def measured(label: str, value: dict[str, Any] | None) -> dict[str, Any]:

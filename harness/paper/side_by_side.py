@@ -11,7 +11,7 @@ guesses which published figure a run should be held against.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,11 @@ def recipe_paper_row(model: str | None) -> str | None:
     return None
 
 
-def _answering_models(judgments: list[Mapping[str, Any]]) -> tuple[str, ...]:
+def _answering_models(judgments: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     seen: set[str] = set()
     for record in judgments:
-        meta = record.get("meta") if isinstance(record.get("meta"), Mapping) else {}
+        meta = record.get("meta")
+        meta = meta if isinstance(meta, Mapping) else {}
         value = record.get("answering_model") or meta.get("answering_model")
         if isinstance(value, str) and value:
             seen.add(value)
@@ -63,7 +64,10 @@ def _training_record(model: str | None, model_path: str | None) -> tuple[dict[st
 
 
 def measured_setup_for_run(
-    config: Mapping[str, Any], judgments: list[Mapping[str, Any]], n_samples: int | None, row: PublishedRow
+    config: Mapping[str, Any],
+    judgments: Sequence[Mapping[str, Any]],
+    n_samples: int | None,
+    row: PublishedRow,
 ) -> MeasuredSetup:
     """What a run directory's records say it did (``run.json``'s config, judgments, training record)."""
     model = config.get("model")
@@ -134,7 +138,7 @@ def paper_section(row: PublishedRow, scores: Mapping[str, Any], setup: MeasuredS
 
 
 def comparison_for_run(
-    config: Mapping[str, Any], judgments: list[Mapping[str, Any]], scores: Mapping[str, Any]
+    config: Mapping[str, Any], judgments: Sequence[Mapping[str, Any]], scores: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """The paper section for a run, or ``None`` when the run is linked to no published row."""
     row_id = config.get("paper_row") or recipe_paper_row(config.get("model"))

@@ -31,7 +31,7 @@ def table5_markdown(rows: list[tuple[str, Mapping[str, Any]]]) -> str:
     order: list[str] = []
     for _, scores in rows:
         order += [g for g in scores["column_order"] if g not in order]
-    labels = {}
+    labels: dict[str, str] = {}
     for _, scores in rows:
         for g in scores["column_order"]:
             labels.setdefault(g, scores["columns"][g]["label"])

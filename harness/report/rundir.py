@@ -79,8 +79,9 @@ def read_judgments(path: Path, notes: list[str] | None = None) -> list[dict[str,
             notes.append(
                 f"{path.name}: ignored a torn last line ({lines.torn_last_line}); the run was interrupted"
             )
-        if lines.conflict_note():
-            notes.append(lines.conflict_note())
+        conflict = lines.conflict_note()
+        if conflict:
+            notes.append(conflict)
     return lines.records
 
 

@@ -5,9 +5,10 @@ markup: they pass through :func:`harness.report.escape.terminal_text`, so ``[bol
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
@@ -44,7 +45,7 @@ def _abbreviation(group: str, label: str, taken: set[str]) -> str:
 
 
 def table5(
-    rows: list[tuple[str, Mapping[str, Any]]],
+    rows: Sequence[tuple[str, Mapping[str, Any]]],
     *,
     title: str = "scores (Table 5 layout)",
     width: int | None = None,
@@ -164,6 +165,7 @@ def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
         f"{comparison['bootstrap']['n_resamples']} bootstrap resamples, seed {comparison['bootstrap']['seed']}"
         + (f"; headline: {_t(headline['name'])}" if headline else ""),
     )
+    justify: JustifyMethod
     for col, justify in (
         ("column", "left"),
         ("Δ", "right"),
@@ -194,7 +196,7 @@ def deltas(comparison: Mapping[str, Any], *, name_a: str, name_b: str) -> Table:
     return table
 
 
-def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
+def agreement_table(results: Sequence[tuple[str, str, Mapping[str, Any]]]) -> Table:
     """Judge agreement: one row per pair of judgment sets, one column per statistic returned."""
     shown = ("n", "pearson", "spearman", "krippendorff_alpha_interval", "mean_a", "mean_b", "mean_abs_diff")
     keys = [k for k in shown if any(k in result for _, _, result in results)]
@@ -215,7 +217,7 @@ def agreement_table(results: list[tuple[str, str, Mapping[str, Any]]]) -> Table:
 
 
 def experiments_side_by_side(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     width: int | None = None,
     title: str = "Table 2/5: measured vs published, per column",

@@ -53,7 +53,8 @@ def scores_for_run(
     if has_turns(run.judgments):  # multi-turn samples: per-turn columns (harness.scoring.turns)
         scale = ScoreScale.from_value(scores.get("scale") or DEFAULT_SCALE)
         scores["turns"] = turn_scores(run.judgments, scale=scale, n_resamples=n_resamples, seed=seed)
-    run_config = run.config.get("config") if isinstance(run.config.get("config"), dict) else run.config
+    nested = run.config.get("config")
+    run_config = nested if isinstance(nested, dict) else run.config
     applied = run.config.get("max_new_tokens")  # the length that applied (a dataset's default, say)
     if isinstance(applied, dict) and isinstance(run_config, dict) and isinstance(applied.get("value"), int):
         run_config = {**run_config, "max_new_tokens": applied["value"]}
@@ -145,12 +146,13 @@ def published_for_run(
     except Exception:  # an unknown dataset (plugin not installed here), no registry: nothing to show
         return None
     published = getattr(spec, "published", None)
-    if not published or getattr(spec, "published_judge", "") != info.get("judge"):
+    judge = getattr(spec, "published_judge", "")
+    if not published or judge != info.get("judge"):
         return None
     return {
         "scores": dict(published),
-        "judge": spec.published_judge,
-        "source": spec.published_source,
+        "judge": judge,
+        "source": getattr(spec, "published_source", ""),
         "note": "published figures, for reference only: not measured by this run",
         "protocol": getattr(spec, "published_protocol", "") or None,
         "run_decoding": run_decoding(config or {}, decoding),
