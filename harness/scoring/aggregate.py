@@ -35,7 +35,7 @@ CSV and the reports lead with: ``macro``, or ``pooled`` as FastChat's single-jud
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -129,7 +129,8 @@ def score_outcomes(
         members = sorted(c for c in by_category if group_of[c] == group)
         n = sum(category_rows[c]["n"] for c in members)
         total = sum(float(values[c].sum()) for c in members)
-        reps = sum(sums[c] for c in members if c in sums) / n if n else None
+        # n > 0: some member has scores, hence replicates, so this sums arrays
+        reps = cast("np.ndarray", sum(sums[c] for c in members if c in sums)) / n if n else None
         if reps is not None:
             column_reps[group] = reps
         column_rows[group] = {
@@ -151,7 +152,7 @@ def score_outcomes(
         return {**_figure(mean, reps, confidence), "columns": used}
 
     n_samples = len(outcomes)
-    scored = {o.id: (o.category, float(o.score)) for o in outcomes.values() if o.status == "scored"}
+    scored = {o.id: (o.category, float(o.score)) for o in outcomes.values() if o.status == "scored"}  # type: ignore[arg-type]  # a scored outcome has a score
     n_unscored = sum(1 for o in outcomes.values() if o.status == "unscored")
     n_failed = sum(1 for o in outcomes.values() if o.status == "failed")
     figures = {"columns": column_rows, "macro": macro(order)}

@@ -16,7 +16,7 @@ paired difference over every item scored in both runs, its questions resampled w
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -109,7 +109,8 @@ def compare_outcomes(
         members = [c for c in all_categories if group_of[c] == group]
         n = sum(len(diffs.get(c, [])) for c in members)
         observed = sum(float(values[c].sum()) for c in members if c in values) / n if n else None
-        reps = sum(sums[c] for c in members if c in sums) / n if n else None
+        # n > 0: some member has scores, hence replicates, so this sums arrays
+        reps = cast("np.ndarray", sum(sums[c] for c in members if c in sums)) / n if n else None
         if reps is not None:
             column_reps[group] = (observed, reps)
         column_rows[group] = {
