@@ -51,7 +51,7 @@ class JobResources:
             )
         pick = {k: v if v is not None else config.get(k) for k, v in vars(self).items()}
         try:
-            params = {
+            params: dict[str, Any] = {
                 "timeout_min": _whole(pick["time_min"], 24 * 60),
                 "nodes": _whole(pick["nodes"], 1),
                 "gpus_per_node": _whole(pick["gpus"], 0),

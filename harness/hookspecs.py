@@ -68,6 +68,6 @@ def harness_register_embedders(register) -> None:
 
 
 @hookspec
-def harness_registry_paths() -> list[Path]:
+def harness_registry_paths() -> list[Path]:  # type: ignore[empty-body]  # a hookspec: only its signature is used
     """Return directories of registry YAML files (``categories/*.yaml``, ``sources/*.yaml`` ...)
     that this plugin ships. The built-in plugin returns the project's ``registry/``."""

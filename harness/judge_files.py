@@ -178,7 +178,7 @@ class _Checker:
         return tuple((str(c), self.messages("variants", v["messages"])) for c, v in sorted(value.items()))
 
 
-def _number(checker: _Checker, key: str, default: Any, kinds: tuple[type, ...]) -> Any:
+def _number(checker: _Checker, key: str, default: Any, kinds: tuple[type[int | float], ...]) -> Any:
     value = checker.data.get(key, default)
     if value is not None and (isinstance(value, bool) or not isinstance(value, kinds) or value < 0):
         raise checker.fail(key, f"expected a number of at least 0, got {value!r}")

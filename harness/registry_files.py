@@ -40,10 +40,11 @@ def read_yaml(path: Path | str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        position = getattr(exc, "position", None)
         if mark is not None:
             where = f"{path}:{mark.line + 1}"
-        elif isinstance(getattr(exc, "position", None), int):  # a ReaderError: a character YAML refuses
-            where = f"{path}:{text.count(chr(10), 0, exc.position) + 1}"
+        elif isinstance(position, int):  # a ReaderError: a character YAML refuses
+            where = f"{path}:{text.count(chr(10), 0, position) + 1}"
         else:
             where = str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -45,8 +45,8 @@ class Rule:
         if type(value) is not _TYPES[self.kind]:  # exact: bool is not an int here, nor int a str
             return False
         if self.kind == "int":
-            return self.gt is None or value > self.gt
-        return self.kind != "str" or self._accepts_text(value)
+            return self.gt is None or (isinstance(value, int) and value > self.gt)
+        return self.kind != "str" or (isinstance(value, str) and self._accepts_text(value))
 
     def _accepts_text(self, value: str) -> bool:
         if len(value) < self.min_length or (self.choices and value not in self.choices):

@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from numbers import Real
-from typing import Any
+from typing import Any, TypeVar
 
 JUDGE_KINDS: tuple[str, ...] = ("pointwise", "pairwise")
 """``pointwise``: one answer gets a score on the scale. ``pairwise`` (declared, not yet run by
@@ -81,6 +81,8 @@ class ScoreScale:
 
 DEFAULT_SCALE = ScoreScale()
 
+_Record = TypeVar("_Record", bound=Mapping[str, Any])
+
 
 def describe_value(value: Any) -> str:
     """A short, JSON-safe text for a rejected score (``nan``, ``inf``, ``'0.5'``...)."""
@@ -104,7 +106,7 @@ def check_score(value: Any, scale: ScoreScale = DEFAULT_SCALE) -> tuple[float | 
     try:
         number = float(value)
     except OverflowError:  # an int beyond any float
-        number = math.inf if value > 0 else -math.inf
+        number = math.inf if value > 0 else -math.inf  # type: ignore[operator]  # numbers.Real stub: no < with int
     if math.isnan(number):
         return None, "not a number: the score is NaN"
     if math.isinf(number) and isinstance(value, float):
@@ -145,7 +147,7 @@ def resolve_scale(judge: Any, declared: ScoreScale | None = None) -> ScoreScale:
         raise ValueError(f"judge {name!r} declares a bad score scale: {exc}") from None
 
 
-def check_record(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+def check_record(record: _Record) -> tuple[_Record | dict[str, Any], str]:
     """A judgment record read from disk, checked like :func:`check_judgment` against the scale it
     was written with (its ``scale`` field; none = 0..1, as before scales were recorded).
 

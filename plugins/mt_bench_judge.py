@@ -48,7 +48,8 @@ def pick_prompts(prompts: dict[str, dict[str, Any]], names: Sequence[str]) -> di
 class FastChatPrompts:
     """FastChat's prompts for one turn of one MT-Bench question (shared by both judges)."""
 
-    model, temperature, max_tokens, version = "gpt-4", 0.0, 2048, "fastchat"
+    model, temperature, version = "gpt-4", 0.0, "fastchat"
+    max_tokens: int | None = 2048
     names: tuple[str, ...] = ()
 
     def __init__(
@@ -72,7 +73,7 @@ class FastChatPrompts:
     def render(self, item: Any, answers: dict[str, Sequence[str]]) -> list[dict[str, str]]:
         """``prompt_template.format`` with FastChat's keywords; ``answers`` maps a keyword stem
         (``answer``, ``answer_a``...) to the answers of turns 1..turn."""
-        turns = item.sample.turns or (item.sample.question,)
+        turns: Sequence[str] = item.sample.turns or (item.sample.question,)
         refs = item.sample.references or ((item.sample.reference,) if item.sample.reference else ())
         turn, prompt = item.turn or 1, self.prompts[self.prompt_name(item)]
         if turn > 2:

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from harness.api.cache import ResponseCache, cache_key
 from harness.api.cost import UNENFORCEABLE, Budget, token_cost
@@ -213,7 +213,7 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _is_spend(value: Any) -> bool:
+def _is_spend(value: Any) -> TypeGuard[float]:
     """A cost that can be added up: a finite number >= 0 (litellm's own figure, a cached one)."""
     return (
         isinstance(value, (int, float))

@@ -162,9 +162,11 @@ def parse_completion(raw: bytes) -> RawReply:
     if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
         raise MalformedReply("the reply has no choices")
     choice = choices[0]
-    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    message = choice.get("message")
+    message = message if isinstance(message, dict) else {}
     content = message.get("content")
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
     model = data.get("model")
     fingerprint = data.get("system_fingerprint")
     return RawReply(

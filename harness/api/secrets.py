@@ -125,7 +125,9 @@ def redact_url(url: str | None) -> str | None:
 
 def is_redacted_url(url: str | None) -> bool:
     """``url`` was written with its credentials removed (so it cannot be used as it is)."""
-    return bool(url) and redact_url(url) == url and REDACTED in url
+    if not url:
+        return False
+    return redact_url(url) == url and REDACTED in url
 
 
 def configured_secrets(*, api_key: str | None, api_key_env: str | None, api_base: str | None) -> list[str]:

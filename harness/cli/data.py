@@ -10,13 +10,16 @@ of the cache; ``--mirror`` / ``$HARNESS_MIRROR`` replace the download URLs' base
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from harness.cli.options import DataDirOption, MirrorOption, create_dataset
 from harness.report.escape import terminal_text
 from harness.terminal import json_text
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 data_app = typer.Typer(name="data", help="Fetch, list and inspect datasets.", no_args_is_help=True)
 
@@ -151,6 +154,7 @@ def show(
     from rich.table import Table
 
     table = Table(title=f"{spec.name}: {len(records)} records")
+    justify: JustifyMethod
     for col, justify in (
         ("category", "left"),
         ("display name", "left"),

@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from harness.cli.options import DataDirOption, MirrorOption, create_dataset
 from harness.terminal import json_text
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 
 def _load_records(name: str, data_dir: Path | None, mirror: str | None) -> tuple[str, list[Any]]:
@@ -262,6 +265,7 @@ def clean(
     from rich.table import Table
 
     table = Table(title=f"{len(items)} samples -> {len(kept)} kept", box=box.SIMPLE_HEAD, pad_edge=False)
+    justify: JustifyMethod
     for col, justify in (
         ("stage", "left"),
         ("in", "right"),

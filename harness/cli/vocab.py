@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -165,7 +165,8 @@ def extend_vocab(
             raise UsageError(
                 "pass --base-tokenizer and --corpus (or --recipe NAME, or --model with --tokenizer)"
             )
-        options = SentencePieceOptions(**{k: v for k, v in overrides.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        options = SentencePieceOptions(**given)
         corpora = _corpus_files(corpus, text_field)
         base = base_tokenizer
         max_lines = max_sentences if max_sentences is not None else 2_000_000

@@ -34,8 +34,9 @@ import os
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -148,10 +149,14 @@ class _VerifyingWriter:
             )
 
 
+# a compressed file's opener, by the compression named in the registry (lzma/gzip return their own file types)
+_OPENERS: dict[str, Callable[..., Any]] = {"xz": lzma.open, "gz": gzip.open}
+
+
 def sha256_of(path: Path, compression: str | None = None) -> str:
     """sha256 of a file's (decompressed) content."""
     sha = hashlib.sha256()
-    opener = {"xz": lzma.open, "gz": gzip.open}.get(compression or "", open)
+    opener = _OPENERS.get(compression or "", open)
     with opener(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             sha.update(chunk)
@@ -420,11 +425,11 @@ def _assemble_cache(source: SourceDef, found: dict[str, tuple[Path, str | None]]
         for file in source.files:
             path, compression = found[file.name]
             verify_file(path, file, source, compression=compression, local=True)
-            opener = {"xz": lzma.open, "gz": gzip.open}.get(compression or "", open)
+            opener = _OPENERS.get(compression or "", open)
             writer = _VerifyingWriter(stage / file.name, file, compression=None, label=str(path))
             try:
                 with opener(path, "rb") as fh:
-                    for chunk in iter(lambda fh=fh: fh.read(CHUNK), b""):
+                    for chunk in iter(partial(fh.read, CHUNK), b""):
                         writer.write(chunk)
             finally:
                 writer.close()

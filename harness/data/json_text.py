@@ -41,7 +41,9 @@ class LineCounter:
 
 def skip_whitespace(text: str, pos: int) -> int:
     """The offset of the first character at or after ``pos`` that is not JSON whitespace."""
-    return _WHITESPACE.match(text, pos).end()
+    match = _WHITESPACE.match(text, pos)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
 
 
 def loads(text: str | bytes, *, where: str | None = None) -> Any:

@@ -13,13 +13,16 @@ import gzip
 import lzma
 import os
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.errors import DataError, UsageError
 
 ENV = "HARNESS_MAX_DATASET_BYTES"
 DEFAULT_MAX_BYTES = 256 * 2**20
-OPENERS = {".xz": lzma.open, ".gz": gzip.open}
+# each opens a file for reading (lzma.open and gzip.open return their own binary file types)
+OPENERS: dict[str, Callable[..., Any]] = {".xz": lzma.open, ".gz": gzip.open}
 
 
 def max_dataset_bytes() -> int:

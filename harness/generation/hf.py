@@ -365,7 +365,8 @@ class HFGenerator:
         if not samples:
             return
         hf_model, tokenizer = self.load(model)
-        self.stops = tuple(model.stop_strings()) if callable(getattr(model, "stop_strings", None)) else ()
+        stop_strings = getattr(model, "stop_strings", None)  # optional on a Model
+        self.stops = tuple(stop_strings()) if callable(stop_strings) else ()
         items = self.prepare(model, tokenizer, samples)
         items = self.fit_context(items, context_from_config(hf_model.config.to_dict()), model.name)
         batches = length_sorted_batches(items, self.batch_size)

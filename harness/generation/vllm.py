@@ -128,6 +128,7 @@ class VLLMGenerator:
             raise refusal(over, len(fits), context, model.name)
         if not over:
             return ids, [None] * len(ids)
+        assert self.truncate_prompts is not None  # refused above when some prompt is over
         fitted = [
             fit_ids(one, context, fit.new_tokens, self.truncate_prompts)
             for one, fit in zip(ids, fits, strict=True)
@@ -149,7 +150,8 @@ class VLLMGenerator:
 
         llm = self._llm(model)
 
-        stops = list(model.stop_strings()) if callable(getattr(model, "stop_strings", None)) else []
+        stop_strings = getattr(model, "stop_strings", None)  # optional on a Model
+        stops = list(stop_strings()) if callable(stop_strings) else []
 
         def sampling(temperature: float | None, length: int | None) -> Any:
             """This generator's decoding, or a sample's own temperature (0 or nearly: greedy) and length."""

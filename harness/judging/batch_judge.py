@@ -155,7 +155,8 @@ def _record_of(
 ) -> dict[str, Any]:
     from harness.api.secrets import redact_url
 
-    counts = batch.get("request_counts") if isinstance(batch.get("request_counts"), dict) else {}
+    counts = batch.get("request_counts")
+    counts = counts if isinstance(counts, dict) else {}
     return {
         "id": checked_id(batch.get("id"), "batch id"),
         "input_file_id": input_file_id,
@@ -209,7 +210,8 @@ class _Poller:
         self.failures = 0
 
     def _note(self, batch: dict[str, Any]) -> None:
-        counts = batch.get("request_counts") if isinstance(batch.get("request_counts"), dict) else {}
+        counts = batch.get("request_counts")
+        counts = counts if isinstance(counts, dict) else {}
         status = self.client.scrub(str(batch.get("status")))[:40]
         now = (
             status,
@@ -262,8 +264,10 @@ class _Poller:
 
 
 def _failure(batch: dict[str, Any], client: ChatClient) -> str:
-    errors = batch.get("errors") if isinstance(batch.get("errors"), dict) else {}
-    data = errors.get("data") if isinstance(errors.get("data"), list) else []
+    errors = batch.get("errors")
+    errors = errors if isinstance(errors, dict) else {}
+    data = errors.get("data")
+    data = data if isinstance(data, list) else []
     first = data[0] if data and isinstance(data[0], dict) else {}
     reason = first.get("message") or first.get("code") or "no reason given"
     return client.scrub(str(reason))[:300]
@@ -272,7 +276,8 @@ def _failure(batch: dict[str, Any], client: ChatClient) -> str:
 def _reply(line: dict[str, Any], client: ChatClient) -> ChatResponse | None:
     """The judge's reply in one results line (None: the request got no answer), through the
     client's door: scrubbed, capped, priced at the batch price of the model that answered, cached."""
-    response = line.get("response") if isinstance(line.get("response"), dict) else {}
+    response = line.get("response")
+    response = response if isinstance(response, dict) else {}
     body = response.get("body")
     if response.get("status_code") != 200 or not isinstance(body, dict):
         return None
@@ -325,9 +330,12 @@ def _session(client: ChatClient, work: Callable[[BatchHttp], Any]) -> Any:
     """Run ``work(http)`` in one event loop, closing the connections it opened."""
     from harness.api.runner import run_sync
 
+    direct = client.direct
+    assert direct is not None  # every client here came through _batch_client, which refuses one without
+
     async def main() -> Any:
         try:
-            return await work(BatchHttp(client.direct, timeout=client.settings.timeout))
+            return await work(BatchHttp(direct, timeout=client.settings.timeout))
         finally:
             await client.aclose()
 

@@ -18,7 +18,8 @@ from harness.errors import UsageError
 
 def check_batch_endpoint(client: ChatClient, *, timeout: float = 10.0, what: str = "judge") -> None:
     """One ``GET /batches?limit=1``; a :class:`UsageError` that says what to do if it fails."""
-    if client.direct is None:
+    direct = client.direct
+    if direct is None:
         raise UsageError(
             f"{what}: --judge-batch needs an OpenAI-compatible endpoint; {client.settings.model!r} "
             f"goes through litellm's {client.provider!r} route, which has no batch route here",
@@ -27,7 +28,7 @@ def check_batch_endpoint(client: ChatClient, *, timeout: float = 10.0, what: str
 
     async def ping() -> Any:
         try:
-            await BatchHttp(client.direct, timeout=timeout).ping()
+            await BatchHttp(direct, timeout=timeout).ping()
         finally:
             await client.aclose()
 

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
 from harness.errors import HarnessError, UsageError
@@ -46,6 +46,28 @@ def _sum_or_none(values: list[Any]) -> Any:
     return None if any(v is None for v in values) else sum(values)
 
 
+class PromptFormat(Protocol):
+    """What :class:`LLMJudge` sends and records: a :class:`~harness.judging.template.JudgeTemplate`,
+    or a plugin's own prompt format with the same members (:class:`~harness.judging.pointwise.AuthoredTemplate`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def temperature(self) -> float: ...
+    @property
+    def max_tokens(self) -> int | None: ...
+    @property
+    def scale(self) -> Any: ...
+    @property
+    def repair(self) -> str: ...
+    def messages(self, item: Any) -> list[dict[str, str]]: ...
+    def repair_messages(self, item: Any, first_reply: str) -> list[dict[str, str]]: ...
+
+
 class LLMJudge:
     """Judge answers with a chat model. Options as in the ``harness run`` CLI; ``None`` = default.
 
@@ -57,7 +79,7 @@ class LLMJudge:
         self,
         *,
         name: str = "gpt35",
-        template: str = DEFAULT_TEMPLATE,
+        template: str | PromptFormat = DEFAULT_TEMPLATE,
         model: str | None = None,
         api_base: str | None = None,
         api_key_env: str | None = None,
@@ -96,7 +118,7 @@ class LLMJudge:
         self.name = name
         # a registry name or .yaml path; or a template object with the same members (a plugin's own
         # prompt format: name, hash, model, temperature, max_tokens, scale, repair, messages, repair_messages)
-        self.template = load_template(template) if isinstance(template, str) else template
+        self.template: PromptFormat = load_template(template) if isinstance(template, str) else template
         self.template_hash = self.template.hash
         # The scale scores are read on: ``scale`` (low, high) if given, else the template's, else 0..1.
         # The pipeline takes it from here (it wins over the spec's declaration) and checks it again.
@@ -306,7 +328,7 @@ class LLMJudge:
             if exc.stopped and not replies:
                 return None
             return self._judgment(item, None, "failed", exc.reason, replies, attempts_extra=exc.attempts)
-        meta = {"parse_rule": parsed.rule, "repaired": repaired}
+        meta: dict[str, Any] = {"parse_rule": parsed.rule, "repaired": repaired}
         if repaired:
             meta["repair_reply"] = replies[-1].text
         if parsed.value is not None and not parsed.ok:

@@ -32,14 +32,14 @@ class PairwiseLLMJudge(LLMJudge):
     ``item.answers_a``/``item.answers_b``, shown as A and B) and :meth:`read` (or set ``reader``).
     Register with ``JudgeSpec(..., judge_kind="pairwise")``; use it with ``harness compare --judge``."""
 
-    name: ClassVar[str] = ""
-    model: ClassVar[str] = "gpt-4o-mini"
-    temperature: ClassVar[float] = 0.0
-    max_tokens: ClassVar[int | None] = None
-    scale: ClassVar[Any] = None
-    repair: ClassVar[str] = ""
+    name: str = ""
+    model: str = "gpt-4o-mini"
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    scale: Any = None
+    repair: str = ""
     version: ClassVar[str] = "1"
-    template_name: ClassVar[str] = ""
+    template_name: str = ""
     reader: ClassVar[Callable[[str], ParsedVerdict] | None] = None  # default: letter_verdict()
 
     def __init__(self, *, name: str | None = None, **options: Any) -> None:

@@ -23,12 +23,15 @@ import hashlib
 import inspect
 import json
 import re
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.judging.llm_judge import LLMJudge
 from harness.judging.parse import ParsedScore
 from harness.judging.readers import ScoreReader, as_reading, label_number
 from harness.protocols import JudgeItem
+
+if TYPE_CHECKING:
+    from harness.judging.pairwise_judge import PairwiseLLMJudge
 
 
 def system(content: str) -> dict[str, str]:
@@ -117,7 +120,7 @@ def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
 class AuthoredTemplate:
     """The judge's own prompt, in the shape :class:`LLMJudge` sends (name, hash, messages...)."""
 
-    def __init__(self, judge: PointwiseLLMJudge) -> None:
+    def __init__(self, judge: PointwiseLLMJudge | PairwiseLLMJudge) -> None:
         self.judge = judge
         # read before LLMJudge.__init__ sets the instance's own scale and temperature
         self.name = judge.template_name or judge.name or kebab(type(judge).__name__)
@@ -128,10 +131,10 @@ class AuthoredTemplate:
             json.dumps(shaping, sort_keys=True, ensure_ascii=False, default=repr).encode()
         ).hexdigest()
 
-    def messages(self, item: JudgeItem) -> list[dict[str, str]]:
+    def messages(self, item: Any) -> list[dict[str, str]]:
         return check_messages(self.judge.messages(item), self.judge.name)
 
-    def repair_messages(self, item: JudgeItem, first_reply: str) -> list[dict[str, str]]:
+    def repair_messages(self, item: Any, first_reply: str) -> list[dict[str, str]]:
         return [*self.messages(item), assistant(first_reply), user(self.repair)]
 
 
@@ -140,14 +143,15 @@ class PointwiseLLMJudge(LLMJudge):
     ``reader``). Register it with ``JudgeSpec(factory="your_module:YourJudge", scale=..., ...)``;
     its options are ``gpt35``'s (model, api_base, concurrency, repeats, max_cost...)."""
 
-    name: ClassVar[str] = ""  # the judge's name; default: the class name in kebab case
-    model: ClassVar[str] = "gpt-4o-mini"  # the default judge model (--judge-model overrides)
-    temperature: ClassVar[float] = 0.0
-    max_tokens: ClassVar[int | None] = None
-    scale: ClassVar[tuple[float, float]] = (1.0, 10.0)  # scores outside it are unscored, never clipped
-    repair: ClassVar[str] = ""  # a user turn sent once when the reply cannot be read ("" = none)
+    name: str = ""  # the judge's name; default: the class name in kebab case
+    model: str = "gpt-4o-mini"  # the default judge model (--judge-model overrides)
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    # the declared (low, high) or a ScoreScale; LLMJudge.__init__ makes the instance's a ScoreScale
+    scale: Any = (1.0, 10.0)  # scores outside it are unscored, never clipped
+    repair: str = ""  # a user turn sent once when the reply cannot be read ("" = none)
     version: ClassVar[str] = "1"  # bump to re-judge when something outside messages/read changes
-    template_name: ClassVar[str] = ""  # recorded in every judgment; default: the judge's name
+    template_name: str = ""  # recorded in every judgment; default: the judge's name
     reader: ClassVar[ScoreReader | None] = None  # used by the default read(); default: label_number()
 
     def __init__(self, *, name: str | None = None, **options: Any) -> None:

@@ -53,7 +53,12 @@ class RefF1Judge:
 
     def judge_one(self, item: JudgeItem) -> Judgment:
         sample = item.sample
-        common = {"id": sample.id, "category": sample.category, "judge": self.name, "repeat": item.repeat}
+        common: dict[str, Any] = {
+            "id": sample.id,
+            "category": sample.category,
+            "judge": self.name,
+            "repeat": item.repeat,
+        }
         if not item.gold_shown or not characters(sample.reference):
             why = (
                 "no gold answer is shown for this category"

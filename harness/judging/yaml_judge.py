@@ -3,16 +3,21 @@ messages are the file's Jinja templates and whose reader is the one the file nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from harness.judge_files import JudgeFile, load_judge_file
 from harness.judging.parse import ParsedScore
 from harness.judging.pointwise import PointwiseLLMJudge
-from harness.judging.readers import bracket_rating, dict_key, label_number
+from harness.judging.readers import ScoreReader, bracket_rating, dict_key, label_number
 from harness.protocols import JudgeItem
 
-READERS = {"label_number": label_number, "bracket_rating": bracket_rating, "dict_key": dict_key}
+READERS: dict[str, Callable[..., ScoreReader]] = {
+    "label_number": label_number,
+    "bracket_rating": bracket_rating,
+    "dict_key": dict_key,
+}
 
 
 def template_context(item: JudgeItem, data: Any) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def build_tiny_llama(out_dir: Path, recipe: TinyLlamaRecipe) -> None:
     # Seed a private generator state so building does not disturb (or depend on) the caller's RNG.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(recipe.seed)
-        model = LlamaForCausalLM(config).to(torch.float32)
+        model = LlamaForCausalLM(config).to(torch.float32)  # type: ignore[arg-type]  # stub: wraps() on .to drops self
     model.generation_config = GenerationConfig(bos_token_id=1, eos_token_id=2, pad_token_id=0)
     with quiet_transformers():
         model.save_pretrained(str(out_dir))

@@ -23,6 +23,14 @@ def _interval(ci: Any, decimals: int) -> str:
     return "–" if not ci else f"{ci[0]:.{decimals}f}–{ci[1]:.{decimals}f}"
 
 
+def _add_column(table: Table, name: str) -> None:
+    """The category column folds long names; the figures are right-aligned."""
+    if name == "category":
+        table.add_column(name, overflow="fold")
+    else:
+        table.add_column(name, justify="right")
+
+
 def _rows(result: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     return [*((terminal_text(c), g) for c, g in result["categories"].items()), ("overall", result["overall"])]
 
@@ -42,7 +50,7 @@ def means_table(result: Mapping[str, Any]) -> Table:
             "them, from the labels and the judge; labels CI: from the labels alone"
         )
     for name in ("category", "n", "labels", "judge", "people", "ppi", "ppi CI", "labels CI"):
-        table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
+        _add_column(table, name)
     for name, g in _rows(result):
         table.add_row(
             name,
@@ -65,7 +73,7 @@ def agreement_table(result: Mapping[str, Any]) -> Table:
         "judge's point or within one; --json for every interval",
     )
     for name in ("category", "labels", "bias", "spearman", "pearson", "kappa", "exact", "±1"):
-        table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
+        _add_column(table, name)
     d = _decimals(result)
     for name, g in _rows(result):
         table.add_row(
@@ -89,7 +97,7 @@ def pair_agreement_table(result: Mapping[str, Any]) -> Table:
         "(FastChat); --json for every interval",
     )
     for name in ("category", "labels", "bias", "with ties", "n", "without ties", "n "):
-        table.add_column(name, **({"overflow": "fold"} if name == "category" else {"justify": "right"}))
+        _add_column(table, name)
     for name, g in _rows(result):
         table.add_row(
             name,

@@ -9,14 +9,14 @@ HTML-escaped (``templates/experiments.html.j2``, autoescape).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.report.templating import render
 from harness.scoring.columns import paper_columns
 
 
-def render_experiments_html(rows: list[Mapping[str, Any]]) -> str:
+def render_experiments_html(rows: Sequence[Mapping[str, Any]]) -> str:
     """The whole page for :func:`harness.experiments.summary_rows`."""
     order, labels = paper_columns(rows)
 

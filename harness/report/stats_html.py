@@ -50,7 +50,8 @@ def bar_chart(
         bars = []
         for index, (name, vals, texts) in enumerate(series):
             y = y0 + index * ROW_HEIGHT
-            width = None if vals[row] is None else max(1.0, vals[row] * scale)
+            value = vals[row]
+            width = None if value is None else max(1.0, value * scale)
             bars.append(
                 {
                     "index": index,

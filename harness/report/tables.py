@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
@@ -216,7 +217,7 @@ def agreement_table(results: Sequence[tuple[str, str, Mapping[str, Any]]]) -> Ta
 
 
 def experiments_side_by_side(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     width: int | None = None,
     title: str = "Table 2/5: measured vs published, per column",

@@ -27,7 +27,7 @@ _CLOSERS = ("</style", "</script", "<!--")
 
 
 def _read(folder: str, name: str) -> str:
-    return resources.files(_PACKAGE).joinpath(folder, name).read_text(encoding="utf-8")
+    return resources.files(_PACKAGE).joinpath(folder).joinpath(name).read_text(encoding="utf-8")
 
 
 @cache

@@ -163,12 +163,13 @@ def published_for_run(
     except Exception:  # an unknown dataset (plugin not installed here), no registry: nothing to show
         return None
     published = getattr(spec, "published", None)
-    if not published or getattr(spec, "published_judge", "") != info.get("judge"):
+    judge = getattr(spec, "published_judge", "")
+    if not published or judge != info.get("judge"):
         return None
     return {
         "scores": dict(published),
-        "judge": spec.published_judge,
-        "source": spec.published_source,
+        "judge": judge,
+        "source": getattr(spec, "published_source", ""),
         "note": "published figures, for reference only: not measured by this run",
         "protocol": getattr(spec, "published_protocol", "") or None,
         "run_decoding": run_decoding(config or {}, decoding),

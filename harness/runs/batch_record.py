@@ -38,7 +38,8 @@ class BatchRecordStore:
 
     def save(self, record: dict[str, Any]) -> None:
         meta = self._meta()
-        records = meta.get(KEY) if isinstance(meta.get(KEY), dict) else {}
+        records = meta.get(KEY)
+        records = records if isinstance(records, dict) else {}
         meta[KEY] = {**records, self.judgments_file: record}
         write_json_atomic(self.path, meta)
 

@@ -9,6 +9,7 @@ decided on its own, ``HARNESS_DATA_DIR`` set for the BELLE files broke ``data sh
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from harness.errors import UsageError
@@ -16,6 +17,7 @@ from harness.registry import ComponentRegistry, Registration
 
 
 def _accepts(reg: Registration, key: str) -> bool:
+    params: Mapping[str, inspect.Parameter]
     try:
         params = inspect.signature(reg.factory_callable()).parameters
     except (TypeError, ValueError):

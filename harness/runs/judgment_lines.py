@@ -81,7 +81,7 @@ class JudgmentLines:
 
 def _conflicts(numbered: list[tuple[int, dict[str, Any]]]) -> list[str]:
     """Pairs with two final verdicts that differ (status or score), and the line each one uses."""
-    seen: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = {}
+    seen: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = {}
     for line_no, record in numbered:
         if record["status"] != "failed":
             seen.setdefault(judgment_key(record), []).append((line_no, record))
@@ -91,6 +91,7 @@ def _conflicts(numbered: list[tuple[int, dict[str, Any]]]) -> list[str]:
             used = None
             for line_no, record in lines:
                 used = (line_no, record) if used is None or is_better(record, used[1]) else used
+            assert used is not None  # every key of seen has a line
             numbers = ", ".join(str(n) for n, _ in lines)
             by = f" juror {juror[0]!r}" if juror else ""
             found.append(f"id {sample_id!r} repeat {repeat}{by}: lines {numbers}, line {used[0]} used")

@@ -57,7 +57,8 @@ def check_judgments_file(
     ``meta`` is the run's ``run.json``; ``writes`` the report files named after ``name``."""
     problem = _name_problem(name)
     if problem is None:
-        listed = meta.get("files") if isinstance(meta.get("files"), list) else []
+        listed = meta.get("files")
+        listed = listed if isinstance(listed, list) else []
         foreign = _not_ours(Path(run_dir), [name, *writes], listed)
         if foreign is not None:
             problem = (

@@ -61,11 +61,12 @@ def log_estimate(
         for juror in jurors
     }
     unknown = sorted(j for j, c in costs.items() if c is None)
+    total = sum(c for c in costs.values() if c is not None)
     limit = f" (limit ${settings.max_cost:.2f} for the whole jury)" if settings.max_cost else ""
     if unknown:
         log(f"judging: the jury's cost cannot be estimated (no price for {', '.join(unknown)}){limit}")
-    elif sum(costs.values()):
-        log(f"judging: the jury's estimated cost ${sum(costs.values()):.4f}, every juror counted{limit}")
+    elif total:
+        log(f"judging: the jury's estimated cost ${total:.4f}, every juror counted{limit}")
 
 
 def jury_stage(

@@ -190,7 +190,8 @@ def check_runs_unchanged(path: Path, found: Mapping[str, Any]) -> None:
     """Exit 2 when run A's or B's answers changed since the verdicts were written: the verdicts (and
     any labels of those answers) are of the old answers."""
     for side in ("a", "b"):
-        run = found.get(side) if isinstance(found.get(side), dict) else {}
+        run = found.get(side)
+        run = run if isinstance(run, dict) else {}
         recorded, run_path = run.get("generations_sha256"), str(run.get("path") or "")
         if not recorded or generations_sha256(Path(run_path)) != recorded:
             raise DataError(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,6 +117,7 @@ def create_judge(
     prompts ship with its dataset's files), given to a judge that takes them.
     """
     reg, _ = registry.lookup("judge", name)
+    params: Mapping[str, inspect.Parameter]
     try:
         params = inspect.signature(reg.factory_callable()).parameters
     except (TypeError, ValueError):
@@ -134,7 +135,7 @@ def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str
     from harness.runs.preflight import check_judge, check_model
 
     settings = config.judge_settings()
-    for juror in jury_models(config.judge_model) or [None]:  # every juror of a jury answers
+    for juror in jury_models(config.judge_model) or (None,):  # every juror of a jury answers
         own = settings if juror is None else replace(settings, model=juror)
         judge = create_judge(registry, config.judge, own, run_options={"data_dir": config.data_dir})
         check_judge(judge, config.judge if juror is None else f"{config.judge} ({juror})", log)
@@ -364,6 +365,7 @@ def generate_stage(
             if sample is None or generation.id in done:
                 return  # not ours, or a duplicate delivery: never write a sample twice
             record = generation_record(sample, generation)
+            assert out is not None  # results come to rank 0 only, which holds the writer
             out.append(record)
             done[generation.id] = record
             made += 1
@@ -624,10 +626,10 @@ def _judge_with(
 
 def dataset_file(config: RunConfig) -> Any:
     """The :class:`~harness.data.adhoc.AdhocDataset` when ``--dataset`` names a file, else ``None``."""
-    from harness.data.adhoc import AdhocDataset, is_dataset_file
+    from harness.data.adhoc import AdhocDataset, is_dataset_file, parse_fields
 
     if is_dataset_file(config.dataset):
-        return AdhocDataset(Path(config.dataset), fields=config.dataset_fields)
+        return AdhocDataset(Path(config.dataset), fields=parse_fields(config.dataset_fields))
     if config.dataset_fields:
         raise UsageError(
             "--field maps the fields of a dataset file; --dataset names no file",

@@ -216,6 +216,7 @@ class RunClaim:
         self.prompt = prompt
         check_run_name(config.name)
         out = Path(config.out)
+        run_dir: Path | None
         if config.name:
             run_dir = out / config.name
             self._check_named(run_dir)  # fail before creating anything
@@ -361,7 +362,8 @@ def discard_records(run_dir: Path, meta: dict[str, Any]) -> list[str]:
     symlink or a folder stops the whole discard before anything is deleted. A ``run.json`` from
     before the list existed counts as listing the files ``harness run`` itself writes.
     """
-    listed = meta.get("files") if isinstance(meta.get("files"), list) else list(RUN_FILES)
+    listed = meta.get("files")
+    listed = listed if isinstance(listed, list) else list(RUN_FILES)
     names = [n for n in dict.fromkeys([*listed, RUN_FILE]) if isinstance(n, str) and name_problem(n) is None]
     targets: list[Path] = []
     for name in names:
@@ -386,7 +388,8 @@ def discard_records(run_dir: Path, meta: dict[str, Any]) -> list[str]:
 
 
 def _own_files(meta: dict[str, Any], extra: list[str] | tuple[str, ...]) -> list[str]:
-    listed = meta.get("files") if isinstance(meta.get("files"), list) else []
+    listed = meta.get("files")
+    listed = listed if isinstance(listed, list) else []
     names = [n for n in [*listed, *extra] if isinstance(n, str) and name_problem(n) is None]
     return sorted(dict.fromkeys(names))
 

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-AGGREGATIONS = {"mean": statistics.fmean, "median": statistics.median}
+AGGREGATIONS: dict[str, Callable[[list[float]], float]] = {
+    "mean": statistics.fmean,
+    "median": statistics.median,
+}
 
 
 def is_jury(records: Iterable[Mapping[str, Any]]) -> bool:
@@ -61,9 +64,9 @@ def _who_answered(lines: list[Mapping[str, Any]]) -> dict[str, str]:
     found = {}
     for key in ("answering_model", "system_fingerprint"):
         values = {r["meta"].get(key) for r in lines if isinstance(r.get("meta"), Mapping)}
-        values = sorted(v for v in values if isinstance(v, str) and v)
-        if values:
-            found[key] = " + ".join(values)
+        names = sorted(v for v in values if isinstance(v, str) and v)
+        if names:
+            found[key] = " + ".join(names)
     return found
 
 

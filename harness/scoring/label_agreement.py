@@ -139,8 +139,8 @@ def with_interval(
 
 
 def pointwise_agreement(
-    judge: Sequence[float],
-    human: Sequence[float],
+    judge: Sequence[float] | np.ndarray,
+    human: Sequence[float] | np.ndarray,
     scale: ScoreScale,
     *,
     n_resamples: int = DEFAULT_RESAMPLES,

@@ -73,7 +73,7 @@ def jury_agreement(
     for r, juror in enumerate(jurors):
         for c, judged_id in enumerate(ids):
             outcome = per_juror.get(juror, {}).get(judged_id, {}).get("outcome")
-            data[r, c] = CODES.get(outcome, np.nan)
+            data[r, c] = np.nan if outcome is None else CODES.get(outcome, np.nan)
     paired = int((np.sum(~np.isnan(data), axis=0) >= 2).sum())
     return {
         "jurors": list(jurors),

@@ -59,7 +59,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from harness.testing.rate_limits import RateLimits, charged_tokens
 from harness.testing.replies import NoReplyMatches
@@ -247,10 +247,10 @@ class ChatCompletionsServer:
 
     # ------------------------------------------------------------------------------- lifecycle
 
-    def start(self) -> ChatCompletionsServer:
+    def start(self) -> Self:
         from aiohttp import web
 
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock = sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._sock.bind(("127.0.0.1", self.requested_port))
@@ -258,7 +258,7 @@ class ChatCompletionsServer:
             self._sock.close()
             raise
         self.port = self._sock.getsockname()[1]
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop = asyncio.new_event_loop()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/chat/completions", self._handle)
@@ -273,18 +273,18 @@ class ChatCompletionsServer:
             self._closing = asyncio.Event()
             self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
-            await web.SockSite(self._runner, self._sock, backlog=1024).start()
+            await web.SockSite(self._runner, sock, backlog=1024).start()
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._loop.run_until_complete(serve())
+                loop.run_until_complete(serve())
             except BaseException as exc:  # pragma: no cover - reported to start()
                 errors.append(exc)
                 ready.set()
                 return
             ready.set()
-            self._loop.run_forever()
+            loop.run_forever()
 
         self._thread = threading.Thread(target=run, name="chat-completions-server", daemon=True)
         self._thread.start()
@@ -369,6 +369,7 @@ class ChatCompletionsServer:
             if self.latency:
                 await asyncio.sleep(self.latency)
             if fault == "hang":
+                assert self._closing is not None  # serve() sets it before the first request
                 await self._closing.wait()
                 return web.Response(status=503)
             if fault == "oversized":

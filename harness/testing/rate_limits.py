@@ -87,7 +87,8 @@ class RateLimits:
 
 def charged_tokens(body: dict[str, Any]) -> int:
     """What a request takes from the tokens bucket: the prompt's characters plus ``max_tokens``."""
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    messages = body.get("messages")
+    messages = messages if isinstance(messages, list) else []
     prompt = sum(len(str(m.get("content", ""))) for m in messages if isinstance(m, dict))
     max_tokens = body.get("max_tokens")
     return prompt + (max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else 0)

@@ -64,7 +64,7 @@ class Replies:
     def __call__(self, body: dict[str, Any]) -> str:
         prompt = last_user_message(body)
         for rule in self.rules:
-            if rule.match.search(prompt):
+            if rule.match is not None and rule.match.search(prompt):  # self.rules: all have one
                 return rule.reply
         if not self.in_order:
             raise NoReplyMatches(

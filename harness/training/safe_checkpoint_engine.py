@@ -25,7 +25,7 @@ def allowed_globals() -> list[Any]:
     try:
         from numpy._core.multiarray import _reconstruct
     except ImportError:  # numpy < 2
-        from numpy.core.multiarray import _reconstruct
+        from numpy.core.multiarray import _reconstruct  # type: ignore[no-redef]  # numpy 1.x spelling
     allowed.append(_reconstruct)
     for module, name in (
         ("deepspeed.utils.tensor_fragment", "fragment_address"),

@@ -363,7 +363,7 @@ def run_training(config: TrainConfig) -> TrainResult:
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
     def save_checkpoint(step: int) -> None:
-        rng = [None] * info.world_size
+        rng: list[Any] = [None] * info.world_size
         if info.world_size > 1:
             dist.all_gather_object(rng, _rng_state())
         else:

@@ -13,10 +13,14 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from harness.errors import UsageError
 from harness.vocab.merge import load_model_proto, truncate_model
 from harness.vocab.tokenizer_dir import MANIFEST_NAME, SP_MODEL_NAME
+
+if TYPE_CHECKING:
+    import torch
 
 TOKENIZER_FILES = (
     SP_MODEL_NAME,
@@ -76,6 +80,11 @@ def _check_model_tokenizer(model_dir: Path, merged_model: bytes, base_size: int)
         )
 
 
+def _weight(layer: Any) -> torch.Tensor:
+    """An embedding layer's weight matrix (torch types a module's attributes as Tensor | Module)."""
+    return cast("torch.Tensor", layer.weight)
+
+
 def resize_model_embeddings(
     model_dir: Path | str, tokenizer_dir: Path | str, out_dir: Path | str
 ) -> ResizeReport:
@@ -95,7 +104,7 @@ def resize_model_embeddings(
     new_vocab = len(load_model_proto(merged_model).pieces)
 
     model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype="auto")
-    old_vocab = model.get_input_embeddings().weight.shape[0]
+    old_vocab = _weight(model.get_input_embeddings()).shape[0]
     manifest_path = tokenizer_dir / MANIFEST_NAME
     base_size = (
         json.loads(manifest_path.read_text("utf-8"))["base_size"] if manifest_path.is_file() else old_vocab
@@ -114,10 +123,10 @@ def resize_model_embeddings(
     spellings = decompose_new_pieces(merged_model, base_size)
     tied = bool(getattr(model.config, "tie_word_embeddings", False))
     model.resize_token_embeddings(new_vocab, mean_resizing=False)
-    matrices = [model.get_input_embeddings().weight]
+    matrices = [_weight(model.get_input_embeddings())]
     output = model.get_output_embeddings()
-    if output is not None and output.weight.data_ptr() != matrices[0].data_ptr():
-        matrices.append(output.weight)
+    if output is not None and _weight(output).data_ptr() != matrices[0].data_ptr():
+        matrices.append(_weight(output))
     from_pieces = sum(1 for s in spellings if s)
     with torch.no_grad():
         for weight in matrices:

@@ -9,7 +9,7 @@ base piece would make every pretrained embedding row wrong.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +118,8 @@ def extend_tokenizer(
     timings: dict[str, float] = {}
     with _progress(show_progress) as progress:
         start = time.perf_counter()
+        on_file: Callable[[CorpusFile], None] | None
+        on_line: Callable[[], None] | None
         if progress is not None:
             task = progress.add_task("reading corpora", total=None)
 

@@ -31,7 +31,7 @@ def load_model_proto(data: bytes):
     """Parse a serialised sentencepiece model into a ``ModelProto``."""
     from sentencepiece import sentencepiece_model_pb2
 
-    proto = sentencepiece_model_pb2.ModelProto()
+    proto = sentencepiece_model_pb2.ModelProto()  # type: ignore[attr-defined]  # made at import by protobuf
     try:
         proto.ParseFromString(data)
     except Exception as exc:  # protobuf raises its own DecodeError

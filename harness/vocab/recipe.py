@@ -9,6 +9,7 @@ tokenizer elsewhere. Paths starting with ``shared:`` are relative to the shared 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -119,7 +120,7 @@ def recipe_sentencepiece_options(recipe: TokenizerRecipe, **overrides):
     from harness.vocab.train import SentencePieceOptions
 
     o = recipe.options
-    values = {
+    values: dict[str, Any] = {
         "vocab_size": recipe.vocab_size,
         "model_type": o.model_type,
         "character_coverage": o.character_coverage,

@@ -10,7 +10,7 @@ fast), else through ``tokenizer.json`` with the ``tokenizers`` library; no speci
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -42,7 +42,7 @@ class TokenCounter:
                     hint="Pass a tokenizer folder or its tokenizer.model / tokenizer.json.",
                 ) from None
             self.vocab_size = processor.get_piece_size()
-            self._encode = processor.encode
+            self._encode: Callable[[str], list[int]] = processor.encode
             self._byte_ids = frozenset(i for i in range(self.vocab_size) if processor.is_byte(i))
         elif json_file.is_file():
             from tokenizers import Tokenizer

@@ -64,14 +64,14 @@ def _json_records(text: str, origin: str) -> list[tuple[int, Any]]:
             if pos < len(text) and text[pos] == "]" and not out:
                 pos += 1
                 break
-            line = lines.at(pos)
+            line_no = lines.at(pos)
             try:
-                value, end = raw_decode(decoder, text, pos, where=f"{origin} line {line}")
+                value, end = raw_decode(decoder, text, pos, where=f"{origin} line {line_no}")
             except json.JSONDecodeError as exc:
                 raise DataError(
                     f"{origin} line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})"
                 ) from None
-            out.append((line, value))
+            out.append((line_no, value))
             pos = end
             while pos < len(text) and text[pos] in " \t\r\n":
                 pos += 1
@@ -119,7 +119,8 @@ def item_from_record(record: Any, *, origin: str, line: int) -> CleanItem:
         turns = record["conversations"]
         if not isinstance(turns, list) or not turns:
             raise DataError(f"{where}: 'conversations' must be a non-empty list")
-        human, assistant = [], []
+        human: list[str] = []
+        assistant: list[str] = []
         for number, turn in enumerate(turns):
             if not isinstance(turn, dict) or not isinstance(turn.get("value"), str):
                 raise DataError(f"{where}: turn {number} is not an object with a text 'value'")

@@ -199,7 +199,7 @@ def load_mixture(
         drop=drop_eval_overlap,
         threshold=overlap_threshold,
     )
-    report = {
+    mixture_report = {
         "expression": expr,
         "terms": [t.to_dict() for t in terms],
         "sources": source_reports,
@@ -207,7 +207,7 @@ def load_mixture(
         "bad_records": dict(sorted(bad_total.items(), key=lambda kv: -kv[1])),
         "overlap": overlap,
     }
-    return MixtureResult(conversations=conversations, report=report)
+    return MixtureResult(conversations=conversations, report=mixture_report)
 
 
 def _check_overlap(
