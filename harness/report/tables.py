@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import JustifyMethod
 from rich.table import Table
 
 from harness.report.escape import terminal_text as _t
