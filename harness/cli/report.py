@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.cli.context import console, registry
+from harness.errors import UsageError
+from harness.report.escape import terminal_text
+from harness.report.judge_trust import jury_lines, pairwise_lines, pointwise_lines
+from harness.report.rundir import judgments_files, read_judgments, read_run_dir
+from harness.runs.judge_drift import difference_lines, judge_difference
 from harness.runs.layout import JUDGMENTS, REPORT_HTML
+from harness.runs.pair_verdicts import check_target
+from harness.runs.pairwise import compare_pairwise
 from harness.terminal import inert, json_text
 
 JudgmentsOption = Annotated[
@@ -37,7 +45,6 @@ def report(
     seed: SeedOption = 0,
 ) -> None:
     """Score runs, write their report files, and print them in Table 5 layout."""
-    from harness.cli.context import console
     from harness.report.tables import paper_comparison, table5
     from harness.report.write import write_report
 
@@ -50,7 +57,6 @@ def report(
     if as_json:
         typer.echo(json_text([scores for _, scores in rows], indent=2))
         return
-    from harness.report.escape import terminal_text
 
     out = console()
     _print_headlines(out, rows)
@@ -70,7 +76,6 @@ def report(
             out.print(f"{terminal_text(name)}: {calibrated}", markup=False, soft_wrap=True)
         for note in scores.get("notes", []):
             out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
-        from harness.report.judge_trust import pointwise_lines
 
         for note in pointwise_lines(scores.get("judge_bias")):
             out.print(f"{name}: {terminal_text(note)}", markup=False)
@@ -96,7 +101,6 @@ def calibration_line(scores: dict[str, Any]) -> str | None:
 
 def _print_headlines(out: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:
     """Each run's headline (the figure it is quoted by, as its dataset aggregates it), first."""
-    from harness.report.escape import terminal_text
     from harness.scoring.headline import headline_text
 
     for name, scores in rows:
@@ -108,7 +112,6 @@ def _print_headlines(out: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:
 def _same_headline(names: list[str], loaded: list[Any]) -> str:
     """The headline aggregation every run shares; runs whose datasets define it differently cannot be
     compared by one headline delta (a usage error naming both)."""
-    from harness.errors import UsageError
     from harness.report.write import run_headline
 
     kinds = [run_headline(run) for run in loaded]
@@ -124,9 +127,6 @@ def _same_headline(names: list[str], loaded: list[Any]) -> str:
 def _latest_run() -> Path:
     """The newest run under the default ``--out`` of ``harness run``, said on stderr (so ``--json``
     output stays clean); a usage error when there is none."""
-    from harness.cli.app import console
-    from harness.errors import UsageError
-    from harness.report.escape import terminal_text
     from harness.runs.config import RunConfig
     from harness.runs.listing import latest_run
 
@@ -148,9 +148,6 @@ def _latest_run() -> Path:
 def _judgment_sets(paths: list[Path], notes: list[str]) -> list[tuple[str, list[dict[str, Any]]]]:
     """Named judgment sets: from two files, or every judgments file / judge of one run directory
     (what reading them noted goes to ``notes``: a torn last line, differing verdicts)."""
-    from harness.errors import UsageError
-    from harness.report.rundir import judgments_files, read_judgments
-
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -190,8 +187,6 @@ def _on_unit_scale(scores: dict[str, float], scale: Any) -> dict[str, float]:
 
 
 def _compare_judges(paths: list[Path], as_json: bool) -> None:
-    from harness.cli.context import console
-    from harness.errors import UsageError
     from harness.judging.agreement import agreement
     from harness.report.tables import agreement_table
 
@@ -211,7 +206,6 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
         result["scale_a"], result["scale_b"] = base_scale.label, scale.label
         result["mapped_to_0_1"] = scale != base_scale
         results.append((base_name, name, result))
-    from harness.report.escape import terminal_text
 
     for note in notes:  # on stderr with --json, which stays one JSON document
         console(stderr=as_json).print(terminal_text(note), markup=False)
@@ -288,10 +282,6 @@ def compare(
     ] = None,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
-    from harness.cli.context import console
-    from harness.errors import UsageError
-    from harness.report.escape import terminal_text
-    from harness.report.rundir import read_run_dir
     from harness.report.tables import deltas, paper_comparison, table5
     from harness.report.write import scores_for_run
     from harness.scoring.paired import compare_judgments
@@ -355,7 +345,6 @@ def compare(
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
         _print_judge_difference(out, comparison)
-    from harness.report.judge_trust import pointwise_lines
 
     for name, run_scores in zip(names, scores, strict=True):  # how far each run's judge can be trusted
         for note in pointwise_lines(run_scores.get("judge_bias")):
@@ -370,8 +359,6 @@ def compare(
 
 def _add_judge_differences(comparisons: list[dict[str, Any]], names: list[str], loaded: list[Any]) -> None:
     """``judge_differs`` on each comparison whose two runs different judge backends answered."""
-    from harness.runs.judge_drift import judge_difference
-
     base = (names[0], loaded[0].judgments)
     for comparison, name, run in zip(comparisons, names[1:], loaded[1:], strict=True):
         found = judge_difference(base, (name, run.judgments))
@@ -380,9 +367,6 @@ def _add_judge_differences(comparisons: list[dict[str, Any]], names: list[str], 
 
 
 def _print_judge_difference(out: Any, comparison: dict[str, Any]) -> None:
-    from harness.report.escape import terminal_text
-    from harness.runs.judge_drift import difference_lines
-
     for line in difference_lines(comparison.get("judge_differs") or {}):
         out.print(terminal_text(line), markup=False)
 
@@ -390,8 +374,6 @@ def _print_judge_difference(out: Any, comparison: dict[str, Any]) -> None:
 def _print_notes(out: Any, names: list[str], scores: list[dict[str, Any]]) -> None:
     """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
     prints them: a figure shown as "–" must say why."""
-    from harness.report.escape import terminal_text
-
     for name, run_scores in zip(names, scores, strict=True):
         for note in run_scores.get("notes", []):
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
@@ -408,12 +390,7 @@ def _compare_pairwise(
     verdicts: Path | None = None,
 ) -> None:
     """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
-    from harness.cli.app import console
-    from harness.runs.pairwise import compare_pairwise
-
     if verdicts is not None:  # refused before any judging, not after
-        from harness.runs.pair_verdicts import check_target
-
         check_target(verdicts, runs)
     out = console()
     result = compare_pairwise(
@@ -454,7 +431,6 @@ def _compare_pairwise(
         "win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
         markup=False,
     )
-    from harness.report.judge_trust import jury_lines, pairwise_lines
 
     for note in jury_lines(result.get("jury")):
         out.print(inert(note), markup=False)
@@ -471,8 +447,6 @@ def _compare_pairwise(
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
     """The ``--html`` page: scores, deltas and the Table 4-style cases of each run against the first."""
-    from harness.cli.context import registry
-    from harness.errors import UsageError
     from harness.report.compare_html import render_compare_html
     from harness.scoring.cases import pick_cases
 

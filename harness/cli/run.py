@@ -9,6 +9,14 @@ from typing import Annotated
 
 import typer
 
+from harness.cli.context import console
+from harness.report.escape import terminal_text
+from harness.report.judge_trust import pointwise_lines
+from harness.report.rundir import read_judgments
+from harness.report.summary import category_lines, summary_table
+from harness.runs.judgment_lines import read_judgment_lines
+from harness.runs.layout import JUDGMENTS, REPORT_HTML
+
 GEN = "Generation"
 JUDGE = "Judging"
 RUN = "Run directory"
@@ -262,9 +270,7 @@ def run(
 
     Resumable: run the same command again after a crash or Ctrl-C and it continues where it stopped.
     """
-    from harness.cli.context import console
     from harness.runs.config import RunConfig
-    from harness.runs.layout import REPORT_HTML
     from harness.runs.pipeline import run_eval
 
     overrides = {
@@ -333,8 +339,6 @@ def run(
 
 def _failed_exit(failed: int) -> None:
     """Exit 1 when judgments failed: ``harness run`` and ``harness judge`` alike, so a script sees it."""
-    from harness.cli.context import console
-
     console(stderr=True).print(
         f"{failed} judgments failed (network, rate limits or --max-cost); "
         "run the same command again to retry them.",
@@ -346,11 +350,6 @@ def _failed_exit(failed: int) -> None:
 def _print_scores(scores, run_dir: Path) -> None:
     if not scores:
         return
-    from harness.cli.context import console
-    from harness.report.escape import terminal_text
-    from harness.report.rundir import read_judgments
-    from harness.report.summary import category_lines, summary_table
-    from harness.runs.layout import JUDGMENTS
     from harness.scoring.headline import headline_text, macro_name
 
     headline = headline_text(scores.get("headline"))
@@ -374,7 +373,6 @@ def _print_scores(scores, run_dir: Path) -> None:
         + (f"   macro ave w/o others: {fmt(macro_wo)}" if others else ""),
         markup=False,
     )
-    from harness.report.judge_trust import pointwise_lines
 
     for note in pointwise_lines(scores.get("judge_bias")):
         console().print(terminal_text(note), markup=False)
@@ -384,8 +382,6 @@ def _print_jury(jury) -> None:
     """A jury run: who the jurors were, how their verdicts were combined, and how far they agree."""
     if not jury:
         return
-    from harness.cli.context import console
-    from harness.report.escape import terminal_text
 
     alpha = jury.get("krippendorff_alpha_interval")
     console().print(
@@ -400,7 +396,6 @@ def _print_jury(jury) -> None:
 
 def _print_paper(model: str, scores) -> None:
     """What the paper's figures mean for this model, and published beside measured where linked."""
-    from harness.cli.context import console
     from harness.paper.models import model_note
     from harness.report.tables import paper_comparison
 
@@ -453,7 +448,6 @@ def judge_command(
     ] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
-    from harness.cli.context import console
     from harness.runs.pipeline import rejudge
 
     out_console = console()
@@ -479,7 +473,6 @@ def judge_command(
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)
     out_console.print(f"see: harness report {run_dir} --judgments {path.name}", markup=False)
-    from harness.runs.judgment_lines import read_judgment_lines
 
     failed = sum(r["status"] == "failed" for r in read_judgment_lines(path).records)
     if failed:
