@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import loads
+from harness.data.jsonl import read_jsonl_records
+from harness.errors import UsageError
 from harness.io import FileTooLarge, read_bytes_bounded
 
 # run.json and its kind hold settings and counts, never records: anything larger is not the harness's
@@ -28,8 +30,6 @@ def read_record_dicts(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of ``path`` as dicts (``[]`` if absent); a torn last line is ignored.
 
     (Line numbers and what was skipped: :func:`harness.data.jsonl.read_jsonl_records`.)"""
-    from harness.data.jsonl import read_jsonl_records
-
     path = Path(path)
     if not path.exists():
         return []
@@ -101,8 +101,6 @@ class JsonlAppender:
 def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
     """The JSON object in ``path``; a damaged file (bad JSON, not UTF-8, not an object) is a usage
     error naming the file and line -- what the harness wrote and someone edited or cut short."""
-    from harness.errors import UsageError
-
     hint = hint or "The file is damaged: restore it from a copy, or remove it and run again."
     try:
         data = loads(read_bytes_bounded(path, MAX_JSON_OBJECT_BYTES).decode("utf-8"))
