@@ -42,6 +42,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from harness.manager import get_registry
 from harness.report.calibration_html import calibration_html
 from harness.report.cells import fmt
 from harness.report.cells import lang_attr as lang_attr
@@ -305,8 +306,6 @@ def render_html(
     from harness.report.templating import render
 
     if categories is None:
-        from harness.manager import get_registry
-
         categories = get_registry().categories()
     rows, present = _sample_rows(run, scores, categories)
     return render(

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.manager import get_registry
 from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.bootstrap import (
     CONFIDENCE,
@@ -56,8 +57,6 @@ SCHEMA = "harness.scores/1"
 
 
 def _registry_categories() -> Mapping[str, CategorySpec]:
-    from harness.manager import get_registry
-
     return get_registry().categories()
 
 

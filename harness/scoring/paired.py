@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.errors import DataError
+from harness.manager import get_registry
 from harness.scoring.bootstrap import (
     CONFIDENCE,
     DEFAULT_RESAMPLES,
@@ -68,11 +70,7 @@ def compare_outcomes(
     confidence: float = CONFIDENCE,
 ) -> dict[str, Any]:
     """Deltas ``B - A`` per category, per column and for both macros (JSON-ready dict)."""
-    from harness.errors import DataError
-
     if categories is None:
-        from harness.manager import get_registry
-
         categories = get_registry().categories()
     common = sorted(set(outcomes_a) & set(outcomes_b))
     if not common:
@@ -197,8 +195,6 @@ def compare_judgments(
     """Paired comparison of two runs' judgment records (see the module docstring). Both runs must
     be on one scale (a delta between a 0..1 and a 1..10 score means nothing); the result says which.
     ``headline`` is how both runs' dataset aggregates its headline."""
-    from harness.errors import DataError
-
     records_a = [j if isinstance(j, Mapping) else j.to_dict() for j in judgments_a]
     folded_a, folded_b = fold_records(records_a), fold_records(judgments_b)
     if folded_a.scale != folded_b.scale:
