@@ -49,6 +49,7 @@ from harness.report.cells import lang_attr as lang_attr
 from harness.report.escape import html_text
 from harness.report.judge_trust import trust_html
 from harness.report.rundir import RunDir
+from harness.report.templating import environment, render
 from harness.scales import ScoreScale, check_record
 from harness.specs import CategorySpec
 
@@ -125,8 +126,6 @@ def _chart_top(bars: list[dict[str, Any]]) -> float | None:
 
 def _parts() -> Any:
     """The macros of ``templates/report_parts.html.j2``, callable from Python."""
-    from harness.report.templating import environment
-
     return environment().get_template("report_parts.html.j2").make_module()
 
 
@@ -303,8 +302,6 @@ def render_html(
 ) -> str:
     """The whole ``report.html`` document. ``categories`` (the registry's when ``None``) says each
     category's display name and whether its judge saw the gold answer."""
-    from harness.report.templating import render
-
     if categories is None:
         categories = get_registry().categories()
     rows, present = _sample_rows(run, scores, categories)

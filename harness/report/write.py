@@ -13,6 +13,7 @@ from harness.errors import DataError, UsageError
 from harness.io import write_text_atomic
 from harness.manager import get_registry
 from harness.paper.side_by_side import comparison_for_run
+from harness.report.calibration import stored_calibration
 from harness.report.csv_export import render_csv
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
@@ -93,7 +94,6 @@ def calibration_for_run(run: RunDir, *, n_resamples: int, seed: int) -> dict[str
     any); a damaged ``calibration.json`` is a note, not a report that fails."""
     if not (run.path / CALIBRATION_FILE).exists():  # most runs: nothing to import or compute
         return None
-    from harness.report.calibration import stored_calibration
 
     try:
         return stored_calibration(run, fold_records(run.judgments), n_resamples=n_resamples, seed=seed)
