@@ -27,6 +27,7 @@ from harness.paper.comparability import MeasuredSetup, differences
 from harness.paper.side_by_side import paper_section, recipe_paper_row
 from harness.paper.table5 import PublishedRow, load_table5, published_row
 from harness.registry_yaml import load_yaml_model
+from harness.report.experiment_html import render_experiments_html
 from harness.runs.config import RunConfig
 from harness.runs.pipeline import run_eval
 
@@ -307,8 +308,6 @@ def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:
 
 def write_summary(out_root: Path, rows: list[dict[str, Any]]) -> Path:
     """``summary.json`` and ``summary.html`` (measured beside published, with verdicts) in ``out_root``."""
-    from harness.report.experiment_html import render_experiments_html
-
     path = out_root / "summary.json"
     write_text_atomic(path, json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     write_text_atomic(out_root / "summary.html", render_experiments_html(rows))

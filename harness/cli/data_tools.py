@@ -21,6 +21,7 @@ from harness.data.clean.pipeline import CleanOptions, check_output, write_output
 from harness.data.clean.pipeline import clean as run_clean
 from harness.data.stats import dataset_stats, token_counter
 from harness.errors import UsageError
+from harness.report.stats_html import render_stats_html
 from harness.terminal import json_text
 
 
@@ -76,8 +77,6 @@ def stats(
         tokenizer=tokenizer.name if tokenizer else None,
     )
     if html is not None:
-        from harness.report.stats_html import render_stats_html
-
         try:
             html.write_text(render_stats_html(result), encoding="utf-8")
         except OSError as exc:

@@ -15,6 +15,7 @@ import typer
 
 from harness.cli.context import console, registry
 from harness.errors import UsageError
+from harness.report.compare_html import render_compare_html
 from harness.report.escape import terminal_text
 from harness.report.judge_trust import jury_lines, pairwise_lines, pointwise_lines
 from harness.report.rundir import judgments_files, read_judgments, read_run_dir
@@ -447,7 +448,6 @@ def _compare_pairwise(
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
     """The ``--html`` page: scores, deltas and the Table 4-style cases of each run against the first."""
-    from harness.report.compare_html import render_compare_html
     from harness.scoring.cases import pick_cases
 
     base = loaded[0]
