@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
+from harness.io import write_json_atomic
 
 EXECUTORS = ("slurm", "local")
 JOB_FILE = "job.json"
@@ -98,8 +99,6 @@ def read_job(exp_dir: Path) -> dict[str, Any] | None:
 
 
 def write_job(exp_dir: Path, **fields: Any) -> None:
-    from harness.io import write_json_atomic
-
     exp_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(exp_dir / JOB_FILE, {**(read_job(exp_dir) or {}), **fields})
 

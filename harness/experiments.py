@@ -21,9 +21,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import UsageError
-from harness.paper.comparability import MeasuredSetup
-from harness.paper.table5 import PublishedRow, published_row
+from harness.io import write_json_atomic, write_text_atomic
+from harness.manager import get_manager
+from harness.paper.comparability import MeasuredSetup, differences
+from harness.paper.side_by_side import paper_section, recipe_paper_row
+from harness.paper.table5 import PublishedRow, load_table5, published_row
 from harness.registry_yaml import load_yaml_model
+from harness.report.experiment_html import render_experiments_html
+from harness.runs.config import RunConfig
+from harness.runs.pipeline import run_eval
 from harness.scoring.records import Scores
 
 TRAIN_DONE = "train_result.json"
@@ -138,11 +144,6 @@ def run_experiment(
     manager=None,
 ) -> ExperimentResult:
     """Train (unless done) and evaluate (resuming) one experiment."""
-    from harness.io import write_json_atomic
-    from harness.manager import get_manager
-    from harness.runs.config import RunConfig
-    from harness.runs.pipeline import run_eval
-
     manager = manager or get_manager()
     exp_dir = out_root / spec.name
     exp_dir.mkdir(parents=True, exist_ok=True)
@@ -207,8 +208,6 @@ def run_experiment(
 
 def configured_setup(spec: ExperimentSpec, eval_options: dict[str, Any] | None = None) -> MeasuredSetup:
     """What an experiment's config says it will do (used when its eval run left no scores to read)."""
-    from harness.paper.side_by_side import recipe_paper_row
-
     options = {**spec.eval, **(eval_options or {})}
     categories = options.get("categories")
     model = None if spec.train is not None else options.get("model")
@@ -229,8 +228,6 @@ def configured_verdict(spec: ExperimentSpec) -> str:
     row = spec.published()
     if row is None:
         return NO_PUBLISHED_ROW
-    from harness.paper.comparability import differences
-    from harness.paper.table5 import load_table5
 
     return differences(row, load_table5().setup, configured_setup(spec)).verdict
 
@@ -247,8 +244,6 @@ def side_by_side(result: ExperimentResult) -> dict[str, Any]:
         return dict(scores.section("paper"))
     row = result.spec.published()
     if row is not None:
-        from harness.paper.side_by_side import paper_section
-
         return paper_section(row, None, configured_setup(result.spec, result.extra.get("eval_options")))
     return measured_only(scores)
 
@@ -314,9 +309,6 @@ def summary_rows(results: list[ExperimentResult]) -> list[dict[str, Any]]:
 
 def write_summary(out_root: Path, rows: list[dict[str, Any]]) -> Path:
     """``summary.json`` and ``summary.html`` (measured beside published, with verdicts) in ``out_root``."""
-    from harness.io import write_text_atomic
-    from harness.report.experiment_html import render_experiments_html
-
     path = out_root / "summary.json"
     write_text_atomic(path, json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     write_text_atomic(out_root / "summary.html", render_experiments_html(rows))

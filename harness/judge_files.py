@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.prompts.judge_jinja import check_template
 from harness.registry_files import RegistryFileError, read_yaml, yaml_files
+from harness.specs import JudgeSpec
 
 READERS = ("label_number", "bracket_rating", "dict_key")
 FIELDS = (
@@ -148,8 +150,6 @@ class _Checker:
         return name, tuple(args)
 
     def messages(self, key: str, value: Any) -> tuple[tuple[str, str], ...]:
-        from harness.prompts.judge_jinja import check_template
-
         ok = (
             isinstance(value, list)
             and value
@@ -234,8 +234,6 @@ def judge_files(registry_dir: Path | str) -> list[JudgeFile]:
 
 def judge_specs(registry_dir: Path | str) -> list[Any]:
     """A :class:`~harness.specs.JudgeSpec` per YAML judge (built lazily, as any plugin judge)."""
-    from harness.specs import JudgeSpec
-
     return [
         JudgeSpec(
             name=f.name,

@@ -31,7 +31,10 @@ import sys
 import zlib
 from typing import Any
 
+import harness
+from harness import __version__
 from harness.io import write_text_atomic
+from harness.paths import harness_home
 
 CACHE_VERSION = 4  # 4: rendered listings show control characters escaped
 KEPT_FILES = 16  # environments whose listings are kept
@@ -40,8 +43,6 @@ DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 
 
 def cache_dir() -> str:
-    from harness.paths import harness_home
-
     return os.path.join(harness_home(), "cache")
 
 
@@ -52,8 +53,6 @@ def cache_file() -> str:
 
 
 def _environment() -> list[Any]:
-    from harness import __version__
-
     return [
         CACHE_VERSION,
         __version__,
@@ -110,8 +109,6 @@ def _packages(plugin_modules: list[str]) -> list[str]:
 
 def _watched_paths(plugin_modules: list[str], registry_dirs: list[str]) -> list[str]:
     import importlib.util
-
-    import harness
 
     paths = _walk(os.path.dirname(harness.__file__), ".py")
     for module in plugin_modules:

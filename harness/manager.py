@@ -19,17 +19,17 @@ import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pluggy
-
-from harness import hookspecs
 from harness.errors import UsageError
+from harness.judge_files import judge_specs
 from harness.registry import ComponentRegistry, Registration
+from harness.registry_files import RegistryFileError
+from harness.registry_plain import load_category_specs
 from harness.specs import SPEC_TYPES, ComponentSpec
+from harness.terminal import inert
 
 ENTRY_POINT_GROUP = "harness"
 REGISTER_HOOKS: dict[str, str] = {
@@ -123,8 +123,6 @@ def plugin_name(spec: str) -> str:
 
 
 def _warn(message: str) -> None:
-    from harness.terminal import inert
-
     print(f"warning: {inert(message)}", file=sys.stderr)
 
 
@@ -208,6 +206,10 @@ class PluginManager:
         registry_paths: list[str | Path] | None = None,
         warn: bool = True,
     ) -> None:
+        import pluggy  # only when plugins load: importing this module stays light
+
+        from harness import hookspecs
+
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
@@ -243,6 +245,8 @@ class PluginManager:
             _warn(f"plugin {info.name!r} {what}: {info.error} (skipped; see 'harness plugins')")
 
     def _load_entry_points(self) -> None:
+        from importlib import metadata
+
         seen: set[str] = set()
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if ep.name in seen:  # the same distribution visible twice on sys.path
@@ -431,10 +435,6 @@ class PluginManager:
         """Categories and YAML judges from every registry directory. A bad file in a plugin's directory breaks only
         that plugin (a warning naming the file); one under ``HARNESS_REGISTRY_PATH`` is the user's
         own input and an error naming the file."""
-        from harness.judge_files import judge_specs
-        from harness.registry_files import RegistryFileError
-        from harness.registry_plain import load_category_specs
-
         out: list[Registration] = []
         for directory, plugin in self.registry_dirs():
             try:

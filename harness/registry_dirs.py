@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.manager import get_manager
 from harness.registry_yaml import SourceDef, load_defs
 
 
 def all_registry_dirs() -> list[Path]:
     """Every registry directory known to the current plugin manager, built-in first."""
-    from harness.manager import get_manager  # lazy: pluggy and the plugins load on first use
-
     return [d for d, _ in get_manager().registry_dirs()]
 
 

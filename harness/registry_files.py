@@ -9,8 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import UsageError
 
 
@@ -21,6 +19,8 @@ class RegistryFileError(UsageError):
 def read_yaml(path: Path | str) -> Any:
     """Parse ``path`` as UTF-8 YAML; unreadable, non-UTF-8 or malformed files are usage errors
     naming the file and line, so a bad file is never a traceback."""
+    import yaml
+
     path = Path(path)
     try:
         raw = path.read_bytes()

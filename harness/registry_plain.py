@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.registry_files import builtin_registry_dir, read_mapping, yaml_files
-from harness.specs import CategorySpec
+from harness.specs import CategorySpec, import_string
 
 REQUIRED = object()
 _TYPES = {"str": str, "bool": bool, "int": int}
@@ -111,7 +111,6 @@ def checked_values(path: Path, rules: dict[str, Rule], model: str) -> dict[str, 
     values = plain_values(data, rules)
     if values is None:
         from harness.registry_yaml import validate_data
-        from harness.specs import import_string
 
         values = validate_data(path, data, import_string(model)).model_dump()
     return values

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from harness.errors import ComponentUnavailableError, UsageError
 from harness.kinds import KINDS
 from harness.scales import JUDGE_KINDS, ScoreScale
 
@@ -101,8 +102,6 @@ class ComponentSpec:
         except (ImportError, AttributeError) as exc:
             # a plugin that names a module it does not ship, or a dependency that is not installed:
             # the user's fix is on the plugin's side, so say which component and which import
-            from harness.errors import UsageError
-
             raise UsageError(
                 f"{self.kind} {self.name!r} cannot be built: its factory {self.factory!r} does not import "
                 f"({type(exc).__name__}: {exc})",
@@ -119,8 +118,6 @@ class ComponentSpec:
         try:
             check = import_string(self.available)
         except (ImportError, AttributeError) as exc:
-            from harness.errors import UsageError
-
             raise UsageError(
                 f"{self.kind} {self.name!r}: its availability check {self.available!r} does not import "
                 f"({type(exc).__name__}: {exc})",
@@ -131,8 +128,6 @@ class ComponentSpec:
 
     def create(self, arg: str | None = None, **options: Any) -> Any:
         """Build the component: ``factory(**spec.options, **options)`` (plus ``arg=`` if parametric)."""
-        from harness.errors import ComponentUnavailableError, UsageError
-
         if arg is not None and not self.parametric:
             raise UsageError(f"{self.kind} {self.name!r} takes no argument (got {self.name}:{arg})")
         reason = self.unavailable_reason()

@@ -15,13 +15,12 @@ LM's hidden states), used by ``harness data clean --embedder`` for semantic de-d
 from __future__ import annotations
 
 from harness.hookspecs import hookimpl
+from harness.registry_plain import builtin_recipe_values
 from harness.specs import EmbedderSpec, ModelSpec
 
 
 @hookimpl
 def harness_register_models(register) -> None:
-    from harness.registry_plain import builtin_recipe_values
-
     register(
         ModelSpec(
             name="tiny-llama",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.hookspecs import hookimpl
+from harness.registry_files import builtin_registry_dir
 
 
 @hookimpl
 def harness_registry_paths() -> list[Path]:
-    from harness.registry_files import builtin_registry_dir
-
     return [builtin_registry_dir()]

@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
+from harness.terminal import inert
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY,
@@ -59,8 +62,6 @@ def cache_key(**parts: Any) -> str:
 
 
 def _warn(message: str) -> None:
-    from harness.terminal import inert
-
     print(f"warning: {inert(message)}", file=sys.stderr, flush=True)
 
 
@@ -76,8 +77,6 @@ class ResponseCache:
         try:
             self._connection(check=True)  # create the schema now, so errors surface before any request
         except sqlite3.OperationalError as exc:  # locked for 30 s, unreadable, a read-only folder
-            from harness.errors import UsageError
-
             self.close()
             raise UsageError(
                 f"cannot use the response cache {self.path}: {exc}",

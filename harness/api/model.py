@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.api.litellm_import import import_litellm
 from harness.errors import UsageError
 
 
@@ -80,8 +81,6 @@ class LiteLLMModel:
     def context_length(self) -> int | None:
         """The context window litellm's model map knows for this model (its ``max_input_tokens``),
         or ``None`` for a model it does not know: never a guess."""
-        from harness.api.litellm_import import import_litellm
-
         try:
             info = import_litellm().get_model_info(self.model_id)
         except Exception:  # litellm raises its own errors for a model it has not mapped
@@ -92,8 +91,6 @@ class LiteLLMModel:
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
         """The messages' length in tokens, counted by litellm with the model's tokenizer; ``None``
         when litellm cannot count them here (a tokenizer it would have to download, offline)."""
-        from harness.api.litellm_import import import_litellm
-
         try:
             return int(import_litellm().token_counter(model=self.model_id, messages=messages))
         except Exception:  # litellm's and the tokenizer libraries' own errors

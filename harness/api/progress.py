@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from harness.terminal import make_console
+
 
 class ApiProgress:
     def __init__(
@@ -39,8 +41,6 @@ class ApiProgress:
             TimeRemainingColumn,
         )
         from rich.text import Text
-
-        from harness.terminal import make_console
 
         class RateColumn(ProgressColumn):
             def render(self, task: Any) -> Text:

@@ -29,6 +29,9 @@ from typing import Any
 from tenacity import RetryCallState
 from tenacity.wait import wait_base, wait_exponential, wait_random
 
+from harness.api.litellm_import import import_litellm
+from harness.api.openai_http import ApiHTTPError, MalformedReply
+
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 
 
@@ -92,8 +95,6 @@ def is_retryable(exc: BaseException) -> bool:
     """Transient: rate limits, server errors, timeouts, dropped connections, malformed bodies."""
     import aiohttp
 
-    from harness.api.openai_http import ApiHTTPError, MalformedReply
-
     if isinstance(exc, ApiHTTPError):
         return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.ClientConnectorCertificateError)):
@@ -102,7 +103,6 @@ def is_retryable(exc: BaseException) -> bool:
         exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError, MalformedReply)
     ):
         return True
-    from harness.api.litellm_import import import_litellm
 
     litellm = import_litellm()
     transient = (

@@ -15,11 +15,16 @@ from typing import Annotated
 
 import typer
 
-from harness import __version__
+from harness import __version__, listing_cache
+from harness.cli.cached_screens import caching_root_help
 from harness.cli.context import console, manager, registry  # noqa: F401 (registry: re-exported)
 from harness.cli.context import extra_plugins as _extra_plugins
+from harness.cli.crash import plugin_crash
 from harness.cli.help import PanelGroup, root_help_only
+from harness.cli.listing import short_listing
+from harness.cli.verbosity import hoist_verbose, quiet_third_parties, verbose_requested
 from harness.errors import HarnessError
+from harness.kinds import KINDS
 from harness.terminal import json_text
 
 # module -> the commands its register() adds, in the order the root help lists them
@@ -89,15 +94,12 @@ def list_components(
     ] = False,
 ) -> None:
     """List the registered components, one line each, grouped by kind (--long: with the plugin that provides each)."""
-    from harness.kinds import KINDS
-
     if kind is not None:
         kind = kind.rstrip("s") if kind.rstrip("s") in KINDS else kind
         if kind not in KINDS:
             raise typer.BadParameter(
                 f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}", param_hint="KIND"
             )
-    from harness import listing_cache
 
     render_key = None
     if not as_json and not _extra_plugins:
@@ -109,8 +111,6 @@ def list_components(
     rows = [row for row in _listing_rows() if kind is None or row["kind"] == kind]
     if not as_json and not long:
         import shutil
-
-        from harness.cli.listing import short_listing
 
         text = short_listing(rows, shutil.get_terminal_size().columns)
         sys.stdout.write(text)
@@ -149,8 +149,6 @@ def list_components(
 
 def _listing_rows() -> list[dict]:
     """Every registration as a row, from the listing cache when it is still valid."""
-    from harness import listing_cache
-
     if not _extra_plugins:
         cached = listing_cache.load_listing()
         if cached is not None:
@@ -293,7 +291,6 @@ def _hoist_plugin_options(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`HarnessError` into a message and an exit code."""
     argv = _hoist_plugin_options(list(sys.argv[1:] if argv is None else argv))
-    from harness.cli.verbosity import hoist_verbose, quiet_third_parties, verbose_requested
 
     command = _requested_command(argv)
     argv = hoist_verbose(argv, command)
@@ -311,8 +308,6 @@ def main(argv: list[str] | None = None) -> None:
         console(stderr=True).print("interrupted")
         sys.exit(130)
     except Exception as exc:
-        from harness.cli.crash import plugin_crash
-
         crash = None if verbose else plugin_crash(exc)
         if crash is None:  # the harness's own bug (or -v): the traceback is what a report needs
             raise
@@ -322,8 +317,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run(app: typer.Typer, argv: list[str]) -> None:
     if argv == ["--help"]:  # the root help is cached for the entry point (cli/cached_screens.py)
-        from harness.cli.cached_screens import caching_root_help
-
         with caching_root_help():
             app(args=argv, standalone_mode=True)
     else:

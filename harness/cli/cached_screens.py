@@ -19,11 +19,12 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from harness import listing_cache
+from harness.kinds import KINDS
+
 
 def _parse(args: list[str]) -> tuple[str | None, bool, bool] | None:
     """``(kind, long, as_json)`` for ``list [KIND] [--long] [--json]``; ``None`` for anything else."""
-    from harness.kinds import KINDS
-
     kind, long, as_json = None, False, False
     for token in args:
         if token in ("--long", "-l") and not long:
@@ -48,8 +49,6 @@ def _json_text(rows: list[dict[str, Any]], kind: str | None) -> str:
 def root_help_key() -> str:
     """The root help's cache key: the terminal, and the program name click derives the usage line
     from (``harness`` or ``python -m harness``)."""
-    from harness import listing_cache
-
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     program = [
@@ -61,8 +60,6 @@ def root_help_key() -> str:
 
 
 def _cached_text(argv: list[str]) -> str | None:
-    from harness import listing_cache
-
     if argv == ["--help"]:
         return listing_cache.load_rendered(root_help_key())
     parsed = _parse(argv[1:]) if argv and argv[0] == "list" else None
@@ -89,8 +86,6 @@ def print_cached_screen(argv: list[str]) -> bool:
 @contextlib.contextmanager
 def caching_root_help() -> Iterator[None]:
     """Print the root help the app prints inside, and cache it when the app succeeded."""
-    from harness import listing_cache
-
     buffer = io.StringIO()
     code: Any = 0
     try:

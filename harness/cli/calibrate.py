@@ -8,6 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.cli.context import console
+from harness.errors import UsageError
+from harness.report.escape import terminal_text
+from harness.runs.pair_verdicts import HINT, read_header
 from harness.terminal import json_text
 
 
@@ -56,9 +60,7 @@ def calibrate(
 
 def _calibrate_verdicts(path: Path, labels: Path | None, resamples: int, seed: int) -> dict[str, Any]:
     """A pairwise judge's verdicts file (told by its header) against people's verdicts."""
-    from harness.errors import UsageError
     from harness.report.pair_calibration import calibrate_verdicts
-    from harness.runs.pair_verdicts import HINT, read_header
 
     if read_header(path) is None:
         raise UsageError(
@@ -70,9 +72,7 @@ def _calibrate_verdicts(path: Path, labels: Path | None, resamples: int, seed: i
 
 
 def _print(result: dict[str, Any]) -> None:
-    from harness.cli.context import console
     from harness.report.calibration_tables import agreement_table, means_table, pair_agreement_table
-    from harness.report.escape import terminal_text
 
     out = console()
     pairwise = "verdicts_file" in result

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.manager import get_manager
+from harness.terminal import make_console
+
 extra_plugins: list[str] = []  # this invocation's --plugin values, set by the root callback
 
 
 def manager() -> Any:
     """The process-wide plugin manager with this invocation's ``--plugin`` options loaded."""
-    from harness.manager import get_manager
-
     return get_manager(tuple(extra_plugins))
 
 
@@ -25,6 +26,4 @@ def registry() -> Any:
 
 def console(stderr: bool = False) -> Any:
     """The console a command prints through: emoji codes off, control characters shown escaped."""
-    from harness.terminal import make_console
-
     return make_console(stderr=stderr, soft_wrap=False)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import TracebackType
 
+from harness.manager import loaded_manager
+
 
 @dataclass(frozen=True)
 class PluginCrash:
@@ -29,8 +31,6 @@ def _frames(tb: TracebackType | None) -> list[TracebackType]:
 def plugin_crash(exc: BaseException) -> PluginCrash | None:
     """What to say when ``exc`` was raised in (or through) a loaded plugin's code; ``None`` when no
     plugin's code is on the traceback, or no plugin manager was ever built."""
-    from harness.manager import loaded_manager
-
     manager = loaded_manager()
     if manager is None:
         return None

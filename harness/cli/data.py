@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from harness.cli import data_tools  # stats and clean live there (one module per concern)
+from harness.cli.context import console, registry
 from harness.cli.options import DataDirOption, MirrorOption, create_dataset
 from harness.report.escape import terminal_text
 from harness.terminal import json_text
@@ -36,7 +38,6 @@ def fetch(
     Already cached: every cached file is re-hashed before it is called verified. With --data-dir
     (or HARNESS_DATA_DIR): the local copies are verified and copied into the cache.
     """
-    from harness.cli.context import console
     from harness.data.fetch import (
         cache_path,
         download_source,
@@ -72,7 +73,6 @@ def list_sources(
     verify: Annotated[bool, typer.Option("--verify", help="Re-hash cached files.")] = False,
 ) -> None:
     """List known data sources and eval datasets, and what is cached."""
-    from harness.cli.context import console, registry
     from harness.data.fetch import cache_status
     from harness.registry_dirs import all_sources
 
@@ -115,7 +115,6 @@ def _fail_on_corrupt(corrupt: list[tuple[str, str, str]]) -> None:
     """``--verify`` found files that are not their pinned content: say which and how to repair, exit 1."""
     if not corrupt:
         return
-    from harness.cli.context import console
 
     err = console(stderr=True)
     for source, path, file in corrupt:
@@ -139,8 +138,6 @@ def show(
 ) -> None:
     """Load a dataset and print its samples per category."""
     from collections import Counter
-
-    from harness.cli.context import console, registry
 
     reg = registry()
     spec, dataset = create_dataset(reg, name, data_dir, mirror)
@@ -174,8 +171,6 @@ def show(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
-    from harness.cli import data_tools  # stats and clean live there (one module per concern)
-
     data_app.command("stats")(data_tools.stats)
     data_app.command("clean")(data_tools.clean)
     app.add_typer(data_app, name="data")

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from harness.cli.context import console, registry
 from harness.cli.options import DataDirOption, MirrorOption, create_dataset
+from harness.data.clean.items import check_unique_ids, input_file, items_from_dataset, read_file_items
+from harness.data.clean.pipeline import CleanOptions, check_output, write_outputs
+from harness.data.clean.pipeline import clean as run_clean
+from harness.data.stats import dataset_stats, token_counter
+from harness.errors import UsageError
+from harness.report.stats_html import render_stats_html
 from harness.terminal import json_text
 
 if TYPE_CHECKING:
@@ -23,8 +30,6 @@ if TYPE_CHECKING:
 
 def _load_records(name: str, data_dir: Path | None, mirror: str | None) -> tuple[str, list[Any]]:
     """Records of a registered dataset, or of a training-data file when ``name`` is a path."""
-    from harness.cli.context import registry
-
     reg = registry()
     path = Path(name).expanduser()
     if ("/" in name or path.suffix) and (path.is_file() or path.with_name(path.name + ".xz").is_file()):
@@ -58,10 +63,6 @@ def stats(
     mirror: MirrorOption = None,
 ) -> None:
     """Samples per category and average instruction / gold-response length (paper Figures 1, 3)."""
-    from harness.cli.context import console, registry
-    from harness.data.stats import dataset_stats, token_counter
-    from harness.errors import UsageError
-
     if by not in ("column", "category"):
         raise UsageError(f"--by must be 'column' or 'category', not {by!r}")
     count_tokens = None
@@ -79,8 +80,6 @@ def stats(
         tokenizer=tokenizer.name if tokenizer else None,
     )
     if html is not None:
-        from harness.report.stats_html import render_stats_html
-
         try:
             html.write_text(render_stats_html(result), encoding="utf-8")
         except OSError as exc:
@@ -134,10 +133,6 @@ def stats(
 
 def _clean_items(names: list[str], data_dir: Path | None, mirror: str | None) -> tuple[list[Any], list[Path]]:
     """Items of every input (files read strictly, datasets through their plugin) and the input files."""
-    from harness.cli.context import registry
-    from harness.data.clean.items import input_file, items_from_dataset, read_file_items
-    from harness.errors import UsageError
-
     items: list[Any] = []
     files: list[Path] = []
     datasets = set(registry().names("dataset"))
@@ -217,12 +212,6 @@ def clean(
 
     Writes the kept samples to --out, and a JSON report: every dropped sample (reason, the kept sample it duplicated, score) and the diversity (distinct-n, top words; Chinese counted in characters) of the input and of the kept set.
     """
-    from harness.cli.context import console, registry
-    from harness.data.clean.items import check_unique_ids, input_file
-    from harness.data.clean.pipeline import CleanOptions, check_output, write_outputs
-    from harness.data.clean.pipeline import clean as run_clean
-    from harness.errors import UsageError
-
     options = CleanOptions(
         on=on,
         threshold=threshold,

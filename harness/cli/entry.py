@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sys
 
+from harness.cli.cached_screens import print_cached_screen
+
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    from harness.cli.cached_screens import print_cached_screen
 
     if print_cached_screen(args):
         return

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from harness.cli.context import console
+from harness.cluster import JobResources, result_from_disk, status_rows, submit_rows, wait_for
+from harness.report.escape import terminal_text
 from harness.terminal import json_text
 
 CLUSTER = "Cluster jobs (submitit)"
@@ -95,7 +98,6 @@ def experiment(
     """
     from rich.table import Table
 
-    from harness.cli.context import console
     from harness.experiments import (
         TRAIN_DONE,
         configured_verdict,
@@ -155,8 +157,6 @@ def experiment(
             for s in specs
         ]
     else:
-        from harness.cluster import JobResources, result_from_disk, submit_rows, wait_for
-
         resources = JobResources(gpus=gpus, nodes=nodes, time_min=time_min, partition=partition)
         submitted = submit_rows(
             specs,
@@ -183,10 +183,6 @@ def experiment(
 
 def _print_status(specs, out: Path) -> None:
     from rich.table import Table
-
-    from harness.cli.context import console
-    from harness.cluster import status_rows
-    from harness.report.escape import terminal_text
 
     table = Table(title=f"experiment jobs in {terminal_text(str(out))}")
     for col in ("name", "job", "executor", "state"):

@@ -19,6 +19,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from harness.terminal import inert
+
 
 class PanelGroup(TyperGroup):
     """The root group: in plain help each command's whole first sentence, wrapped (click's own
@@ -52,8 +54,6 @@ def _inert_usage_errors() -> Iterator[None]:
         yield
     except Exception as exc:
         if isinstance(getattr(exc, "message", None), str) and hasattr(exc, "format_message"):
-            from harness.terminal import inert
-
             exc.message = inert(exc.message)  # type: ignore[attr-defined]
         raise
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.cli.context import console, registry
+from harness.errors import UsageError
 from harness.terminal import inert, json_text
 
 MEASURES = (
@@ -41,7 +43,6 @@ def judge_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Ask the judge again for a seeded sample of a run's items; print the agreement and any drift."""
-    from harness.cli.context import console, registry
     from harness.runs.judge_check import judge_check as check
 
     out = console(stderr=as_json)
@@ -68,8 +69,6 @@ def judge_check(
 
 def _plain_name(name: str) -> str:
     """A judgments file is named inside the run: a path elsewhere is refused (exit 2)."""
-    from harness.errors import UsageError
-
     if Path(name).name != name or not name.endswith(".jsonl"):
         raise UsageError(f"--judgments names a .jsonl file inside the run directory, not {name!r}")
     return name

@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 
+from harness.cli.context import console
+from harness.scaffold import write_package
+
 new_app = typer.Typer(
     name="new",
     help="Start a plugin package (a judge or a dataset), ready to install and test.",
@@ -43,9 +46,6 @@ def new_dataset(name: NameArg, folder: DirOption = None) -> None:
 
 
 def _write(kind: str, name: str, folder: Path | None) -> None:
-    from harness.cli.context import console
-    from harness.scaffold import write_package
-
     where, files = write_package(kind, name, folder)
     out = console()
     out.print(f"wrote the {kind} plugin {name} in {where}:", markup=False)

@@ -13,7 +13,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from harness.cli.context import console, registry
+from harness.errors import UsageError
+from harness.report.compare_html import render_compare_html
+from harness.report.escape import terminal_text
+from harness.report.judge_trust import jury_lines, pairwise_lines, pointwise_lines
+from harness.report.rundir import judgments_files, read_judgments, read_run_dir
+from harness.runs.judge_drift import difference_lines, judge_difference
 from harness.runs.layout import JUDGMENTS, REPORT_HTML
+from harness.runs.pair_verdicts import check_target
+from harness.runs.pairwise import compare_pairwise
+from harness.scoring.cases import pick_cases
+from harness.scoring.headline import headline_text
+from harness.scoring.paired import compare_judgments
+from harness.scoring.samples import fold_records
 from harness.terminal import inert, json_text
 
 if TYPE_CHECKING:
@@ -41,7 +54,6 @@ def report(
     seed: SeedOption = 0,
 ) -> None:
     """Score runs, write their report files, and print them in Table 5 layout."""
-    from harness.cli.context import console
     from harness.report.tables import paper_comparison, table5
     from harness.report.write import write_report
 
@@ -54,7 +66,6 @@ def report(
     if as_json:
         typer.echo(json_text([scores.to_dict() for _, scores in rows], indent=2))
         return
-    from harness.report.escape import terminal_text
 
     out = console()
     _print_headlines(out, rows)
@@ -74,7 +85,6 @@ def report(
             out.print(f"{terminal_text(name)}: {calibrated}", markup=False, soft_wrap=True)
         for note in scores.notes:
             out.print(f"[dim]{terminal_text(name)}: {terminal_text(note)}[/]")
-        from harness.report.judge_trust import pointwise_lines
 
         for note in pointwise_lines(scores.section("judge_bias")):
             out.print(f"{name}: {terminal_text(note)}", markup=False)
@@ -100,8 +110,6 @@ def calibration_line(scores: Scores) -> str | None:
 
 def _print_headlines(out: Any, rows: list[tuple[str, Scores]]) -> None:
     """Each run's headline (the figure it is quoted by, as its dataset aggregates it), first."""
-    from harness.report.escape import terminal_text
-    from harness.scoring.headline import headline_text
 
     for name, scores in rows:
         text = headline_text(scores.headline)
@@ -112,7 +120,6 @@ def _print_headlines(out: Any, rows: list[tuple[str, Scores]]) -> None:
 def _same_headline(names: list[str], loaded: list[Any]) -> str:
     """The headline aggregation every run shares; runs whose datasets define it differently cannot be
     compared by one headline delta (a usage error naming both)."""
-    from harness.errors import UsageError
     from harness.report.write import run_headline
 
     kinds = [run_headline(run) for run in loaded]
@@ -128,9 +135,6 @@ def _same_headline(names: list[str], loaded: list[Any]) -> str:
 def _latest_run() -> Path:
     """The newest run under the default ``--out`` of ``harness run``, said on stderr (so ``--json``
     output stays clean); a usage error when there is none."""
-    from harness.cli.app import console
-    from harness.errors import UsageError
-    from harness.report.escape import terminal_text
     from harness.runs.config import RunConfig
     from harness.runs.listing import latest_run
 
@@ -152,9 +156,6 @@ def _latest_run() -> Path:
 def _judgment_sets(paths: list[Path], notes: list[str]) -> list[tuple[str, list[dict[str, Any]]]]:
     """Named judgment sets: from two files, or every judgments file / judge of one run directory
     (what reading them noted goes to ``notes``: a torn last line, differing verdicts)."""
-    from harness.errors import UsageError
-    from harness.report.rundir import judgments_files, read_judgments
-
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -183,7 +184,6 @@ def _judgment_sets(paths: list[Path], notes: list[str]) -> list[tuple[str, list[
 
 def _sample_scores(records: list[dict[str, Any]]) -> tuple[dict[str, float], Any]:
     """Per-sample scores and the scale they are on (each judge's declared scale)."""
-    from harness.scoring.samples import fold_records
 
     folded = fold_records(records)
     return {i: o.score for i, o in folded.outcomes.items() if o.score is not None}, folded.scale
@@ -194,8 +194,6 @@ def _on_unit_scale(scores: dict[str, float], scale: Any) -> dict[str, float]:
 
 
 def _compare_judges(paths: list[Path], as_json: bool) -> None:
-    from harness.cli.context import console
-    from harness.errors import UsageError
     from harness.judging.agreement import agreement
     from harness.report.tables import agreement_table
 
@@ -215,7 +213,6 @@ def _compare_judges(paths: list[Path], as_json: bool) -> None:
         result["scale_a"], result["scale_b"] = base_scale.label, scale.label
         result["mapped_to_0_1"] = scale != base_scale
         results.append((base_name, name, result))
-    from harness.report.escape import terminal_text
 
     for note in notes:  # on stderr with --json, which stays one JSON document
         console(stderr=as_json).print(terminal_text(note), markup=False)
@@ -292,13 +289,8 @@ def compare(
     ] = None,
 ) -> None:
     """Print runs side by side (Table 5 layout) and paired deltas of each run against the first."""
-    from harness.cli.context import console
-    from harness.errors import UsageError
-    from harness.report.escape import terminal_text
-    from harness.report.rundir import read_run_dir
     from harness.report.tables import deltas, paper_comparison, table5
     from harness.report.write import scores_for_run
-    from harness.scoring.paired import compare_judgments
 
     if judge is not None:
         if judges or html is not None or len(runs) != 2:
@@ -359,7 +351,6 @@ def compare(
     for name, comparison in zip(names[1:], comparisons, strict=True):
         out.print(deltas(comparison, name_a=names[0], name_b=name))
         _print_judge_difference(out, comparison)
-    from harness.report.judge_trust import pointwise_lines
 
     for name, run_scores in zip(names, scores, strict=True):  # how far each run's judge can be trusted
         for note in pointwise_lines(run_scores.section("judge_bias")):
@@ -378,8 +369,6 @@ def _with_judge_differences(
     """The comparisons, each with ``judge_differs`` when different judge backends answered its runs."""
     from dataclasses import replace
 
-    from harness.runs.judge_drift import judge_difference
-
     base = (names[0], loaded[0].judgments)
     return [
         replace(comparison, judge_differs=judge_difference(base, (name, run.judgments)) or None)
@@ -388,8 +377,6 @@ def _with_judge_differences(
 
 
 def _print_judge_difference(out: Any, comparison: Comparison) -> None:
-    from harness.report.escape import terminal_text
-    from harness.runs.judge_drift import difference_lines
 
     for line in difference_lines(dict(comparison.judge_differs or {})):
         out.print(terminal_text(line), markup=False)
@@ -398,8 +385,6 @@ def _print_judge_difference(out: Any, comparison: Comparison) -> None:
 def _print_notes(out: Any, names: list[str], scores: list[Scores]) -> None:
     """Each run's notes (judgments left out and why, a torn line, differing verdicts), as ``report``
     prints them: a figure shown as "–" must say why."""
-    from harness.report.escape import terminal_text
-
     for name, run_scores in zip(names, scores, strict=True):
         for note in run_scores.notes:
             out.print(f"{terminal_text(name)}: {terminal_text(note)}", markup=False)
@@ -416,12 +401,7 @@ def _compare_pairwise(
     verdicts: Path | None = None,
 ) -> None:
     """``compare --judge``: the win rate of the second run over the first (harness.runs.pairwise)."""
-    from harness.cli.app import console
-    from harness.runs.pairwise import compare_pairwise
-
     if verdicts is not None:  # refused before any judging, not after
-        from harness.runs.pair_verdicts import check_target
-
         check_target(verdicts, runs)
     out = console()
     result = compare_pairwise(
@@ -462,7 +442,6 @@ def _compare_pairwise(
         "win rate = (wins + ties / 2) / decided pairs; 95% percentile bootstrap interval over pairs.",
         markup=False,
     )
-    from harness.report.judge_trust import jury_lines, pairwise_lines
 
     for note in jury_lines(result.get("jury")):
         out.print(inert(note), markup=False)
@@ -479,10 +458,6 @@ def _compare_pairwise(
 
 def _write_compare_html(path: Path, names, loaded, scores, comparisons, per_category: int) -> None:
     """The ``--html`` page: scores, deltas and the Table 4-style cases of each run against the first."""
-    from harness.cli.context import registry
-    from harness.errors import UsageError
-    from harness.report.compare_html import render_compare_html
-    from harness.scoring.cases import pick_cases
 
     base = loaded[0]
     picked = [

@@ -9,6 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from harness.cli.context import console
+from harness.report.escape import terminal_text
+from harness.report.judge_trust import pointwise_lines
+from harness.report.rundir import read_judgments
+from harness.report.summary import category_lines, summary_table
+from harness.runs.judgment_lines import read_judgment_lines
+from harness.runs.layout import JUDGMENTS, REPORT_HTML
+from harness.scoring.headline import headline_text, scores_macro_name
+
 if TYPE_CHECKING:
     from harness.scoring.records import Scores
 
@@ -265,9 +274,7 @@ def run(
 
     Resumable: run the same command again after a crash or Ctrl-C and it continues where it stopped.
     """
-    from harness.cli.context import console
     from harness.runs.config import RunConfig
-    from harness.runs.layout import REPORT_HTML
     from harness.runs.pipeline import run_eval
 
     overrides = {
@@ -336,8 +343,6 @@ def run(
 
 def _failed_exit(failed: int) -> None:
     """Exit 1 when judgments failed: ``harness run`` and ``harness judge`` alike, so a script sees it."""
-    from harness.cli.context import console
-
     console(stderr=True).print(
         f"{failed} judgments failed (network, rate limits or --max-cost); "
         "run the same command again to retry them.",
@@ -350,13 +355,6 @@ def _print_scores(scores: Scores | None, run_dir: Path) -> None:
     """The run's headline, per-category table, macros and what to know about its judge."""
     if not scores:
         return
-    from harness.cli.context import console
-    from harness.report.escape import terminal_text
-    from harness.report.judge_trust import pointwise_lines
-    from harness.report.rundir import read_judgments
-    from harness.report.summary import category_lines, summary_table
-    from harness.runs.layout import JUDGMENTS
-    from harness.scoring.headline import headline_text
 
     headline = headline_text(scores.headline)
     if headline:  # the figure the run is quoted by leads, as in scores.csv
@@ -371,7 +369,6 @@ def _print_scores(scores: Scores | None, run_dir: Path) -> None:
 
 def _macro_line(scores: Scores) -> str:
     """``macro ave``, and w/o others when the run has an ``others`` column (else it is the same)."""
-    from harness.scoring.headline import scores_macro_name
 
     def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
@@ -386,8 +383,6 @@ def _print_jury(jury) -> None:
     """A jury run: who the jurors were, how their verdicts were combined, and how far they agree."""
     if not jury:
         return
-    from harness.cli.context import console
-    from harness.report.escape import terminal_text
 
     alpha = jury.get("krippendorff_alpha_interval")
     console().print(
@@ -402,7 +397,6 @@ def _print_jury(jury) -> None:
 
 def _print_paper(model: str, scores: Scores | None) -> None:
     """What the paper's figures mean for this model, and published beside measured where linked."""
-    from harness.cli.context import console
     from harness.paper.models import model_note
     from harness.report.tables import paper_comparison
 
@@ -455,7 +449,6 @@ def judge_command(
     ] = None,
 ) -> None:
     """Judge a run's existing answers again with another judge (no regeneration)."""
-    from harness.cli.context import console
     from harness.runs.pipeline import rejudge
 
     out_console = console()
@@ -481,7 +474,6 @@ def judge_command(
     )
     out_console.print(f"{judged} new judgments in {path}", markup=False)
     out_console.print(f"see: harness report {run_dir} --judgments {path.name}", markup=False)
-    from harness.runs.judgment_lines import read_judgment_lines
 
     failed = sum(r["status"] == "failed" for r in read_judgment_lines(path).records)
     if failed:

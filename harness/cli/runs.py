@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 
+from harness.cli.context import console
+from harness.errors import UsageError
+from harness.report.escape import terminal_text
 from harness.terminal import json_text
 
 
@@ -24,9 +27,6 @@ def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list, one object per run.")] = False,
 ) -> None:
     """List runs with their status: complete, incomplete, failed, interrupted, waiting (on a judge batch), running or stale."""
-    from harness.cli.context import console
-    from harness.errors import UsageError
-    from harness.report.escape import terminal_text
     from harness.runs.listing import list_runs
 
     if not folder.is_dir():

@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 
+from harness.cli.context import console, registry
 from harness.terminal import inert
+from harness.training.launch import check_hostfile, launch_command
 
 HP = "Hyper-parameters (default: the paper's Table 3)"
 DATA = "Data"
@@ -215,8 +217,6 @@ def train(
 
     Runs in this process (on CPU: fp32, one process); use --print-launch for several GPUs.
     """
-    from harness.cli.context import console, registry
-
     options = {
         "model": model,
         "data": data,
@@ -249,8 +249,6 @@ def train(
     }
     if print_launch:
         from pathlib import Path
-
-        from harness.training.launch import check_hostfile, launch_command
 
         cli_options = {
             **options,

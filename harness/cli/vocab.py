@@ -12,13 +12,17 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.cli.context import console
 from harness.errors import UsageError
 from harness.terminal import json_text
+from harness.vocab.corpus import DEFAULT_TEXT_FIELDS, CorpusFile, iter_lines
+from harness.vocab.embeddings import resize_model_embeddings
+from harness.vocab.extend import extend_tokenizer
+from harness.vocab.stats import tokenizer_stats
+from harness.vocab.train import SentencePieceOptions
 
 
 def _corpus_files(paths: list[Path], text_fields: list[str] | None):
-    from harness.vocab.corpus import DEFAULT_TEXT_FIELDS, CorpusFile
-
     fields = tuple(text_fields) if text_fields else DEFAULT_TEXT_FIELDS
     return [CorpusFile(Path(p), fields) for p in paths]
 
@@ -105,8 +109,6 @@ def extend_vocab(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Extend a LLaMA vocabulary (train BPE, merge, write a tokenizer), or resize a model to one (--model)."""
-    from harness.cli.context import console
-
     out_console = console()
     if model is not None:
         if tokenizer is None:
@@ -115,7 +117,6 @@ def extend_vocab(
             raise UsageError(
                 "--model resizes a checkpoint; it does not take --corpus, --base-tokenizer or --recipe"
             )
-        from harness.vocab.embeddings import resize_model_embeddings
 
         with out_console.status("resizing embeddings", spinner="dots") if not quiet else nullcontext():
             report = resize_model_embeddings(model, tokenizer, out)
@@ -129,9 +130,6 @@ def extend_vocab(
         raise UsageError(
             "--tokenizer is for --model; to build a tokenizer pass --base-tokenizer and --corpus"
         )
-
-    from harness.vocab.extend import extend_tokenizer
-    from harness.vocab.train import SentencePieceOptions
 
     overrides = {
         "vocab_size": vocab_size,
@@ -212,9 +210,6 @@ def tokenizer_stats_command(
     """Tokens per line and per character, byte-fallback rate, and B/A ratio of tokenizers on a corpus."""
     from itertools import islice
 
-    from harness.vocab.corpus import iter_lines
-    from harness.vocab.stats import tokenizer_stats
-
     named = []
     for item in tokenizer:
         name, sep, path = item.partition("=")
@@ -229,8 +224,6 @@ def tokenizer_stats_command(
         typer.echo(json_text([r.to_dict() for r in results], indent=2))
         return
     from rich.table import Table
-
-    from harness.cli.context import console
 
     table = Table(
         title=f"tokenizer statistics on {len(lines):,} lines ({results[0].characters:,} characters)"

@@ -42,6 +42,7 @@ from harness.data.json_text import LineCounter, raw_decode, skip_whitespace
 from harness.data.jsonl import parse_jsonl
 from harness.data.size_cap import read_capped
 from harness.errors import DataError, UsageError
+from harness.manager import get_registry
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
 
@@ -143,8 +144,6 @@ class AdhocDataset:
     def load(self) -> list[EvalSample]:
         categories = self.categories
         if categories is None:
-            from harness.manager import get_registry
-
             categories = get_registry().categories()
         by_source = {name.casefold(): spec.name for spec in categories.values() for name in spec.source_names}
         src = {t: self.fields.get(t, t) for t in TARGETS}

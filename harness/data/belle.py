@@ -20,6 +20,7 @@ from pathlib import Path
 
 from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
+from harness.manager import get_registry
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
 
@@ -191,8 +192,6 @@ class BelleEvalDataset:
 
     def categories(self) -> Mapping[str, CategorySpec]:
         if self._categories is None:
-            from harness.manager import get_registry
-
             self._categories = get_registry().categories()
         return self._categories
 

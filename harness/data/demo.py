@@ -14,6 +14,7 @@ from importlib import resources
 
 from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
+from harness.manager import get_registry
 from harness.protocols import EvalSample
 from harness.specs import CategorySpec
 
@@ -31,8 +32,6 @@ class DemoEvalDataset:
     def load(self) -> list[EvalSample]:
         categories = self._categories
         if categories is None:
-            from harness.manager import get_registry
-
             categories = get_registry().categories()
         path = resources.files("harness.data").joinpath(DEMO_FILE)
         with resources.as_file(path) as real_path:

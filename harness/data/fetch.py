@@ -44,6 +44,7 @@ from harness.errors import DataError
 from harness.paths import data_cache_dir
 from harness.registry_dirs import find_source
 from harness.registry_yaml import SourceDef, SourceFile
+from harness.terminal import make_console
 
 CHUNK = 1 << 16
 COMPRESSED_SUFFIXES = {"xz": ".xz", "gz": ".gz"}
@@ -204,8 +205,6 @@ def _progress(enabled: bool):
         TimeRemainingColumn,
         TransferSpeedColumn,
     )
-
-    from harness.terminal import make_console
 
     return Progress(
         TextColumn("{task.description}", markup=False),

@@ -13,9 +13,15 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
-from harness.errors import DataError
+from harness.errors import DataError, UsageError
+from harness.io import FileTooLarge, read_bytes_bounded
+
+# run.json, scores.json and their kind hold settings and figures, never records: anything larger
+# is not the harness's
+MAX_JSON_OBJECT_BYTES = 64 * 2**20
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 
@@ -80,3 +86,22 @@ def _too_complex(exc: Exception, text: str | bytes, where: str | None) -> Except
     if where is None:
         return TooComplex(problem, text if isinstance(text, str) else "", 0)
     return DataError(f"{where}: JSON {problem}", hint="Fix or remove that record and run again.")
+
+
+def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
+    """The JSON object in ``path``; a damaged file (bad JSON, not UTF-8, not an object) is a usage
+    error naming the file and line -- what the harness wrote and someone edited or cut short."""
+    hint = hint or "The file is damaged: restore it from a copy, or remove it and run again."
+    try:
+        data = loads(read_bytes_bounded(path, MAX_JSON_OBJECT_BYTES).decode("utf-8"))
+    except FileTooLarge as exc:
+        raise UsageError(str(exc), hint=hint) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 (offset {exc.start})", hint=hint) from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})", hint=hint
+        ) from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1: expected a JSON object, got {type(data).__name__}", hint=hint)
+    return data

@@ -25,8 +25,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.errors import DataError
+from harness.protocols import EvalSample
 from harness.specs import CategorySpec
 from harness.table_columns import column_label, column_order
+from harness.vocab.stats import TokenCounter as _Counter
 
 # Ji et al. 2023, Figure 1 (page 4): percentages printed on the pie chart, math and code pooled.
 PAPER_FIGURE1_PERCENT: dict[str, int] = {
@@ -116,10 +119,7 @@ def dataset_stats(
     if by not in ("column", "category"):
         raise ValueError(f"by must be 'column' or 'category', not {by!r}")
     if not records:
-        from harness.errors import DataError
-
         raise DataError(f"dataset {dataset!r} has no records")
-    from harness.protocols import EvalSample
 
     # by type: an EvalSample has ``turns`` too (a multi-turn eval question's user turns)
     kind = "eval" if isinstance(records[0], EvalSample) else "conversation"
@@ -231,7 +231,5 @@ def _notes(kind: str, by: str) -> list[str]:
 
 def token_counter(path: str) -> TokenCounter:
     """A text -> token-count function for a sentencepiece ``.model`` or a tokenizer directory."""
-    from harness.vocab.stats import TokenCounter as _Counter
-
     counter = _Counter(path)
     return lambda text: len(counter.encode(text))

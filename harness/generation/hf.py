@@ -39,8 +39,10 @@ from typing import Any
 from harness.errors import UsageError
 from harness.generation.batching import PromptItem, eos_id_set, length_sorted_batches, trim_at_eos
 from harness.generation.context import PromptFit, check_room, context_from_config, fit_ids, refusal, too_long
+from harness.generation.decoding import is_greedy
 from harness.generation.stops import trim_at_stop
 from harness.generation.turns import sample_prompt, sample_token_ids
+from harness.process_group import destroy_process_group_at_exit
 from harness.protocols import EvalSample, Generation, Model
 
 PAPER_TEMPERATURE = 0.001
@@ -76,8 +78,6 @@ def distributed_state() -> Any | None:
         return None
     import torch
     from accelerate import PartialState
-
-    from harness.process_group import destroy_process_group_at_exit
 
     # cpu=True makes accelerate set up gloo for CPU ranks (torchrun on CPU); GPUs use NCCL.
     state = PartialState(cpu=not torch.cuda.is_available())
@@ -215,8 +215,6 @@ class HFGenerator:
         """``temperature``/``max_new_tokens``: a sample's own (temperature 0 or nearly: greedy);
         ``None``: this generator's setting."""
         import copy
-
-        from harness.generation.decoding import is_greedy
 
         config = copy.deepcopy(hf_model.generation_config)
         config.max_new_tokens = max_new_tokens or self.max_new_tokens

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.generation.context import PromptFit, check_room, fit_ids, refusal, too_long
+from harness.generation.decoding import is_greedy
 from harness.generation.hf import PAPER_TEMPERATURE, check_decoding
 from harness.generation.turns import sample_prompt, sample_token_ids
 from harness.protocols import EvalSample, Generation, Model
@@ -111,8 +113,6 @@ class VLLMGenerator:
     ) -> tuple[list[list[int]], list[dict | None]]:
         """The prompts' ids fitted to the engine's context as the hf generator fits them
         (:mod:`harness.generation.context`): refused, or cut where ``truncate_prompts`` says."""
-        from harness.generation.context import PromptFit, check_room, fit_ids, refusal, too_long
-
         config = getattr(getattr(llm, "llm_engine", None), "model_config", None)
         context = getattr(config, "max_model_len", None)
         if not isinstance(context, int):  # an engine that does not say: vLLM refuses such prompts itself
@@ -145,8 +145,6 @@ class VLLMGenerator:
         if not samples:
             return
         from vllm import SamplingParams
-
-        from harness.generation.decoding import is_greedy
 
         llm = self._llm(model)
 

@@ -33,9 +33,15 @@ from typing import Any
 from harness.api import batch as batch_api
 from harness.api.batch import TERMINAL, BatchHttp, checked_id, request_lines, results_cap
 from harness.api.client import ChatClient, ChatResponse
+from harness.api.cost import token_cost
+from harness.api.litellm_import import import_litellm
 from harness.api.openai_http import MalformedReply, parse_completion
+from harness.api.retry import is_retryable
+from harness.api.runner import run_sync
+from harness.api.secrets import redact_url
 from harness.errors import HarnessError, UsageError
 from harness.protocols import JudgeItem, Judgment
+from harness.terminal import inert
 
 POLL_FIRST = 2.0
 POLL_MAX = 60.0
@@ -53,9 +59,6 @@ class BatchWaiting(HarnessError):
 def batch_cost(candidates: list[str], prompt_tokens: int, completion_tokens: int) -> float | None:
     """USD at the batch price of the first candidate litellm prices: its ``*_cost_per_token_batches``
     where the price map has them, else :data:`BATCH_DISCOUNT` of its chat price; ``None`` unknown."""
-    from harness.api.cost import token_cost
-    from harness.api.litellm_import import import_litellm
-
     prices = import_litellm().model_cost
     for model in candidates:
         entry = prices.get(model) if model else None
@@ -153,7 +156,6 @@ def _check_budget(judge: Any, items: Sequence[JudgeItem], log: Callable[[str], N
 def _record_of(
     batch: dict[str, Any], input_file_id: str, n_requests: int, client: ChatClient
 ) -> dict[str, Any]:
-    from harness.api.secrets import redact_url
 
     counts = batch.get("request_counts")
     counts = counts if isinstance(counts, dict) else {}
@@ -223,7 +225,6 @@ class _Poller:
             self.seen = now
             self.record.update(status=status, completed=now[1], failed=now[2])
             self.store.save(self.record)
-            from harness.terminal import inert
 
             self.log(
                 f"judging: batch {self.record['id']} {inert(status)}: {now[1]}/{now[3] or self.record['requests']}"
@@ -233,8 +234,6 @@ class _Poller:
     async def _retrieve(self) -> dict[str, Any] | None:
         """The batch now, or ``None`` after a transient failure (a 5xx, a 429, a dropped connection):
         a wait of hours must not end at one failed poll; :data:`POLL_FAILURES` in a row do."""
-        from harness.api.retry import is_retryable
-
         try:
             batch = await self.http.retrieve(self.record["id"])
         except Exception as exc:
@@ -328,7 +327,6 @@ def _json_line(text: str) -> Any:
 
 def _session(client: ChatClient, work: Callable[[BatchHttp], Any]) -> Any:
     """Run ``work(http)`` in one event loop, closing the connections it opened."""
-    from harness.api.runner import run_sync
 
     direct = client.direct
     assert direct is not None  # every client here came through _batch_client, which refuses one without
@@ -389,8 +387,6 @@ def judge_batched(
 
 def _check_same_endpoint(client: ChatClient, record: dict[str, Any]) -> None:
     """A recorded batch lives on the server it was sent to: polling another would not find it."""
-    from harness.api.secrets import redact_url
-
     sent_to, now = record.get("api_base"), redact_url(client.settings.api_base)
     if sent_to != now:
         raise UsageError(

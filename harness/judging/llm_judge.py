@@ -31,7 +31,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
+from harness.api.cost import UNENFORCEABLE, token_cost
+from harness.api.litellm_import import import_litellm
+from harness.api.preflight import check_endpoint
 from harness.errors import HarnessError, UsageError
+from harness.judging.batch_preflight import check_batch_endpoint
 from harness.judging.parse import ParsedScore, parse_score
 from harness.judging.settings import JudgeSettings
 from harness.judging.template import DEFAULT_TEMPLATE, load_template
@@ -144,11 +148,7 @@ class LLMJudge:
     def preflight(self, *, timeout: float = 10.0) -> None:
         """Before a run generates anything: one cheap request proves the endpoint is there and
         takes the key (:func:`harness.api.preflight.check_endpoint`), else a UsageError now."""
-        from harness.api.preflight import check_endpoint
-
         if self.judge_settings.batch:  # the Batch API, not a chat completion (harness.judging.batch_judge)
-            from harness.judging.batch_preflight import check_batch_endpoint
-
             return check_batch_endpoint(
                 self.client, timeout=min(timeout, self.settings.timeout), what=f"judge {self.name!r}"
             )
@@ -183,9 +183,6 @@ class LLMJudge:
     def estimate_cost(self, items: Sequence[JudgeItem]) -> float | None:
         """USD for the items not already cached: exact prompt tokens, estimated completion tokens
         (``ESTIMATED_COMPLETION_TOKENS`` each). ``None`` when the model's price is unknown."""
-        from harness.api.cost import token_cost
-        from harness.api.litellm_import import import_litellm
-
         litellm = import_litellm()
         prompt_tokens = n_uncached = 0
         for item in items:
@@ -272,9 +269,6 @@ class LLMJudge:
                 **self.client.stats.to_dict(),
             }
         if self.client.stopped_reason is not None:
-            from harness.api.cost import UNENFORCEABLE
-            from harness.errors import UsageError
-
             finished = counts["scored"] + counts["unscored"]
             if self.client.stopped_reason.startswith(UNENFORCEABLE):  # the user's choice to make: exit 2
                 raise UsageError(

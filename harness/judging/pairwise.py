@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from harness.protocols import EvalSample, PairItem, PairVerdict
+from harness.sample_turns import turn_id, turn_reference, turn_text
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile_interval
 
 ORDERS = ("ab", "ba")
@@ -45,8 +46,6 @@ def pair_items(
     """Both orders of every turn answered in both runs. ``conversations_*`` map sample id to a
     generation record: a single answer (``answer``) or a conversation (``turns``, see
     :mod:`harness.sample_turns`)."""
-    from harness.sample_turns import turn_id, turn_reference, turn_text
-
     items: list[PairItem] = []
     for sample in samples:
         rec_a, rec_b = conversations_a.get(sample.id), conversations_b.get(sample.id)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from harness.api import ApiFailure, ApiProgress, run_jobs
+from harness.errors import UsageError
 from harness.judging.llm_judge import LLMJudge
 from harness.judging.pointwise import AuthoredTemplate, fingerprint_of, judge_options, kebab
 from harness.judging.readers import ParsedVerdict, letter_verdict
@@ -64,16 +66,12 @@ class PairwiseLLMJudge(LLMJudge):
         return fingerprint_of(self)
 
     def judge(self, items: Sequence[Any], *, on_result: Callable[[Any], None]) -> None:
-        from harness.errors import UsageError
-
         raise UsageError(
             f"judge {self.name!r} is pairwise", hint="use it with `harness compare A B --judge NAME`"
         )
 
     def judge_pairs(self, items: Sequence[PairItem], *, on_result: Callable[[PairVerdict], None]) -> None:
         """Judge every pair item; ``on_result`` gets each verdict as it completes."""
-        from harness.api import ApiProgress, run_jobs
-
         items = list(items)
         counts = {"decided": 0, "undecided": 0}
 
@@ -106,8 +104,6 @@ class PairwiseLLMJudge(LLMJudge):
             }
 
     async def _verdict(self, item: PairItem) -> PairVerdict:
-        from harness.api import ApiFailure
-
         meta = {
             "template": self.template.name,
             "template_hash": self.template_hash,

@@ -25,6 +25,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from harness.errors import UsageError
 from harness.judging.llm_judge import LLMJudge
 from harness.judging.parse import ParsedScore
 from harness.judging.readers import ScoreReader, as_reading, label_number
@@ -62,8 +63,6 @@ def _source(function: Any) -> str:
 
 def check_messages(messages: Any, judge: str) -> list[dict[str, str]]:
     """``messages(item)``'s result, refused with one line unless a list of role/content strings."""
-    from harness.errors import UsageError
-
     ok = (
         isinstance(messages, list)
         and messages
@@ -105,8 +104,6 @@ RUN_OPTIONS = (
 def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
     """The options :class:`LLMJudge` takes; the run's ``data_dir``/``mirror`` are dropped and any
     other unknown option is refused with one line (a typo must not pass silently)."""
-    from harness.errors import UsageError
-
     known = set(inspect.signature(LLMJudge.__init__).parameters) - {"self", "name", "template"}
     unknown = sorted(set(options) - known - set(RUN_OPTIONS))
     if unknown:

@@ -15,7 +15,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import UsageError
+from harness.judge_files import is_judge_file
 from harness.protocols import JudgeItem
+from harness.registry_dirs import all_registry_dirs
+from harness.registry_yaml import builtin_registry_dir, load_yaml_model
 
 DEFAULT_TEMPLATE = "belle-v1"
 
@@ -72,9 +75,6 @@ class JudgeTemplate(BaseModel):
 
 
 def _template_dirs() -> list[Path]:
-    from harness.registry_dirs import all_registry_dirs
-    from harness.registry_yaml import builtin_registry_dir
-
     try:
         dirs = all_registry_dirs()
     except Exception:  # no plugin manager (minimal test setups): the project's own registry
@@ -86,9 +86,6 @@ def _template_dirs() -> list[Path]:
 @lru_cache(maxsize=32)
 def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> JudgeTemplate:
     """A template by name (``registry/judges/<name>.yaml`` in any registry dir) or by file path."""
-    from harness.judge_files import is_judge_file
-    from harness.registry_yaml import load_yaml_model
-
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
         return load_yaml_model(candidate, JudgeTemplate)

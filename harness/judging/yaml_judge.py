@@ -11,6 +11,7 @@ from harness.judge_files import JudgeFile, load_judge_file
 from harness.judging.parse import ParsedScore
 from harness.judging.pointwise import PointwiseLLMJudge
 from harness.judging.readers import ScoreReader, bracket_rating, dict_key, label_number
+from harness.prompts.judge_jinja import render
 from harness.protocols import JudgeItem
 
 READERS: dict[str, Callable[..., ScoreReader]] = {
@@ -61,8 +62,6 @@ class YamlJudge(PointwiseLLMJudge):
         return {"yaml_judge": self.definition.hash}
 
     def messages(self, item: JudgeItem) -> list[dict[str, str]]:
-        from harness.prompts.judge_jinja import render
-
         context = template_context(item, self.definition.data)
         where = f"{self.definition.path} ({item.sample.id})"
         return [

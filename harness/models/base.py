@@ -17,6 +17,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
+from harness.generation.context import context_from_config
+from harness.prompts.encode import prompt_ids, render_text, supports_system
+from harness.prompts.resolve import resolve_template
 from harness.prompts.template import DEFAULT_TEMPLATE as DEFAULT_PROMPT_TEMPLATE  # noqa: F401 (re-exported)
 
 
@@ -44,8 +48,6 @@ def resolve_dtype(dtype: Any, *, on_cuda: bool | None = None) -> Any:
     name = aliases.get(name, name)
     value = getattr(torch, name, None)
     if not isinstance(value, torch.dtype):
-        from harness.errors import UsageError
-
         raise UsageError(f"unknown dtype {dtype!r}; use auto, float32, float16 or bfloat16")
     return value
 
@@ -87,8 +89,6 @@ TOKENIZER_HINT = (
 def check_tokenizer_dir(tokenizer: str | Path) -> Path:
     """``--tokenizer`` for a Hugging Face model: an existing folder (or a hub id), checked before any
     work so that a typo is a usage error in a second, not a traceback after model loading."""
-    from harness.errors import UsageError
-
     path = Path(tokenizer).expanduser()
     if path.is_dir():
         return path
@@ -151,10 +151,6 @@ class LocalModel:
 
         A ``system_prompt`` the template cannot carry is a UsageError, never silently dropped."""
         if self._template is None:
-            from harness.errors import UsageError
-            from harness.prompts.encode import supports_system
-            from harness.prompts.resolve import resolve_template
-
             tokenizer = self.prompt_tokenizer()
             template = resolve_template(
                 requested=self.prompt_template,
@@ -181,16 +177,12 @@ class LocalModel:
 
     def format_prompt(self, question: str, history: Sequence[dict[str, str]] = ()) -> str:
         """The prompt as text, BOS/EOS shown as the tokenizer's strings (what run records show)."""
-        from harness.prompts.encode import render_text
-
         return render_text(self.template(), self.messages_for(question, history), self.prompt_tokenizer())
 
     def prompt_token_ids(
         self, question: str, tokenizer: Any = None, history: Sequence[dict[str, str]] = ()
     ) -> list[int]:
         """The ids the model is prompted with: the same encoding ``harness train`` uses."""
-        from harness.prompts.encode import prompt_ids
-
         return prompt_ids(
             self.template(), self.messages_for(question, history), tokenizer or self.prompt_tokenizer()
         )
@@ -202,8 +194,6 @@ class LocalModel:
     def context_length(self) -> int | None:
         """The context its ``config.json`` declares (prompt and answer together), ``None`` if none."""
         import json
-
-        from harness.generation.context import context_from_config
 
         try:
             config = json.loads((self.local_path() / "config.json").read_text(encoding="utf-8"))
@@ -241,8 +231,6 @@ class LocalModel:
         try:
             return load_tokenizer(self.tokenizer_path)
         except Exception as exc:  # whatever transformers raises on a folder that is not a tokenizer
-            from harness.errors import UsageError
-
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise UsageError(
                 f"--tokenizer {self.tokenizer_path}: not a tokenizer this model can load ({first})",

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from harness.models.lm_text import load_causal_lm, mean_pooled
+
 
 class CausalLMEmbedder:
     """:class:`harness.protocols.Embedder` over a registered causal LM, loaded on first use."""
@@ -36,15 +38,11 @@ class CausalLMEmbedder:
 
     def _model(self) -> tuple[Any, Any]:
         if self._loaded is None:
-            from harness.models.lm_text import load_causal_lm
-
             lm, tokenizer, _ = load_causal_lm(self.model_name, dtype=self.dtype)
             self._loaded = (lm, tokenizer)
         return self._loaded
 
     def embed(self, texts: Sequence[str]) -> Any:
-        from harness.models.lm_text import mean_pooled
-
         lm, tokenizer = self._model()
         return mean_pooled(
             lm,

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.errors import UsageError
 from harness.models.base import DEFAULT_PROMPT_TEMPLATE, LocalModel
+from harness.registry_yaml import builtin_registry_dir, load_defs
 
 HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 # Weight formats transformers does not load for PyTorch: never worth downloading.
@@ -57,8 +58,6 @@ class ModelRecipe(BaseModel):
 @lru_cache(maxsize=1)
 def builtin_recipes() -> tuple[ModelRecipe, ...]:
     """The recipes shipped in the project's ``registry/models/``."""
-    from harness.registry_yaml import builtin_registry_dir, load_defs
-
     return tuple(load_defs(builtin_registry_dir(), "models", ModelRecipe))
 
 

@@ -26,6 +26,7 @@ from harness.errors import UsageError
 from harness.models.base import LocalModel, quiet_transformers
 from harness.models.materialize import materialize
 from harness.models.tiny_llama import TOKENIZER_CONFIG
+from harness.paths import models_cache_dir
 
 FORMAT_VERSION = 1
 HEADER = struct.Struct("<7i")
@@ -242,8 +243,6 @@ class Llama2cModel(LocalModel):
         self.sp_model = Path(tokenizer).expanduser() if tokenizer else None
 
     def _resolve(self) -> Path:
-        from harness.paths import models_cache_dir
-
         if not self.checkpoint.is_file():
             raise UsageError(f"model {self.name!r}: no checkpoint file at {self.checkpoint}")
         sp_model = self.sp_model or default_tokenizer_for(self.checkpoint)

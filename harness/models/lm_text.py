@@ -20,13 +20,15 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from harness.errors import UsageError
+from harness.generation.hf import SMALL_MODEL_PARAMS
+from harness.manager import get_registry
+
 
 @contextlib.contextmanager
 def cpu_threads(model: Any) -> Iterator[None]:
     """One torch thread for a small model on CPU (restored after); otherwise leave torch alone."""
     import torch
-
-    from harness.generation.hf import SMALL_MODEL_PARAMS
 
     device = next(model.parameters()).device
     small = sum(p.numel() for p in model.parameters()) < SMALL_MODEL_PARAMS
@@ -43,9 +45,6 @@ def cpu_threads(model: Any) -> Iterator[None]:
 
 def load_causal_lm(name: str, *, dtype: str | None = None) -> tuple[Any, Any, str]:
     """``(model, tokenizer, resolved name)`` of a registered model (``tiny-llama``, ``hf:<dir>``)."""
-    from harness.errors import UsageError
-    from harness.manager import get_registry
-
     model = get_registry().create("model", name)
     try:
         lm, tokenizer = model.load(dtype=dtype)

@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.models.base import LocalModel, quiet_transformers
+from harness.models.hub import check_model_dir
 from harness.models.materialize import materialize, recipe_hash
+from harness.models.sentencepiece_build import train_llama_style_bpe
+from harness.paths import models_cache_dir
 
 FORMAT_VERSION = 1  # bump when the build below changes what ends up in the directory
 
@@ -69,8 +72,6 @@ def build_tiny_llama(out_dir: Path, recipe: TinyLlamaRecipe) -> None:
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
-    from harness.models.sentencepiece_build import train_llama_style_bpe
-
     proto = train_llama_style_bpe(corpus_text().splitlines(), vocab_size=recipe.vocab_size)
     (out_dir / "tokenizer.model").write_bytes(proto)
     (out_dir / "tokenizer_config.json").write_text(json.dumps(TOKENIZER_CONFIG, indent=2), encoding="utf-8")
@@ -109,8 +110,6 @@ def build_tiny_llama(out_dir: Path, recipe: TinyLlamaRecipe) -> None:
 
 def tiny_llama_path(recipe: TinyLlamaRecipe | None = None) -> Path:
     """The built directory of ``recipe`` (default recipe if omitted), building it if needed."""
-    from harness.paths import models_cache_dir
-
     recipe = recipe or TinyLlamaRecipe()
     return materialize(
         models_cache_dir() / recipe.directory_name(), lambda tmp: build_tiny_llama(tmp, recipe)
@@ -147,7 +146,5 @@ class TinyLlamaModel(LocalModel):
 
     def _resolve(self) -> Path:
         if self.path_override is not None:
-            from harness.models.hub import check_model_dir
-
             return check_model_dir(self.path_override, what=self.name)
         return tiny_llama_path(self.recipe)

@@ -24,7 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.errors import UsageError
+from harness.manager import get_registry
 from harness.paper.table5 import PaperSetup, PublishedRow
+from harness.registry_dirs import find_source
+from harness.training.data.mixture import parse_mixture
 
 COMPARABLE = "comparable"
 SUBSTITUTE_DATA = "substitute data: not comparable"
@@ -71,11 +75,6 @@ class Comparability:
 
 def _substitute_notes(mixture: str) -> tuple[list[str], list[str]]:
     """``(substitute notes, problems)`` for the terms of ``mixture``, from the sources registry."""
-    from harness.errors import UsageError
-    from harness.manager import get_registry
-    from harness.registry_dirs import find_source
-    from harness.training.data.mixture import parse_mixture
-
     try:
         terms = parse_mixture(mixture)
     except UsageError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from harness.errors import UsageError
+from harness.registry_yaml import builtin_registry_dir, load_yaml_model
 from harness.scoring.columns import TABLE5_COLUMNS
 
 TABLE5_FILE = Path("paper") / "table5.yaml"
@@ -129,8 +130,6 @@ class PublishedTable(BaseModel):
 @lru_cache(maxsize=1)
 def load_table5() -> PublishedTable:
     """The project's Table 5 (validated once per process)."""
-    from harness.registry_yaml import builtin_registry_dir, load_yaml_model
-
     return load_yaml_model(builtin_registry_dir() / TABLE5_FILE, PublishedTable)
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.errors import UsageError
+from harness.prompts.render_bound import RenderBoundError, bounded_render, count_output
 
 
 @lru_cache(maxsize=1)
@@ -15,7 +16,6 @@ def environment() -> Any:
     from jinja2 import StrictUndefined
 
     from harness.prompts.bounded_sandbox import BoundedSandbox
-    from harness.prompts.render_bound import count_output
 
     env = BoundedSandbox(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     return count_output(env)
@@ -40,8 +40,6 @@ def _compiled(source: str) -> Any:
 def render(source: str, context: dict[str, Any], *, where: str) -> str:
     """``source`` rendered with ``context``; any error is a usage error naming ``where``."""
     from jinja2 import TemplateError
-
-    from harness.prompts.render_bound import RenderBoundError, bounded_render
 
     chars = sum(len(v) for v in context.values() if isinstance(v, str))
     try:

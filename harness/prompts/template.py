@@ -29,6 +29,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import UsageError
+from harness.registry_dirs import all_registry_dirs
+from harness.registry_yaml import builtin_registry_dir, load_defs
 
 Message = dict[str, str]
 ROLES = ("system", "user", "assistant")
@@ -152,8 +154,6 @@ class PromptTemplate:
 @lru_cache(maxsize=1)
 def builtin_templates() -> dict[str, TemplateDef]:
     """The named templates of every registry directory (built-in first, then plugins')."""
-    from harness.registry_yaml import builtin_registry_dir, load_defs
-
     found: dict[str, TemplateDef] = {}
     for definition in load_defs(builtin_registry_dir(), "templates", TemplateDef):
         found[definition.name] = definition
@@ -163,9 +163,6 @@ def builtin_templates() -> dict[str, TemplateDef]:
 def _all_templates() -> dict[str, TemplateDef]:
     found = dict(builtin_templates())
     try:
-        from harness.registry_dirs import all_registry_dirs
-        from harness.registry_yaml import load_defs
-
         for directory in all_registry_dirs():
             for definition in load_defs(directory, "templates", TemplateDef):
                 found.setdefault(definition.name, definition)

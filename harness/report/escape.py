@@ -23,6 +23,8 @@ import html
 import re
 from typing import Any
 
+from harness.terminal import inert
+
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Markdown punctuation that can start emphasis, code, links, images, headings, tables or HTML
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|~])")
@@ -53,7 +55,5 @@ def terminal_text(value: Any) -> str:
     """``value`` as literal text in a rich console string or table cell: markup escaped, control
     and bidi characters shown as escapes (the console does that too; :mod:`harness.terminal`)."""
     from rich.markup import escape
-
-    from harness.terminal import inert
 
     return escape(inert(value))

@@ -42,12 +42,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from harness.manager import get_registry
 from harness.report.calibration_html import calibration_html
 from harness.report.cells import fmt
 from harness.report.cells import lang_attr as lang_attr
 from harness.report.escape import html_text
 from harness.report.judge_trust import trust_html
 from harness.report.rundir import RunDir
+from harness.report.templating import environment, render
 from harness.scales import ScoreScale, check_record
 from harness.scoring.records import CategoryScore, ColumnScore, MacroScore, Scores
 from harness.specs import CategorySpec
@@ -127,8 +129,6 @@ def _chart_top(bars: list[dict[str, Any]]) -> float | None:
 
 def _parts() -> Any:
     """The macros of ``templates/report_parts.html.j2``, callable from Python."""
-    from harness.report.templating import environment
-
     return environment().get_template("report_parts.html.j2").make_module()
 
 
@@ -304,11 +304,7 @@ def published_html(scores: Scores) -> str:
 def render_html(run: RunDir, scores: Scores, categories: Mapping[str, CategorySpec] | None = None) -> str:
     """The whole ``report.html`` document. ``categories`` (the registry's when ``None``) says each
     category's display name and whether its judge saw the gold answer."""
-    from harness.report.templating import render
-
     if categories is None:
-        from harness.manager import get_registry
-
         categories = get_registry().categories()
     rows, present = _sample_rows(run, scores, categories)
     return render(

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from harness.report import cells
 from harness.report.escape import html_text
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _PACKAGE = "harness.report"
 # a static file is inlined into <style> or <script>: it must not be able to close that element
@@ -66,6 +68,8 @@ def _sorted_turns(turns: Any) -> list[str]:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    from jinja2 import Environment, FunctionLoader, StrictUndefined
+
     env = Environment(
         loader=FunctionLoader(lambda name: _read("templates", name)),
         autoescape=True,

@@ -9,18 +9,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UsageError
+from harness.errors import DataError, UsageError
 from harness.io import write_text_atomic
+from harness.manager import get_registry
 from harness.paper.side_by_side import comparison_for_run
+from harness.report.calibration import stored_calibration
 from harness.report.csv_export import render_csv
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
 from harness.report.rundir import RunDir, read_run_dir
+from harness.runs.calibration_file import CALIBRATION_FILE
 from harness.runs.layout import JUDGMENTS, RUN_FILE, report_file_names
 from harness.scoring.aggregate import score_judgments
 from harness.scoring.bias import pointwise_bias
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from harness.scoring.headline import DEFAULT_HEADLINE
 from harness.scoring.records import Scores
+from harness.scoring.samples import fold_records
 from harness.scoring.turns import has_turns, turn_scores
 from harness.specs import CategorySpec
 
@@ -105,13 +110,8 @@ def _configured_judge_model(config: Any) -> str | None:
 def calibration_for_run(run: RunDir, *, n_resamples: int, seed: int) -> dict[str, Any] | None:
     """The figures from the human labels ``harness calibrate`` stored in the run (``None`` without
     any); a damaged ``calibration.json`` is a note, not a report that fails."""
-    from harness.errors import DataError
-    from harness.runs.calibration_file import CALIBRATION_FILE
-
     if not (run.path / CALIBRATION_FILE).exists():  # most runs: nothing to import or compute
         return None
-    from harness.report.calibration import stored_calibration
-    from harness.scoring.samples import fold_records
 
     try:
         return stored_calibration(run, fold_records(run.judgments), n_resamples=n_resamples, seed=seed)
@@ -123,11 +123,7 @@ def calibration_for_run(run: RunDir, *, n_resamples: int, seed: int) -> dict[str
 def run_headline(run: RunDir) -> str:
     """How the run's dataset aggregates its headline (``DatasetSpec.headline``); ``macro``, BELLE's,
     for a dataset this registry does not know (a plugin not installed here, a file)."""
-    from harness.scoring.headline import DEFAULT_HEADLINE
-
     try:
-        from harness.manager import get_registry
-
         spec = get_registry().get("dataset", str(run.describe().get("dataset")))
     except Exception:  # an unknown dataset, no registry: the default
         return DEFAULT_HEADLINE
@@ -157,8 +153,6 @@ def published_for_run(
     the run's recorded configuration); ``None`` when there are none or the plugin registry cannot
     be read."""
     try:
-        from harness.manager import get_registry
-
         spec = get_registry().get("dataset", str(info.get("dataset")))
     except Exception:  # an unknown dataset (plugin not installed here), no registry: nothing to show
         return None
@@ -204,8 +198,6 @@ def write_report(
     run = read_run_dir(run_dir, judgments_file=judgments_file)
     _check_ours(run_dir)
     if categories is None:
-        from harness.manager import get_registry
-
         categories = get_registry().categories()
     scores = scores_for_run(run, categories=categories, n_resamples=n_resamples, seed=seed)
     names = report_file_names(run.judgments_file)

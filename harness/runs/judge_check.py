@@ -18,13 +18,16 @@ from typing import Any
 
 from harness.errors import UsageError
 from harness.protocols import EvalSample, JudgeItem, Judgment
+from harness.registry_yaml import format_validation_error
 from harness.runs.config import RunConfig
 from harness.runs.judge_drift import answering_counts
 from harness.runs.judgment_lines import judgment_key, read_judgment_lines
 from harness.runs.layout import GENERATIONS, RUN_FILE
+from harness.runs.pipeline import check_api_base, create_judge, run_categories
 from harness.runs.records import read_record_dicts
 from harness.runs.rundir import read_run
 from harness.scales import ScoreScale, check_judgment, check_record
+from harness.scoring.label_agreement import pointwise_agreement, scale_step
 
 
 def sample_judgments(records: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
@@ -41,8 +44,6 @@ def sample_judgments(records: list[dict[str, Any]], n: int, seed: int) -> list[d
 
 
 def _items(config: RunConfig, registry: Any, run_dir: Path, chosen: list[dict[str, Any]]) -> list[JudgeItem]:
-    from harness.runs.pipeline import run_categories
-
     generations = {
         r["id"]: r
         for r in read_record_dicts(run_dir / GENERATIONS)
@@ -81,8 +82,6 @@ def _rejudge(
     config: RunConfig, registry: Any, items: list[JudgeItem], scale: ScoreScale
 ) -> dict[tuple, dict]:
     """Judge ``items`` now (no cache); each checked verdict by ``(id, repeat)``."""
-    from harness.runs.pipeline import create_judge
-
     settings = replace(config.judge_settings(), use_cache=False, progress=False)
     judge = create_judge(registry, config.judge, settings, run_options={"data_dir": config.data_dir})
     fresh: dict[tuple, dict] = {}
@@ -117,7 +116,6 @@ def agreement(
 ) -> dict[str, Any]:
     """The scores on disk against today's, as ``harness calibrate`` measures judge against people;
     ``unit`` is one point of the scale (``within_1``)."""
-    from harness.scoring.label_agreement import pointwise_agreement, scale_step
 
     figures = pointwise_agreement(then, now, scale, n_resamples=resamples, seed=seed)
     measures = {}
@@ -140,8 +138,6 @@ def judge_check(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Re-judge a seeded sample of ``run_dir``'s scored judgments; the agreement and the drift."""
-    from harness.runs.pipeline import check_api_base
-
     config = _run_config(run_dir, overrides)
     check_api_base(config, str(run_dir / RUN_FILE))
     path = run_dir / judgments_file
@@ -197,8 +193,6 @@ def _run_config(run_dir: Path, overrides: dict[str, Any]) -> RunConfig:
     """The run's configuration from ``run.json``, with the command line's overrides; a damaged
     one is exit 2 naming the file."""
     from pydantic import ValidationError
-
-    from harness.registry_yaml import format_validation_error
 
     stored = read_run(run_dir).get("config")
     where = run_dir / RUN_FILE

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError, UsageError
+from harness.io import FileTooLarge, read_bytes_bounded, write_jsonl_atomic
 from harness.protocols import PairVerdict
+from harness.runs.layout import GENERATIONS
 
 SCHEMA = "harness.pair-verdicts/1"
 MAX_BYTES = 256 * 1024 * 1024
@@ -29,8 +31,6 @@ HINT = "Write a verdicts file with: harness compare RUN_A RUN_B --judge <pairwis
 
 def generations_sha256(run_dir: Path) -> str:
     """sha256 of the run's ``generations.jsonl`` as it is now ("" when it is gone)."""
-    from harness.runs.layout import GENERATIONS
-
     digest = hashlib.sha256()
     try:
         with (Path(run_dir) / GENERATIONS).open("rb") as handle:
@@ -138,8 +138,6 @@ def pair_records(
 
 def write_verdicts(path: Path, runs: Sequence[Path], judge: str, records: list[dict[str, Any]]) -> None:
     """Write the file whole or not at all (checked again: the path may have appeared meanwhile)."""
-    from harness.io import write_jsonl_atomic
-
     check_target(path, runs)
     try:
         write_jsonl_atomic(path, [header(runs, judge, len(records)), *records])
@@ -167,8 +165,6 @@ def _record(line: bytes, where: str) -> dict[str, Any]:
 
 def read_verdicts(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The header and the pair records by id of a verdicts file; exit 2 naming the line otherwise."""
-    from harness.io import FileTooLarge, read_bytes_bounded
-
     found = read_header(path)
     if found is None:
         raise _fail(str(path), "not a verdicts file written by harness compare --verdicts")

@@ -16,16 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
+from harness.manager import get_manager
 from harness.protocols import EvalSample, PairVerdict
+from harness.runs.judge_stats import stored_stats
+from harness.runs.jury import combined_stats
+from harness.runs.layout import GENERATIONS, JUDGMENTS
+from harness.runs.pair_verdicts import pair_records, write_verdicts
+from harness.runs.records import read_record_dicts
+from harness.runs.sample_records import sample_from_record
+from harness.runs.turns import samples_from_records
 
 
 def run_conversations(run_dir: Path) -> tuple[list[EvalSample], dict[str, dict[str, Any]]]:
     """A run's samples and generation records by id (conversations for a multi-turn run)."""
-    from harness.runs.layout import GENERATIONS
-    from harness.runs.records import read_record_dicts
     from harness.runs.rundir import read_run
-    from harness.runs.sample_records import sample_from_record
-    from harness.runs.turns import samples_from_records
 
     read_run(run_dir)  # a usage error when this is not a run directory
     records = read_record_dicts(Path(run_dir) / GENERATIONS)
@@ -56,8 +60,6 @@ def compare_pairwise(
     ``verdicts_path``: also write every pair's outcome there (:mod:`harness.runs.pair_verdicts`)."""
     from harness.judging.pairwise import combine, pair_items, win_rate
     from harness.judging.settings import jury_models
-    from harness.manager import get_manager
-    from harness.runs.judge_stats import stored_stats
     from harness.runs.pipeline import create_component
     from harness.scoring.pairwise_jury import pairwise_aggregation
 
@@ -124,7 +126,6 @@ def _save_verdicts(
     """Every pair's final outcome into ``path`` (for ``harness calibrate``), when one is given."""
     if path is None:
         return
-    from harness.runs.pair_verdicts import pair_records, write_verdicts
 
     write_verdicts(path, runs, judge_name, pair_records(outcomes, verdicts, categories, judge_name, models))
 
@@ -141,7 +142,6 @@ def ask_jurors(
     juror has its own cache entries), each verdict's ``meta.juror`` set, and each juror's stats."""
     from dataclasses import replace
 
-    from harness.runs.judge_stats import stored_stats
     from harness.runs.pipeline import create_component
 
     lenient = {k: v for k, v in options.items() if k != "model"}
@@ -176,7 +176,6 @@ def _compare_by_jury(
     """``compare --judge`` with a jury: the win rate, CI and judge bias of the jury's majority outcomes
     (the outcomes ``verdicts_path``, when given, keeps)."""
     from harness.judging.pairwise import win_rate
-    from harness.runs.jury import combined_stats
     from harness.scoring.pairwise_jury import juror_rows, jury_agreement, jury_outcomes
 
     log(
@@ -290,8 +289,6 @@ def run_model(run_dir: Path) -> str:
 def pointwise_scores(run_dir: Path) -> tuple[dict[str, float], str | None]:
     """The run's pointwise scores by judged id (mean over repeats), for instruction difficulty, and
     why there are none (no judgments file, or an unreadable one: then the GLM goes without it)."""
-    from harness.runs.layout import JUDGMENTS
-    from harness.runs.records import read_record_dicts
     from harness.scoring.bias import scored_value
 
     path = Path(run_dir) / JUDGMENTS

@@ -19,23 +19,29 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.data.adhoc import AdhocDataset, adhoc_categories, canonical_fields, is_dataset_file, parse_fields
 from harness.errors import HarnessError, UsageError
 from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
 from harness.generation.lengths import LengthChoice, apply_length, check_lengths, choose_length
 from harness.io import write_jsonl_atomic
-from harness.manager import PluginManager
+from harness.manager import PluginManager, get_manager
+from harness.paper.table5 import published_row
 from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
+from harness.report import write_report
+from harness.runs.batch_record import BatchRecordStore
 from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judge_drift import change_lines, drift_record
 from harness.runs.judge_stats import stored_stats
 from harness.runs.judgment_lines import JudgmentLines, is_better, judgment_key, read_judgment_lines
+from harness.runs.judgments_name import check_judgments_file
+from harness.runs.jury import jury_stage
 from harness.runs.layout import GENERATIONS, JUDGMENTS, RUN_FILE, default_judgments_file, report_file_names
 from harness.runs.lock import run_dir_lock
-from harness.runs.preflight import check_context
-from harness.runs.ranks import Ranks
+from harness.runs.preflight import check_context, check_judge, check_model
+from harness.runs.ranks import Ranks, current
 from harness.runs.records import JsonlAppender, read_record_dicts
 from harness.runs.rundir import (
     RunClaim,
@@ -54,6 +60,7 @@ from harness.runs.turns import (
 from harness.sample_turns import TURN_SEPARATOR
 from harness.scales import ScoreScale, check_judgment, resolve_scale
 from harness.scoring.records import Scores
+from harness.terminal import make_console
 
 if TYPE_CHECKING:
     from harness.judging.settings import JudgeSettings
@@ -132,7 +139,6 @@ def create_judge(
 def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
     """Before any work: the judge works and ``model``'s files load (:mod:`harness.runs.preflight`)."""
     from harness.judging.settings import jury_models
-    from harness.runs.preflight import check_judge, check_model
 
     settings = config.judge_settings()
     for juror in jury_models(config.judge_model) or (None,):  # every juror of a jury answers
@@ -151,8 +157,6 @@ def _progress(enabled: bool):
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
-
-    from harness.terminal import make_console
 
     return Progress(
         TextColumn("{task.description}", style="bold", markup=False),
@@ -447,7 +451,6 @@ def judge_stage(
     final = {judgment_key(r) for r in compact_judgments(path, log) if r.get("status") in FINAL_STATUSES}
     jurors = jury_models(config.judge_model)
     if jurors:
-        from harness.runs.jury import jury_stage
 
         def judge_as(
             juror: str, done: set[tuple[Any, ...]], settings: JudgeSettings, stop: str | None
@@ -602,7 +605,6 @@ def _judge_with(
                     )
                 )
             return judged, {}
-        from harness.runs.batch_record import BatchRecordStore
 
         store = BatchRecordStore(path.parent, path.name)
         # one OpenAI batch, its id kept in run.json (harness.judging.batch_judge); a recorded one is polled
@@ -626,7 +628,6 @@ def _judge_with(
 
 def dataset_file(config: RunConfig) -> Any:
     """The :class:`~harness.data.adhoc.AdhocDataset` when ``--dataset`` names a file, else ``None``."""
-    from harness.data.adhoc import AdhocDataset, is_dataset_file, parse_fields
 
     if is_dataset_file(config.dataset):
         return AdhocDataset(Path(config.dataset), fields=parse_fields(config.dataset_fields))
@@ -641,8 +642,6 @@ def dataset_file(config: RunConfig) -> Any:
 def with_dataset_file(config: RunConfig, source: Any) -> RunConfig:
     """The config that records the file's field mapping and the sha256 of its bytes (both in the
     fingerprint: a named run whose file has changed is refused, not resumed on other questions)."""
-    from harness.data.adhoc import canonical_fields
-
     return config.model_copy(
         update={"dataset_fields": canonical_fields(config.dataset_fields), "dataset_sha256": source.sha256}
     )
@@ -653,8 +652,6 @@ def run_categories(
 ) -> dict[str, Any]:
     """The registered categories, plus, for a dataset file, one of its own for every category of
     the file that no plugin registers (its own report column, outside Table 5)."""
-    from harness.data.adhoc import adhoc_categories, is_dataset_file
-
     categories = dict(registry.categories())
     if is_dataset_file(config.dataset):
         categories.update(adhoc_categories(list(samples), categories))
@@ -706,8 +703,6 @@ def _run_eval(
     log: Callable[[str], None],
     source: Any = None,
 ) -> RunResult:
-    from harness.manager import get_manager
-
     manager = manager or get_manager()
     registry = manager.registry
     # resolve every component name first: a typo fails before any work starts
@@ -717,10 +712,7 @@ def _run_eval(
     if config.generator:
         registry.get("generator", config.generator)
     if config.paper_row:
-        from harness.paper.table5 import published_row
-
         published_row(config.paper_row, where="paper_row")
-    from harness.runs.ranks import current
 
     ranks = current()
     samples = load_samples(config, registry, source)
@@ -804,7 +796,6 @@ def _run_eval(
     records = compact_judgments(run_dir / JUDGMENTS)
     result.failed = sum(r.get("status") == "failed" for r in records)
     result.status = "complete" if result.failed == 0 else "incomplete"
-    from harness.report import write_report
 
     result.scores = write_report(
         run_dir, judgments_file=JUDGMENTS, categories=run_categories(config, registry, samples)
@@ -854,8 +845,6 @@ def rejudge(
 def _check_judgments_file(run_dir: Path, name: str, judge: str) -> None:
     """``--judgments-file`` names a judgments file of the run's own (:mod:`harness.runs.judgments_name`);
     a folder that is not a run is refused first, before anything is written there."""
-    from harness.runs.judgments_name import check_judgments_file
-
     check_judgments_file(run_dir, name, meta=read_run(run_dir), judge=judge, writes=report_file_names(name))
 
 
@@ -868,8 +857,6 @@ def _rejudge(
     manager: PluginManager | None,
     log: Callable[[str], None],
 ) -> tuple[Path, int]:
-    from harness.manager import get_manager
-
     registry = (manager or get_manager()).registry
     registry.get("judge", judge)
     meta = read_run(run_dir)
@@ -891,7 +878,6 @@ def _rejudge(
         config, registry, samples, generations, Path(run_dir), name, log, judge_name=judge
     )
     compact_judgments(Path(run_dir) / name)
-    from harness.report import write_report
 
     write_report(Path(run_dir), judgments_file=name, categories=run_categories(config, registry, samples))
     return Path(run_dir) / name, judged

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.errors import UsageError
+from harness.generation.context import check_room, measure, model_context, refusal, too_long
 from harness.protocols import EvalSample
 
 PING_TIMEOUT = 10.0  # seconds for the judge's one request: an endpoint that is there answers sooner
@@ -86,8 +87,6 @@ def check_context(
     the model's context (:mod:`harness.generation.context`); else exit 2 naming the samples, unless
     ``truncate`` says to cut them. Returns what run.json records. A multi-turn sample is measured
     at its first turn here; its later turns (which hold the model's answers) when they are asked."""
-    from harness.generation.context import check_room, measure, model_context, refusal, too_long
-
     name = getattr(model, "name", type(model).__name__)
     context = model_context(model)
     if context is None:

@@ -17,19 +17,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from harness.data.json_text import loads
-from harness.io import FileTooLarge, read_bytes_bounded
-
-# run.json and its kind hold settings and counts, never records: anything larger is not the harness's
-MAX_JSON_OBJECT_BYTES = 64 * 2**20
+from harness.data.json_text import loads, read_json_object  # noqa: F401 (run files' reader)
+from harness.data.jsonl import read_jsonl_records
 
 
 def read_record_dicts(path: Path | str) -> list[dict[str, Any]]:
     """All complete records of ``path`` as dicts (``[]`` if absent); a torn last line is ignored.
 
     (Line numbers and what was skipped: :func:`harness.data.jsonl.read_jsonl_records`.)"""
-    from harness.data.jsonl import read_jsonl_records
-
     path = Path(path)
     if not path.exists():
         return []
@@ -96,24 +91,3 @@ class JsonlAppender:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def read_json_object(path: Path, *, hint: str | None = None) -> dict[str, Any]:
-    """The JSON object in ``path``; a damaged file (bad JSON, not UTF-8, not an object) is a usage
-    error naming the file and line -- what the harness wrote and someone edited or cut short."""
-    from harness.errors import UsageError
-
-    hint = hint or "The file is damaged: restore it from a copy, or remove it and run again."
-    try:
-        data = loads(read_bytes_bounded(path, MAX_JSON_OBJECT_BYTES).decode("utf-8"))
-    except FileTooLarge as exc:
-        raise UsageError(str(exc), hint=hint) from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 (offset {exc.start})", hint=hint) from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})", hint=hint
-        ) from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}:1: expected a JSON object, got {type(data).__name__}", hint=hint)
-    return data

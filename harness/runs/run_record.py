@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.runs.records import read_json_object
+
 
 def _text(value: Any) -> str | None:
     """A component as text: a name, or a spec's ``name``/``id`` (older versions wrote specs)."""
@@ -104,6 +106,5 @@ EMPTY = RunRecord.from_dict({})
 def load_run_record(path: Path, *, hint: str | None = None) -> RunRecord:
     """The record of ``path``; a damaged file (bad JSON, not UTF-8, not an object, too large) is a
     usage error naming the file and line, never a traceback."""
-    from harness.runs.records import read_json_object
 
     return RunRecord.from_dict(read_json_object(path, hint=hint))

@@ -31,8 +31,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness import __version__
 from harness.errors import HarnessError, UsageError
 from harness.io import temp_target, write_json_atomic, write_text_atomic
@@ -438,6 +436,8 @@ def write_run_meta(
     plugins: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Create or update ``run.json`` (and ``config.yaml``), keeping fields written earlier."""
+    import yaml
+
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
     meta = (load_run_record(path, hint=RUN_JSON_HINT) if path.is_file() else EMPTY).to_dict()

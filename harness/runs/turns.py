@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.protocols import EvalSample, Generation, JudgeItem
+from harness.runs.records import read_record_dicts
 from harness.runs.sample_records import sample_from_record
 from harness.sample_turns import n_turns, turn_id, turn_reference, turn_text
 
@@ -97,8 +98,6 @@ def generate_by_turn(
     gets them (:func:`harness.generation.decoding.apply_decoding`). Returns
     ``({sample id: conversation record}, turns generated now)``.
     """
-    from harness.runs.records import read_record_dicts
-
     by_id = {s.id: s for s in samples}
     on_disk = read_turns(read_record_dicts(path), by_id) if ranks.is_main else {}
     built: tuple[Any, Any, str] | None = None

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.manager import get_registry
 from harness.scales import DEFAULT_SCALE, ScoreScale
 from harness.scoring.bootstrap import (
     CONFIDENCE,
@@ -66,8 +67,6 @@ METHOD = "percentile, stratified by category, shared replicates"
 
 
 def _registry_categories() -> Mapping[str, CategorySpec]:
-    from harness.manager import get_registry
-
     return get_registry().categories()
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from harness.scoring.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile_interval
+from harness.scoring.family import self_preference
 
 # figure -> (value meaning "no bias", smallest distance from it that is flagged)
 THRESHOLDS: dict[str, tuple[float, float]] = {
@@ -219,8 +220,6 @@ def pointwise_bias(
 ) -> dict[str, Any]:
     """A pointwise run's bias section (``scores.json`` ``judge_bias``). The judge's models: those its
     judgments recorded (asked for and answering), and ``configured_judge`` (the run's --judge-model)."""
-    from harness.scoring.family import self_preference
-
     judge_models = sorted(
         {str(m) for r in judgments for m in _judge_models(r.get("meta"))}
         | ({configured_judge} if configured_judge else set())

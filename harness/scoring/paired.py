@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.errors import DataError
+from harness.manager import get_registry
 from harness.scoring.bootstrap import (
     CONFIDENCE,
     DEFAULT_RESAMPLES,
@@ -84,7 +86,6 @@ def _check_pairable(
     outcomes_a: Mapping[str, SampleOutcome], outcomes_b: Mapping[str, SampleOutcome]
 ) -> list[str]:
     """The shared sample ids; a data error when there are none or a sample changed category."""
-    from harness.errors import DataError
 
     common = sorted(set(outcomes_a) & set(outcomes_b))
     if not common:
@@ -179,8 +180,6 @@ def compare_outcomes(
 ) -> Comparison:
     """Deltas ``B - A`` per category, per column and for both macros."""
     if categories is None:
-        from harness.manager import get_registry
-
         categories = get_registry().categories()
     common = _check_pairable(outcomes_a, outcomes_b)
     paired = [i for i in common if outcomes_a[i].status == "scored" and outcomes_b[i].status == "scored"]
@@ -251,8 +250,6 @@ def compare_judgments(
     """Paired comparison of two runs' judgment records (see the module docstring). Both runs must
     be on one scale (a delta between a 0..1 and a 1..10 score means nothing); the result says which.
     ``headline`` is how both runs' dataset aggregates its headline."""
-    from harness.errors import DataError
-
     records_a = [j if isinstance(j, Mapping) else j.to_dict() for j in judgments_a]
     folded_a, folded_b = fold_records(records_a), fold_records(judgments_b)
     if folded_a.scale != folded_b.scale:

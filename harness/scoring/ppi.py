@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,8 @@ class MeanEstimate:
 
 
 def _interval(mean: float, se: float, confidence: float) -> tuple[float, float]:
+    from scipy.stats import norm
+
     half = float(norm.ppf(1 - (1 - confidence) / 2)) * se
     return float(mean - half), float(mean + half)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.data.json_text import read_json_object
+from harness.errors import UsageError
 from harness.scales import ScoreScale
 
 SCHEMA = "harness.scores/1"
@@ -260,8 +262,6 @@ class Scores:
 def load_scores(path: Path) -> Scores:
     """The scores of ``path`` (a ``scores*.json``); a damaged or foreign file is a usage error naming
     it (and the line, for bad JSON) -- never a traceback."""
-    from harness.errors import UsageError
-    from harness.runs.records import read_json_object
 
     data = read_json_object(path)
     try:

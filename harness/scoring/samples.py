@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.errors import DataError
 from harness.scales import DEFAULT_SCALE, ScoreScale, check_record
 
 STATUS_RANK = {"scored": 2, "unscored": 1, "failed": 0}
@@ -60,8 +61,6 @@ def fold_judgments(judgments: Iterable[Any]) -> dict[str, SampleOutcome]:
 
 def fold_records(judgments: Iterable[Any]) -> FoldedJudgments:
     """Fold judgment records (see the module docstring), keeping the scale and the rejected scores."""
-    from harness.errors import DataError
-
     best: dict[tuple[str, int], Mapping[str, Any]] = {}
     categories: dict[str, str] = {}
     scales: dict[ScoreScale, str] = {}

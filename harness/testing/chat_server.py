@@ -61,6 +61,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Any, Self
 
+from harness.testing.batch_api import BatchApi
 from harness.testing.rate_limits import RateLimits, charged_tokens
 from harness.testing.replies import NoReplyMatches
 
@@ -173,7 +174,6 @@ class ChatCompletionsServer:
         self.finish_reason = finish_reason
         self.usage = dict(usage or {})
         self.error_message = error_message
-        from harness.testing.batch_api import BatchApi
 
         self.batch = BatchApi(self, outcome=batch_outcome, polls=batch_polls)  # /v1/files and /v1/batches
         self.fingerprint = fingerprint

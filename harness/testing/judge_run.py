@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from harness.manager import get_registry
 from harness.protocols import EvalSample, JudgeItem, Judgment
 
 ITEM_KEYS = ("question", "answer", "reference", "category", "category_prompt", "id", "gold_shown", "repeat")
@@ -57,7 +58,6 @@ def build_judge(name: str, api_base: str, **settings: Any) -> Any:
     (``settings``: :class:`~harness.judging.settings.JudgeSettings` fields; cache and progress off
     unless given)."""
     from harness.judging.settings import JudgeSettings
-    from harness.manager import get_registry
     from harness.runs.pipeline import create_judge
 
     settings = {"use_cache": False, "progress": False, **settings, "api_base": api_base}

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.protocols import JudgeItem, Judgment
 from harness.testing.chat_server import ChatCompletionsServer
+from harness.testing.judge_run import run_judge
 from harness.testing.replies import Replies, last_user_message, load_replies
 
 
@@ -50,6 +51,4 @@ class JudgeServer(ChatCompletionsServer):
         """The judgments of ``judge`` (a registered name, pointed at this server, or a judge object)
         on ``items`` (JudgeItems, or dicts with ``question``, ``answer`` and optionally ``reference``,
         ``category``, ``category_prompt``, ``id``); see :func:`harness.testing.judge_run.run_judge`."""
-        from harness.testing.judge_run import run_judge
-
         return run_judge(judge, items, api_base=self.url if isinstance(judge, str) else None, **settings)

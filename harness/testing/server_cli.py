@@ -13,7 +13,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from harness.terminal import inert
 from harness.testing.chat_server import FAULT_KINDS, OVERSIZED_BYTES, ChatCompletionsServer
+from harness.testing.pair_rules import preference_reply
 from harness.testing.replies import RepliesFileError, load_replies
 
 EPILOG = (
@@ -137,8 +139,6 @@ def _fingerprint_after(text: list[str] | None) -> tuple[int, str] | None:
 
 def _fail(message: str) -> NoReturn:
     """One line on stderr, control characters shown escaped, and exit 2."""
-    from harness.terminal import inert
-
     print(f"error: {inert(message).replace(chr(10), chr(92) + 'n')}", file=sys.stderr)
     sys.exit(2)
 
@@ -146,8 +146,6 @@ def _fail(message: str) -> NoReturn:
 def _server(args: Any) -> ChatCompletionsServer:
     reply: Any = args.reply
     if args.prefer is not None:
-        from harness.testing.pair_rules import preference_reply
-
         reply = preference_reply(args.prefer)
     if args.replies is not None:
         try:

@@ -13,6 +13,8 @@ import os
 import socket
 from dataclasses import dataclass
 
+from harness.process_group import destroy_process_group_at_exit
+
 LAUNCHER_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 
 
@@ -57,8 +59,6 @@ def init_process_group() -> DistInfo:
     """Set up the environment and DeepSpeed's process group (idempotent); pin this rank's GPU."""
     import deepspeed
     import torch
-
-    from harness.process_group import destroy_process_group_at_exit
 
     info = ensure_env()
     if torch.cuda.is_available():

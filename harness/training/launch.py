@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
+
 LAUNCHERS = ("deepspeed", "accelerate")
 MODULE = "harness.cli.launch"  # the entry point each launched process runs
 DEFAULT_MASTER_PORT = 29500
@@ -69,8 +71,6 @@ def launch_command(
     the port is printed for several nodes (default 29500) or when given. ``no_ssh``: the deepspeed
     command is run on every node with its machine rank, like accelerate's, instead of once over ssh.
     """
-    from harness.errors import UsageError
-
     if gpus < 1 or nodes < 1:
         raise UsageError("--gpus and --nodes must be at least 1")
     if launcher not in LAUNCHERS:
@@ -108,8 +108,6 @@ MAX_HOSTFILE_BYTES = 1024 * 1024
 
 def read_hostfile(path: Path) -> list[tuple[str, int]]:
     """A DeepSpeed hostfile's ``(host, slots)`` pairs; a malformed line is a usage error naming it."""
-    from harness.errors import UsageError
-
     hosts: list[tuple[str, int]] = []
     try:
         with path.open("rb") as handle:
@@ -141,8 +139,6 @@ def check_hostfile(path: Path, *, nodes: int, gpus: int) -> str | None:
     Checked when the command is printed, so a typo surfaces here with its line, not as an ssh
     failure on the cluster later.
     """
-    from harness.errors import UsageError
-
     if path.exists() and not path.is_file():
         raise UsageError(
             f"{path}: not a file", hint="Name the DeepSpeed hostfile: '<host> slots=<gpus>' lines."

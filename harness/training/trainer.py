@@ -29,9 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError, UsageError
+from harness.manager import get_registry
+from harness.prompts.resolve import write_record
+from harness.terminal import make_console
 from harness.training.batching import BatchPlan, collate
+from harness.training.checkpoint_manifest import seal_checkpoint, verify_checkpoint
 from harness.training.config import TrainConfig
-from harness.training.sft_encoding import EncodedSample
+from harness.training.distributed import init_process_group
+from harness.training.ds_config import resolve_ds_config
+from harness.training.export import save_model_dir
+from harness.training.metrics import TrainLog, flops_per_token, mfu, peak_flops
+from harness.training.pretrain_data import iter_documents, pack_documents
+from harness.training.safe_checkpoint_engine import install as install_weights_only_loads
+from harness.training.sft_encoding import EncodedSample, encode_conversations
 
 CHECKPOINT_SUBDIR = "checkpoints"
 
@@ -67,8 +77,6 @@ class DeepSpeedTrainer:
 
 
 def _console():
-    from harness.terminal import make_console
-
     return make_console(stderr=True)
 
 
@@ -119,7 +127,6 @@ def load_sft_samples(
 ) -> tuple[list[EncodedSample], dict[str, Any]]:
     """Mixture -> conversations -> encoded samples, with the mixture's and the encoder's reports."""
     from harness.training.data import load_mixture
-    from harness.training.sft_encoding import encode_conversations
 
     # Long conversations are split at turn boundaries to fit max_length (as the paper split ShareGPT
     # at 2,048 tokens) rather than cut, so their later turns are still learned.
@@ -141,8 +148,6 @@ def load_sft_samples(
 
 
 def load_pretrain_samples(config: TrainConfig, tokenizer: Any) -> tuple[list[EncodedSample], dict[str, Any]]:
-    from harness.training.pretrain_data import iter_documents, pack_documents
-
     paths = [p.strip() for p in config.data.split(",") if p.strip()]
     blocks = pack_documents(
         iter_documents(paths), tokenizer, max_length=config.max_length, max_documents=config.max_samples
@@ -199,14 +204,7 @@ def run_training(config: TrainConfig) -> TrainResult:
     import torch.distributed as dist
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from harness.manager import get_registry
     from harness.models.base import load_tokenizer
-    from harness.training.checkpoint_manifest import seal_checkpoint, verify_checkpoint
-    from harness.training.distributed import init_process_group
-    from harness.training.ds_config import resolve_ds_config
-    from harness.training.export import save_model_dir
-    from harness.training.metrics import TrainLog, flops_per_token, mfu, peak_flops
-    from harness.training.safe_checkpoint_engine import install as install_weights_only_loads
 
     info = init_process_group()
     console = _console()
@@ -465,8 +463,6 @@ def run_training(config: TrainConfig) -> TrainResult:
     if config.save_outputs:
         save_model_dir(engine, tokenizer, tokenizer_dir, out_dir, is_main=info.is_main)
     if info.is_main and config.save_outputs and config.mode == "sft" and template is not None:
-        from harness.prompts.resolve import write_record
-
         write_record(out_dir, template)  # `harness run --model hf:OUT` prompts exactly as trained
     if info.world_size > 1:
         dist.barrier()

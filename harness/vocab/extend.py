@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.terminal import make_console
 from harness.vocab.corpus import CorpusFile, file_sha256, sample_lines
 from harness.vocab.merge import MergeResult, load_model_proto, merge_models
 from harness.vocab.tokenizer_dir import resolve_sentencepiece_model, write_tokenizer_dir
@@ -78,8 +79,6 @@ def _progress(show: bool):
     if not show:
         return nullcontext(None)
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from harness.terminal import make_console
 
     return Progress(
         SpinnerColumn(),

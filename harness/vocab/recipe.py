@@ -14,7 +14,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.errors import UsageError
+from harness.paths import shared_data_dir
+from harness.registry_dirs import all_registry_dirs
 from harness.registry_yaml import load_defs, load_yaml_model
+from harness.vocab.corpus import CorpusFile
+from harness.vocab.train import SentencePieceOptions
 
 SHARED_PREFIX = "shared:"
 
@@ -22,8 +26,6 @@ SHARED_PREFIX = "shared:"
 def resolve_data_path(value: str, base_dir: Path | None = None) -> Path:
     """``shared:x/y`` -> ``<shared data>/x/y``; relative paths resolve against ``base_dir``."""
     if value.startswith(SHARED_PREFIX):
-        from harness.paths import shared_data_dir
-
         root = shared_data_dir()
         if root is None:
             raise UsageError(
@@ -87,7 +89,6 @@ def load_recipe(name_or_path: str) -> TokenizerRecipe:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return load_yaml_model(path, TokenizerRecipe)
-    from harness.registry_dirs import all_registry_dirs
 
     known: dict[str, TokenizerRecipe] = {}
     for directory in all_registry_dirs():
@@ -103,8 +104,6 @@ def load_recipe(name_or_path: str) -> TokenizerRecipe:
 
 def recipe_corpus_files(recipe: TokenizerRecipe, base_dir: Path | None = None):
     """The recipe's corpora as :class:`CorpusFile` s; refuses a corpus that is also held out."""
-    from harness.vocab.corpus import CorpusFile
-
     held_out = {resolve_data_path(p, base_dir).resolve() for p in recipe.held_out}
     files = []
     for entry in recipe.corpus:
@@ -117,8 +116,6 @@ def recipe_corpus_files(recipe: TokenizerRecipe, base_dir: Path | None = None):
 
 def recipe_sentencepiece_options(recipe: TokenizerRecipe, **overrides):
     """The recipe's :class:`SentencePieceOptions` (``overrides`` replace single fields)."""
-    from harness.vocab.train import SentencePieceOptions
-
     o = recipe.options
     values: dict[str, Any] = {
         "vocab_size": recipe.vocab_size,

@@ -36,12 +36,12 @@ def test_exit_code_and_output_are_the_processs(argv: list[str]) -> None:
 def test_an_uncaught_exception_is_exit_1_with_its_traceback(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
-    import harness.cli.listing
+    import harness.cli.app
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug in the harness")
 
-    monkeypatch.setattr(harness.cli.listing, "short_listing", broken)
+    monkeypatch.setattr(harness.cli.app, "short_listing", broken)  # imported at its top
     proc = run_harness(["list"], env={**os.environ, "HARNESS_HOME": str(tmp_path)})  # no cached listing
     assert proc.returncode == 1
     assert (

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.json_text import LineCounter, loads, raw_decode
+from harness.data.size_cap import read_capped
 from harness.errors import DataError
+from harness.protocols import EvalSample
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,6 @@ def input_file(path: Path) -> Path | None:
 
 def read_file_items(path: Path) -> list[CleanItem]:
     """Every record of ``path`` as a :class:`CleanItem` (strict: see the module docstring)."""
-    from harness.data.size_cap import read_capped
     from harness.training.data.files import resolve_data_file
 
     real = resolve_data_file(path)
@@ -181,8 +182,6 @@ def read_file_items(path: Path) -> list[CleanItem]:
 
 def items_from_dataset(name: str, records: Sequence[Any]) -> list[CleanItem]:
     """Items of a registered dataset's loaded records (conversations or eval samples)."""
-    from harness.protocols import EvalSample
-
     items = []
     for record in records:
         if isinstance(record, EvalSample):  # a multi-turn one holds every user turn and reference

@@ -25,7 +25,10 @@ from typing import Any
 from harness.data.clean.dedup import Drop, exact_dedup, near_dedup
 from harness.data.clean.diversity import diversity
 from harness.data.clean.items import CleanItem
+from harness.data.clean.perplexity import perplexity_filter
+from harness.data.clean.semantic import semantic_dedup
 from harness.errors import UsageError
+from harness.io import write_json_atomic, write_jsonl_atomic
 
 COMPARE_ON = ("sample", "instruction", "response")
 
@@ -98,15 +101,11 @@ def clean(
             ),
         )
     if embedder is not None:
-        from harness.data.clean.semantic import semantic_dedup
-
         stage(
             "semantic",
             lambda xs: semantic_dedup(xs, embedder, on=options.on, threshold=options.semantic_threshold),
         )
     if options.perplexity_model is not None:
-        from harness.data.clean.perplexity import perplexity_filter
-
         stage(
             "perplexity",
             lambda xs: perplexity_filter(
@@ -166,8 +165,6 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def write_outputs(kept: Sequence[CleanItem], report: dict[str, Any], out: Path, report_path: Path) -> None:
-    from harness.io import write_json_atomic, write_jsonl_atomic
-
     try:
         write_jsonl_atomic(out, (item.record for item in kept))
         write_json_atomic(report_path, report)

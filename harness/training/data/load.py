@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError, HarnessError, UsageError
+from harness.manager import get_registry
 from harness.protocols import Conversation
+from harness.registry_dirs import find_source
 from harness.training.data.locate import candidate_dirs, data_dir_or_env, find_local_dir
 from harness.training.data.mixture import MixtureTerm, parse_mixture
 from harness.training.data.overlap import DEFAULT_NGRAM, DEFAULT_THRESHOLD, EvalOverlapIndex, find_overlap
@@ -89,7 +91,6 @@ def _load_term(
             path = base_dir / path
         source = TrainingSource(name=term.name, path=path, tokenizer=tokenizer, max_tokens=max_tokens)
         return source.load_with_report()
-    from harness.manager import get_registry
 
     registry = get_registry()
     spec = registry.get("dataset", term.name)
@@ -131,9 +132,6 @@ def load_eval_questions(data_dir: Path | str | None = None) -> list[str]:
     A data dir in the shared-data layout (``belle/eval_set.json``) works too: its subdirectories
     are searched for the source's files.
     """
-    from harness.manager import get_registry
-    from harness.registry_dirs import find_source
-
     local = data_dir_or_env(data_dir)
     if local is not None:
         try:

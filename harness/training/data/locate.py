@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.data.fetch import source_dir
 from harness.errors import DataError
 from harness.registry_dirs import find_source
 from harness.registry_yaml import SourceDef
@@ -108,8 +109,6 @@ def _concatenated(source: SourceDef, data_dir: Path) -> LocatedFiles | None:
 def locate_source(name: str, *, data_dir: Path | str | None = None, fetch: bool = True) -> LocatedFiles:
     """The verified files of source ``name``: from ``data_dir`` (or ``$HARNESS_DATA_DIR``) when given,
     else from the cache, downloading when absent and ``fetch`` is true."""
-    from harness.data.fetch import source_dir
-
     source = find_source(name)
     local = data_dir_or_env(data_dir)
     if local is None:

@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from harness.errors import UsageError
+from harness.manager import get_registry
 
 LANGUAGE_ALIASES = {"en": "en", "zh": "zh", "cn": "zh"}
 PATH_SUFFIXES = (".json", ".jsonl", ".json.xz", ".jsonl.xz", ".json.gz", ".jsonl.gz")
@@ -265,8 +266,6 @@ def parse_mixture(expr: str, *, known: Iterable[str] | None = None) -> list[Mixt
 
 def registered_training_datasets() -> list[str]:
     """Names (and aliases) of the registered datasets with ``role="train"``."""
-    from harness.manager import get_registry
-
     names: list[str] = []
     for spec in get_registry().specs("dataset"):
         if getattr(spec, "role", None) == "train":
