@@ -23,16 +23,13 @@ import hashlib
 import inspect
 import json
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from harness.errors import UsageError
 from harness.judging.llm_judge import LLMJudge
 from harness.judging.parse import ParsedScore
 from harness.judging.readers import ScoreReader, as_reading, label_number
 from harness.protocols import JudgeItem
-
-if TYPE_CHECKING:
-    from harness.judging.pairwise_judge import PairwiseLLMJudge
 
 
 def system(content: str) -> dict[str, str]:
@@ -114,10 +111,39 @@ def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in known}
 
 
+class AuthoredJudge(Protocol):
+    """What :class:`AuthoredTemplate` reads of a pointwise or pairwise judge that writes its prompt."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def template_name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def temperature(self) -> float: ...
+
+    @property
+    def max_tokens(self) -> int | None: ...
+
+    @property
+    def scale(self) -> Any: ...
+
+    @property
+    def repair(self) -> str: ...
+
+    def fingerprint(self) -> Any: ...
+
+    def messages(self, item: Any) -> list[dict[str, str]]: ...
+
+
 class AuthoredTemplate:
     """The judge's own prompt, in the shape :class:`LLMJudge` sends (name, hash, messages...)."""
 
-    def __init__(self, judge: PointwiseLLMJudge | PairwiseLLMJudge) -> None:
+    def __init__(self, judge: AuthoredJudge) -> None:
         self.judge = judge
         # read before LLMJudge.__init__ sets the instance's own scale and temperature
         self.name = judge.template_name or judge.name or kebab(type(judge).__name__)
