@@ -29,6 +29,8 @@ from tests.report.large_run import (
     write_large_run,
 )
 
+pytestmark = pytest.mark.slow  # seconds of CPU: left out of the quick subset (-m "not slow")
+
 
 @pytest.fixture(autouse=True)
 def _browser() -> None:
