@@ -29,7 +29,9 @@ from tests.report.large_run import (
     write_large_run,
 )
 
-pytestmark = pytest.mark.slow  # seconds of CPU: left out of the quick subset (-m "not slow")
+# seconds of CPU: left out of the quick subset (-m "not slow"); one xdist worker (--dist loadgroup):
+# the browser and the report are built once, not once per worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("html_playwright")]
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,8 @@ import pytest
 
 from tests.harness_cli import run_harness
 
-pytestmark = pytest.mark.slow
+# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sft_train")]
 
 STEPS = 20
 
