@@ -27,6 +27,9 @@ from harness.training.checkpoint_manifest import (
 )
 from tests.harness_cli import run_harness
 
+# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
+pytestmark = pytest.mark.xdist_group("checkpoint_security")
+
 
 def _command(out: Path, data_dir: Path, steps: int, *extra: str) -> list[str]:
     return [
@@ -189,9 +192,6 @@ def test_extra_unlisted_pickle_is_refused(trained, shared_data, tmp_path):
 RESUME_SCRIPT = """
 import json, sys
 from harness.training.trainer import DeepSpeedTrainer
-
-# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
-pytestmark = pytest.mark.xdist_group("checkpoint_security")
 corpus, root = sys.argv[1], sys.argv[2]
 for stage, offload, precision in [(1, False, "bf16"), (3, True, "bf16")]:
     options = dict(model="tiny-llama", mode="pretrain", data=corpus, out=f"{root}/z{stage}", zero_stage=stage,
