@@ -11,6 +11,8 @@
   and returns a ``CompletedProcess`` with the exit code, stdout and stderr the process would have had;
   every CLI helper of a test module delegates to :func:`tests.harness_cli.run_harness`.
 * ``serial`` tests must run alone: the README's test command runs them in a second pytest, without -n.
+* Modules with ``slow`` tests are collected first, so that under xdist the long tests do not end up
+  last on one worker.
 """
 
 from __future__ import annotations
@@ -115,6 +117,19 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _slow_modules_first(items)
+    _skip_gpu_tests_without_cuda(items)
+
+
+def _slow_modules_first(items: list[pytest.Item]) -> None:
+    """Modules with a ``slow`` test run first (each module kept whole, in its own order): under
+    xdist the long tests then start early, instead of one of them keeping a worker busy at the end
+    while the others wait (the suite takes as long as its busiest worker)."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
+def _skip_gpu_tests_without_cuda(items: list[pytest.Item]) -> None:
     if not any(item.get_closest_marker("gpu") for item in items):
         return
     try:

@@ -59,6 +59,7 @@ def test_ppi_covers_the_truth_and_the_judge_does_not(biased):
     assert overall["judge_bias"] == pytest.approx(1.0, abs=0.3) and overall["spearman"] > 0.7
 
 
+@pytest.mark.slow
 def test_terminal_tables_and_the_report_show_the_calibrated_figure(biased):
     run, labels, _, _ = biased
     shown = harness(run, "--labels", labels)

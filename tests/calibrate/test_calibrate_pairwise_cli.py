@@ -17,6 +17,8 @@ from harness.testing import ChatCompletionsServer
 from harness.testing.pair_rules import preference_reply
 from tests.harness_cli import run_harness
 
+pytestmark = pytest.mark.slow  # seconds of CPU: left out of the quick subset (-m "not slow")
+
 N = 60
 # people's verdict on pair i, by i % 5. B's answer is the longer one unless i % 5 == 0, so the
 # length-biased judge says a there and b everywhere else: it agrees with people where i % 5 is 0, 1

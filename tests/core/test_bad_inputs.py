@@ -22,6 +22,9 @@ import pytest
 from harness.paths import shared_data_dir
 from tests.harness_cli import run_harness
 
+# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
+pytestmark = pytest.mark.xdist_group("bad_inputs")
+
 RUN = (
     "run",
     "--model",
@@ -635,6 +638,7 @@ def test_a_clash_leaves_plugins_and_other_names_working(tmp_path: Path) -> None:
         assert twins == ["clash_a", "clash_b"]
 
 
+@pytest.mark.slow
 def test_plugin_option_works_on_every_command(tmp_path: Path, finished_run: Path) -> None:
     """``--plugin`` before or after the command, and ``HARNESS_PLUGINS=module:attr``, reach the
     components a command builds (here: a judge for ``harness judge`` and ``harness run``)."""

@@ -135,6 +135,7 @@ def installed_example(tmp_path_factory) -> Path:
 
 
 # pip builds the example in its source folder: one worker at a time
+@pytest.mark.slow
 @pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_installs_and_registers(installed_example):
     env = {"PYTHONPATH": str(installed_example)}

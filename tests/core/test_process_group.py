@@ -7,6 +7,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.slow  # seconds of CPU: left out of the quick subset (-m "not slow")
+
 SCRIPT = textwrap.dedent(
     """
     import atexit, os

@@ -83,6 +83,7 @@ BASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("rules", "model"), SCHEMAS, ids=["category", "recipe"])
 @settings(max_examples=500, deadline=None)
 @given(data=st.data())

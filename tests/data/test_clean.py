@@ -233,6 +233,7 @@ def test_registered_datasets_by_name(shared_data: Path, tmp_path: Path):
     assert result.returncode == 2 and "Did you mean 'alpaca-3.5-zh'" in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_inputs_exit_2_with_file_and_line(shared_data: Path, tmp_path: Path):
     bad_json = tmp_path / "bad.jsonl"
     bad_json.write_text(

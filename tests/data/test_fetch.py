@@ -154,6 +154,7 @@ def test_not_cached_without_fetch_is_an_error(fresh_cache):
         source_dir("belle-eval", fetch=False)
 
 
+@pytest.mark.slow
 def test_cli_fetch_list_show(shared_data, static_server, fresh_cache, cli):
     server = static_server(shared_data / "belle")
     env = {"HARNESS_HOME": str(fresh_cache), "HARNESS_MIRROR": server.url}
@@ -202,6 +203,7 @@ def _corrupt_cached(home: Path, name: str = "eval_prompt.json") -> tuple[Path, s
     return path, hashlib.sha256(bytes(data)).hexdigest()
 
 
+@pytest.mark.slow
 def test_cli_tampered_cache_is_refused_everywhere_until_repaired(
     shared_data, static_server, fresh_cache, cli
 ):
@@ -326,6 +328,7 @@ def test_cli_download_stops_at_the_declared_size(endless_server, fresh_cache, tm
     assert endless_server.stopped
 
 
+@pytest.mark.slow
 def test_compressed_download_is_capped_on_inflated_size(static_server, fresh_cache, tmp_path):
     served = tmp_path / "served"
     served.mkdir()

@@ -13,6 +13,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 ROWS = 30_000
 
 
@@ -28,6 +30,7 @@ def _write(tmp_path: Path) -> dict[str, Path]:
     return {".jsonl": jsonl, ".json": array}
 
 
+@pytest.mark.slow
 def test_json_array_loads_within_3x_of_jsonl(tmp_path: Path, cli) -> None:
     env = {
         "HARNESS_HOME": str(tmp_path / "home"),

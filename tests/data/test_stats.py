@@ -8,6 +8,8 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from tests.harness_cli import run_harness
 
 
@@ -125,6 +127,7 @@ def test_html_has_three_accessible_charts_and_escapes_data(tmp_path: Path) -> No
     assert "3.0" in "".join(parser.text)  # mean output length 1..5 -> 3.0 characters
 
 
+@pytest.mark.slow
 def test_bad_inputs_exit_2_with_the_reason(tmp_path: Path, shared_data: Path) -> None:
     unknown = harness("data", "stats", "no-such-set")
     assert unknown.returncode == 2 and "no-such-set" in unknown.stderr and "Traceback" not in unknown.stderr

@@ -15,6 +15,8 @@ from harness.testing import ChatCompletionsServer
 from harness.testing.pair_rules import preference_reply
 from tests.harness_cli import run_harness
 
+pytestmark = pytest.mark.slow  # seconds of CPU: left out of the quick subset (-m "not slow")
+
 N = 40
 
 

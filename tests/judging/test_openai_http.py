@@ -186,6 +186,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 def test_a_compressed_bomb_is_read_only_up_to_the_cap():
     """512 MiB of zeros gzipped to ~0.5 MB: the reply is cut at the cap and memory stays flat (the
     body is inflated a chunk at a time and reading stops at the cap), in a fresh process."""

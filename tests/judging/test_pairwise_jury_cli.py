@@ -14,6 +14,8 @@ from harness.testing import ChatCompletionsServer
 from harness.testing.pair_rules import shown_answer
 from tests.harness_cli import run_harness
 
+pytestmark = pytest.mark.slow  # seconds of CPU: left out of the quick subset (-m "not slow")
+
 N = 4
 FOR_B = ("judge-b1", "judge-b2")  # these jurors always prefer run b's answer; any other, run a's
 

@@ -155,6 +155,7 @@ def written_numbers(draw, scale: ScoreScale) -> str:
     return text
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(data=st.data())
 def test_one_labelled_in_range_number_parses_to_that_number(data):

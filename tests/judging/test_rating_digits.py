@@ -109,6 +109,7 @@ RATINGS = st.builds(
         st.one_of(st.text(max_size=30), RATINGS, st.sampled_from(["[[", "]]", "[", "]", "."])), max_size=8
     ).map("".join)
 )
+@pytest.mark.slow
 def test_the_reader_never_raises_nor_leaves_the_scale(reply):
     parsed = fastchat_rating(reply, SCALE)
     assert parsed.score is None or 1 <= parsed.score <= 10

@@ -14,6 +14,7 @@ from harness.models.llama2c import Llama2cModel, permute_for_hf, read_header
 from .conftest import STORIES260K_ORACLE
 
 
+@pytest.mark.slow
 def test_greedy_decoding_from_bos_reproduces_the_oracle(stories_model) -> None:
     import torch
 

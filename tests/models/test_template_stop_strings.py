@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.prompts.template import named_template
 from tests.run.test_chat_templates import harness
 
@@ -62,6 +64,7 @@ def stop_in(answer: str) -> str:
     raise AssertionError(f"no stop string to take from {answer!r}")
 
 
+@pytest.mark.slow
 def test_answers_end_at_the_templates_stop_string(tmp_path, harness_home):
     registry, out = tmp_path / "registry", tmp_path / "runs"
     write_template(registry)

@@ -11,9 +11,7 @@ they fail (tests/report/browser.py).
 from __future__ import annotations
 
 import json
-import random
 import re
-import statistics
 from pathlib import Path
 
 import pytest
@@ -22,94 +20,23 @@ from playwright import sync_api as playwright_api
 from harness.manager import get_registry
 from harness.report import write_report
 from tests.report.browser import BROWSER, require_browser
+from tests.report.large_run import (
+    CATEGORIES,
+    KEYSTROKES,
+    N_SAMPLES,
+    RAW_FLOAT,
+    typing,
+    write_large_run,
+)
+
+# seconds of CPU: left out of the quick subset (-m "not slow"); one xdist worker (--dist loadgroup):
+# the browser and the report are built once, not once per worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("html_playwright")]
 
 
 @pytest.fixture(autouse=True)
 def _browser() -> None:
     require_browser()
-
-
-N_SAMPLES = 1000
-CATEGORIES = (
-    "math",
-    "code",
-    "classification",
-    "extract",
-    "open_qa",
-    "closed_qa",
-    "generation",
-    "brainstorming",
-    "rewrite",
-    "summarization",
-)
-LONG_ANSWER = "这是一个比较长的回答，用来检查展开以后的文字只出现一次。" * 6
-RAW_FLOAT = 0.052532833020637895
-
-
-def write_large_run(directory: Path, *, n: int = N_SAMPLES, seed: int = 7) -> dict[str, dict[str, int]]:
-    """A run directory as the pipeline writes it, ``n`` samples over ten BELLE categories, low scores
-    (0..0.3, so the chart's axis should zoom), every seventh sample unscored. Returns counts per
-    category and status, to check the page's filters against."""
-    directory.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    (directory / "run.json").write_text(
-        json.dumps(
-            {
-                "name": "big-run",
-                "model": "tiny-llama",
-                "judge": "ref-f1",
-                "dataset": "synthetic",
-                "versions": {},
-            }
-        )
-    )
-    counts: dict[str, dict[str, int]] = {"category": {}, "status": {}}
-    with (
-        (directory / "generations.jsonl").open("w", encoding="utf-8") as gen,
-        (directory / "judgments.jsonl").open("w", encoding="utf-8") as jud,
-    ):
-        for i in range(n):
-            category = CATEGORIES[i % len(CATEGORIES)]
-            sample_id = f"sample-{i:04d}"
-            answer = f"答案 {i}" if i % 2 else LONG_ANSWER + str(i)
-            gen.write(
-                json.dumps(
-                    {
-                        "id": sample_id,
-                        "category": category,
-                        "question": f"第{i}个问题：请回答这个问题。",
-                        "reference": f"参考答案{i}号",
-                        "answer": answer,
-                        "prompt": "",
-                        "model": "tiny-llama",
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-            unscored = i % 7 == 3
-            score = None if unscored else (RAW_FLOAT if i == 0 else rng.random() * 0.3)
-            status = "unscored" if unscored else "scored"
-            jud.write(
-                json.dumps(
-                    {
-                        "id": sample_id,
-                        "category": category,
-                        "score": score,
-                        "status": status,
-                        "raw": f"得分: {score}",
-                        "judge": "ref-f1",
-                        "reason": "no score found" if unscored else "",
-                        "repeat": 0,
-                        "meta": {},
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-            counts["category"][category] = counts["category"].get(category, 0) + 1
-            counts["status"][status] = counts["status"].get(status, 0) + 1
-    return counts
 
 
 @pytest.fixture(scope="module")
@@ -225,64 +152,19 @@ def test_search_by_id_and_display_name(browser, big_report):
         context.close()
 
 
-KEYSTROKES = """async (queries) => {
-  const search = document.getElementById("search"), count = document.getElementById("shown-count");
-  const results = [];
-  for (const query of queries) {
-    performance.clearMarks("harness-filter");
-    const done = new Promise((resolve) => {
-      const observer = new MutationObserver(() => {
-        observer.disconnect();
-        document.body.getBoundingClientRect();  // force style and layout of the rows just toggled
-        resolve(performance.now());
-      });
-      observer.observe(count, {childList: true, characterData: true, subtree: true});
-    });
-    const t0 = performance.now();
-    search.value = query;
-    search.dispatchEvent(new Event("input", {bubbles: true}));
-    const handler = performance.now() - t0;
-    const end = await done;
-    const start = performance.getEntriesByName("harness-filter").pop().startTime;
-    results.push({query: search.value, handler: handler, filter: end - start, shown: Number(count.textContent)});
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  }
-  return results;
-}"""
-
-
-def typing(text: str) -> list[str]:
-    """What the search box holds after each keystroke: typing ``text``, then erasing it."""
-    return [text[:k] for k in range(1, len(text) + 1)] + [text[:k] for k in range(len(text) - 1, -1, -1)]
-
-
-@pytest.mark.serial  # a wall-clock bound: other tests on the cores would stretch it
-def test_search_keystroke_under_50ms(browser, big_report):
-    """Per keystroke at 1,000 samples: the input handler itself, and the filter run (from its start
-    to the toggled rows laid out) once typing pauses, typing and erasing (erasing a narrow search
-    shows all 1,000 rows again: the worst case). Every one under 50 ms."""
+def test_typing_and_erasing_filters_on_every_keystroke(browser, big_report):
+    """Each keystroke into the search box runs the filter (its ``harness-filter`` mark) and shows the
+    right rows: typing narrows to ``sample-045``'s ten, erasing shows all 1,000 again. How fast is
+    ``python bench/report_search.py``'s question (a time bound here would measure the shared CPU)."""
     report, _ = big_report
     context, page, errors = open_page(browser, report)
     try:
-        page.evaluate(KEYSTROKES, typing("sample-0"))  # warm-up (JIT, first layout)
         queries = typing("sample-045") + typing("答案")
-        # five rounds; each keystroke's cost is its fastest round, so a moment the shared CPU was
-        # busy elsewhere is not counted as the page's cost (the spread is printed)
-        rounds = [page.evaluate(KEYSTROKES, queries) for _ in range(5)]
-        results = rounds[0]
-        filters = [min(r[k]["filter"] for r in rounds) for k in range(len(queries))]
-        handlers = [min(r[k]["handler"] for r in rounds) for k in range(len(queries))]
-        slowest = max(r[k]["filter"] for r in rounds for k in range(len(queries)))
-        print(
-            f"\n{len(results)} keystrokes at {N_SAMPLES} samples: filter+layout median "
-            f"{statistics.median(filters):.1f} ms, max {max(filters):.1f} ms (slowest single run {slowest:.1f} ms); "
-            f"input handler max {max(handlers):.2f} ms"
-        )
-        print([(q, round(f, 1)) for q, f in zip(queries, filters, strict=True)])
+        results = page.evaluate(KEYSTROKES, queries)
+        assert [r["query"] for r in results] == queries
+        assert all(r["filter"] >= 0 and r["handler"] >= 0 for r in results)
         assert [r["shown"] for r in results if r["query"] == "sample-045"] == [10]  # sample-0450 .. 0459
         assert results[-1]["query"] == "" and results[-1]["shown"] == N_SAMPLES
-        assert max(filters) < 50, rounds
-        assert max(handlers) < 50, rounds
         assert errors == []
     finally:
         context.close()

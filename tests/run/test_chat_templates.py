@@ -141,6 +141,7 @@ def test_prompt_ids_are_apply_chat_template_ids_without_double_bos(chat_model_di
     )
 
 
+@pytest.mark.slow
 def test_prompt_template_overrides_by_name_and_by_jinja_file(tmp_path, chat_model_dir, tokenizer):
     out = tmp_path / "runs"
     named = harness(*run_args(f"hf:{chat_model_dir}", out, "--name", "named", "--prompt-template", "chatml"))
@@ -201,6 +202,7 @@ def test_system_prompt_refused_where_the_template_has_none(tmp_path):
     assert not out.exists() or not any(out.iterdir())  # refused before anything was written
 
 
+@pytest.mark.slow
 def test_resume_under_another_prompt_is_refused(tmp_path, chat_model_dir):
     out = tmp_path / "runs"
     jinja = tmp_path / "mine.jinja"

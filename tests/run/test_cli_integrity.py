@@ -449,6 +449,7 @@ def test_failed_run_records_the_error_and_runs_lists_it(tmp_path, harness_home, 
     assert [(r["name"], r["status"]) for r in one] == [("b", "failed")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_ends_the_run_interrupted(tmp_path, harness_home, plugin, signum):
     marker = tmp_path / "judging.marker"
@@ -522,6 +523,7 @@ def _temp_files(run_dir: Path) -> list[str]:
     return sorted(p.name for p in run_dir.iterdir() if "tmp" in p.name or p.name.startswith("."))
 
 
+@pytest.mark.slow
 def test_disk_full_leaves_no_temporary_files(tmp_path, harness_home, plugin):
     """The kernel's file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with EFBIG)
     stands in for a full disk: every file the run writes fits under it except report.html, which the

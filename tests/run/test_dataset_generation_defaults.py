@@ -82,6 +82,7 @@ def test_the_users_max_new_tokens_wins_and_is_recorded(tmp_path, small_model, mt
     assert len(records) == 2 and all(r["n_new_tokens"] <= 3 for r in records)
 
 
+@pytest.mark.slow
 def test_the_dataset_default_applies_and_is_recorded(tmp_path, small_model, mt_bench_dir):
     """With a context that holds 1,024 new tokens (truncation lets the prompt fit), run.json says
     the length came from the dataset, and a resume must find the same declared length."""

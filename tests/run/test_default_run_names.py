@@ -12,11 +12,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.run.test_cli_integrity import _env, _harness, write_plugin
 
 RUN = ["run", "--model", "echo-model", "--dataset", "plugin-eval", "--judge", "gate", "--no-progress"]
 
 
+@pytest.mark.slow
 def test_a_run_started_while_the_same_one_works_gets_its_own_directory(tmp_path, harness_home):
     plugin = write_plugin(tmp_path)
     out, marker, gate = tmp_path / "runs", tmp_path / "marker", tmp_path / "open"

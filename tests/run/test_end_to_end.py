@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.testing import ChatCompletionsServer
+from tests.harness_cli import run_harness
 
 SECRET = "sk-test-DO-NOT-WRITE-ME-1234567890"
 N = 20
@@ -170,9 +171,8 @@ def test_sigkill_during_judging_then_resume(tmp_path, shared_data, harness_home)
         assert 6 <= len(finished) < N, "killed in the middle of judging"
         seen_before = len(server.requests)
 
-        proc = harness_cmd(args, env)
-        output, _ = proc.communicate(timeout=600)
-        assert proc.returncode == 0, output
+        resumed = run_harness(args, env=env)  # in-process: the killed run is the one that needs a process
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         requests = server.requests
 
     gens = {g["id"]: g for g in read_lines(out / "killed" / "generations.jsonl")}

@@ -4,12 +4,15 @@ killed run's folder holding only those is run in, and ``--force`` removes them w
 
 from __future__ import annotations
 
+import pytest
+
 from tests.harness_cli import run_harness
 from tests.run.test_run_dir_safety import DEMO, _env
 
 LEFTOVERS = [".run.json.4242.tmp", ".report.html.tmp-4242", ".generations.jsonl.tmp-4242-0a1b2c3d"]
 
 
+@pytest.mark.slow
 def test_a_folder_of_leftover_temporaries_is_the_harness_own(tmp_path, harness_home):
     run_dir = tmp_path / "runs" / "r"
     run_dir.mkdir(parents=True)

@@ -105,6 +105,7 @@ def test_a_config_with_copied_figures_or_an_unknown_row_is_exit_2(tmp_path, harn
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [80, 120])
 def test_eval_only_experiment_side_by_side_with_verdict(tmp_path, harness_home, columns):
     config = tmp_path / "chatgpt-standin.yaml"

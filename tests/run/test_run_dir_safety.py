@@ -57,6 +57,7 @@ def test_bad_run_names_exit_2_and_write_nothing(tmp_path, harness_home, name):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"] or not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_force_removes_only_harness_files(tmp_path, harness_home):
     env, out = _env(harness_home), tmp_path / "runs"
     first = _harness([*DEMO, "--out", str(out), "--name", "r"], env, tmp_path)

@@ -22,6 +22,9 @@ import pytest
 
 from tests.harness_cli import run_harness
 
+# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
+pytestmark = pytest.mark.xdist_group("run_summary")
+
 RUN = [
     "run",
     "--model",

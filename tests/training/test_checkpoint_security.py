@@ -25,13 +25,14 @@ from harness.training.checkpoint_manifest import (
     verify_checkpoint,
     write_manifest,
 )
+from tests.harness_cli import run_harness
+
+# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
+pytestmark = pytest.mark.xdist_group("checkpoint_security")
 
 
 def _command(out: Path, data_dir: Path, steps: int, *extra: str) -> list[str]:
     return [
-        sys.executable,
-        "-m",
-        "harness",
         "train",
         "--model",
         "tiny-llama",
@@ -58,10 +59,10 @@ def _command(out: Path, data_dir: Path, steps: int, *extra: str) -> list[str]:
     ]
 
 
-def _run(cmd: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=600
-    )
+def _run(args: list[str]) -> subprocess.CompletedProcess:
+    """``harness *args`` in-process (tests/harness_cli.py): a tampered checkpoint is refused before
+    anything is unpickled, and a payload that did run would show in this process as in any other."""
+    return run_harness(args, env={**os.environ, "COLUMNS": "80"})
 
 
 def _flat(text: str) -> str:

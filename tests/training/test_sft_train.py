@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.harness_cli import run_harness
+
+# one xdist worker (--dist loadgroup): the module-scoped fixtures are built once, not once per worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sft_train")]
 
 STEPS = 20
 
@@ -64,7 +67,7 @@ def _losses(out: Path) -> list[tuple[int, float]]:
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory, shared_data, tiny_llama_dir) -> Path:
     out = tmp_path_factory.mktemp("sft") / "model"
-    proc = subprocess.run(_command(out, shared_data), capture_output=True, text=True)
+    proc = run_harness(_command(out, shared_data)[3:])  # in-process: no interpreter to start
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -107,11 +110,8 @@ def test_output_is_a_model_directory_harness_run_loads(full_run):
 
 
 def test_harness_run_evaluates_the_trained_model(full_run, tmp_path, shared_data):
-    proc = subprocess.run(
+    proc = run_harness(
         [
-            sys.executable,
-            "-m",
-            "harness",
             "run",
             "--model",
             "tiny-llama",
@@ -128,9 +128,7 @@ def test_harness_run_evaluates_the_trained_model(full_run, tmp_path, shared_data
             "--out",
             str(tmp_path / "runs"),
             "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
+        ]
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     assert len(list((tmp_path / "runs").iterdir())) == 1

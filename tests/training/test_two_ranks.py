@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from harness.training.distributed import free_port
+from tests.harness_cli import run_harness
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # two ranks (processes) of their own on 2 cores
 
@@ -114,12 +115,7 @@ def _assert_two_rank_zero2(out: Path, stderr: str) -> None:
 @pytest.fixture(scope="module")
 def one_rank(tmp_path_factory, shared_data, tiny_llama_dir) -> Path:
     out = tmp_path_factory.mktemp("one") / "model"
-    proc = subprocess.run(
-        [sys.executable, "-m", "harness", "train", *_options(out, shared_data)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    proc = run_harness(["train", *_options(out, shared_data)])  # in-process: one rank needs no launcher
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "batch: micro 4 x accumulation 8 x 1 rank = global batch 32" in proc.stderr
     return out

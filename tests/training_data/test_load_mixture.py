@@ -41,6 +41,7 @@ def test_training_datasets_are_registered():
     assert isinstance(registry.create("dataset", "alpaca-4-zh"), TrainDataset)
 
 
+@pytest.mark.slow
 def test_paper_mixture_on_real_data(shared_data):
     start = time.perf_counter()
     result = load_mixture("zh(alpaca-3.5&4)+sharegpt+belle-3.5", data_dir=shared_data)

@@ -30,6 +30,7 @@ def brute_force(texts, questions, threshold):
     return out
 
 
+@pytest.mark.slow
 def test_vectorised_matcher_equals_the_definition(shared_data, eval_questions):
     records = json.loads(
         (shared_data / "alpaca" / "llamafactory_alpaca_zh_demo.json").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from .conftest import TINY_VOCAB, build_tiny_llama_dir
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_extend_then_resize_then_stats(tmp_path, llama_model_file, chinese_corpus_file, chinese_lines):
     jsonl = tmp_path / "zh.jsonl"
     jsonl.write_text(
@@ -85,6 +86,7 @@ def test_extend_then_resize_then_stats(tmp_path, llama_model_file, chinese_corpu
     )
 
 
+@pytest.mark.slow
 def test_model_mode(tmp_path, chinese_lines, chinese_corpus_file):
     model_dir = build_tiny_llama_dir(tmp_path / "model", chinese_lines[:15])
     tok = tmp_path / "tok"
