@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import ModelComponent
 from harness.errors import UsageError
 
 
-class LiteLLMModel:
+class LiteLLMModel(ModelComponent):
     default_generator = "litellm"
 
     def __init__(
@@ -27,7 +28,6 @@ class LiteLLMModel:
         *,
         prompt_template: str | None = None,
         system_prompt: str | None = None,
-        **_: Any,
     ) -> None:
         if not arg:
             raise UsageError(

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatResponse, run_jobs
+from harness.component_bases import JudgeComponent
 from harness.errors import HarnessError, UsageError
 from harness.judging.parse import ParsedScore, parse_score
 from harness.judging.settings import JudgeSettings
@@ -46,7 +47,7 @@ def _sum_or_none(values: list[Any]) -> Any:
     return None if any(v is None for v in values) else sum(values)
 
 
-class LLMJudge:
+class LLMJudge(JudgeComponent):
     """Judge answers with a chat model. Options as in the ``harness run`` CLI; ``None`` = default.
 
     ``harness run`` passes its :class:`JudgeSettings` as ``settings``; where a setting is set there it

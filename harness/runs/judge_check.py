@@ -81,10 +81,10 @@ def _rejudge(
     config: RunConfig, registry: Any, items: list[JudgeItem], scale: ScoreScale
 ) -> dict[tuple, dict]:
     """Judge ``items`` now (no cache); each checked verdict by ``(id, repeat)``."""
-    from harness.runs.pipeline import create_judge
+    from harness.runs.pipeline import judge_settings
 
     settings = replace(config.judge_settings(), use_cache=False, progress=False)
-    judge = create_judge(registry, config.judge, settings, run_options={"data_dir": config.data_dir})
+    judge = registry.create("judge", config.judge, judge_settings(config, settings))
     fresh: dict[tuple, dict] = {}
 
     def on_result(judgment: Judgment) -> None:

@@ -56,12 +56,12 @@ def build_judge(name: str, api_base: str, **settings: Any) -> Any:
     """The registered judge ``name`` pointed at ``api_base``, built as ``harness run`` builds it
     (``settings``: :class:`~harness.judging.settings.JudgeSettings` fields; cache and progress off
     unless given)."""
+    from harness.component_settings import ComponentSettings
     from harness.judging.settings import JudgeSettings
     from harness.manager import get_registry
-    from harness.runs.pipeline import create_judge
 
     settings = {"use_cache": False, "progress": False, **settings, "api_base": api_base}
-    return create_judge(get_registry(), name, JudgeSettings(**settings))
+    return get_registry().create("judge", name, ComponentSettings(judge=JudgeSettings(**settings)))
 
 
 def run_judge(

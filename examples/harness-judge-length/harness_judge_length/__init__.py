@@ -23,6 +23,7 @@ def harness_register_judges(register):
             aliases=("length-ratio",),
             factory="harness_judge_length.judge:LengthJudge",
             description="Scores min(len(answer), len(gold)) / max(...); no API needed.",
+            takes=(),  # no API, so none of the run's judge settings
         )
     )
 

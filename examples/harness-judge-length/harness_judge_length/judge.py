@@ -10,10 +10,6 @@ from harness.protocols import JudgeItem, Judgment
 class LengthJudge:
     name = "length"
 
-    def __init__(self, **_options):
-        # Accepts (and ignores) the judge options harness passes to every judge.
-        pass
-
     def judge(self, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None]) -> None:
         for item in items:
             gold, answer = item.sample.reference.strip(), item.answer.strip()
