@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import hookimpl
-from harness.specs import JudgeSpec
+from harness import JudgeSpec, hookimpl
 
 
 @hookimpl

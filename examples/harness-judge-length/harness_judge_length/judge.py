@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from harness.protocols import JudgeItem, Judgment
+from harness import JudgeComponent, JudgeItem, Judgment
 
 
-class LengthJudge:
+class LengthJudge(JudgeComponent):
     name = "length"
 
     def judge(self, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None]) -> None:
