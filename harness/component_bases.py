@@ -63,14 +63,19 @@ class JudgeComponent:
     ``judge_pairs``).
 
     Defaults: ``estimate_cost(items)`` returns ``0.0`` (an offline judge costs nothing; ``None``
-    means an unknown price).
+    means an unknown price); ``preflight(timeout=...)`` returns ``False`` (nothing to check before
+    a run; a judge that checks its endpoint raises a UsageError when it cannot be reached).
     """
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("estimate_cost",)
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("estimate_cost", "preflight")
 
     def estimate_cost(self, items: Sequence[Any]) -> float | None:
         """What judging ``items`` would cost in USD (0.0: free; None: unknown)."""
         return 0.0
+
+    def preflight(self, *, timeout: float = 10.0) -> bool | None:
+        """Before a run generates anything, prove the judge can answer; ``False``: nothing checked."""
+        return False
 
 
 BASES: dict[str, Any] = {"model": ModelComponent, "generator": GeneratorComponent, "judge": JudgeComponent}
