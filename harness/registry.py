@@ -153,7 +153,7 @@ class ComponentRegistry:
         reg, arg = self.lookup(kind, name)
         if reg.spec.unavailable_reason() is None:
             reg.factory_callable()  # a factory that does not import: an error naming the plugin
-        kwargs = {**reg.spec.settings_kwargs(settings or ComponentSettings()), **options}
+        kwargs = {**reg.spec.settings_kwargs(settings or ComponentSettings(), name), **options}
         component = reg.spec.create(arg, plugin=reg.plugin, **kwargs)
         return fill_defaults(component, kind, f"{kind} {name!r} (registered by plugin {reg.plugin!r})")
 

@@ -146,9 +146,10 @@ class ComponentSpec:
         """Whether the factory takes the run-wide ``setting`` (declared in ``takes`` or ``options``)."""
         return setting in self.takes or setting in self.options
 
-    def settings_kwargs(self, settings: ComponentSettings) -> dict[str, Any]:
+    def settings_kwargs(self, settings: ComponentSettings, name: str | None = None) -> dict[str, Any]:
         """The keywords ``settings`` gives this factory: the settings it takes that hold a value.
-        An explicit setting (one the user typed) that it does not take is a usage error naming it."""
+        An explicit setting (one the user typed) that it does not take is a usage error naming it
+        (and the component as the user named it, ``name``)."""
         from harness.component_settings import KEYWORDS, flag
         from harness.errors import UsageError
 
@@ -157,9 +158,8 @@ class ComponentSpec:
         if refused:
             key = refused[0]
             raise UsageError(
-                f"{self.kind} {self.name!r} takes no {flag(key)}: it does not take the option {key!r}",
-                hint=f"Leave {flag(key)} out, or pick a {self.kind} that takes it "
-                f"(a plugin declares the settings it takes on its spec: takes=(...)).",
+                f"{self.kind} {name or self.name!r} takes no {flag(key)}: it does not take the option {key!r}",
+                hint=f"Leave {flag(key)} out, or use a {self.kind} whose spec declares it (takes=...).",
             )
         return {KEYWORDS.get(key, key): value for key, value in given.items() if self.takes_setting(key)}
 
