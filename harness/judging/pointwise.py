@@ -99,7 +99,7 @@ RUN_OPTIONS = (
 )  # what a run offers every judge; a judge without a use for them ignores them
 
 
-# The keywords LLMJudge takes besides name and template (tests/judging check it against its signature).
+# The keywords LLMJudge takes besides name and template (a test in tests/core checks them).
 LLM_JUDGE_OPTIONS = (
     "model",
     "api_base",
