@@ -33,7 +33,23 @@ JUDGE_KIT = (
     "system",
     "user",
 )
-__all__ = ["__version__", "hookimpl", *JUDGE_KIT]
+# The rest of the plugin-author surface (README "Writing a plugin"): module -> names, imported on use.
+PLUGIN_KIT = {
+    "harness.component_bases": ("GeneratorComponent", "JudgeComponent", "ModelComponent"),
+    "harness.component_settings": ("ComponentSettings",),
+    "harness.specs": (
+        "CategorySpec",
+        "DatasetSpec",
+        "EmbedderSpec",
+        "GeneratorSpec",
+        "JudgeSpec",
+        "ModelSpec",
+        "TrainerSpec",
+        "GENERATION_SETTINGS",
+        "MODEL_SETTINGS",
+    ),
+}
+__all__ = ["__version__", "hookimpl", *JUDGE_KIT, *(n for names in PLUGIN_KIT.values() for n in names)]
 
 
 def __getattr__(name: str) -> Any:
@@ -46,4 +62,9 @@ def __getattr__(name: str) -> Any:
         import harness.judging
 
         return getattr(harness.judging, name)
+    for module, names in PLUGIN_KIT.items():
+        if name in names:
+            import importlib
+
+            return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -6,13 +6,16 @@ specs name their factory as an import string, so registering is cheap and import
 
 A plugin is any module or object with functions decorated by :data:`hookimpl`::
 
-    from harness import hookimpl
-    from harness.specs import JudgeSpec
+    from harness import JudgeSpec, hookimpl
 
     @hookimpl
     def harness_register_judges(register):
         register(JudgeSpec(name="length", factory="my_pkg.judge:LengthJudge",
-                           description="Scores answers by length"))
+                           description="Scores answers by length", takes=()))
+
+The spec's ``takes`` declares which run settings (:class:`harness.ComponentSettings`) the factory
+receives; the optional base classes (:mod:`harness.component_bases`) give a component its optional
+members' defaults.
 
 Plugins reach the core through the setuptools entry-point group ``harness``, through
 ``HARNESS_PLUGINS`` / ``--plugin``, or (in tests) by ``manager.register(obj)``.

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.component_bases import fill_defaults
+from harness.component_settings import ComponentSettings
 from harness.errors import DuplicateComponentError, UnknownComponentError, UsageError
 from harness.specs import KINDS, CategorySpec, ComponentSpec
 
@@ -137,12 +139,23 @@ class ComponentRegistry:
     def plugin_of(self, kind: str, name: str) -> str:
         return self.lookup(kind, name)[0].plugin
 
-    def create(self, kind: str, name: str, **options: Any) -> Any:
-        """Build the component named ``name`` of ``kind`` with ``options``."""
+    def takes(self, kind: str, name: str, setting: str) -> bool:
+        """Whether the component ``name`` of ``kind`` takes the run-wide ``setting`` (its spec says)."""
+        return self.lookup(kind, name)[0].spec.takes_setting(setting)
+
+    def create(self, kind: str, name: str, settings: ComponentSettings | None = None, **options: Any) -> Any:
+        """Build the component ``name`` of ``kind``: the one way every command builds one.
+
+        It receives the ``settings`` its spec declares it takes (an explicit one it does not take is
+        a usage error naming it) and ``options``, keywords for its factory as they are. A built
+        model, generator or judge has every optional member of its base class
+        (:mod:`harness.component_bases`), so the core calls them without probing."""
         reg, arg = self.lookup(kind, name)
         if reg.spec.unavailable_reason() is None:
             reg.factory_callable()  # a factory that does not import: an error naming the plugin
-        return reg.spec.create(arg, **options) if reg.spec.parametric else reg.spec.create(**options)
+        kwargs = {**reg.spec.settings_kwargs(settings or ComponentSettings(), name), **options}
+        component = reg.spec.create(arg, plugin=reg.plugin, **kwargs)
+        return fill_defaults(component, kind, f"{kind} {name!r} (registered by plugin {reg.plugin!r})")
 
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:
         if kind not in KINDS and kind not in self._by_kind:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from harness.component_settings import KEYWORDS, SETTING_NAMES, ComponentSettings, flag
 from harness.errors import ComponentUnavailableError, UsageError
 from harness.kinds import KINDS
 from harness.scales import JUDGE_KINDS, ScoreScale
@@ -33,6 +34,8 @@ __all__ = [
     "CategorySpec",
     "EmbedderSpec",
     "SPEC_TYPES",
+    "GENERATION_SETTINGS",
+    "MODEL_SETTINGS",
     "import_string",
 ]
 
@@ -63,6 +66,9 @@ class ComponentSpec:
     ``parametric`` specs accept an argument after a colon (``litellm:gpt-4o``).
     ``available`` optionally names a zero-argument check returning ``None`` when the component can
     run here, or the reason it cannot (listed by ``harness list``, raised on use).
+    ``takes`` names the run-wide settings (:class:`harness.component_settings.ComponentSettings`
+    fields) the factory takes by keyword; the keys of ``options`` count as taken too. Each kind has
+    a documented default (a judge takes ``judge``, a generator the decoding settings).
     """
 
     kind: ClassVar[str] = "component"
@@ -77,14 +83,20 @@ class ComponentSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     parametric: bool = False
     available: str | Callable[[], str | None] | None = None
+    takes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+
         if not self.name or not isinstance(self.name, str):
             raise ValueError(f"{type(self).__name__} needs a non-empty string name")
         if ":" in self.name and not self.colon_in_name:
             raise ValueError(f"component name {self.name!r} may not contain ':'")
         object.__setattr__(self, "aliases", tuple(self.aliases))
         object.__setattr__(self, "options", _frozen_mapping(self.options))
+        object.__setattr__(self, "takes", tuple(self.takes))
+        unknown = [t for t in self.takes if t not in SETTING_NAMES]
+        if unknown:
+            raise ValueError(f"{self.kind} {self.name!r}: takes names no setting: {', '.join(unknown)}")
         description = (self.description or "").strip().splitlines()
         object.__setattr__(self, "description", description[0] if description else "")
 
@@ -126,8 +138,31 @@ class ComponentSpec:
             ) from None
         return check()
 
-    def create(self, arg: str | None = None, **options: Any) -> Any:
-        """Build the component: ``factory(**spec.options, **options)`` (plus ``arg=`` if parametric)."""
+    def takes_setting(self, setting: str) -> bool:
+        """Whether the factory takes the run-wide ``setting`` (declared in ``takes`` or ``options``)."""
+        return setting in self.takes or setting in self.options
+
+    def settings_kwargs(self, settings: ComponentSettings, name: str | None = None) -> dict[str, Any]:
+        """The keywords ``settings`` gives this factory: the settings it takes that hold a value.
+        An explicit setting (one the user typed) that it does not take is a usage error naming it
+        (and the component as the user named it, ``name``)."""
+
+        given = settings.given()
+        refused = sorted(key for key in settings.explicit & set(given) if not self.takes_setting(key))
+        if refused:
+            key = refused[0]
+            raise UsageError(
+                f"{self.kind} {name or self.name!r} takes no {flag(key)}: it does not take the option {key!r}",
+                hint=f"Leave {flag(key)} out, or use a {self.kind} whose spec declares it (takes=...).",
+            )
+        return {KEYWORDS.get(key, key): value for key, value in given.items() if self.takes_setting(key)}
+
+    def create(self, arg: str | None = None, *, plugin: str | None = None, **options: Any) -> Any:
+        """Build the component: ``factory(**spec.options, **options)`` (plus ``arg=`` if parametric).
+
+        A factory that cannot be called with those keywords (it does not take a setting its spec
+        declares, or needs one it does not declare) is a usage error naming the plugin."""
+
         if arg is not None and not self.parametric:
             raise UsageError(f"{self.kind} {self.name!r} takes no argument (got {self.name}:{arg})")
         reason = self.unavailable_reason()
@@ -136,7 +171,18 @@ class ComponentSpec:
         kwargs = {**self.options, **{k: v for k, v in options.items() if v is not None}}
         if self.parametric:
             kwargs["arg"] = arg
-        return self.factory_callable()(**kwargs)
+        factory = self.factory_callable()
+        try:
+            return factory(**kwargs)
+        except TypeError as exc:
+            if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
+                raise  # raised inside the factory, not by the call itself
+            who = f" (registered by plugin {plugin!r})" if plugin else ""
+            raise UsageError(
+                f"{self.kind} {self.name!r}{who} cannot be built: {exc}",
+                hint="Its factory must take exactly the settings its spec declares (takes=..., options=...): "
+                "see CONTRIBUTING.md, 'How to add a component'.",
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -176,6 +222,10 @@ class DatasetSpec(ComponentSpec):
         )
 
 
+# What a local model with weights and a tokenizer takes (declared by hf, tiny-llama, llama2c...).
+MODEL_SETTINGS = ("path", "tokenizer", "prompt_template", "system_prompt", "dtype", "device_map")
+
+
 @dataclass(frozen=True)
 class ModelSpec(ComponentSpec):
     """A base model: where its weights come from and how a question becomes a prompt.
@@ -193,9 +243,16 @@ class TrainerSpec(ComponentSpec):
     kind: ClassVar[str] = "trainer"
 
 
+# What a generator takes unless its spec says otherwise: the run's decoding settings.
+GENERATION_SETTINGS = ("batch_size", "max_new_tokens", "temperature", "greedy", "seed")
+
+
 @dataclass(frozen=True)
 class GeneratorSpec(ComponentSpec):
+    """A generator; by default it takes the decoding settings :data:`GENERATION_SETTINGS`."""
+
     kind: ClassVar[str] = "generator"
+    takes: tuple[str, ...] = GENERATION_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -209,6 +266,7 @@ class JudgeSpec(ComponentSpec):
     """
 
     kind: ClassVar[str] = "judge"
+    takes: tuple[str, ...] = ("judge",)  # the run's JudgeSettings, as ``settings=``
     scale: tuple[float, float] = (0.0, 1.0)
     judge_kind: str = "pointwise"
 

@@ -20,6 +20,7 @@ def harness_register_models(register) -> None:
             description="instruction-tuned: an API chat model via litellm, litellm:<model> (e.g. litellm:gpt-3.5-turbo)",
             prompt_template="{question}",
             default_generator="litellm",
+            takes=("prompt_template", "system_prompt"),
         )
     )
 
@@ -31,6 +32,7 @@ def harness_register_generators(register) -> None:
             name="litellm",
             aliases=("api",),
             factory="harness.api.generator:LiteLLMGenerator",
+            takes=("max_new_tokens", "temperature", "greedy", "seed", "progress"),
             description="Concurrent API generation via litellm (cache, retries, cost, --max-cost)",
         )
     )

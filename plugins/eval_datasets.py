@@ -17,7 +17,7 @@ def harness_register_datasets(register) -> None:
             name="belle-eval",
             factory="harness.data.belle:BelleEvalDataset",
             description="BELLE's 1,000-sample Chinese eval set (Ji et al. 2023), pinned by sha256",
-            options={"data_dir": None, "mirror": None},
+            takes=("data_dir", "mirror"),
             role="eval",
             language="zh",
         )

@@ -1,8 +1,8 @@
 """Built-in plugin `judges`: BELLE's LLM judge (``gpt35``, any litellm model) and ``ref-f1``.
 
 Both accept the :class:`~harness.judging.settings.JudgeSettings` ``harness run`` passes to judges
-as ``settings=`` (model, api_base, concurrency, repeats, deadline, max_cost ...); ``ref-f1`` ignores
-it. Nothing heavy is imported here.
+as ``settings=`` (model, api_base, concurrency, repeats, deadline, max_cost ...); ``ref-f1`` declares
+that it takes none (``takes=()``). Nothing heavy is imported here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def harness_register_judges(register) -> None:
             name="ref-f1",
             aliases=("f1",),
             factory="harness.judging.ref_f1:RefF1Judge",
+            takes=(),  # an offline F1: no judge settings
             description="Character-level F1 against the gold answer (no API; no-gold categories unscored)",
             scale=(0.0, 1.0),  # an F1
             judge_kind="pointwise",

@@ -5,7 +5,7 @@ they are plainly valid, :mod:`harness.registry_plain`); no model module, torch, 
 sentencepiece is imported until a model is actually resolved or loaded.
 Each description starts with the model's stage (``base`` or ``instruction-tuned``, from the recipe),
 so ``harness list model`` tells which models can be evaluated as they are.
-Every factory takes the options ``path`` (``--model-path``), ``tokenizer``, ``dtype``,
+Every model factory takes (``takes=MODEL_SETTINGS``) the settings ``path`` (``--model-path``), ``tokenizer``, ``dtype``,
 ``device_map`` and ``prompt_template``.
 
 The embedder ``lm-mean`` is registered here too: it is a view of these models (the mean of a causal
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from harness.hookspecs import hookimpl
 from harness.registry_plain import builtin_recipe_values
-from harness.specs import EmbedderSpec, ModelSpec
+from harness.specs import MODEL_SETTINGS, EmbedderSpec, ModelSpec
 
 
 @hookimpl
@@ -25,6 +25,7 @@ def harness_register_models(register) -> None:
         ModelSpec(
             name="tiny-llama",
             factory="harness.models.tiny_llama:TinyLlamaModel",
+            takes=MODEL_SETTINGS,
             description="base: small random LLaMA with a self-built sentencepiece vocabulary (offline; tests, demos)",
         )
     )
@@ -36,6 +37,7 @@ def harness_register_models(register) -> None:
                 description=f"{recipe['stage']}: {recipe['description'] or recipe['name']} [{recipe['hf_id']}]",
                 aliases=tuple(recipe["aliases"]),
                 options={"recipe": recipe["name"]},
+                takes=MODEL_SETTINGS,
                 prompt_template=recipe["prompt_template"],
             )
         )
@@ -44,6 +46,7 @@ def harness_register_models(register) -> None:
             name="hf",
             factory="harness.models.hub:HubModel",
             parametric=True,
+            takes=MODEL_SETTINGS,
             description="base or instruction-tuned: any causal LM, hf:<hub-id> or hf:<directory> (a `harness train` output)",
         )
     )
@@ -52,6 +55,7 @@ def harness_register_models(register) -> None:
             name="llama2c",
             factory="harness.models.llama2c:Llama2cModel",
             parametric=True,
+            takes=MODEL_SETTINGS,
             description="base or instruction-tuned: a llama2.c checkpoint as HF LLaMA, llama2c:<file.bin> --tokenizer tok.model",
         )
     )

@@ -33,7 +33,7 @@ def harness_register_datasets(register) -> None:
             name="mt-bench",
             factory="harness_plugins.mt_bench_data:MTBenchDataset",
             description="MT-Bench: 80 two-turn questions in 8 categories (Zheng et al. 2023), pinned by sha256",
-            options={"data_dir": None, "mirror": None},
+            takes=("data_dir", "mirror"),
             role="eval",
             language="en",
             # MANIFEST section 7: LMSYS leaderboard post of 2023-06-22, GPT-4 judge, mean over both turns
@@ -83,6 +83,7 @@ def harness_register_judges(register) -> None:
             factory="harness_plugins.mt_bench_judge:MTBenchSingleJudge",
             description="FastChat's MT-Bench single-answer judge (GPT-4, temperature 0, [[rating]] 1..10, per turn)",
             options={"name": "mt-bench-single"},
+            takes=("judge", "data_dir", "mirror"),
             scale=(1.0, 10.0),
             judge_kind="pointwise",
         )
@@ -94,6 +95,7 @@ def harness_register_judges(register) -> None:
             description="FastChat's MT-Bench pairwise judge (GPT-4, both orders, flipped verdict = tie); "
             "harness compare --judge",
             options={"name": "mt-bench-pair"},
+            takes=("judge", "data_dir", "mirror"),
             judge_kind="pairwise",
         )
     )

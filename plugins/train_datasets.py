@@ -62,8 +62,8 @@ def harness_register_datasets(register) -> None:
                 name=name,
                 factory=FACTORY,
                 description=description,
-                # data_dir listed (as None) so that CLI commands offering --data-dir know it applies
-                options={"name": name, "data_dir": None, **options},
+                options={"name": name, **options},
+                takes=("data_dir", "tokenizer", "max_tokens"),
                 role="train",
                 language=language,
             )

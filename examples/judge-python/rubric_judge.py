@@ -1,7 +1,6 @@
 """A Chinese rubric judge: per-category dimensions, reference shown, dict reply, scale 1-10."""
 
-from harness import PointwiseLLMJudge, dict_key, hookimpl, system, user
-from harness.specs import JudgeSpec
+from harness import JudgeSpec, PointwiseLLMJudge, dict_key, hookimpl, system, user
 
 DIMENSIONS = {
     "open_qa": ["事实正确性", "满足用户需求"],

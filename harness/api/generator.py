@@ -22,6 +22,7 @@ from harness.api.client import ApiFailure, ChatClient, ChatResponse
 from harness.api.progress import ApiProgress
 from harness.api.runner import run_jobs
 from harness.api.settings import ApiSettings
+from harness.component_bases import GeneratorComponent
 from harness.errors import HarnessError, UsageError
 from harness.generation.turns import sample_messages, sample_prompt
 from harness.protocols import EvalSample, Generation, Model
@@ -29,7 +30,7 @@ from harness.protocols import EvalSample, Generation, Model
 PAPER_TEMPERATURE = 0.001
 
 
-class LiteLLMGenerator:
+class LiteLLMGenerator(GeneratorComponent):
     """Generate with an API model (``litellm:<id>``). Options mirror the judge's and ``hf``'s."""
 
     per_sample_temperature = True  # a sample's own temperature wins (harness.generation.decoding)
@@ -53,7 +54,6 @@ class LiteLLMGenerator:
         top_p: float | None = None,
         max_new_tokens: int | None = None,
         seed: int | None = None,
-        **_local_only: Any,  # batch_size, dtype, device...: meaningful for local generators only
     ) -> None:
         self.name = "litellm"
         self.model_override = model

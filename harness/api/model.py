@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.api.litellm_import import import_litellm
+from harness.component_bases import ModelComponent
 from harness.errors import UsageError
 
 
-class LiteLLMModel:
+class LiteLLMModel(ModelComponent):
     default_generator = "litellm"
 
     def __init__(
@@ -28,7 +29,6 @@ class LiteLLMModel:
         *,
         prompt_template: str | None = None,
         system_prompt: str | None = None,
-        **_: Any,
     ) -> None:
         if not arg:
             raise UsageError(

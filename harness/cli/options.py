@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from harness.runs.components import create_dataset as build
+from harness.component_settings import ComponentSettings
 
 DataDirOption = Annotated[
     Path | None,
@@ -28,11 +28,11 @@ def create_dataset(registry: Any, name: str, data_dir: Path | None, mirror: str 
     """The registered dataset ``name`` (its spec and the built dataset) with the ``--data-dir`` and
     ``--mirror`` it takes, decided as ``harness run`` decides; given on the command line (not from
     ``HARNESS_DATA_DIR`` / ``HARNESS_MIRROR``) to a dataset that does not take it, a usage error."""
+
     given = {"data_dir": (data_dir, "HARNESS_DATA_DIR"), "mirror": (mirror, "HARNESS_MIRROR")}
-    refuse = tuple(key for key, (value, env) in given.items() if _from_command_line(value, env))
-    return registry.get("dataset", name), build(
-        registry, name, data_dir=data_dir, mirror=mirror, refuse=refuse
-    )
+    explicit = frozenset(key for key, (value, env) in given.items() if _from_command_line(value, env))
+    settings = ComponentSettings(data_dir=data_dir, mirror=mirror, explicit=explicit)
+    return registry.get("dataset", name), registry.create("dataset", name, settings)
 
 
 def _from_command_line(value: object, envvar: str) -> bool:

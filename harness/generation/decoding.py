@@ -67,7 +67,7 @@ def apply_decoding(
             replace(sample, temperature=None) if sample.temperature is not None else sample
             for sample in samples
         ]
-    if not getattr(generator, "per_sample_temperature", False):
+    if not generator.per_sample_temperature:  # a built generator has it (harness.component_bases)
         raise UsageError(
             f"generator {generator_name!r} answers every sample at one temperature, but this dataset "
             "prescribes a temperature per sample (e.g. one per category)",

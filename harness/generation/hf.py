@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from harness.component_bases import GeneratorComponent
 from harness.errors import UsageError
 from harness.generation.batching import PromptItem, eos_id_set, length_sorted_batches, trim_at_eos
 from harness.generation.context import PromptFit, check_room, context_from_config, fit_ids, refusal, too_long
@@ -85,7 +86,7 @@ def distributed_state() -> Any | None:
     return state if state.num_processes > 1 else None
 
 
-class HFGenerator:
+class HFGenerator(GeneratorComponent):
     """Generate answers with ``transformers``; see the module docstring for the design."""
 
     name = "hf"
@@ -109,7 +110,6 @@ class HFGenerator:
         keep_token_ids: bool = False,
         truncate_prompts: str | None = None,
         log: Callable[[str], None] | None = None,
-        **_unused: Any,
     ) -> None:
         if int(batch_size) < 1:
             raise UsageError(f"generator 'hf': batch_size must be >= 1, got {batch_size}")

@@ -86,7 +86,7 @@ def apply_length(
     the generator takes them), else without (the generator is built with ``choice.value``)."""
     if not choice.per_sample:
         return [replace(s, max_new_tokens=None) if s.max_new_tokens is not None else s for s in samples]
-    if generator is not None and not getattr(generator, "per_sample_max_new_tokens", False):
+    if generator is not None and not generator.per_sample_max_new_tokens:  # see harness.component_bases
         raise UsageError(
             f"generator {generator_name!r} answers every sample at one length, but this dataset declares "
             "a max_new_tokens per sample",

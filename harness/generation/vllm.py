@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import GeneratorComponent
 from harness.generation.context import PromptFit, check_room, fit_ids, refusal, too_long
 from harness.generation.decoding import is_greedy
 from harness.generation.hf import PAPER_TEMPERATURE, check_decoding
@@ -37,7 +38,7 @@ def vllm_unavailable() -> str | None:
     return None
 
 
-class VLLMGenerator:
+class VLLMGenerator(GeneratorComponent):
     """Generate answers with vLLM; same options and records as :class:`~harness.generation.hf.HFGenerator`."""
 
     name = "vllm"
@@ -58,7 +59,6 @@ class VLLMGenerator:
         tensor_parallel_size: int = 1,
         gpu_memory_utilization: float = 0.9,
         truncate_prompts: str | None = None,
-        **_unused: Any,
     ) -> None:
         check_decoding(self.name, max_new_tokens, temperature, greedy)
         self.chunk_size = max(1, int(batch_size))

@@ -34,6 +34,7 @@ from harness.api import ApiFailure, ApiProgress, ApiSettings, ChatClient, ChatRe
 from harness.api.cost import UNENFORCEABLE, token_cost
 from harness.api.litellm_import import import_litellm
 from harness.api.preflight import check_endpoint
+from harness.component_bases import JudgeComponent
 from harness.errors import HarnessError, UsageError
 from harness.judging.batch_preflight import check_batch_endpoint
 from harness.judging.parse import ParsedScore, parse_score
@@ -72,7 +73,7 @@ class PromptFormat(Protocol):
     def repair_messages(self, item: Any, first_reply: str) -> list[dict[str, str]]: ...
 
 
-class LLMJudge:
+class LLMJudge(JudgeComponent):
     """Judge answers with a chat model. Options as in the ``harness run`` CLI; ``None`` = default.
 
     ``harness run`` passes its :class:`JudgeSettings` as ``settings``; where a setting is set there it

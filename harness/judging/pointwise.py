@@ -98,10 +98,33 @@ RUN_OPTIONS = (
 )  # what a run offers every judge; a judge without a use for them ignores them
 
 
+# The keywords LLMJudge takes besides name and template (a test in tests/core checks them).
+LLM_JUDGE_OPTIONS = (
+    "model",
+    "api_base",
+    "api_key_env",
+    "concurrency",
+    "use_cache",
+    "cache_path",
+    "max_cost",
+    "repeats",
+    "temperature",
+    "timeout",
+    "max_retries",
+    "progress",
+    "scale",
+    "deadline",
+    "max_reply_bytes",
+    "max_consecutive_failures",
+    "settings",
+)
+
+
 def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
     """The options :class:`LLMJudge` takes; the run's ``data_dir``/``mirror`` are dropped and any
     other unknown option is refused with one line (a typo must not pass silently)."""
-    known = set(inspect.signature(LLMJudge.__init__).parameters) - {"self", "name", "template"}
+
+    known = set(LLM_JUDGE_OPTIONS)
     unknown = sorted(set(options) - known - set(RUN_OPTIONS))
     if unknown:
         raise UsageError(

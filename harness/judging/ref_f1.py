@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from harness.component_bases import JudgeComponent
 from harness.protocols import JudgeItem, Judgment
 
 
@@ -33,10 +34,10 @@ def char_f1(answer: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-class RefF1Judge:
+class RefF1Judge(JudgeComponent):
     """Scores by character F1 against the gold answer. Accepts and ignores the API judges' options."""
 
-    def __init__(self, *, name: str = "ref-f1", **_: Any) -> None:
+    def __init__(self, *, name: str = "ref-f1") -> None:
         self.name = name
         self.stats: dict[str, Any] = {}
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import ModelComponent
 from harness.errors import UsageError
 from harness.generation.context import context_from_config
 from harness.prompts.encode import prompt_ids, render_text, supports_system
@@ -102,7 +103,7 @@ def check_tokenizer_dir(tokenizer: str | Path) -> Path:
     return path  # "org/name": a hub id, resolved (or refused offline) when the tokenizer loads
 
 
-class LocalModel:
+class LocalModel(ModelComponent):
     """A causal LM whose weights are (or become) a local directory in Hugging Face format.
 
     ``tokenizer`` optionally names a different tokenizer directory (e.g. an extended vocabulary);

@@ -158,7 +158,6 @@ class HubModel(LocalModel):
         prompt_template: str | None = None,
         system_prompt: str | None = None,
         revision: str | None = None,
-        **_unused: Any,
     ) -> None:
         self.recipe = find_recipe(recipe) if recipe else None
         if self.recipe is None and not arg and not path:

@@ -225,7 +225,6 @@ class Llama2cModel(LocalModel):
         device_map: Any = None,
         prompt_template: str | None = None,
         system_prompt: str | None = None,
-        **_unused: Any,
     ) -> None:
         source = arg or (str(path) if path else None)
         if not source:

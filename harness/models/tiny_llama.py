@@ -131,7 +131,6 @@ class TinyLlamaModel(LocalModel):
         system_prompt: str | None = None,
         recipe: TinyLlamaRecipe | None = None,
         name: str = "tiny-llama",
-        **_unused: Any,
     ) -> None:
         super().__init__(
             name,

@@ -23,7 +23,7 @@ from harness.runs.config import RunConfig
 from harness.runs.judge_drift import answering_counts
 from harness.runs.judgment_lines import judgment_key, read_judgment_lines
 from harness.runs.layout import GENERATIONS, RUN_FILE
-from harness.runs.pipeline import check_api_base, create_judge, run_categories
+from harness.runs.pipeline import check_api_base, judge_settings, run_categories
 from harness.runs.records import read_record_dicts
 from harness.runs.rundir import read_run
 from harness.scales import ScoreScale, check_judgment, check_record
@@ -82,8 +82,9 @@ def _rejudge(
     config: RunConfig, registry: Any, items: list[JudgeItem], scale: ScoreScale
 ) -> dict[tuple, dict]:
     """Judge ``items`` now (no cache); each checked verdict by ``(id, repeat)``."""
+
     settings = replace(config.judge_settings(), use_cache=False, progress=False)
-    judge = create_judge(registry, config.judge, settings, run_options={"data_dir": config.data_dir})
+    judge = registry.create("judge", config.judge, judge_settings(config, settings))
     fresh: dict[tuple, dict] = {}
 
     def on_result(judgment: Judgment) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness.component_settings import ComponentSettings
 from harness.errors import UsageError
 from harness.manager import get_manager
 from harness.protocols import EvalSample, PairVerdict
@@ -60,7 +61,6 @@ def compare_pairwise(
     ``verdicts_path``: also write every pair's outcome there (:mod:`harness.runs.pair_verdicts`)."""
     from harness.judging.pairwise import combine, pair_items, win_rate
     from harness.judging.settings import jury_models
-    from harness.runs.pipeline import create_component
     from harness.scoring.pairwise_jury import pairwise_aggregation
 
     registry = (manager or get_manager()).registry
@@ -92,7 +92,7 @@ def compare_pairwise(
             seed=seed,
             verdicts_path=verdicts_path,
         )
-    judge = create_component(registry, "judge", judge_name, lenient=options or {})
+    judge = registry.create("judge", judge_name, pair_judge_settings(options or {}))
     log(f"pairwise judging: {len(items) // 2} pairs, both orders ({len(items)} verdicts)")
     verdicts: list[PairVerdict] = []
     judge.judge_pairs(items, on_result=verdicts.append)
@@ -130,6 +130,17 @@ def _save_verdicts(
     write_verdicts(path, runs, judge_name, pair_records(outcomes, verdicts, categories, judge_name, models))
 
 
+def pair_judge_settings(options: dict[str, Any], *, strict: bool = False) -> Any:
+    """What ``compare --judge`` builds its judge with: the judge options as JudgeSettings (explicit
+    with ``strict``: a judge that cannot take a model must not judge as every juror) and the data
+    folder (for a judge whose prompts ship with its dataset's files)."""
+    from harness.judging.settings import JudgeSettings
+
+    judge = JudgeSettings.from_options(**{k: v for k, v in options.items() if k != "data_dir"})
+    explicit = frozenset({"judge"}) if strict else frozenset()
+    return ComponentSettings(judge=judge, data_dir=options.get("data_dir"), explicit=explicit)
+
+
 def ask_jurors(
     registry: Any,
     judge_name: str,
@@ -142,13 +153,12 @@ def ask_jurors(
     juror has its own cache entries), each verdict's ``meta.juror`` set, and each juror's stats."""
     from dataclasses import replace
 
-    from harness.runs.pipeline import create_component
-
-    lenient = {k: v for k, v in options.items() if k != "model"}
     verdicts: list[PairVerdict] = []
     stats: dict[str, dict[str, Any]] = {}
     for juror in jurors:  # strict: a judge that cannot take a model must not judge as every juror
-        judge = create_component(registry, "judge", judge_name, strict={"model": juror}, lenient=lenient)
+        judge = registry.create(
+            "judge", judge_name, pair_judge_settings({**options, "model": juror}, strict=True)
+        )
         judge.judge_pairs(
             items,
             on_result=lambda v, j=juror: verdicts.append(

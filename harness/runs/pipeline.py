@@ -13,12 +13,12 @@ rank 0 writes the run directory, judges and reports (:mod:`harness.runs.ranks`).
 from __future__ import annotations
 
 import contextlib
-import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.component_settings import ComponentSettings
 from harness.data.adhoc import AdhocDataset, adhoc_categories, canonical_fields, is_dataset_file, parse_fields
 from harness.errors import HarnessError, UsageError
 from harness.generation.decoding import apply_decoding, check_temperatures, describe_decoding, prescribed
@@ -30,7 +30,6 @@ from harness.protocols import EvalSample, Generation, JudgeItem, Judgment
 from harness.registry import ComponentRegistry
 from harness.report import write_report
 from harness.runs.batch_record import BatchRecordStore
-from harness.runs.components import create_component, create_dataset
 from harness.runs.config import RunConfig
 from harness.runs.interrupts import sigterm_as_interrupt
 from harness.runs.judge_drift import change_lines, drift_record
@@ -113,27 +112,10 @@ def check_api_base(config: RunConfig, where: str) -> None:
         )
 
 
-def create_judge(
-    registry: ComponentRegistry, name: str, settings: JudgeSettings, run_options: dict[str, Any] | None = None
-) -> Any:
-    """Build the judge ``name`` with the run's :class:`JudgeSettings`.
-
-    A judge whose factory takes ``settings`` (or ``**options``) receives the object itself; an older
-    one that names single options (``model=``, ``concurrency=`` ...) receives those it names.
-    ``run_options`` are run settings that are not the judge's own (``data_dir``, for a judge whose
-    prompts ship with its dataset's files), given to a judge that takes them.
-    """
-    reg, _ = registry.lookup("judge", name)
-    params: Mapping[str, inspect.Parameter]
-    try:
-        params = inspect.signature(reg.factory_callable()).parameters
-    except (TypeError, ValueError):
-        params = {}
-    if "settings" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return create_component(
-            registry, "judge", name, lenient={"settings": settings, **(run_options or {})}
-        )
-    return create_component(registry, "judge", name, lenient={**settings.options(), **(run_options or {})})
+def judge_settings(config: RunConfig, judge: JudgeSettings) -> ComponentSettings:
+    """What a run's judge is built with: its JudgeSettings and the run's data folder (for a judge
+    whose prompts ship with its dataset's files; a judge declares that it takes it)."""
+    return ComponentSettings(judge=judge, data_dir=config.data_dir)
 
 
 def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str], None], model: Any) -> None:
@@ -143,7 +125,7 @@ def preflight(config: RunConfig, registry: ComponentRegistry, log: Callable[[str
     settings = config.judge_settings()
     for juror in jury_models(config.judge_model) or (None,):  # every juror of a jury answers
         own = settings if juror is None else replace(settings, model=juror)
-        judge = create_judge(registry, config.judge, own, run_options={"data_dir": config.data_dir})
+        judge = registry.create("judge", config.judge, judge_settings(config, own))
         check_judge(judge, config.judge if juror is None else f"{config.judge} ({juror})", log)
     check_model(model, log)
 
@@ -185,18 +167,19 @@ def generation_record(sample: EvalSample, generation: Generation) -> dict[str, A
 def create_model(config: RunConfig, registry: ComponentRegistry) -> Any:
     """The run's model component (cheap: weights load in the generator). ``--prompt-template`` and
     ``--system-prompt`` are strict: a model that cannot take them says so (exit 2)."""
-    return create_component(
-        registry,
-        "model",
-        config.model,
-        strict={
-            "path": config.model_path,
-            "tokenizer": config.tokenizer,
-            "prompt_template": config.prompt_template,
-            "system_prompt": config.system_prompt,
-        },
-        lenient={"dtype": config.dtype, "device_map": config.device_map},
+    strict: dict[str, Any] = {
+        "path": config.model_path,
+        "tokenizer": config.tokenizer,
+        "prompt_template": config.prompt_template,
+        "system_prompt": config.system_prompt,
+    }
+    settings = ComponentSettings(
+        **strict,
+        dtype=config.dtype,
+        device_map=config.device_map,
+        explicit=frozenset(k for k, v in strict.items() if v is not None),
     )
+    return registry.create("model", config.model, settings)
 
 
 def prompt_record(model: Any, samples: Sequence[EvalSample]) -> dict[str, Any] | None:
@@ -204,10 +187,8 @@ def prompt_record(model: Any, samples: Sequence[EvalSample]) -> dict[str, Any] |
     sha256, system prompt and the first sample rendered (``None`` for a model that cannot say).
     Resolving it here, before the run directory is chosen, also turns a template problem (a bad
     .jinja file, a system prompt the template cannot carry) into exit 2 before anything is written."""
-    describe = getattr(model, "describe_prompt", None)
-    if not callable(describe) or not samples:
-        return None
-    return {**describe(samples[0].question), "example_id": samples[0].id}
+    described = model.describe_prompt(samples[0].question) if samples else None
+    return None if described is None else {**described, "example_id": samples[0].id}
 
 
 def length_choice(config: RunConfig, samples: Sequence[EvalSample]) -> LengthChoice:
@@ -219,8 +200,7 @@ def length_choice(config: RunConfig, samples: Sequence[EvalSample]) -> LengthCho
 
 def stop_strings(model: Any) -> list[str]:
     """The strings an answer ends at (the model's template's), as run.json records them."""
-    own = getattr(model, "stop_strings", None)
-    return list(own()) if callable(own) else []
+    return list(model.stop_strings())
 
 
 def resume_record(
@@ -258,37 +238,23 @@ def _create_generator(
     log: Callable[[str], None],
     length: LengthChoice,
 ) -> tuple[str, Any]:
-    generator_name = config.generator or getattr(model, "default_generator", None) or "hf"
-    generator = create_component(
-        registry,
-        "generator",
-        generator_name,
-        lenient={
-            "batch_size": config.batch_size,
-            "max_new_tokens": length.value or config.max_new_tokens,
-            "temperature": config.temperature,
-            "greedy": config.greedy,
-            "seed": config.seed,
-            "truncate_prompts": config.truncate_prompts,
-            "progress": False,
-            "log": log,
-        },
-    )
-    if config.truncate_prompts and not _takes_option(registry, generator_name, "truncate_prompts"):
+    generator_name = config.generator or model.default_generator or "hf"
+    if config.truncate_prompts and not registry.takes("generator", generator_name, "truncate_prompts"):
         raise UsageError(
             f"generator {generator_name!r} cannot truncate prompts (--truncate-prompts)",
             hint="Use the hf or vllm generator, or shorten the questions.",
         )
-    return generator_name, generator
-
-
-def _takes_option(registry: ComponentRegistry, name: str, option: str) -> bool:
-    """Whether the generator's factory names ``option`` (a catch-all ``**kwargs`` does not count)."""
-    reg, _ = registry.lookup("generator", name)
-    try:
-        return option in inspect.signature(reg.factory_callable()).parameters or option in reg.spec.options
-    except (TypeError, ValueError):
-        return option in reg.spec.options
+    settings = ComponentSettings(
+        batch_size=config.batch_size,
+        max_new_tokens=length.value or config.max_new_tokens,
+        temperature=config.temperature,
+        greedy=config.greedy,
+        seed=config.seed,
+        truncate_prompts=config.truncate_prompts,
+        progress=False,
+        log=log,
+    )
+    return generator_name, registry.create("generator", generator_name, settings)
 
 
 def _as_generated(
@@ -352,7 +318,7 @@ def generate_stage(
     model = model if model is not None else create_model(config, registry)
     generator_name, generator = _create_generator(config, registry, model, log, length)
     todo = _as_generated(todo, config, length, generator, generator_name)
-    if ranks.distributed and not getattr(generator, "data_parallel", False):
+    if ranks.distributed and not generator.data_parallel:
         if not ranks.is_main:
             log(f"generation: rank {ranks.rank}: generator {generator_name!r} runs on rank 0 only")
             return done, 0
@@ -378,9 +344,7 @@ def generate_stage(
         try:
             generator.generate(model, todo, on_result=on_result)
         finally:
-            close = getattr(generator, "close", None)
-            if callable(close):
-                close()
+            generator.close()
     if not ranks.is_main:
         return done, 0  # this rank's answers went to rank 0, which wrote them
     missing = [s.id for s in todo if s.id not in done]
@@ -525,11 +489,8 @@ def _estimate(
     items, _ = _judge_items(config, registry, samples, generations, final)
     if not items:
         return 0.0
-    judge = create_judge(
-        registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir}
-    )
-    estimate = getattr(judge, "estimate_cost", None)
-    return estimate(items) if callable(estimate) else 0.0
+    judge = registry.create("judge", judge_name or config.judge, judge_settings(config, settings))
+    return judge.estimate_cost(items)
 
 
 def _judge_with(
@@ -554,21 +515,17 @@ def _judge_with(
         log(f"judging{by}: every answer already has a verdict")
         return 0, {}
     log(f"judging{by}: {len(items)} to do, {len(final)} already on disk")
-    judge = create_judge(
-        registry, judge_name or config.judge, settings, run_options={"data_dir": config.data_dir}
-    )
+    judge = registry.create("judge", judge_name or config.judge, judge_settings(config, settings))
     scale = _judge_scale(registry, judge_name or config.judge, judge)
-    estimate = getattr(judge, "estimate_cost", None)
-    if callable(estimate):
-        cost = estimate(items)
-        if cost:  # None: unknown price; 0: an offline judge
-            # at the configured model's price: a server may answer as another model (priced as that one)
-            priced_as = getattr(getattr(judge, "settings", None), "model", None)
-            log(
-                f"judging{by}: estimated cost ${cost:.4f}"
-                + (f" at {priced_as}'s price" if priced_as else "")
-                + (f" (limit ${settings.max_cost:.2f})" if settings.max_cost else "")
-            )
+    cost = judge.estimate_cost(items)
+    if cost:  # None: unknown price; 0: an offline judge
+        # at the configured model's price: a server may answer as another model (priced as that one)
+        priced_as = getattr(getattr(judge, "settings", None), "model", None)
+        log(
+            f"judging{by}: estimated cost ${cost:.4f}"
+            + (f" at {priced_as}'s price" if priced_as else "")
+            + (f" (limit ${settings.max_cost:.2f})" if settings.max_cost else "")
+        )
     judged = 0
     expected = {(i.sample.id, i.repeat) for i in items}
     with JsonlAppender(path) as out:
@@ -665,7 +622,7 @@ def load_samples(config: RunConfig, registry: ComponentRegistry, source: Any = N
         check_temperatures(samples, config.dataset)
         check_lengths(samples, config.dataset)
         return select_samples(samples, config, list(run_categories(config, registry, samples)))
-    dataset = create_dataset(registry, config.dataset, data_dir=config.data_dir)
+    dataset = registry.create("dataset", config.dataset, ComponentSettings(data_dir=config.data_dir))
     samples = dataset.load()
     check_temperatures(samples, config.dataset)
     check_lengths(samples, config.dataset)

@@ -33,11 +33,10 @@ PING_TIMEOUT = 10.0  # seconds for the judge's one request: an endpoint that is 
 
 
 def check_judge(judge: Any, name: str, log: Callable[[str], None], *, timeout: float = PING_TIMEOUT) -> None:
-    """Call the judge's own ``preflight`` if it has one (judges that need no network have none)."""
-    check = getattr(judge, "preflight", None)
-    if not callable(check):
+    """Call the judge's ``preflight``; ``False`` (JudgeComponent's default) means it checked nothing
+    (judges that need no network)."""
+    if judge.preflight(timeout=timeout) is False:
         return
-    check(timeout=timeout)
     log(f"preflight: judge {name!r} answered")
 
 

@@ -121,7 +121,7 @@ def generate_by_turn(
         if built is None:
             built = make_generator()
             name = built[2]
-            if ranks.distributed and not getattr(built[1], "data_parallel", False):
+            if ranks.distributed and not built[1].data_parallel:
                 if not ranks.is_main:
                     log(f"generation: rank {ranks.rank}: generator {name!r} runs on rank 0 only")
                     return {}, 0
@@ -163,9 +163,7 @@ def generate_by_turn(
                 f"(e.g. {missing[0]}); run the same command again to retry them"
             )
     if built is not None:
-        close = getattr(built[1], "close", None)
-        if callable(close):
-            close()
+        built[1].close()
     if not ranks.is_main:
         return {}, made
     if made == 0:

@@ -45,8 +45,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import hookimpl
-from harness.specs import ${spec}
+from harness import ${spec}, hookimpl
 
 
 @hookimpl

@@ -36,9 +36,8 @@ QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
 class ${dataset_class}:
     name = "${name}"
 
-    def __init__(self, path=None, **_options):
-        # harness passes run options (data_dir=...) to a dataset that takes them;
-        # this one reads its own file
+    def __init__(self, path=None):
+        # takes no run setting (its spec declares none: takes=()); reads its own file
         self.path = Path(path) if path else QUESTIONS
 
     def load(self):

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from harness.component_settings import ComponentSettings
 from harness.manager import get_registry
 from harness.protocols import EvalSample, JudgeItem, Judgment
 
@@ -58,10 +59,9 @@ def build_judge(name: str, api_base: str, **settings: Any) -> Any:
     (``settings``: :class:`~harness.judging.settings.JudgeSettings` fields; cache and progress off
     unless given)."""
     from harness.judging.settings import JudgeSettings
-    from harness.runs.pipeline import create_judge
 
     settings = {"use_cache": False, "progress": False, **settings, "api_base": api_base}
-    return create_judge(get_registry(), name, JudgeSettings(**settings))
+    return get_registry().create("judge", name, ComponentSettings(judge=JudgeSettings(**settings)))
 
 
 def run_judge(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.component_settings import ComponentSettings
 from harness.errors import DataError, UsageError
 from harness.manager import get_registry
 from harness.prompts.resolve import write_record
@@ -227,10 +228,12 @@ def run_training(config: TrainConfig) -> TrainResult:
     resume_tag = (
         verify_checkpoint(ckpt_dir) if config.resume and (latest.exists() or latest.is_symlink()) else None
     )
-    model_options = {"path": config.model_path}
-    if config.prompt_template:
-        model_options["prompt_template"] = config.prompt_template
-    model_component = get_registry().create("model", config.model, **model_options)
+
+    given: dict[str, Any] = {"path": config.model_path, "prompt_template": config.prompt_template or None}
+    explicit = frozenset(k for k, v in given.items() if v is not None)
+    model_component = get_registry().create(
+        "model", config.model, ComponentSettings(**given, explicit=explicit)
+    )
     source_dir = Path(model_component.local_path())
     tokenizer_dir = Path(getattr(model_component, "tokenizer_path", None) or source_dir)
     tokenizer = load_tokenizer(tokenizer_dir)

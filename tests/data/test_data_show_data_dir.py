@@ -18,7 +18,7 @@ from harness.specs import DatasetSpec
 
 
 class FolderDataset:
-    """One sample per line of questions.txt in data_dir (a factory keyword, not a spec option)."""
+    """One sample per line of questions.txt in data_dir (a setting its spec declares: takes=)."""
 
     def __init__(self, data_dir=None):
         self.data_dir = data_dir
@@ -30,7 +30,11 @@ class FolderDataset:
 
 @hookimpl
 def harness_register_datasets(register):
-    register(DatasetSpec(name="folder-eval", factory=FolderDataset, description="questions from a folder"))
+    register(
+        DatasetSpec(
+            name="folder-eval", factory=FolderDataset, description="from a folder", takes=("data_dir",)
+        )
+    )
 '''
 
 

@@ -46,7 +46,6 @@ def test_generates_concurrently_with_cache(tmp_path):
             "cache_path": tmp_path / "c.sqlite",
             "progress": False,
             "max_new_tokens": 64,
-            "batch_size": 8,
         }
         model, generator = make_components(**options)
         out = []

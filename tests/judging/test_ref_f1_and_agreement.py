@@ -28,20 +28,7 @@ def test_ref_f1_judge_scores_gold_categories_and_leaves_others_unscored():
         make_item(2, category="rewrite", reference="Hello"),  # gold exists but is not shown
         make_item(3, reference=""),
     ]
-    judge = RefF1Judge(
-        model="gpt-4o",
-        api_base="http://x",
-        concurrency=4,
-        use_cache=False,
-        max_cost=1.0,
-        repeats=2,
-        temperature=0.5,
-        timeout=3,
-        max_retries=1,
-        progress=False,
-        api_key_env="K",
-        cache_path="/nonexistent",
-    )  # accepts and ignores the API judges' options
+    judge = RefF1Judge()  # an offline judge: its spec declares no judge settings (takes=())
     judgments = run_judge(judge, items)
     assert [j.status for j in judgments] == ["scored", "unscored", "unscored", "unscored"]
     assert judgments[0].score == pytest.approx(char_f1("回答0", "北京市"))

@@ -119,13 +119,14 @@ def test_who_decides_the_length():
 
 
 def test_lengths_per_sample_need_a_generator_that_takes_them():
+    from harness import GeneratorComponent
     from harness.errors import UsageError
     from harness.generation.lengths import apply_length, choose_length
 
     mixed = samples_with(64, 128)
     choice = choose_length(mixed, explicit=False, configured=512, dataset="d")
     with pytest.raises(UsageError, match="answers every sample at one length"):
-        apply_length(mixed, choice, generator=object(), generator_name="plain")
+        apply_length(mixed, choice, generator=GeneratorComponent(), generator_name="plain")
     assert [
         s.max_new_tokens
         for s in apply_length(

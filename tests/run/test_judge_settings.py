@@ -13,11 +13,11 @@ import subprocess
 
 import pytest
 
+from harness.component_settings import ComponentSettings
 from harness.errors import UsageError
 from harness.judging.settings import RUN_CONFIG_KEYS, JudgeSettings
 from harness.manager import PluginManager
 from harness.runs.config import RunConfig
-from harness.runs.pipeline import create_judge
 from harness.specs import JudgeSpec
 from harness.testing import ChatCompletionsServer
 from tests.harness_cli import run_harness
@@ -169,7 +169,8 @@ class _Judges:
     def harness_register_judges(self, register):
         register(JudgeSpec(name="typed", factory=TakesSettings))
         register(JudgeSpec(name="anything", factory=TakesAnything))
-        register(JudgeSpec(name="old", factory=NamesOldOptions))
+        register(JudgeSpec(name="old", factory=NamesOldOptions, takes=()))
+        register(JudgeSpec(name="with-data", factory=TakesAnything, takes=("judge", "data_dir")))
 
 
 @pytest.fixture
@@ -180,21 +181,22 @@ def registry():
     pm.unregister("judges-for-settings")
 
 
-def test_plugin_judges_receive_the_object(registry):
+def test_plugin_judges_receive_what_their_spec_declares(registry):
     settings = JudgeSettings(concurrency=3, deadline=12.0)
-    assert create_judge(registry, "typed", settings).received is settings
-    assert create_judge(registry, "anything", settings).received == {"settings": settings}
-    # a judge written before the object still gets the single options it names
-    assert create_judge(registry, "old", settings).received == {"concurrency": 3, "model": None}
-    # run settings that are not the judge's own reach only a judge that takes them
-    assert create_judge(registry, "anything", settings, run_options={"data_dir": "d"}).received == {
-        "settings": settings,
-        "data_dir": "d",
-    }
-    assert create_judge(registry, "old", settings, run_options={"data_dir": "d"}).received == {
-        "concurrency": 3,
-        "model": None,
-    }
+
+    def build(name, **more):
+        return registry.create("judge", name, ComponentSettings(judge=settings, **more)).received
+
+    assert build("typed") is settings  # a judge takes the run's JudgeSettings unless it says otherwise
+    assert build("anything") == {"settings": settings}
+    # a judge that declares no settings gets none (its signature is never read)
+    assert build("old") == {"concurrency": None, "model": None}
+    # run settings that are not the judge's own reach only a judge that declares them
+    assert build("anything", data_dir="d") == {"settings": settings}
+    assert build("with-data", data_dir="d") == {"settings": settings, "data_dir": "d"}
+    # set by the user, a setting the judge does not take is refused, naming it
+    with pytest.raises(UsageError, match="takes no --judge-model"):
+        registry.create("judge", "old", ComponentSettings(judge=settings, explicit=frozenset({"judge"})))
 
 
 def test_the_llm_judge_applies_the_run_settings_over_its_spec_options(tmp_path, monkeypatch):

@@ -251,7 +251,11 @@ def test_hf_model_renders_earlier_turns_through_its_chat_template(tmp_path, harn
     ]
     expected = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     assert "Hello there" in expected
-    generator = registry.create("generator", "hf", max_new_tokens=2, greedy=True, progress=False)
+    from harness.component_settings import ComponentSettings
+
+    # progress is a setting hf does not declare: left out, as for any run
+    settings = ComponentSettings(max_new_tokens=2, greedy=True, progress=False)
+    generator = registry.create("generator", "hf", settings)
     out: list[Generation] = []
     generator.generate(model, [sample], on_result=out.append)
     assert out[0].prompt == expected

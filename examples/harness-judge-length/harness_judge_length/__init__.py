@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import hookimpl
-from harness.specs import JudgeSpec
+from harness import JudgeSpec, hookimpl
 
 
 @hookimpl
@@ -23,6 +22,7 @@ def harness_register_judges(register):
             aliases=("length-ratio",),
             factory="harness_judge_length.judge:LengthJudge",
             description="Scores min(len(answer), len(gold)) / max(...); no API needed.",
+            takes=(),  # no API, so none of the run's judge settings
         )
     )
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from harness.protocols import JudgeItem, Judgment
+from harness import JudgeComponent, JudgeItem, Judgment
 
 
-class LengthJudge:
+class LengthJudge(JudgeComponent):
     name = "length"
-
-    def __init__(self, **_options):
-        # Accepts (and ignores) the judge options harness passes to every judge.
-        pass
 
     def judge(self, items: Sequence[JudgeItem], *, on_result: Callable[[Judgment], None]) -> None:
         for item in items:

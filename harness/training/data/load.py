@@ -17,13 +17,13 @@ it promised to clean.
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.component_settings import ComponentSettings
 from harness.errors import DataError, HarnessError, UsageError
 from harness.manager import get_registry
 from harness.protocols import Conversation
@@ -66,17 +66,6 @@ class MixtureResult:
         return self.report.get("sources", [])
 
 
-def _accepted(factory: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """The options ``factory`` accepts (third-party training datasets may not take a tokenizer)."""
-    try:
-        parameters = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return options
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return options
-    return {k: v for k, v in options.items() if k in parameters}
-
-
 def _load_term(
     term: MixtureTerm,
     *,
@@ -92,10 +81,8 @@ def _load_term(
         source = TrainingSource(name=term.name, path=path, tokenizer=tokenizer, max_tokens=max_tokens)
         return source.load_with_report()
 
-    registry = get_registry()
-    spec = registry.get("dataset", term.name)
-    wanted = {"data_dir": data_dir, "tokenizer": tokenizer, "max_tokens": max_tokens}
-    dataset = registry.create("dataset", term.name, **_accepted(spec.factory_callable(), wanted))
+    settings = ComponentSettings(data_dir=data_dir, tokenizer=tokenizer, max_tokens=max_tokens)
+    dataset = get_registry().create("dataset", term.name, settings)
     if hasattr(dataset, "load_with_report"):
         return dataset.load_with_report()
     conversations = list(dataset.load())
@@ -139,7 +126,8 @@ def load_eval_questions(data_dir: Path | str | None = None) -> list[str]:
         except UsageError:
             found = None
         local = found or local
-    dataset = get_registry().create("dataset", EVAL_DATASET, **({"data_dir": local} if local else {}))
+
+    dataset = get_registry().create("dataset", EVAL_DATASET, ComponentSettings(data_dir=local))
     return [sample.question for sample in dataset.load()]
 
 
