@@ -32,7 +32,7 @@ with open(os.path.join(sys.argv[3], f"rank-{rank}.json"), "w") as fh:
 """
 
 
-@pytest.mark.xdist_group("ranks")  # one rank test at a time
+@pytest.mark.serial
 @pytest.mark.slow  # two fresh interpreters importing transformers on a 2-core machine (~30 s)
 def test_two_ranks_split_the_work_and_only_rank_zero_reports(
     tmp_path: Path, stories_files, stories_model

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-# three launches of two fresh interpreters each (~1 min on 2 cores), one with a kill timed against
-# their progress; one rank test at a time (the "ranks" group shares a worker)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ranks")]
+# three launches of two fresh interpreters each (~1 min on 2 cores), one with a kill timed against them
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 RUN = [
     "-m",

@@ -31,8 +31,7 @@ import pytest
 from harness.training.distributed import free_port
 from tests.harness_cli import run_harness
 
-# two ranks (processes) of their own: one rank test at a time (the "ranks" group shares a worker)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ranks")]
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # two ranks (processes) of their own on 2 cores
 
 STEPS = 4
 LOSS_TOL = 1e-5  # absolute, per logged step; losses are about 6.9
