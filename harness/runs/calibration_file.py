@@ -13,7 +13,7 @@ that is not the harness's (another schema, not JSON) is never overwritten.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def store_labels(
         "kind": labels.kind,
         "judgments_file": judgments_file,
         "scale": scale,
-        "stored_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "stored_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": labels.values,
         "answers_sha256": answers,
     }

@@ -17,7 +17,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,7 @@ def run_dir_lock(run_dir: Path, *, command: str | None = None) -> Iterator[None]
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "command": command or " ".join(["harness", *sys.argv[1:2]]),
-        "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "since": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
     def record_holder(fd: int) -> None:

@@ -26,7 +26,7 @@ import sys
 import time
 import unicodedata
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -308,7 +308,7 @@ class RunClaim:
 
     def _new_dir(self, out: Path) -> Path:
         config = self.config
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         base = "_".join(_slug(p) for p in (config.model, config.dataset, config.judge)) + f"_{stamp}"
         _make_dir(out, what="the --out folder")
         run_dir, n = out / base, 1
@@ -441,7 +441,7 @@ def write_run_meta(
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
     meta = (load_run_record(path, hint=RUN_JSON_HINT) if path.is_file() else EMPTY).to_dict()
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     from harness.api.secrets import redact_url
 
     resolved = config.model_dump()
