@@ -51,14 +51,12 @@ def _sum_or_none(values: list[Any]) -> Any:
     return None if any(v is None for v in values) else sum(values)
 
 
-class PromptFormat(Protocol):
-    """What :class:`LLMJudge` sends and records: a :class:`~harness.judging.template.JudgeTemplate`,
-    or a plugin's own prompt format with the same members (:class:`~harness.judging.pointwise.AuthoredTemplate`)."""
+class PromptShape(Protocol):
+    """The members a prompt and the judge that writes it share: what it is called, the model and
+    sampling it asks for, its scale and repair turn, and the messages for one item."""
 
     @property
     def name(self) -> str: ...
-    @property
-    def hash(self) -> str: ...
     @property
     def model(self) -> str: ...
     @property
@@ -70,6 +68,14 @@ class PromptFormat(Protocol):
     @property
     def repair(self) -> str: ...
     def messages(self, item: Any) -> list[dict[str, str]]: ...
+
+
+class PromptFormat(PromptShape, Protocol):
+    """What :class:`LLMJudge` sends and records: a :class:`~harness.judging.template.JudgeTemplate`,
+    or a plugin's own prompt format with the same members (:class:`~harness.judging.pointwise.AuthoredTemplate`)."""
+
+    @property
+    def hash(self) -> str: ...
     def repair_messages(self, item: Any, first_reply: str) -> list[dict[str, str]]: ...
 
 

@@ -26,7 +26,7 @@ import re
 from typing import Any, ClassVar, Protocol
 
 from harness.errors import UsageError
-from harness.judging.llm_judge import LLMJudge
+from harness.judging.llm_judge import LLMJudge, PromptShape
 from harness.judging.parse import ParsedScore
 from harness.judging.readers import ScoreReader, as_reading, label_number
 from harness.protocols import JudgeItem
@@ -134,33 +134,13 @@ def judge_options(judge: str, options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in known}
 
 
-class AuthoredJudge(Protocol):
+class AuthoredJudge(PromptShape, Protocol):
     """What :class:`AuthoredTemplate` reads of a pointwise or pairwise judge that writes its prompt."""
-
-    @property
-    def name(self) -> str: ...
 
     @property
     def template_name(self) -> str: ...
 
-    @property
-    def model(self) -> str: ...
-
-    @property
-    def temperature(self) -> float: ...
-
-    @property
-    def max_tokens(self) -> int | None: ...
-
-    @property
-    def scale(self) -> Any: ...
-
-    @property
-    def repair(self) -> str: ...
-
     def fingerprint(self) -> Any: ...
-
-    def messages(self, item: Any) -> list[dict[str, str]]: ...
 
 
 class AuthoredTemplate:
