@@ -30,6 +30,11 @@ import pytest
 from harness.paths import shared_data_dir
 from tests.harness_cli import run_harness
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # each xdist worker has a core: OpenMP threads of its own would spin against the other worker's
+    # (the tiny models here gain nothing from a second thread, and the suite lost CPU time to it)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_harness_home(tmp_path_factory: pytest.TempPathFactory):
