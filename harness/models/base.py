@@ -226,6 +226,13 @@ class LocalModel(ModelComponent):
             self._path = Path(self._resolve())
         return self._path
 
+    def preflight(self) -> bool:
+        """Before a run: its directory, ``config.json`` and tokenizer load (True: they were checked)."""
+        from harness.models.files_check import check_model_files
+
+        check_model_files(self)
+        return True
+
     def load_tokenizer(self) -> Any:
         if self.tokenizer_path is None:
             return load_tokenizer(self.local_path())

@@ -83,10 +83,7 @@ def _load_term(
 
     settings = ComponentSettings(data_dir=data_dir, tokenizer=tokenizer, max_tokens=max_tokens)
     dataset = get_registry().create("dataset", term.name, settings)
-    if hasattr(dataset, "load_with_report"):
-        return dataset.load_with_report()
-    conversations = list(dataset.load())
-    return conversations, SourceReport(name=term.name, kind="dataset", conversations=len(conversations))
+    return dataset.load_with_report()  # TrainDatasetComponent's default counts what load() returns
 
 
 def _subsample(conversations: list[Conversation], limit: int, seed: int, name: str) -> list[Conversation]:
