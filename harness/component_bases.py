@@ -152,20 +152,16 @@ class TrainDatasetComponent:
     """A training dataset. Required: ``name``, ``load()`` (its
     :class:`~harness.protocols.Conversation` s).
 
-    Defaults: ``load_with_report()`` returns ``load()``'s conversations and a
-    :class:`~harness.training.data.sources.SourceReport` that counts them (a mixture's data report
-    then says only how many there are; a dataset that reads files reports what it read and dropped).
+    Defaults: ``load_with_report()`` returns ``load()``'s conversations and ``None`` (no report of
+    its own: a mixture's data report then only counts them; a dataset that reads files returns a
+    :class:`~harness.training.data.sources.SourceReport` of what it read and dropped).
     """
 
     OPTIONAL: ClassVar[tuple[str, ...]] = ("load_with_report",)
-    name: str  # required, like load()
 
     def load_with_report(self) -> tuple[list[Any], Any]:
-        """The conversations and what loading them did."""
-        from harness.training.data.sources import SourceReport
-
-        conversations = list(self.load())  # type: ignore[attr-defined]  # required of every dataset
-        return conversations, SourceReport(name=self.name, kind="dataset", conversations=len(conversations))
+        """The conversations and what loading them did (``None``: nothing to report)."""
+        return list(self.load()), None  # type: ignore[attr-defined]  # load() is required of every dataset
 
 
 class TrainerComponent:

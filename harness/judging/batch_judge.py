@@ -40,6 +40,7 @@ from harness.api.retry import is_retryable
 from harness.api.runner import run_sync
 from harness.api.secrets import redact_url
 from harness.errors import HarnessError, UsageError
+from harness.judging.llm_judge import LLMJudge
 from harness.protocols import JudgeItem, Judgment
 from harness.terminal import inert
 
@@ -102,8 +103,6 @@ class _Answered:
 
 def _batch_client(judge: Any) -> ChatClient:
     """The LLM judge's client; the batch is built from an LLM judge's own template and parameters."""
-    from harness.judging.llm_judge import LLMJudge
-
     if not isinstance(judge, LLMJudge):
         raise UsageError(
             f"judge {judge.name!r} cannot send a batch (--judge-batch needs an LLM judge such as gpt35)",
