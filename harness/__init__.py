@@ -35,7 +35,14 @@ JUDGE_KIT = (
 )
 # The rest of the plugin-author surface (README "Writing a plugin"): module -> names, imported on use.
 PLUGIN_KIT = {
-    "harness.component_bases": ("GeneratorComponent", "JudgeComponent", "ModelComponent"),
+    "harness.component_bases": (
+        "EvalDatasetComponent",
+        "GeneratorComponent",
+        "JudgeComponent",
+        "ModelComponent",
+        "TrainDatasetComponent",
+        "TrainerComponent",
+    ),
     "harness.component_settings": ("ComponentSettings",),
     "harness.specs": (
         "CategorySpec",

@@ -6,6 +6,8 @@ generations into :class:`Judgment` s; scoring groups judgments by *category*. A 
 a base model and training conversations into a new model directory.
 
 These are :class:`typing.Protocol` s: a plugin's component needs no base class, only these members.
+The optional members the core also calls, each with its default, are on the base class of each
+kind in :mod:`harness.component_bases`.
 Records are plain frozen dataclasses so they serialise to the stable JSON lines other tools read.
 """
 

@@ -148,14 +148,16 @@ class ComponentRegistry:
 
         It receives the ``settings`` its spec declares it takes (an explicit one it does not take is
         a usage error naming it) and ``options``, keywords for its factory as they are. A built
-        model, generator or judge has every optional member of its base class
-        (:mod:`harness.component_bases`), so the core calls them without probing."""
+        component has every optional member of its base class (:mod:`harness.component_bases`), so
+        the core calls them without probing, and the members its spec sets (a model's
+        ``default_generator``)."""
         reg, arg = self.lookup(kind, name)
         if reg.spec.unavailable_reason() is None:
             reg.factory_callable()  # a factory that does not import: an error naming the plugin
         kwargs = {**reg.spec.settings_kwargs(settings or ComponentSettings(), name), **options}
         component = reg.spec.create(arg, plugin=reg.plugin, **kwargs)
-        return fill_defaults(component, kind, f"{kind} {name!r} (registered by plugin {reg.plugin!r})")
+        who = f"{kind} {name!r} (registered by plugin {reg.plugin!r})"
+        return adopt(fill_defaults(component, reg.spec.contract(), who), reg.spec.sets(), who)
 
     def _unknown(self, kind: str, name: str) -> UnknownComponentError:
         if kind not in KINDS and kind not in self._by_kind:
@@ -169,3 +171,18 @@ class ComponentRegistry:
             message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
         valid = ", ".join(names + parametric) or "(none registered)"
         return UnknownComponentError(message, hint=f"Valid {kind} names: {valid}")
+
+
+def adopt(component: Any, members: dict[str, Any], who: str) -> Any:
+    """``component`` with the members its spec sets; one that cannot take them is refused."""
+    for member, value in members.items():
+        if getattr(component, member) == value:  # every member a spec sets has a default (fill_defaults)
+            continue
+        try:
+            setattr(component, member, value)
+        except (AttributeError, TypeError):
+            raise UsageError(
+                f"{who}: its spec sets {member}={value!r}, and the built object cannot take it",
+                hint=f"Make {member!r} a plain attribute of the component.",
+            ) from None
+    return component

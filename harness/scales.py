@@ -133,18 +133,17 @@ def check_judgment(judgment: Any, scale: ScoreScale = DEFAULT_SCALE) -> Any:
 
 
 def resolve_scale(judge: Any, declared: ScoreScale | None = None) -> ScoreScale:
-    """The scale a built judge scores on: its own ``scale`` attribute if it has one (a pair takes
-    the declared kind), else ``declared`` (its spec's), else :data:`DEFAULT_SCALE`. A malformed
+    """The scale a built judge scores on: its own ``scale`` if it sets one (a pair takes the
+    declared kind), else ``declared`` (its spec's), else :data:`DEFAULT_SCALE`. A malformed
     declaration is a ``ValueError`` naming the judge."""
     declared = declared or DEFAULT_SCALE
-    own = getattr(judge, "scale", None)
+    own = judge.scale  # JudgeComponent's default: None
     if own is None:
         return declared
     try:
         return ScoreScale.from_value(own, kind=declared.kind if isinstance(own, (tuple, list)) else None)
     except ValueError as exc:
-        name = getattr(judge, "name", type(judge).__name__)
-        raise ValueError(f"judge {name!r} declares a bad score scale: {exc}") from None
+        raise ValueError(f"judge {judge.name!r} declares a bad score scale: {exc}") from None
 
 
 def check_record(record: _Record) -> tuple[_Record | dict[str, Any], str]:

@@ -138,6 +138,14 @@ class ComponentSpec:
             ) from None
         return check()
 
+    def contract(self) -> str:
+        """Which base class of :mod:`harness.component_bases` the built component is filled from."""
+        return self.kind
+
+    def sets(self) -> dict[str, Any]:
+        """Members this spec sets on the component it builds (the spec is their one source)."""
+        return {}
+
     def takes_setting(self, setting: str) -> bool:
         """Whether the factory takes the run-wide ``setting`` (declared in ``takes`` or ``options``)."""
         return setting in self.takes or setting in self.options
@@ -221,6 +229,10 @@ class DatasetSpec(ComponentSpec):
             self, "published", _frozen_mapping({k: float(v) for k, v in dict(self.published).items()})
         )
 
+    def contract(self) -> str:
+        """A training set has a base of its own (``load_with_report``)."""
+        return "dataset:train" if self.role == "train" else "dataset"
+
 
 # What a local model with weights and a tokenizer takes (declared by hf, tiny-llama, llama2c...).
 MODEL_SETTINGS = ("path", "tokenizer", "prompt_template", "system_prompt", "dtype", "device_map")
@@ -231,11 +243,18 @@ class ModelSpec(ComponentSpec):
     """A base model: where its weights come from and how a question becomes a prompt.
 
     ``prompt_template`` names a ``registry/templates`` entry; empty means the model decides when it
-    is resolved (its directory's record, its tokenizer's chat template, or the paper's format)."""
+    is resolved (its directory's record, its tokenizer's chat template, or the paper's format).
+
+    ``default_generator`` is the generator ``harness run`` uses for it without ``--generator``: set
+    here, it is set on the built model; left ``None``, the model's own ``default_generator``
+    (``"hf"`` unless its class says otherwise) decides."""
 
     kind: ClassVar[str] = "model"
     prompt_template: str = ""
-    default_generator: str = "hf"
+    default_generator: str | None = None
+
+    def sets(self) -> dict[str, Any]:
+        return {} if self.default_generator is None else {"default_generator": self.default_generator}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import EvalDatasetComponent
 from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.protocols import EvalSample
@@ -139,7 +140,7 @@ def load_mt_bench(directory: Path) -> list[EvalSample]:
     return samples
 
 
-class MTBenchDataset:
+class MTBenchDataset(EvalDatasetComponent):
     """The ``mt-bench`` dataset: 80 two-turn questions, fetched and verified on first use."""
 
     name = SOURCE

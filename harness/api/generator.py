@@ -117,9 +117,9 @@ class LiteLLMGenerator(GeneratorComponent):
         started = time.perf_counter()
 
         def messages(sample: EvalSample) -> list[dict[str, str]]:
-            if callable(getattr(model, "messages_for", None)):  # a real message list (system, earlier turns)
-                return sample_messages(model, sample)
-            return [{"role": "user", "content": sample_prompt(model, sample)}]
+            # a real message list (system, earlier turns), else the prompt text as the user's message
+            own = sample_messages(model, sample)
+            return own if own is not None else [{"role": "user", "content": sample_prompt(model, sample)}]
 
         async def one(sample: EvalSample) -> Generation | ApiFailure:
             sent = messages(sample)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import EvalDatasetComponent
 from harness.data.json_text import LineCounter, raw_decode, skip_whitespace
 from harness.data.jsonl import parse_jsonl
 from harness.data.size_cap import read_capped
@@ -87,7 +88,7 @@ def canonical_fields(text: str | None) -> str | None:
 
 
 @dataclass
-class AdhocDataset:
+class AdhocDataset(EvalDatasetComponent):
     """The eval samples of one file; :meth:`load` validates every row (see the module docstring)."""
 
     path: Path

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.component_bases import EvalDatasetComponent
 from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.manager import get_registry
@@ -165,7 +166,7 @@ def load_belle_eval(
     return result
 
 
-class BelleEvalDataset:
+class BelleEvalDataset(EvalDatasetComponent):
     """The ``belle-eval`` dataset: BELLE's 1,000 samples, fetched and verified on first use.
 
     ``data_dir`` (or ``$HARNESS_DATA_DIR``) uses local copies; ``mirror`` (or ``$HARNESS_MIRROR``)

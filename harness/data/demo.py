@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 
+from harness.component_bases import EvalDatasetComponent
 from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 from harness.manager import get_registry
@@ -21,7 +22,7 @@ from harness.specs import CategorySpec
 DEMO_FILE = "demo_eval.jsonl"
 
 
-class DemoEvalDataset:
+class DemoEvalDataset(EvalDatasetComponent):
     """The shipped demo set; every sample's category must be a registered category."""
 
     name = "demo"

@@ -11,7 +11,8 @@ is refused (exit 2, naming the samples and their lengths) unless the user asked 
 
 A model says its context through ``context_length()`` (``None``: unknown, and then the run says
 so instead of guessing) and is measured through its ``prompt_token_ids`` (local models) or
-``count_prompt_tokens`` (API models, where litellm knows the model).
+``count_prompt_tokens`` of its ``messages_for`` (API models, where litellm knows the model); each
+returns ``None`` where the model cannot say (:class:`harness.component_bases.ModelComponent`).
 """
 
 from __future__ import annotations
@@ -63,17 +64,11 @@ class PromptFit:
 
 def prompt_length(model: Any, sample: EvalSample) -> int | None:
     """The prompt's length in the model's own tokens, or ``None`` where the model cannot say."""
-    if callable(getattr(model, "prompt_token_ids", None)):
-        return len(sample_token_ids(model, sample))
-    count = getattr(model, "count_prompt_tokens", None)
-    if callable(count) and callable(getattr(model, "messages_for", None)):
-        return count(sample_messages(model, sample))
-    return None
-
-
-def model_context(model: Any) -> int | None:
-    own = getattr(model, "context_length", None)
-    return own() if callable(own) else None
+    ids = sample_token_ids(model, sample)
+    if ids is not None:
+        return len(ids)
+    messages = sample_messages(model, sample)
+    return None if messages is None else model.count_prompt_tokens(messages)
 
 
 def check_room(context: int, new_tokens: int, model_name: str) -> None:

@@ -336,9 +336,9 @@ class HFGenerator(GeneratorComponent):
         ``harness train`` uses (:mod:`harness.prompts.encode`), BOS and all. A model that only
         offers ``format_prompt`` gets its text tokenized with the tokenizer's special tokens."""
         prompts = [sample_prompt(model, sample) for sample in samples]
-        if callable(getattr(model, "prompt_token_ids", None)):
-            encoded = [sample_token_ids(model, sample, tokenizer) for sample in samples]
-        else:
+        own = [sample_token_ids(model, sample, tokenizer) for sample in samples]
+        encoded: Sequence[Any] = own
+        if None in own:  # the model gives no ids: its prompt text, with the tokenizer's special tokens
             encoded = tokenizer(prompts, add_special_tokens=True)["input_ids"] if prompts else []
         return [
             PromptItem(
@@ -354,17 +354,18 @@ class HFGenerator(GeneratorComponent):
 
     def generate(
         self,
-        model: Model,
+        model: Any,
         samples: Sequence[EvalSample],
         *,
         on_result: Callable[[Generation], None],
     ) -> None:
-        """Generate answers for ``samples``; ``on_result`` gets each one as its batch finishes."""
+        """Generate answers for ``samples``; ``on_result`` gets each one as its batch finishes.
+        ``model``: a built model (a :class:`~harness.protocols.Model` with every
+        :class:`~harness.component_bases.ModelComponent` default)."""
         if not samples:
             return
         hf_model, tokenizer = self.load(model)
-        stop_strings = getattr(model, "stop_strings", None)  # optional on a Model
-        self.stops = tuple(stop_strings()) if callable(stop_strings) else ()
+        self.stops = tuple(model.stop_strings())
         items = self.prepare(model, tokenizer, samples)
         items = self.fit_context(items, context_from_config(hf_model.config.to_dict()), model.name)
         batches = length_sorted_batches(items, self.batch_size)

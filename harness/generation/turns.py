@@ -34,11 +34,13 @@ def sample_prompt(model: Any, sample: EvalSample) -> str:
     return _with_history(model.format_prompt, sample)
 
 
-def sample_token_ids(model: Any, sample: EvalSample, *tokenizer: Any) -> list[int]:
-    """The prompt's token ids, through the model's own encoding (earlier turns included)."""
+def sample_token_ids(model: Any, sample: EvalSample, *tokenizer: Any) -> list[int] | None:
+    """The prompt's token ids, through the model's own encoding (earlier turns included); ``None``
+    for a model that gives no ids (the generator tokenizes its prompt text)."""
     return _with_history(model.prompt_token_ids, sample, *tokenizer)
 
 
-def sample_messages(model: Any, sample: EvalSample) -> list[dict[str, str]]:
-    """The chat messages for an API model (earlier turns included, as real messages)."""
+def sample_messages(model: Any, sample: EvalSample) -> list[dict[str, str]] | None:
+    """The chat messages for an API model (earlier turns included, as real messages); ``None`` for
+    a model that has none (its prompt text is sent as one user message)."""
     return _with_history(model.messages_for, sample)

@@ -86,14 +86,14 @@ class VLLMGenerator(GeneratorComponent):
             "truncate_prompts": self.truncate_prompts,
         }
 
-    def _llm(self, model: Model) -> Any:
+    def _llm(self, model: Any) -> Any:
         if self._engine is not None and self._engine[0] is model:
             return self._engine[1]
         self.close()
         from vllm import LLM
 
         path = model.local_path()
-        tokenizer = getattr(model, "tokenizer_path", None) or path
+        tokenizer = model.tokenizer_path or path
         llm = LLM(
             model=str(path),
             tokenizer=str(tokenizer),
@@ -137,7 +137,7 @@ class VLLMGenerator(GeneratorComponent):
 
     def generate(
         self,
-        model: Model,
+        model: Any,  # a built model: the Model protocol and every ModelComponent default
         samples: Sequence[EvalSample],
         *,
         on_result: Callable[[Generation], None],
@@ -148,8 +148,7 @@ class VLLMGenerator(GeneratorComponent):
 
         llm = self._llm(model)
 
-        stop_strings = getattr(model, "stop_strings", None)  # optional on a Model
-        stops = list(stop_strings()) if callable(stop_strings) else []
+        stops = list(model.stop_strings())
 
         def sampling(temperature: float | None, length: int | None) -> Any:
             """This generator's decoding, or a sample's own temperature (0 or nearly: greedy) and length."""
@@ -177,10 +176,9 @@ class VLLMGenerator(GeneratorComponent):
         # The same token ids the hf generator and training use (template, BOS and all): vLLM is
         # given ids, not text, so it cannot add or drop special tokens of its own.
         inputs: list[Any] = prompts
-        if callable(getattr(model, "prompt_token_ids", None)):
-            ids, cuts = self._fit(
-                model, llm, samples, [sample_token_ids(model, sample) for sample in samples]
-            )
+        own = [sample_token_ids(model, sample) for sample in samples]
+        if None not in own:  # a model that gives no ids is sent its prompt text
+            ids, cuts = self._fit(model, llm, samples, own)  # type: ignore[arg-type]
             inputs = [{"prompt_token_ids": one} for one in ids]
         for start in range(0, len(samples), self.chunk_size):
             chunk = range(start, min(start + self.chunk_size, len(samples)))

@@ -40,6 +40,7 @@ from harness.api.retry import is_retryable
 from harness.api.runner import run_sync
 from harness.api.secrets import redact_url
 from harness.errors import HarnessError, UsageError
+from harness.judging.llm_judge import LLMJudge
 from harness.protocols import JudgeItem, Judgment
 from harness.terminal import inert
 
@@ -101,13 +102,13 @@ class _Answered:
 
 
 def _batch_client(judge: Any) -> ChatClient:
-    client = getattr(judge, "client", None)
-    if not isinstance(client, ChatClient) or not hasattr(judge, "template"):
+    """The LLM judge's client; the batch is built from an LLM judge's own template and parameters."""
+    if not isinstance(judge, LLMJudge):
         raise UsageError(
-            f"judge {getattr(judge, 'name', '?')!r} cannot send a batch (--judge-batch needs an "
-            "LLM judge such as gpt35)",
+            f"judge {judge.name!r} cannot send a batch (--judge-batch needs an LLM judge such as gpt35)",
             hint="drop --judge-batch",
         )
+    client = judge.client
     if client.direct is None:
         raise UsageError(
             f"--judge-batch needs an OpenAI-compatible endpoint; {client.settings.model!r} goes "
@@ -376,7 +377,7 @@ def judge_batched(
     _judge_with(judge, items, answers, record, on_result)
     if record is not None:
         store.clear()
-        if isinstance(getattr(judge, "stats", None), dict):  # run.json's judge_stats say which batch answered
+        if isinstance(judge.stats, dict):  # run.json's judge_stats say which batch answered
             judge.stats["batch"] = {
                 "id": record["id"],
                 "status": record.get("status"),

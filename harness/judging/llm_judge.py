@@ -183,6 +183,10 @@ class LLMJudge(JudgeComponent):
             **self.settings.public_dict(),
         }
 
+    def judge_model(self) -> str:
+        """The model asked (its cost is estimated at this model's price)."""
+        return self.settings.model
+
     def _key_extra(self, item: JudgeItem) -> dict[str, Any]:
         # The repeat index is part of the key: K repeats must be K replies, not one cached K times.
         return {"template_hash": self.template_hash, "repeat": item.repeat}

@@ -20,6 +20,7 @@ from typing import Any
 from harness.component_bases import ModelComponent
 from harness.errors import UsageError
 from harness.generation.context import context_from_config
+from harness.models.files_check import check_model_files
 from harness.prompts.encode import prompt_ids, render_text, supports_system
 from harness.prompts.resolve import resolve_template
 from harness.prompts.template import DEFAULT_TEMPLATE as DEFAULT_PROMPT_TEMPLATE  # noqa: F401 (re-exported)
@@ -225,6 +226,11 @@ class LocalModel(ModelComponent):
         if self._path is None:
             self._path = Path(self._resolve())
         return self._path
+
+    def preflight(self) -> bool:
+        """Before a run: its directory, ``config.json`` and tokenizer load (True: they were checked)."""
+        check_model_files(self)
+        return True
 
     def load_tokenizer(self) -> Any:
         if self.tokenizer_path is None:

@@ -52,7 +52,7 @@ def load_causal_lm(name: str, *, dtype: str | None = None) -> tuple[Any, Any, st
         raise
     except (OSError, ValueError) as exc:
         raise UsageError(f"model {name!r} cannot be loaded as a causal LM: {exc}") from None
-    return lm, tokenizer, getattr(model, "name", name)
+    return lm, tokenizer, model.name
 
 
 def forward_batches(

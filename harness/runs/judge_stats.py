@@ -23,7 +23,7 @@ def _is_json(value: Any) -> bool:
 
 def stored_stats(judge: Any, name: str, log: Callable[[str], None]) -> dict[str, Any]:
     """``judge.stats`` as it is stored: the JSON entries of a dict, with one line for what is not."""
-    stats = getattr(judge, "stats", None)
+    stats = judge.stats  # JudgeComponent's default: an empty mapping
     if stats is None:
         return {}
     if not isinstance(stats, Mapping):

@@ -99,8 +99,8 @@ def compare_pairwise(
     outcomes = combine(verdicts)
     categories = {item.sample.id: item.sample.category for item in items}
     result = win_rate(outcomes, categories=categories, n_resamples=n_resamples, seed=seed)
-    stats = dict(getattr(judge, "stats", {}) or {})
-    models = judge_models(judge, stats, verdicts)
+    stats = dict(judge.stats or {})
+    models = judge_models(judge.judge_model(), stats, verdicts)
     trust = judge_trust(items, verdicts, outcomes, (run_a, run_b), models, n_resamples=n_resamples, seed=seed)
     _save_verdicts(verdicts_path, (run_a, run_b), judge_name, outcomes, verdicts, categories, models)
     return {
@@ -239,10 +239,10 @@ def juror_outcomes(verdicts: list[PairVerdict]) -> dict[str, dict[str, dict[str,
     return {juror: combine(own) for juror, own in by_juror.items()}
 
 
-def judge_models(judge: Any, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:
-    """The model the judge asked for and every model that answered it (the provider may re-point a
-    name): from the client's counts and from each verdict's ``meta`` (which cached replies keep)."""
-    asked = getattr(getattr(judge, "settings", None), "model", None) or getattr(judge, "model", None)
+def judge_models(asked: str | None, stats: dict[str, Any], verdicts: list[PairVerdict]) -> list[str]:
+    """The model the judge asked for (its ``judge_model()``) and every model that answered it (the
+    provider may re-point a name): from the client's counts and from each verdict's ``meta`` (which
+    cached replies keep)."""
     answered = stats.get("answering_models") if isinstance(stats.get("answering_models"), dict) else {}
     recorded = {v.meta.get("answering_model") for v in verdicts if isinstance(v.meta, dict)}
     names = (

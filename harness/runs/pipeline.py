@@ -520,7 +520,7 @@ def _judge_with(
     cost = judge.estimate_cost(items)
     if cost:  # None: unknown price; 0: an offline judge
         # at the configured model's price: a server may answer as another model (priced as that one)
-        priced_as = getattr(getattr(judge, "settings", None), "model", None)
+        priced_as = judge.judge_model()
         log(
             f"judging{by}: estimated cost ${cost:.4f}"
             + (f" at {priced_as}'s price" if priced_as else "")

@@ -7,13 +7,13 @@ or a tokenizer that does not load would each surface only then. These checks tak
 fail with a :class:`~harness.errors.UsageError` (exit 2) that says what to do; ``--no-preflight``
 (``preflight: false`` in a config file) skips them.
 
-* The judge is built as the run will build it (a missing key fails here, in its constructor) and,
-  if it has a ``preflight(*, timeout)`` method, that is called: the LLM judge sends one cheap
-  request (:mod:`harness.api.preflight`). Offline judges (``ref-f1``) have none: no network.
-* The model: its own ``preflight()`` if it has one; else, for a model with local files
-  (``local_path`` and ``load_tokenizer``, every built-in local model), the directory is resolved
-  (built, converted or found in the Hugging Face cache -- work the run needs anyway), its
-  ``config.json`` read and its tokenizer loaded. API models have no files to check.
+* The judge is built as the run will build it (a missing key fails here, in its constructor) and
+  its ``preflight(*, timeout)`` is called: the LLM judge sends one cheap request
+  (:mod:`harness.api.preflight`). Offline judges (``ref-f1``) check nothing: no network.
+* The model: its ``preflight()``. A model with local files (every built-in local model,
+  :mod:`harness.models.files_check`) resolves its directory (built, converted or found in the
+  Hugging Face cache -- work the run needs anyway), reads its ``config.json`` and loads its
+  tokenizer. API models have no files to check (ModelComponent's default checks nothing).
 
 The caller builds the components (:func:`harness.runs.pipeline.preflight`), so this module does
 not depend on the pipeline.
@@ -21,12 +21,12 @@ not depend on the pipeline.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.errors import UsageError
-from harness.generation.context import check_room, measure, model_context, refusal, too_long
+from harness.generation.context import check_room, measure, refusal, too_long
+from harness.generation.turns import sample_token_ids
 from harness.protocols import EvalSample
 
 PING_TIMEOUT = 10.0  # seconds for the judge's one request: an endpoint that is there answers sooner
@@ -41,37 +41,11 @@ def check_judge(judge: Any, name: str, log: Callable[[str], None], *, timeout: f
 
 
 def check_model(model: Any, log: Callable[[str], None]) -> None:
-    """The model's files are there and load: its directory, ``config.json`` and tokenizer."""
-    own = getattr(model, "preflight", None)
-    if callable(own):
-        own()
-        return
-    if not (
-        callable(getattr(model, "local_path", None)) and callable(getattr(model, "load_tokenizer", None))
-    ):
-        return  # an API model, or a plugin's model with no files: nothing to check here
-    name = getattr(model, "name", type(model).__name__)
-    path = model.local_path()  # UsageErrors (no directory, not a model, not in the HF cache) say what to do
-    config_file = path / "config.json"
-    try:
-        json.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(
-            f"model {name!r}: {config_file} cannot be read ({exc})",
-            hint="Point --model-path at a complete Hugging Face model directory.",
-        ) from None
-    try:
-        model.load_tokenizer()
-    except UsageError:
-        raise
-    except Exception as exc:  # transformers raises OSError, ValueError, sentencepiece errors...
-        where = getattr(model, "tokenizer_path", None) or path
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(
-            f"model {name!r}: the tokenizer at {where} does not load ({type(exc).__name__}: {reason})",
-            hint="Pass --tokenizer with a tokenizer directory that matches the model.",
-        ) from None
-    log(f"preflight: model {name!r}: its files load")
+    """The model's own ``preflight()``: ``True`` says it checked its files (every built-in local
+    model: directory, ``config.json``, tokenizer); ``False`` (ModelComponent's default, API models)
+    that there was nothing to check."""
+    if model.preflight() is True:
+        log(f"preflight: model {model.name!r}: its files load")
 
 
 def check_context(
@@ -86,8 +60,8 @@ def check_context(
     the model's context (:mod:`harness.generation.context`); else exit 2 naming the samples, unless
     ``truncate`` says to cut them. Returns what run.json records. A multi-turn sample is measured
     at its first turn here; its later turns (which hold the model's answers) when they are asked."""
-    name = getattr(model, "name", type(model).__name__)
-    context = model_context(model)
+    name = model.name
+    context = model.context_length()
     if context is None:
         log(f"preflight: model {name!r}: its context length is unknown, so prompt lengths are not checked")
         return {"context": None, "checked": False}
@@ -98,7 +72,7 @@ def check_context(
     for budget in sorted({fit.new_tokens for fit in fits}):
         check_room(context, budget, name)
     over = too_long(fits, context)
-    if over and (truncate is None or not callable(getattr(model, "prompt_token_ids", None))):
+    if over and (truncate is None or sample_token_ids(model, samples[0]) is None):
         if truncate is not None:
             raise UsageError(
                 f"model {name!r}: --truncate-prompts cuts token ids, and this model is not given token ids",

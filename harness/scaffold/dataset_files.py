@@ -26,14 +26,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import EvalSample
+from harness import EvalDatasetComponent, EvalSample
 from harness.data.jsonl import read_jsonl_records
 from harness.errors import DataError
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
 
 
-class ${dataset_class}:
+class ${dataset_class}(EvalDatasetComponent):
     name = "${name}"
 
     def __init__(self, path=None):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import TrainerComponent
 from harness.component_settings import ComponentSettings
 from harness.errors import DataError, UsageError
 from harness.manager import get_registry
@@ -62,7 +63,7 @@ class TrainResult:
         return {k: str(v) if isinstance(v, Path) else v for k, v in self.__dict__.items()}
 
 
-class DeepSpeedTrainer:
+class DeepSpeedTrainer(TrainerComponent):
     """The registered ``deepspeed`` trainer; ``options`` are defaults for every ``train`` call."""
 
     name = "deepspeed"
@@ -235,14 +236,14 @@ def run_training(config: TrainConfig) -> TrainResult:
         "model", config.model, ComponentSettings(**given, explicit=explicit)
     )
     source_dir = Path(model_component.local_path())
-    tokenizer_dir = Path(getattr(model_component, "tokenizer_path", None) or source_dir)
+    tokenizer_dir = Path(model_component.tokenizer_path or source_dir)
     tokenizer = load_tokenizer(tokenizer_dir)
 
     t0 = time.perf_counter()
     template = None
     if config.mode == "sft":
         # The template `harness run` will prompt the trained model with (recorded in OUT below).
-        template = model_component.template() if hasattr(model_component, "template") else None
+        template = model_component.template()
         samples, data_report = load_sft_samples(config, tokenizer, template)
     else:
         samples, data_report = load_pretrain_samples(config, tokenizer)

@@ -82,11 +82,10 @@ def _load_term(
         return source.load_with_report()
 
     settings = ComponentSettings(data_dir=data_dir, tokenizer=tokenizer, max_tokens=max_tokens)
-    dataset = get_registry().create("dataset", term.name, settings)
-    if hasattr(dataset, "load_with_report"):
-        return dataset.load_with_report()
-    conversations = list(dataset.load())
-    return conversations, SourceReport(name=term.name, kind="dataset", conversations=len(conversations))
+    conversations, report = get_registry().create("dataset", term.name, settings).load_with_report()
+    if report is None:  # TrainDatasetComponent's default: a dataset with no report of its own
+        report = SourceReport(name=term.name, kind="dataset", conversations=len(conversations))
+    return conversations, report
 
 
 def _subsample(conversations: list[Conversation], limit: int, seed: int, name: str) -> list[Conversation]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.component_bases import TrainDatasetComponent
 from harness.errors import DataError
 from harness.protocols import Conversation
 from harness.training.data.convert import ALPACA_FIELDS, alpaca_to_turns, conversation_to_turns, detect_format
@@ -183,7 +184,7 @@ def convert_records(
     return conversations, report
 
 
-class TrainingSource:
+class TrainingSource(TrainDatasetComponent):
     """A training dataset (:class:`~harness.protocols.TrainDataset`): a pinned source or a local file.
 
     ``load()`` returns the conversations; ``load_with_report()`` also returns the
