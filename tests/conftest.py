@@ -10,7 +10,8 @@
 * ``cli(*args, env=, cwd=, input=)`` runs ``harness ...`` in this process (``tests/harness_cli.py``)
   and returns a ``CompletedProcess`` with the exit code, stdout and stderr the process would have had;
   every CLI helper of a test module delegates to :func:`tests.harness_cli.run_harness`.
-* ``serial`` tests must run alone: the README's test command runs them in a second pytest, without -n.
+* ``serial`` tests must run alone: they live in tests/serial/, which the README's test command runs
+  in a second pytest, without -n.
 * Modules with ``slow`` tests are collected first, so that under xdist the long tests do not end up
   last on one worker.
 """
@@ -121,9 +122,23 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+SERIAL_DIR = Path(__file__).parent / "serial"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _serial_tests_in_their_folder(items)
     _slow_modules_first(items)
     _skip_gpu_tests_without_cuda(items)
+
+
+def _serial_tests_in_their_folder(items: list[pytest.Item]) -> None:
+    """``serial`` tests live in tests/serial/ (and every test there is one), so that the second
+    phase of the test command collects that folder alone instead of the whole suite."""
+    for item in items:
+        inside = SERIAL_DIR in item.path.parents
+        if inside != bool(item.get_closest_marker("serial")):
+            where = "outside tests/serial/" if not inside else "in tests/serial/ without the marker"
+            raise pytest.UsageError(f"{item.nodeid}: a serial test {where} (see CONTRIBUTING.md)")
 
 
 def _slow_modules_first(items: list[pytest.Item]) -> None:

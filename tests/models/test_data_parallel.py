@@ -32,7 +32,7 @@ with open(os.path.join(sys.argv[3], f"rank-{rank}.json"), "w") as fh:
 """
 
 
-@pytest.mark.serial
+@pytest.mark.xdist_group("two_ranks")  # the launch tests share one worker, one at a time
 @pytest.mark.slow  # two fresh interpreters importing transformers on a 2-core machine (~30 s)
 def test_two_ranks_split_the_work_and_only_rank_zero_reports(
     tmp_path: Path, stories_files, stories_model

@@ -20,8 +20,12 @@ from pathlib import Path
 
 import pytest
 
-# three launches of two fresh interpreters each (~1 min on 2 cores), one with a kill timed against them
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+from tests.harness_cli import run_harness
+from tests.launch_ports import launch_port
+
+# launches of two fresh interpreters each, one with a kill timed against them: the launch tests share
+# one xdist worker and run one at a time
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("two_ranks")]
 
 RUN = [
     "-m",
@@ -63,9 +67,7 @@ def _env(tag: str = "") -> dict[str, str]:
 
 
 def _port() -> str:
-    from harness.training.distributed import free_port
-
-    return str(free_port())
+    return str(launch_port())
 
 
 def _generations(out: Path) -> dict[str, dict]:
@@ -115,7 +117,8 @@ def single(tmp_path_factory, harness_home) -> dict[str, dict]:
 
     get_registry().create("model", "tiny-llama").local_path()  # build once, before the ranks race
     out = tmp_path_factory.mktemp("single")
-    subprocess.run([sys.executable, *RUN, "--out", str(out)], env=_env(), check=True, capture_output=True)
+    proc = run_harness([*RUN[2:], "--out", str(out)], env=_env())  # one process: in this one
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     return _generations(out)
 
 
@@ -228,9 +231,8 @@ def test_torchrun_two_ranks_multi_turn_match_one_process(tmp_path):
     plugin.write_text(TWO_TURN_PLUGIN, encoding="utf-8")
     run = [*RUN, "--dataset", "two-turn", "--plugin", str(plugin)]
     single_out, ranks_out = tmp_path / "single", tmp_path / "ranks"
-    subprocess.run(
-        [sys.executable, *run, "--out", str(single_out)], env=_env(), check=True, capture_output=True
-    )
+    single_run = run_harness([*run[2:], "--out", str(single_out)], env=_env())
+    assert single_run.returncode == 0, (single_run.stdout + single_run.stderr)[-3000:]
     result = subprocess.run(
         [*TORCHRUN, *run, "--out", str(ranks_out)], env=_env(), capture_output=True, text=True, timeout=600
     )

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.training.distributed import free_port
 from tests.harness_cli import run_harness
+from tests.launch_ports import launch_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]  # two ranks (processes) of their own on 2 cores
+# two ranks (processes) of their own: the launch tests share one xdist worker and run one at a time
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("two_ranks")]
 
 STEPS = 4
 LOSS_TOL = 1e-5  # absolute, per logged step; losses are about 6.9
@@ -69,12 +70,8 @@ def _env() -> dict[str, str]:
 
 
 def _printed(out: Path, data_dir: Path, *launch: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "harness", "train", *_options(out, data_dir), "--print-launch", *launch],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    proc = run_harness(["train", *_options(out, data_dir), "--print-launch", *launch])
+    assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout.strip()
 
 
@@ -124,7 +121,7 @@ def one_rank(tmp_path_factory, shared_data, tiny_llama_dir) -> Path:
 @pytest.fixture(scope="module")
 def deepspeed_two_ranks(tmp_path_factory, shared_data, tiny_llama_dir) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("ds2") / "model"
-    command = _printed(out, shared_data, "--gpus", "2", "--master-port", str(free_port()))
+    command = _printed(out, shared_data, "--gpus", "2", "--master-port", str(launch_port()))
     assert command.startswith("deepspeed --num_gpus 2 --master_port ")
     return out, _run(command).stderr
 
@@ -146,7 +143,7 @@ def test_printed_deepspeed_command_trains_on_two_cpu_ranks_like_one(deepspeed_tw
 def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, shared_data, one_rank):
     out = tmp_path / "model"
     command = _printed(
-        out, shared_data, "--launcher", "accelerate", "--gpus", "2", "--master-port", str(free_port())
+        out, shared_data, "--launcher", "accelerate", "--gpus", "2", "--master-port", str(launch_port())
     )
     assert command.startswith(
         "accelerate launch --num_processes 2 --num_machines 1 --multi_gpu --main_process_port "
@@ -179,7 +176,7 @@ def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspe
         "--master-addr",
         "127.0.0.1",
         "--master-port",
-        str(free_port()),
+        str(launch_port()),
     ]
     if launcher == "deepspeed":
         # Two "hosts" that are both this machine; --no-ssh: each node starts its own ranks.
