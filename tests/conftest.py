@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ import pytest
 
 from harness.paths import shared_data_dir
 from tests.harness_cli import run_harness
+
+# Bytecode caches (Python's default), also where PYTHONDONTWRITEBYTECODE is set: without them every
+# xdist worker rewrites and compiles 500 test modules again, and every process a test starts
+# compiles the project's modules from source (__pycache__/ is ignored by git).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # each xdist worker has a core: OpenMP threads of its own would spin against the other worker's

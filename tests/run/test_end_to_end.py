@@ -87,11 +87,10 @@ def read_lines(path: Path) -> list[dict]:
 @pytest.mark.slow
 def test_whole_pipeline_offline(tmp_path, shared_data, harness_home):
     with ChatCompletionsServer(reply=judge_reply, latency=0.01) as server:
-        proc = harness_cmd(
-            run_args(shared_data, tmp_path / "runs", name="e2e"), base_env(harness_home, server)
+        proc = run_harness(  # in-process: what only a process shows is tested on the killed run below
+            run_args(shared_data, tmp_path / "runs", name="e2e"), env=base_env(harness_home, server)
         )
-        output, _ = proc.communicate(timeout=600)
-        assert proc.returncode == 0, output
+        assert proc.returncode == 0, proc.stdout + proc.stderr
         assert server.n_requests == N
     run_dir = tmp_path / "runs" / "e2e"
     expected = {

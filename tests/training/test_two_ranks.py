@@ -39,12 +39,13 @@ LOSS_TOL = 1e-5  # absolute, per logged step; losses are about 6.9
 TIMEOUT = 600
 
 
-def _options(out: Path, data_dir: Path, *extra: str) -> list[str]:
+def _options(out: Path, inputs: tuple[Path, Path], *extra: str) -> list[str]:
+    data_dir, train_file = inputs
     return [
         "--model",
         "tiny-llama",
         "--data",
-        "zh(alpaca-3.5&4)",
+        str(train_file),
         "--data-dir",
         str(data_dir),
         "--max-samples",
@@ -69,8 +70,8 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def _printed(out: Path, data_dir: Path, *launch: str) -> str:
-    proc = run_harness(["train", *_options(out, data_dir), "--print-launch", *launch])
+def _printed(out: Path, inputs: tuple[Path, Path], *launch: str) -> str:
+    proc = run_harness(["train", *_options(out, inputs), "--print-launch", *launch])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout.strip()
 
@@ -110,18 +111,31 @@ def _assert_two_rank_zero2(out: Path, stderr: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def one_rank(tmp_path_factory, shared_data, tiny_llama_dir) -> Path:
+def train_inputs(tmp_path_factory, shared_data) -> tuple[Path, Path]:
+    """``--data-dir`` (the real data: the eval set the overlap check reads) and a file of 60 real
+    conversations to train on: every rank of every launch loads it, so it is small (the real
+    mixtures' loading is tested in tests/training_data)."""
+    from harness.training.data.load import load_mixture
+
+    mixture = load_mixture("zh(alpaca-3.5&4)", data_dir=shared_data, max_samples_per_source=30)
+    train_file = tmp_path_factory.mktemp("data") / "zh_alpaca_60.json"
+    train_file.write_text(json.dumps([c.to_dict() for c in mixture.conversations], ensure_ascii=False))
+    return shared_data, train_file
+
+
+@pytest.fixture(scope="module")
+def one_rank(tmp_path_factory, train_inputs, tiny_llama_dir) -> Path:
     out = tmp_path_factory.mktemp("one") / "model"
-    proc = run_harness(["train", *_options(out, shared_data)])  # in-process: one rank needs no launcher
+    proc = run_harness(["train", *_options(out, train_inputs)])  # in-process: one rank needs no launcher
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "batch: micro 4 x accumulation 8 x 1 rank = global batch 32" in proc.stderr
     return out
 
 
 @pytest.fixture(scope="module")
-def deepspeed_two_ranks(tmp_path_factory, shared_data, tiny_llama_dir) -> tuple[Path, str]:
+def deepspeed_two_ranks(tmp_path_factory, train_inputs, tiny_llama_dir) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("ds2") / "model"
-    command = _printed(out, shared_data, "--gpus", "2", "--master-port", str(launch_port()))
+    command = _printed(out, train_inputs, "--gpus", "2", "--master-port", str(launch_port()))
     assert command.startswith("deepspeed --num_gpus 2 --master_port ")
     return out, _run(command).stderr
 
@@ -140,10 +154,10 @@ def test_printed_deepspeed_command_trains_on_two_cpu_ranks_like_one(deepspeed_tw
         assert torch.allclose(two[name], one[name], atol=1e-5), name
 
 
-def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, shared_data, one_rank):
+def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, train_inputs, one_rank):
     out = tmp_path / "model"
     command = _printed(
-        out, shared_data, "--launcher", "accelerate", "--gpus", "2", "--master-port", str(launch_port())
+        out, train_inputs, "--launcher", "accelerate", "--gpus", "2", "--master-port", str(launch_port())
     )
     assert command.startswith(
         "accelerate launch --num_processes 2 --num_machines 1 --multi_gpu --main_process_port "
@@ -155,7 +169,7 @@ def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, s
 
 
 @pytest.mark.parametrize("launcher", ["accelerate", "deepspeed"])
-def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspeed_two_ranks, launcher):
+def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, train_inputs, deepspeed_two_ranks, launcher):
     """A checkpoint written by two ranks continues on two ranks with the uninterrupted run's losses,
     the two ranks started as two nodes by the printed multi-node command, run once per node."""
     import threading
@@ -183,7 +197,7 @@ def test_two_rank_checkpoint_resumes_on_two_nodes(tmp_path, shared_data, deepspe
         hostfile = tmp_path / "hostfile"
         hostfile.write_text("localhost slots=1\n127.0.0.1 slots=1\n")
         launch += ["--hostfile", str(hostfile), "--no-ssh"]
-    command = _printed(out, shared_data, "--resume", *launch)
+    command = _printed(out, train_inputs, "--resume", *launch)
     assert {
         "accelerate": "--num_processes 2 --num_machines 2 --multi_gpu --machine_rank $MACHINE_RANK",
         "deepspeed": "--num_nodes 2 --hostfile",
