@@ -69,6 +69,18 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+BUILT_MODEL_FILES = ("config.json", "model.safetensors")  # what save_built_model writes (one shard)
+
+
+def save_built_model(model: Any, out_dir: Path) -> None:
+    """``model.save_pretrained(out_dir)`` on whichever rank builds it. Once torch.distributed is
+    initialised, transformers writes nothing on ranks other than 0; a model built here is this
+    process's own (not a shard), and a launch's ranks race to build the cached copy."""
+    model.should_save_on_this_rank = lambda is_main_process: True
+    with quiet_transformers():
+        model.save_pretrained(str(out_dir))
+
+
 def load_tokenizer(path: Path | str) -> Any:
     """``AutoTokenizer`` from a directory, with a pad token (LLaMA has none; generation left-pads).
 

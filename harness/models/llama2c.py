@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
-from harness.models.base import LocalModel, quiet_transformers
+from harness.models.base import BUILT_MODEL_FILES, LocalModel, save_built_model
 from harness.models.materialize import materialize
 from harness.models.tiny_llama import TOKENIZER_CONFIG
 from harness.paths import models_cache_dir
@@ -170,8 +170,7 @@ def build_llama2c_dir(out_dir: Path, checkpoint: Path, tokenizer_model: Path) ->
     if header.shared_classifier:
         model.tie_weights()
     model.generation_config = GenerationConfig(bos_token_id=1, eos_token_id=2, pad_token_id=0)
-    with quiet_transformers():
-        model.save_pretrained(str(out_dir))
+    save_built_model(model, out_dir)
     shutil.copyfile(tokenizer_model, out_dir / "tokenizer.model")
     (out_dir / "tokenizer_config.json").write_text(
         json.dumps({**TOKENIZER_CONFIG, "model_max_length": header.seq_len}, indent=2), encoding="utf-8"
@@ -253,4 +252,6 @@ class Llama2cModel(LocalModel):
         if not sp_model.is_file():
             raise UsageError(f"model {self.name!r}: no tokenizer file at {sp_model}")
         target = models_cache_dir() / f"llama2c-{self.checkpoint.stem}-{_digest(self.checkpoint, sp_model)}"
-        return materialize(target, lambda tmp: build_llama2c_dir(tmp, self.checkpoint, sp_model))
+        return materialize(
+            target, lambda tmp: build_llama2c_dir(tmp, self.checkpoint, sp_model), required=BUILT_MODEL_FILES
+        )

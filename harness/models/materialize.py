@@ -13,9 +13,11 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from harness.errors import HarnessError, UsageError
 
 
 def recipe_hash(recipe: Any, *, length: int = 12) -> str:
@@ -24,16 +26,28 @@ def recipe_hash(recipe: Any, *, length: int = 12) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
-def materialize(target: Path, build: Callable[[Path], None]) -> Path:
-    """Return ``target``, calling ``build(tmp_dir)`` and renaming ``tmp_dir`` to it if absent."""
+def materialize(target: Path, build: Callable[[Path], None], *, required: Sequence[str] = ()) -> Path:
+    """Return ``target``, calling ``build(tmp_dir)`` and renaming ``tmp_dir`` to it if absent.
+
+    ``required`` names files a complete directory holds: a build that did not write one is an
+    error and never renamed into place (it would be used as the cache from then on), and a cached
+    directory that lacks one is refused, saying where it is.
+    """
     target = Path(target)
     if target.is_dir():
+        if missing := _missing(target, required):
+            raise UsageError(
+                f"{target}: an incomplete build (no {', '.join(missing)})",
+                hint="Remove that directory; the next run builds it again.",
+            )
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
         build(tmp)
+        if missing := _missing(tmp, required):
+            raise HarnessError(f"building {target} wrote no {', '.join(missing)}")
         try:
             os.rename(tmp, target)
         except OSError:
@@ -43,3 +57,7 @@ def materialize(target: Path, build: Callable[[Path], None]) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _missing(directory: Path, required: Sequence[str]) -> list[str]:
+    return [name for name in required if not (directory / name).is_file()]

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.models.base import LocalModel, quiet_transformers
+from harness.models.base import BUILT_MODEL_FILES, LocalModel, save_built_model
 from harness.models.hub import check_model_dir
 from harness.models.materialize import materialize, recipe_hash
 from harness.models.sentencepiece_build import train_llama_style_bpe
@@ -100,8 +100,7 @@ def build_tiny_llama(out_dir: Path, recipe: TinyLlamaRecipe) -> None:
         torch.manual_seed(recipe.seed)
         model = LlamaForCausalLM(config).to(torch.float32)  # type: ignore[arg-type]  # stub: wraps() on .to drops self
     model.generation_config = GenerationConfig(bos_token_id=1, eos_token_id=2, pad_token_id=0)
-    with quiet_transformers():
-        model.save_pretrained(str(out_dir))
+    save_built_model(model, out_dir)
     (out_dir / "harness_recipe.json").write_text(
         json.dumps({"model": "tiny-llama", "format": FORMAT_VERSION, **asdict(recipe)}, indent=2),
         encoding="utf-8",
@@ -112,7 +111,9 @@ def tiny_llama_path(recipe: TinyLlamaRecipe | None = None) -> Path:
     """The built directory of ``recipe`` (default recipe if omitted), building it if needed."""
     recipe = recipe or TinyLlamaRecipe()
     return materialize(
-        models_cache_dir() / recipe.directory_name(), lambda tmp: build_tiny_llama(tmp, recipe)
+        models_cache_dir() / recipe.directory_name(),
+        lambda tmp: build_tiny_llama(tmp, recipe),
+        required=BUILT_MODEL_FILES,
     )
 
 

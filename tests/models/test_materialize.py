@@ -6,6 +6,9 @@ import multiprocessing
 import time
 from pathlib import Path
 
+import pytest
+
+from harness.errors import HarnessError, UsageError
 from harness.models.materialize import materialize, recipe_hash
 
 
@@ -58,3 +61,19 @@ def test_failed_build_leaves_nothing(tmp_path: Path) -> None:
 def test_recipe_hash_is_stable_and_order_independent() -> None:
     assert recipe_hash({"a": 1, "b": [1, 2]}) == recipe_hash({"b": [1, 2], "a": 1})
     assert recipe_hash({"a": 1}) != recipe_hash({"a": 2})
+
+
+def test_a_build_missing_a_required_file_is_never_put_in_place(tmp_path: Path) -> None:
+    target = tmp_path / "thing"
+    with pytest.raises(HarnessError, match=r"thing wrote no config\.json"):
+        materialize(target, lambda out: (out / "tokenizer.model").write_text("x"), required=["config.json"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_incomplete_cached_directory_is_refused_and_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "thing"
+    target.mkdir()
+    (target / "tokenizer.model").write_text("x")
+    with pytest.raises(UsageError, match=r"thing: an incomplete build \(no config\.json\)"):
+        materialize(target, lambda out: None, required=["config.json"])
+    assert [p.name for p in target.iterdir()] == ["tokenizer.model"]

@@ -121,3 +121,21 @@ def test_registry_builds_tiny_llama_with_a_model_path_override(tiny_llama_dir: P
     assert registry.create("model", "tiny-llama", path=str(tiny_llama_dir)).local_path() == tiny_llama_dir
     with pytest.raises(UsageError, match="no directory"):
         registry.create("model", "tiny-llama", path=str(tmp_path / "missing")).local_path()
+
+
+def test_a_rank_other_than_zero_builds_the_complete_cached_directory(
+    tmp_path: Path, tiny_llama_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a launcher torch.distributed is up before a rank resolves the model, and any rank may
+    win the race to build the cached copy; transformers' save_pretrained writes nothing on rank 1
+    (the copy renamed into place was a tokenizer without weights, used from then on)."""
+    from safetensors.torch import load_file
+    from transformers.distributed import mixin
+
+    monkeypatch.setattr(mixin, "_is_torch_distributed_initialized", lambda: True)
+    monkeypatch.setattr(mixin, "_get_torch_distributed_rank", lambda: 1)
+    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))
+    built = tiny_llama_path()
+    assert built != tiny_llama_dir and json.loads((built / "config.json").read_text())["model_type"] == "llama"
+    first, second = load_file(tiny_llama_dir / "model.safetensors"), load_file(built / "model.safetensors")
+    assert first.keys() == second.keys() and all(first[k].equal(second[k]) for k in first)

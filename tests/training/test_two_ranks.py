@@ -162,8 +162,10 @@ def test_printed_accelerate_command_trains_on_two_cpu_ranks_like_one(tmp_path, t
     assert command.startswith(
         "accelerate launch --num_processes 2 --num_machines 1 --multi_gpu --main_process_port "
     )
-    proc = _run(command)
+    # on a fresh home: both ranks race to build tiny-llama, and rank 1 may win (it must save weights)
+    proc = _run(command, HARNESS_HOME=str(tmp_path / "fresh_home"))
     _assert_two_rank_zero2(out, proc.stderr)
+    assert (tmp_path / "fresh_home" / "models").is_dir()
     diff = _assert_same_losses(out, one_rank)
     print(f"accelerate, 2 ranks vs 1: max |loss difference| {diff:.2e} (tolerance {LOSS_TOL:.0e})")
 
