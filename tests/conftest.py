@@ -39,9 +39,16 @@ sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # each xdist worker has a core: OpenMP threads of its own would spin against the other worker's
+    # the workers share the cores: OpenMP threads of their own would spin against each other's
     # (the tiny models here gain nothing from a second thread, and the suite lost CPU time to it)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than this process may run on. Much of the suite waits on the
+    processes it starts (launches, rank start-up, servers with latency); the extra worker keeps the
+    cores busy meanwhile (on 2 cores the whole suite took ~6:05 with 2 workers, ~5:45 with 3)."""
+    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture(scope="session", autouse=True)
