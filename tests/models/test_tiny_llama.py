@@ -136,6 +136,8 @@ def test_a_rank_other_than_zero_builds_the_complete_cached_directory(
     monkeypatch.setattr(mixin, "_get_torch_distributed_rank", lambda: 1)
     monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))
     built = tiny_llama_path()
-    assert built != tiny_llama_dir and json.loads((built / "config.json").read_text())["model_type"] == "llama"
+    assert (
+        built != tiny_llama_dir and json.loads((built / "config.json").read_text())["model_type"] == "llama"
+    )
     first, second = load_file(tiny_llama_dir / "model.safetensors"), load_file(built / "model.safetensors")
     assert first.keys() == second.keys() and all(first[k].equal(second[k]) for k in first)
