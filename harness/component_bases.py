@@ -199,11 +199,20 @@ def fill_defaults(component: Any, contract: str, who: str) -> Any:
             continue
         default = getattr(base, member)
         value = types.MethodType(default, component) if callable(default) else default
-        try:
-            setattr(component, member, value)
-        except (AttributeError, TypeError):
-            raise UsageError(
-                f"{who} has no {member!r} and cannot be given the default",
-                hint=f"Subclass harness.{base.__name__} or define {member!r} on it.",
-            ) from None
+        set_member(
+            component,
+            member,
+            value,
+            refusal=f"{who} has no {member!r} and cannot be given the default",
+            hint=f"Subclass harness.{base.__name__} or define {member!r} on it.",
+        )
     return component
+
+
+def set_member(component: Any, member: str, value: Any, *, refusal: str, hint: str) -> None:
+    """``component.member = value``; an object that refuses it (slots, a read-only property) is a
+    UsageError saying ``refusal`` and ``hint``, not a traceback."""
+    try:
+        setattr(component, member, value)
+    except (AttributeError, TypeError):
+        raise UsageError(refusal, hint=hint) from None

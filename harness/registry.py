@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.component_bases import fill_defaults
+from harness.component_bases import fill_defaults, set_member
 from harness.component_settings import ComponentSettings
 from harness.errors import DuplicateComponentError, UnknownComponentError, UsageError
 from harness.specs import KINDS, CategorySpec, ComponentSpec
@@ -178,11 +178,11 @@ def adopt(component: Any, members: dict[str, Any], who: str) -> Any:
     for member, value in members.items():
         if getattr(component, member) == value:  # every member a spec sets has a default (fill_defaults)
             continue
-        try:
-            setattr(component, member, value)
-        except (AttributeError, TypeError):
-            raise UsageError(
-                f"{who}: its spec sets {member}={value!r}, and the built object cannot take it",
-                hint=f"Make {member!r} a plain attribute of the component.",
-            ) from None
+        set_member(
+            component,
+            member,
+            value,
+            refusal=f"{who}: its spec sets {member}={value!r}, and the built object cannot take it",
+            hint=f"Make {member!r} a plain attribute of the component.",
+        )
     return component
