@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,13 @@ def test_plugin_option_loads_a_file(tmp_path):
 def installed_example(tmp_path_factory) -> Path:
     """The example plugin pip-installed (for real, entry point and all) into a private target dir."""
     target = tmp_path_factory.mktemp("example_site")
+    # pip builds in the folder it is given (build/, *.egg-info): a copy, so the checkout stays clean
+    source = tmp_path_factory.mktemp("example_src") / "harness-judge-length"
+    shutil.copytree(
+        ROOT / "examples" / "harness-judge-length",
+        source,
+        ignore=shutil.ignore_patterns("build", "*.egg-info"),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -124,7 +132,7 @@ def installed_example(tmp_path_factory) -> Path:
             "--no-index",
             "--target",
             str(target),
-            str(ROOT / "examples" / "harness-judge-length"),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -134,7 +142,7 @@ def installed_example(tmp_path_factory) -> Path:
     return target
 
 
-# pip builds the example in its source folder: one worker at a time
+# the module's two tests share one install
 @pytest.mark.slow
 @pytest.mark.xdist_group("example-plugin-build")
 def test_example_plugin_installs_and_registers(installed_example):
