@@ -14,21 +14,10 @@ import pytest
 from tests.harness_cli import run_harness
 
 WRITTEN = Path(__file__).parent / "old_run_dirs" / "pointwise_18df8ae"
-RUN = [
-    "run",
-    "--model",
-    "tiny-llama",
-    "--judge",
-    "ref-f1",
-    "--dataset",
-    "demo",
-    "--categories",
-    "code,open_qa",
-    "--max-new-tokens",
-    "8",
-    "--greedy",
-    "--no-progress",
-]
+RUN = (
+    "run --model tiny-llama --judge ref-f1 --dataset demo --categories code,open_qa --max-new-tokens 8"
+    " --greedy --no-progress"
+).split()
 FIGURES = ("macro", "macro_wo_others", "columns", "column_order", "totals", "categories", "bootstrap")
 
 
