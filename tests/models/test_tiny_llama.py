@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from harness.models.tiny_llama import TinyLlamaModel, TinyLlamaRecipe, build_tiny_llama, tiny_llama_path
+from tests.harness_cli import run_harness
 
 TEXTS = [
     "Human: \n请你写出一个可以生成五个不同随机数的 Python 程序。\n\nAssistant: \n",
@@ -136,8 +138,34 @@ def test_a_rank_other_than_zero_builds_the_complete_cached_directory(
     monkeypatch.setattr(mixin, "_get_torch_distributed_rank", lambda: 1)
     monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))
     built = tiny_llama_path()
-    assert (
-        built != tiny_llama_dir and json.loads((built / "config.json").read_text())["model_type"] == "llama"
-    )
+    assert built != tiny_llama_dir
+    assert json.loads((built / "config.json").read_text())["model_type"] == "llama"
     first, second = load_file(tiny_llama_dir / "model.safetensors"), load_file(built / "model.safetensors")
     assert first.keys() == second.keys() and all(first[k].equal(second[k]) for k in first)
+
+
+def test_training_on_a_cached_copy_without_weights_is_exit_2_naming_it(tmp_path: Path) -> None:
+    """What the rank race left behind before the fix (``harness train`` then died in a traceback):
+    the trainer says which folder to remove, and removes nothing itself."""
+    cached = tmp_path / "home" / "models" / TinyLlamaRecipe().directory_name()
+    cached.mkdir(parents=True)
+    (cached / "tokenizer.model").write_bytes(b"left by an earlier build")
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps([{"instruction": "说一个数", "input": "", "output": "七"}]), encoding="utf-8")
+    env = {**os.environ, "HARNESS_HOME": str(tmp_path / "home"), "COLUMNS": "80"}
+    argv = [
+        "train",
+        "--model",
+        "tiny-llama",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-progress",
+    ]
+    proc = run_harness(argv, env=env)
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "an incomplete build (no config.json, model.safetensors)" in errors[0]
+    assert "Traceback" not in proc.stderr and "Remove that directory" in proc.stderr
+    assert sorted(p.name for p in cached.iterdir()) == ["tokenizer.model"]
